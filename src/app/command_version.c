@@ -1,0 +1,22 @@
+/* command_version.c — `nanoforge version`: the build and run provenance recorded in outputs. */
+#include "commands.h"
+#include "options.h"
+#include "provenance.h"
+
+PetscErrorCode command_version(MPI_Comm comm)
+{
+  PetscBool   help;
+  Provenance *provenance;
+  int         rank;
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(comm, NULL, "nanoforge version: build and run provenance", NULL);
+  PetscOptionsEnd();
+  PetscCall(options_help_requested(&help));
+  if (help) PetscFunctionReturn(0);
+  PetscCall(options_check_unused(comm));
+  PetscCall(provenance_create(comm, &provenance));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) PetscCall(provenance_print(provenance, stdout, ""));
+  PetscCall(provenance_destroy(&provenance));
+  PetscFunctionReturn(0);
+}

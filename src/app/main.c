@@ -1,0 +1,83 @@
+/* main.c — command dispatch: `nanoforge <command> [options]`.
+ * The command name is taken off argv before PETSc sees the options, so every
+ * remaining argument is an option of that command. */
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+#include "error_check.h"
+#include "timing.h"
+
+typedef struct {
+  const char     *name;
+  const char     *summary;
+  CommandFunction function; /* NULL: not built in this version */
+} Command;
+
+static const Command commands[] = {
+  {"build",    "build one atomic structure (crystal, particle, support, scene) and write it",    NULL},
+  {"simulate", "simulate the HRTEM image and ground-truth mask of one structure",                NULL},
+  {"campaign", "simulate a sampled plan of structures x imaging conditions into one database",  NULL},
+  {"train",    "train a U-Net segmentation model on a database (data-parallel over ranks)",     NULL},
+  {"evaluate", "score a model on labelled images: precision, recall, F1, IoU",                  NULL},
+  {"segment",  "apply a model to micrographs (TIFF, PNG, HDF5/EMD): masks and overlays",        NULL},
+  {"run",      "campaign, then train, in one mpirun",                                            NULL},
+  {"version",  "print version, git revision, compiler and flags",                               command_version},
+  {"help",     "list the commands",                                                              NULL},
+};
+static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
+
+static void print_usage(FILE *stream)
+{
+  fprintf(stream, "nanoforge — synthetic HRTEM databases and segmentation networks\n\n");
+  fprintf(stream, "usage: nanoforge <command> [options]     (mpirun -n N nanoforge <command> ...)\n\ncommands:\n");
+  for (int i = 0; i < n_commands; i++)
+    fprintf(stream, "  %-9s %s%s\n", commands[i].name, commands[i].summary,
+            (commands[i].function || !strcmp(commands[i].name, "help")) ? "" : "  [not built yet]");
+  fprintf(stream, "\nEvery command accepts -help (its options with defaults and units), -options_file FILE,\n"
+                  "-seed N and -allow_unused_options. Lengths in Å, voltages in kV, angles in mrad, doses in e/Å².\n");
+}
+
+int main(int argc, char **argv)
+{
+  if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    print_usage(stdout);
+    return 0;
+  }
+  const Command *command = NULL;
+  for (int i = 0; i < n_commands; i++)
+    if (!strcmp(argv[1], commands[i].name)) command = &commands[i];
+  if (!command) {
+    fprintf(stderr, "nanoforge: unknown command '%s'; allowed:", argv[1]);
+    for (int i = 0; i < n_commands; i++) fprintf(stderr, " %s", commands[i].name);
+    fprintf(stderr, " (see 'nanoforge help')\n");
+    return 2;
+  }
+  if (!command->function) {
+    fprintf(stderr, "nanoforge: command '%s' is not built in this version (%s); see 'nanoforge help'\n", command->name, command->summary);
+    return COMMAND_EXIT_NOT_BUILT;
+  }
+
+  /* argv without the command name: PETSc reads the rest as options. */
+  argv[1] = argv[0];
+  int    option_argc = argc - 1;
+  char **option_argv = argv + 1;
+  char   help[512];
+  snprintf(help, sizeof help, "nanoforge %s: %s\nOptions of this command follow; lengths in Å, voltages in kV, angles in mrad, doses in e/Å².\n", command->name, command->summary);
+
+  PetscErrorCode ierr = PetscInitialize(&option_argc, &option_argv, NULL, help);
+  if (ierr) return (int)ierr;
+  ierr = PetscPushErrorHandler(error_handler_for_users, NULL);
+  if (!ierr) ierr = timing_register_events();
+  if (!ierr) ierr = command->function(PETSC_COMM_WORLD);
+  if (ierr) {
+    int size = 1;
+    MPI_Comm_size(PETSC_COMM_WORLD, &size);
+    /* Another rank may be waiting in a collective call: end them all rather than hang. */
+    if (size > 1 && !error_was_collective()) MPI_Abort(PETSC_COMM_WORLD, 1);
+    PetscFinalize();
+    return 1;
+  }
+  ierr = PetscFinalize();
+  if (ierr) return (int)ierr;
+  return command_exit_status();
+}

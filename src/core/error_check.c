@@ -1,0 +1,36 @@
+/* error_check.c — the user-facing PETSc error handler (see error_check.h). */
+#include "error_check.h"
+
+static PetscBool error_raised_on_all_ranks = PETSC_FALSE;
+
+PetscBool error_was_collective(void) { return error_raised_on_all_ranks; }
+
+PetscErrorCode error_handler_for_users(MPI_Comm comm, int line, const char *function, const char *file,
+                                       PetscErrorCode code, PetscErrorType type, const char *message, void *context)
+{
+  PetscBool user_facing = (code == PETSC_ERR_USER_INPUT || code == PETSC_ERR_FILE_OPEN || code == PETSC_ERR_FILE_READ ||
+                           code == PETSC_ERR_FILE_WRITE || code == PETSC_ERR_FILE_UNEXPECTED || code == PETSC_ERR_ARG_OUTOFRANGE)
+                            ? PETSC_TRUE : PETSC_FALSE;
+  (void)context;
+  if (type == PETSC_ERROR_INITIAL) {
+    /* An error raised on the whole world is met by every rank alike: main() can then
+     * finalize cleanly instead of aborting. */
+    int comparison = MPI_UNEQUAL, world_size = 1;
+    MPI_Comm_size(PETSC_COMM_WORLD, &world_size);
+    if (comm != MPI_COMM_NULL) MPI_Comm_compare(comm, PETSC_COMM_WORLD, &comparison);
+    error_raised_on_all_ranks = (world_size == 1 || comparison == MPI_IDENT || comparison == MPI_CONGRUENT) ? PETSC_TRUE : PETSC_FALSE;
+  }
+  if (!user_facing) return PetscTraceBackErrorHandler(comm, line, function, file, code, type, message, NULL);
+  if (type == PETSC_ERROR_INITIAL) {
+    int rank = 0, world_rank = 0;
+    if (comm != MPI_COMM_NULL) MPI_Comm_rank(comm, &rank);
+    MPI_Comm_rank(PETSC_COMM_WORLD, &world_rank);
+    /* A collective error is printed once, by the communicator's first rank. */
+    if (rank == 0) {
+      if (world_rank) fprintf(stderr, "nanoforge: error (rank %d): %s\n", world_rank, message ? message : "unknown");
+      else fprintf(stderr, "nanoforge: error: %s\n", message ? message : "unknown");
+      fflush(stderr);
+    }
+  }
+  return code;
+}

@@ -1,0 +1,138 @@
+/* rng.c — Philox4x32-10 and the variates built on it. See rng.h. */
+#include <math.h>
+#include "rng.h"
+
+#define PHILOX_M0 0xD2511F53u
+#define PHILOX_M1 0xCD9E8D57u
+#define PHILOX_W0 0x9E3779B9u /* golden ratio */
+#define PHILOX_W1 0xBB67AE85u /* sqrt(3) - 1 */
+
+void philox4x32_10(const uint32_t counter[4], const uint32_t key[2], uint32_t out[4])
+{
+  uint32_t c0 = counter[0], c1 = counter[1], c2 = counter[2], c3 = counter[3];
+  uint32_t k0 = key[0], k1 = key[1];
+  for (int round = 0; round < 10; round++) {
+    if (round > 0) { k0 += PHILOX_W0; k1 += PHILOX_W1; }
+    uint64_t p0 = (uint64_t)PHILOX_M0 * c0;
+    uint64_t p1 = (uint64_t)PHILOX_M1 * c2;
+    uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0;
+    uint32_t n1 = (uint32_t)p1;
+    uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
+    uint32_t n3 = (uint32_t)p0;
+    c0 = n0; c1 = n1; c2 = n2; c3 = n3;
+  }
+  out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
+}
+
+void rng_stream_init(RngStream *stream, uint64_t seed, uint64_t unit, uint32_t purpose)
+{
+  stream->key[0]     = (uint32_t)seed;
+  stream->key[1]     = (uint32_t)(seed >> 32);
+  stream->counter[0] = 0;
+  stream->counter[1] = purpose;
+  stream->counter[2] = (uint32_t)unit;
+  stream->counter[3] = (uint32_t)(unit >> 32);
+  stream->used             = 4;
+  stream->has_spare_normal = 0;
+  stream->spare_normal     = 0.0;
+}
+
+uint32_t rng_uint32(RngStream *stream)
+{
+  if (stream->used == 4) {
+    philox4x32_10(stream->counter, stream->key, stream->block);
+    stream->counter[0]++; /* 2^32 blocks = 2^34 words per stream: far beyond any unit's needs */
+    stream->used = 0;
+  }
+  return stream->block[stream->used++];
+}
+
+uint64_t rng_uint64(RngStream *stream)
+{
+  uint64_t high = rng_uint32(stream);
+  return (high << 32) | rng_uint32(stream);
+}
+
+double rng_uniform(RngStream *stream)
+{
+  /* 53 bits, shifted by half a step: values k/2^53 + 2^-54, all inside (0, 1). */
+  return ((double)(rng_uint64(stream) >> 11) + 0.5) * 0x1.0p-53;
+}
+
+uint64_t rng_below(RngStream *stream, uint64_t n)
+{
+  /* Rejection of the incomplete top range removes modulo bias. */
+  uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+  uint64_t x;
+  do x = rng_uint64(stream);
+  while (x >= limit);
+  return x % n;
+}
+
+double rng_normal(RngStream *stream)
+{
+  if (stream->has_spare_normal) {
+    stream->has_spare_normal = 0;
+    return stream->spare_normal;
+  }
+  double radius = sqrt(-2.0 * log(rng_uniform(stream)));
+  double angle  = 2.0 * M_PI * rng_uniform(stream);
+  stream->spare_normal     = radius * sin(angle);
+  stream->has_spare_normal = 1;
+  return radius * cos(angle);
+}
+
+/* Hörmann, "The transformed rejection method for generating Poisson random
+ * variables", Insurance: Mathematics and Economics 12 (1993) 39–45 (PTRS). */
+static uint64_t poisson_ptrs(RngStream *stream, double mean)
+{
+  double sqrt_mean = sqrt(mean), log_mean = log(mean);
+  double b = 0.931 + 2.53 * sqrt_mean;
+  double a = -0.059 + 0.02483 * b;
+  double inverse_alpha = 1.1239 + 1.1328 / (b - 3.4);
+  double v_r = 0.9277 - 3.6224 / (b - 2.0);
+  for (;;) {
+    double u = rng_uniform(stream) - 0.5;
+    double v = rng_uniform(stream);
+    double us = 0.5 - fabs(u);
+    double k = floor((2.0 * a / us + b) * u + mean + 0.43);
+    if (us >= 0.07 && v <= v_r) return (uint64_t)k;
+    if (k < 0.0 || (us < 0.013 && v > us)) continue;
+    if (log(v) + log(inverse_alpha) - log(a / (us * us) + b) <= -mean + k * log_mean - lgamma(k + 1.0)) return (uint64_t)k;
+  }
+}
+
+uint64_t rng_poisson(RngStream *stream, double mean)
+{
+  if (!(mean > 0.0)) return 0;
+  if (mean >= 10.0) return poisson_ptrs(stream, mean);
+  /* Inversion: walk the CDF from k = 0. */
+  double u = rng_uniform(stream);
+  double probability = exp(-mean), cumulative = probability;
+  uint64_t k = 0;
+  while (u > cumulative && k < 1000) {
+    k++;
+    probability *= mean / (double)k;
+    cumulative += probability;
+  }
+  return k;
+}
+
+void rng_rotation(RngStream *stream, double rotation[3][3])
+{
+  double u1 = rng_uniform(stream), u2 = rng_uniform(stream), u3 = rng_uniform(stream);
+  double s1 = sqrt(1.0 - u1), s2 = sqrt(u1);
+  double x = s1 * sin(2.0 * M_PI * u2), y = s1 * cos(2.0 * M_PI * u2);
+  double z = s2 * sin(2.0 * M_PI * u3), w = s2 * cos(2.0 * M_PI * u3);
+  rotation[0][0] = 1 - 2 * (y * y + z * z); rotation[0][1] = 2 * (x * y - z * w);     rotation[0][2] = 2 * (x * z + y * w);
+  rotation[1][0] = 2 * (x * y + z * w);     rotation[1][1] = 1 - 2 * (x * x + z * z); rotation[1][2] = 2 * (y * z - x * w);
+  rotation[2][0] = 2 * (x * z - y * w);     rotation[2][1] = 2 * (y * z + x * w);     rotation[2][2] = 1 - 2 * (x * x + y * y);
+}
+
+void rng_unit_vector(RngStream *stream, double v[3])
+{
+  double z = 2.0 * rng_uniform(stream) - 1.0;
+  double phi = 2.0 * M_PI * rng_uniform(stream);
+  double r = sqrt(fmax(0.0, 1.0 - z * z));
+  v[0] = r * cos(phi); v[1] = r * sin(phi); v[2] = z;
+}

@@ -1,0 +1,44 @@
+# lib.sh — helpers for integration tests of the real binary. Source it:
+#   . tests/integration/lib.sh
+# then:   check "name" command...          (passes when the command exits 0)
+#         check_fails "name" command...    (passes when it exits non-zero)
+#         check_output "name" "regex" command...  (exit 0 and output matches)
+#         check_error "name" "regex" command...   (exit non-zero and output matches)
+# Each prints PASS name / FAIL name: why. Work in $WORK (a fresh temporary folder).
+NANOFORGE=${NANOFORGE:-$PWD/bin/nanoforge}
+MPIRUN=${MPIRUN:-mpirun --allow-run-as-root --oversubscribe}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/nanoforge-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
+
+_record() { # status name message
+  if [ "$1" -eq 0 ]; then echo "PASS $2"; else echo "FAIL $2: $3"; fi
+}
+check() {
+  name=$1; shift
+  out=$("$@" 2>&1); st=$?
+  [ $st -eq 0 ] || echo "$out" | tail -20
+  _record $st "$name" "exit status $st from: $*"
+}
+check_fails() {
+  name=$1; shift
+  out=$("$@" 2>&1); st=$?
+  if [ $st -ne 0 ]; then _record 0 "$name"; else _record 1 "$name" "expected a failure, got exit 0 from: $*"; fi
+}
+check_output() {
+  name=$1; pattern=$2; shift 2
+  out=$("$@" 2>&1); st=$?
+  if [ $st -eq 0 ] && echo "$out" | grep -Eq -- "$pattern"; then _record 0 "$name"
+  else echo "$out" | tail -20; _record 1 "$name" "exit $st, or output lacks /$pattern/ from: $*"; fi
+}
+check_error() {
+  name=$1; pattern=$2; shift 2
+  out=$("$@" 2>&1); st=$?
+  if [ $st -ne 0 ] && echo "$out" | grep -Eq -- "$pattern"; then _record 0 "$name"
+  else echo "$out" | tail -20; _record 1 "$name" "expected non-zero exit and /$pattern/, got exit $st from: $*"; fi
+}
+# check_true "name" "why" test-expression...   (a shell condition)
+check_true() {
+  name=$1; why=$2; shift 2
+  if "$@"; then _record 0 "$name"; else _record 1 "$name" "$why"; fi
+}

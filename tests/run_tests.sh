@@ -1,0 +1,52 @@
+#!/bin/sh
+# Runs every unit test program (build/tests/test_*) and integration script
+# (tests/integration/test_*.sh), counts PASS/FAIL lines, and ends with the single
+# line "N passed, N failed". Arguments, if any, are name filters (substrings).
+# Logs of each test go to build/test-logs/.
+cd "$(dirname "$0")/.." || exit 1
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
+export HWLOC_HIDE_ERRORS=1
+logs=build/test-logs
+mkdir -p "$logs"
+passed=0
+failed=0
+selected() {
+  [ $# -eq 0 ] && return 0
+  for f in $FILTERS; do case "$1" in *"$f"*) return 0 ;; esac; done
+  return 1
+}
+FILTERS="$*"
+run_one() { # name command...
+  name=$1; shift
+  log="$logs/$name.log"
+  start=$(date +%s)
+  "$@" > "$log" 2>&1
+  status=$?
+  end=$(date +%s)
+  p=$(grep -c '^PASS ' "$log")
+  f=$(grep -c '^FAIL ' "$log")
+  if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+    echo "FAIL $name: exited with status $status and no FAIL line (see $log)" >> "$log"
+    f=1
+  fi
+  grep '^FAIL ' "$log"
+  printf '%-40s %4d passed %3d failed  %4ds\n' "$name" "$p" "$f" "$((end - start))"
+  passed=$((passed + p))
+  failed=$((failed + f))
+}
+for t in build/tests/test_*; do
+  [ -x "$t" ] || continue
+  name=$(basename "$t")
+  if [ -n "$FILTERS" ]; then selected "$name" $FILTERS || continue; fi
+  run_one "$name" "$t"
+done
+for t in tests/integration/test_*.sh; do
+  [ -f "$t" ] || continue
+  name=$(basename "$t" .sh)
+  if [ -n "$FILTERS" ]; then selected "$name" $FILTERS || continue; fi
+  run_one "$name" sh "$t"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
