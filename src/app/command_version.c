@@ -9,7 +9,9 @@ PetscErrorCode command_version(MPI_Comm comm)
   Provenance *provenance;
   int         rank;
   PetscFunctionBeginUser;
+  PetscInt64  seed = 1;
   PetscOptionsBegin(comm, NULL, "nanoforge version: build and run provenance", NULL);
+  PetscCall(options_seed(PetscOptionsObject, &seed)); /* accepted by every command; recorded in the provenance */
   PetscOptionsEnd();
   PetscCall(options_help_requested(&help));
   if (help) PetscFunctionReturn(0);
