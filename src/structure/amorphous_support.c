@@ -1,0 +1,348 @@
+/* amorphous_support.c — random sequential addition slabs and crystalline sheets
+ * (see amorphous_support.h). Plain serial C. */
+#include <math.h>
+#include <string.h>
+#include "amorphous_support.h"
+#include "elements.h"
+#include "rng.h"
+
+#define AVOGADRO 6.02214076e23
+
+static const struct {
+  const char *name;
+  SupportKind kind;
+} support_names[] = {
+  {"none", SUPPORT_NONE},  {"amorphous_carbon", SUPPORT_AMORPHOUS_CARBON}, {"sinx", SUPPORT_SILICON_NITRIDE},
+  {"sio2", SUPPORT_SILICA}, {"graphene", SUPPORT_GRAPHENE},                {"mos2", SUPPORT_MOS2},
+};
+#define N_SUPPORT_NAMES ((int)(sizeof support_names / sizeof support_names[0]))
+
+PetscErrorCode support_kind_from_name(const char *name, const char *option, SupportKind *kind)
+{
+  PetscFunctionBeginUser;
+  for (int i = 0; i < N_SUPPORT_NAMES; i++) {
+    if (!strcasecmp(name, support_names[i].name)) {
+      *kind = support_names[i].kind;
+      PetscFunctionReturn(0);
+    }
+  }
+  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option %s: unknown support '%s'; allowed: none, amorphous_carbon, sinx, sio2, graphene, mos2", option, name);
+}
+
+const char *support_kind_name(SupportKind kind)
+{
+  for (int i = 0; i < N_SUPPORT_NAMES; i++)
+    if (support_names[i].kind == kind) return support_names[i].name;
+  return "unknown";
+}
+
+static double species_mean_mass(const AmorphousSupportSpec *spec)
+{
+  double total = 0, mass = 0;
+  for (int s = 0; s < spec->n_species; s++) {
+    const Element *element = element_from_z(spec->atomic_number[s]);
+    total += spec->fraction[s];
+    mass += spec->fraction[s] * (element ? element->mass : 0);
+  }
+  return total > 0 ? mass / total : 0;
+}
+
+double amorphous_support_mass_density(const AmorphousSupportSpec *spec)
+{
+  /* atoms/Å³ × g/mol / N_A × 1e24 Å³/cm³ */
+  return spec->density * species_mean_mass(spec) / AVOGADRO * 1e24;
+}
+
+double amorphous_support_number_density(const AmorphousSupportSpec *spec, double grams_per_cm3)
+{
+  double mass = species_mean_mass(spec);
+  return mass > 0 ? grams_per_cm3 * AVOGADRO * 1e-24 / mass : 0;
+}
+
+static void set_pair(AmorphousSupportSpec *spec, int a, int b, double distance)
+{
+  spec->min_distance[a][b] = distance;
+  spec->min_distance[b][a] = distance;
+}
+
+PetscErrorCode amorphous_support_spec_default(SupportKind kind, const double size[3], const double origin[3], AmorphousSupportSpec *spec)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(spec, sizeof *spec));
+  for (int d = 0; d < 3; d++) {
+    spec->size[d]   = size[d];
+    spec->origin[d] = origin[d];
+  }
+  spec->max_attempts = 100000;
+  /* Hard-core distances sit a little below the first-neighbour bond lengths (C–C 1.42–1.54,
+   * Si–N 1.73, Si–O 1.61 Å) and the like-pair ones below second neighbours, so that RSA
+   * reaches the experimental densities well below its jamming limit. */
+  switch (kind) {
+  case SUPPORT_AMORPHOUS_CARBON:
+    spec->n_species        = 1;
+    spec->atomic_number[0] = 6;
+    spec->fraction[0]      = 1;
+    set_pair(spec, 0, 0, AMORPHOUS_CARBON_MIN_DISTANCE);
+    spec->density = AMORPHOUS_CARBON_DENSITY;
+    break;
+  case SUPPORT_SILICON_NITRIDE:
+    spec->n_species        = 2;
+    spec->atomic_number[0] = 14;
+    spec->atomic_number[1] = 7;
+    spec->fraction[0]      = 3.0 / 7.0;
+    spec->fraction[1]      = 4.0 / 7.0;
+    set_pair(spec, 0, 0, 2.0);
+    set_pair(spec, 1, 1, 1.8);
+    set_pair(spec, 0, 1, 1.5);
+    spec->density = amorphous_support_number_density(spec, 3.1);
+    break;
+  case SUPPORT_SILICA:
+    spec->n_species        = 2;
+    spec->atomic_number[0] = 14;
+    spec->atomic_number[1] = 8;
+    spec->fraction[0]      = 1.0 / 3.0;
+    spec->fraction[1]      = 2.0 / 3.0;
+    set_pair(spec, 0, 0, 2.6);
+    set_pair(spec, 1, 1, 2.2);
+    set_pair(spec, 0, 1, 1.5);
+    spec->density = amorphous_support_number_density(spec, 2.2);
+    break;
+  default:
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "support '%s' is not amorphous; allowed: amorphous_carbon, sinx, sio2", support_kind_name(kind));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Packing fraction the spec asks for: number density × volume of a sphere of the
+ * composition-weighted mean hard-core diameter (d_eff³ = Σ x_i x_j d_ij³). */
+static double packing_fraction(const AmorphousSupportSpec *spec, double fraction[AMORPHOUS_MAX_SPECIES])
+{
+  double d3 = 0;
+  for (int a = 0; a < spec->n_species; a++)
+    for (int b = 0; b < spec->n_species; b++) d3 += fraction[a] * fraction[b] * pow(spec->min_distance[a][b], 3);
+  return spec->density * M_PI / 6.0 * d3;
+}
+
+/* Cell list: head[cell] is the last atom placed in the cell, next[atom] the one before. */
+typedef struct {
+  int     n[3];       /* cells along x, y, z */
+  double  inverse[3]; /* cells per Å */
+  int    *head;
+  int    *next;
+} CellList;
+
+static inline int cell_coordinate(double offset, double inverse, int n)
+{
+  int c = (int)(offset * inverse);
+  return c < 0 ? 0 : c >= n ? n - 1 : c;
+}
+
+PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_t seed, uint64_t unit, int object_id, AtomList *atoms)
+{
+  double   fraction[AMORPHOUS_MAX_SPECIES], total = 0, largest = 0, volume;
+  PetscInt n_atoms, count[AMORPHOUS_MAX_SPECIES];
+  CellList cells;
+  RngStream stream;
+  PetscFunctionBeginUser;
+  PetscCheck(spec->n_species >= 1 && spec->n_species <= AMORPHOUS_MAX_SPECIES, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "amorphous support: %d species; allowed 1..%d", spec->n_species, AMORPHOUS_MAX_SPECIES);
+  for (int d = 0; d < 3; d++)
+    PetscCheck(spec->size[d] > 0 && isfinite(spec->size[d]), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "amorphous support: size %g along %c; allowed: a positive length [Å]", spec->size[d], "xyz"[d]);
+  PetscCheck(spec->density >= 0 && isfinite(spec->density), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "amorphous support: density %g atoms/Å³; allowed: >= 0", spec->density);
+  for (int a = 0; a < spec->n_species; a++) {
+    PetscCheck(element_from_z(spec->atomic_number[a]), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "amorphous support: atomic number %d; allowed 1..%d", spec->atomic_number[a], ELEMENT_MAX_Z);
+    PetscCheck(spec->fraction[a] >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "amorphous support: negative fraction %g", spec->fraction[a]);
+    total += spec->fraction[a];
+    for (int b = 0; b < spec->n_species; b++) {
+      PetscCheck(spec->min_distance[a][b] > 0 && spec->min_distance[a][b] == spec->min_distance[b][a], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+                 "amorphous support: minimum distance %g Å between species %d and %d; allowed: positive and symmetric", spec->min_distance[a][b], a, b);
+      largest = PetscMax(largest, spec->min_distance[a][b]);
+    }
+  }
+  PetscCheck(total > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "amorphous support: species fractions sum to 0");
+  for (int a = 0; a < spec->n_species; a++) fraction[a] = spec->fraction[a] / total;
+  for (int d = 0; d < 2; d++)
+    PetscCheck(spec->size[d] >= 2 * largest, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "amorphous support: edge %g Å along %c is shorter than twice the minimum distance %g Å, so the periodic minimum image is undefined", spec->size[d], "xy"[d], largest);
+  double phi = packing_fraction(spec, fraction);
+  PetscCheck(phi < AMORPHOUS_RSA_JAMMING_FRACTION, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "amorphous support: density %g atoms/Å³ (%.3f g/cm³) with minimum distance %g Å is a packing fraction %.3f, beyond the random sequential addition jamming limit %.2f (random close packing is 0.64); lower the density or the minimum distance",
+             spec->density, amorphous_support_mass_density(spec), spec->min_distance[0][0], phi, AMORPHOUS_RSA_JAMMING_FRACTION);
+
+  volume  = spec->size[0] * spec->size[1] * spec->size[2];
+  n_atoms = (PetscInt)llround(spec->density * volume);
+  PetscCheck(n_atoms < 2000000000, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "amorphous support: %" PetscInt_FMT " atoms requested; too many", n_atoms);
+
+  /* Exact composition: counts by largest remainder, then the species order shuffled. */
+  {
+    PetscInt assigned = 0;
+    for (int a = 0; a < spec->n_species; a++) {
+      count[a] = (PetscInt)floor(fraction[a] * n_atoms);
+      assigned += count[a];
+    }
+    for (int a = 0; assigned < n_atoms; a = (a + 1) % spec->n_species, assigned++) count[a]++;
+  }
+
+  for (int d = 0; d < 3; d++) {
+    cells.n[d] = (int)floor(spec->size[d] / largest);
+    if (cells.n[d] < 1) cells.n[d] = 1;
+    cells.inverse[d] = cells.n[d] / spec->size[d];
+  }
+  size_t n_cells = (size_t)cells.n[0] * cells.n[1] * cells.n[2];
+  double(*position)[3];
+  unsigned char *species;
+  PetscCall(PetscMalloc1(n_cells, &cells.head));
+  PetscCall(PetscMalloc1(n_atoms + 1, &cells.next));
+  PetscCall(PetscMalloc1(n_atoms + 1, &position));
+  PetscCall(PetscMalloc1(n_atoms + 1, &species));
+  for (size_t c = 0; c < n_cells; c++) cells.head[c] = -1;
+
+  rng_stream_init(&stream, seed, unit, RNG_PURPOSE_SUPPORT);
+  {
+    PetscInt k = 0;
+    for (int a = 0; a < spec->n_species; a++)
+      for (PetscInt i = 0; i < count[a]; i++) species[k++] = (unsigned char)a;
+    if (spec->n_species > 1)
+      for (PetscInt i = n_atoms - 1; i > 0; i--) {
+        PetscInt      j = (PetscInt)rng_below(&stream, (uint64_t)i + 1);
+        unsigned char t = species[i];
+        species[i]      = species[j];
+        species[j]      = t;
+      }
+  }
+
+  double squared[AMORPHOUS_MAX_SPECIES][AMORPHOUS_MAX_SPECIES];
+  for (int a = 0; a < spec->n_species; a++)
+    for (int b = 0; b < spec->n_species; b++) squared[a][b] = spec->min_distance[a][b] * spec->min_distance[a][b];
+  const double lx = spec->size[0], ly = spec->size[1], lz = spec->size[2];
+  const double scale = 1.0 / 4294967296.0;
+  const int    nx = cells.n[0], ny = cells.n[1], nz = cells.n[2];
+  PetscBool    exhausted = PETSC_FALSE;
+  PetscInt     placed = 0;
+  for (PetscInt i = 0; i < n_atoms && !exhausted; i++) {
+    const int s        = species[i];
+    PetscInt  attempts = 0;
+    for (;;) {
+      /* 32 random bits per coordinate: resolution below 1e-8 Å for any slab we build. */
+      double x = ((double)rng_uint32(&stream) + 0.5) * scale * lx;
+      double y = ((double)rng_uint32(&stream) + 0.5) * scale * ly;
+      double z = ((double)rng_uint32(&stream) + 0.5) * scale * lz;
+      int    cx = cell_coordinate(x, cells.inverse[0], nx), cy = cell_coordinate(y, cells.inverse[1], ny), cz = cell_coordinate(z, cells.inverse[2], nz);
+      PetscBool clash = PETSC_FALSE;
+      for (int dz = -1; dz <= 1 && !clash; dz++) {
+        int zz = cz + dz;
+        if (zz < 0 || zz >= nz) continue; /* z is not periodic */
+        for (int dy = -1; dy <= 1 && !clash; dy++) {
+          int yy = cy + dy;
+          yy = yy < 0 ? yy + ny : yy >= ny ? yy - ny : yy;
+          for (int dx = -1; dx <= 1 && !clash; dx++) {
+            int xx = cx + dx;
+            xx = xx < 0 ? xx + nx : xx >= nx ? xx - nx : xx;
+            for (int j = cells.head[((size_t)zz * ny + yy) * nx + xx]; j >= 0; j = cells.next[j]) {
+              double rx = position[j][0] - x, ry = position[j][1] - y, rz = position[j][2] - z;
+              /* minimum image in x and y: both coordinates lie in [0, L) */
+              if (rx > 0.5 * lx) rx -= lx;
+              else if (rx < -0.5 * lx) rx += lx;
+              if (ry > 0.5 * ly) ry -= ly;
+              else if (ry < -0.5 * ly) ry += ly;
+              if (rx * rx + ry * ry + rz * rz < squared[s][species[j]]) {
+                clash = PETSC_TRUE;
+                break;
+              }
+            }
+          }
+        }
+      }
+      if (!clash) {
+        size_t c       = ((size_t)cz * ny + cy) * nx + cx;
+        position[i][0] = x;
+        position[i][1] = y;
+        position[i][2] = z;
+        cells.next[i]  = cells.head[c];
+        cells.head[c]  = (int)i;
+        placed++;
+        break;
+      }
+      if (++attempts >= spec->max_attempts) {
+        exhausted = PETSC_TRUE;
+        break;
+      }
+    }
+  }
+  if (!exhausted) {
+    PetscInt first = atoms->n;
+    PetscCall(atom_list_reserve(atoms, atoms->n + n_atoms));
+    for (PetscInt i = 0; i < n_atoms; i++) {
+      PetscInt k            = first + i;
+      atoms->position[k][0] = position[i][0] + spec->origin[0];
+      atoms->position[k][1] = position[i][1] + spec->origin[1];
+      atoms->position[k][2] = position[i][2] + spec->origin[2];
+      atoms->atomic_number[k] = spec->atomic_number[species[i]];
+      atoms->object_id[k]     = object_id;
+      atoms->atom_class[k]    = (unsigned char)ATOM_CLASS_SUPPORT;
+      atoms->occupancy[k]     = 1.0f;
+      atoms->thermal_rms[k]   = 0.0f;
+    }
+    atoms->n += n_atoms;
+    if (first == 0) {
+      PetscCall(PetscMemzero(atoms->cell, sizeof atoms->cell));
+      for (int d = 0; d < 3; d++) atoms->cell[d][d] = spec->size[d];
+      atoms->periodic[0] = atoms->periodic[1] = PETSC_TRUE;
+      atoms->periodic[2] = PETSC_FALSE;
+    }
+  }
+  PetscCall(PetscFree(cells.head));
+  PetscCall(PetscFree(cells.next));
+  PetscCall(PetscFree(position));
+  PetscCall(PetscFree(species));
+  PetscCheck(!exhausted, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "amorphous support: density %g atoms/Å³ (%.3f g/cm³) with minimum distance %g Å could not be reached: %" PetscInt_FMT " of %" PetscInt_FMT
+             " atoms placed before %" PetscInt_FMT " consecutive proposals were rejected (packing fraction %.3f; random sequential addition jams near %.2f); lower the density or the minimum distance",
+             spec->density, amorphous_support_mass_density(spec), spec->min_distance[0][0], placed, n_atoms, spec->max_attempts, phi, AMORPHOUS_RSA_JAMMING_FRACTION);
+  PetscFunctionReturn(0);
+}
+
+/* Orthohexagonal cells (a × √3 a), fractional coordinates; rows of the cell are
+ * (a, 0, 0), (0, √3 a, 0), (0, 0, c). */
+typedef struct {
+  int    z;
+  double fractional[2];
+  double height; /* [Å] above the sheet's lowest atoms */
+} SheetSite;
+
+PetscErrorCode crystalline_support_build(SupportKind kind, const double size[3], const double origin[3], int object_id, AtomList *atoms, double actual_size[3])
+{
+  static const SheetSite graphene[] = {{6, {0, 0}, 0}, {6, {0.5, 1.0 / 6}, 0}, {6, {0.5, 0.5}, 0}, {6, {0, 2.0 / 3}, 0}};
+  /* 2H-MoS2 monolayer: a = 3.16 Å, S planes 1.586 Å above and below Mo (Mo–S 2.41 Å). */
+  static const SheetSite mos2[] = {{42, {0, 0}, 1.586}, {42, {0.5, 0.5}, 1.586}, {16, {0.5, 1.0 / 6}, 0}, {16, {0.5, 1.0 / 6}, 3.172},
+                                   {16, {0, 2.0 / 3}, 0}, {16, {0, 2.0 / 3}, 3.172}};
+  const SheetSite *sites;
+  int              n_sites;
+  double           a, thickness;
+  PetscFunctionBeginUser;
+  if (kind == SUPPORT_GRAPHENE) {
+    sites = graphene, n_sites = 4, a = 2.46, thickness = 3.35; /* interlayer spacing of graphite */
+  } else if (kind == SUPPORT_MOS2) {
+    sites = mos2, n_sites = 6, a = 3.16, thickness = 6.15; /* half the 2H c axis */
+  } else SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "support '%s' is not a crystalline sheet; allowed: graphene, mos2", support_kind_name(kind));
+  double cell_x = a, cell_y = sqrt(3.0) * a;
+  int    repeat_x = (int)lround(size[0] / cell_x), repeat_y = (int)lround(size[1] / cell_y);
+  PetscCheck(repeat_x >= 1 && repeat_y >= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s support: size %g × %g Å is smaller than one %g × %g Å cell", support_kind_name(kind), size[0], size[1], cell_x, cell_y);
+  PetscInt first = atoms->n;
+  PetscCall(atom_list_reserve(atoms, atoms->n + (PetscInt)repeat_x * repeat_y * n_sites));
+  for (int j = 0; j < repeat_y; j++)
+    for (int i = 0; i < repeat_x; i++)
+      for (int s = 0; s < n_sites; s++) {
+        double r[3] = {origin[0] + (i + sites[s].fractional[0]) * cell_x, origin[1] + (j + sites[s].fractional[1]) * cell_y, origin[2] + sites[s].height};
+        PetscCall(atom_list_append(atoms, r, sites[s].z, object_id, ATOM_CLASS_SUPPORT));
+      }
+  actual_size[0] = repeat_x * cell_x;
+  actual_size[1] = repeat_y * cell_y;
+  actual_size[2] = thickness;
+  if (first == 0) {
+    PetscCall(PetscMemzero(atoms->cell, sizeof atoms->cell));
+    for (int d = 0; d < 3; d++) atoms->cell[d][d] = actual_size[d];
+    atoms->periodic[0] = atoms->periodic[1] = PETSC_TRUE;
+    atoms->periodic[2] = PETSC_FALSE;
+  }
+  PetscFunctionReturn(0);
+}
