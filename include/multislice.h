@@ -1,0 +1,83 @@
+/* multislice.h — multislice propagation of a fast electron through a specimen
+ * (Cowley & Moodie 1957; Kirkland 2010 ch. 6), frozen phonons, exit waves.
+ *
+ * Conventions (docs/physics-multislice.md): the beam travels along +z; a plane wave is
+ * exp(+2πi k·r); a slice multiplies the wave by the transmission t(r) = exp(iσ v_z(r)), then the
+ * wave is propagated over the slice thickness Δz with the Fresnel propagator
+ * P(k) = exp(-iπλΔz|k|² + 2πiΔz(kx tanθx + ky tanθy)) (θ: beam tilt). Both t and P are limited
+ * to |k| <= (2/3) k_Nyquist (circular; k_Nyquist = the smaller of 1/(2 sx), 1/(2 sy)).
+ * Single-precision complex FFTW, planned once with FFTW_MEASURE; wisdom from grid->fftw_wisdom.
+ * Waves are row-major [ny][nx] float _Complex, x fastest, normalised to mean intensity 1 for the
+ * incident plane wave.
+ */
+#pragma once
+#include <stdint.h>
+#include <petscsys.h>
+#include <fftw3.h>
+#include "atom_list.h"
+#include "simulation_grid.h"
+#include "potential.h"
+
+/* Plans, propagator and work arrays of one serial multislice on a set-up grid. */
+typedef struct {
+  PetscInt        nx, ny;        /* grid size [px] */
+  double          sampling[2];   /* pixel size [Å/px] */
+  double          wavelength;    /* [Å] */
+  double          sigma;         /* interaction constant [rad/(V·Å)] */
+  double          slice_thickness; /* Δz of the propagator [Å] */
+  float _Complex *propagator;    /* [ny][nx] P(k)·mask(k)/(nx·ny), FFT order */
+  float          *mask;          /* [ny][nx] 1 inside the band limit, 0 outside, FFT order */
+  float _Complex *work;          /* [ny][nx] FFT buffer (the plans act in place on it) */
+  fftwf_plan      forward;       /* in place on work, FFTW_FORWARD */
+  fftwf_plan      backward;      /* in place on work, FFTW_BACKWARD */
+} Multislice;
+
+/* Plans (FFTW_MEASURE; wisdom imported from and exported to grid->fftw_wisdom when set) and the
+ * propagator for slices of grid->slice_thickness. */
+PetscErrorCode multislice_create(const SimulationGrid *grid, Multislice **multislice);
+PetscErrorCode multislice_destroy(Multislice **multislice);
+
+/* transmission[ny][nx] = band-limited exp(iσ potential) (potential [ny][nx] in V·Å).
+ * Uses the FFT pair once (band limit); `transmission` may not alias `work`. */
+PetscErrorCode multislice_transmission(Multislice *multislice, const float *potential, float _Complex *transmission);
+
+/* One slice: wave ← IFFT[P · FFT[t · wave]] (wave in real space, [ny][nx], in and out). */
+PetscErrorCode multislice_step(Multislice *multislice, const float _Complex *transmission, float _Complex *wave);
+
+/* Incident plane wave, 1 everywhere (tilt is carried by the propagator). */
+void multislice_plane_wave(const Multislice *multislice, float _Complex *wave);
+
+/* Exit waves of the frozen-phonon configurations of one specimen. */
+typedef struct {
+  PetscInt        nx, ny;        /* grid size [px] */
+  PetscInt        n_configs;     /* configurations (1 for a static lattice) */
+  double          sampling[2];   /* pixel size [Å/px] */
+  double          wavelength;    /* [Å] */
+  float _Complex *wave;          /* [n_configs][ny][nx] exit waves (owned; freed by destroy) */
+} ExitWaves;
+
+/* Exit waves of `atoms` on the set-up grid for configurations 0..max(n_configs,1)-1.
+ * n_configs = 0: static lattice (one wave, atoms at their positions). n_configs >= 1: each
+ * configuration displaces every atom by independent N(0, thermal_rms²) in x, y and z, drawn from
+ * the stream (seed, unit, RNG_PURPOSE_PHONON + 256·config) — so configuration c is the same
+ * whatever else is computed. Average INTENSITIES after the lens over configurations, never waves.
+ * Atoms belong to the slice containing their (displaced) z, clamped to the first/last slice. */
+PetscErrorCode exit_waves_compute(const SimulationGrid *grid, const AtomList *atoms, PetscInt n_configs, uint64_t seed,
+                                  uint64_t unit, ExitWaves **exit_waves);
+PetscErrorCode exit_waves_destroy(ExitWaves **exit_waves);
+
+/* Positions of configuration `config` (displaced as above; config < 0: undisplaced copy).
+ * position: caller-allocated [atoms->n][3]. */
+PetscErrorCode phonon_positions(const AtomList *atoms, PetscInt config, uint64_t seed, uint64_t unit, double (*position)[3]);
+
+/* Reference multislice written out with plain O(N⁴) DFTs (64² grids at most), in double: the
+ * same transmission, band limit, propagator and tilt as the fast path, applied to given slice
+ * potentials ([n_slices][ny][nx], V·Å) so a test isolates the propagation.
+ * wave [ny][nx] is overwritten with the exit wave of a unit plane wave. */
+PetscErrorCode multislice_ref(const SimulationGrid *grid, PetscInt n_slices, const float *potentials, double _Complex *wave);
+
+/* MPI path (src/sim/multislice_mpi.c): the same exit waves computed by the ranks of `group`
+ * together, with slab-distributed 2-D FFTs (fftwf_mpi). Collective on `group`; every rank of the
+ * group receives the full ExitWaves. Equal to exit_waves_compute to ~1e-5 relative. */
+PetscErrorCode exit_waves_compute_mpi(MPI_Comm group, const SimulationGrid *grid, const AtomList *atoms, PetscInt n_configs,
+                                      uint64_t seed, uint64_t unit, ExitWaves **exit_waves);

@@ -1,0 +1,54 @@
+/* simulation_grid.h — the sampling of one multislice simulation: a periodic cell of
+ * nx × ny pixels in x, y, cut into slices along the beam (+z).
+ *
+ * Options (read by simulation_grid_options_read inside the caller's PetscOptionsBegin/End):
+ *   -cell x,y,z          cell lengths [Å]; when not given, the structure's own cell is used
+ *   -sampling s          requested pixel size [Å/px]; the grid size is rounded UP to an
+ *                        FFT-friendly size (2^a 3^b 5^c 7^d), so the actual pixel size
+ *                        cell/n is at most s
+ *   -slice_thickness t   [Å]; the number of slices is ceil(cell z / t)
+ *   -voltage V           accelerating voltage [kV]
+ *   -fp_configs N        frozen-phonon configurations (0 = static lattice, one wave)
+ *   -beam_tilt x,y       beam tilt [mrad] (applied in the propagator, Ishizuka 1982)
+ *   -fftw_wisdom FILE    FFTW wisdom file to import before and export after planning
+ */
+#pragma once
+#include <petscsys.h>
+#include "atom_list.h"
+
+/* Fraction of the Nyquist frequency kept by the multislice (anti-aliasing, Kirkland 2010 §6.8). */
+#define SIMULATION_BAND_LIMIT (2.0 / 3.0)
+
+typedef struct {
+  PetscInt nx, ny;            /* grid size [px]; set by simulation_grid_setup */
+  double   cell[3];           /* cell lengths along x, y, z [Å] (0 = take from the structure) */
+  double   requested_sampling;/* -sampling [Å/px] */
+  double   sampling[2];       /* actual pixel size cell/n along x, y [Å/px]; set by setup */
+  double   slice_thickness;   /* nominal slice thickness [Å] */
+  PetscInt n_slices;          /* ceil(cell z / slice_thickness); set by setup */
+  double   voltage;           /* accelerating voltage [kV] */
+  double   wavelength;        /* relativistic wavelength [Å]; set by setup */
+  double   interaction_constant; /* σ [rad/(V·Å)]; set by setup */
+  double   band_limit;        /* fraction of Nyquist kept (SIMULATION_BAND_LIMIT) */
+  double   beam_tilt[2];      /* beam tilt x, y [mrad] */
+  PetscInt fp_configs;        /* frozen-phonon configurations; 0 = static lattice */
+  char     fftw_wisdom[PETSC_MAX_PATH_LEN]; /* wisdom file, "" = none */
+} SimulationGrid;
+
+/* Defaults: no cell, sampling 0.05 Å, slices 1 Å, 300 kV, no tilt, static lattice, no wisdom. */
+void simulation_grid_defaults(SimulationGrid *grid);
+
+/* Read -cell -sampling -slice_thickness -voltage -fp_configs -beam_tilt -fftw_wisdom
+ * inside the caller's PetscOptionsBegin/End. Checks each value's range (names the option). */
+PetscErrorCode simulation_grid_options_read(PetscOptionItems *PetscOptionsObject, SimulationGrid *grid);
+
+/* Fix the grid for a structure: cell (from -cell, else the atoms' cell), nx, ny, actual sampling,
+ * n_slices, wavelength, σ. Errors (PETSC_ERR_USER_INPUT): zero slices; a cell smaller than
+ * the structure (an atom outside [0, cell] along x, y or z); a grid too coarse:
+ * `required_angle` [mrad] (e.g. the objective aperture; <= 0 skips the check) above the largest
+ * angle the band-limited grid carries, λ · (2/3) · 1/(2 · sampling), which the message names.
+ * `atoms` may be NULL (no structure checks). */
+PetscErrorCode simulation_grid_setup(SimulationGrid *grid, const AtomList *atoms, double required_angle);
+
+/* Largest scattering angle [mrad] carried by the band-limited grid (set up). */
+double simulation_grid_max_angle(const SimulationGrid *grid);
