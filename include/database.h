@@ -1,0 +1,83 @@
+/* database.h — the campaign database: one HDF5 file in EMD v0.2 layout, written by
+ * every rank through MPI-IO.  (MPI and HDF5 live in this module.)
+ *
+ *   /                      attrs version_major=0, version_minor=2, nanoforge provenance,
+ *                          plan_hash, plan_options, seed, n_structures, n_conditions
+ *   /data/images           emd_group_type=1
+ *       data   [N][ny][nx] float32, one chunk per image
+ *       dim1   [N]  image index        name "image_index", units "[index]"
+ *       dim2   [ny] y                  name "y",  units "[Å]" (pixel centres)
+ *       dim3   [nx] x                  name "x",  units "[Å]"
+ *   /data/masks            emd_group_type=1, data [N][ny][nx] uint8 (1 = particle), dim1..3 as above
+ *   /metadata/<column>     [N] float64: one per sampled parameter (structure columns
+ *                          repeated for each of a structure's images, then imaging
+ *                          columns), plus structure_id, condition_index, image_seed
+ *   /metadata/structures/<column>  [N_structures] float64: per-structure columns
+ *
+ * Every dataset is created collectively at full size before any work, with early
+ * allocation and no fill, so afterwards no metadata changes: workers write raw
+ * hyperslabs independently (H5FD_MPIO_INDEPENDENT) in any order, and a crash never
+ * leaves the HDF5 structure half-written. Which rows hold finished data is recorded by
+ * the journal (journal.h), not by the file.
+ */
+#pragma once
+#include <stdint.h>
+#include <hdf5.h>
+#include <petscsys.h>
+#include "plan.h"
+#include "provenance.h"
+
+#define DATABASE_MAX_COLUMNS 128
+#define DATABASE_NAME_LEN    64
+
+/* What a database holds: sizes and the names of its numeric columns. */
+typedef struct {
+  PetscInt n_structures;   /* N_s, rows of the per-structure columns */
+  PetscInt n_conditions;   /* images per structure */
+  PetscInt ny, nx;         /* image size in pixels */
+  double   pixel_size;     /* Å per pixel, for dim2/dim3 (<= 0: unknown, dims in pixels) */
+  int      n_structure_columns;
+  char     structure_columns[DATABASE_MAX_COLUMNS][DATABASE_NAME_LEN]; /* e.g. "radius" */
+  int      n_image_columns;
+  char     image_columns[DATABASE_MAX_COLUMNS][DATABASE_NAME_LEN];     /* e.g. "defocus", "dose" */
+} DatabaseLayout;
+
+/* An open database. */
+typedef struct {
+  MPI_Comm       comm;          /* every rank that opened it (HDF5 collective calls) */
+  char           path[PETSC_MAX_PATH_LEN];
+  DatabaseLayout layout;
+  PetscInt       n_images;      /* n_structures · n_conditions */
+  hid_t          file;
+  hid_t          images, masks; /* /data/{images,masks}/data */
+  hid_t          structure_id, condition_index, image_seed;  /* per-image id columns */
+  hid_t          image_columns[2 * DATABASE_MAX_COLUMNS];    /* per-image: structure cols then imaging cols */
+  hid_t          structure_columns[DATABASE_MAX_COLUMNS];    /* per-structure */
+  hid_t          independent;   /* dataset transfer list: MPI-IO independent */
+  PetscInt64     seed;          /* the plan's seed, recorded per image */
+  int            sync_fd;       /* POSIX descriptor of the file, for fsync after writes (-1: none) */
+} Database;
+
+/* One finished work unit, as the worker hands it to the database. */
+typedef struct {
+  PetscInt       unit;              /* structure id */
+  const float   *images;            /* [n_conditions][ny][nx] */
+  const uint8_t *masks;             /* [n_conditions][ny][nx] */
+  const double  *structure_values;  /* [n_structure_columns] */
+  const double  *image_values;      /* [n_conditions][n_image_columns] */
+} DatabaseUnit;
+
+/* Collective. Create (truncate) the file with every dataset at full size. The layout's
+ * counts must match the plan's. An unwritable folder or a full disk is a clear error. */
+PetscErrorCode database_create(MPI_Comm comm, const char *path, const DatabaseLayout *layout, const Plan *plan, const Provenance *provenance, Database **database);
+/* Collective. Open an existing database for more writes; its shape, columns and plan
+ * hash must match (else an error naming what differs). */
+PetscErrorCode database_open(MPI_Comm comm, const char *path, const DatabaseLayout *layout, const Plan *plan, Database **database);
+/* Independent: write one unit's images, masks and columns. With `sync`, the bytes are
+ * on stable storage when it returns (fsync of the file through a POSIX descriptor). */
+PetscErrorCode database_write_unit(Database *database, const DatabaseUnit *unit, PetscBool sync);
+/* Collective: close every object and the file, freeing the handle. */
+PetscErrorCode database_close(Database **database);
+
+/* Serial reading for tests and tools (any process, no MPI-IO): image i and its mask. */
+PetscErrorCode database_read_image(const char *path, PetscInt index, PetscInt ny, PetscInt nx, float *image, uint8_t *mask);

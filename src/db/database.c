@@ -1,0 +1,444 @@
+/* database.c — the campaign database (EMD v0.2) through parallel HDF5 / MPI-IO.
+ * MPI and HDF5 are used in this file.
+ *
+ * Durability: workers write raw data with independent MPI-IO (H5Dwrite returns when
+ * the bytes are in the operating system, which survives the death of the process but
+ * not of the node). H5Fflush would make them durable, but it is collective in parallel
+ * HDF5 and a dynamic queue cannot call it. Since all metadata was written and flushed
+ * at creation, the raw bytes are all that a unit adds, so the worker calls fsync() on a
+ * plain POSIX descriptor of the same file: on Linux (and Lustre/GPFS clients) fsync
+ * flushes every dirty page of the file held by that node, whichever descriptor wrote
+ * it. Only then does the master journal the unit. */
+#include <fcntl.h>
+#include <libgen.h>
+#include <unistd.h>
+#include "database.h"
+#include "error_check.h"
+#include "timing.h"
+
+/* ---- small HDF5 helpers ------------------------------------------------------- */
+
+static PetscErrorCode write_string_attribute(hid_t object, const char *name, const char *value, const char *path)
+{
+  hid_t type, space, attribute;
+  PetscFunctionBeginUser;
+  PetscCallHDF5(type = H5Tcopy(H5T_C_S1), "H5Tcopy", path);
+  PetscCallHDF5(H5Tset_size(type, strlen(value) + 1), "H5Tset_size", path);
+  PetscCallHDF5(H5Tset_strpad(type, H5T_STR_NULLTERM), "H5Tset_strpad", path);
+  PetscCallHDF5(space = H5Screate(H5S_SCALAR), "H5Screate", path);
+  PetscCallHDF5(attribute = H5Acreate2(object, name, type, space, H5P_DEFAULT, H5P_DEFAULT), "creating a string attribute", path);
+  PetscCallHDF5(H5Awrite(attribute, type, value), "writing a string attribute", path);
+  PetscCallHDF5(H5Aclose(attribute), "H5Aclose", path);
+  PetscCallHDF5(H5Sclose(space), "H5Sclose", path);
+  PetscCallHDF5(H5Tclose(type), "H5Tclose", path);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode write_int_attribute(hid_t object, const char *name, long long value, const char *path)
+{
+  hid_t space, attribute;
+  PetscFunctionBeginUser;
+  PetscCallHDF5(space = H5Screate(H5S_SCALAR), "H5Screate", path);
+  PetscCallHDF5(attribute = H5Acreate2(object, name, H5T_NATIVE_LLONG, space, H5P_DEFAULT, H5P_DEFAULT), "creating an integer attribute", path);
+  PetscCallHDF5(H5Awrite(attribute, H5T_NATIVE_LLONG, &value), "writing an integer attribute", path);
+  PetscCallHDF5(H5Aclose(attribute), "H5Aclose", path);
+  PetscCallHDF5(H5Sclose(space), "H5Sclose", path);
+  PetscFunctionReturn(0);
+}
+
+/* A string attribute into `value` (truncated to size); found = false when absent. */
+static PetscErrorCode read_string_attribute(hid_t object, const char *name, char *value, size_t size, PetscBool *found, const char *path)
+{
+  hid_t  attribute, type, memory_type;
+  htri_t exists;
+  PetscFunctionBeginUser;
+  *found = PETSC_FALSE;
+  value[0] = 0;
+  PetscCallHDF5(exists = H5Aexists(object, name), "H5Aexists", path);
+  if (!exists) PetscFunctionReturn(0);
+  PetscCallHDF5(attribute = H5Aopen(object, name, H5P_DEFAULT), "opening an attribute", path);
+  PetscCallHDF5(type = H5Aget_type(attribute), "H5Aget_type", path);
+  size_t stored = H5Tget_size(type);
+  char  *buffer;
+  PetscCall(PetscMalloc1(stored + 1, &buffer));
+  PetscCallHDF5(memory_type = H5Tcopy(H5T_C_S1), "H5Tcopy", path);
+  PetscCallHDF5(H5Tset_size(memory_type, stored), "H5Tset_size", path);
+  PetscCallHDF5(H5Aread(attribute, memory_type, buffer), "reading a string attribute", path);
+  buffer[stored] = 0;
+  PetscCall(PetscStrncpy(value, buffer, size));
+  PetscCall(PetscFree(buffer));
+  PetscCallHDF5(H5Tclose(memory_type), "H5Tclose", path);
+  PetscCallHDF5(H5Tclose(type), "H5Tclose", path);
+  PetscCallHDF5(H5Aclose(attribute), "H5Aclose", path);
+  *found = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/* Creation properties shared by every dataset: space allocated at creation (so no
+ * metadata changes later) and never filled (a fill would write the whole file twice). */
+static PetscErrorCode early_allocation_properties(int rank, const hsize_t *chunk, hid_t *properties, const char *path)
+{
+  PetscFunctionBeginUser;
+  PetscCallHDF5(*properties = H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate", path);
+  if (chunk) PetscCallHDF5(H5Pset_chunk(*properties, rank, chunk), "H5Pset_chunk", path);
+  PetscCallHDF5(H5Pset_alloc_time(*properties, H5D_ALLOC_TIME_EARLY), "H5Pset_alloc_time", path);
+  PetscCallHDF5(H5Pset_fill_time(*properties, H5D_FILL_TIME_NEVER), "H5Pset_fill_time", path);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode create_dataset(hid_t parent, const char *name, hid_t type, int rank, const hsize_t *dims, const hsize_t *chunk, hid_t *dataset, const char *path)
+{
+  hid_t space, properties;
+  PetscFunctionBeginUser;
+  PetscCall(early_allocation_properties(rank, chunk, &properties, path));
+  PetscCallHDF5(space = H5Screate_simple(rank, dims, NULL), "H5Screate_simple", path);
+  PetscCallHDF5(*dataset = H5Dcreate2(parent, name, type, space, H5P_DEFAULT, properties, H5P_DEFAULT), "creating a dataset (disk full or folder not writable?)", path);
+  PetscCallHDF5(H5Sclose(space), "H5Sclose", path);
+  PetscCallHDF5(H5Pclose(properties), "H5Pclose", path);
+  PetscFunctionReturn(0);
+}
+
+/* Collective write of a small whole dataset: rank 0 supplies the data, the others
+ * select nothing (collective transfer keeps the MPI-IO calls matched). */
+static PetscErrorCode write_whole_from_rank0(hid_t dataset, hid_t memory_type, const void *data, int rank_in_comm, const char *path)
+{
+  hid_t file_space, memory_space, transfer;
+  PetscFunctionBeginUser;
+  PetscCallHDF5(file_space = H5Dget_space(dataset), "H5Dget_space", path);
+  PetscCallHDF5(memory_space = H5Scopy(file_space), "H5Scopy", path);
+  if (rank_in_comm != 0) {
+    PetscCallHDF5(H5Sselect_none(file_space), "H5Sselect_none", path);
+    PetscCallHDF5(H5Sselect_none(memory_space), "H5Sselect_none", path);
+  }
+  PetscCallHDF5(transfer = H5Pcreate(H5P_DATASET_XFER), "H5Pcreate", path);
+  PetscCallHDF5(H5Pset_dxpl_mpio(transfer, H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio", path);
+  PetscCallHDF5(H5Dwrite(dataset, memory_type, memory_space, file_space, transfer, data), "writing a dimension vector", path);
+  PetscCallHDF5(H5Pclose(transfer), "H5Pclose", path);
+  PetscCallHDF5(H5Sclose(memory_space), "H5Sclose", path);
+  PetscCallHDF5(H5Sclose(file_space), "H5Sclose", path);
+  PetscFunctionReturn(0);
+}
+
+/* EMD dim vector: values, name and units. */
+static PetscErrorCode create_dimension(hid_t group, const char *dataset_name, PetscInt length, double step, const char *name, const char *units, int rank_in_comm, const char *path)
+{
+  hid_t   dataset;
+  hsize_t dims[1] = {(hsize_t)length};
+  double *values;
+  PetscFunctionBeginUser;
+  PetscCall(create_dataset(group, dataset_name, H5T_IEEE_F64LE, 1, dims, NULL, &dataset, path));
+  PetscCall(PetscMalloc1(length, &values));
+  for (PetscInt i = 0; i < length; i++) values[i] = step * (double)i;
+  PetscCall(write_whole_from_rank0(dataset, H5T_NATIVE_DOUBLE, values, rank_in_comm, path));
+  PetscCall(PetscFree(values));
+  PetscCall(write_string_attribute(dataset, "name", name, path));
+  PetscCall(write_string_attribute(dataset, "units", units, path));
+  PetscCallHDF5(H5Dclose(dataset), "H5Dclose", path);
+  PetscFunctionReturn(0);
+}
+
+/* An EMD data group: emd_group_type=1, data [N][ny][nx] of `type` (one chunk per image), dim1..3. */
+static PetscErrorCode create_emd_group(hid_t data_group, const char *group_name, hid_t type, const Database *db, int rank_in_comm, hid_t *dataset)
+{
+  hid_t          group;
+  const char    *path = db->path;
+  const hsize_t  dims[3]  = {(hsize_t)db->n_images, (hsize_t)db->layout.ny, (hsize_t)db->layout.nx};
+  const hsize_t  chunk[3] = {1, (hsize_t)db->layout.ny, (hsize_t)db->layout.nx};
+  const PetscBool known   = db->layout.pixel_size > 0;
+  PetscFunctionBeginUser;
+  PetscCallHDF5(group = H5Gcreate2(data_group, group_name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating an EMD group", path);
+  PetscCall(write_int_attribute(group, "emd_group_type", 1, path));
+  PetscCall(create_dataset(group, "data", type, 3, dims, chunk, dataset, path));
+  PetscCall(create_dimension(group, "dim1", db->n_images, 1.0, "image_index", "[index]", rank_in_comm, path));
+  PetscCall(create_dimension(group, "dim2", db->layout.ny, known ? db->layout.pixel_size : 1.0, "y", known ? "[Å]" : "[pixel]", rank_in_comm, path));
+  PetscCall(create_dimension(group, "dim3", db->layout.nx, known ? db->layout.pixel_size : 1.0, "x", known ? "[Å]" : "[pixel]", rank_in_comm, path));
+  PetscCallHDF5(H5Gclose(group), "H5Gclose", path);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode check_column_names(const DatabaseLayout *layout)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(layout->n_structure_columns >= 0 && layout->n_structure_columns <= DATABASE_MAX_COLUMNS && layout->n_image_columns >= 0 && layout->n_image_columns <= DATABASE_MAX_COLUMNS,
+             PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "A database holds at most %d structure and %d imaging columns", DATABASE_MAX_COLUMNS, DATABASE_MAX_COLUMNS);
+  const char *reserved[] = {"structure_id", "condition_index", "image_seed", "structures"};
+  for (int i = 0; i < layout->n_structure_columns + layout->n_image_columns; i++) {
+    const char *name = i < layout->n_structure_columns ? layout->structure_columns[i] : layout->image_columns[i - layout->n_structure_columns];
+    PetscCheck(name[0] && !strchr(name, '/'), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "Column name '%s' is empty or holds '/'", name);
+    for (int r = 0; r < 4; r++) PetscCheck(strcmp(name, reserved[r]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "Column name '%s' is reserved by the database", name);
+    for (int k = 0; k < i; k++) {
+      const char *other = k < layout->n_structure_columns ? layout->structure_columns[k] : layout->image_columns[k - layout->n_structure_columns];
+      PetscCheck(strcmp(name, other), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "Column name '%s' appears twice (structure and imaging columns share one namespace)", name);
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode file_access_properties(MPI_Comm comm, hid_t *access, const char *path)
+{
+  PetscFunctionBeginUser;
+  PetscCallHDF5(*access = H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate", path);
+  PetscCallHDF5(H5Pset_fapl_mpio(*access, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio", path);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode new_handle(MPI_Comm comm, const char *path, const DatabaseLayout *layout, const Plan *plan, Database **database)
+{
+  Database *db;
+  PetscFunctionBeginUser;
+  PetscCheck(layout->n_structures == plan->n_structures && layout->n_conditions == plan->n_conditions, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Database layout (%" PetscInt_FMT " x %" PetscInt_FMT ") does not match the plan (%" PetscInt_FMT " x %" PetscInt_FMT ")", layout->n_structures, layout->n_conditions, plan->n_structures, plan->n_conditions);
+  PetscCheck(layout->ny >= 1 && layout->nx >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "Database images must be at least 1x1 pixels, got %" PetscInt_FMT "x%" PetscInt_FMT, layout->ny, layout->nx);
+  PetscCall(check_column_names(layout));
+  PetscCall(PetscNew(&db));
+  db->comm     = comm;
+  db->layout   = *layout;
+  db->n_images = layout->n_structures * layout->n_conditions;
+  db->file = db->images = db->masks = db->structure_id = db->condition_index = db->image_seed = db->independent = -1;
+  db->sync_fd = -1;
+  db->seed    = plan->seed;
+  PetscCall(PetscStrncpy(db->path, path, sizeof db->path));
+  *database = db;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode open_sync_descriptor(Database *db)
+{
+  PetscFunctionBeginUser;
+  PetscCallErrno(db->sync_fd = open(db->path, O_RDONLY), "Opening the database for fsync", db->path);
+  PetscCallHDF5(db->independent = H5Pcreate(H5P_DATASET_XFER), "H5Pcreate", db->path);
+  PetscCallHDF5(H5Pset_dxpl_mpio(db->independent, H5FD_MPIO_INDEPENDENT), "H5Pset_dxpl_mpio", db->path);
+  PetscFunctionReturn(0);
+}
+
+/* Rank 0 checks that the folder can take the file, so the user gets errno's words
+ * instead of an HDF5 stack; the verdict is shared so every rank fails together. */
+static PetscErrorCode check_folder_writable(MPI_Comm comm, const char *path)
+{
+  int  rank, problem = 0;
+  char folder[PETSC_MAX_PATH_LEN], copy[PETSC_MAX_PATH_LEN];
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscStrncpy(copy, path, sizeof copy));
+  PetscCall(PetscStrncpy(folder, dirname(copy), sizeof folder));
+  if (rank == 0 && access(folder, W_OK | X_OK) != 0) problem = errno ? errno : EACCES;
+  PetscCallMPI(MPI_Bcast(&problem, 1, MPI_INT, 0, comm));
+  PetscCheck(!problem, comm, PETSC_ERR_FILE_OPEN, "Cannot write the database '%s': folder '%s': %s", path, folder, strerror(problem));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode database_create(MPI_Comm comm, const char *path, const DatabaseLayout *layout, const Plan *plan, const Provenance *provenance, Database **database)
+{
+  Database *db;
+  hid_t     access, data_group, metadata_group, structures_group;
+  int       rank;
+  PetscFunctionBeginUser;
+  PetscCall(check_folder_writable(comm, path));
+  PetscCall(new_handle(comm, path, layout, plan, &db));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(file_access_properties(comm, &access, path));
+  PetscCallHDF5(db->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, access), "creating the database file", path);
+  PetscCallHDF5(H5Pclose(access), "H5Pclose", path);
+
+  /* Root: EMD version and provenance. */
+  PetscCall(write_int_attribute(db->file, "version_major", 0, path));
+  PetscCall(write_int_attribute(db->file, "version_minor", 2, path));
+  PetscCall(write_string_attribute(db->file, "nanoforge_version", provenance->version, path));
+  PetscCall(write_string_attribute(db->file, "git_revision", provenance->git_revision, path));
+  PetscCall(write_string_attribute(db->file, "compiler", provenance->compiler, path));
+  PetscCall(write_string_attribute(db->file, "build_flags", provenance->build_flags, path));
+  PetscCall(write_string_attribute(db->file, "host", provenance->hostname, path));
+  PetscCall(write_string_attribute(db->file, "started_utc", provenance->started_utc, path));
+  PetscCall(write_string_attribute(db->file, "options", provenance->options, path));
+  PetscCall(write_int_attribute(db->file, "ranks", provenance->size, path));
+  PetscCall(write_string_attribute(db->file, "plan_hash", plan->hash_hex, path));
+  PetscCall(write_string_attribute(db->file, "plan_options", plan->options, path));
+  PetscCall(write_int_attribute(db->file, "seed", plan->seed, path));
+  PetscCall(write_int_attribute(db->file, "n_structures", plan->n_structures, path));
+  PetscCall(write_int_attribute(db->file, "n_conditions", plan->n_conditions, path));
+  PetscCall(write_string_attribute(db->file, "progress", "finished units are listed in the journal beside this file (<file>.journal); rows of other units hold undefined bytes", path));
+
+  PetscCallHDF5(data_group = H5Gcreate2(db->file, "data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating /data", path);
+  PetscCall(create_emd_group(data_group, "images", H5T_IEEE_F32LE, db, rank, &db->images));
+  PetscCall(create_emd_group(data_group, "masks", H5T_STD_U8LE, db, rank, &db->masks));
+  PetscCallHDF5(H5Gclose(data_group), "H5Gclose", path);
+
+  hsize_t n_images[1] = {(hsize_t)db->n_images}, n_structures[1] = {(hsize_t)layout->n_structures};
+  PetscCallHDF5(metadata_group = H5Gcreate2(db->file, "metadata", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating /metadata", path);
+  PetscCall(create_dataset(metadata_group, "structure_id", H5T_STD_I64LE, 1, n_images, NULL, &db->structure_id, path));
+  PetscCall(create_dataset(metadata_group, "condition_index", H5T_STD_I64LE, 1, n_images, NULL, &db->condition_index, path));
+  PetscCall(create_dataset(metadata_group, "image_seed", H5T_STD_I64LE, 1, n_images, NULL, &db->image_seed, path));
+  for (int c = 0; c < layout->n_structure_columns; c++)
+    PetscCall(create_dataset(metadata_group, layout->structure_columns[c], H5T_IEEE_F64LE, 1, n_images, NULL, &db->image_columns[c], path));
+  for (int c = 0; c < layout->n_image_columns; c++)
+    PetscCall(create_dataset(metadata_group, layout->image_columns[c], H5T_IEEE_F64LE, 1, n_images, NULL, &db->image_columns[layout->n_structure_columns + c], path));
+  PetscCallHDF5(structures_group = H5Gcreate2(metadata_group, "structures", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating /metadata/structures", path);
+  for (int c = 0; c < layout->n_structure_columns; c++)
+    PetscCall(create_dataset(structures_group, layout->structure_columns[c], H5T_IEEE_F64LE, 1, n_structures, NULL, &db->structure_columns[c], path));
+  PetscCallHDF5(H5Gclose(structures_group), "H5Gclose", path);
+  PetscCallHDF5(H5Gclose(metadata_group), "H5Gclose", path);
+
+  /* All metadata to disk now: from here on, only raw bytes change. */
+  PetscCallHDF5(H5Fflush(db->file, H5F_SCOPE_GLOBAL), "flushing the new database (disk full?)", path);
+  PetscCall(open_sync_descriptor(db));
+  if (rank == 0) PetscCallErrno(fsync(db->sync_fd), "Syncing the new database", path);
+  PetscCallMPI(MPI_Barrier(comm));
+  *database = db;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode open_dataset_checked(hid_t file, const char *name, int rank, const hsize_t *expected, hid_t *dataset, const char *path)
+{
+  hid_t   space;
+  hsize_t dims[3] = {0, 0, 0};
+  htri_t  exists;
+  PetscFunctionBeginUser;
+  PetscCallHDF5(exists = H5Lexists(file, name, H5P_DEFAULT), "H5Lexists", path);
+  if (exists > 0 && strchr(name + 1, '/')) PetscCallHDF5(exists = H5Oexists_by_name(file, name, H5P_DEFAULT), "H5Oexists_by_name", path);
+  PetscCheck(exists > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Database '%s' lacks %s: it was made with other options; rerun with -fresh to start over", path, name);
+  PetscCallHDF5(*dataset = H5Dopen2(file, name, H5P_DEFAULT), "opening a dataset", path);
+  PetscCallHDF5(space = H5Dget_space(*dataset), "H5Dget_space", path);
+  int stored_rank = H5Sget_simple_extent_ndims(space);
+  PetscCheck(stored_rank == rank, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Database '%s': %s has %d dimensions, expected %d; rerun with -fresh", path, name, stored_rank, rank);
+  PetscCallHDF5(H5Sget_simple_extent_dims(space, dims, NULL), "H5Sget_simple_extent_dims", path);
+  for (int d = 0; d < rank; d++)
+    PetscCheck(dims[d] == expected[d], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Database '%s': %s has extent %llu in dimension %d, the plan needs %llu; rerun with -fresh", path, name, (unsigned long long)dims[d], d + 1, (unsigned long long)expected[d]);
+  PetscCallHDF5(H5Sclose(space), "H5Sclose", path);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode database_open(MPI_Comm comm, const char *path, const DatabaseLayout *layout, const Plan *plan, Database **database)
+{
+  Database *db;
+  hid_t     access;
+  char      stored_hash[64];
+  PetscBool found;
+  PetscFunctionBeginUser;
+  PetscCall(new_handle(comm, path, layout, plan, &db));
+  PetscCall(file_access_properties(comm, &access, path));
+  PetscCallHDF5(db->file = H5Fopen(path, H5F_ACC_RDWR, access), "opening the existing database (damaged? rerun with -fresh)", path);
+  PetscCallHDF5(H5Pclose(access), "H5Pclose", path);
+  PetscCall(read_string_attribute(db->file, "plan_hash", stored_hash, sizeof stored_hash, &found, path));
+  PetscCheck(found && !strcmp(stored_hash, plan->hash_hex), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "Database '%s' was made for plan %s, this run's plan is %s; rerun with the original options, or add -fresh to start over", path, found ? stored_hash : "(none)", plan->hash_hex);
+  const hsize_t image_dims[3] = {(hsize_t)db->n_images, (hsize_t)layout->ny, (hsize_t)layout->nx};
+  const hsize_t n_images[1] = {(hsize_t)db->n_images}, n_structures[1] = {(hsize_t)layout->n_structures};
+  PetscCall(open_dataset_checked(db->file, "/data/images/data", 3, image_dims, &db->images, path));
+  PetscCall(open_dataset_checked(db->file, "/data/masks/data", 3, image_dims, &db->masks, path));
+  PetscCall(open_dataset_checked(db->file, "/metadata/structure_id", 1, n_images, &db->structure_id, path));
+  PetscCall(open_dataset_checked(db->file, "/metadata/condition_index", 1, n_images, &db->condition_index, path));
+  PetscCall(open_dataset_checked(db->file, "/metadata/image_seed", 1, n_images, &db->image_seed, path));
+  char name[2 * DATABASE_NAME_LEN + 32];
+  for (int c = 0; c < layout->n_structure_columns + layout->n_image_columns; c++) {
+    const char *column = c < layout->n_structure_columns ? layout->structure_columns[c] : layout->image_columns[c - layout->n_structure_columns];
+    PetscCall(PetscSNPrintf(name, sizeof name, "/metadata/%s", column));
+    PetscCall(open_dataset_checked(db->file, name, 1, n_images, &db->image_columns[c], path));
+  }
+  for (int c = 0; c < layout->n_structure_columns; c++) {
+    PetscCall(PetscSNPrintf(name, sizeof name, "/metadata/structures/%s", layout->structure_columns[c]));
+    PetscCall(open_dataset_checked(db->file, name, 1, n_structures, &db->structure_columns[c], path));
+  }
+  PetscCall(open_sync_descriptor(db));
+  *database = db;
+  PetscFunctionReturn(0);
+}
+
+/* Independent write of rows [first, first + count) of a dataset with `row_elements` values per row. */
+static PetscErrorCode write_rows(Database *db, hid_t dataset, hid_t memory_type, int rank, hsize_t first, hsize_t count, const void *data)
+{
+  hid_t   file_space, memory_space;
+  hsize_t start[3] = {first, 0, 0}, extent[3] = {count, (hsize_t)db->layout.ny, (hsize_t)db->layout.nx};
+  PetscFunctionBeginUser;
+  PetscCallHDF5(file_space = H5Dget_space(dataset), "H5Dget_space", db->path);
+  PetscCallHDF5(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, extent, NULL), "H5Sselect_hyperslab", db->path);
+  PetscCallHDF5(memory_space = H5Screate_simple(rank, extent, NULL), "H5Screate_simple", db->path);
+  PetscCallHDF5(H5Dwrite(dataset, memory_type, memory_space, file_space, db->independent, data), "writing a unit (disk full?)", db->path);
+  PetscCallHDF5(H5Sclose(memory_space), "H5Sclose", db->path);
+  PetscCallHDF5(H5Sclose(file_space), "H5Sclose", db->path);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode database_write_unit(Database *db, const DatabaseUnit *unit, PetscBool sync)
+{
+  const PetscInt M     = db->layout.n_conditions;
+  const hsize_t  first = (hsize_t)(unit->unit * M);
+  const int      n_s = db->layout.n_structure_columns, n_i = db->layout.n_image_columns;
+  double        *column;
+  long long     *ids;
+  PetscFunctionBeginUser;
+  PetscCheck(unit->unit >= 0 && unit->unit < db->layout.n_structures, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Unit %" PetscInt_FMT " outside the database's 0..%" PetscInt_FMT, unit->unit, db->layout.n_structures - 1);
+  PetscCall(PetscLogEventBegin(NF_EVENT_DB_WRITE, 0, 0, 0, 0));
+  PetscCall(write_rows(db, db->images, H5T_NATIVE_FLOAT, 3, first, (hsize_t)M, unit->images));
+  PetscCall(write_rows(db, db->masks, H5T_NATIVE_UINT8, 3, first, (hsize_t)M, unit->masks));
+  PetscCall(PetscMalloc1(M, &column));
+  PetscCall(PetscMalloc1(M, &ids));
+  for (PetscInt i = 0; i < M; i++) ids[i] = unit->unit;
+  PetscCall(write_rows(db, db->structure_id, H5T_NATIVE_LLONG, 1, first, (hsize_t)M, ids));
+  for (PetscInt i = 0; i < M; i++) ids[i] = i;
+  PetscCall(write_rows(db, db->condition_index, H5T_NATIVE_LLONG, 1, first, (hsize_t)M, ids));
+  /* The seed from which every random number of this image was derived (streams are
+   * keyed by seed, unit and purpose): the campaign seed, recorded per row for tools. */
+  for (PetscInt i = 0; i < M; i++) ids[i] = db->seed;
+  PetscCall(write_rows(db, db->image_seed, H5T_NATIVE_LLONG, 1, first, (hsize_t)M, ids));
+  for (int c = 0; c < n_s; c++) {
+    for (PetscInt i = 0; i < M; i++) column[i] = unit->structure_values[c];
+    PetscCall(write_rows(db, db->image_columns[c], H5T_NATIVE_DOUBLE, 1, first, (hsize_t)M, column));
+    PetscCall(write_rows(db, db->structure_columns[c], H5T_NATIVE_DOUBLE, 1, (hsize_t)unit->unit, 1, &unit->structure_values[c]));
+  }
+  for (int c = 0; c < n_i; c++) {
+    for (PetscInt i = 0; i < M; i++) column[i] = unit->image_values[i * n_i + c];
+    PetscCall(write_rows(db, db->image_columns[n_s + c], H5T_NATIVE_DOUBLE, 1, first, (hsize_t)M, column));
+  }
+  PetscCall(PetscFree(column));
+  PetscCall(PetscFree(ids));
+  if (sync) PetscCallErrno(fsync(db->sync_fd), "Syncing the database after a unit (disk full?)", db->path);
+  PetscCall(PetscLogEventEnd(NF_EVENT_DB_WRITE, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode database_close(Database **database)
+{
+  Database *db = *database;
+  PetscFunctionBeginUser;
+  if (!db) PetscFunctionReturn(0);
+  const char *path = db->path;
+  int n_columns = db->layout.n_structure_columns + db->layout.n_image_columns;
+  for (int c = 0; c < n_columns; c++) PetscCallHDF5(H5Dclose(db->image_columns[c]), "H5Dclose", path);
+  for (int c = 0; c < db->layout.n_structure_columns; c++) PetscCallHDF5(H5Dclose(db->structure_columns[c]), "H5Dclose", path);
+  PetscCallHDF5(H5Dclose(db->structure_id), "H5Dclose", path);
+  PetscCallHDF5(H5Dclose(db->condition_index), "H5Dclose", path);
+  PetscCallHDF5(H5Dclose(db->image_seed), "H5Dclose", path);
+  PetscCallHDF5(H5Dclose(db->images), "H5Dclose", path);
+  PetscCallHDF5(H5Dclose(db->masks), "H5Dclose", path);
+  PetscCallHDF5(H5Pclose(db->independent), "H5Pclose", path);
+  PetscCallHDF5(H5Fclose(db->file), "closing the database (disk full?)", path);
+  if (db->sync_fd >= 0) {
+    PetscCallErrno(fsync(db->sync_fd), "Syncing the database", path);
+    PetscCallErrno(close(db->sync_fd), "Closing the database", path);
+  }
+  PetscCall(PetscFree(*database));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode database_read_image(const char *path, PetscInt index, PetscInt ny, PetscInt nx, float *image, uint8_t *mask)
+{
+  hid_t   file, dataset, file_space, memory_space;
+  hsize_t start[3] = {(hsize_t)index, 0, 0}, extent[3] = {1, (hsize_t)ny, (hsize_t)nx};
+  PetscFunctionBeginUser;
+  PetscCall(PetscLogEventBegin(NF_EVENT_DB_READ, 0, 0, 0, 0));
+  PetscCallHDF5(file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), "opening the database", path);
+  for (int which = 0; which < 2; which++) {
+    if (which == 1 && !mask) break;
+    PetscCallHDF5(dataset = H5Dopen2(file, which ? "/data/masks/data" : "/data/images/data", H5P_DEFAULT), "opening images or masks", path);
+    PetscCallHDF5(file_space = H5Dget_space(dataset), "H5Dget_space", path);
+    PetscCallHDF5(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, extent, NULL), "selecting an image", path);
+    PetscCallHDF5(memory_space = H5Screate_simple(3, extent, NULL), "H5Screate_simple", path);
+    PetscCallHDF5(H5Dread(dataset, which ? H5T_NATIVE_UINT8 : H5T_NATIVE_FLOAT, memory_space, file_space, H5P_DEFAULT, which ? (void *)mask : (void *)image), "reading an image", path);
+    PetscCallHDF5(H5Sclose(memory_space), "H5Sclose", path);
+    PetscCallHDF5(H5Sclose(file_space), "H5Sclose", path);
+    PetscCallHDF5(H5Dclose(dataset), "H5Dclose", path);
+  }
+  PetscCallHDF5(H5Fclose(file), "closing the database", path);
+  PetscCall(PetscLogEventEnd(NF_EVENT_DB_READ, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}

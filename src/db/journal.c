@@ -1,0 +1,238 @@
+/* journal.c — append-only, checksummed, fsync'ed record of finished work units.
+ * Plain POSIX I/O on the master rank; no MPI, no HDF5. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "error_check.h"
+#include "journal.h"
+#include "timing.h"
+
+#define JOURNAL_MAX_LINE 4096
+
+PetscErrorCode journal_path(const char *database_path, char path[PETSC_MAX_PATH_LEN])
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(path, PETSC_MAX_PATH_LEN, "%s.journal", database_path));
+  PetscFunctionReturn(0);
+}
+
+/* "<content> *<16 hex digits>\n": the checksum covers the content. */
+static PetscErrorCode format_line(char *line, size_t size, const char *content)
+{
+  PetscFunctionBeginUser;
+  uint64_t sum = plan_hash_string(content, strlen(content));
+  PetscCall(PetscSNPrintf(line, size, "%s *%016llx\n", content, (unsigned long long)sum));
+  PetscFunctionReturn(0);
+}
+
+/* Checks a line (without its newline); on success `content` is the part before " *". */
+static PetscBool line_is_valid(const char *line, size_t length, char *content, size_t content_size)
+{
+  if (length < 19 || length >= content_size + 18) return PETSC_FALSE;
+  const char *star = line + length - 17;
+  if (star[-1] != ' ' || star[0] != '*') return PETSC_FALSE;
+  size_t content_length = (size_t)(star - 1 - line);
+  char   hex[17];
+  memcpy(hex, star + 1, 16);
+  hex[16] = 0;
+  for (int i = 0; i < 16; i++)
+    if (!strchr("0123456789abcdef", hex[i])) return PETSC_FALSE;
+  memcpy(content, line, content_length);
+  content[content_length] = 0;
+  return plan_hash_string(content, content_length) == strtoull(hex, NULL, 16) ? PETSC_TRUE : PETSC_FALSE;
+}
+
+static PetscErrorCode write_all(int fd, const char *text, size_t length, const char *path)
+{
+  PetscFunctionBeginUser;
+  while (length > 0) {
+    ssize_t n = write(fd, text, length);
+    if (n < 0 && errno == EINTR) continue;
+    PetscCallErrno(n < 0 ? -1 : 0, "Writing the journal", path);
+    text += n;
+    length -= (size_t)n;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* fsync the folder so a newly created or renamed file survives a crash. */
+static PetscErrorCode sync_folder_of(const char *path)
+{
+  char copy[PETSC_MAX_PATH_LEN];
+  PetscFunctionBeginUser;
+  PetscCall(PetscStrncpy(copy, path, sizeof copy));
+  const char *folder = dirname(copy);
+  int         fd     = open(folder, O_RDONLY);
+  if (fd >= 0) { /* some file systems refuse fsync on folders: not fatal */
+    (void)fsync(fd);
+    close(fd);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* A new journal: written whole to a temporary file, synced, then renamed into place. */
+static PetscErrorCode create_journal(Journal *j, const Plan *plan)
+{
+  char temporary[PETSC_MAX_PATH_LEN + 8], content[JOURNAL_MAX_LINE], line[JOURNAL_MAX_LINE + 32];
+  int  fd;
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(temporary, sizeof temporary, "%s.tmp", j->path));
+  PetscCallErrno(fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0644), "Creating the journal", temporary);
+  PetscCall(PetscSNPrintf(content, sizeof content, "NFJ1 plan %s seed %" PetscInt64_FMT " units %" PetscInt_FMT " conditions %" PetscInt_FMT, plan->hash_hex, plan->seed, plan->n_structures, plan->n_conditions));
+  PetscCall(format_line(line, sizeof line, content));
+  PetscCall(write_all(fd, line, strlen(line), temporary));
+  for (const char *option = plan->options; option && *option;) {
+    const char *end    = strchr(option, '\n');
+    size_t      length = end ? (size_t)(end - option) : strlen(option);
+    PetscCheck(length + 3 < sizeof content, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "An option of the plan is longer than %d characters: %.60s...", (int)sizeof content - 3, option);
+    content[0] = 'O';
+    content[1] = ' ';
+    memcpy(content + 2, option, length);
+    content[length + 2] = 0;
+    PetscCall(format_line(line, sizeof line, content));
+    PetscCall(write_all(fd, line, strlen(line), temporary));
+    option = end ? end + 1 : option + length;
+  }
+  PetscCallErrno(fsync(fd), "Syncing the journal", temporary);
+  PetscCallErrno(close(fd), "Closing the journal", temporary);
+  PetscCallErrno(rename(temporary, j->path), "Renaming the new journal into place", j->path);
+  PetscCall(sync_folder_of(j->path));
+  j->created = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/* Reads an existing journal: checks the plan, marks finished units, drops a torn tail. */
+static PetscErrorCode read_journal(Journal *j, const Plan *plan)
+{
+  FILE  *file;
+  char  *text;
+  long   size;
+  size_t good_end = 0;
+  char   content[JOURNAL_MAX_LINE];
+  char  *options;
+  size_t options_size, options_used = 0;
+  PetscFunctionBeginUser;
+  PetscCheckPointerErrno(file = fopen(j->path, "rb"), "Opening the journal", j->path);
+  PetscCallErrno(fseek(file, 0, SEEK_END), "Reading the journal", j->path);
+  size = ftell(file);
+  rewind(file);
+  PetscCall(PetscMalloc1((size_t)size + 1, &text));
+  PetscCheck(fread(text, 1, (size_t)size, file) == (size_t)size, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "Reading the journal '%s' failed", j->path);
+  text[size] = 0;
+  fclose(file);
+  options_size = (size_t)size + 1;
+  PetscCall(PetscMalloc1(options_size, &options));
+  options[0] = 0;
+
+  int line_number = 0;
+  for (size_t start = 0; start < (size_t)size;) {
+    char  *newline = memchr(text + start, '\n', (size_t)size - start);
+    size_t length  = newline ? (size_t)(newline - (text + start)) : (size_t)size - start;
+    line_number++;
+    PetscBool valid = newline && line_is_valid(text + start, length, content, sizeof content);
+    if (!valid) {
+      /* Only the last line may be torn by a crash during its append. */
+      PetscCheck(!newline || start + length + 1 == (size_t)size, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "Journal '%s' is corrupt at line %d (checksum mismatch in the middle of the file); it cannot be trusted: rerun with -fresh to start over", j->path, line_number);
+      PetscCheck(line_number > 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s' has no valid header line; rerun with -fresh to start over", j->path);
+      j->n_torn_lines++;
+      break;
+    }
+    if (line_number == 1) {
+      char       hash[32];
+      PetscInt   units, conditions;
+      PetscInt64 seed;
+      PetscCheck(sscanf(content, "NFJ1 plan %31s seed %" PetscInt64_FMT " units %" PetscInt_FMT " conditions %" PetscInt_FMT, hash, &seed, &units, &conditions) == 4, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "Journal '%s' does not start with a nanoforge journal header; rerun with -fresh to start over", j->path);
+      /* The seed and the counts are the plan too, whether given explicitly or by default. */
+      PetscCheck(seed == plan->seed, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "The plan differs from the one this database was started with (-seed: was %" PetscInt64_FMT ", now %" PetscInt64_FMT "). Rerun with the original options to continue, add -fresh to start over, or write to another -o", seed, plan->seed);
+      PetscCheck(units == plan->n_structures, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "The plan differs from the one this database was started with (-structures: was %" PetscInt_FMT ", now %" PetscInt_FMT "). Rerun with the original options to continue, add -fresh to start over, or write to another -o", units, plan->n_structures);
+      PetscCheck(conditions == plan->n_conditions, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "The plan differs from the one this database was started with (-conditions: was %" PetscInt_FMT ", now %" PetscInt_FMT "). Rerun with the original options to continue, add -fresh to start over, or write to another -o", conditions, plan->n_conditions);
+    } else if (content[0] == 'O' && content[1] == ' ') {
+      size_t n = strlen(content + 2);
+      memcpy(options + options_used, content + 2, n);
+      options_used += n;
+      options[options_used++] = '\n';
+      options[options_used]   = 0;
+    } else if (content[0] == 'U' && content[1] == ' ') {
+      char    *end;
+      long long unit = strtoll(content + 2, &end, 10);
+      PetscCheck(*end == 0 && unit >= 0 && unit < j->n_units, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s' line %d names unit '%s', outside 0..%" PetscInt_FMT, j->path, line_number, content + 2, j->n_units - 1);
+      if (!j->done[unit]) j->n_done++;
+      j->done[unit] = PETSC_TRUE;
+    } else {
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s' line %d is not a unit or option record", j->path, line_number);
+    }
+    good_end = start + length + 1;
+    start    = good_end;
+  }
+  PetscCall(PetscFree(text));
+
+  PetscBool same;
+  char      difference[2048];
+  PetscCall(plan_options_compare(options, plan->options, &same, difference, sizeof difference));
+  PetscCall(PetscFree(options));
+  PetscCheck(same, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "The plan differs from the one this database was started with (%s). Rerun with the original options to continue, add -fresh to discard the %" PetscInt_FMT " finished unit(s) and start over, or write to another -o", difference, j->n_done);
+  PetscCallErrno(j->fd = open(j->path, O_WRONLY | O_APPEND), "Opening the journal for appending", j->path);
+  if (j->n_torn_lines) {
+    PetscCallErrno(ftruncate(j->fd, (off_t)good_end), "Dropping the torn last line of the journal", j->path);
+    PetscCallErrno(fsync(j->fd), "Syncing the journal", j->path);
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode journal_open(const char *database_path, const Plan *plan, PetscBool fresh, Journal **journal)
+{
+  Journal    *j;
+  struct stat info;
+  PetscFunctionBeginUser;
+  PetscCall(PetscLogEventBegin(NF_EVENT_JOURNAL, 0, 0, 0, 0));
+  PetscCall(PetscNew(&j));
+  j->fd      = -1;
+  j->n_units = plan->n_structures;
+  PetscCall(PetscCalloc1(j->n_units, &j->done));
+  PetscCall(journal_path(database_path, j->path));
+  if (fresh || stat(j->path, &info) != 0) {
+    PetscCall(create_journal(j, plan));
+    PetscCallErrno(j->fd = open(j->path, O_WRONLY | O_APPEND), "Opening the journal for appending", j->path);
+  } else {
+    PetscCall(read_journal(j, plan));
+  }
+  PetscCall(PetscLogEventEnd(NF_EVENT_JOURNAL, 0, 0, 0, 0));
+  *journal = j;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode journal_append(Journal *journal, PetscInt unit)
+{
+  char content[64], line[128];
+  PetscFunctionBeginUser;
+  PetscCheck(unit >= 0 && unit < journal->n_units, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Unit %" PetscInt_FMT " outside 0..%" PetscInt_FMT, unit, journal->n_units - 1);
+  PetscCall(PetscLogEventBegin(NF_EVENT_JOURNAL, 0, 0, 0, 0));
+  PetscCall(PetscSNPrintf(content, sizeof content, "U %" PetscInt_FMT, unit));
+  PetscCall(format_line(line, sizeof line, content));
+  /* One write() of a short line on an O_APPEND descriptor: a crash leaves the line
+   * whole or torn at the end, which the checksum detects. */
+  PetscCall(write_all(journal->fd, line, strlen(line), journal->path));
+  PetscCallErrno(fsync(journal->fd), "Syncing the journal", journal->path);
+  if (!journal->done[unit]) journal->n_done++;
+  journal->done[unit] = PETSC_TRUE;
+  PetscCall(PetscLogEventEnd(NF_EVENT_JOURNAL, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode journal_destroy(Journal **journal)
+{
+  PetscFunctionBeginUser;
+  if (!*journal) PetscFunctionReturn(0);
+  if ((*journal)->fd >= 0) PetscCallErrno(close((*journal)->fd), "Closing the journal", (*journal)->path);
+  PetscCall(PetscFree((*journal)->done));
+  PetscCall(PetscFree(*journal));
+  PetscFunctionReturn(0);
+}
