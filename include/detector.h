@@ -1,0 +1,42 @@
+/* detector.h — from the image intensity on the simulation grid to the detector image:
+ * Fourier resampling to the detector pixel size (no aliasing), detector MTF, drift blur,
+ * dose → Poisson counts, Gaussian readout noise. Serial; no MPI.
+ *
+ * Order (docs/physics.md): resample → MTF and drift (one Fourier pass) → crop to the
+ * image size → expected counts N = dose · pixel area · I → Poisson(N) → + readout noise
+ * → divided by dose · pixel area, so images are in units of the vacuum intensity (1)
+ * whatever the dose. dose = 0: the noise-free image (readout noise is not added either).
+ * Noise streams: (seed, unit + condition·2^40, RNG_PURPOSE_DETECTOR_NOISE), pixels in
+ * row-major order, so the same seed gives the same image bit for bit.
+ */
+#pragma once
+#include <stdint.h>
+#include <petscsys.h>
+#include "optics.h"
+
+/* Where the detector image lies on the simulation field of view. */
+typedef struct {
+  PetscInt field_nx, field_ny; /* the whole field of view resampled at the detector pixel size */
+  double   pixel[2];           /* actual pixel size along x, y [Å] = field length / field_n */
+  PetscInt nx, ny;             /* detector image size (the central crop of the field) */
+  PetscInt offset[2];          /* first field pixel of the crop along x, y */
+} DetectorGeometry;
+
+/* Geometry for a simulation grid nx × ny with sampling dx, dy [Å]: field_n = round(L / pixel)
+ * (the pixel size is adjusted so that the field holds a whole number of pixels; the actual
+ * size is recorded), cropped centrally to image_size. Errors (PETSC_ERR_USER_INPUT): an image
+ * size larger than the resampled field, a pixel larger than the field. */
+PetscErrorCode detector_geometry(const ImagingConditions *conditions, PetscInt nx, PetscInt ny, double dx, double dy, DetectorGeometry *geometry);
+
+/* Band-limited (Fourier) resampling of a periodic real field [ny][nx] to [my][mx] over the same
+ * extent: the spectrum is cropped or zero-padded (Nyquist bins of even sizes dropped), so no
+ * frequency aliases and a signal band-limited below both Nyquist frequencies is reproduced exactly. */
+PetscErrorCode detector_resample(PetscInt nx, PetscInt ny, const float *in, PetscInt mx, PetscInt my, float *out);
+
+/* MTF (c0−c1)/(1+(k/(2c2))^c3)+c1 at k [cycles per detector pixel]; 1 when c2 ≤ 0. */
+double detector_mtf(const ImagingConditions *conditions, double k);
+
+/* The detector image [geometry->ny][geometry->nx] (caller allocates) from the intensity
+ * [ny][nx] on the simulation grid. */
+PetscErrorCode detector_image(const ImagingConditions *conditions, const DetectorGeometry *geometry, PetscInt nx, PetscInt ny,
+                              const float *intensity, uint64_t seed, uint64_t unit, int condition, float *image);
