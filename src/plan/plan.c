@@ -6,7 +6,7 @@
 
 uint64_t plan_hash_string(const char *text, size_t length)
 {
-  uint64_t hash = 1469598103934665603ULL; /* FNV-1a 64 offset basis */
+  uint64_t hash = 14695981039346656037ULL; /* FNV-1a 64 offset basis */
   for (size_t i = 0; i < length; i++) {
     hash ^= (unsigned char)text[i];
     hash *= 1099511628211ULL;
@@ -87,7 +87,7 @@ PetscErrorCode plan_options_collect(const char *const excluded[], char **options
       next = strtok_r(NULL, " ", &save);
     }
     PetscBool used = PETSC_FALSE;
-    PetscCall(PetscOptionsUsed(NULL, token, &used));
+    PetscCall(PetscOptionsUsed(NULL, token + 1, &used)); /* names are stored without the dash */
     if (used && !is_excluded(token + 1, excluded)) {
       if (n_lines == capacity) {
         char **bigger;

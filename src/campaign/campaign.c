@@ -1,0 +1,344 @@
+/* campaign.c — master/worker self-scheduling of work units. This file uses MPI.
+ *
+ * Messages (all between world rank 0 and the leaders of groups 1..G-1):
+ *   TAG_WORK  master → leader : int64 unit id, or -1 = no more work
+ *   TAG_DONE  leader → master : int64 {unit id, stop requested on that rank}
+ * Inside a group, the leader broadcasts each unit id (or -1) to its members.
+ * A leader's TAG_DONE is sent only after its unit's data was written (and fsync'ed when
+ * sync_writes), so the master's journal line always follows durable data. */
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "campaign.h"
+#include "timing.h"
+
+#define TAG_WORK 7101
+#define TAG_DONE 7102
+
+void campaign_settings_defaults(CampaignSettings *settings)
+{
+  memset(settings, 0, sizeof *settings);
+  settings->sim_ranks         = 1;
+  settings->prefetch          = 2;
+  settings->progress_interval = 5.0;
+  settings->sync_writes       = PETSC_TRUE;
+}
+
+/* Buffers of one unit on a group leader. */
+typedef struct {
+  float   *images;
+  uint8_t *masks;
+  double  *structure_values;
+  double  *image_values;
+} UnitBuffers;
+
+static PetscErrorCode buffers_create(const DatabaseLayout *layout, UnitBuffers *b)
+{
+  const size_t pixels = (size_t)layout->n_conditions * (size_t)layout->ny * (size_t)layout->nx;
+  PetscFunctionBeginUser;
+  PetscCall(PetscCalloc1(pixels, &b->images));
+  PetscCall(PetscCalloc1(pixels, &b->masks));
+  PetscCall(PetscCalloc1(layout->n_structure_columns + 1, &b->structure_values));
+  PetscCall(PetscCalloc1((size_t)layout->n_conditions * (size_t)(layout->n_image_columns + 1), &b->image_values));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode buffers_destroy(UnitBuffers *b)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(b->images));
+  PetscCall(PetscFree(b->masks));
+  PetscCall(PetscFree(b->structure_values));
+  PetscCall(PetscFree(b->image_values));
+  PetscFunctionReturn(0);
+}
+
+/* Compute one unit on the group (collective over `group`) and, on the leader, write it. */
+static PetscErrorCode do_unit(MPI_Comm group, int group_rank, PetscInt unit, Database *database, const UnitWork *work,
+                              const CampaignSettings *settings, UnitBuffers *b, CampaignSummary *summary)
+{
+  PetscFunctionBeginUser;
+  double start = MPI_Wtime();
+  PetscCall(work->compute(work->context, group, unit, b->images, b->masks, b->structure_values, b->image_values));
+  double computed = MPI_Wtime();
+  summary->compute_seconds += computed - start;
+  if (group_rank == 0) {
+    DatabaseUnit rows = {unit, b->images, b->masks, b->structure_values, b->image_values};
+    PetscCall(database_write_unit(database, &rows, settings->sync_writes));
+    summary->write_seconds += MPI_Wtime() - computed;
+    summary->units_computed++;
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscBool file_exists(const char *path)
+{
+  struct stat info;
+  return path[0] && stat(path, &info) == 0 ? PETSC_TRUE : PETSC_FALSE;
+}
+
+static void format_duration(double seconds, char *text, size_t size)
+{
+  if (!(seconds >= 0) || seconds > 1e8) {
+    snprintf(text, size, "unknown");
+    return;
+  }
+  long s = (long)(seconds + 0.5);
+  snprintf(text, size, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+}
+
+static void print_progress(const Plan *plan, PetscInt done, PetscInt done_before, double elapsed)
+{
+  PetscInt now    = done - done_before;
+  double   rate   = elapsed > 0 ? (double)(now * plan->n_conditions) / elapsed : 0;
+  double   remain = now > 0 ? elapsed / (double)now * (double)(plan->n_structures - done) : -1;
+  char     eta[32];
+  format_duration(remain, eta, sizeof eta);
+  printf("campaign: %" PetscInt_FMT "/%" PetscInt_FMT " units (%" PetscInt_FMT "/%" PetscInt_FMT " images) done, %.2f images/s, ETA %s\n",
+         done, plan->n_structures, done * plan->n_conditions, plan->n_images, rate, eta);
+  fflush(stdout);
+}
+
+/* The master: world rank 0, leader of group 0. */
+static PetscErrorCode run_master(MPI_Comm comm, MPI_Comm group, const Plan *plan, Journal *journal, Database *database, const UnitWork *work,
+                                 const CampaignSettings *settings, UnitBuffers *b, CampaignSummary *summary)
+{
+  int        size;
+  const int  g = (int)settings->sim_ranks;
+  PetscInt   next = 0;         /* next unit id to consider */
+  PetscInt  *outstanding;      /* [size]: units handed to the group led by this rank, not yet done */
+  PetscBool *told_to_finish;   /* [size] */
+  PetscBool  stop = PETSC_FALSE;
+  double     start = MPI_Wtime(), last_progress = start, last_stop_check = start;
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PetscCalloc1(size, &outstanding));
+  PetscCall(PetscCalloc1(size, &told_to_finish));
+  const PetscInt done_before = journal->n_done;
+
+#define NEXT_UNDONE() do { while (next < plan->n_structures && journal->done[next]) next++; } while (0)
+  /* Stop requested before anything started (a STOP file left in place): do nothing. */
+  if (stop_signal_requested() || file_exists(settings->stop_files[0]) || file_exists(settings->stop_files[1])) stop = PETSC_TRUE;
+
+  /* Hand each other leader its first units. */
+  for (int leader = g; leader < size; leader += g) {
+    for (PetscInt k = 0; k < settings->prefetch; k++) {
+      NEXT_UNDONE();
+      if (stop || next >= plan->n_structures) break;
+      int64_t unit = next++;
+      PetscCallMPI(MPI_Send(&unit, 1, MPI_INT64_T, leader, TAG_WORK, comm));
+      outstanding[leader]++;
+    }
+    if (outstanding[leader] == 0) {
+      int64_t finish = -1;
+      PetscCallMPI(MPI_Send(&finish, 1, MPI_INT64_T, leader, TAG_WORK, comm));
+      told_to_finish[leader] = PETSC_TRUE;
+    }
+  }
+
+  for (;;) {
+    /* Collect every finished unit reported so far; hand out more. */
+    for (;;) {
+      int        arrived;
+      MPI_Status status;
+      PetscCallMPI(MPI_Iprobe(MPI_ANY_SOURCE, TAG_DONE, comm, &arrived, &status));
+      if (!arrived) break;
+      int64_t report[2];
+      PetscCallMPI(MPI_Recv(report, 2, MPI_INT64_T, status.MPI_SOURCE, TAG_DONE, comm, MPI_STATUS_IGNORE));
+      PetscCall(journal_append(journal, (PetscInt)report[0]));
+      outstanding[status.MPI_SOURCE]--;
+      if (report[1]) stop = PETSC_TRUE;
+      NEXT_UNDONE();
+      if (!stop && next < plan->n_structures) {
+        int64_t unit = next++;
+        PetscCallMPI(MPI_Send(&unit, 1, MPI_INT64_T, status.MPI_SOURCE, TAG_WORK, comm));
+        outstanding[status.MPI_SOURCE]++;
+      } else if (outstanding[status.MPI_SOURCE] == 0 && !told_to_finish[status.MPI_SOURCE]) {
+        int64_t finish = -1;
+        PetscCallMPI(MPI_Send(&finish, 1, MPI_INT64_T, status.MPI_SOURCE, TAG_WORK, comm));
+        told_to_finish[status.MPI_SOURCE] = PETSC_TRUE;
+      }
+    }
+    double now = MPI_Wtime();
+    if (stop_signal_requested()) stop = PETSC_TRUE;
+    if (!stop && now - last_stop_check >= 0.5) {
+      last_stop_check = now;
+      if (file_exists(settings->stop_files[0]) || file_exists(settings->stop_files[1])) stop = PETSC_TRUE;
+    }
+    if (!settings->quiet && now - last_progress >= settings->progress_interval) {
+      print_progress(plan, journal->n_done, done_before, now - start);
+      last_progress = now;
+    }
+    NEXT_UNDONE();
+    PetscInt in_flight = 0;
+    for (int leader = g; leader < size; leader += g) in_flight += outstanding[leader];
+    if (!stop && next < plan->n_structures) {
+      /* Nothing to answer right now: the master works on a unit itself. */
+      int64_t unit = next++;
+      PetscCallMPI(MPI_Bcast(&unit, 1, MPI_INT64_T, 0, group));
+      PetscCall(do_unit(group, 0, (PetscInt)unit, database, work, settings, b, summary));
+      PetscCall(journal_append(journal, (PetscInt)unit));
+    } else if (in_flight > 0) {
+      usleep(1000); /* waiting for the last units; poll again */
+    } else {
+      break;
+    }
+  }
+#undef NEXT_UNDONE
+  for (int leader = g; leader < size; leader += g) {
+    if (told_to_finish[leader]) continue;
+    int64_t finish = -1;
+    PetscCallMPI(MPI_Send(&finish, 1, MPI_INT64_T, leader, TAG_WORK, comm));
+  }
+  int64_t finish = -1;
+  PetscCallMPI(MPI_Bcast(&finish, 1, MPI_INT64_T, 0, group));
+  summary->n_done_before = done_before;
+  summary->n_done_now    = journal->n_done - done_before;
+  summary->stopped       = stop && journal->n_done < plan->n_structures;
+  if (!settings->quiet) print_progress(plan, journal->n_done, done_before, MPI_Wtime() - start);
+  PetscCall(PetscFree(outstanding));
+  PetscCall(PetscFree(told_to_finish));
+  PetscFunctionReturn(0);
+}
+
+/* A leader of groups 1..G-1: receive a unit, share it with the group, compute, write, report. */
+static PetscErrorCode run_leader(MPI_Comm comm, MPI_Comm group, Database *database, const UnitWork *work, const CampaignSettings *settings,
+                                 UnitBuffers *b, CampaignSummary *summary)
+{
+  PetscFunctionBeginUser;
+  for (;;) {
+    int64_t unit;
+    PetscCallMPI(MPI_Recv(&unit, 1, MPI_INT64_T, 0, TAG_WORK, comm, MPI_STATUS_IGNORE));
+    PetscCallMPI(MPI_Bcast(&unit, 1, MPI_INT64_T, 0, group));
+    if (unit < 0) break;
+    PetscCall(do_unit(group, 0, (PetscInt)unit, database, work, settings, b, summary));
+    int64_t report[2] = {unit, stop_signal_requested() ? 1 : 0};
+    PetscCallMPI(MPI_Send(report, 2, MPI_INT64_T, 0, TAG_DONE, comm));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* A non-leader member of a group: follow the leader's unit ids. */
+static PetscErrorCode run_member(MPI_Comm group, int group_rank, Database *database, const UnitWork *work, const CampaignSettings *settings,
+                                 UnitBuffers *b, CampaignSummary *summary)
+{
+  PetscFunctionBeginUser;
+  for (;;) {
+    int64_t unit;
+    PetscCallMPI(MPI_Bcast(&unit, 1, MPI_INT64_T, 0, group));
+    if (unit < 0) break;
+    PetscCall(do_unit(group, group_rank, (PetscInt)unit, database, work, settings, b, summary));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode campaign_execute(MPI_Comm comm, const Plan *plan, Journal *journal, Database *database, const UnitWork *work,
+                                const CampaignSettings *settings, CampaignSummary *summary)
+{
+  int         rank, size, group_rank;
+  MPI_Comm    group;
+  UnitBuffers buffers = {0};
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCheck(settings->sim_ranks >= 1 && size % settings->sim_ranks == 0, comm, PETSC_ERR_USER_INPUT,
+             "Option -sim_ranks: %" PetscInt_FMT " does not divide the %d ranks of this run; allowed: a divisor of the rank count", settings->sim_ranks, size);
+  PetscCheck(settings->prefetch >= 1, comm, PETSC_ERR_USER_INPUT, "Option -prefetch: %" PetscInt_FMT " is not allowed; give at least 1", settings->prefetch);
+  PetscCheck((rank == 0) == (journal != NULL), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "The journal belongs to rank 0 only");
+  memset(summary, 0, sizeof *summary);
+  summary->n_units = plan->n_structures;
+  PetscCallMPI(MPI_Comm_split(comm, rank / (int)settings->sim_ranks, rank, &group));
+  PetscCallMPI(MPI_Comm_rank(group, &group_rank));
+  if (group_rank == 0) PetscCall(buffers_create(&database->layout, &buffers));
+  PetscCall(stop_signal_install());
+  double start = MPI_Wtime();
+  if (rank == 0) PetscCall(run_master(comm, group, plan, journal, database, work, settings, &buffers, summary));
+  else if (group_rank == 0) PetscCall(run_leader(comm, group, database, work, settings, &buffers, summary));
+  else PetscCall(run_member(group, group_rank, database, work, settings, &buffers, summary));
+  summary->seconds = MPI_Wtime() - start;
+  PetscCall(stop_signal_restore());
+  /* Everyone learns the outcome. */
+  int64_t outcome[3] = {summary->n_done_before, summary->n_done_now, summary->stopped};
+  PetscCallMPI(MPI_Bcast(outcome, 3, MPI_INT64_T, 0, comm));
+  summary->n_done_before = (PetscInt)outcome[0];
+  summary->n_done_now    = (PetscInt)outcome[1];
+  summary->stopped       = outcome[2] ? PETSC_TRUE : PETSC_FALSE;
+  if (group_rank == 0) PetscCall(buffers_destroy(&buffers));
+  PetscCallMPI(MPI_Comm_free(&group));
+  PetscFunctionReturn(0);
+}
+
+/* Run `ierr = call` on rank 0 with errors returned rather than raised, then raise the
+ * same error with the same message on every rank, so all ranks stop together. */
+static PetscErrorCode share_rank0_error(MPI_Comm comm, PetscErrorCode ierr)
+{
+  struct {
+    int  code;
+    char message[2048];
+  } shared = {0, ""};
+  int rank;
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0 && ierr) {
+    char *specific = NULL;
+    shared.code = (int)ierr;
+    PetscErrorMessage(ierr, NULL, &specific);
+    PetscCall(PetscStrncpy(shared.message, specific ? specific : "error on rank 0", sizeof shared.message));
+  }
+  PetscCallMPI(MPI_Bcast(&shared, (int)sizeof shared, MPI_BYTE, 0, comm));
+  if (shared.code) {
+    /* PETSc stores messages with a trailing newline; the handler adds its own. */
+    size_t n = strlen(shared.message);
+    while (n && (shared.message[n - 1] == '\n' || shared.message[n - 1] == ' ')) shared.message[--n] = 0;
+    SETERRQ(comm, (PetscErrorCode)shared.code, "%s", shared.message);
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode campaign_run(MPI_Comm comm, const char *database_path, PetscBool fresh, const Plan *plan, const DatabaseLayout *layout,
+                            const UnitWork *work, const CampaignSettings *settings, CampaignSummary *summary)
+{
+  int            rank;
+  Journal       *journal  = NULL;
+  Database      *database = NULL;
+  Provenance    *provenance;
+  PetscErrorCode ierr = 0;
+  int64_t        state[2] = {0, 0}; /* units done before, journal newly created */
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  memset(summary, 0, sizeof *summary);
+  summary->n_units = plan->n_structures;
+  if (rank == 0) {
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    ierr = journal_open(database_path, plan, fresh, &journal);
+    PetscCall(PetscPopErrorHandler());
+  }
+  PetscCall(share_rank0_error(comm, ierr));
+  if (rank == 0) {
+    state[0] = journal->n_done;
+    state[1] = journal->created;
+    if (journal->n_torn_lines) PetscCall(PetscPrintf(PETSC_COMM_SELF, "campaign: dropped a torn last line of the journal (the run before was interrupted while writing it)\n"));
+  }
+  PetscCallMPI(MPI_Bcast(state, 2, MPI_INT64_T, 0, comm));
+  const PetscInt done_before = (PetscInt)state[0];
+  if (done_before == plan->n_structures) {
+    PetscCall(PetscPrintf(comm, "campaign: all %" PetscInt_FMT " units (%" PetscInt_FMT " images) of '%s' are already complete; nothing to do\n", plan->n_structures, plan->n_images, database_path));
+    summary->n_done_before = done_before;
+    PetscCall(journal_destroy(&journal));
+    PetscFunctionReturn(0);
+  }
+  if (done_before == 0) {
+    /* Nothing finished: (re)create the file, whatever a crash may have left. */
+    PetscCall(provenance_create(comm, &provenance));
+    PetscCall(database_create(comm, database_path, layout, plan, provenance, &database));
+    PetscCall(provenance_destroy(&provenance));
+  } else {
+    PetscCall(database_open(comm, database_path, layout, plan, &database));
+  }
+  PetscCall(PetscPrintf(comm, "campaign: %" PetscInt_FMT " of %" PetscInt_FMT " units already complete, %" PetscInt_FMT " to do (%" PetscInt_FMT " images of %" PetscInt_FMT "x%" PetscInt_FMT " per unit) -> %s\n",
+                        done_before, plan->n_structures, plan->n_structures - done_before, plan->n_conditions, layout->ny, layout->nx, database_path));
+  PetscCall(campaign_execute(comm, plan, journal, database, work, settings, summary));
+  PetscCall(database_close(&database));
+  PetscCall(journal_destroy(&journal));
+  PetscFunctionReturn(0);
+}
