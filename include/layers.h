@@ -68,7 +68,7 @@ PetscErrorCode transposed_conv_forward_ref(int batch, int in_channels, int out_c
  *
  * Data parallelism: if `reducer` is non-NULL it is called in training mode with
  *   forward : values = [sum x (C), sum x² (C), element count (1)]   (2C + 1 doubles)
- *   backward: values = [sum dy (C), sum dy·x̂ (C)]                     (2C doubles)
+ *   backward: values = [sum dy (C), sum dy·x̂ (C), element count (1)]  (2C + 1 doubles)
  * and must replace them by their sum over all replicas (MPI_Allreduce SUM): the result is
  * synchronised batch norm, so R ranks × batch B equal 1 rank × batch R·B. */
 typedef PetscErrorCode (*BatchNormReducer)(void *context, double *values, int count);

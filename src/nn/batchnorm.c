@@ -1,0 +1,113 @@
+/* batchnorm.c — batch normalisation (Ioffe & Szegedy 2015) over (N, H, W) per channel.
+ * Sums are in double; the optional reducer turns the sums into global ones (sync BN). */
+#include <math.h>
+#include <string.h>
+#include "layers.h"
+
+PetscErrorCode batchnorm_forward(const BatchNorm *bn, const float *input, const float *gamma, const float *beta,
+                                 float *running_mean, float *running_var, PetscBool training, float *output,
+                                 float *saved_mean, float *saved_inverse_std)
+{
+  const int    C = bn->channels;
+  const size_t P = (size_t)bn->height * bn->width;
+
+  PetscFunctionBegin;
+  if (training) {
+    double *sum = bn->scratch, *sumsq = bn->scratch + C;
+    for (int c = 0; c < C; c++) {
+      double s = 0, q = 0;
+      for (int n = 0; n < bn->batch; n++) {
+        const float *x = input + ((size_t)n * C + c) * P;
+        float        fs = 0, fq = 0; /* float partial sums per plane keep the loop vectorised */
+        for (size_t i = 0; i < P; i++) {
+          fs += x[i];
+          fq += x[i] * x[i];
+        }
+        s += fs;
+        q += fq;
+      }
+      sum[c]   = s;
+      sumsq[c] = q;
+    }
+    bn->scratch[2 * C] = (double)bn->batch * (double)P;
+    if (bn->reducer) PetscCall(bn->reducer(bn->reducer_context, bn->scratch, 2 * C + 1));
+    const double count = bn->scratch[2 * C];
+    for (int c = 0; c < C; c++) {
+      double mean = sum[c] / count;
+      double var  = sumsq[c] / count - mean * mean;
+      if (var < 0) var = 0;
+      saved_mean[c]        = (float)mean;
+      saved_inverse_std[c] = (float)(1.0 / sqrt(var + bn->epsilon));
+      double unbiased      = count > 1 ? var * count / (count - 1) : var;
+      running_mean[c]      = (float)((1.0 - bn->momentum) * running_mean[c] + bn->momentum * mean);
+      running_var[c]       = (float)((1.0 - bn->momentum) * running_var[c] + bn->momentum * unbiased);
+    }
+  } else {
+    for (int c = 0; c < C; c++) {
+      saved_mean[c]        = running_mean[c];
+      saved_inverse_std[c] = (float)(1.0 / sqrt((double)running_var[c] + bn->epsilon));
+    }
+  }
+  for (int n = 0; n < bn->batch; n++)
+    for (int c = 0; c < C; c++) {
+      const float  scale = gamma[c] * saved_inverse_std[c];
+      const float  shift = beta[c] - saved_mean[c] * scale;
+      const float *x     = input + ((size_t)n * C + c) * P;
+      float       *y     = output + ((size_t)n * C + c) * P;
+      for (size_t i = 0; i < P; i++) y[i] = x[i] * scale + shift;
+    }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode batchnorm_backward(const BatchNorm *bn, const float *input, const float *gamma,
+                                  const float *saved_mean, const float *saved_inverse_std,
+                                  const float *grad_output, float *grad_input, int accumulate, float *grad_gamma,
+                                  float *grad_beta)
+{
+  const int    C = bn->channels;
+  const size_t P = (size_t)bn->height * bn->width;
+  double      *sum_dy = bn->scratch, *sum_dy_xhat = bn->scratch + C;
+
+  PetscFunctionBegin;
+  for (int c = 0; c < C; c++) {
+    double s = 0, q = 0;
+    const float mean = saved_mean[c], istd = saved_inverse_std[c];
+    for (int n = 0; n < bn->batch; n++) {
+      const float *x  = input + ((size_t)n * C + c) * P;
+      const float *dy = grad_output + ((size_t)n * C + c) * P;
+      float        fs = 0, fq = 0;
+      for (size_t i = 0; i < P; i++) {
+        fs += dy[i];
+        fq += dy[i] * (x[i] - mean) * istd;
+      }
+      s += fs;
+      q += fq;
+    }
+    sum_dy[c]      = s;
+    sum_dy_xhat[c] = q;
+  }
+  /* parameter gradients are this replica's share (the gradient all-reduce sums them) */
+  for (int c = 0; c < C; c++) {
+    grad_beta[c] += (float)sum_dy[c];
+    grad_gamma[c] += (float)sum_dy_xhat[c];
+  }
+  if (!grad_input) PetscFunctionReturn(0);
+  bn->scratch[2 * C] = (double)bn->batch * (double)P;
+  if (bn->reducer) PetscCall(bn->reducer(bn->reducer_context, bn->scratch, 2 * C + 1));
+  const double count = bn->scratch[2 * C];
+  for (int c = 0; c < C; c++) {
+    const float mean = saved_mean[c], istd = saved_inverse_std[c];
+    const float a  = gamma[c] * istd;
+    const float mb = (float)(sum_dy[c] / count), mq = (float)(sum_dy_xhat[c] / count);
+    for (int n = 0; n < bn->batch; n++) {
+      const float *x  = input + ((size_t)n * C + c) * P;
+      const float *dy = grad_output + ((size_t)n * C + c) * P;
+      float       *dx = grad_input + ((size_t)n * C + c) * P;
+      if (accumulate)
+        for (size_t i = 0; i < P; i++) dx[i] += a * (dy[i] - mb - (x[i] - mean) * istd * mq);
+      else
+        for (size_t i = 0; i < P; i++) dx[i] = a * (dy[i] - mb - (x[i] - mean) * istd * mq);
+    }
+  }
+  PetscFunctionReturn(0);
+}

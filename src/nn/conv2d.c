@@ -1,0 +1,249 @@
+/* conv2d.c — convolution as im2col + cblas_sgemm, forward and backward, and the 2×2/2
+ * transposed convolution as one sgemm + scatter.
+ *
+ * Per image: col[K = Cin·k·k][OH·OW] is the im2col matrix, out[Cout][OH·OW] = W[Cout][K] · col.
+ * Backward: dW += dY · colᵀ ; dcol = Wᵀ · dY ; dX = col2im(dcol). A 1×1 stride-1 convolution
+ * needs no im2col: the image itself is the column matrix. */
+#include <string.h>
+#include <cblas.h>
+#include "layers.h"
+
+PetscErrorCode conv2d_shape_init(Conv2dShape *shape, int batch, int in_channels, int out_channels, int height,
+                                 int width, int kernel, int stride, int padding)
+{
+  PetscFunctionBegin;
+  PetscCheck(batch > 0 && in_channels > 0 && out_channels > 0 && height > 0 && width > 0, PETSC_COMM_SELF,
+             PETSC_ERR_ARG_OUTOFRANGE, "convolution sizes must be positive (batch %d, channels %d→%d, %d×%d)", batch,
+             in_channels, out_channels, height, width);
+  PetscCheck(kernel > 0 && stride > 0 && padding >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "convolution kernel %d, stride %d, padding %d: kernel and stride must be positive", kernel, stride, padding);
+  shape->batch        = batch;
+  shape->in_channels  = in_channels;
+  shape->out_channels = out_channels;
+  shape->height       = height;
+  shape->width        = width;
+  shape->kernel       = kernel;
+  shape->stride       = stride;
+  shape->padding      = padding;
+  shape->out_height   = (height + 2 * padding - kernel) / stride + 1;
+  shape->out_width    = (width + 2 * padding - kernel) / stride + 1;
+  PetscCheck(shape->out_height > 0 && shape->out_width > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "convolution kernel %d larger than the padded %d×%d input", kernel, height, width);
+  PetscFunctionReturn(0);
+}
+
+static int conv2d_is_pointwise(const Conv2dShape *s)
+{
+  return s->kernel == 1 && s->stride == 1 && s->padding == 0;
+}
+
+size_t conv2d_workspace_count(const Conv2dShape *s)
+{
+  if (conv2d_is_pointwise(s)) return 0;
+  return (size_t)s->in_channels * s->kernel * s->kernel * (size_t)s->out_height * s->out_width;
+}
+
+/* One image: col[(c·k + ki)·k + kj][oy·OW + ox] = x[c][oy·s - p + ki][ox·s - p + kj] (0 outside). */
+static void im2col(const Conv2dShape *s, const float *x, float *col)
+{
+  const int k = s->kernel, H = s->height, W = s->width, OH = s->out_height, OW = s->out_width;
+  const int st = s->stride, p = s->padding;
+  for (int c = 0; c < s->in_channels; c++) {
+    const float *xc = x + (size_t)c * H * W;
+    for (int ki = 0; ki < k; ki++) {
+      for (int kj = 0; kj < k; kj++) {
+        float *row = col + ((size_t)(c * k + ki) * k + kj) * OH * OW;
+        /* output columns whose input column ix = ox·st - p + kj lies in [0, W) */
+        int ox_lo = 0;
+        while (ox_lo < OW && ox_lo * st - p + kj < 0) ox_lo++;
+        int ox_hi = OW;
+        while (ox_hi > ox_lo && (ox_hi - 1) * st - p + kj >= W) ox_hi--;
+        for (int oy = 0; oy < OH; oy++) {
+          float *r  = row + (size_t)oy * OW;
+          int    iy = oy * st - p + ki;
+          if (iy < 0 || iy >= H) {
+            memset(r, 0, sizeof(float) * OW);
+            continue;
+          }
+          const float *xr = xc + (size_t)iy * W;
+          for (int ox = 0; ox < ox_lo; ox++) r[ox] = 0;
+          if (st == 1) memcpy(r + ox_lo, xr + ox_lo - p + kj, sizeof(float) * (size_t)(ox_hi - ox_lo));
+          else
+            for (int ox = ox_lo; ox < ox_hi; ox++) r[ox] = xr[ox * st - p + kj];
+          for (int ox = ox_hi; ox < OW; ox++) r[ox] = 0;
+        }
+      }
+    }
+  }
+}
+
+/* One image: x[c][iy][ix] += col[...] for every (ki, kj) that read it (x zeroed by the caller). */
+static void col2im(const Conv2dShape *s, const float *col, float *x)
+{
+  const int k = s->kernel, H = s->height, W = s->width, OH = s->out_height, OW = s->out_width;
+  const int st = s->stride, p = s->padding;
+  for (int c = 0; c < s->in_channels; c++) {
+    float *xc = x + (size_t)c * H * W;
+    for (int ki = 0; ki < k; ki++) {
+      for (int kj = 0; kj < k; kj++) {
+        const float *row = col + ((size_t)(c * k + ki) * k + kj) * OH * OW;
+        int          ox_lo = 0;
+        while (ox_lo < OW && ox_lo * st - p + kj < 0) ox_lo++;
+        int ox_hi = OW;
+        while (ox_hi > ox_lo && (ox_hi - 1) * st - p + kj >= W) ox_hi--;
+        for (int oy = 0; oy < OH; oy++) {
+          int iy = oy * st - p + ki;
+          if (iy < 0 || iy >= H) continue;
+          const float *r  = row + (size_t)oy * OW;
+          float       *xr = xc + (size_t)iy * W;
+          if (st == 1) {
+            float *dst = xr - p + kj;
+            for (int ox = ox_lo; ox < ox_hi; ox++) dst[ox] += r[ox];
+          } else
+            for (int ox = ox_lo; ox < ox_hi; ox++) xr[ox * st - p + kj] += r[ox];
+        }
+      }
+    }
+  }
+}
+
+PetscErrorCode conv2d_forward(const Conv2dShape *s, const float *input, const float *weight, const float *bias,
+                              float *output, float *workspace)
+{
+  const int    K    = s->in_channels * s->kernel * s->kernel;
+  const int    P    = s->out_height * s->out_width;
+  const size_t in_n = (size_t)s->in_channels * s->height * s->width, out_n = (size_t)s->out_channels * P;
+
+  PetscFunctionBegin;
+  for (int n = 0; n < s->batch; n++) {
+    const float *x   = input + n * in_n;
+    float       *y   = output + n * out_n;
+    const float *col = x;
+    if (!conv2d_is_pointwise(s)) {
+      im2col(s, x, workspace);
+      col = workspace;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->out_channels, P, K, 1.0f, weight, K, col, P, 0.0f, y, P);
+    if (bias)
+      for (int o = 0; o < s->out_channels; o++) {
+        float *yo = y + (size_t)o * P;
+        for (int i = 0; i < P; i++) yo[i] += bias[o];
+      }
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode conv2d_backward(const Conv2dShape *s, const float *input, const float *weight,
+                               const float *grad_output, float *grad_input, int accumulate, float *grad_weight,
+                               float *grad_bias, float *workspace)
+{
+  const int    K    = s->in_channels * s->kernel * s->kernel;
+  const int    P    = s->out_height * s->out_width;
+  const size_t in_n = (size_t)s->in_channels * s->height * s->width, out_n = (size_t)s->out_channels * P;
+  const int    pointwise = conv2d_is_pointwise(s);
+
+  PetscFunctionBegin;
+  for (int n = 0; n < s->batch; n++) {
+    const float *x  = input + n * in_n;
+    const float *dy = grad_output + n * out_n;
+    if (grad_bias)
+      for (int o = 0; o < s->out_channels; o++) {
+        const float *d   = dy + (size_t)o * P;
+        float        sum = 0;
+        for (int i = 0; i < P; i++) sum += d[i];
+        grad_bias[o] += sum;
+      }
+    const float *col = x;
+    if (!pointwise) {
+      im2col(s, x, workspace);
+      col = workspace;
+    }
+    if (grad_weight) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->out_channels, K, P, 1.0f, dy, P, col, P, 1.0f, grad_weight, K);
+    if (grad_input) {
+      float *dx = grad_input + n * in_n;
+      if (pointwise) {
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, P, s->out_channels, 1.0f, weight, K, dy, P,
+                    accumulate ? 1.0f : 0.0f, dx, P);
+      } else {
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, P, s->out_channels, 1.0f, weight, K, dy, P, 0.0f,
+                    workspace, P);
+        if (!accumulate) memset(dx, 0, sizeof(float) * in_n);
+        col2im(s, workspace, dx);
+      }
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* ---------------- transposed convolution 2×2, stride 2 ---------------- */
+size_t transposed_conv_workspace_count(int in_channels, int out_channels, int height, int width)
+{
+  (void)in_channels;
+  return (size_t)out_channels * 4 * height * width;
+}
+
+PetscErrorCode transposed_conv_forward(int batch, int in_channels, int out_channels, int height, int width,
+                                       const float *input, const float *weight, const float *bias, float *output,
+                                       float *workspace)
+{
+  const int    P = height * width, O4 = out_channels * 4, W2 = 2 * width;
+  const size_t in_n = (size_t)in_channels * P, out_n = (size_t)out_channels * 4 * P;
+
+  PetscFunctionBegin;
+  for (int n = 0; n < batch; n++) {
+    /* tmp[(o·2 + i)·2 + j][p] = Σ_c W[c][o][i][j] x[c][p]  — W is Cin × (Cout·4) row-major */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, O4, P, in_channels, 1.0f, weight, O4, input + n * in_n, P,
+                0.0f, workspace, P);
+    float *y = output + n * out_n;
+    for (int o = 0; o < out_channels; o++) {
+      const float b = bias ? bias[o] : 0.0f;
+      for (int i = 0; i < 2; i++)
+        for (int yy = 0; yy < height; yy++) {
+          float       *row = y + ((size_t)o * 2 * height + 2 * yy + i) * W2;
+          const float *t0  = workspace + ((size_t)(o * 2 + i) * 2 + 0) * P + (size_t)yy * width;
+          const float *t1  = workspace + ((size_t)(o * 2 + i) * 2 + 1) * P + (size_t)yy * width;
+          for (int xx = 0; xx < width; xx++) {
+            row[2 * xx]     = t0[xx] + b;
+            row[2 * xx + 1] = t1[xx] + b;
+          }
+        }
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode transposed_conv_backward(int batch, int in_channels, int out_channels, int height, int width,
+                                        const float *input, const float *weight, const float *grad_output,
+                                        float *grad_input, int accumulate, float *grad_weight, float *grad_bias,
+                                        float *workspace)
+{
+  const int    P = height * width, O4 = out_channels * 4, W2 = 2 * width;
+  const size_t in_n = (size_t)in_channels * P, out_n = (size_t)out_channels * 4 * P;
+
+  PetscFunctionBegin;
+  for (int n = 0; n < batch; n++) {
+    const float *dy = grad_output + n * out_n;
+    for (int o = 0; o < out_channels; o++) {
+      double sum = 0;
+      for (int i = 0; i < 2; i++)
+        for (int yy = 0; yy < height; yy++) {
+          const float *row = dy + ((size_t)o * 2 * height + 2 * yy + i) * W2;
+          float       *t0  = workspace + ((size_t)(o * 2 + i) * 2 + 0) * P + (size_t)yy * width;
+          float       *t1  = workspace + ((size_t)(o * 2 + i) * 2 + 1) * P + (size_t)yy * width;
+          for (int xx = 0; xx < width; xx++) {
+            t0[xx] = row[2 * xx];
+            t1[xx] = row[2 * xx + 1];
+            sum += (double)row[2 * xx] + row[2 * xx + 1];
+          }
+        }
+      if (grad_bias) grad_bias[o] += (float)sum;
+    }
+    if (grad_weight)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, in_channels, O4, P, 1.0f, input + n * in_n, P, workspace, P,
+                  1.0f, grad_weight, O4);
+    if (grad_input)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, in_channels, P, O4, 1.0f, weight, O4, workspace, P,
+                  accumulate ? 1.0f : 0.0f, grad_input + n * in_n, P);
+  }
+  PetscFunctionReturn(0);
+}
