@@ -4,7 +4,8 @@
  * Conventions (docs/physics-multislice.md): the beam travels along +z; a plane wave is
  * exp(+2πi k·r); a slice multiplies the wave by the transmission t(r) = exp(iσ v_z(r)), then the
  * wave is propagated over the slice thickness Δz with the Fresnel propagator
- * P(k) = exp(-iπλΔz|k|² + 2πiΔz(kx tanθx + ky tanθy)) (θ: beam tilt). Both t and P are limited
+ * P(k) = exp(-iπλΔz|k|² - 2πiΔz(kx tanθx + ky tanθy)) (θ: beam tilt; the
+ * cross term of a tilted wave's Fresnel phase, Kirkland 2010 eq. 6.92-like). Both t and P are limited
  * to |k| <= (2/3) k_Nyquist (circular; k_Nyquist = the smaller of 1/(2 sx), 1/(2 sy)).
  * Single-precision complex FFTW, planned once with FFTW_MEASURE; wisdom from grid->fftw_wisdom.
  * Waves are row-major [ny][nx] float _Complex, x fastest, normalised to mean intensity 1 for the

@@ -23,11 +23,12 @@ typedef struct {
   double   sampling[2];      /* pixel size [Å/px] */
   double   cell[2];          /* periodic cell x, y [Å] */
   double   cutoff;           /* radius beyond which an atom contributes nothing [Å] */
-  PetscInt n_table;          /* table entries per species, uniform in r² on [0, cutoff²] */
-  double   r2_step;          /* table spacing in r² [Å²] */
+  PetscInt n_table;          /* table entries per species, uniform in r on [0, cutoff) */
+  double   r_step;           /* table spacing in r [Å] */
   int      species_of_z[104];/* table row of each Z, -1 when absent */
   PetscInt n_species;        /* number of tables */
   float   *table;            /* [n_species][n_table + 1] v(r) [V·Å], last entry 0 */
+  double  *dc_missing;       /* [n_species] F(0) minus the integral of the truncated kernel [V·Å³] */
 } PotentialTables;
 
 /* Radial tables for every element present in `atoms` (or for the one element `z` when atoms is

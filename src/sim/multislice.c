@@ -1,0 +1,260 @@
+/* multislice.c — serial multislice on single-precision FFTW, frozen phonons, exit waves. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "error_check.h"
+#include "multislice.h"
+#include "rng.h"
+#include "timing.h"
+
+/* Import wisdom before planning so that every process given the same file makes the same
+ * plans; a missing file is not an error (the first run creates it). */
+static void wisdom_import(const char *path)
+{
+  if (path && path[0]) (void)fftwf_import_wisdom_from_filename(path);
+}
+
+static PetscErrorCode wisdom_export(const char *path)
+{
+  PetscFunctionBeginUser;
+  if (path && path[0]) PetscCheck(fftwf_export_wisdom_to_filename(path), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "could not write FFTW wisdom to -fftw_wisdom '%s'", path);
+  PetscFunctionReturn(0);
+}
+
+/* Frequency [1/Å] of FFT index p on n points of pixel size s. */
+static double frequency(PetscInt p, PetscInt n, double s)
+{
+  return (double)(p < (n + 1) / 2 ? p : p - n) / ((double)n * s);
+}
+
+PetscErrorCode multislice_create(const SimulationGrid *grid, Multislice **out)
+{
+  Multislice  *ms;
+  const size_t n = (size_t)grid->nx * (size_t)grid->ny;
+  const double k_limit = grid->band_limit * PetscMin(0.5 / grid->sampling[0], 0.5 / grid->sampling[1]);
+  const double tilt_x = tan(grid->beam_tilt[0] * 1e-3), tilt_y = tan(grid->beam_tilt[1] * 1e-3);
+  const double dz = grid->slice_thickness, lambda = grid->wavelength;
+
+  PetscFunctionBeginUser;
+  PetscCheck(grid->nx > 0 && grid->ny > 0 && grid->wavelength > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "simulation grid not set up");
+  PetscCall(PetscCalloc1(1, &ms));
+  ms->nx = grid->nx;
+  ms->ny = grid->ny;
+  ms->sampling[0] = grid->sampling[0];
+  ms->sampling[1] = grid->sampling[1];
+  ms->wavelength = lambda;
+  ms->sigma = grid->interaction_constant;
+  ms->slice_thickness = dz;
+  ms->work = fftwf_alloc_complex(n);
+  ms->propagator = fftwf_alloc_complex(n);
+  ms->mask = fftwf_alloc_real(n);
+  PetscCheck(ms->work && ms->propagator && ms->mask, PETSC_COMM_SELF, PETSC_ERR_MEM, "cannot allocate %" PetscInt_FMT " x %" PetscInt_FMT " multislice arrays", grid->nx, grid->ny);
+  wisdom_import(grid->fftw_wisdom);
+  ms->forward = fftwf_plan_dft_2d((int)grid->ny, (int)grid->nx, ms->work, ms->work, FFTW_FORWARD, FFTW_MEASURE);
+  PetscCheckFFTWPlan(ms->forward, "the forward multislice FFT");
+  ms->backward = fftwf_plan_dft_2d((int)grid->ny, (int)grid->nx, ms->work, ms->work, FFTW_BACKWARD, FFTW_MEASURE);
+  PetscCheckFFTWPlan(ms->backward, "the inverse multislice FFT");
+  PetscCall(wisdom_export(grid->fftw_wisdom));
+  for (PetscInt q = 0; q < grid->ny; q++) {
+    const double ky = frequency(q, grid->ny, grid->sampling[1]);
+    for (PetscInt p = 0; p < grid->nx; p++) {
+      const double kx = frequency(p, grid->nx, grid->sampling[0]), k2 = kx * kx + ky * ky;
+      const size_t at = (size_t)q * (size_t)grid->nx + (size_t)p;
+      const double inside = (sqrt(k2) <= k_limit) ? 1.0 : 0.0;
+      const double phase = -M_PI * lambda * dz * k2 - 2.0 * M_PI * dz * (kx * tilt_x + ky * tilt_y);
+      ms->mask[at] = (float)inside;
+      /* 1/N: FFTW's transforms are unnormalised; folding it in here saves a pass. */
+      ms->propagator[at] = (float _Complex)(inside / (double)n * (cos(phase) + I * sin(phase)));
+    }
+  }
+  *out = ms;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode multislice_destroy(Multislice **multislice)
+{
+  Multislice *ms = *multislice;
+  PetscFunctionBeginUser;
+  if (!ms) PetscFunctionReturn(0);
+  if (ms->forward) fftwf_destroy_plan(ms->forward);
+  if (ms->backward) fftwf_destroy_plan(ms->backward);
+  fftwf_free(ms->work);
+  fftwf_free(ms->propagator);
+  fftwf_free(ms->mask);
+  PetscCall(PetscFree(*multislice));
+  PetscFunctionReturn(0);
+}
+
+void multislice_plane_wave(const Multislice *multislice, float _Complex *wave)
+{
+  const size_t n = (size_t)multislice->nx * (size_t)multislice->ny;
+  for (size_t i = 0; i < n; i++) wave[i] = 1.0f;
+}
+
+PetscErrorCode multislice_transmission(Multislice *ms, const float *potential, float _Complex *transmission)
+{
+  const size_t n = (size_t)ms->nx * (size_t)ms->ny;
+  const float  sigma = (float)ms->sigma, scale = 1.0f / (float)n;
+  float _Complex *work = ms->work;
+
+  PetscFunctionBeginUser;
+  for (size_t i = 0; i < n; i++) {
+    float s, c;
+    sincosf(sigma * potential[i], &s, &c);
+    work[i] = c + I * s;
+  }
+  fftwf_execute(ms->forward);
+  for (size_t i = 0; i < n; i++) work[i] *= ms->mask[i] * scale;
+  fftwf_execute(ms->backward);
+  memcpy(transmission, work, n * sizeof(float _Complex));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode multislice_step(Multislice *ms, const float _Complex *transmission, float _Complex *wave)
+{
+  const size_t n = (size_t)ms->nx * (size_t)ms->ny;
+  const float _Complex *restrict t = transmission, *restrict p = ms->propagator;
+
+  PetscFunctionBeginUser;
+  /* In place on the caller's wave when its alignment matches the planned array (FFTW's
+   * new-array execute rule); otherwise through the work buffer. */
+  if (fftwf_alignment_of((float *)wave) == fftwf_alignment_of((float *)ms->work)) {
+    float _Complex *restrict w = wave;
+    for (size_t i = 0; i < n; i++) w[i] *= t[i];
+    fftwf_execute_dft(ms->forward, w, w);
+    for (size_t i = 0; i < n; i++) w[i] *= p[i];
+    fftwf_execute_dft(ms->backward, w, w);
+  } else {
+    float _Complex *restrict w = ms->work;
+    for (size_t i = 0; i < n; i++) w[i] = wave[i] * t[i];
+    fftwf_execute(ms->forward);
+    for (size_t i = 0; i < n; i++) w[i] *= p[i];
+    fftwf_execute(ms->backward);
+    memcpy(wave, w, n * sizeof(float _Complex));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode phonon_positions(const AtomList *atoms, PetscInt config, uint64_t seed, uint64_t unit, double (*position)[3])
+{
+  RngStream stream;
+
+  PetscFunctionBeginUser;
+  memcpy(position, atoms->position, sizeof(double[3]) * (size_t)atoms->n);
+  if (config < 0) PetscFunctionReturn(0);
+  PetscCheck(config < (1 << 23), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "phonon configuration %" PetscInt_FMT " out of range", config);
+  /* One stream per configuration: configuration c never depends on the others. */
+  rng_stream_init(&stream, seed, unit, (uint32_t)RNG_PURPOSE_PHONON + 256u * (uint32_t)config);
+  for (PetscInt i = 0; i < atoms->n; i++) {
+    const double rms = atoms->thermal_rms ? atoms->thermal_rms[i] : 0.0;
+    for (int d = 0; d < 3; d++) position[i][d] += rms * rng_normal(&stream);
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode exit_waves_destroy(ExitWaves **exit_waves)
+{
+  PetscFunctionBeginUser;
+  if (!*exit_waves) PetscFunctionReturn(0);
+  fftwf_free((*exit_waves)->wave);
+  PetscCall(PetscFree(*exit_waves));
+  PetscFunctionReturn(0);
+}
+
+/* Atoms of one configuration sorted by slice (counting sort): slice s holds
+ * [offset[s], offset[s+1]) of the sorted arrays. */
+typedef struct {
+  PetscInt *offset;
+  double  (*position)[3];
+  int      *z;
+  float    *occupancy;
+} SlicedAtoms;
+
+static PetscErrorCode sliced_atoms_fill(const SimulationGrid *grid, const AtomList *atoms, const double (*position)[3], SlicedAtoms *sliced)
+{
+  PetscInt *slice_of, *fill;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc2(PetscMax(atoms->n, 1), &slice_of, grid->n_slices + 1, &fill));
+  PetscCall(PetscArrayzero(sliced->offset, grid->n_slices + 1));
+  for (PetscInt i = 0; i < atoms->n; i++) {
+    PetscInt s = (PetscInt)floor(position[i][2] / grid->slice_thickness);
+    s = PetscMin(PetscMax(s, 0), grid->n_slices - 1);
+    slice_of[i] = s;
+    sliced->offset[s + 1]++;
+  }
+  for (PetscInt s = 0; s < grid->n_slices; s++) sliced->offset[s + 1] += sliced->offset[s];
+  PetscCall(PetscArraycpy(fill, sliced->offset, grid->n_slices + 1));
+  for (PetscInt i = 0; i < atoms->n; i++) {
+    PetscInt to = fill[slice_of[i]]++;
+    memcpy(sliced->position[to], position[i], sizeof(double[3]));
+    sliced->z[to]         = atoms->atomic_number[i];
+    sliced->occupancy[to] = atoms->occupancy ? atoms->occupancy[i] : 1.0f;
+  }
+  PetscCall(PetscFree2(slice_of, fill));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode exit_waves_compute(const SimulationGrid *grid, const AtomList *atoms, PetscInt n_configs, uint64_t seed, uint64_t unit,
+                                  ExitWaves **out)
+{
+  ExitWaves       *ew;
+  Multislice      *ms;
+  PotentialTables *tables;
+  SlicedAtoms      sliced;
+  double (*position)[3];
+  float           *potential;
+  float _Complex  *transmission;
+  const PetscInt   n_waves = PetscMax(n_configs, 1), na = PetscMax(atoms->n, 1);
+  const size_t     n = (size_t)grid->nx * (size_t)grid->ny;
+
+  PetscFunctionBeginUser;
+  PetscCheck(n_configs >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "frozen-phonon configurations %" PetscInt_FMT ": must be >= 0", n_configs);
+  PetscCall(PetscCalloc1(1, &ew));
+  ew->nx = grid->nx;
+  ew->ny = grid->ny;
+  ew->n_configs = n_waves;
+  ew->sampling[0] = grid->sampling[0];
+  ew->sampling[1] = grid->sampling[1];
+  ew->wavelength = grid->wavelength;
+  ew->wave = fftwf_alloc_complex(n * (size_t)n_waves);
+  PetscCheck(ew->wave, PETSC_COMM_SELF, PETSC_ERR_MEM, "cannot allocate %" PetscInt_FMT " exit waves of %" PetscInt_FMT " x %" PetscInt_FMT, n_waves, grid->nx, grid->ny);
+  PetscCall(multislice_create(grid, &ms));
+  PetscCall(potential_tables_create(grid, atoms, 0, &tables));
+  PetscCall(PetscMalloc1(na, &position));
+  PetscCall(PetscMalloc4(grid->n_slices + 1, &sliced.offset, na, &sliced.position, na, &sliced.z, na, &sliced.occupancy));
+  potential    = fftwf_alloc_real(n);
+  transmission = fftwf_alloc_complex(n);
+  PetscCheck(potential && transmission, PETSC_COMM_SELF, PETSC_ERR_MEM, "cannot allocate slice arrays");
+  for (PetscInt c = 0; c < n_waves; c++) {
+    float _Complex *wave = ew->wave + (size_t)c * n;
+    PetscCall(phonon_positions(atoms, n_configs == 0 ? -1 : c, seed, unit, position));
+    PetscCall(sliced_atoms_fill(grid, atoms, (const double(*)[3])position, &sliced));
+    multislice_plane_wave(ms, wave);
+    for (PetscInt s = 0; s < grid->n_slices; s++) {
+      const PetscInt first = sliced.offset[s], count = sliced.offset[s + 1] - first;
+      PetscCall(PetscLogEventBegin(NF_EVENT_POTENTIAL, 0, 0, 0, 0));
+      memset(potential, 0, n * sizeof(float));
+      PetscCall(potential_slice_add(tables, count, (const double(*)[3])(sliced.position + first), sliced.z + first, sliced.occupancy + first, 0, grid->ny, potential));
+      PetscCall(PetscLogEventEnd(NF_EVENT_POTENTIAL, 0, 0, 0, 0));
+      PetscCall(PetscLogEventBegin(NF_EVENT_MULTISLICE, 0, 0, 0, 0));
+      if (count > 0) {
+        PetscCall(multislice_transmission(ms, potential, transmission));
+        PetscCall(multislice_step(ms, transmission, wave));
+      } else {
+        /* An empty slice transmits 1: propagation only. */
+        for (size_t i = 0; i < n; i++) transmission[i] = 1.0f;
+        PetscCall(multislice_step(ms, transmission, wave));
+      }
+      PetscCall(PetscLogEventEnd(NF_EVENT_MULTISLICE, 0, 0, 0, 0));
+    }
+  }
+  fftwf_free(potential);
+  fftwf_free(transmission);
+  PetscCall(PetscFree4(sliced.offset, sliced.position, sliced.z, sliced.occupancy));
+  PetscCall(PetscFree(position));
+  PetscCall(potential_tables_destroy(&tables));
+  PetscCall(multislice_destroy(&ms));
+  *out = ew;
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,110 @@
+/* simulation_grid.c — options and set-up of the multislice sampling. */
+#include <math.h>
+#include <string.h>
+#include "electron.h"
+#include "simulation_grid.h"
+
+void simulation_grid_defaults(SimulationGrid *grid)
+{
+  memset(grid, 0, sizeof(*grid));
+  grid->requested_sampling = 0.05;
+  grid->slice_thickness    = 1.0;
+  grid->voltage            = 300.0;
+  grid->band_limit         = SIMULATION_BAND_LIMIT;
+}
+
+PetscErrorCode simulation_grid_options_read(PetscOptionItems *PetscOptionsObject, SimulationGrid *grid)
+{
+  PetscInt  n_cell = 3, n_tilt = 2;
+  PetscReal cell[3] = {grid->cell[0], grid->cell[1], grid->cell[2]};
+  PetscReal tilt[2] = {grid->beam_tilt[0], grid->beam_tilt[1]};
+  PetscBool set;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsRealArray("-cell", "Simulation cell lengths x,y,z [Å] (default: the structure's cell)", "simulation_grid_options_read", cell, &n_cell, &set));
+  if (set) {
+    PetscCheck(n_cell == 3, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-cell needs three lengths x,y,z [Å], got %" PetscInt_FMT, n_cell);
+    for (int d = 0; d < 3; d++) {
+      PetscCheck(cell[d] > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-cell length %d is %g Å; lengths must be > 0 (a zero z length gives zero slices)", d + 1, (double)cell[d]);
+      grid->cell[d] = cell[d];
+    }
+  }
+  PetscCall(PetscOptionsReal("-sampling", "Pixel size of the simulation grid [Å/px] (upper bound; the grid is rounded up to an FFT-friendly size)", "simulation_grid_options_read", grid->requested_sampling, &grid->requested_sampling, NULL));
+  PetscCheck(grid->requested_sampling > 0 && grid->requested_sampling < 10, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-sampling %g Å/px: allowed (0, 10)", grid->requested_sampling);
+  PetscCall(PetscOptionsReal("-slice_thickness", "Multislice slice thickness [Å]", "simulation_grid_options_read", grid->slice_thickness, &grid->slice_thickness, NULL));
+  PetscCheck(grid->slice_thickness > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-slice_thickness %g Å: must be > 0 (zero slices)", grid->slice_thickness);
+  PetscCall(PetscOptionsReal("-voltage", "Accelerating voltage [kV]", "simulation_grid_options_read", grid->voltage, &grid->voltage, NULL));
+  PetscCheck(grid->voltage >= 1 && grid->voltage <= 5000, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-voltage %g kV: allowed [1, 5000]", grid->voltage);
+  PetscCall(PetscOptionsInt("-fp_configs", "Frozen-phonon configurations (0 = static lattice)", "simulation_grid_options_read", grid->fp_configs, &grid->fp_configs, NULL));
+  PetscCheck(grid->fp_configs >= 0 && grid->fp_configs <= 10000, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-fp_configs %" PetscInt_FMT ": allowed 0 (static lattice) to 10000", grid->fp_configs);
+  PetscCall(PetscOptionsRealArray("-beam_tilt", "Beam tilt x,y [mrad]", "simulation_grid_options_read", tilt, &n_tilt, &set));
+  if (set) {
+    PetscCheck(n_tilt == 2, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-beam_tilt needs two angles x,y [mrad], got %" PetscInt_FMT, n_tilt);
+    for (int d = 0; d < 2; d++) {
+      PetscCheck(fabs(tilt[d]) <= 200, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-beam_tilt %g mrad: allowed [-200, 200]", (double)tilt[d]);
+      grid->beam_tilt[d] = tilt[d];
+    }
+  }
+  PetscCall(PetscOptionsString("-fftw_wisdom", "FFTW wisdom file: imported before planning, exported after (default none)", "simulation_grid_options_read", grid->fftw_wisdom, grid->fftw_wisdom, sizeof(grid->fftw_wisdom), NULL));
+  PetscFunctionReturn(0);
+}
+
+/* Smallest n >= minimum whose only prime factors are 2, 3, 5, 7: FFTW's fast sizes. */
+static PetscInt fft_friendly_size(PetscInt minimum)
+{
+  for (PetscInt n = minimum < 2 ? 2 : minimum;; n++) {
+    PetscInt m = n;
+    const int primes[4] = {2, 3, 5, 7};
+    for (int p = 0; p < 4; p++)
+      while (m % primes[p] == 0) m /= primes[p];
+    if (m == 1) return n;
+  }
+}
+
+double simulation_grid_max_angle(const SimulationGrid *grid)
+{
+  double coarsest = PetscMax(grid->sampling[0], grid->sampling[1]);
+  return 1e3 * grid->wavelength * grid->band_limit / (2.0 * coarsest);
+}
+
+PetscErrorCode simulation_grid_setup(SimulationGrid *grid, const AtomList *atoms, double required_angle)
+{
+  PetscFunctionBeginUser;
+  if (grid->band_limit <= 0) grid->band_limit = SIMULATION_BAND_LIMIT;
+  if (grid->cell[0] <= 0 || grid->cell[1] <= 0 || grid->cell[2] <= 0) {
+    PetscCheck(atoms, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "no -cell given and no structure to take a cell from");
+    for (int a = 0; a < 3; a++)
+      for (int b = 0; b < 3; b++)
+        PetscCheck(a == b || fabs(atoms->cell[a][b]) < 1e-9, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "the structure's cell is not orthogonal; give -cell x,y,z [Å]");
+    for (int d = 0; d < 3; d++) grid->cell[d] = atoms->cell[d][d];
+    PetscCheck(grid->cell[0] > 0 && grid->cell[1] > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "no -cell given and the structure has no cell; give -cell x,y,z [Å]");
+  }
+  PetscCheck(grid->cell[2] > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "cell z length %g Å gives zero slices; give -cell x,y,z with z > 0", grid->cell[2]);
+  PetscCheck(grid->slice_thickness > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-slice_thickness %g Å gives zero slices; must be > 0", grid->slice_thickness);
+  grid->n_slices = (PetscInt)ceil(grid->cell[2] / grid->slice_thickness - 1e-9);
+  PetscCheck(grid->n_slices >= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "zero slices: cell z %g Å, -slice_thickness %g Å", grid->cell[2], grid->slice_thickness);
+  PetscCheck(grid->requested_sampling > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-sampling %g Å/px must be > 0", grid->requested_sampling);
+  grid->nx = fft_friendly_size((PetscInt)ceil(grid->cell[0] / grid->requested_sampling - 1e-9));
+  grid->ny = fft_friendly_size((PetscInt)ceil(grid->cell[1] / grid->requested_sampling - 1e-9));
+  PetscCheck(grid->nx <= 16384 && grid->ny <= 16384, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "grid %" PetscInt_FMT " x %" PetscInt_FMT " px (cell %g x %g Å at -sampling %g Å/px) exceeds 16384 px per side",
+             grid->nx, grid->ny, grid->cell[0], grid->cell[1], grid->requested_sampling);
+  grid->sampling[0]          = grid->cell[0] / (double)grid->nx;
+  grid->sampling[1]          = grid->cell[1] / (double)grid->ny;
+  grid->wavelength           = electron_wavelength(grid->voltage);
+  grid->interaction_constant = electron_interaction_constant(grid->voltage);
+  if (atoms && atoms->n > 0) {
+    double lowest[3], highest[3];
+    const char axis[3] = {'x', 'y', 'z'};
+    atom_list_bounds(atoms, lowest, highest);
+    for (int d = 0; d < 3; d++)
+      PetscCheck(highest[d] - lowest[d] <= grid->cell[d] + 1e-6, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "the cell (%g Å along %c) is smaller than the structure (%g Å along %c); enlarge -cell",
+                 grid->cell[d], axis[d], highest[d] - lowest[d], axis[d]);
+  }
+  if (required_angle > 0) {
+    double allowed = simulation_grid_max_angle(grid);
+    PetscCheck(required_angle <= allowed, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "-sampling %g Å/px is too coarse at %g kV: the band-limited grid (2/3 of Nyquist) carries scattering angles up to %.3g mrad, but %.3g mrad are needed; use -sampling <= %.3g",
+               grid->requested_sampling, grid->voltage, allowed, required_angle, grid->requested_sampling * allowed / required_angle);
+  }
+  PetscFunctionReturn(0);
+}
