@@ -14,7 +14,7 @@
  * Inside test, with VOLUME_TOLERANCE = 1e-5 Å (so atoms exactly on a facet are kept):
  *   plane:    n·x <= distance + tol      (n the unit OUTWARD normal)
  *   sphere:   |x - centre| < radius + tol
- *   cylinder: distance from the axis line < radius + tol (finite length = two cap planes)
+ *   cylinder: distance from the axis line < radius + tol, |(x - point)·axis| <= half_length + tol
  */
 #pragma once
 #include <petscsys.h>
@@ -27,7 +27,7 @@ typedef struct Volume Volume; /* also forward-declared in crystal.h (C11 allows 
 
 typedef struct { double normal[3]; double distance; } VolumePlane;   /* n·x <= distance, |n| = 1 */
 typedef struct { double centre[3]; double radius; } VolumeSphere;
-typedef struct { double point[3]; double axis[3]; double radius; } VolumeCylinder; /* infinite, |axis| = 1 */
+typedef struct { double point[3]; double axis[3]; double radius; double half_length; } VolumeCylinder; /* |axis| = 1; half_length <= 0: infinite */
 
 struct Volume {
   PetscInt        nplanes, plane_capacity;
