@@ -62,3 +62,5 @@ PetscErrorCode metrics_history_from_table(MetricsHistory *history, PetscInt coun
 PetscErrorCode metrics_history_write_csv(const MetricsHistory *history, const char *path);
 /* PNG with two panels (loss; F1 and IoU) against epoch, train solid and validation dashed. */
 PetscErrorCode metrics_history_write_png(const MetricsHistory *history, const char *path);
+/* The METRICS_COLUMNS column names, comma-separated (as in the CSV header). */
+const char *metrics_column_names(void);

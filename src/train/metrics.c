@@ -244,3 +244,14 @@ PetscErrorCode metrics_history_write_png(const MetricsHistory *history, const ch
   PetscCall(PetscFree(c.rgb));
   PetscFunctionReturn(0);
 }
+
+const char *metrics_column_names(void)
+{
+  static char text[512];
+  if (!text[0])
+    for (int c = 0; c < METRICS_COLUMNS; c++) {
+      strcat(text, column_names[c]);
+      if (c + 1 < METRICS_COLUMNS) strcat(text, ",");
+    }
+  return text;
+}
