@@ -26,6 +26,7 @@ typedef struct {
   double          wavelength;    /* [Å] */
   double          sigma;         /* interaction constant [rad/(V·Å)] */
   double          slice_thickness; /* Δz of the propagator [Å] */
+  PetscBool       band_limited;  /* false when grid->band_limit >= √2 (the disk covers the grid) */
   float _Complex *propagator;    /* [ny][nx] P(k)·mask(k)/(nx·ny), FFT order */
   float          *mask;          /* [ny][nx] 1 inside the band limit, 0 outside, FFT order */
   float _Complex *work;          /* [ny][nx] FFT buffer (the plans act in place on it) */

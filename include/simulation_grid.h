@@ -21,7 +21,7 @@
 
 typedef struct {
   PetscInt nx, ny;            /* grid size [px]; set by simulation_grid_setup */
-  double   cell[3];           /* cell lengths along x, y, z [Å] (0 = take from the structure) */
+  double   cell[3];           /* cell lengths along x, y, z [Å] (all 0 = take from the structure) */
   double   requested_sampling;/* -sampling [Å/px] */
   double   sampling[2];       /* actual pixel size cell/n along x, y [Å/px]; set by setup */
   double   slice_thickness;   /* nominal slice thickness [Å] */
@@ -29,7 +29,8 @@ typedef struct {
   double   voltage;           /* accelerating voltage [kV] */
   double   wavelength;        /* relativistic wavelength [Å]; set by setup */
   double   interaction_constant; /* σ [rad/(V·Å)]; set by setup */
-  double   band_limit;        /* fraction of Nyquist kept (SIMULATION_BAND_LIMIT) */
+  double   band_limit;        /* fraction of Nyquist kept (SIMULATION_BAND_LIMIT); >= √2 turns the
+                                 band limit off (tests of unitarity only: aliasing is then unchecked) */
   double   beam_tilt[2];      /* beam tilt x, y [mrad] */
   PetscInt fp_configs;        /* frozen-phonon configurations; 0 = static lattice */
   char     fftw_wisdom[PETSC_MAX_PATH_LEN]; /* wisdom file, "" = none */

@@ -45,6 +45,7 @@ PetscErrorCode multislice_create(const SimulationGrid *grid, Multislice **out)
   ms->wavelength = lambda;
   ms->sigma = grid->interaction_constant;
   ms->slice_thickness = dz;
+  ms->band_limited = grid->band_limit < M_SQRT2;
   ms->work = fftwf_alloc_complex(n);
   ms->propagator = fftwf_alloc_complex(n);
   ms->mask = fftwf_alloc_real(n);
@@ -102,6 +103,10 @@ PetscErrorCode multislice_transmission(Multislice *ms, const float *potential, f
     float s, c;
     sincosf(sigma * potential[i], &s, &c);
     work[i] = c + I * s;
+  }
+  if (!ms->band_limited) { /* band limit off (>= √2 of Nyquist): the mask would keep everything */
+    memcpy(transmission, work, n * sizeof(float _Complex));
+    PetscFunctionReturn(0);
   }
   fftwf_execute(ms->forward);
   for (size_t i = 0; i < n; i++) work[i] *= ms->mask[i] * scale;

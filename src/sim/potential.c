@@ -57,7 +57,7 @@ PetscErrorCode potential_tables_create(const SimulationGrid *grid, const AtomLis
 {
   PotentialTables *tables;
   double           k_nyquist = PetscMin(0.5 / grid->sampling[0], 0.5 / grid->sampling[1]);
-  double           k1 = grid->band_limit * k_nyquist, k2 = (2.0 - grid->band_limit) * k_nyquist;
+  double           k1 = grid->band_limit * k_nyquist, k2 = k_nyquist;
 
   PetscFunctionBeginUser;
   PetscCheck(grid->nx > 0 && grid->ny > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "simulation grid not set up");

@@ -71,7 +71,7 @@ PetscErrorCode simulation_grid_setup(SimulationGrid *grid, const AtomList *atoms
 {
   PetscFunctionBeginUser;
   if (grid->band_limit <= 0) grid->band_limit = SIMULATION_BAND_LIMIT;
-  if (grid->cell[0] <= 0 || grid->cell[1] <= 0 || grid->cell[2] <= 0) {
+  if (grid->cell[0] <= 0 && grid->cell[1] <= 0 && grid->cell[2] <= 0) {
     PetscCheck(atoms, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "no -cell given and no structure to take a cell from");
     for (int a = 0; a < 3; a++)
       for (int b = 0; b < 3; b++)
