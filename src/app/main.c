@@ -15,7 +15,7 @@ typedef struct {
 
 static const Command commands[] = {
   {"build",    "build one atomic structure (crystal, particle, support, scene) and write it",    NULL},
-  {"simulate", "simulate the HRTEM image and ground-truth mask of one structure",                NULL},
+  {"simulate", "simulate the HRTEM image and ground-truth mask of one structure",                command_simulate},
   {"campaign", "simulate a sampled plan of structures x imaging conditions into one database",  NULL},
   {"train",    "train a U-Net segmentation model on a database (data-parallel over ranks)",     command_train},
   {"evaluate", "score a model on labelled images: precision, recall, F1, IoU",                  NULL},
