@@ -71,3 +71,29 @@ void           stop_signal_raise(void);
  * rank 0 (a changed plan, a corrupt journal) are raised on every rank with its message. */
 PetscErrorCode campaign_run(MPI_Comm comm, const char *database_path, PetscBool fresh, const Plan *plan, const DatabaseLayout *layout,
                             const UnitWork *work, const CampaignSettings *settings, CampaignSummary *summary);
+
+/* The real per-unit pipeline (src/campaign/work_unit.c): recipe → atoms → exit waves
+ * (frozen-phonon configurations) → for each of the M imaging conditions: lens → detector
+ * → image, and the particle's ground-truth mask. Opaque here so the scheduler stays
+ * free of physics. All options are read inside the caller's PetscOptionsBegin/End. */
+typedef struct WorkUnitPipeline WorkUnitPipeline;
+
+PetscErrorCode work_unit_pipeline_create(PetscInt64 seed, PetscInt n_conditions, WorkUnitPipeline **pipeline);
+/* Read the structure, simulation-grid, imaging and ground-truth options. */
+PetscErrorCode work_unit_pipeline_options_read(PetscOptionItems *PetscOptionsObject, WorkUnitPipeline *pipeline);
+/* Check the options that the database needs fixed (a constant -image_size > 0) and fill
+ * the layout: image size, pixel size, column names. */
+PetscErrorCode work_unit_pipeline_layout(WorkUnitPipeline *pipeline, const Plan *plan, DatabaseLayout *layout);
+/* The UnitWork that runs this pipeline. */
+void           work_unit_pipeline_work(WorkUnitPipeline *pipeline, UnitWork *work);
+/* -plan_only: on rank 0, draw every unit's recipe and conditions (cheap) and print the
+ * counts, each column's range, the simulation grid of unit 0 and an estimated cost. */
+PetscErrorCode work_unit_pipeline_plan_summary(WorkUnitPipeline *pipeline, const Plan *plan, const DatabaseLayout *layout, FILE *stream);
+PetscErrorCode work_unit_pipeline_destroy(WorkUnitPipeline **pipeline);
+
+/* The body of `nanoforge campaign` (src/app/command_campaign.c), shared with `run`:
+ * reads every campaign option (the database path from `output_option`: "-o" for
+ * campaign, "-db" for run), checks unused options when `check_unused`, then plans,
+ * runs and reports. `finished` (may be NULL) tells whether every unit is complete;
+ * `database_path` (may be NULL, PETSC_MAX_PATH_LEN) receives the path. */
+PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscBool check_unused, PetscBool *finished, char *database_path);

@@ -30,7 +30,7 @@ PetscErrorCode plan_destroy(Plan **plan);
 /* Canonical plan options from the PETSc options database: every option that has been
  * given AND read so far (PetscOptionsUsed), except the listed ones (NULL-terminated
  * names without the dash) that change how a campaign runs but not what it computes
- * (-o, -fresh, -sim_ranks, ...). -seed, -structures and -conditions are kept
+ * (-o, -fresh, -sim_ranks, ...); a name ending in '*' excludes a prefix ("log*"). -seed, -structures and -conditions are kept
  * by the Plan itself and are normally excluded here. Call after every plan option has been read. Free with PetscFree. */
 PetscErrorCode plan_options_collect(const char *const excluded[], char **options);
 

@@ -57,8 +57,11 @@ static PetscBool is_option_name(const char *token)
 
 static PetscBool is_excluded(const char *name, const char *const excluded[])
 {
-  for (int i = 0; excluded && excluded[i]; i++)
+  for (int i = 0; excluded && excluded[i]; i++) {
+    size_t n = strlen(excluded[i]);
+    if (n && excluded[i][n - 1] == '*' && !strncmp(name, excluded[i], n - 1)) return PETSC_TRUE; /* a prefix */
     if (!strcmp(name, excluded[i])) return PETSC_TRUE;
+  }
   return PETSC_FALSE;
 }
 

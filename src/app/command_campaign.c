@@ -1,0 +1,120 @@
+/* command_campaign.c — `nanoforge campaign`: simulate a sampled plan of N structures ×
+ * M imaging conditions into one database, on any number of MPI ranks, resumably. */
+#include <libgen.h>
+#include "campaign.h"
+#include "commands.h"
+#include "options.h"
+
+/* Options that change how a campaign runs but not what it computes, and PETSc's own:
+ * none of them enters the plan, so changing them never blocks a resume. */
+static const char *const not_plan_options[] = {
+  "o", "db", "fresh", "plan_only", "sim_ranks", "prefetch", "progress_interval", "sync_writes", "stop_file",
+  "seed", "structures", "conditions", "fftw_wisdom", "options_file", "allow_unused_options", "help", "h",
+  "log*", "malloc*", "options_*", "info*", "on_error*", "history", "fp_trap", "no_signal_handler", "skip_petscrc",
+  "check_pointer_intensity", "memory_view", "objects_dump", "start_in_debugger", "debugger_ranks", "mpi_*", NULL
+};
+
+static PetscErrorCode report(MPI_Comm comm, const Plan *plan, const DatabaseLayout *layout, const CampaignSummary *summary, const char *path)
+{
+  int    rank, size;
+  double local[3] = {summary->compute_seconds, summary->write_seconds, (double)summary->units_computed}, total[3], slowest[3];
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCallMPI(MPI_Reduce(local, total, 3, MPI_DOUBLE, MPI_SUM, 0, comm));
+  PetscCallMPI(MPI_Reduce(local, slowest, 3, MPI_DOUBLE, MPI_MAX, 0, comm));
+  if (rank != 0) PetscFunctionReturn(0);
+  const double images  = (double)summary->n_done_now * (double)plan->n_conditions;
+  const double rate    = summary->seconds > 0 ? images / summary->seconds : 0;
+  const double bytes   = images * (double)layout->ny * (double)layout->nx * 5.0; /* float image + uint8 mask */
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "campaign: this run finished %" PetscInt_FMT " units (%.0f images) in %.2f s on %d rank%s: %.3g images/s, %.3g images/s per rank\n",
+                        summary->n_done_now, images, summary->seconds, size, size > 1 ? "s" : "", rate, rate / size));
+  if (summary->n_done_now > 0)
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "campaign: time over all ranks: computing %.2f s, writing %.2f s (%.3g MB at %.3g MB/s per writer, fsync included)\n",
+                          total[0], total[1], bytes / 1e6, total[1] > 0 ? bytes / 1e6 / total[1] : 0));
+  PetscInt complete = summary->n_done_before + summary->n_done_now;
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "campaign: %" PetscInt_FMT " of %" PetscInt_FMT " units complete; database %s, journal %s.journal\n", complete, plan->n_structures, path, path));
+  if (summary->stopped)
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "campaign: stopped on request (SIGUSR1 or a STOP file) with %" PetscInt_FMT " units to do; remove any STOP file and rerun the same command to continue (exit status %d)\n",
+                          plan->n_structures - complete, COMMAND_EXIT_RESUMABLE));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscBool check_unused, PetscBool *finished, char *database_path)
+{
+  char              path[PETSC_MAX_PATH_LEN] = "database.h5", stop_file[PETSC_MAX_PATH_LEN] = "";
+  PetscInt          n_structures = 10, n_conditions = 1;
+  PetscInt64        seed = 1;
+  PetscBool         fresh = PETSC_FALSE, plan_only = PETSC_FALSE, help, stop_given;
+  CampaignSettings  settings;
+  CampaignSummary   summary;
+  WorkUnitPipeline *pipeline;
+  Plan             *plan;
+  DatabaseLayout    layout;
+  char             *plan_options;
+  int               rank;
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  campaign_settings_defaults(&settings);
+  PetscOptionsBegin(comm, NULL, "nanoforge campaign: N structures x M imaging conditions into one database", NULL);
+  PetscCall(PetscOptionsString(output_option, "Database file to write (HDF5, EMD v0.2); its journal is <file>.journal", NULL, path, path, sizeof path, NULL));
+  PetscCall(PetscOptionsInt("-structures", "Number of structures N (work units)", NULL, n_structures, &n_structures, NULL));
+  PetscCall(PetscOptionsInt("-conditions", "Imaging conditions M per structure (images per unit; exit waves are reused)", NULL, n_conditions, &n_conditions, NULL));
+  PetscCall(options_seed(PetscOptionsObject, &seed));
+  PetscCall(PetscOptionsBool("-fresh", "Start over: discard the journal and database of an earlier run", NULL, fresh, &fresh, NULL));
+  PetscCall(PetscOptionsBool("-plan_only", "Print the plan (counts, parameter ranges, estimated cost) and stop", NULL, plan_only, &plan_only, NULL));
+  PetscCall(PetscOptionsInt("-sim_ranks", "Ranks per simulation (a worker group); must divide the rank count", NULL, settings.sim_ranks, &settings.sim_ranks, NULL));
+  PetscCall(PetscOptionsInt("-prefetch", "Units queued per worker group so it never waits for the master", NULL, settings.prefetch, &settings.prefetch, NULL));
+  PetscCall(PetscOptionsReal("-progress_interval", "Seconds between progress lines [s]", NULL, settings.progress_interval, &settings.progress_interval, NULL));
+  PetscCall(PetscOptionsBool("-sync_writes", "fsync each unit's data before journaling it (durable against node crashes)", NULL, settings.sync_writes, &settings.sync_writes, NULL));
+  PetscCall(PetscOptionsString("-stop_file", "A file whose appearance stops the campaign cleanly (default: STOP in the current folder and beside the database)", NULL, stop_file, stop_file, sizeof stop_file, &stop_given));
+  PetscCall(work_unit_pipeline_create(seed, n_conditions, &pipeline));
+  PetscCall(work_unit_pipeline_options_read(PetscOptionsObject, pipeline));
+  PetscOptionsEnd();
+  PetscCall(options_help_requested(&help));
+  if (help) {
+    PetscCall(work_unit_pipeline_destroy(&pipeline));
+    PetscFunctionReturn(0);
+  }
+  if (check_unused) PetscCall(options_check_unused(comm));
+  PetscCheck(settings.progress_interval > 0, comm, PETSC_ERR_USER_INPUT, "Option -progress_interval: %g is not allowed; give a positive number of seconds", (double)settings.progress_interval);
+
+  PetscCall(plan_options_collect(not_plan_options, &plan_options));
+  PetscCall(plan_create(seed, n_structures, n_conditions, plan_options, &plan));
+  PetscCall(PetscFree(plan_options));
+  PetscCall(work_unit_pipeline_layout(pipeline, plan, &layout));
+  if (database_path) PetscCall(PetscStrncpy(database_path, path, PETSC_MAX_PATH_LEN));
+  if (plan_only) {
+    if (rank == 0) PetscCall(work_unit_pipeline_plan_summary(pipeline, plan, &layout, stdout));
+    if (finished) *finished = PETSC_FALSE;
+    PetscCall(work_unit_pipeline_destroy(&pipeline));
+    PetscCall(plan_destroy(&plan));
+    PetscFunctionReturn(0);
+  }
+
+  if (stop_given) {
+    PetscCall(PetscStrncpy(settings.stop_files[0], stop_file, sizeof settings.stop_files[0]));
+  } else {
+    char copy[PETSC_MAX_PATH_LEN];
+    PetscCall(PetscStrncpy(settings.stop_files[0], "STOP", sizeof settings.stop_files[0]));
+    PetscCall(PetscStrncpy(copy, path, sizeof copy));
+    PetscCall(PetscSNPrintf(settings.stop_files[1], sizeof settings.stop_files[1], "%s/STOP", dirname(copy)));
+    if (!strcmp(settings.stop_files[1], "./STOP")) settings.stop_files[1][0] = 0;
+  }
+  UnitWork work;
+  work_unit_pipeline_work(pipeline, &work);
+  PetscCall(campaign_run(comm, path, fresh, plan, &layout, &work, &settings, &summary));
+  PetscCall(report(comm, plan, &layout, &summary, path));
+  if (summary.stopped) command_set_exit_status(COMMAND_EXIT_RESUMABLE);
+  if (finished) *finished = summary.n_done_before + summary.n_done_now == plan->n_structures ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(work_unit_pipeline_destroy(&pipeline));
+  PetscCall(plan_destroy(&plan));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode command_campaign(MPI_Comm comm)
+{
+  PetscFunctionBeginUser;
+  PetscCall(campaign_command(comm, "-o", PETSC_TRUE, NULL, NULL));
+  PetscFunctionReturn(0);
+}

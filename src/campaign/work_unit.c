@@ -1,0 +1,292 @@
+/* work_unit.c — one work unit: a structure and its M images, from the options alone.
+ *
+ *   recipe  = structure_recipe_sample(seed, unit)        (RNG_PURPOSE_PLAN)
+ *   atoms   = structure_recipe_build(recipe, seed, unit)
+ *   grid    = simulation grid set up for those atoms
+ *   waves   = exit waves of the frozen-phonon configurations (computed once, reused by all M)
+ *   for c in 0..M-1:
+ *     conditions = imaging_sample(seed, unit, c)          (RNG_PURPOSE_IMAGING)
+ *     intensity  = lens_image(waves, conditions)
+ *     image[c]   = detector_image(intensity, seed, unit, c)
+ *     mask[c]    = ground_truth_mask(particle atoms, detector geometry)
+ *
+ * Every random number is keyed by (seed, unit, purpose): no state crosses units, so a
+ * unit's rows are the same whichever rank computes them and in whatever order.
+ * MPI: the group communicator is handed to the distributed exit-wave computation only. */
+#include <math.h>
+#include "campaign.h"
+#include "detector.h"
+#include "ground_truth.h"
+#include "multislice.h"
+#include "optics.h"
+#include "simulation_grid.h"
+#include "structure_recipe.h"
+#include "timing.h"
+
+struct WorkUnitPipeline {
+  PetscInt64                   seed;
+  PetscInt                     n_conditions;
+  StructureRecipeDistributions structure;    /* structure options */
+  SimulationGrid               grid;         /* template, set up per unit */
+  ImagingDistributions         imaging;      /* imaging options */
+  GroundTruthOptions           ground_truth; /* mask options */
+  double                       required_angle; /* largest objective aperture [mrad], for the grid check */
+  PetscInt                     ny, nx;       /* detector image size (constant) */
+  int                          n_structure_columns, n_image_columns;
+  Lens                        *lens;         /* kept while the grid stays the same */
+  float                       *intensity;    /* [grid ny][grid nx] */
+  size_t                       intensity_size;
+};
+
+PetscErrorCode work_unit_pipeline_create(PetscInt64 seed, PetscInt n_conditions, WorkUnitPipeline **pipeline)
+{
+  WorkUnitPipeline *p;
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&p));
+  p->seed         = seed;
+  p->n_conditions = n_conditions;
+  simulation_grid_defaults(&p->grid);
+  *pipeline = p;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode work_unit_pipeline_destroy(WorkUnitPipeline **pipeline)
+{
+  PetscFunctionBeginUser;
+  if (!*pipeline) PetscFunctionReturn(0);
+  PetscCall(lens_destroy(&(*pipeline)->lens));
+  PetscCall(PetscFree((*pipeline)->intensity));
+  PetscCall(PetscFree(*pipeline));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode work_unit_pipeline_options_read(PetscOptionItems *PetscOptionsObject, WorkUnitPipeline *p)
+{
+  PetscFunctionBeginUser;
+  PetscCall(structure_recipe_options_read(PetscOptionsObject, &p->structure));
+  PetscCall(simulation_grid_options_read(PetscOptionsObject, &p->grid));
+  PetscCall(imaging_options_read(PetscOptionsObject, &p->imaging));
+  PetscCall(ground_truth_options_read(PetscOptionsObject, &p->ground_truth));
+  double lowest, highest;
+  distribution_range(&p->imaging.parameter[IMAGING_APERTURE], &lowest, &highest);
+  p->required_angle = isfinite(highest) && highest > 0 ? highest : 0;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode work_unit_pipeline_layout(WorkUnitPipeline *p, const Plan *plan, DatabaseLayout *layout)
+{
+  const Distribution   *size  = &p->imaging.parameter[IMAGING_IMAGE_SIZE];
+  const Distribution   *pixel = &p->imaging.parameter[IMAGING_DETECTOR_PIXEL];
+  StructureRecipe       recipe;
+  StructureRecipeColumn columns[STRUCTURE_RECIPE_MAX_COLUMNS];
+  PetscInt              n_columns;
+  PetscFunctionBeginUser;
+  /* One database holds images of one size: the size cannot be drawn per image. */
+  PetscCheck(distribution_is_constant(size) && size->a >= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "Option -image_size: '%s' is not allowed in a campaign; give one fixed image side in pixels (e.g. -image_size 128), since every image of a database has the same size", size->spec);
+  memset(layout, 0, sizeof *layout);
+  layout->n_structures = plan->n_structures;
+  layout->n_conditions = plan->n_conditions;
+  layout->ny = layout->nx = p->ny = p->nx = (PetscInt)size->a;
+  layout->pixel_size   = distribution_is_constant(pixel) && pixel->a > 0 ? pixel->a : 0;
+  PetscCall(structure_recipe_sample(&p->structure, (uint64_t)p->seed, 0, &recipe));
+  PetscCall(structure_recipe_columns(&recipe, &n_columns, columns));
+  PetscCheck(n_columns + 2 <= DATABASE_MAX_COLUMNS, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Too many structure columns: %" PetscInt_FMT, n_columns);
+  for (PetscInt c = 0; c < n_columns; c++) PetscCall(PetscStrncpy(layout->structure_columns[c], columns[c].name, DATABASE_NAME_LEN));
+  PetscCall(PetscStrncpy(layout->structure_columns[n_columns], "atoms", DATABASE_NAME_LEN));
+  PetscCall(PetscStrncpy(layout->structure_columns[n_columns + 1], "particle_atoms", DATABASE_NAME_LEN));
+  layout->n_structure_columns = (int)n_columns + 2;
+  for (int c = 0; c < IMAGING_PARAMETER_COUNT; c++) PetscCall(PetscStrncpy(layout->image_columns[c], imaging_parameter_info[c].name, DATABASE_NAME_LEN));
+  PetscCall(PetscStrncpy(layout->image_columns[IMAGING_PARAMETER_COUNT], "pixel_size", DATABASE_NAME_LEN));
+  layout->n_image_columns = IMAGING_PARAMETER_COUNT + 1;
+  p->n_structure_columns  = layout->n_structure_columns;
+  p->n_image_columns      = layout->n_image_columns;
+  PetscFunctionReturn(0);
+}
+
+/* A structure without a support has no cell and is centred on the origin: put it in the
+ * middle of the -cell box, which the simulation needs. */
+static PetscErrorCode centre_in_cell(const SimulationGrid *grid, AtomList *atoms)
+{
+  double lowest[3], highest[3];
+  PetscFunctionBeginUser;
+  PetscBool has_cell = atoms->cell[0][0] != 0 || atoms->cell[1][1] != 0 || atoms->cell[2][2] != 0;
+  if (has_cell || !atom_list_bounds(atoms, lowest, highest)) PetscFunctionReturn(0);
+  PetscCheck(grid->cell[0] > 0 && grid->cell[1] > 0 && grid->cell[2] > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "Option -cell: a structure without a support has no cell of its own; give -cell x,y,z [Å] large enough for the particle (it spans %.1f x %.1f x %.1f Å)",
+             highest[0] - lowest[0], highest[1] - lowest[1], highest[2] - lowest[2]);
+  double shift[3];
+  for (int d = 0; d < 3; d++) shift[d] = 0.5 * grid->cell[d] - 0.5 * (lowest[d] + highest[d]);
+  for (PetscInt i = 0; i < atoms->n; i++)
+    for (int d = 0; d < 3; d++) atoms->position[i][d] += shift[d];
+  PetscFunctionReturn(0);
+}
+
+/* Build a unit's structure and set up its grid (shared by compute and the plan summary). */
+static PetscErrorCode build_unit(WorkUnitPipeline *p, PetscInt unit, StructureRecipe *recipe, AtomList **atoms, SimulationGrid *grid)
+{
+  PetscFunctionBeginUser;
+  PetscCall(structure_recipe_sample(&p->structure, (uint64_t)p->seed, (uint64_t)unit, recipe));
+  PetscCall(atom_list_create(0, atoms));
+  PetscCall(PetscLogEventBegin(NF_EVENT_STRUCTURE, 0, 0, 0, 0));
+  PetscCall(structure_recipe_build(recipe, (uint64_t)p->seed, (uint64_t)unit, *atoms));
+  PetscCall(PetscLogEventEnd(NF_EVENT_STRUCTURE, 0, 0, 0, 0));
+  *grid = p->grid;
+  PetscCall(centre_in_cell(grid, *atoms));
+  PetscCall(simulation_grid_setup(grid, *atoms, p->required_angle));
+  PetscFunctionReturn(0);
+}
+
+static PetscBool same_geometry(const DetectorGeometry *a, const DetectorGeometry *b)
+{
+  return a->field_nx == b->field_nx && a->field_ny == b->field_ny && a->pixel[0] == b->pixel[0] && a->pixel[1] == b->pixel[1] && a->nx == b->nx && a->ny == b->ny &&
+                 a->offset[0] == b->offset[0] && a->offset[1] == b->offset[1]
+           ? PETSC_TRUE
+           : PETSC_FALSE;
+}
+
+static PetscErrorCode compute_unit(void *context, MPI_Comm group, PetscInt unit, float *images, uint8_t *masks, double *structure_values, double *image_values)
+{
+  WorkUnitPipeline     *p = context;
+  StructureRecipe       recipe;
+  AtomList             *atoms;
+  SimulationGrid        grid;
+  ExitWaves            *waves;
+  int                   group_size, group_rank;
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_size(group, &group_size));
+  PetscCallMPI(MPI_Comm_rank(group, &group_rank));
+  PetscCall(build_unit(p, unit, &recipe, &atoms, &grid));
+  /* The distributed path (exit_waves_compute_mpi, src/sim/multislice_mpi.c) is not in
+   * this build yet: groups of more than one rank are refused rather than simulated twice. */
+  PetscCheck(group_size == 1, PETSC_COMM_SELF, PETSC_ERR_SUP, "Option -sim_ranks: %d ranks per simulation need the FFTW-MPI exit waves, which are not built in this version; use -sim_ranks 1", group_size);
+  PetscCall(exit_waves_compute(&grid, atoms, grid.fp_configs, (uint64_t)p->seed, (uint64_t)unit, &waves));
+  if (group_rank != 0) { /* the leader forms the images; members only shared the FFTs */
+    PetscCall(exit_waves_destroy(&waves));
+    PetscCall(atom_list_destroy(&atoms));
+    PetscFunctionReturn(0);
+  }
+
+  /* Structure columns: the recipe's numbers, then atom counts. */
+  StructureRecipeColumn columns[STRUCTURE_RECIPE_MAX_COLUMNS];
+  PetscInt              n_columns, n_particle = 0;
+  PetscCall(structure_recipe_columns(&recipe, &n_columns, columns));
+  PetscCheck(n_columns + 2 == p->n_structure_columns, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Recipe of unit %" PetscInt_FMT " has %" PetscInt_FMT " columns, the database %d", unit, n_columns, p->n_structure_columns - 2);
+  for (PetscInt c = 0; c < n_columns; c++) structure_values[c] = columns[c].value;
+  for (PetscInt i = 0; i < atoms->n; i++) n_particle += atoms->atom_class[i] == ATOM_CLASS_PARTICLE;
+  structure_values[n_columns]     = (double)atoms->n;
+  structure_values[n_columns + 1] = (double)n_particle;
+
+  /* The lens keeps its FFT plans while the grid stays the same. */
+  if (!p->lens || p->lens->nx != grid.nx || p->lens->ny != grid.ny || p->lens->dx != grid.sampling[0] || p->lens->dy != grid.sampling[1] || p->lens->wavelength != grid.wavelength) {
+    PetscCall(lens_destroy(&p->lens));
+    PetscCall(lens_create(grid.nx, grid.ny, grid.sampling[0], grid.sampling[1], grid.wavelength, &p->lens));
+  }
+  const size_t grid_pixels = (size_t)grid.nx * (size_t)grid.ny;
+  if (p->intensity_size < grid_pixels) {
+    PetscCall(PetscFree(p->intensity));
+    PetscCall(PetscMalloc1(grid_pixels, &p->intensity));
+    p->intensity_size = grid_pixels;
+  }
+  const fftwf_complex **wave_list;
+  PetscCall(PetscMalloc1(waves->n_configs, &wave_list));
+  for (PetscInt k = 0; k < waves->n_configs; k++) wave_list[k] = (const fftwf_complex *)(waves->wave + (size_t)k * grid_pixels);
+  PetscCall(PetscLogEventBegin(NF_EVENT_LENS, 0, 0, 0, 0));
+  PetscCall(lens_set_exit_waves(p->lens, waves->n_configs, wave_list));
+  PetscCall(PetscLogEventEnd(NF_EVENT_LENS, 0, 0, 0, 0));
+  PetscCall(PetscFree(wave_list));
+
+  const size_t     image_pixels = (size_t)p->nx * (size_t)p->ny;
+  DetectorGeometry mask_geometry;
+  memset(&mask_geometry, 0, sizeof mask_geometry);
+  PetscBool        have_mask = PETSC_FALSE;
+  for (PetscInt c = 0; c < p->n_conditions; c++) {
+    ImagingConditions conditions;
+    DetectorGeometry  geometry;
+    double           *values = image_values + (size_t)c * (size_t)p->n_image_columns;
+    PetscCall(imaging_sample(&p->imaging, (uint64_t)p->seed, (uint64_t)unit, (int)c, &conditions, values));
+    PetscCall(detector_geometry(&conditions, grid.nx, grid.ny, grid.sampling[0], grid.sampling[1], &geometry));
+    PetscCheck(geometry.nx == p->nx && geometry.ny == p->ny, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "Unit %" PetscInt_FMT " condition %" PetscInt_FMT ": the detector image is %" PetscInt_FMT "x%" PetscInt_FMT " but the database holds %" PetscInt_FMT "x%" PetscInt_FMT "; check -image_size, -detector_pixel and the field of view (-cell, -support_size)",
+               unit, c, geometry.nx, geometry.ny, p->nx, p->ny);
+    values[IMAGING_PARAMETER_COUNT] = geometry.pixel[0];
+    PetscCall(PetscLogEventBegin(NF_EVENT_LENS, 0, 0, 0, 0));
+    PetscCall(lens_image(p->lens, &conditions, p->intensity));
+    PetscCall(PetscLogEventEnd(NF_EVENT_LENS, 0, 0, 0, 0));
+    PetscCall(PetscLogEventBegin(NF_EVENT_DETECTOR, 0, 0, 0, 0));
+    PetscCall(detector_image(&conditions, &geometry, grid.nx, grid.ny, p->intensity, (uint64_t)p->seed, (uint64_t)unit, (int)c, images + (size_t)c * image_pixels));
+    PetscCall(PetscLogEventEnd(NF_EVENT_DETECTOR, 0, 0, 0, 0));
+    /* The mask depends on the atoms and the pixel grid only: reuse it across conditions
+     * that share the detector geometry. */
+    if (have_mask && same_geometry(&geometry, &mask_geometry)) {
+      PetscCall(PetscArraycpy(masks + (size_t)c * image_pixels, masks + (size_t)(c - 1) * image_pixels, image_pixels));
+    } else {
+      PetscCall(PetscLogEventBegin(NF_EVENT_MASK, 0, 0, 0, 0));
+      PetscCall(ground_truth_mask(&grid, atoms, ATOM_CLASS_PARTICLE, &p->ground_truth, &geometry, masks + (size_t)c * image_pixels));
+      PetscCall(PetscLogEventEnd(NF_EVENT_MASK, 0, 0, 0, 0));
+      mask_geometry = geometry;
+      have_mask     = PETSC_TRUE;
+    }
+  }
+  PetscCall(exit_waves_destroy(&waves));
+  PetscCall(atom_list_destroy(&atoms));
+  PetscFunctionReturn(0);
+}
+
+void work_unit_pipeline_work(WorkUnitPipeline *pipeline, UnitWork *work)
+{
+  work->context = pipeline;
+  work->compute = compute_unit;
+}
+
+PetscErrorCode work_unit_pipeline_plan_summary(WorkUnitPipeline *p, const Plan *plan, const DatabaseLayout *layout, FILE *stream)
+{
+  const int n_s = layout->n_structure_columns - 2, n_i = IMAGING_PARAMETER_COUNT;
+  double    low[DATABASE_MAX_COLUMNS], high[DATABASE_MAX_COLUMNS], image_low[IMAGING_PARAMETER_COUNT], image_high[IMAGING_PARAMETER_COUNT];
+  PetscFunctionBeginUser;
+  for (int c = 0; c < DATABASE_MAX_COLUMNS; c++) { low[c] = INFINITY; high[c] = -INFINITY; }
+  for (int c = 0; c < n_i; c++) { image_low[c] = INFINITY; image_high[c] = -INFINITY; }
+  for (PetscInt unit = 0; unit < plan->n_structures; unit++) {
+    StructureRecipe       recipe;
+    StructureRecipeColumn columns[STRUCTURE_RECIPE_MAX_COLUMNS];
+    PetscInt              n_columns;
+    PetscCall(structure_recipe_sample(&p->structure, (uint64_t)p->seed, (uint64_t)unit, &recipe));
+    PetscCall(structure_recipe_columns(&recipe, &n_columns, columns));
+    for (int c = 0; c < n_s && c < n_columns; c++) { low[c] = PetscMin(low[c], columns[c].value); high[c] = PetscMax(high[c], columns[c].value); }
+    for (PetscInt k = 0; k < plan->n_conditions; k++) {
+      ImagingConditions conditions;
+      double            values[IMAGING_PARAMETER_COUNT];
+      PetscCall(imaging_sample(&p->imaging, (uint64_t)p->seed, (uint64_t)unit, (int)k, &conditions, values));
+      for (int c = 0; c < n_i; c++) { image_low[c] = PetscMin(image_low[c], values[c]); image_high[c] = PetscMax(image_high[c], values[c]); }
+    }
+  }
+  /* Unit 0 built and gridded for the cost estimate. */
+  StructureRecipe recipe;
+  AtomList       *atoms;
+  SimulationGrid  grid;
+  char            description[512];
+  PetscCall(build_unit(p, 0, &recipe, &atoms, &grid));
+  PetscCall(structure_recipe_describe(&recipe, description, sizeof description));
+  const double n_configs   = (double)PetscMax(grid.fp_configs, 1);
+  const double points      = (double)grid.nx * (double)grid.ny;
+  const double fft_pairs   = n_configs * (double)grid.n_slices * 2.0; /* transmission + propagation per slice */
+  const double flops       = fft_pairs * 2.0 * 5.0 * points * log2(points);
+  const double assumed_rate = 2.0e9; /* single-precision complex FFT, one core, flop/s: a rough figure */
+  const double bytes       = (double)plan->n_images * (double)layout->ny * (double)layout->nx * 5.0;
+  PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "campaign plan %s (seed %" PetscInt64_FMT "):\n", plan->hash_hex, plan->seed));
+  PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "  %" PetscInt_FMT " structures x %" PetscInt_FMT " imaging conditions = %" PetscInt_FMT " images of %" PetscInt_FMT "x%" PetscInt_FMT " pixels (%.3g GB of images and masks)\n",
+                         plan->n_structures, plan->n_conditions, plan->n_images, layout->ny, layout->nx, bytes / 1e9));
+  PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "  structure columns (range over the plan):\n"));
+  for (int c = 0; c < n_s; c++) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "    %-24s %12.6g .. %-12.6g\n", layout->structure_columns[c], low[c], high[c]));
+  PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "  imaging columns that vary (the others are constant):\n"));
+  for (int c = 0; c < n_i; c++)
+    if (image_high[c] > image_low[c]) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "    %-24s %12.6g .. %-12.6g %s\n", imaging_parameter_info[c].name, image_low[c], image_high[c], imaging_parameter_info[c].units));
+  PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "  unit 0: %s; %" PetscInt_FMT " atoms\n", description, atoms->n));
+  PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "  simulation grid of unit 0: %" PetscInt_FMT "x%" PetscInt_FMT " pixels of %.4g Å, %" PetscInt_FMT " slices, %g configuration(s)\n",
+                         grid.nx, grid.ny, grid.sampling[0], grid.n_slices, n_configs));
+  PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "  estimated cost: %.3g FFT pairs per unit, about %.3g core-seconds per unit and %.3g core-hours in all\n"
+                                                  "  (multislice FFTs only, assuming %.1f Gflop/s per core; run a few units to measure)\n",
+                         fft_pairs / 2.0, flops / assumed_rate, flops / assumed_rate * (double)plan->n_structures / 3600.0, assumed_rate / 1e9));
+  PetscCall(atom_list_destroy(&atoms));
+  PetscFunctionReturn(0);
+}
