@@ -1,0 +1,58 @@
+#!/bin/sh
+# test_simulate.sh — `nanoforge simulate`: the contract command, the EMD v0.2 layout, several
+# imaging conditions from one set of exit waves, reproducibility, and bad input (clear
+# error, no output file left behind).
+. tests/integration/lib.sh
+cd "$WORK" || exit 1
+cat > particle.xyz <<'XYZ'
+6
+small Au cluster
+Au 0 0 0
+Au 2.04 2.04 0
+Au 2.04 0 2.04
+Au 0 2.04 2.04
+Au 4.08 0 0
+Au 2.04 2.04 4.08
+XYZ
+cat > unknown.xyz <<'XYZ'
+2
+an unknown element on line 4
+Au 0 0 0
+Xq 1 1 1
+XYZ
+
+# The contract command (ARCHITECTURE.md), under mpirun.
+check "contract command" $MPIRUN -n 1 $NANOFORGE simulate -structure particle.xyz -cell 20,20,20 -voltage 300 -sampling 0.05 \
+  -slice_thickness 1 -defocus 50 -cs 0 -fp_configs 0 -dose 0 -o sim.h5 -save_exit_wave -png preview.png
+check_true "output files exist" "sim.h5 or preview.png missing" test -s sim.h5 -a -s preview.png
+check_true "no temporary left" "a .tmp file remains" test -z "$(ls | grep tmp)"
+dump=$(h5dump -A sim.h5 2>&1)
+check_true "EMD version 0.2" "version_major/minor attributes missing" sh -c "echo '$dump' | grep -A6 'ATTRIBUTE \"version_major\"' | grep -q '(0): 0' && echo '$dump' | grep -A6 'ATTRIBUTE \"version_minor\"' | grep -q '(0): 2'"
+check_true "EMD groups" "emd_group_type or dims missing" sh -c "h5dump -a /data/image/emd_group_type sim.h5 | grep -q '(0): 1' && h5dump -a /data/image/dim1/units sim.h5 | grep -q 'units' && h5dump -a /data/mask/emd_group_type sim.h5 | grep -q '(0): 1'"
+check_true "image 400x400 float" "image shape/type wrong" sh -c "h5dump -H -d /data/image/data sim.h5 | grep -q 'H5T_IEEE_F32LE' && h5dump -H -d /data/image/data sim.h5 | grep -q '( 400, 400 )'"
+check_true "mask uint8" "mask shape/type wrong" sh -c "h5dump -H -d /data/mask/data sim.h5 | grep -q 'H5T_STD_U8LE'"
+check_true "exit wave stored" "exit wave missing" sh -c "h5dump -H -d /data/exit_wave/data sim.h5 | grep -q '( 1, 400, 400, 2 )'"
+check_true "parameters recorded" "defocus/cs/voltage parameters missing" sh -c "h5dump -a /parameters/defocus sim.h5 | grep -q '(0): 50' && h5dump -a /parameters/voltage sim.h5 | grep -q '(0): 300' && h5dump -a /parameters/wavelength sim.h5 | grep -q 'DATA'"
+check_true "provenance recorded" "options attribute missing" sh -c "h5dump -a /options sim.h5 | grep -q 'defocus 50'"
+
+# Several conditions from one set of exit waves, with noise; the same seed twice is bit-identical.
+run_noisy() {
+  $NANOFORGE simulate -structure particle.xyz -cell 16,16,12 -voltage 200 -sampling 0.1 -slice_thickness 2 -fp_configs 2 \
+    -defocus uniform:-50,150 -cs 1e5 -aperture 25 -dose 500 -detector_pixel 0.2 -image_size 64 -n_conditions 3 -seed 7 -o "$1"
+}
+check "three noisy conditions" run_noisy a.h5
+check "same seed again" run_noisy b.h5
+check_true "image stack 3x64x64" "image stack shape wrong" sh -c "h5dump -H -d /data/image/data a.h5 | grep -q '( 3, 64, 64 )'"
+check_true "same seed, same images bit for bit" "images differ" sh -c "h5dump -d /data/image/data a.h5 | tail -n +3 > a.txt && h5dump -d /data/image/data b.h5 | tail -n +3 > b.txt && cmp -s a.txt b.txt"
+check_true "conditions differ in defocus" "defocus column constant" sh -c "h5dump -a /parameters/defocus a.h5 | grep -q '(0): .*, .*, '"
+
+# Bad input: a clear one-line error naming the problem, and no output file.
+check_error "sampling too coarse" "too coarse.*mrad" $NANOFORGE simulate -structure particle.xyz -cell 20,20,20 -sampling 0.5 -aperture 30 -o bad1.h5
+check_error "cell smaller than structure" "smaller than the structure" $NANOFORGE simulate -structure particle.xyz -cell 3,3,3 -o bad2.h5
+check_error "zero slices" "slice" $NANOFORGE simulate -structure particle.xyz -cell 20,20,20 -slice_thickness 0 -o bad3.h5
+check_error "negative dose" "-dose" $NANOFORGE simulate -structure particle.xyz -cell 20,20,20 -dose -5 -o bad4.h5
+check_error "unknown element" "Xq" $NANOFORGE simulate -structure unknown.xyz -cell 20,20,20 -o bad5.h5
+check_error "missing structure file" "nothere.xyz" $NANOFORGE simulate -structure nothere.xyz -cell 20,20,20 -o bad6.h5
+check_error "image larger than the field" "-image_size" $NANOFORGE simulate -structure particle.xyz -cell 10,10,10 -sampling 0.1 -image_size 500 -o bad7.h5
+check_error "unwritable output" "cannot create" $NANOFORGE simulate -structure particle.xyz -cell 10,10,10 -sampling 0.1 -o no/such/dir/out.h5
+check_true "no partial output" "a bad run left a file" sh -c "! ls bad*.h5* >/dev/null 2>&1"
