@@ -1,0 +1,424 @@
+/* micrograph.c — readers for micrograph files: TIFF, PNG, HDF5 (EMD v0.2, Velox EMD,
+ * nanoforge databases, `images` files), FEI/TIA SER. Format by magic bytes.
+ * SER layout (FEI TIA series file): little-endian header ByteOrder 0x4949, SeriesID 0x0197,
+ * SeriesVersion (0x0210: 32-bit offsets, 0x0220: 64-bit), DataTypeID (0x4122 = 2-D),
+ * TagTypeID, TotalNumberElements, ValidNumberElements, OffsetArrayOffset; each 2-D element:
+ * calibration X (offset f64, delta f64, element i32), calibration Y (same), DataType i16,
+ * ArraySizeX i32, ArraySizeY i32, data (row-major, X fastest). */
+#include <math.h>
+#include <png.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tiffio.h>
+#include <hdf5.h>
+#include "error_check.h"
+#include "micrograph.h"
+
+PetscErrorCode micrograph_destroy(Micrograph **m)
+{
+  PetscFunctionBeginUser;
+  if (!*m) PetscFunctionReturn(0);
+  PetscCall(PetscFree((*m)->pixels));
+  PetscCall(PetscFree(*m));
+  PetscFunctionReturn(0);
+}
+
+/* ---------------- TIFF ---------------- */
+
+static PetscErrorCode read_tiff(const char *path, PetscInt index, Micrograph *m)
+{
+  TIFF    *tif;
+  uint32_t width = 0, height = 0;
+  uint16_t bits = 8, samples = 1, format = SAMPLEFORMAT_UINT, planar = PLANARCONFIG_CONTIG;
+
+  PetscFunctionBeginUser;
+  tif = TIFFOpen(path, "r");
+  PetscCheck(tif, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read the TIFF file '%s'", path);
+  m->frames = TIFFNumberOfDirectories(tif);
+  PetscCheck(index >= 0 && index < m->frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-index %d: TIFF file '%s' holds %d images", (int)index, path, (int)m->frames);
+  PetscCheck(TIFFSetDirectory(tif, (uint16_t)index), PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read image %d of TIFF file '%s'", (int)index, path);
+  TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &width);
+  TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &height);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bits);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &samples);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &format);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
+  m->ny = height, m->nx = width;
+  PetscCall(PetscMalloc1((size_t)width * height, &m->pixels));
+  int simple = !TIFFIsTiled(tif) && planar == PLANARCONFIG_CONTIG && (bits == 8 || bits == 16 || bits == 32 || bits == 64) && samples >= 1;
+  if (simple) {
+    tsize_t        line = TIFFScanlineSize(tif);
+    unsigned char *row;
+    PetscCall(PetscMalloc1(line, &row));
+    for (uint32_t y = 0; y < height; y++) {
+      PetscCheck(TIFFReadScanline(tif, row, y, 0) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "TIFF file '%s': cannot read row %u", path, y);
+      for (uint32_t x = 0; x < width; x++) {
+        double value = 0;
+        int    channels = samples >= 3 ? 3 : 1;
+        for (int c = 0; c < channels; c++) {
+          size_t k = (size_t)x * samples + c;
+          double v;
+          if (format == SAMPLEFORMAT_IEEEFP) v = bits == 32 ? ((float *)row)[k] : ((double *)row)[k];
+          else if (format == SAMPLEFORMAT_INT) v = bits == 8 ? ((int8_t *)row)[k] : bits == 16 ? ((int16_t *)row)[k] : bits == 32 ? ((int32_t *)row)[k] : (double)((int64_t *)row)[k];
+          else v = bits == 8 ? row[k] : bits == 16 ? ((uint16_t *)row)[k] : bits == 32 ? ((uint32_t *)row)[k] : (double)((uint64_t *)row)[k];
+          value += channels == 3 ? (c == 0 ? 0.2126 : c == 1 ? 0.7152 : 0.0722) * v : v;
+        }
+        m->pixels[(size_t)y * width + x] = (float)value;
+      }
+    }
+    PetscCall(PetscFree(row));
+  } else { /* tiled, planar, odd bit depths: libtiff's 8-bit RGBA path */
+    uint32_t *rgba;
+    PetscCall(PetscMalloc1((size_t)width * height, &rgba));
+    PetscCheck(TIFFReadRGBAImageOriented(tif, width, height, rgba, ORIENTATION_TOPLEFT, 0), PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "TIFF file '%s': cannot decode the image", path);
+    for (size_t p = 0; p < (size_t)width * height; p++)
+      m->pixels[p] = (float)(0.2126 * TIFFGetR(rgba[p]) + 0.7152 * TIFFGetG(rgba[p]) + 0.0722 * TIFFGetB(rgba[p]));
+    PetscCall(PetscFree(rgba));
+  }
+  TIFFClose(tif);
+  PetscCall(PetscStrncpy(m->format, "tiff", sizeof m->format));
+  PetscFunctionReturn(0);
+}
+
+/* ---------------- PNG ---------------- */
+
+static PetscErrorCode read_png(const char *path, Micrograph *m)
+{
+  FILE          *file = fopen(path, "rb");
+  png_structp    png;
+  png_infop      info;
+  unsigned char *data = NULL;
+  png_bytep     *rows = NULL;
+
+  PetscFunctionBeginUser;
+  PetscCheckPointerErrno(file, "cannot open the PNG file", path);
+  png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+  info = png ? png_create_info_struct(png) : NULL;
+  PetscCheck(png && info, PETSC_COMM_SELF, PETSC_ERR_MEM, "libpng: out of memory reading '%s'", path);
+  if (setjmp(png_jmpbuf(png))) {
+    png_destroy_read_struct(&png, &info, NULL);
+    fclose(file);
+    free(data);
+    free(rows);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "PNG file '%s' is damaged or not a PNG", path);
+  }
+  png_init_io(png, file);
+  png_read_info(png, info);
+  png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
+  int         depth = png_get_bit_depth(png, info), colour = png_get_color_type(png, info);
+  if (colour == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+  if (colour == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+  if (colour & PNG_COLOR_MASK_ALPHA) png_set_strip_alpha(png);
+  if (depth == 16) png_set_swap(png); /* little-endian uint16 in memory */
+  png_read_update_info(png, info);
+  int channels = png_get_channels(png, info), bytes = png_get_bit_depth(png, info) == 16 ? 2 : 1;
+  size_t stride = png_get_rowbytes(png, info);
+  data = malloc(stride * height);
+  rows = malloc(sizeof(png_bytep) * height);
+  if (!data || !rows) png_error(png, "out of memory");
+  for (png_uint_32 y = 0; y < height; y++) rows[y] = data + y * stride;
+  png_read_image(png, rows);
+  png_destroy_read_struct(&png, &info, NULL);
+  fclose(file);
+  m->ny = height, m->nx = width, m->frames = 1;
+  PetscCall(PetscMalloc1((size_t)width * height, &m->pixels));
+  for (png_uint_32 y = 0; y < height; y++)
+    for (png_uint_32 x = 0; x < width; x++) {
+      double v[3];
+      for (int c = 0; c < 3 && c < channels; c++) {
+        size_t k = (size_t)x * channels + c;
+        v[c] = bytes == 2 ? ((uint16_t *)rows[y])[k] : rows[y][k];
+      }
+      m->pixels[(size_t)y * width + x] = (float)(channels >= 3 ? 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2] : v[0]);
+    }
+  free(data);
+  free(rows);
+  PetscCall(PetscStrncpy(m->format, "png", sizeof m->format));
+  PetscFunctionReturn(0);
+}
+
+/* ---------------- HDF5 ---------------- */
+
+typedef struct {
+  char name[256];
+} FirstChild;
+
+static herr_t first_group(hid_t group, const char *name, const H5L_info_t *info, void *data)
+{
+  H5O_info_t object;
+  (void)info;
+  if (H5Oget_info_by_name(group, name, &object, H5P_DEFAULT) >= 0 && object.type == H5O_TYPE_GROUP) {
+    snprintf(((FirstChild *)data)->name, sizeof ((FirstChild *)data)->name, "%s", name);
+    return 1;
+  }
+  return 0;
+}
+
+/* EMD: a group under /data with emd_group_type == 1 and a `data` dataset. */
+static herr_t emd_group(hid_t group, const char *name, const H5L_info_t *info, void *data)
+{
+  H5O_info_t object;
+  (void)info;
+  if (H5Oget_info_by_name(group, name, &object, H5P_DEFAULT) < 0 || object.type != H5O_TYPE_GROUP) return 0;
+  hid_t child = H5Gopen2(group, name, H5P_DEFAULT);
+  int   type = 0, found = 0;
+  if (child >= 0) {
+    if (H5Aexists(child, "emd_group_type") > 0) {
+      hid_t attribute = H5Aopen(child, "emd_group_type", H5P_DEFAULT);
+      if (attribute >= 0 && H5Aread(attribute, H5T_NATIVE_INT, &type) >= 0 && type == 1 && H5Lexists(child, "data", H5P_DEFAULT) > 0) found = 1;
+      if (attribute >= 0) H5Aclose(attribute);
+    }
+    H5Gclose(child);
+  }
+  if (found) snprintf(((FirstChild *)data)->name, sizeof ((FirstChild *)data)->name, "/data/%s", name);
+  return found;
+}
+
+/* Å per unit of an EMD dim `units` attribute ("[n_m]", "nm", "[Å]", "m", ...); 0 unknown. */
+static double angstrom_per_unit(const char *units)
+{
+  if (strstr(units, "n_m") || strstr(units, "nm")) return 10;
+  if (strstr(units, "p_m") || strstr(units, "pm")) return 0.01;
+  if (strstr(units, "Å") || strstr(units, "A]") || !strcmp(units, "A")) return 1;
+  if (strstr(units, "u_m") || strstr(units, "um") || strstr(units, "µm")) return 1e4;
+  if (!strcmp(units, "m") || !strcmp(units, "[m]")) return 1e10;
+  return 0;
+}
+
+static double emd_pixel_size(hid_t file, const char *group, int rank)
+{
+  char   name[320];
+  double size = 0, axis[2];
+  snprintf(name, sizeof name, "%s/dim%d", group, rank);
+  if (H5Lexists(file, name, H5P_DEFAULT) <= 0) return 0;
+  hid_t dim = H5Dopen2(file, name, H5P_DEFAULT);
+  if (dim < 0) return 0;
+  hid_t   space = H5Dget_space(dim);
+  hsize_t n = 0, start = 0, count = 2;
+  H5Sget_simple_extent_dims(space, &n, NULL);
+  if (n >= 2) {
+    hid_t memory = H5Screate_simple(1, &count, NULL);
+    H5Sselect_hyperslab(space, H5S_SELECT_SET, &start, NULL, &count, NULL);
+    if (H5Dread(dim, H5T_NATIVE_DOUBLE, memory, space, H5P_DEFAULT, axis) >= 0) size = axis[1] - axis[0];
+    H5Sclose(memory);
+  }
+  H5Sclose(space);
+  double scale = 0;
+  if (size > 0 && H5Aexists(dim, "units") > 0) {
+    hid_t attribute = H5Aopen(dim, "units", H5P_DEFAULT), type = H5Aget_type(attribute);
+    char  units[64] = "";
+    if (H5Tis_variable_str(type) > 0) {
+      char *text = NULL;
+      hid_t memory = H5Tcopy(H5T_C_S1);
+      H5Tset_size(memory, H5T_VARIABLE);
+      if (H5Aread(attribute, memory, &text) >= 0 && text) snprintf(units, sizeof units, "%s", text), H5free_memory(text);
+      H5Tclose(memory);
+    } else {
+      size_t length = H5Tget_size(type);
+      if (length < sizeof units) {
+        hid_t memory = H5Tcopy(H5T_C_S1);
+        H5Tset_size(memory, length + 1);
+        H5Aread(attribute, memory, units);
+        H5Tclose(memory);
+      }
+    }
+    scale = angstrom_per_unit(units);
+    H5Tclose(type);
+    H5Aclose(attribute);
+  }
+  H5Dclose(dim);
+  return size * scale;
+}
+
+/* Read 2-D image `index` of a dataset of rank 2 ([ny][nx]), 3 with the stack first
+ * ([N][ny][nx]) or, for Velox, last ([ny][nx][N]). */
+static PetscErrorCode read_hdf5_image(hid_t file, const char *name, PetscInt index, PetscBool stack_last, const char *path, Micrograph *m)
+{
+  hid_t   set = H5Dopen2(file, name, H5P_DEFAULT), space, memory;
+  hsize_t dims[4] = {1, 1, 1, 1}, start[3] = {0, 0, 0}, count[3];
+  int     rank;
+
+  PetscFunctionBeginUser;
+  PetscCallHDF5(set, "opening the image dataset", path);
+  space = H5Dget_space(set);
+  rank = H5Sget_simple_extent_ndims(space);
+  H5Sget_simple_extent_dims(space, dims, NULL);
+  if (rank == 4 && dims[3] == 1) rank = 3; /* [N][ny][nx][1] */
+  PetscCheck(rank == 2 || rank == 3, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': %s has %d dimensions; expected an image or a stack of images", path, name, rank);
+  if (rank == 2) {
+    m->frames = 1, m->ny = dims[0], m->nx = dims[1];
+    count[0] = dims[0], count[1] = dims[1];
+  } else if (stack_last) {
+    m->frames = dims[2], m->ny = dims[0], m->nx = dims[1];
+    start[2] = (hsize_t)index, count[0] = dims[0], count[1] = dims[1], count[2] = 1;
+  } else {
+    m->frames = dims[0], m->ny = dims[1], m->nx = dims[2];
+    start[0] = (hsize_t)index, count[0] = 1, count[1] = dims[1], count[2] = dims[2];
+  }
+  PetscCheck(index >= 0 && index < m->frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-index %d: '%s' holds %d images in %s", (int)index, path, (int)m->frames, name);
+  PetscCall(PetscMalloc1((size_t)m->ny * m->nx, &m->pixels));
+  if (H5Sget_simple_extent_ndims(space) == 4) {
+    hsize_t start4[4] = {(hsize_t)index, 0, 0, 0}, count4[4] = {1, dims[1], dims[2], 1};
+    PetscCallHDF5(H5Sselect_hyperslab(space, H5S_SELECT_SET, start4, NULL, count4, NULL), "selecting the image", path);
+    memory = H5Screate_simple(4, count4, NULL);
+  } else {
+    PetscCallHDF5(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL), "selecting the image", path);
+    memory = H5Screate_simple(rank, count, NULL);
+  }
+  PetscCallHDF5(H5Dread(set, H5T_NATIVE_FLOAT, memory, space, H5P_DEFAULT, m->pixels), "reading the image", path);
+  H5Sclose(memory);
+  H5Sclose(space);
+  H5Dclose(set);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_hdf5(const char *path, PetscInt index, Micrograph *m)
+{
+  hid_t      file;
+  FirstChild child = {""};
+  char       name[400];
+
+  PetscFunctionBeginUser;
+  file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  PetscCallHDF5(file, "opening the HDF5 micrograph", path);
+  if (H5Lexists(file, "/Data", H5P_DEFAULT) > 0 && H5Lexists(file, "/Data/Image", H5P_DEFAULT) > 0) { /* Velox */
+    hid_t group = H5Gopen2(file, "/Data/Image", H5P_DEFAULT);
+    H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, NULL, first_group, &child);
+    H5Gclose(group);
+    PetscCheck(child.name[0], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Velox EMD file '%s' has no image under /Data/Image", path);
+    PetscCall(PetscSNPrintf(name, sizeof name, "/Data/Image/%s/Data", child.name));
+    PetscCall(read_hdf5_image(file, name, index, PETSC_TRUE, path, m));
+    PetscCall(PetscStrncpy(m->format, "velox-emd", sizeof m->format));
+  } else if (H5Lexists(file, "/data", H5P_DEFAULT) > 0) {
+    hid_t group = H5Gopen2(file, "/data", H5P_DEFAULT);
+    /* nanoforge databases name the group "images"; Berkeley EMD files any name */
+    if (H5Lexists(group, "images", H5P_DEFAULT) > 0) PetscCall(PetscStrncpy(child.name, "/data/images", sizeof child.name));
+    else H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, NULL, emd_group, &child);
+    H5Gclose(group);
+    PetscCheck(child.name[0], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "EMD file '%s' has no group with emd_group_type=1 under /data", path);
+    PetscCall(PetscSNPrintf(name, sizeof name, "%s/data", child.name));
+    PetscCall(read_hdf5_image(file, name, index, PETSC_FALSE, path, m));
+    m->pixel_size = emd_pixel_size(file, child.name, m->frames > 1 || !strcmp(child.name, "/data/images") ? 3 : 2);
+    PetscCall(PetscStrncpy(m->format, "emd", sizeof m->format));
+  } else if (H5Lexists(file, "images", H5P_DEFAULT) > 0) {
+    PetscCall(read_hdf5_image(file, "images", index, PETSC_FALSE, path, m));
+    PetscCall(PetscStrncpy(m->format, "hdf5", sizeof m->format));
+  } else {
+    H5Fclose(file);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "HDF5 file '%s' holds no image: expected EMD (/data/<group>/data), Velox (/Data/Image) or an 'images' dataset", path);
+  }
+  H5Fclose(file);
+  PetscFunctionReturn(0);
+}
+
+/* ---------------- FEI / TIA SER ---------------- */
+
+static PetscErrorCode read_bytes(FILE *file, long long offset, void *buffer, size_t size, const char *path)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(fseeko(file, (off_t)offset, SEEK_SET) == 0 && fread(buffer, 1, size, file) == size, PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
+             "SER file '%s' is truncated (reading %zu bytes at offset %lld)", path, size, offset);
+  PetscFunctionReturn(0);
+}
+
+/* The SER format is little-endian; these readers assume a little-endian host (x86, ARM). */
+static PetscErrorCode read_ser(const char *path, PetscInt index, Micrograph *m)
+{
+  FILE   *file = fopen(path, "rb");
+  uint16_t header[3];
+  int32_t  fields[4];
+  long long offset_array;
+
+  PetscFunctionBeginUser;
+  PetscCheckPointerErrno(file, "cannot open the SER file", path);
+  PetscCall(read_bytes(file, 0, header, 6, path));
+  PetscCall(read_bytes(file, 6, fields, 16, path)); /* DataTypeID, TagTypeID, total, valid */
+  int wide = header[2] >= 0x0220;
+  PetscCheck(fields[0] == 0x4122, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "SER file '%s' holds 1-D data (spectra, DataTypeID 0x%x), not images", path, fields[0]);
+  m->frames = fields[3];
+  PetscCheck(index >= 0 && index < m->frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-index %d: SER file '%s' holds %d images", (int)index, path, (int)m->frames);
+  if (wide) PetscCall(read_bytes(file, 22, &offset_array, 8, path));
+  else {
+    int32_t o;
+    PetscCall(read_bytes(file, 22, &o, 4, path));
+    offset_array = o;
+  }
+  long long element;
+  if (wide) PetscCall(read_bytes(file, offset_array + 8 * index, &element, 8, path));
+  else {
+    int32_t o;
+    PetscCall(read_bytes(file, offset_array + 4 * index, &o, 4, path));
+    element = o;
+  }
+  unsigned char head[50];
+  PetscCall(read_bytes(file, element, head, 50, path));
+  double   delta_x;
+  int16_t  type;
+  int32_t  nx, ny;
+  memcpy(&delta_x, head + 8, 8);
+  memcpy(&type, head + 40, 2);
+  memcpy(&nx, head + 42, 4);
+  memcpy(&ny, head + 46, 4);
+  static const int sizes[9] = {0, 1, 2, 4, 1, 2, 4, 4, 8};
+  PetscCheck(type >= 1 && type <= 8 && nx > 0 && ny > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "SER file '%s': unsupported element (type %d, %d x %d)", path, type, nx, ny);
+  size_t   n = (size_t)nx * ny;
+  unsigned char *raw;
+  PetscCall(PetscMalloc1(n * sizes[type], &raw));
+  PetscCall(read_bytes(file, element + 50, raw, n * sizes[type], path));
+  fclose(file);
+  m->ny = ny, m->nx = nx;
+  m->pixel_size = delta_x * 1e10; /* metres → Å */
+  PetscCall(PetscMalloc1(n, &m->pixels));
+  for (size_t p = 0; p < n; p++) {
+    double v;
+    switch (type) {
+    case 1: v = raw[p]; break;
+    case 2: v = ((uint16_t *)raw)[p]; break;
+    case 3: v = ((uint32_t *)raw)[p]; break;
+    case 4: v = ((int8_t *)raw)[p]; break;
+    case 5: v = ((int16_t *)raw)[p]; break;
+    case 6: v = ((int32_t *)raw)[p]; break;
+    case 7: v = ((float *)raw)[p]; break;
+    default: v = ((double *)raw)[p]; break;
+    }
+    m->pixels[p] = (float)v;
+  }
+  PetscCall(PetscFree(raw));
+  PetscCall(PetscStrncpy(m->format, "ser", sizeof m->format));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode micrograph_read_dm(const char *path, PetscInt index, Micrograph *m); /* dm.c */
+
+PetscErrorCode micrograph_read(const char *path, PetscInt index, Micrograph **out)
+{
+  unsigned char magic[8] = {0};
+  FILE         *file;
+  Micrograph   *m;
+
+  PetscFunctionBeginUser;
+  file = fopen(path, "rb");
+  PetscCheckPointerErrno(file, "cannot open the micrograph", path);
+  size_t got = fread(magic, 1, sizeof magic, file);
+  fclose(file);
+  PetscCall(PetscCalloc1(1, &m));
+  PetscErrorCode status = 0;
+  if (got >= 4 && ((magic[0] == 'I' && magic[1] == 'I' && magic[2] == 42) || (magic[0] == 'M' && magic[1] == 'M' && magic[3] == 42))) status = read_tiff(path, index, m);
+  else if (got >= 8 && !memcmp(magic, "\x89PNG\r\n\x1a\n", 8)) status = read_png(path, m);
+  else if (got >= 8 && !memcmp(magic, "\x89HDF\r\n\x1a\n", 8)) status = read_hdf5(path, index, m);
+  else if (got >= 4 && magic[0] == 0x49 && magic[1] == 0x49 && magic[2] == 0x97 && magic[3] == 0x01) status = read_ser(path, index, m);
+  else if (got >= 4 && magic[0] == 0 && magic[1] == 0 && magic[2] == 0 && (magic[3] == 3 || magic[3] == 4)) status = micrograph_read_dm(path, index, m);
+  else {
+    PetscCall(PetscFree(m));
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s' is not a micrograph format nanoforge reads (TIFF, PNG, HDF5/EMD, Velox EMD, SER, DM3, DM4)", path);
+  }
+  if (status) {
+    PetscCall(PetscFree(m->pixels));
+    PetscCall(PetscFree(m));
+    PetscCall(status);
+  }
+  *out = m;
+  PetscFunctionReturn(0);
+}

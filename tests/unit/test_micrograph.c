@@ -1,0 +1,197 @@
+/* test_micrograph.c — micrograph readers: PNG (8-bit written by picture_write_png), TIFF
+ * (16-bit integer and 32-bit float, written here with libtiff), EMD v0.2 HDF5 with a
+ * calibrated axis, bad files; and, when the shared test files are present
+ * (../shared/data/formats, described by its MANIFEST.md), the real DM3/DM4/SER/EMD files:
+ * sizes and calibrations from the manifest. Without them those cases are not run. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <tiffio.h>
+#include <hdf5.h>
+#include "micrograph.h"
+#include "picture.h"
+#include "unit.h"
+
+static char directory[256];
+
+static void test_png(void)
+{
+  char          path[400];
+  unsigned char grey[6 * 4];
+  Micrograph   *m = NULL;
+  for (int i = 0; i < 24; i++) grey[i] = (unsigned char)(10 * i);
+  snprintf(path, sizeof path, "%s/a.png", directory);
+  UNIT_CALL(picture_write_png(path, 6, 4, 1, grey));
+  UNIT_CALL(micrograph_read(path, 0, &m));
+  if (!m) return;
+  UNIT_CHECK(m->nx == 6 && m->ny == 4 && !strcmp(m->format, "png"), "%dx%d %s", (int)m->nx, (int)m->ny, m->format);
+  UNIT_CHECK(m->pixels[0] == 0 && m->pixels[7] == 70 && m->pixels[23] == 230, "pixels %g %g %g", m->pixels[0], m->pixels[7], m->pixels[23]);
+  UNIT_CALL(micrograph_destroy(&m));
+}
+
+static void write_tiff(const char *path, int bits, int format, int width, int height)
+{
+  TIFF *tif = TIFFOpen(path, "w");
+  TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, width);
+  TIFFSetField(tif, TIFFTAG_IMAGELENGTH, height);
+  TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, bits);
+  TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+  TIFFSetField(tif, TIFFTAG_SAMPLEFORMAT, format);
+  TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+  TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+  TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, 2);
+  for (int y = 0; y < height; y++) {
+    if (bits == 16) {
+      uint16_t row[64];
+      for (int x = 0; x < width; x++) row[x] = (uint16_t)(1000 * y + x);
+      TIFFWriteScanline(tif, row, y, 0);
+    } else {
+      float row[64];
+      for (int x = 0; x < width; x++) row[x] = -0.5f * y + 0.25f * x;
+      TIFFWriteScanline(tif, row, y, 0);
+    }
+  }
+  TIFFClose(tif);
+}
+
+static void test_tiff(void)
+{
+  char        path[400];
+  Micrograph *m = NULL;
+  snprintf(path, sizeof path, "%s/a.tif", directory);
+  write_tiff(path, 16, SAMPLEFORMAT_UINT, 50, 7);
+  UNIT_CALL(micrograph_read(path, 0, &m));
+  if (m) {
+    UNIT_CHECK(m->nx == 50 && m->ny == 7 && !strcmp(m->format, "tiff"), "%dx%d %s", (int)m->nx, (int)m->ny, m->format);
+    UNIT_CHECK(m->pixels[6 * 50 + 49] == 6049.0f, "16-bit pixel (6,49) = %g, expected 6049", m->pixels[6 * 50 + 49]);
+    UNIT_CALL(micrograph_destroy(&m));
+  }
+  write_tiff(path, 32, SAMPLEFORMAT_IEEEFP, 9, 5);
+  UNIT_CALL(micrograph_read(path, 0, &m));
+  if (m) {
+    UNIT_CHECK(m->pixels[4 * 9 + 8] == -2.0f + 2.0f, "float pixel (4,8) = %g, expected 0", m->pixels[4 * 9 + 8]);
+    UNIT_CHECK(m->pixels[4 * 9 + 1] == -1.75f, "float pixel (4,1) = %g, expected -1.75", m->pixels[4 * 9 + 1]);
+    UNIT_CALL(micrograph_destroy(&m));
+  }
+  UNIT_CALL_FAILS(micrograph_read(path, 3, &m)); /* only one image */
+}
+
+static void test_emd(void)
+{
+  char        path[400];
+  Micrograph *m = NULL;
+  snprintf(path, sizeof path, "%s/a.emd", directory);
+  hid_t   file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t   data = H5Gcreate2(file, "data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), group = H5Gcreate2(data, "single", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  int     one = 1;
+  hid_t   scalar = H5Screate(H5S_SCALAR), attribute = H5Acreate2(group, "emd_group_type", H5T_NATIVE_INT, scalar, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite(attribute, H5T_NATIVE_INT, &one), H5Aclose(attribute);
+  hsize_t dims[2] = {3, 4}, n = 4;
+  uint16_t pixels[12];
+  for (int i = 0; i < 12; i++) pixels[i] = (uint16_t)(100 + i);
+  hid_t space = H5Screate_simple(2, dims, NULL), set = H5Dcreate2(group, "data", H5T_NATIVE_UINT16, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Dwrite(set, H5T_NATIVE_UINT16, H5S_ALL, H5S_ALL, H5P_DEFAULT, pixels), H5Dclose(set), H5Sclose(space);
+  double axis[4] = {0, 0.05, 0.1, 0.15}; /* nm */
+  space = H5Screate_simple(1, &n, NULL), set = H5Dcreate2(group, "dim2", H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, axis);
+  hid_t text = H5Tcopy(H5T_C_S1);
+  H5Tset_size(text, 5);
+  attribute = H5Acreate2(set, "units", text, scalar, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite(attribute, text, "[n_m]"), H5Aclose(attribute), H5Tclose(text);
+  H5Dclose(set), H5Sclose(space), H5Sclose(scalar), H5Gclose(group), H5Gclose(data), H5Fclose(file);
+  UNIT_CALL(micrograph_read(path, 0, &m));
+  if (!m) return;
+  UNIT_CHECK(m->ny == 3 && m->nx == 4 && !strcmp(m->format, "emd"), "%dx%d %s", (int)m->ny, (int)m->nx, m->format);
+  UNIT_CHECK(m->pixels[11] == 111, "pixel 11 = %g", m->pixels[11]);
+  UNIT_CHECK_RELATIVE(m->pixel_size, 0.5, 1e-12);
+  UNIT_CALL(micrograph_destroy(&m));
+}
+
+static void test_bad_files(void)
+{
+  char        path[400];
+  Micrograph *m = NULL;
+  snprintf(path, sizeof path, "%s/bad.tif", directory);
+  FILE *f = fopen(path, "w");
+  fputs("this is not an image\n", f), fclose(f);
+  UNIT_CALL_FAILS(micrograph_read(path, 0, &m));
+  UNIT_CALL_FAILS(micrograph_read("/nonexistent/x.png", 0, &m));
+  f = fopen(path, "wb"); /* a PNG signature followed by garbage */
+  fwrite("\x89PNG\r\n\x1a\nxxxxxxxxxxxxxxxx", 1, 24, f), fclose(f);
+  UNIT_CALL_FAILS(micrograph_read(path, 0, &m));
+}
+
+/* Real instrument files, if the shared folder is present (see its MANIFEST.md). */
+static const char *shared = "../shared/data/formats";
+
+static void expect(const char *name, PetscInt index, PetscInt ny, PetscInt nx, const char *format, double pixel_size)
+{
+  char        path[512];
+  Micrograph *m = NULL;
+  snprintf(path, sizeof path, "%s/%s", shared, name);
+  UNIT_CALL(micrograph_read(path, index, &m));
+  if (!m) return;
+  UNIT_CHECK(m->ny == ny && m->nx == nx, "%s: %d x %d, expected %d x %d", name, (int)m->ny, (int)m->nx, (int)ny, (int)nx);
+  UNIT_CHECK(!strcmp(m->format, format), "%s: format %s, expected %s", name, m->format, format);
+  if (pixel_size > 0) UNIT_CHECK_RELATIVE(m->pixel_size, pixel_size, 1e-3);
+  double sum = 0, lo = m->pixels[0], hi = m->pixels[0];
+  for (PetscInt i = 0; i < m->ny * m->nx; i++) sum += m->pixels[i], lo = fmin(lo, m->pixels[i]), hi = fmax(hi, m->pixels[i]);
+  UNIT_CHECK(isfinite(sum) && hi > lo, "%s: pixels constant or not finite (%g..%g)", name, lo, hi);
+  UNIT_CALL(micrograph_destroy(&m));
+}
+
+static void test_shared_ser(void)
+{
+  expect("16_STOimage_1.ser", 0, 1024, 1024, "ser", 1.0013e-11 * 1e10);
+  expect("128x128_TEM_acquire-sum1_1.ser", 0, 128, 128, "ser", 2.148e-8 * 1e10);
+}
+
+static void test_shared_emd(void)
+{
+  expect("Acquisition_18.emd", 0, 1024, 1024, "emd", 0.1225);
+  expect("fei_example_tem_stack.emd", 0, 3, 3, "velox-emd", 0);
+}
+
+static void test_shared_dm(void)
+{
+  expect("dmTest_float32_nonSquare_diffPixelSize.dm4", 0, 64, 128, "dm4", 0);
+  expect("test_diffraction_pattern.dm3", 0, 87, 87, "dm3", 0);
+  expect("test_STEM_image.dm3", 0, 68, 68, "dm3", 0);
+  expect("08_carbon.dm3", 0, 1, 2048, "dm3", 0);
+  expect("test_stackbuilder_imagestack.dm3", 2, 2, 16, "dm3", 0);
+  char        path[512];
+  Micrograph *m = NULL;
+  snprintf(path, sizeof path, "%s/rsciio_2D_test-1.dm3", shared); /* 2 x 2 int16 */
+  UNIT_CALL(micrograph_read(path, 0, &m));
+  if (m) {
+    UNIT_CHECK(m->ny == 2 && m->nx == 2 && m->frames == 1, "test-1.dm3: %d x %d x %d", (int)m->ny, (int)m->nx, (int)m->frames);
+    UNIT_CALL(micrograph_destroy(&m));
+  }
+  snprintf(path, sizeof path, "%s/test_stackbuilder_imagestack.dm3", shared);
+  UNIT_CALL(micrograph_read(path, 0, &m));
+  if (m) {
+    UNIT_CHECK(m->frames == 3, "stack has %d frames, expected 3", (int)m->frames);
+    UNIT_CALL(micrograph_destroy(&m));
+  }
+}
+
+int main(int argc, char **argv)
+{
+  UNIT_BEGIN(argc, argv);
+  snprintf(directory, sizeof directory, "/tmp/nf_test_micrograph_%d", (int)getpid());
+  mkdir(directory, 0700);
+  UNIT_RUN(test_png);
+  UNIT_RUN(test_tiff);
+  UNIT_RUN(test_emd);
+  UNIT_RUN(test_bad_files);
+  if (access("../shared/data/formats/MANIFEST.md", R_OK) == 0) {
+    UNIT_RUN(test_shared_ser);
+    UNIT_RUN(test_shared_emd);
+    UNIT_RUN(test_shared_dm);
+  }
+  char command[400];
+  snprintf(command, sizeof command, "rm -rf %s", directory);
+  if (system(command)) printf("note: could not remove %s\n", directory);
+  return UNIT_END();
+}
