@@ -27,8 +27,9 @@ typedef struct {
   double          sigma;         /* interaction constant [rad/(V·Å)] */
   double          slice_thickness; /* Δz of the propagator [Å] */
   PetscBool       band_limited;  /* false when grid->band_limit >= √2 (the disk covers the grid) */
+  PetscBool       transmission_band_limit; /* band-limit t by an FFT pair (grid->transmission_band_limit) */
   float _Complex *propagator;    /* [ny][nx] P(k)·mask(k)/(nx·ny), FFT order */
-  float          *mask;          /* [ny][nx] 1 inside the band limit, 0 outside, FFT order */
+  float          *mask;          /* [ny][nx] 1/(nx·ny) inside the band limit, 0 outside, FFT order */
   float _Complex *work;          /* [ny][nx] FFT buffer (the plans act in place on it) */
   fftwf_plan      forward;       /* in place on work, FFTW_FORWARD */
   fftwf_plan      backward;      /* in place on work, FFTW_BACKWARD */
@@ -40,7 +41,9 @@ PetscErrorCode multislice_create(const SimulationGrid *grid, Multislice **multis
 PetscErrorCode multislice_destroy(Multislice **multislice);
 
 /* transmission[ny][nx] = band-limited exp(iσ potential) (potential [ny][nx] in V·Å).
- * Uses the FFT pair once (band limit); `transmission` may not alias `work`. */
+ * Costs one FFT pair (the band limit) unless transmission_band_limit is off, when t is exp(iσv)
+ * of the (already Nyquist-limited) potential and only the propagator's mask limits the band.
+ * `transmission` may not alias `work`. */
 PetscErrorCode multislice_transmission(Multislice *multislice, const float *potential, float _Complex *transmission);
 
 /* One slice: wave ← IFFT[P · FFT[t · wave]] (wave in real space, [ny][nx], in and out). */

@@ -11,6 +11,9 @@
  *   -fp_configs N        frozen-phonon configurations (0 = static lattice, one wave)
  *   -beam_tilt x,y       beam tilt [mrad] (applied in the propagator, Ishizuka 1982)
  *   -fftw_wisdom FILE    FFTW wisdom file to import before and export after planning
+ *   -transmission_band_limit true|false   band-limit the transmission function by an FFT pair per
+ *                        slice (default true, the textbook anti-aliasing; false is ~2x faster and
+ *                        leaves only the propagator's 2/3 mask, see docs/physics-multislice.md)
  */
 #pragma once
 #include <petscsys.h>
@@ -32,6 +35,8 @@ typedef struct {
   double   band_limit;        /* fraction of Nyquist kept (SIMULATION_BAND_LIMIT); >= √2 turns the
                                  band limit off (tests of unitarity only: aliasing is then unchecked) */
   double   beam_tilt[2];      /* beam tilt x, y [mrad] */
+  PetscBool transmission_band_limit; /* band-limit exp(iσv) itself (one more FFT pair per slice);
+                                 -transmission_band_limit, default true */
   PetscInt fp_configs;        /* frozen-phonon configurations; 0 = static lattice */
   char     fftw_wisdom[PETSC_MAX_PATH_LEN]; /* wisdom file, "" = none */
 } SimulationGrid;

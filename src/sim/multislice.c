@@ -46,6 +46,7 @@ PetscErrorCode multislice_create(const SimulationGrid *grid, Multislice **out)
   ms->sigma = grid->interaction_constant;
   ms->slice_thickness = dz;
   ms->band_limited = grid->band_limit < M_SQRT2;
+  ms->transmission_band_limit = grid->transmission_band_limit;
   ms->work = fftwf_alloc_complex(n);
   ms->propagator = fftwf_alloc_complex(n);
   ms->mask = fftwf_alloc_real(n);
@@ -63,7 +64,7 @@ PetscErrorCode multislice_create(const SimulationGrid *grid, Multislice **out)
       const size_t at = (size_t)q * (size_t)grid->nx + (size_t)p;
       const double inside = (sqrt(k2) <= k_limit) ? 1.0 : 0.0;
       const double phase = -M_PI * lambda * dz * k2 - 2.0 * M_PI * dz * (kx * tilt_x + ky * tilt_y);
-      ms->mask[at] = (float)inside;
+      ms->mask[at] = (float)(inside / (double)n);
       /* 1/N: FFTW's transforms are unnormalised; folding it in here saves a pass. */
       ms->propagator[at] = (float _Complex)(inside / (double)n * (cos(phase) + I * sin(phase)));
     }
@@ -95,23 +96,25 @@ void multislice_plane_wave(const Multislice *multislice, float _Complex *wave)
 PetscErrorCode multislice_transmission(Multislice *ms, const float *potential, float _Complex *transmission)
 {
   const size_t n = (size_t)ms->nx * (size_t)ms->ny;
-  const float  sigma = (float)ms->sigma, scale = 1.0f / (float)n;
-  float _Complex *work = ms->work;
+  const float  sigma = (float)ms->sigma;
+  const float *restrict mask = ms->mask;
+  /* Work in the caller's array when FFTW may execute the plans on it (same alignment). */
+  const int       in_place = fftwf_alignment_of((float *)transmission) == fftwf_alignment_of((float *)ms->work);
+  float _Complex *restrict t = in_place ? transmission : ms->work;
 
   PetscFunctionBeginUser;
   for (size_t i = 0; i < n; i++) {
     float s, c;
     sincosf(sigma * potential[i], &s, &c);
-    work[i] = c + I * s;
+    t[i] = c + I * s;
   }
-  if (!ms->band_limited) { /* band limit off (>= √2 of Nyquist): the mask would keep everything */
-    memcpy(transmission, work, n * sizeof(float _Complex));
-    PetscFunctionReturn(0);
+  /* Band limit off (>= √2 of Nyquist: the disk covers the grid), or not asked for. */
+  if (ms->band_limited && ms->transmission_band_limit) {
+    fftwf_execute_dft(ms->forward, t, t);
+    for (size_t i = 0; i < n; i++) t[i] *= mask[i]; /* mask holds 1/N inside the band */
+    fftwf_execute_dft(ms->backward, t, t);
   }
-  fftwf_execute(ms->forward);
-  for (size_t i = 0; i < n; i++) work[i] *= ms->mask[i] * scale;
-  fftwf_execute(ms->backward);
-  memcpy(transmission, work, n * sizeof(float _Complex));
+  if (!in_place) memcpy(transmission, t, n * sizeof(float _Complex));
   PetscFunctionReturn(0);
 }
 

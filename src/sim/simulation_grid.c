@@ -11,6 +11,7 @@ void simulation_grid_defaults(SimulationGrid *grid)
   grid->slice_thickness    = 1.0;
   grid->voltage            = 300.0;
   grid->band_limit         = SIMULATION_BAND_LIMIT;
+  grid->transmission_band_limit = PETSC_TRUE;
 }
 
 PetscErrorCode simulation_grid_options_read(PetscOptionItems *PetscOptionsObject, SimulationGrid *grid)
@@ -45,6 +46,7 @@ PetscErrorCode simulation_grid_options_read(PetscOptionItems *PetscOptionsObject
       grid->beam_tilt[d] = tilt[d];
     }
   }
+  PetscCall(PetscOptionsBool("-transmission_band_limit", "Band-limit the transmission function exp(i sigma v) to 2/3 of Nyquist (one more FFT pair per slice)", "simulation_grid_options_read", grid->transmission_band_limit, &grid->transmission_band_limit, NULL));
   PetscCall(PetscOptionsString("-fftw_wisdom", "FFTW wisdom file: imported before planning, exported after (default none)", "simulation_grid_options_read", grid->fftw_wisdom, grid->fftw_wisdom, sizeof(grid->fftw_wisdom), NULL));
   PetscFunctionReturn(0);
 }
