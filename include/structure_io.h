@@ -37,7 +37,7 @@ PetscErrorCode structure_write(const char *path, StructureFormat format, const A
  * Prismatic). Creates *atoms; labels absent from the file are object 0, class OTHER. */
 PetscErrorCode structure_read(const char *path, StructureFormat format, AtomList **atoms);
 
-/* structure_picture.c: a PNG with two panels, the structure seen along the beam (x–y,
+/* structure_picture.c: a PNG with two panels, the structure seen along the beam axis from high z (x–y,
  * left) and from the side (x–z, right), depth-sorted shaded discs coloured by class
  * (particle gold, support grey, other blue). `height` is the panel height in pixels. */
 PetscErrorCode structure_write_picture(const char *path, const AtomList *atoms, int height);

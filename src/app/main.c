@@ -14,7 +14,7 @@ typedef struct {
 } Command;
 
 static const Command commands[] = {
-  {"build",    "build one atomic structure (crystal, particle, support, scene) and write it",    NULL},
+  {"build",    "build one atomic structure (crystal, particle, support, scene) and write it",    command_build},
   {"simulate", "simulate the HRTEM image and ground-truth mask of one structure",                command_simulate},
   {"campaign", "simulate a sampled plan of structures x imaging conditions into one database",  NULL},
   {"train",    "train a U-Net segmentation model on a database (data-parallel over ranks)",     command_train},

@@ -13,7 +13,7 @@ typedef struct {
 static int compare_depth(const void *a, const void *b)
 {
   const DepthEntry *x = a, *y = b;
-  if (x->depth != y->depth) return x->depth > y->depth ? -1 : 1; /* far first */
+  if (x->depth != y->depth) return x->depth > y->depth ? -1 : 1; /* larger depth = farther: drawn first */
   return x->atom < y->atom ? -1 : x->atom > y->atom;
 }
 
@@ -26,11 +26,11 @@ static void class_colour(int atom_class, double colour[3])
 
 /* Draw the atoms projected on axes (u, v) of one panel, viewer on the low side of `w`. */
 static void draw_panel(unsigned char *pixels, int width, int panel_x, int panel_width, int height, const AtomList *atoms, DepthEntry *order, int u, int v, int w,
-                       const double low[3], double scale)
+                       double toward_viewer, const double low[3], double scale)
 {
   for (PetscInt i = 0; i < atoms->n; i++) {
     order[i].atom  = i;
-    order[i].depth = atoms->position[i][w];
+    order[i].depth = -toward_viewer * atoms->position[i][w]; /* sorted far first */
   }
   qsort(order, (size_t)atoms->n, sizeof *order, compare_depth);
   for (PetscInt k = 0; k < atoms->n; k++) {
@@ -83,11 +83,10 @@ PetscErrorCode structure_write_picture(const char *path, const AtomList *atoms, 
   for (int y = 0; y < height; y++)
     for (int x = panel_width; x < panel_width + 4; x++)
       for (int c = 0; c < 3; c++) pixels[((size_t)y * width + x) * 3 + c] = 60;
-  /* Along the beam: the electron source looks down +z, so low z is nearest and drawn last. */
-  double flipped_low[3] = {low[0], low[1], low[2]};
-  draw_panel(pixels, width, 0, panel_width, height, atoms, order, 0, 1, 2, flipped_low, scale);
+  /* Along the beam axis, seen from high z: a particle on top of its support stays visible. */
+  draw_panel(pixels, width, 0, panel_width, height, atoms, order, 0, 1, 2, +1.0, low, scale);
   /* Side view: x across, z up; the viewer stands at low y. */
-  draw_panel(pixels, width, panel_width + 4, panel_width, height, atoms, order, 0, 2, 1, low, scale);
+  draw_panel(pixels, width, panel_width + 4, panel_width, height, atoms, order, 0, 2, 1, -1.0, low, scale);
   PetscErrorCode ierr = picture_write_png(path, width, height, 3, pixels);
   PetscCall(PetscFree(pixels));
   PetscCall(PetscFree(order));

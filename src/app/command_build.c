@@ -1,0 +1,78 @@
+/* command_build.c — `nanoforge build`: build one atomic structure (particle, support,
+ * scene) from the structure options and write it (XYZ, extended XYZ, Prismatic, PNG). */
+#include "commands.h"
+#include "options.h"
+#include "provenance.h"
+#include "structure_io.h"
+#include "structure_recipe.h"
+#include "timing.h"
+
+PetscErrorCode command_build(MPI_Comm comm)
+{
+  StructureRecipeDistributions distributions;
+  StructureRecipe              recipe;
+  char                         output[PETSC_MAX_PATH_LEN] = "", picture[PETSC_MAX_PATH_LEN] = "", format_name[32] = "auto";
+  PetscInt64                   seed = 1;
+  PetscInt                     unit = 0, picture_height = 600;
+  StructureFormat              format = STRUCTURE_FORMAT_AUTO;
+  PetscBool                    help;
+  Provenance                  *provenance;
+  int                          rank;
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(comm, NULL, "nanoforge build: one atomic structure (particle, support, scene)", NULL);
+  PetscCall(structure_recipe_options_read(PetscOptionsObject, &distributions));
+  PetscCall(PetscOptionsString("-o", "Output structure file: .xyz (XYZ), .exyz/.extxyz (extended XYZ with labels), .prismatic (Prismatic/computem)", NULL, output, output, sizeof output, NULL));
+  PetscCall(PetscOptionsString("-format", "Output format overriding the extension: auto, xyz, extxyz, prismatic", NULL, format_name, format_name, sizeof format_name, NULL));
+  PetscCall(PetscOptionsString("-png", "Picture of the structure along the beam and from the side (PNG)", NULL, picture, picture, sizeof picture, NULL));
+  PetscCall(PetscOptionsInt("-png_height", "Picture height [pixels]", NULL, picture_height, &picture_height, NULL));
+  PetscCall(options_seed(PetscOptionsObject, &seed));
+  PetscCall(PetscOptionsInt("-unit", "Work-unit id: which draw of the distributions (with -seed) to build", NULL, unit, &unit, NULL));
+  PetscOptionsEnd();
+  PetscCall(options_help_requested(&help));
+  if (help) PetscFunctionReturn(0);
+  PetscCall(options_check_unused(comm));
+  PetscCheck(unit >= 0, comm, PETSC_ERR_USER_INPUT, "Option -unit: %" PetscInt_FMT " is negative; allowed: an integer >= 0", unit);
+  PetscCheck(picture_height >= 32 && picture_height <= 8192, comm, PETSC_ERR_USER_INPUT, "Option -png_height: %" PetscInt_FMT "; allowed 32..8192", picture_height);
+  PetscCall(structure_format_from_name(format_name, "-format", &format));
+  /* A bad extension is an error before any work. */
+  if (output[0] && format == STRUCTURE_FORMAT_AUTO) PetscCall(structure_format_from_path(output, &format));
+
+  PetscCall(provenance_create(comm, &provenance));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  /* One structure: rank 0 builds it; other ranks have nothing to do. */
+  if (rank == 0) {
+    AtomList      *atoms;
+    PetscLogDouble start, built, written;
+    char           description[512], *comment;
+    double         low[3], high[3];
+    PetscInt       per_class[4] = {0, 0, 0, 0};
+    PetscCall(structure_recipe_sample(&distributions, (uint64_t)seed, (uint64_t)unit, &recipe));
+    PetscCall(structure_recipe_describe(&recipe, description, sizeof description));
+    PetscCall(atom_list_create(0, &atoms));
+    PetscCall(PetscTime(&start));
+    PetscCall(PetscLogEventBegin(NF_EVENT_STRUCTURE, 0, 0, 0, 0));
+    PetscCall(structure_recipe_build(&recipe, (uint64_t)seed, (uint64_t)unit, atoms));
+    PetscCall(PetscLogEventEnd(NF_EVENT_STRUCTURE, 0, 0, 0, 0));
+    PetscCall(PetscTime(&built));
+    PetscCall(provenance_one_line(provenance, &comment));
+    if (output[0]) PetscCall(structure_write(output, format, atoms, comment));
+    if (picture[0]) PetscCall(structure_write_picture(picture, atoms, (int)picture_height));
+    PetscCall(PetscTime(&written));
+    PetscCall(PetscFree(comment));
+
+    for (PetscInt i = 0; i < atoms->n; i++)
+      if (atoms->atom_class[i] >= 1 && atoms->atom_class[i] <= 3) per_class[atoms->atom_class[i]]++;
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "built: %s (seed %" PetscInt64_FMT ", unit %" PetscInt_FMT ")\n", description, seed, unit));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "atoms: %" PetscInt_FMT " (particle %" PetscInt_FMT ", support %" PetscInt_FMT ", other %" PetscInt_FMT ")\n", atoms->n, per_class[ATOM_CLASS_PARTICLE],
+                          per_class[ATOM_CLASS_SUPPORT], per_class[ATOM_CLASS_OTHER]));
+    if (atom_list_bounds(atoms, low, high))
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "bounds: x [%.2f, %.2f]  y [%.2f, %.2f]  z [%.2f, %.2f] Å\n", low[0], high[0], low[1], high[1], low[2], high[2]));
+    if (atoms->cell[0][0] > 0) PetscCall(PetscPrintf(PETSC_COMM_SELF, "cell: %.2f x %.2f x %.2f Å (periodic in x and y)\n", atoms->cell[0][0], atoms->cell[1][1], atoms->cell[2][2]));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "time: build %.4f s (%.3g atoms/s), write %.4f s\n", built - start, atoms->n / PetscMax(built - start, 1e-9), written - built));
+    if (output[0]) PetscCall(PetscPrintf(PETSC_COMM_SELF, "wrote: %s (%s)\n", output, structure_format_name(format)));
+    if (picture[0]) PetscCall(PetscPrintf(PETSC_COMM_SELF, "wrote: %s (picture)\n", picture));
+    PetscCall(atom_list_destroy(&atoms));
+  }
+  PetscCall(provenance_destroy(&provenance));
+  PetscFunctionReturn(0);
+}
