@@ -20,6 +20,7 @@
 #include "provenance.h"
 #include "simulation_grid.h"
 #include "structure_io.h"
+#include "structure_recipe.h"
 #include "timing.h"
 
 typedef struct {
@@ -33,6 +34,7 @@ typedef struct {
   SimulationGrid       grid;
   ImagingDistributions imaging;
   GroundTruthOptions   mask;
+  StructureRecipeDistributions recipe;                /* used when no -structure is given */
 } SimulateOptions;
 
 static PetscErrorCode read_options(MPI_Comm comm, SimulateOptions *o)
@@ -43,7 +45,7 @@ static PetscErrorCode read_options(MPI_Comm comm, SimulateOptions *o)
   o->n_conditions = 1;
   simulation_grid_defaults(&o->grid);
   PetscOptionsBegin(comm, NULL, "nanoforge simulate: HRTEM image(s) and ground-truth mask of one structure", NULL);
-  PetscCall(PetscOptionsString("-structure", "Structure file (XYZ, extended XYZ, Prismatic); a structure without a cell is centred in -cell", NULL, o->structure, o->structure, sizeof o->structure, NULL));
+  PetscCall(PetscOptionsString("-structure", "Structure file (XYZ, extended XYZ, Prismatic); a structure without a cell is centred in -cell. Without it the structure is built from the structure options (-material, -shape, ...)", NULL, o->structure, o->structure, sizeof o->structure, NULL));
   PetscCall(PetscOptionsString("-o", "Output HDF5 file (EMD v0.2)", NULL, o->output, o->output, sizeof o->output, NULL));
   PetscCall(PetscOptionsString("-png", "Preview PNG: image (condition 0) and mask side by side", NULL, o->png, o->png, sizeof o->png, NULL));
   PetscCall(PetscOptionsBool("-save_exit_wave", "Also store the complex exit waves on the simulation grid (/data/exit_wave)", NULL, o->save_exit_wave, &o->save_exit_wave, NULL));
@@ -55,6 +57,7 @@ static PetscErrorCode read_options(MPI_Comm comm, SimulateOptions *o)
   PetscCall(simulation_grid_options_read(PetscOptionsObject, &o->grid));
   PetscCall(imaging_options_read(PetscOptionsObject, &o->imaging));
   PetscCall(ground_truth_options_read(PetscOptionsObject, &o->mask));
+  PetscCall(structure_recipe_options_read(PetscOptionsObject, &o->recipe));
   PetscOptionsEnd();
   PetscCheck(o->n_conditions >= 1 && o->n_conditions <= 100000, comm, PETSC_ERR_USER_INPUT, "-n_conditions %" PetscInt_FMT " is not allowed: use 1..100000", o->n_conditions);
   PetscCheck(o->unit >= 0, comm, PETSC_ERR_USER_INPUT, "-unit %" PetscInt_FMT " is not allowed: use an id >= 0", o->unit);
@@ -74,7 +77,7 @@ static PetscErrorCode prepare_structure(const SimulateOptions *o, AtomList *atom
   double    lowest[3], highest[3];
   PetscBool has_cell = PETSC_FALSE, has_particle = PETSC_FALSE;
   PetscFunctionBeginUser;
-  PetscCheck(atoms->n > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-structure '%s' has no atoms", o->structure);
+  PetscCheck(atoms->n > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "the structure (%s) has no atoms", o->structure[0] ? o->structure : "built from the structure options");
   for (int a = 0; a < 3; a++) for (int b = 0; b < 3; b++) if (atoms->cell[a][b] != 0) has_cell = PETSC_TRUE;
   if (!has_cell && o->grid.cell[0] > 0 && o->grid.cell[1] > 0 && o->grid.cell[2] > 0) {
     atom_list_bounds(atoms, lowest, highest);
@@ -100,6 +103,7 @@ typedef struct {
   float             *potential;  /* [grid ny][grid nx] or NULL */
   PetscInt           n_atoms, n_particle_atoms;
   PetscBool          relabelled;
+  char               recipe[512];  /* description of the built structure ("" when read from a file) */
 } SimulationResult;
 
 static PetscErrorCode write_contents(const SimulateOptions *o, const SimulationResult *r, EmdFile *file)
@@ -126,7 +130,7 @@ static PetscErrorCode write_contents(const SimulateOptions *o, const SimulationR
     PetscCall(emd_file_add_data(file, "potential", EMD_FLOAT32, 2, shape, dims, r->potential));
   }
   /* Parameters: the structure, the grid, every imaging value drawn, the detector, the mask. */
-  PetscCall(emd_file_add_parameter_string(file, "structure", o->structure));
+  PetscCall(emd_file_add_parameter_string(file, "structure", o->structure[0] ? o->structure : r->recipe));
   PetscCall(emd_file_add_parameter(file, "atoms", (double)r->n_atoms, "1"));
   PetscCall(emd_file_add_parameter(file, "particle_atoms", (double)r->n_particle_atoms, "1"));
   PetscCall(emd_file_add_parameter_string(file, "particle_class", r->relabelled ? "all atoms (the structure file has no class labels)" : "atoms of class particle"));
@@ -230,10 +234,17 @@ static PetscErrorCode simulate(MPI_Comm comm, SimulateOptions *o)
   double           lowest, highest, start, times[4];
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(&r, sizeof r));
-  PetscCheck(o->structure[0], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "no -structure FILE given (XYZ, extended XYZ or Prismatic)");
   PetscCall(PetscTime(&start));
   PetscCall(PetscLogEventBegin(NF_EVENT_STRUCTURE, 0, 0, 0, 0));
-  PetscCall(structure_read(o->structure, STRUCTURE_FORMAT_AUTO, &atoms));
+  if (o->structure[0]) PetscCall(structure_read(o->structure, STRUCTURE_FORMAT_AUTO, &atoms));
+  else {
+    /* The same recipe, seed and unit give the same atoms as `build` and the campaign. */
+    StructureRecipe recipe;
+    PetscCall(structure_recipe_sample(&o->recipe, (uint64_t)o->seed, (uint64_t)o->unit, &recipe));
+    PetscCall(structure_recipe_describe(&recipe, r.recipe, sizeof r.recipe));
+    PetscCall(atom_list_create(0, &atoms));
+    PetscCall(structure_recipe_build(&recipe, (uint64_t)o->seed, (uint64_t)o->unit, atoms));
+  }
   PetscCall(PetscLogEventEnd(NF_EVENT_STRUCTURE, 0, 0, 0, 0));
   PetscCall(prepare_structure(o, atoms, &r.relabelled));
   r.n_atoms = atoms->n;

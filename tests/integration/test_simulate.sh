@@ -56,3 +56,8 @@ check_error "missing structure file" "nothere.xyz" $NANOFORGE simulate -structur
 check_error "image larger than the field" "-image_size" $NANOFORGE simulate -structure particle.xyz -cell 10,10,10 -sampling 0.1 -image_size 500 -o bad7.h5
 check_error "unwritable output" "cannot create" $NANOFORGE simulate -structure particle.xyz -cell 10,10,10 -sampling 0.1 -o no/such/dir/out.h5
 check_true "no partial output" "a bad run left a file" sh -c "! ls bad*.h5* >/dev/null 2>&1"
+
+# Built from the structure options (no -structure): a 55-atom icosahedron, labelled particle.
+check_output "built from the recipe" "55 atoms \(55 particle\)" $NANOFORGE simulate -material Au -shape icosahedron -shells 3 -cell 24,24,24 \
+  -sampling 0.1 -defocus 60 -cs 1e5 -aperture 30 -dose 2000 -detector_pixel 0.2 -o ico.h5
+check_true "recipe recorded" "structure parameter lacks the recipe" sh -c "h5dump -a /parameters/structure ico.h5 | grep -qi 'icosahedron'"
