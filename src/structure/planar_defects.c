@@ -1,0 +1,350 @@
+/* planar_defects.c — twins and stacking faults as piecewise affine maps of the perfect crystal
+ * (planar_defect.h).
+ *
+ * Region r (between boundary r−1 and r along the plane normal n) holds the atoms L_r·y + t_r of
+ * the perfect lattice positions y. Each defect derives the next region's map from the one below:
+ *   twin at height H:  mirror M(x) = x − 2(n·x − H)n, so L' = M L, t' = M t + 2Hn
+ *   fault:             t' = t + s (s the partial, or the full inter-layer vector for I1)
+ * so defects compose (a fault above a twin shifts the twinned crystal). */
+#include <math.h>
+#include "planar_defect.h"
+
+static double dot3(const double a[3], const double b[3]) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
+
+static PetscErrorCode recompute_maps(PlanarDefects *defects);
+
+PetscErrorCode planar_defects_create(const Crystal *crystal, const int hkl[3], const double origin[3], PlanarDefects **out)
+{
+  PlanarDefects *p;
+  PetscFunctionBeginUser;
+  *out = NULL;
+  PetscCheck(hkl[0] || hkl[1] || hkl[2], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "planar defects: plane (000) names no plane");
+  PetscCall(PetscNew(&p));
+  p->crystal = crystal;
+  for (int i = 0; i < 3; i++) { p->hkl[i] = hkl[i]; p->origin[i] = origin[i]; }
+  crystal_plane_normal(crystal, hkl, p->normal);
+  double d = crystal_d_spacing(crystal, hkl);
+  /* Layers: planes of species-0 atoms, at heights (h·f mod 1)·d within one period d. */
+  double   v[256];
+  PetscInt m = 0;
+  for (PetscInt s = 0; s < crystal->nsites; s++) {
+    if (crystal->site[s].atomic_number != crystal->site[0].atomic_number) continue;
+    const double *f = crystal->site[s].fractional;
+    double        x = hkl[0] * f[0] + hkl[1] * f[1] + hkl[2] * f[2];
+    x -= floor(x);
+    if (x > 1 - 1e-9) x = 0;
+    PetscBool seen = PETSC_FALSE;
+    for (PetscInt i = 0; i < m && !seen; i++) seen = fabs(v[i] - x) < 1e-9;
+    if (!seen && m < 256) v[m++] = x;
+  }
+  /* evenly spaced? then spacing = d/m */
+  for (PetscInt i = 0; i < m; i++) {
+    double k = v[i] * m;
+    if (fabs(k - round(k)) > 1e-6) {
+      PetscCall(PetscFree(p));
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "planar defects in %s: the (%d %d %d) layers are not evenly spaced; choose another plane", crystal->name, hkl[0], hkl[1], hkl[2]);
+    }
+  }
+  p->spacing = d / m;
+  {
+    const double *f  = crystal->site[0].fractional;
+    p->layer0_height = dot3(p->normal, origin) + (hkl[0] * f[0] + hkl[1] * f[1] + hkl[2] * f[2]) * d;
+  }
+  PetscCall(recompute_maps(p));
+  *out = p;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode planar_defects_destroy(PlanarDefects **defects)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(*defects));
+  PetscFunctionReturn(0);
+}
+
+static void map_point(const double L[3][3], const double t[3], const double y[3], double x[3])
+{
+  for (int i = 0; i < 3; i++) x[i] = L[i][0] * y[0] + L[i][1] * y[1] + L[i][2] * y[2] + t[i];
+}
+
+/* Species-0 atoms of the mapped crystal (L, t) lying in the plane at `height` (to 1e-6 Å),
+ * near the point height·n. At most `max`. */
+static PetscInt layer_atoms(const PlanarDefects *p, const double L[3][3], const double t[3], double height, PetscInt max, double (*x)[3])
+{
+  const Crystal *c = p->crystal;
+  double         P[3], y[3], f[3];
+  for (int i = 0; i < 3; i++) P[i] = height * p->normal[i] - t[i];
+  for (int i = 0; i < 3; i++) y[i] = L[0][i] * P[0] + L[1][i] * P[1] + L[2][i] * P[2] - p->origin[i]; /* L orthogonal: L^-1 = L^T */
+  for (int j = 0; j < 3; j++) f[j] = floor(dot3(y, c->reciprocal[j]));
+  PetscInt n = 0;
+  for (int i = -3; i <= 3; i++)
+    for (int j = -3; j <= 3; j++)
+      for (int k = -3; k <= 3; k++)
+        for (PetscInt s = 0; s < c->nsites; s++) {
+          if (c->site[s].atomic_number != c->site[0].atomic_number) continue;
+          double g[3] = {f[0] + i + c->site[s].fractional[0], f[1] + j + c->site[s].fractional[1], f[2] + k + c->site[s].fractional[2]}, r[3], q[3];
+          crystal_cartesian(c, g, r);
+          for (int d = 0; d < 3; d++) r[d] += p->origin[d];
+          map_point(L, t, r, q);
+          if (fabs(dot3(q, p->normal) - height) < 1e-6 && n < max) {
+            for (int d = 0; d < 3; d++) x[n][d] = q[d];
+            n++;
+          }
+        }
+  return n;
+}
+
+/* Do two layers sit on the same in-plane sites (some pair closer than 0.1 Å in projection)? */
+static PetscBool like_on_like(const PlanarDefects *p, PetscInt na, const double (*a)[3], PetscInt nb, const double (*b)[3])
+{
+  for (PetscInt i = 0; i < na; i++)
+    for (PetscInt j = 0; j < nb; j++) {
+      double v[3] = {b[j][0] - a[i][0], b[j][1] - a[i][1], b[j][2] - a[i][2]}, h = dot3(v, p->normal);
+      for (int d = 0; d < 3; d++) v[d] -= h * p->normal[d];
+      if (dot3(v, v) < 0.01) return PETSC_TRUE;
+    }
+  return PETSC_FALSE;
+}
+
+/* Is v a translation of the crystal (every site + v lands on a like site)? */
+static PetscBool is_crystal_translation(const Crystal *c, const double v[3])
+{
+  double fv[3];
+  for (int j = 0; j < 3; j++) fv[j] = dot3(v, c->reciprocal[j]);
+  for (PetscInt s = 0; s < c->nsites; s++) {
+    PetscBool found = PETSC_FALSE;
+    for (PetscInt u = 0; u < c->nsites && !found; u++) {
+      if (c->site[u].atomic_number != c->site[s].atomic_number) continue;
+      PetscBool same = PETSC_TRUE;
+      for (int j = 0; j < 3; j++) {
+        double e = c->site[s].fractional[j] + fv[j] - c->site[u].fractional[j];
+        if (fabs(e - round(e)) > 1e-6) same = PETSC_FALSE;
+      }
+      found = same;
+    }
+    if (!found) return PETSC_FALSE;
+  }
+  return PETSC_TRUE;
+}
+
+#define LAYER_MAX 512
+
+static PetscErrorCode recompute_maps(PlanarDefects *p)
+{
+  const Crystal *c = p->crystal;
+  double(*below)[3], (*above)[3];
+  PetscFunctionBeginUser;
+  for (int i = 0; i < 3; i++) {
+    for (int j = 0; j < 3; j++) p->linear[0][i][j] = i == j;
+    p->shift[0][i] = 0;
+  }
+  if (!p->ndefects) PetscFunctionReturn(0);
+  PetscCall(PetscMalloc2(LAYER_MAX, &below, LAYER_MAX, &above));
+  const double *n = p->normal;
+  double        d = crystal_d_spacing(c, p->hkl);
+  for (PetscInt j = 0; j < p->ndefects; j++) {
+    double(*L)[3] = p->linear[j], *t = p->shift[j], (*L1)[3] = p->linear[j + 1], *t1 = p->shift[j + 1];
+    double   H  = p->layer0_height + p->layer[j] * p->spacing;
+    PetscInt nb = layer_atoms(p, (const double(*)[3])L, t, H, LAYER_MAX, below);
+    PetscInt na = layer_atoms(p, (const double(*)[3])L, t, H + p->spacing, LAYER_MAX, above);
+    PetscCheck(nb > 0 && na > 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "planar defects: no atoms found in layers %" PetscInt_FMT "/%" PetscInt_FMT, p->layer[j], p->layer[j] + 1);
+    const char *what = p->type[j] == PLANAR_DEFECT_TWIN ? "twin" : p->type[j] == PLANAR_DEFECT_I1_FAULT ? "I1 fault" : "stacking fault";
+    if (p->type[j] == PLANAR_DEFECT_TWIN) {
+      double M[3][3];
+      for (int a = 0; a < 3; a++)
+        for (int b = 0; b < 3; b++) M[a][b] = (a == b) - 2 * n[a] * n[b];
+      for (int a = 0; a < 3; a++) {
+        for (int b = 0; b < 3; b++) L1[a][b] = M[a][0] * L[0][b] + M[a][1] * L[1][b] + M[a][2] * L[2][b];
+        t1[a] = M[a][0] * t[0] + M[a][1] * t[1] + M[a][2] * t[2] + 2 * H * n[a];
+      }
+      p->boundary[j] = H;
+    } else {
+      /* widest gap between atomic planes (all species) over layer k: the plane to cut */
+      double heights[128];
+      int    nh = 0;
+      heights[nh++] = 0;
+      heights[nh++] = p->spacing;
+      for (PetscInt s = 0; s < c->nsites && nh < 128; s++) {
+        double r[3], q[3];
+        crystal_cartesian(c, c->site[s].fractional, r);
+        for (int a = 0; a < 3; a++) r[a] += p->origin[a];
+        map_point((const double(*)[3])L, t, r, q);
+        double h = fmod(dot3(q, n) - H, d);
+        if (h < 0) h += d;
+        for (double x = h; x < p->spacing - 1e-9; x += d) /* same height pattern every d */
+          if (x > 1e-9) heights[nh++] = x;
+        for (double x = h - d; x > 1e-9; x -= d)
+          if (x < p->spacing - 1e-9) heights[nh++] = x;
+      }
+      for (int a = 1; a < nh; a++)
+        for (int b = a; b > 0 && heights[b] < heights[b - 1]; b--) { double tmp = heights[b]; heights[b] = heights[b - 1]; heights[b - 1] = tmp; }
+      double best_gap = -1, cut = 0.5 * p->spacing;
+      for (int a = 0; a + 1 < nh; a++)
+        if (heights[a + 1] - heights[a] > best_gap + 1e-9) { best_gap = heights[a + 1] - heights[a]; cut = 0.5 * (heights[a] + heights[a + 1]); }
+      p->boundary[j] = H + cut;
+      /* the vector from a layer-k atom to the nearest (in projection) layer-(k+1) atom */
+      double v[3] = {0, 0, 0}, best = INFINITY;
+      for (PetscInt a = 0; a < na; a++) {
+        double w[3] = {above[a][0] - below[0][0], above[a][1] - below[0][1], above[a][2] - below[0][2]}, h = dot3(w, n), q[3];
+        for (int e = 0; e < 3; e++) q[e] = w[e] - h * n[e];
+        if (dot3(q, q) < best) {
+          best = dot3(q, q);
+          for (int e = 0; e < 3; e++) v[e] = p->type[j] == PLANAR_DEFECT_I1_FAULT ? w[e] : q[e];
+        }
+      }
+      double vl[3]; /* in the perfect crystal's frame: L^T v */
+      for (int e = 0; e < 3; e++) vl[e] = L[0][e] * v[0] + L[1][e] * v[1] + L[2][e] * v[2];
+      PetscCheck(!is_crystal_translation(c, vl), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+                 "%s at layer %" PetscInt_FMT " of %s (%d %d %d): the shift is a translation of the crystal, so it makes no fault (I1 faults need hexagonal stacking; use a stacking fault)",
+                 what, p->layer[j], c->name, p->hkl[0], p->hkl[1], p->hkl[2]);
+      for (int a = 0; a < 3; a++)
+        for (int b = 0; b < 3; b++) L1[a][b] = L[a][b];
+      PetscBool ok = PETSC_FALSE;
+      for (int sign = 1; sign >= -1 && !ok; sign -= 2) {
+        for (int a = 0; a < 3; a++) t1[a] = t[a] + sign * v[a];
+        PetscInt nu = layer_atoms(p, (const double(*)[3])L1, t1, H + p->spacing, LAYER_MAX, above);
+        ok          = nu > 0 && !like_on_like(p, nb, (const double(*)[3])below, nu, (const double(*)[3])above);
+      }
+      PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s at layer %" PetscInt_FMT " of %s: either shift puts layer %" PetscInt_FMT " on a like layer", what, p->layer[j],
+                 c->name, p->layer[j] + 1);
+    }
+    /* the layers either side of the defect must differ */
+    PetscInt nu = layer_atoms(p, (const double(*)[3])L1, t1, H + p->spacing, LAYER_MAX, above);
+    PetscCheck(nu > 0 && !like_on_like(p, nb, (const double(*)[3])below, nu, (const double(*)[3])above), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "%s at layer %" PetscInt_FMT " of %s puts layer %" PetscInt_FMT " on a like layer", what, p->layer[j], c->name, p->layer[j] + 1);
+  }
+  PetscCall(PetscFree2(below, above));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode planar_defects_add(PlanarDefects *p, PlanarDefectType type, PetscInt layer)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(type == PLANAR_DEFECT_TWIN || type == PLANAR_DEFECT_STACKING_FAULT || type == PLANAR_DEFECT_I1_FAULT, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "planar defect type %d; allowed: twin (1), stacking fault (2), I1 fault (3)", (int)type);
+  PetscCheck(p->ndefects < PLANAR_DEFECTS_MAX, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "more than %d planar defects in one particle", PLANAR_DEFECTS_MAX);
+  PetscInt at = p->ndefects;
+  for (PetscInt j = 0; j < p->ndefects; j++) {
+    PetscCheck(p->layer[j] != layer, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "two planar defects on layer %" PetscInt_FMT "; one defect per layer", layer);
+    if (p->layer[j] > layer && at == p->ndefects) at = j;
+  }
+  for (PetscInt j = p->ndefects; j > at; j--) { p->layer[j] = p->layer[j - 1]; p->type[j] = p->type[j - 1]; }
+  p->layer[at] = layer;
+  p->type[at]  = type;
+  p->ndefects++;
+  PetscErrorCode ierr = recompute_maps(p);
+  if (ierr) { /* undo, keep the object consistent */
+    for (PetscInt j = at; j + 1 < p->ndefects; j++) { p->layer[j] = p->layer[j + 1]; p->type[j] = p->type[j + 1]; }
+    p->ndefects--;
+    PetscCall(recompute_maps(p));
+    PetscCall(ierr);
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode planar_defects_layer_range(const PlanarDefects *p, const Volume *volume, PetscInt *lowest, PetscInt *highest)
+{
+  AtomList *atoms;
+  PetscFunctionBeginUser;
+  PetscCall(atom_list_create(0, &atoms));
+  PetscCall(crystal_fill(p->crystal, volume, p->origin, 0, ATOM_CLASS_PARTICLE, atoms));
+  PetscCheck(atoms->n > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "planar defects: the particle holds no atoms");
+  PetscInt lo = PETSC_MAX_INT, hi = PETSC_MIN_INT;
+  for (PetscInt a = 0; a < atoms->n; a++) {
+    if (atoms->atomic_number[a] != p->crystal->site[0].atomic_number) continue;
+    double   k = (dot3(atoms->position[a], p->normal) - p->layer0_height) / p->spacing;
+    PetscInt layer = (PetscInt)floor(k + 0.5);
+    if (fabs(k - layer) > 1e-4) continue;
+    lo = PetscMin(lo, layer);
+    hi = PetscMax(hi, layer);
+  }
+  PetscCall(atom_list_destroy(&atoms));
+  PetscCheck(lo <= hi, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "planar defects: the particle holds no layer of the defect planes");
+  *lowest  = lo;
+  *highest = hi;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode planar_defects_place_random(PlanarDefects *p, const Volume *volume, RngStream *rng, PetscInt count, double fault_fraction,
+                                           PlanarDefectType fault_type, PetscInt min_separation)
+{
+  PetscInt lo, hi;
+  PetscFunctionBeginUser;
+  PetscCheck(count >= 0 && count <= PLANAR_DEFECTS_MAX, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "planar defects: count %" PetscInt_FMT "; allowed 0..%d", count, PLANAR_DEFECTS_MAX);
+  PetscCheck(fault_fraction >= 0 && fault_fraction <= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "planar defects: fault fraction %g; allowed [0, 1]", fault_fraction);
+  PetscCheck(fault_type == PLANAR_DEFECT_STACKING_FAULT || fault_type == PLANAR_DEFECT_I1_FAULT, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "planar defects: fault type must be a stacking fault or an I1 fault");
+  PetscCheck(min_separation >= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "planar defects: minimum separation %" PetscInt_FMT " layers; must be >= 1", min_separation);
+  if (!count) PetscFunctionReturn(0);
+  PetscCall(planar_defects_layer_range(p, volume, &lo, &hi));
+  PetscInt slots = hi - lo - 1; /* interior layers lo+1 .. hi-1 */
+  PetscInt need  = (count - 1) * min_separation + 1;
+  PetscCheck(slots >= need, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "%" PetscInt_FMT " planar defects at least %" PetscInt_FMT " layers apart need %" PetscInt_FMT " interior layers; the particle has %" PetscInt_FMT
+             " (layers %" PetscInt_FMT "..%" PetscInt_FMT ")",
+             count, min_separation, need, PetscMax(slots, 0), lo, hi);
+  /* Uniform over valid arrangements: choose `count` of the reduced slots (selection sampling,
+   * Knuth's algorithm S), then spread them by (min_separation − 1) each. */
+  PetscInt reduced = slots - (count - 1) * (min_separation - 1), chosen = 0;
+  PetscInt layers[PLANAR_DEFECTS_MAX];
+  for (PetscInt i = 0; i < reduced && chosen < count; i++)
+    if ((double)(reduced - i) * rng_uniform(rng) < (double)(count - chosen)) {
+      layers[chosen] = lo + 1 + i + chosen * (min_separation - 1);
+      chosen++;
+    }
+  for (PetscInt i = 0; i < count; i++) {
+    PlanarDefectType type = rng_uniform(rng) < fault_fraction ? fault_type : PLANAR_DEFECT_TWIN;
+    PetscCall(planar_defects_add(p, type, layers[i]));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode planar_defects_fill(const PlanarDefects *p, const Volume *volume, int object_id, AtomClass atom_class, AtomList *atoms)
+{
+  const Crystal *c = p->crystal;
+  double         lower[3], upper[3];
+  PetscFunctionBeginUser;
+  PetscCall(volume_bounding_box(volume, lower, upper)); /* unbounded or empty: the caller's error */
+  for (PetscInt r = 0; r <= p->ndefects; r++) {
+    Volume *slab;
+    PetscCall(volume_duplicate(volume, &slab));
+    /* region r: boundary[r-1] < n·x <= boundary[r]; atoms on a twin plane belong below */
+    if (r > 0) PetscCall(volume_add_plane_at_distance(slab, (double[3]){-p->normal[0], -p->normal[1], -p->normal[2]}, -p->boundary[r - 1] - 2 * VOLUME_TOLERANCE));
+    if (r < p->ndefects) PetscCall(volume_add_plane_at_distance(slab, p->normal, p->boundary[r]));
+    PetscErrorCode ierr;
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    ierr = volume_bounding_box(slab, lower, upper);
+    PetscCall(PetscPopErrorHandler());
+    if (ierr) { /* this region misses the particle */
+      PetscCall(volume_destroy(&slab));
+      continue;
+    }
+    const double(*L)[3] = (const double(*)[3])p->linear[r], *t = p->shift[r];
+    /* perfect-lattice index box covering the pre-image of the slab's box */
+    double fmin[3] = {INFINITY, INFINITY, INFINITY}, fmax[3] = {-INFINITY, -INFINITY, -INFINITY};
+    for (int corner = 0; corner < 8; corner++) {
+      double x[3], y[3];
+      for (int i = 0; i < 3; i++) x[i] = ((corner >> i) & 1 ? upper[i] : lower[i]) - t[i];
+      for (int i = 0; i < 3; i++) y[i] = L[0][i] * x[0] + L[1][i] * x[1] + L[2][i] * x[2] - p->origin[i];
+      for (int j = 0; j < 3; j++) {
+        double f = dot3(y, c->reciprocal[j]);
+        fmin[j]  = PetscMin(fmin[j], f);
+        fmax[j]  = PetscMax(fmax[j], f);
+      }
+    }
+    for (PetscInt k = (PetscInt)floor(fmin[2]) - 1; k <= (PetscInt)ceil(fmax[2]); k++)
+      for (PetscInt j = (PetscInt)floor(fmin[1]) - 1; j <= (PetscInt)ceil(fmax[1]); j++)
+        for (PetscInt i = (PetscInt)floor(fmin[0]) - 1; i <= (PetscInt)ceil(fmax[0]); i++)
+          for (PetscInt s = 0; s < c->nsites; s++) {
+            double f[3] = {i + c->site[s].fractional[0], j + c->site[s].fractional[1], k + c->site[s].fractional[2]}, y[3], x[3];
+            crystal_cartesian(c, f, y);
+            for (int e = 0; e < 3; e++) y[e] += p->origin[e];
+            map_point(L, t, y, x);
+            if (!volume_contains(slab, x)) continue;
+            PetscCall(atom_list_append(atoms, x, c->site[s].atomic_number, object_id, atom_class));
+            atoms->occupancy[atoms->n - 1] = (float)c->site[s].occupancy;
+          }
+    PetscCall(volume_destroy(&slab));
+  }
+  PetscFunctionReturn(0);
+}
