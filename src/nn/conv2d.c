@@ -37,10 +37,26 @@ static int conv2d_is_pointwise(const Conv2dShape *s)
   return s->kernel == 1 && s->stride == 1 && s->padding == 0;
 }
 
+/* Stride 1 and "same" padding: the input gradient is itself a convolution of the output
+ * gradient with the 180°-rotated, channel-transposed kernel. Its sgemm has inner dimension
+ * Cout·k² instead of Cout (much better arithmetic intensity) and needs no col2im. */
+static int conv2d_is_same_stride1(const Conv2dShape *s)
+{
+  return s->stride == 1 && 2 * s->padding == s->kernel - 1;
+}
+
 size_t conv2d_workspace_count(const Conv2dShape *s)
 {
   if (conv2d_is_pointwise(s)) return 0;
-  return (size_t)s->in_channels * s->kernel * s->kernel * (size_t)s->out_height * s->out_width;
+  const size_t kk = (size_t)s->kernel * s->kernel, P = (size_t)s->out_height * s->out_width;
+  size_t       need = (size_t)s->in_channels * kk * P;
+  if (conv2d_is_same_stride1(s)) {
+    /* columns of the input or of the output gradient, then the rotated kernel */
+    size_t channels         = (size_t)(s->in_channels > s->out_channels ? s->in_channels : s->out_channels);
+    size_t gradient_columns = channels * kk * P + (size_t)s->in_channels * s->out_channels * kk;
+    if (gradient_columns > need) need = gradient_columns;
+  }
+  return need;
 }
 
 /* One image: col[(c·k + ki)·k + kj][oy·OW + ox] = x[c][oy·s - p + ki][ox·s - p + kj] (0 outside). */
@@ -141,8 +157,22 @@ PetscErrorCode conv2d_backward(const Conv2dShape *s, const float *input, const f
   const int    P    = s->out_height * s->out_width;
   const size_t in_n = (size_t)s->in_channels * s->height * s->width, out_n = (size_t)s->out_channels * P;
   const int    pointwise = conv2d_is_pointwise(s);
+  const int    rotated   = !pointwise && conv2d_is_same_stride1(s);
+  const int    k = s->kernel, KO = s->out_channels * k * k;
+  Conv2dShape  back; /* the input-gradient convolution: Cout → Cin channels */
+  float       *rotated_weight = NULL;
 
   PetscFunctionBegin;
+  if (rotated && grad_input) {
+    PetscCall(conv2d_shape_init(&back, 1, s->out_channels, s->in_channels, s->out_height, s->out_width, k, 1, k - 1 - s->padding));
+    /* W'[c][(o·k + i)·k + j] = W[o][c][k-1-i][k-1-j], after the larger of the two column blocks */
+    rotated_weight = workspace + (size_t)(K > KO ? K : KO) * P;
+    for (int c = 0; c < s->in_channels; c++)
+      for (int o = 0; o < s->out_channels; o++)
+        for (int i = 0; i < k; i++)
+          for (int j = 0; j < k; j++)
+            rotated_weight[(size_t)c * KO + (o * k + i) * k + j] = weight[(((size_t)o * s->in_channels + c) * k + (k - 1 - i)) * k + (k - 1 - j)];
+  }
   for (int n = 0; n < s->batch; n++) {
     const float *x  = input + n * in_n;
     const float *dy = grad_output + n * out_n;
@@ -154,15 +184,21 @@ PetscErrorCode conv2d_backward(const Conv2dShape *s, const float *input, const f
         grad_bias[o] += sum;
       }
     const float *col = x;
-    if (!pointwise) {
-      im2col(s, x, workspace);
-      col = workspace;
+    if (grad_weight) {
+      if (!pointwise) {
+        im2col(s, x, workspace);
+        col = workspace;
+      }
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->out_channels, K, P, 1.0f, dy, P, col, P, 1.0f, grad_weight, K);
     }
-    if (grad_weight) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->out_channels, K, P, 1.0f, dy, P, col, P, 1.0f, grad_weight, K);
     if (grad_input) {
       float *dx = grad_input + n * in_n;
       if (pointwise) {
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, P, s->out_channels, 1.0f, weight, K, dy, P,
+                    accumulate ? 1.0f : 0.0f, dx, P);
+      } else if (rotated) {
+        im2col(&back, dy, workspace);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->in_channels, P, KO, 1.0f, rotated_weight, KO, workspace, P,
                     accumulate ? 1.0f : 0.0f, dx, P);
       } else {
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, P, s->out_channels, 1.0f, weight, K, dy, P, 0.0f,

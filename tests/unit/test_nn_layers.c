@@ -128,6 +128,7 @@ static void conv_one(int batch, int cin, int cout, int h, int w, int kernel, int
 }
 
 static void test_conv3x3_matches_reference_and_finite_differences(void) { conv_one(2, 3, 4, 7, 6, 3, 1, 1, "3x3"); }
+static void test_conv3x3_narrowing_matches_reference(void) { conv_one(2, 6, 3, 5, 7, 3, 1, 1, "3x3 6->3"); }
 static void test_conv1x1_matches_reference_and_finite_differences(void) { conv_one(2, 5, 3, 4, 6, 1, 1, 0, "1x1"); }
 static void test_conv3x3_stride2_matches_reference(void) { conv_one(2, 2, 3, 8, 6, 3, 2, 1, "3x3/2"); }
 static void test_conv_large_random_matches_reference(void) { conv_one(1, 16, 32, 24, 20, 3, 1, 1, "16->32 24x20"); }
@@ -370,6 +371,7 @@ int main(int argc, char **argv)
   UNIT_BEGIN(argc, argv);
   rng_stream_init(&test_rng, 2024, 0, RNG_PURPOSE_TEST);
   UNIT_RUN(test_conv3x3_matches_reference_and_finite_differences);
+  UNIT_RUN(test_conv3x3_narrowing_matches_reference);
   UNIT_RUN(test_conv1x1_matches_reference_and_finite_differences);
   UNIT_RUN(test_conv3x3_stride2_matches_reference);
   UNIT_RUN(test_conv_large_random_matches_reference);
