@@ -16,11 +16,11 @@ typedef struct {
 static const Command commands[] = {
   {"build",    "build one atomic structure (crystal, particle, support, scene) and write it",    command_build},
   {"simulate", "simulate the HRTEM image and ground-truth mask of one structure",                command_simulate},
-  {"campaign", "simulate a sampled plan of structures x imaging conditions into one database",  NULL},
+  {"campaign", "simulate a sampled plan of structures x imaging conditions into one database",  command_campaign},
   {"train",    "train a U-Net segmentation model on a database (data-parallel over ranks)",     command_train},
-  {"evaluate", "score a model on labelled images: precision, recall, F1, IoU",                  NULL},
+  {"evaluate", "score a model on labelled images: precision, recall, F1, IoU",                  command_evaluate},
   {"segment",  "apply a model to micrographs (TIFF, PNG, HDF5/EMD): masks and overlays",        NULL},
-  {"run",      "campaign, then train, in one mpirun",                                            NULL},
+  {"run",      "campaign, then train, in one mpirun",                                            command_run},
   {"version",  "print version, git revision, compiler and flags",                               command_version},
   {"help",     "list the commands",                                                              NULL},
 };

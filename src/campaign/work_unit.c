@@ -157,10 +157,8 @@ static PetscErrorCode compute_unit(void *context, MPI_Comm group, PetscInt unit,
   PetscCallMPI(MPI_Comm_size(group, &group_size));
   PetscCallMPI(MPI_Comm_rank(group, &group_rank));
   PetscCall(build_unit(p, unit, &recipe, &atoms, &grid));
-  /* The distributed path (exit_waves_compute_mpi, src/sim/multislice_mpi.c) is not in
-   * this build yet: groups of more than one rank are refused rather than simulated twice. */
-  PetscCheck(group_size == 1, PETSC_COMM_SELF, PETSC_ERR_SUP, "Option -sim_ranks: %d ranks per simulation need the FFTW-MPI exit waves, which are not built in this version; use -sim_ranks 1", group_size);
-  PetscCall(exit_waves_compute(&grid, atoms, grid.fp_configs, (uint64_t)p->seed, (uint64_t)unit, &waves));
+  if (group_size > 1) PetscCall(exit_waves_compute_mpi(group, &grid, atoms, grid.fp_configs, (uint64_t)p->seed, (uint64_t)unit, &waves));
+  else PetscCall(exit_waves_compute(&grid, atoms, grid.fp_configs, (uint64_t)p->seed, (uint64_t)unit, &waves));
   if (group_rank != 0) { /* the leader forms the images; members only shared the FFTs */
     PetscCall(exit_waves_destroy(&waves));
     PetscCall(atom_list_destroy(&atoms));
@@ -269,7 +267,7 @@ PetscErrorCode work_unit_pipeline_plan_summary(WorkUnitPipeline *p, const Plan *
   PetscCall(structure_recipe_describe(&recipe, description, sizeof description));
   const double n_configs   = (double)PetscMax(grid.fp_configs, 1);
   const double points      = (double)grid.nx * (double)grid.ny;
-  const double fft_pairs   = n_configs * (double)grid.n_slices * 2.0; /* transmission + propagation per slice */
+  const double fft_pairs   = n_configs * (double)grid.n_slices * 2.0; /* per slice: transmission band limit + propagation */
   const double flops       = fft_pairs * 2.0 * 5.0 * points * log2(points);
   const double assumed_rate = 2.0e9; /* single-precision complex FFT, one core, flop/s: a rough figure */
   const double bytes       = (double)plan->n_images * (double)layout->ny * (double)layout->nx * 5.0;
@@ -282,11 +280,11 @@ PetscErrorCode work_unit_pipeline_plan_summary(WorkUnitPipeline *p, const Plan *
   for (int c = 0; c < n_i; c++)
     if (image_high[c] > image_low[c]) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "    %-24s %12.6g .. %-12.6g %s\n", imaging_parameter_info[c].name, image_low[c], image_high[c], imaging_parameter_info[c].units));
   PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "  unit 0: %s; %" PetscInt_FMT " atoms\n", description, atoms->n));
-  PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "  simulation grid of unit 0: %" PetscInt_FMT "x%" PetscInt_FMT " pixels of %.4g Å, %" PetscInt_FMT " slices, %g configuration(s)\n",
-                         grid.nx, grid.ny, grid.sampling[0], grid.n_slices, n_configs));
+  PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "  simulation grid of unit 0: %" PetscInt_FMT "x%" PetscInt_FMT " pixels of %.4g Å, %" PetscInt_FMT " slices, %d configuration(s)\n",
+                         grid.nx, grid.ny, grid.sampling[0], grid.n_slices, (int)n_configs));
   PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "  estimated cost: %.3g FFT pairs per unit, about %.3g core-seconds per unit and %.3g core-hours in all\n"
                                                   "  (multislice FFTs only, assuming %.1f Gflop/s per core; run a few units to measure)\n",
-                         fft_pairs / 2.0, flops / assumed_rate, flops / assumed_rate * (double)plan->n_structures / 3600.0, assumed_rate / 1e9));
+                         fft_pairs, flops / assumed_rate, flops / assumed_rate * (double)plan->n_structures / 3600.0, assumed_rate / 1e9));
   PetscCall(atom_list_destroy(&atoms));
   PetscFunctionReturn(0);
 }
