@@ -1,0 +1,178 @@
+/* command_evaluate.c — `nanoforge evaluate`: a model scored on labelled images (the held-out
+ * split of a database, HDF5 files with `images` and `maps`, or image + mask file pairs):
+ * per-image and aggregate precision, recall, F1, IoU, printed and written to CSV.
+ * Rank 0 does the work (evaluation sets are small); other ranks wait. */
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+#include "error_check.h"
+#include "metrics.h"
+#include "micrograph.h"
+#include "options.h"
+#include "training.h"
+
+#define MAX_FILES 64
+
+typedef struct {
+  FILE     *csv;
+  Confusion total;
+  PetscInt  images;
+  double    threshold;
+} Tally;
+
+static PetscErrorCode score_image(Predictor *p, const TilingConfig *tiling, Tally *t, const char *source, PetscInt index, const float *image, const uint8_t *mask,
+                                  PetscInt ny, PetscInt nx)
+{
+  float    *foreground;
+  uint8_t  *prediction;
+  Confusion c = {0};
+  Scores    s;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc2((size_t)ny * nx, &foreground, (size_t)ny * nx, &prediction));
+  PetscCall(predictor_segment(p, image, ny, nx, tiling, foreground));
+  for (PetscInt i = 0; i < ny * nx; i++) prediction[i] = foreground[i] > t->threshold;
+  confusion_add(&c, mask, prediction, ny * nx);
+  confusion_scores(&c, &s);
+  confusion_merge(&t->total, &c);
+  t->images++;
+  fprintf(t->csv, "%s,%d,%.0f,%.0f,%.0f,%.0f,%.6f,%.6f,%.6f,%.6f\n", source, (int)index, c.true_positive, c.false_positive, c.false_negative, c.true_negative, s.precision, s.recall,
+          s.f1, s.iou);
+  PetscCall(PetscFree2(foreground, prediction));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode evaluate_database(Predictor *p, const TilingConfig *tiling, Tally *t, const char *path, PetscBool all, PetscInt *count)
+{
+  Dataset  *d;
+  PetscBool *selected;
+  PetscInt *train, *validation, n_train, n_validation;
+  char      seed_text[32] = "1", fraction_text[32] = "0.25", select[1024] = "", group[256] = "";
+
+  PetscFunctionBeginUser;
+  /* The held-out split is recomputed exactly as the training run made it. */
+  predictor_training_option(p, "-seed", seed_text, sizeof seed_text);
+  predictor_training_option(p, "-val_fraction", fraction_text, sizeof fraction_text);
+  predictor_training_option(p, "-select", select, sizeof select);
+  predictor_training_option(p, "-column_group", group, sizeof group);
+  PetscCall(dataset_open(PETSC_COMM_SELF, path, group, &d));
+  PetscCall(PetscMalloc1(d->count, &selected));
+  PetscCall(dataset_select(d, all ? NULL : select, selected));
+  PetscCall(dataset_split(d, selected, all ? 0 : atof(fraction_text), (uint64_t)atoll(seed_text), &train, &n_train, &validation, &n_validation));
+  const PetscInt *list = all ? train : validation;
+  PetscInt        n = all ? n_train : n_validation;
+  PetscCheck(n > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "database '%s': the validation split of the model's training run is empty (use -split all)", path);
+  float   *image;
+  uint8_t *mask;
+  PetscCall(PetscMalloc2((size_t)d->ny * d->nx, &image, (size_t)d->ny * d->nx, &mask));
+  for (PetscInt k = 0; k < n; k++) {
+    PetscCall(dataset_read(d, &list[k], 1, image, mask));
+    PetscCall(score_image(p, tiling, t, path, list[k], image, mask, d->ny, d->nx));
+  }
+  *count = n;
+  PetscCall(PetscFree2(image, mask));
+  PetscCall(PetscFree(train));
+  PetscCall(PetscFree(validation));
+  PetscCall(PetscFree(selected));
+  PetscCall(dataset_destroy(&d));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode command_evaluate(MPI_Comm comm)
+{
+  char     *data[MAX_FILES], *masks[MAX_FILES], model[PETSC_MAX_PATH_LEN] = "", output[PETSC_MAX_PATH_LEN] = "evaluation.csv", split[32] = "validation", normalize[32] = "";
+  PetscInt  n_data = MAX_FILES, n_masks = MAX_FILES, batch = 4, overlap = -1;
+  double    threshold = 0.5;
+  PetscBool help, have_masks = PETSC_FALSE;
+  int       rank;
+
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(comm, NULL, "nanoforge evaluate: score a model on labelled images", NULL);
+  PetscCall(PetscOptionsString("-model", "Model file (HDF5, from nanoforge train)", NULL, model, model, sizeof model, NULL));
+  PetscCall(PetscOptionsStringArray("-data", "Labelled data, comma-separated: databases, HDF5 files with images+maps, or images (with -mask)", NULL, data, &n_data, NULL));
+  PetscCall(PetscOptionsStringArray("-mask", "Mask files paired with the -data images (PNG/TIFF/...; non-zero = particle)", NULL, masks, &n_masks, &have_masks));
+  PetscCall(PetscOptionsString("-split", "For databases: validation (the model's held-out structures) or all", NULL, split, split, sizeof split, NULL));
+  PetscCall(PetscOptionsReal("-threshold", "Foreground probability threshold", NULL, threshold, &threshold, NULL));
+  PetscCall(PetscOptionsString("-o", "Per-image and aggregate scores (CSV)", NULL, output, output, sizeof output, NULL));
+  PetscCall(PetscOptionsString("-normalize", "Override the training run's normalisation (minmax, standard)", NULL, normalize, normalize, sizeof normalize, NULL));
+  PetscCall(PetscOptionsInt("-batch", "Tiles per forward pass", NULL, batch, &batch, NULL));
+  PetscCall(PetscOptionsInt("-overlap", "Tile overlap for images larger than the training size [pixels] (default tile/4)", NULL, overlap, &overlap, NULL));
+  PetscOptionsEnd();
+  PetscCall(options_help_requested(&help));
+  if (help) PetscFunctionReturn(0);
+  PetscCall(options_check_unused(comm));
+  if (n_data == MAX_FILES) n_data = 0; /* not given */
+  if (!have_masks) n_masks = 0;
+  PetscCheck(model[0], comm, PETSC_ERR_USER_INPUT, "-model: give the model file to evaluate");
+  PetscCheck(n_data > 0, comm, PETSC_ERR_USER_INPUT, "-data: give labelled data (a database, an HDF5 file with images and maps, or images with -mask)");
+  PetscCheck(!have_masks || n_masks == n_data, comm, PETSC_ERR_USER_INPUT, "-mask: %d masks for %d -data images; give one mask per image", (int)n_masks, (int)n_data);
+  PetscCheck(!strcmp(split, "validation") || !strcmp(split, "all"), comm, PETSC_ERR_USER_INPUT, "-split %s: allowed validation, all", split);
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscErrorCode status = 0;
+  if (rank == 0) {
+    Predictor   *p;
+    Tally        t = {NULL, {0}, 0, threshold};
+    char         temporary[PETSC_MAX_PATH_LEN + 8];
+    PetscCall(predictor_create(model, (int)batch, normalize, &p));
+    TilingConfig tiling = {p->train_height, overlap >= 0 ? (int)overlap : p->train_height / 4, (int)batch, BLEND_COSINE};
+    PetscCheck(p->train_height == p->train_width, PETSC_COMM_SELF, PETSC_ERR_SUP, "model '%s' was trained on %dx%d images; tiling needs square training images", model,
+               p->train_height, p->train_width);
+    PetscCall(PetscSNPrintf(temporary, sizeof temporary, "%s.tmp", output));
+    t.csv = fopen(temporary, "w");
+    PetscCheckPointerErrno(t.csv, "cannot create the scores file", temporary);
+    fprintf(t.csv, "source,index,true_positive,false_positive,false_negative,true_negative,precision,recall,f1,iou\n");
+    for (PetscInt f = 0; f < n_data; f++) {
+      PetscInt before = t.images, count = 0;
+      if (have_masks) {
+        Micrograph *image, *mask;
+        PetscCall(micrograph_read(data[f], 0, &image));
+        PetscCall(micrograph_read(masks[f], 0, &mask));
+        PetscCheck(image->ny == mask->ny && image->nx == mask->nx, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "image '%s' is %dx%d but its mask '%s' is %dx%d", data[f], (int)image->ny,
+                   (int)image->nx, masks[f], (int)mask->ny, (int)mask->nx);
+        uint8_t *binary;
+        PetscCall(PetscMalloc1(mask->ny * mask->nx, &binary));
+        for (PetscInt i = 0; i < mask->ny * mask->nx; i++) binary[i] = mask->pixels[i] > 0;
+        PetscCall(score_image(p, &tiling, &t, data[f], 0, image->pixels, binary, image->ny, image->nx));
+        PetscCall(PetscFree(binary));
+        PetscCall(micrograph_destroy(&image));
+        PetscCall(micrograph_destroy(&mask));
+        count = 1;
+      } else {
+        hid_t file;
+        int   is_database = 0;
+        PetscCheck(H5Fis_hdf5(data[f]) > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-data '%s' is not an HDF5 file; give image files together with -mask", data[f]);
+        file = H5Fopen(data[f], H5F_ACC_RDONLY, H5P_DEFAULT);
+        PetscCallHDF5(file, "opening", data[f]);
+        is_database = H5Lexists(file, "/data", H5P_DEFAULT) > 0 && H5Lexists(file, "/data/images", H5P_DEFAULT) > 0;
+        H5Fclose(file);
+        if (is_database) PetscCall(evaluate_database(p, &tiling, &t, data[f], !strcmp(split, "all") ? PETSC_TRUE : PETSC_FALSE, &count));
+        else {
+          PetscInt n, ny, nx;
+          float   *images;
+          uint8_t *labels;
+          PetscCall(labelled_set_read_hdf5(data[f], &n, &ny, &nx, &images, &labels));
+          for (PetscInt k = 0; k < n; k++) PetscCall(score_image(p, &tiling, &t, data[f], k, images + k * ny * nx, labels + k * ny * nx, ny, nx));
+          PetscCall(PetscFree(images));
+          PetscCall(PetscFree(labels));
+          count = n;
+        }
+      }
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "evaluate: %s: %d images\n", data[f], (int)(t.images - before)));
+      (void)count;
+    }
+    Scores s;
+    confusion_scores(&t.total, &s);
+    fprintf(t.csv, "all,%d,%.0f,%.0f,%.0f,%.0f,%.6f,%.6f,%.6f,%.6f\n", (int)t.images, t.total.true_positive, t.total.false_positive, t.total.false_negative, t.total.true_negative,
+            s.precision, s.recall, s.f1, s.iou);
+    PetscCheck(fclose(t.csv) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write '%s'", temporary);
+    PetscCallErrno(rename(temporary, output), "cannot rename the scores file onto", output);
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "evaluate: %d images (pixels pooled): precision %.4f  recall %.4f  F1 %.4f  IoU %.4f  (threshold %g)\n", (int)t.images, s.precision, s.recall,
+                          s.f1, s.iou, threshold));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "evaluate: per-image scores in %s\n", output));
+    PetscCall(predictor_destroy(&p));
+  }
+  for (PetscInt f = 0; f < n_data; f++) PetscCall(PetscFree(data[f]));
+  for (PetscInt f = 0; f < n_masks; f++) PetscCall(PetscFree(masks[f]));
+  PetscCallMPI(MPI_Barrier(comm));
+  PetscFunctionReturn(status);
+}

@@ -1,0 +1,113 @@
+/* inference.c — a trained model applied to images: loading with the training run's
+ * preprocessing, batched forward passes, tiled segmentation of large micrographs. Serial. */
+#include <string.h>
+#include "error_check.h"
+#include "model_file.h"
+#include "training.h"
+
+PetscBool predictor_training_option(const Predictor *p, const char *option, char *value, size_t size)
+{
+  const char *text = p->training_options, *at = text;
+  size_t      length = strlen(option);
+  PetscBool   found = PETSC_FALSE;
+  /* The last occurrence wins, as in PETSc's options database. */
+  while (text && (at = strstr(at, option))) {
+    if ((at == text || at[-1] == ' ') && (at[length] == ' ' || at[length] == '\0')) {
+      const char *start = at + length;
+      while (*start == ' ') start++;
+      size_t n = strcspn(start, " ");
+      if (n >= size) n = size - 1;
+      memcpy(value, start, n);
+      value[n] = '\0';
+      found = PETSC_TRUE;
+    }
+    at += length;
+  }
+  return found;
+}
+
+PetscErrorCode predictor_create(const char *model_path, int batch, const char *normalize_override, Predictor **out)
+{
+  Predictor         *p;
+  ModelTrainingState state = {0};
+  char               value[64];
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscCalloc1(1, &p));
+  PetscCall(PetscStrncpy(p->path, model_path, sizeof p->path));
+  {
+    FILE *probe = fopen(model_path, "rb");
+    PetscCheckPointerErrno(probe, "cannot open the model", model_path);
+    fclose(probe);
+  }
+  PetscCall(model_file_read_config(model_path, &p->config, &p->train_height, &p->train_width));
+  p->batch = batch > 0 ? batch : 4;
+  PetscCall(unet_create(&p->config, p->train_height, p->train_width, p->batch, 0, &p->net));
+  PetscCall(model_file_load(model_path, p->net, NULL, &state));
+  PetscCall(PetscStrallocpy(state.options ? state.options : "", &p->training_options));
+  PetscCall(model_training_state_clear(&state));
+  p->normalize = NORMALIZE_MINMAX;
+  if (predictor_training_option(p, "-normalize", value, sizeof value)) p->normalize = !strcmp(value, "standard") ? NORMALIZE_STANDARD : NORMALIZE_MINMAX;
+  if (normalize_override && normalize_override[0]) {
+    PetscCheck(!strcmp(normalize_override, "minmax") || !strcmp(normalize_override, "standard"), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "-normalize %s: allowed minmax, standard", normalize_override);
+    p->normalize = !strcmp(normalize_override, "standard") ? NORMALIZE_STANDARD : NORMALIZE_MINMAX;
+  }
+  *out = p;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode predictor_destroy(Predictor **p)
+{
+  PetscFunctionBeginUser;
+  if (!*p) PetscFunctionReturn(0);
+  PetscCall(unet_destroy(&(*p)->net));
+  PetscCall(PetscFree((*p)->training_options));
+  PetscCall(PetscFree(*p));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode predictor_run(Predictor *p, const float *images, int count, int ny, int nx, float *foreground)
+{
+  int    height, width, max_batch, channels = unet_config_output_channels(&p->config);
+  size_t spatial = (size_t)ny * nx;
+  float *probabilities;
+
+  PetscFunctionBeginUser;
+  int divisor = 1 << p->config.depth;
+  PetscCheck(ny % divisor == 0 && nx % divisor == 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "images of %dx%d cannot go through model '%s' (depth %d needs sides divisible by %d)", ny, nx,
+             p->path, p->config.depth, divisor);
+  unet_size(p->net, &height, &width, &max_batch);
+  if (height != ny || width != nx || max_batch < p->batch) PetscCall(unet_resize(p->net, ny, nx, p->batch));
+  PetscCall(PetscMalloc1(spatial * channels * p->batch, &probabilities));
+  for (int first = 0; first < count; first += p->batch) {
+    int n = PetscMin(p->batch, count - first);
+    PetscCall(unet_forward(p->net, images + first * spatial, n, PETSC_FALSE, probabilities));
+    for (int k = 0; k < n; k++)
+      for (size_t i = 0; i < spatial; i++) foreground[(first + k) * spatial + i] = loss_foreground(p->config.head, probabilities, spatial, k, i);
+  }
+  PetscCall(PetscFree(probabilities));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode run_tiles(void *context, const float *tiles, int count, int tile, float *outputs)
+{
+  PetscFunctionBeginUser;
+  PetscCall(predictor_run((Predictor *)context, tiles, count, tile, tile, outputs));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode predictor_segment(Predictor *p, const float *image, PetscInt ny, PetscInt nx, const TilingConfig *tiling, float *foreground)
+{
+  float *normalised;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1((size_t)ny * nx, &normalised));
+  PetscCall(PetscArraycpy(normalised, image, (size_t)ny * nx));
+  /* The whole micrograph is normalised once, as training normalised whole images; tiles are not
+   * re-normalised, so neighbouring tiles see the same intensity scale. */
+  normalize_image(normalised, ny * nx, p->normalize);
+  PetscCall(tiling_apply(tiling, normalised, ny, nx, run_tiles, p, foreground));
+  PetscCall(PetscFree(normalised));
+  PetscFunctionReturn(0);
+}
