@@ -1,0 +1,60 @@
+#!/bin/sh
+# test_build.sh — `nanoforge build` through the real binary: the contract commands with
+# their atom counts, formats, help, unused options, bad input without partial files.
+. tests/integration/lib.sh
+
+count() { head -1 "$1" | tr -d ' \r'; }
+
+check "sphere R=20" $NANOFORGE build -material Au -shape sphere -radius 20 -o $WORK/particle.xyz
+check_true "sphere R=20 holds 1985 atoms" "first line $(count $WORK/particle.xyz 2>/dev/null)" [ "$(count $WORK/particle.xyz)" = 1985 ]
+
+for pair in 1:1 2:13 3:55 4:147; do
+  shells=${pair%%:*}; atoms=${pair##*:}
+  check "icosahedron $shells shells" $NANOFORGE build -material Au -shape icosahedron -shells $shells -o $WORK/ico$shells.xyz
+  check_true "icosahedron $shells shells holds $atoms atoms" "first line $(count $WORK/ico$shells.xyz 2>/dev/null)" [ "$(count $WORK/ico$shells.xyz)" = $atoms ]
+done
+check "decahedron 3" $NANOFORGE build -material Au -shape decahedron -shells 3 -o $WORK/deca.xyz
+check_true "decahedron 3 holds 23 atoms" "first line $(count $WORK/deca.xyz 2>/dev/null)" [ "$(count $WORK/deca.xyz)" = 23 ]
+
+check "carbon support" $NANOFORGE build -shape none -support amorphous_carbon -support_size 100,100,30 -o $WORK/support.xyz
+# 0.1103 atoms/Å³ × 300000 Å³ = 33090
+check_true "carbon support holds 33090 atoms" "first line $(count $WORK/support.xyz 2>/dev/null)" [ "$(count $WORK/support.xyz)" = 33090 ]
+check_true "xyz line count = atoms + 2" "$(wc -l < $WORK/support.xyz) lines" [ "$(wc -l < $WORK/support.xyz)" -eq 33092 ]
+
+# Same seed → the same file body; another unit → another structure.
+$NANOFORGE build -shape none -support amorphous_carbon -support_size 20,20,10 -seed 5 -o $WORK/a.xyz >/dev/null 2>&1
+$NANOFORGE build -shape none -support amorphous_carbon -support_size 20,20,10 -seed 5 -o $WORK/b.xyz >/dev/null 2>&1
+$NANOFORGE build -shape none -support amorphous_carbon -support_size 20,20,10 -seed 5 -unit 1 -o $WORK/c.xyz >/dev/null 2>&1
+# (line 2 holds the provenance, which names the options and the time)
+for f in a b c; do tail -n +3 $WORK/$f.xyz > $WORK/$f.body; done
+check_true "same seed gives identical atoms" "a.xyz and b.xyz differ" cmp -s $WORK/a.body $WORK/b.body
+check_true "another unit gives other atoms" "a.xyz and c.xyz have the same atoms" sh -c "[ -s $WORK/a.body ] && ! cmp -s $WORK/a.body $WORK/c.body"
+
+# Particle on a support, every format, picture.
+check_output "scene summary" "particle [0-9]+, support [0-9]+" $NANOFORGE build -material Au -shape cuboctahedron -radius 10 -twins 1 -support amorphous_carbon \
+  -support_size 40,40,15 -zone_axis 1,1,0 -o $WORK/scene.extxyz -png $WORK/scene.png
+check_true "extended xyz header" "no Lattice/Properties in line 2" grep -q 'Lattice="40.000000 0.000000 0.000000 0.000000 40.000000 0.000000.*Properties=species:S:1:pos:R:3:object_id:I:1:class:I:1' $WORK/scene.extxyz
+check_true "png written" "no PNG" sh -c "head -c 4 $WORK/scene.png | grep -q PNG"
+check "prismatic by -format" $NANOFORGE build -material Au -shape sphere -radius 5 -format prismatic -o $WORK/p.xyz
+check_true "prismatic ends with -1" "last line $(tail -1 $WORK/p.xyz)" [ "$(tail -1 $WORK/p.xyz)" = "-1" ]
+check "prismatic by extension" $NANOFORGE build -material Au -shape sphere -radius 5 -o $WORK/p.prismatic
+check_true "prismatic files agree" "p.xyz and p.prismatic differ beyond line 1" sh -c "tail -n +2 $WORK/p.xyz > $WORK/p1; tail -n +2 $WORK/p.prismatic | cmp -s - $WORK/p1"
+
+# Distributions: a choice of materials, drawn with -seed.
+check_output "distribution of materials" "built: (Au|Ag) sphere" $NANOFORGE build -material choice:Au,Ag -shape sphere -radius uniform:5,8 -seed 3
+
+# Help and errors.
+check_output "-help lists options with defaults" "-support_size.*100" $NANOFORGE build -help
+check_output "-help lists -radius" "-radius.*20" $NANOFORGE build -help
+check_error "unused option named" "no_such_option" $NANOFORGE build -no_such_option 1
+check_error "bad material named" "Xx" $NANOFORGE build -material Xx -o $WORK/bad1.xyz
+check_true "no file after bad material" "bad1.xyz exists" [ ! -e $WORK/bad1.xyz ]
+check_error "bad shape named" "blob" $NANOFORGE build -shape blob -o $WORK/bad2.xyz
+check_error "impossible Wulff energies" "wulff_energies" $NANOFORGE build -shape wulff -wulff_energies "{111}:1.0,{100}:-1" -o $WORK/bad3.xyz
+check_error "too many defects" "defects" $NANOFORGE build -shape sphere -radius 10 -twins 30 -o $WORK/bad4.xyz
+check_true "no file after too many defects" "bad4.xyz exists" [ ! -e $WORK/bad4.xyz ]
+check_error "unreachable density names density and distance" "density.*minimum distance" $NANOFORGE build -shape none -support amorphous_carbon -support_size 30,30,10 -support_density 8 -o $WORK/bad5.xyz
+check_true "no file after unreachable density" "bad5.xyz exists" [ ! -e $WORK/bad5.xyz ]
+check_error "unknown extension" "extension" $NANOFORGE build -shape sphere -radius 5 -o $WORK/bad6.pdb
+check_true "no temporary files left" "$(ls $WORK | grep tmp)" sh -c "! ls $WORK | grep -q tmp"
+check "under mpirun with 2 ranks" $MPIRUN -n 2 $NANOFORGE build -material Au -shape sphere -radius 8 -o $WORK/mpi.xyz
