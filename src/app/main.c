@@ -19,7 +19,7 @@ static const Command commands[] = {
   {"campaign", "simulate a sampled plan of structures x imaging conditions into one database",  command_campaign},
   {"train",    "train a U-Net segmentation model on a database (data-parallel over ranks)",     command_train},
   {"evaluate", "score a model on labelled images: precision, recall, F1, IoU",                  command_evaluate},
-  {"segment",  "apply a model to micrographs (TIFF, PNG, HDF5/EMD): masks and overlays",        NULL},
+  {"segment",  "apply a model to micrographs (TIFF, PNG, HDF5/EMD): masks and overlays",        command_segment},
   {"run",      "campaign, then train, in one mpirun",                                            command_run},
   {"version",  "print version, git revision, compiler and flags",                               command_version},
   {"help",     "list the commands",                                                              NULL},
