@@ -1,0 +1,393 @@
+/* cif.c — a CIF 1.1 reader for crystal structures (crystal_create_from_cif in crystal.h).
+ *
+ * Reads the first data block: _cell_length_a/b/c, _cell_angle_alpha/beta/gamma, the symmetry
+ * operations (_symmetry_equiv_pos_as_xyz or _space_group_symop_operation_xyz, looped or
+ * single), and the _atom_site_ loop (type_symbol or label, fract_x/y/z, occupancy).
+ * Numbers may carry standard uncertainties ("4.0782(3)"). Sites are expanded by the operations;
+ * copies of a site closer than 0.01 Å are merged. Every error names the file and line. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "crystal.h"
+#include "elements.h"
+#include "error_check.h"
+
+typedef struct {
+  char *text; /* NUL-terminated token */
+  int   line;
+} Token;
+
+typedef struct {
+  const char *filename;
+  char       *buffer;
+  Token      *token;
+  PetscInt    ntokens, capacity;
+} CifFile;
+
+static PetscErrorCode push_token(CifFile *cif, char *text, int line)
+{
+  PetscFunctionBeginUser;
+  if (cif->ntokens == cif->capacity) {
+    Token *grown;
+    cif->capacity = cif->capacity ? 2 * cif->capacity : 1024;
+    PetscCall(PetscMalloc1(cif->capacity, &grown));
+    if (cif->ntokens) PetscCall(PetscArraycpy(grown, cif->token, cif->ntokens));
+    PetscCall(PetscFree(cif->token));
+    cif->token = grown;
+  }
+  cif->token[cif->ntokens].text = text;
+  cif->token[cif->ntokens].line = line;
+  cif->ntokens++;
+  PetscFunctionReturn(0);
+}
+
+/* Split the file into tokens in place: whitespace-separated words, '...' and "..." strings
+ * (closed by a quote followed by whitespace), ;-delimited text fields; # comments dropped. */
+static PetscErrorCode tokenize(CifFile *cif)
+{
+  char *p    = cif->buffer;
+  int   line = 1;
+  PetscFunctionBeginUser;
+  while (*p) {
+    if (*p == '\n') { line++; p++; continue; }
+    if (isspace((unsigned char)*p)) { p++; continue; }
+    if (*p == '#') { while (*p && *p != '\n') p++; continue; }
+    if (*p == ';' && (p == cif->buffer || p[-1] == '\n')) {
+      int start = line;
+      char *text = ++p;
+      for (;;) {
+        PetscCheck(*p, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: text field opened with ';' is never closed", cif->filename, start);
+        if (*p == '\n') {
+          line++;
+          if (p[1] == ';') { *p = 0; p += 2; break; }
+        }
+        p++;
+      }
+      PetscCall(push_token(cif, text, start));
+      continue;
+    }
+    if (*p == '\'' || *p == '"') {
+      char  quote = *p;
+      char *text  = ++p;
+      while (*p && *p != '\n' && !(*p == quote && (p[1] == 0 || isspace((unsigned char)p[1])))) p++;
+      PetscCheck(*p == quote, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: unterminated quoted string", cif->filename, line);
+      *p++ = 0;
+      PetscCall(push_token(cif, text, line));
+      continue;
+    }
+    char *text = p;
+    while (*p && !isspace((unsigned char)*p)) p++;
+    if (*p) {
+      if (*p == '\n') { *p = 0; PetscCall(push_token(cif, text, line)); line++; p++; continue; }
+      *p++ = 0;
+    }
+    PetscCall(push_token(cif, text, line));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscBool is_tag(const char *t) { return t[0] == '_'; }
+static PetscBool is_keyword(const char *t)
+{
+  return !strncasecmp(t, "loop_", 5) || !strncasecmp(t, "data_", 5) || !strncasecmp(t, "save_", 5) || !strncasecmp(t, "global_", 7) || !strncasecmp(t, "stop_", 5);
+}
+
+/* A CIF number: "4.0782", "4.0782(3)", "-0.25"; '?' and '.' are missing (*present = false). */
+static PetscErrorCode parse_number(const CifFile *cif, const Token *t, const char *what, double *value, PetscBool *present)
+{
+  PetscFunctionBeginUser;
+  if (!strcmp(t->text, "?") || !strcmp(t->text, ".")) {
+    PetscCheck(present, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: %s is missing ('%s')", cif->filename, t->line, what, t->text);
+    *present = PETSC_FALSE;
+    PetscFunctionReturn(0);
+  }
+  char *end;
+  errno  = 0;
+  *value = strtod(t->text, &end);
+  if (end != t->text && *end == '(') {
+    char *close = strchr(end, ')');
+    if (close && close[1] == 0) {
+      PetscBool digits = PETSC_TRUE;
+      for (char *q = end + 1; q < close; q++) digits = digits && isdigit((unsigned char)*q);
+      if (digits && close > end + 1) end = close + 1;
+    }
+  }
+  PetscCheck(end != t->text && *end == 0 && isfinite(*value), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: %s '%s' is not a number", cif->filename, t->line, what,
+             t->text);
+  if (present) *present = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/* One coordinate expression of a symmetry operation, e.g. "-x+1/2", "x-y", "1/4+z". */
+static PetscErrorCode parse_component(const CifFile *cif, const Token *t, const char *s, size_t n, int row[3], double *shift)
+{
+  PetscFunctionBeginUser;
+  row[0] = row[1] = row[2] = 0;
+  *shift = 0;
+  size_t i = 0;
+  PetscBool any = PETSC_FALSE;
+  while (i < n) {
+    while (i < n && s[i] == ' ') i++;
+    if (i >= n) break;
+    double sign = 1;
+    if (s[i] == '+' || s[i] == '-') { sign = s[i] == '-' ? -1 : 1; i++; }
+    while (i < n && s[i] == ' ') i++;
+    double number = 1;
+    PetscBool has_number = PETSC_FALSE;
+    if (i < n && (isdigit((unsigned char)s[i]) || s[i] == '.')) {
+      char buffer[32];
+      size_t k = 0;
+      while (i < n && k < 31 && (isdigit((unsigned char)s[i]) || s[i] == '.')) buffer[k++] = s[i++];
+      buffer[k] = 0;
+      number = atof(buffer);
+      if (i < n && s[i] == '/') {
+        i++;
+        k = 0;
+        while (i < n && k < 31 && isdigit((unsigned char)s[i])) buffer[k++] = s[i++];
+        buffer[k] = 0;
+        double den = atof(buffer);
+        PetscCheck(k > 0 && den != 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: bad fraction in symmetry operation '%s'", cif->filename, t->line, t->text);
+        number /= den;
+      }
+      has_number = PETSC_TRUE;
+      if (i < n && s[i] == '*') i++;
+    }
+    if (i < n && strchr("xyzXYZ", s[i])) {
+      int axis = tolower((unsigned char)s[i]) - 'x';
+      PetscCheck(number == 1 || number == 2 || number == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: coefficient %g in symmetry operation '%s'", cif->filename,
+                 t->line, number, t->text);
+      row[axis] += (int)(sign * number);
+      i++;
+    } else {
+      PetscCheck(has_number, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: cannot read symmetry operation '%s' (expected terms like -x+1/2)", cif->filename, t->line, t->text);
+      *shift += sign * number;
+    }
+    any = PETSC_TRUE;
+  }
+  PetscCheck(any, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: empty component in symmetry operation '%s'", cif->filename, t->line, t->text);
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
+  int    W[3][3];
+  double t[3];
+} SymmetryOperation;
+
+static PetscErrorCode parse_operation(const CifFile *cif, const Token *t, SymmetryOperation *op)
+{
+  PetscFunctionBeginUser;
+  const char *s = t->text;
+  for (int c = 0; c < 3; c++) {
+    const char *comma = strchr(s, ',');
+    PetscCheck((c < 2) == (comma != NULL), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: symmetry operation '%s' must have three comma-separated parts", cif->filename,
+               t->line, t->text);
+    size_t n = comma ? (size_t)(comma - s) : strlen(s);
+    PetscCall(parse_component(cif, t, s, n, op->W[c], &op->t[c]));
+    s = comma ? comma + 1 : s + n;
+  }
+  int det = op->W[0][0] * (op->W[1][1] * op->W[2][2] - op->W[1][2] * op->W[2][1]) - op->W[0][1] * (op->W[1][0] * op->W[2][2] - op->W[1][2] * op->W[2][0]) +
+            op->W[0][2] * (op->W[1][0] * op->W[2][1] - op->W[1][1] * op->W[2][0]);
+  PetscCheck(det == 1 || det == -1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: symmetry operation '%s' is not a crystallographic operation (determinant %d)",
+             cif->filename, t->line, t->text, det);
+  PetscFunctionReturn(0);
+}
+
+/* Element from a type symbol ("Na1+", "O2-") or label ("Cl1", "CL2A"). */
+static PetscErrorCode site_element(const CifFile *cif, const Token *t, int *z)
+{
+  char        symbol[3] = {0, 0, 0}, where[PETSC_MAX_PATH_LEN + 32];
+  const Element *el = NULL;
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(where, sizeof where, "%s:%d", cif->filename, t->line));
+  PetscCheck(isalpha((unsigned char)t->text[0]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: atom type '%s' does not start with an element symbol", where, t->text);
+  symbol[0] = t->text[0];
+  if (isalpha((unsigned char)t->text[1])) {
+    symbol[1] = t->text[1];
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    PetscErrorCode ierr = element_from_symbol(symbol, where, &el);
+    PetscCall(PetscPopErrorHandler());
+    if (ierr) el = NULL;
+    symbol[1] = 0;
+  }
+  if (!el) PetscCall(element_from_symbol(symbol, where, &el));
+  *z = el->z;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode crystal_create_from_cif(const char *filename, Crystal **out)
+{
+  CifFile cif = {filename, NULL, NULL, 0, 0};
+  FILE   *file;
+  PetscFunctionBeginUser;
+  *out = NULL;
+  file = fopen(filename, "rb");
+  PetscCheckPointerErrno(file, "open CIF file", filename);
+  PetscCheck(fseek(file, 0, SEEK_END) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read CIF file '%s'", filename);
+  long size = ftell(file);
+  rewind(file);
+  PetscCheck(size >= 0 && size < (1L << 30), PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "CIF file '%s': cannot determine its size or larger than 1 GiB", filename);
+  PetscCall(PetscMalloc1(size + 1, &cif.buffer));
+  size_t got = fread(cif.buffer, 1, (size_t)size, file);
+  fclose(file);
+  PetscCheck(got == (size_t)size, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "CIF file '%s': read %zu of %ld bytes", filename, got, size);
+  cif.buffer[size] = 0;
+  PetscCall(tokenize(&cif));
+
+  double              cell[6];
+  PetscBool           have[6] = {PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE};
+  const char         *cell_tags[6] = {"_cell_length_a", "_cell_length_b", "_cell_length_c", "_cell_angle_alpha", "_cell_angle_beta", "_cell_angle_gamma"};
+  SymmetryOperation  *ops = NULL;
+  PetscInt            nops = 0;
+  CrystalSite        *sites = NULL;
+  int                *site_line = NULL;
+  PetscInt            nsites = 0;
+  PetscInt            blocks = 0;
+  for (PetscInt i = 0; i < cif.ntokens;) {
+    Token *t = &cif.token[i];
+    if (!strncasecmp(t->text, "data_", 5)) {
+      if (++blocks > 1) break; /* first data block only */
+      i++;
+      continue;
+    }
+    if (!strcasecmp(t->text, "loop_")) {
+      PetscInt first = ++i;
+      while (i < cif.ntokens && is_tag(cif.token[i].text)) i++;
+      PetscInt ntags = i - first, values = i;
+      PetscCheck(ntags > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: loop_ without tags", filename, t->line);
+      while (i < cif.ntokens && !is_tag(cif.token[i].text) && !is_keyword(cif.token[i].text)) i++;
+      PetscInt nvalues = i - values;
+      PetscCheck(nvalues % ntags == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s:%d: loop with %" PetscInt_FMT " tags has %" PetscInt_FMT " values, not a multiple (a missing or extra value in a row)", filename, t->line, ntags, nvalues);
+      PetscInt rows = nvalues / ntags, col_op = -1, col_x = -1, col_y = -1, col_z = -1, col_type = -1, col_label = -1, col_occ = -1;
+      for (PetscInt c = 0; c < ntags; c++) {
+        const char *tag = cif.token[first + c].text;
+        if (!strcasecmp(tag, "_symmetry_equiv_pos_as_xyz") || !strcasecmp(tag, "_space_group_symop_operation_xyz") || !strcasecmp(tag, "_space_group_symop.operation_xyz")) col_op = c;
+        if (!strcasecmp(tag, "_atom_site_fract_x")) col_x = c;
+        if (!strcasecmp(tag, "_atom_site_fract_y")) col_y = c;
+        if (!strcasecmp(tag, "_atom_site_fract_z")) col_z = c;
+        if (!strcasecmp(tag, "_atom_site_type_symbol")) col_type = c;
+        if (!strcasecmp(tag, "_atom_site_label")) col_label = c;
+        if (!strcasecmp(tag, "_atom_site_occupancy")) col_occ = c;
+      }
+      if (col_op >= 0 && !ops) {
+        PetscCall(PetscMalloc1(rows, &ops));
+        for (PetscInt r = 0; r < rows; r++) PetscCall(parse_operation(&cif, &cif.token[values + r * ntags + col_op], &ops[nops++]));
+      }
+      if (col_x >= 0 || col_y >= 0 || col_z >= 0) {
+        PetscCheck(col_x >= 0 && col_y >= 0 && col_z >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: atom_site loop lacks one of _atom_site_fract_x/y/z", filename,
+                   t->line);
+        PetscCheck(col_type >= 0 || col_label >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: atom_site loop has neither _atom_site_type_symbol nor _atom_site_label",
+                   filename, t->line);
+        PetscCheck(!sites, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: a second atom_site loop", filename, t->line);
+        PetscCall(PetscMalloc2(rows, &sites, rows, &site_line));
+        for (PetscInt r = 0; r < rows; r++) {
+          Token    *row = &cif.token[values + r * ntags];
+          PetscBool present;
+          PetscCall(site_element(&cif, &row[col_type >= 0 ? col_type : col_label], &sites[r].atomic_number));
+          PetscCall(parse_number(&cif, &row[col_x], "_atom_site_fract_x", &sites[r].fractional[0], NULL));
+          PetscCall(parse_number(&cif, &row[col_y], "_atom_site_fract_y", &sites[r].fractional[1], NULL));
+          PetscCall(parse_number(&cif, &row[col_z], "_atom_site_fract_z", &sites[r].fractional[2], NULL));
+          sites[r].occupancy = 1;
+          if (col_occ >= 0) {
+            PetscCall(parse_number(&cif, &row[col_occ], "_atom_site_occupancy", &sites[r].occupancy, &present));
+            if (!present) sites[r].occupancy = 1;
+            PetscCheck(sites[r].occupancy > 0 && sites[r].occupancy <= 1 + 1e-6, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: occupancy %g; allowed (0, 1]", filename,
+                       row[col_occ].line, sites[r].occupancy);
+          }
+          site_line[r] = row[0].line;
+          nsites++;
+        }
+      }
+      continue;
+    }
+    if (is_tag(t->text)) {
+      PetscCheck(i + 1 < cif.ntokens && !is_tag(cif.token[i + 1].text) && !is_keyword(cif.token[i + 1].text), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s:%d: tag %s has no value", filename, t->line, t->text);
+      for (int c = 0; c < 6; c++)
+        if (!strcasecmp(t->text, cell_tags[c])) {
+          PetscCall(parse_number(&cif, &cif.token[i + 1], cell_tags[c], &cell[c], NULL));
+          have[c] = PETSC_TRUE;
+        }
+      if ((!strcasecmp(t->text, "_symmetry_equiv_pos_as_xyz") || !strcasecmp(t->text, "_space_group_symop_operation_xyz")) && !ops) {
+        PetscCall(PetscMalloc1(1, &ops));
+        PetscCall(parse_operation(&cif, &cif.token[i + 1], &ops[nops++]));
+      }
+      i += 2;
+      continue;
+    }
+    i++; /* a stray value: ignored, as CIF readers do */
+  }
+  for (int c = 0; c < 6; c++) PetscCheck(have[c], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s is missing", filename, cell_tags[c]);
+  PetscCheck(nsites > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: no atom sites (_atom_site_fract_x/y/z loop)", filename);
+  if (!ops) {
+    PetscCall(PetscMalloc1(1, &ops));
+    PetscCall(PetscMemzero(ops, sizeof *ops));
+    for (int k = 0; k < 3; k++) ops[0].W[k][k] = 1;
+    nops = 1;
+  }
+
+  /* Symmetry expansion. A trial crystal gives the metric for the duplicate test. */
+  Crystal *trial;
+  PetscCall(crystal_create_from_cell(filename, cell, cell + 3, 1, sites, &trial));
+  CrystalSite *expanded;
+  int         *expanded_line;
+  PetscInt     nexpanded = 0;
+  PetscCall(PetscMalloc2(nsites * nops, &expanded, nsites * nops, &expanded_line));
+  for (PetscInt s = 0; s < nsites; s++)
+    for (PetscInt o = 0; o < nops; o++) {
+      CrystalSite n = sites[s];
+      for (int k = 0; k < 3; k++) {
+        double f = ops[o].W[k][0] * sites[s].fractional[0] + ops[o].W[k][1] * sites[s].fractional[1] + ops[o].W[k][2] * sites[s].fractional[2] + ops[o].t[k];
+        f -= floor(f);
+        n.fractional[k] = f > 1 - 1e-9 ? 0 : f;
+      }
+      PetscBool duplicate = PETSC_FALSE;
+      for (PetscInt e = 0; e < nexpanded && !duplicate; e++) {
+        double df[3], r[3];
+        for (int k = 0; k < 3; k++) df[k] = n.fractional[k] - expanded[e].fractional[k] - round(n.fractional[k] - expanded[e].fractional[k]);
+        crystal_direction(trial, df, r);
+        if (r[0] * r[0] + r[1] * r[1] + r[2] * r[2] > 1e-4) continue;
+        if (expanded[e].atomic_number == n.atomic_number) duplicate = PETSC_TRUE;
+        else if (o == 0 && expanded[e].occupancy + n.occupancy > 1.01) {
+          int    other_line = expanded_line[e];
+          double total      = expanded[e].occupancy + n.occupancy;
+          PetscCall(PetscFree2(expanded, expanded_line));
+          PetscCall(crystal_destroy(&trial));
+          SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: atom site coincides with the one from line %d (different elements, total occupancy %g > 1): inconsistent CIF",
+                  filename, site_line[s], other_line, total);
+        }
+      }
+      if (!duplicate) {
+        expanded_line[nexpanded] = site_line[s];
+        expanded[nexpanded++]    = n;
+      }
+    }
+  PetscCall(crystal_destroy(&trial));
+  PetscCall(crystal_create_from_cell(filename, cell, cell + 3, nexpanded, expanded, out));
+  /* Laue group: holohedry operations that are ± a rotation part of the CIF's operations */
+  Crystal *c = *out;
+  PetscInt kept = 0;
+  for (PetscInt p = 0; p < c->npoint_operations; p++) {
+    PetscBool found = PETSC_FALSE;
+    for (PetscInt o = 0; o < nops && !found; o++)
+      for (int sign = -1; sign <= 1 && !found; sign += 2) {
+        PetscBool same = PETSC_TRUE;
+        for (int a = 0; a < 3; a++)
+          for (int b = 0; b < 3; b++) same = same && c->point_operation[p][a][b] == sign * ops[o].W[a][b];
+        found = same;
+      }
+    if (found) {
+      if (kept != p) PetscCall(PetscArraycpy(&c->point_operation[kept][0][0], &c->point_operation[p][0][0], 9));
+      kept++;
+    }
+  }
+  c->npoint_operations = kept;
+  PetscCall(PetscFree2(expanded, expanded_line));
+  PetscCall(PetscFree2(sites, site_line));
+  PetscCall(PetscFree(ops));
+  PetscCall(PetscFree(cif.token));
+  PetscCall(PetscFree(cif.buffer));
+  PetscFunctionReturn(0);
+}

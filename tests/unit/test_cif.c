@@ -1,0 +1,134 @@
+/* test_cif.c — the CIF reader: rocksalt NaCl with the 192 Fm-3m operations, wurtzite ZnO with
+ * _space_group_symop_operation_xyz, uncertainties, and inconsistent or broken files. */
+#include <unistd.h>
+#include "crystal.h"
+#include "volume.h"
+#include "unit.h"
+
+static char directory[256];
+
+static void write_file(const char *name, const char *text, char *path)
+{
+  snprintf(path, 512, "%s/%s", directory, name);
+  FILE *f = fopen(path, "w");
+  fputs(text, f);
+  fclose(f);
+}
+
+/* NaCl with all 192 operations of Fm-3m (48 signed permutations × 4 centring translations). */
+static void test_rocksalt(void)
+{
+  char   *text = malloc(20000), path[512];
+  size_t  n    = 0;
+  n += (size_t)sprintf(text + n, "# rock salt\ndata_NaCl\n_cell_length_a 5.6402(3)\n_cell_length_b 5.6402(3)\n_cell_length_c 5.6402(3)\n"
+                                 "_cell_angle_alpha 90\n_cell_angle_beta 90.0\n_cell_angle_gamma 90\n_symmetry_space_group_name_H-M 'F m -3 m'\n"
+                                 "loop_\n_symmetry_equiv_pos_site_id\n_symmetry_equiv_pos_as_xyz\n");
+  const int   perm[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+  const char *centring[4][3] = {{"", "", ""}, {"", "+1/2", "+1/2"}, {"+1/2", "", "+1/2"}, {"+1/2", "+1/2", ""}};
+  int         id = 1;
+  for (int c = 0; c < 4; c++)
+    for (int p = 0; p < 6; p++)
+      for (int s = 0; s < 8; s++) {
+        n += (size_t)sprintf(text + n, "%d '", id++);
+        for (int k = 0; k < 3; k++) n += (size_t)sprintf(text + n, "%s%s%c%s", k ? "," : "", (s >> k) & 1 ? "-" : "", "xyz"[perm[p][k]], centring[c][k]);
+        n += (size_t)sprintf(text + n, "'\n");
+      }
+  n += (size_t)sprintf(text + n, "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\n"
+                                 "Na1 Na1+ 0 0 0 1.0\nCl1 Cl1- 0.5 0.5 0.5(0) 1\n");
+  write_file("nacl.cif", text, path);
+  free(text);
+  Crystal *nacl, *builtin;
+  UNIT_CALL(crystal_create_from_cif(path, &nacl));
+  UNIT_CHECK(nacl->nsites == 8, "%" PetscInt_FMT " atoms per cell, expected 8", nacl->nsites);
+  PetscInt na = 0, cl = 0;
+  for (PetscInt s = 0; s < nacl->nsites; s++) {
+    na += nacl->site[s].atomic_number == 11;
+    cl += nacl->site[s].atomic_number == 17;
+  }
+  UNIT_CHECK(na == 4 && cl == 4, "%" PetscInt_FMT " Na, %" PetscInt_FMT " Cl", na, cl);
+  UNIT_CHECK_ABSOLUTE(nacl->length[0], 5.6402, 1e-12);
+  UNIT_CHECK(nacl->npoint_operations == 48, "Laue group m-3m: %" PetscInt_FMT " operations", nacl->npoint_operations);
+  UNIT_CHECK_ABSOLUTE(crystal_nearest_neighbour_distance(nacl), 5.6402 / 2, 1e-12);
+  /* the same sphere as the built-in rocksalt */
+  UNIT_CALL(crystal_create_material("NaCl", &builtin));
+  Volume  *ball;
+  PetscInt from_cif, from_table;
+  UNIT_CALL(volume_create_sphere((double[3]){0, 0, 0}, 12, &ball));
+  UNIT_CALL(crystal_fill_count(nacl, ball, (double[3]){0, 0, 0}, &from_cif));
+  UNIT_CALL(crystal_fill_count(builtin, ball, (double[3]){0, 0, 0}, &from_table));
+  UNIT_CHECK(from_cif == from_table && from_cif > 300, "CIF %" PetscInt_FMT " atoms, table %" PetscInt_FMT, from_cif, from_table);
+  UNIT_CALL(volume_destroy(&ball));
+  UNIT_CALL(crystal_destroy(&builtin));
+  UNIT_CALL(crystal_destroy(&nacl));
+}
+
+static void test_wurtzite(void)
+{
+  char path[512];
+  write_file("zno.cif",
+             "data_ZnO\n_cell_length_a 3.2496\n_cell_length_b 3.2496\n_cell_length_c 5.2042\n_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 120\n"
+             "loop_\n_space_group_symop_operation_xyz\n'x, y, z'\n'-y, x-y, z'\n'-x+y, -x, z'\n'-x, -y, z+1/2'\n'y, -x+y, z+1/2'\n'x-y, x, z+1/2'\n"
+             "'-y, -x, z'\n'-x+y, y, z'\n'x, x-y, z'\n'y, x, z+1/2'\n'x-y, -y, z+1/2'\n'-x, -x+y, z+1/2'\n"
+             "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nZn1 0.33333 0.66667 0.0\nO1 1/3 2/3 0.3819\n",
+             path);
+  Crystal *zno;
+  /* "1/3" is not a CIF number: the reader must say so */
+  UNIT_CALL_FAILS(crystal_create_from_cif(path, &zno));
+  write_file("zno.cif",
+             "data_ZnO\n_cell_length_a 3.2496\n_cell_length_b 3.2496\n_cell_length_c 5.2042\n_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 120\n"
+             "loop_\n_space_group_symop_operation_xyz\n'x, y, z'\n'-y, x-y, z'\n'-x+y, -x, z'\n'-x, -y, z+1/2'\n'y, -x+y, z+1/2'\n'x-y, x, z+1/2'\n"
+             "'-y, -x, z'\n'-x+y, y, z'\n'x, x-y, z'\n'y, x, z+1/2'\n'x-y, -y, z+1/2'\n'-x, -x+y, z+1/2'\n"
+             "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nZn1 0.333333 0.666667 0.0\nO1 0.333333 0.666667 0.3819(2)\n",
+             path);
+  UNIT_CALL(crystal_create_from_cif(path, &zno));
+  UNIT_CHECK(zno->nsites == 4, "%" PetscInt_FMT " atoms per cell, expected 4", zno->nsites);
+  UNIT_CHECK(zno->npoint_operations == 24, "Laue group 6/mmm: %" PetscInt_FMT, zno->npoint_operations);
+  double a = 3.2496, c = 5.2042, u = 0.3819, basal = sqrt(a * a / 3 + (0.5 - u) * (0.5 - u) * c * c);
+  UNIT_CHECK_ABSOLUTE(crystal_nearest_neighbour_distance(zno), PetscMin(u * c, basal), 1e-4);
+  UNIT_CALL(crystal_destroy(&zno));
+}
+
+static void test_broken_files(void)
+{
+  char     path[512];
+  Crystal *c = NULL;
+  const char *head = "data_x\n_cell_length_a 4\n_cell_length_b 4\n_cell_length_c 4\n_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n";
+  char text[2048];
+  snprintf(text, sizeof text, "%s", "data_x\n_cell_length_a 4\n_cell_length_b 4\n_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+                                   "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nAu1 0 0 0\n");
+  write_file("nocell.cif", text, path);
+  UNIT_CALL_FAILS(crystal_create_from_cif(path, &c));
+  snprintf(text, sizeof text, "%sloop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nAu1 0 0 0\nAu2 0.5 0.5\n", head);
+  write_file("short.cif", text, path);
+  UNIT_CALL_FAILS(crystal_create_from_cif(path, &c));
+  snprintf(text, sizeof text, "%sloop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nXq1 0 0 0\n", head);
+  write_file("element.cif", text, path);
+  UNIT_CALL_FAILS(crystal_create_from_cif(path, &c));
+  snprintf(text, sizeof text, "%sloop_\n_symmetry_equiv_pos_as_xyz\n'x,y'\nloop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nAu1 0 0 0\n", head);
+  write_file("symop.cif", text, path);
+  UNIT_CALL_FAILS(crystal_create_from_cif(path, &c));
+  snprintf(text, sizeof text, "%sloop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\nAu1 0 0 0 1\nAg1 0 0 0 1\n", head);
+  write_file("overlap.cif", text, path);
+  UNIT_CALL_FAILS(crystal_create_from_cif(path, &c));
+  snprintf(text, sizeof text, "%sloop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\nAu1 0 0 0 0.5\nAg1 0 0 0 0.5\n", head);
+  write_file("mixed.cif", text, path);
+  UNIT_CALL(crystal_create_from_cif(path, &c));
+  UNIT_CHECK(c && c->nsites == 2 && c->npoint_operations == 2, "mixed site: %" PetscInt_FMT " sites", c ? c->nsites : -1);
+  UNIT_CALL(crystal_destroy(&c));
+  snprintf(path, sizeof path, "%s/does-not-exist.cif", directory);
+  UNIT_CALL_FAILS(crystal_create_from_cif(path, &c));
+}
+
+int main(int argc, char **argv)
+{
+  UNIT_BEGIN(argc, argv);
+  snprintf(directory, sizeof directory, "/tmp/nanoforge-test-cif-XXXXXX");
+  if (!mkdtemp(directory)) return 1;
+  UNIT_RUN(test_rocksalt);
+  UNIT_RUN(test_wurtzite);
+  UNIT_RUN(test_broken_files);
+  char command[512];
+  snprintf(command, sizeof command, "rm -rf '%s'", directory);
+  if (system(command)) printf("could not remove %s\n", directory);
+  return UNIT_END();
+}
