@@ -1,6 +1,7 @@
 /* amorphous_support.c — random sequential addition slabs and crystalline sheets
  * (see amorphous_support.h). Plain serial C. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "amorphous_support.h"
 #include "elements.h"
@@ -218,6 +219,17 @@ PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_
   const int    nx = cells.n[0], ny = cells.n[1], nz = cells.n[2];
   PetscBool    exhausted = PETSC_FALSE;
   PetscInt     placed = 0;
+  int          neighbour[27][3], n_neighbours = 0;
+  for (int order = 0; order <= 3; order++) /* by the number of non-zero offsets */
+    for (int dz = -1; dz <= 1; dz++)
+      for (int dy = -1; dy <= 1; dy++)
+        for (int dx = -1; dx <= 1; dx++)
+          if (abs(dx) + abs(dy) + abs(dz) == order) {
+            neighbour[n_neighbours][0] = dx;
+            neighbour[n_neighbours][1] = dy;
+            neighbour[n_neighbours][2] = dz;
+            n_neighbours++;
+          }
   for (PetscInt i = 0; i < n_atoms && !exhausted; i++) {
     const int s        = species[i];
     PetscInt  attempts = 0;
@@ -228,27 +240,25 @@ PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_
       double z = ((double)rng_uint32(&stream) + 0.5) * scale * lz;
       int    cx = cell_coordinate(x, cells.inverse[0], nx), cy = cell_coordinate(y, cells.inverse[1], ny), cz = cell_coordinate(z, cells.inverse[2], nz);
       PetscBool clash = PETSC_FALSE;
-      for (int dz = -1; dz <= 1 && !clash; dz++) {
-        int zz = cz + dz;
+      /* Own cell first, then faces, edges, corners: most proposals late in the fill are
+       * rejected, and the nearest cells reject them soonest. */
+      for (int k = 0; k < 27 && !clash; k++) {
+        int zz = cz + neighbour[k][2];
         if (zz < 0 || zz >= nz) continue; /* z is not periodic */
-        for (int dy = -1; dy <= 1 && !clash; dy++) {
-          int yy = cy + dy;
-          yy = yy < 0 ? yy + ny : yy >= ny ? yy - ny : yy;
-          for (int dx = -1; dx <= 1 && !clash; dx++) {
-            int xx = cx + dx;
-            xx = xx < 0 ? xx + nx : xx >= nx ? xx - nx : xx;
-            for (int j = cells.head[((size_t)zz * ny + yy) * nx + xx]; j >= 0; j = cells.next[j]) {
-              double rx = position[j][0] - x, ry = position[j][1] - y, rz = position[j][2] - z;
-              /* minimum image in x and y: both coordinates lie in [0, L) */
-              if (rx > 0.5 * lx) rx -= lx;
-              else if (rx < -0.5 * lx) rx += lx;
-              if (ry > 0.5 * ly) ry -= ly;
-              else if (ry < -0.5 * ly) ry += ly;
-              if (rx * rx + ry * ry + rz * rz < squared[s][species[j]]) {
-                clash = PETSC_TRUE;
-                break;
-              }
-            }
+        int yy = cy + neighbour[k][1];
+        yy = yy < 0 ? yy + ny : yy >= ny ? yy - ny : yy;
+        int xx = cx + neighbour[k][0];
+        xx = xx < 0 ? xx + nx : xx >= nx ? xx - nx : xx;
+        for (int j = cells.head[((size_t)zz * ny + yy) * nx + xx]; j >= 0; j = cells.next[j]) {
+          double rx = position[j][0] - x, ry = position[j][1] - y, rz = position[j][2] - z;
+          /* minimum image in x and y: both coordinates lie in [0, L) */
+          if (rx > 0.5 * lx) rx -= lx;
+          else if (rx < -0.5 * lx) rx += lx;
+          if (ry > 0.5 * ly) ry -= ly;
+          else if (ry < -0.5 * ly) ry += ly;
+          if (rx * rx + ry * ry + rz * rz < squared[s][species[j]]) {
+            clash = PETSC_TRUE;
+            break;
           }
         }
       }
