@@ -66,7 +66,9 @@ typedef struct {
  * configuration displaces every atom by independent N(0, thermal_rms²) in x, y and z, drawn from
  * the stream (seed, unit, RNG_PURPOSE_PHONON + 256·config) — so configuration c is the same
  * whatever else is computed. Average INTENSITIES after the lens over configurations, never waves.
- * Atoms belong to the slice containing their (displaced) z, clamped to the first/last slice. */
+ * Atoms belong to the slice containing their (displaced) z: slice s holds [s·Δz, (s+1)·Δz), so place
+ * the structure inside [0, cell z); atoms outside are clamped into the first/last slice.
+ * x and y are periodic (any value is wrapped into the cell). Events: NF_EVENT_POTENTIAL, _MULTISLICE. */
 PetscErrorCode exit_waves_compute(const SimulationGrid *grid, const AtomList *atoms, PetscInt n_configs, uint64_t seed,
                                   uint64_t unit, ExitWaves **exit_waves);
 PetscErrorCode exit_waves_destroy(ExitWaves **exit_waves);

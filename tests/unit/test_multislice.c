@@ -230,6 +230,38 @@ static void test_grid_rejects_bad_input(void)
   UNIT_CALL(atom_list_destroy(&gold));
 }
 
+static PetscErrorCode read_grid_options(SimulationGrid *grid)
+{
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(PETSC_COMM_SELF, NULL, "grid", NULL);
+  PetscCall(simulation_grid_options_read(PetscOptionsObject, grid));
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+
+static void test_grid_options(void)
+{
+  SimulationGrid grid;
+
+  simulation_grid_defaults(&grid);
+  UNIT_CALL(PetscOptionsSetValue(NULL, "-cell", "20,30,10"));
+  UNIT_CALL(PetscOptionsSetValue(NULL, "-sampling", "0.1"));
+  UNIT_CALL(PetscOptionsSetValue(NULL, "-slice_thickness", "2"));
+  UNIT_CALL(PetscOptionsSetValue(NULL, "-voltage", "200"));
+  UNIT_CALL(PetscOptionsSetValue(NULL, "-fp_configs", "4"));
+  UNIT_CALL(PetscOptionsSetValue(NULL, "-beam_tilt", "1.5,-2"));
+  UNIT_CALL(read_grid_options(&grid));
+  UNIT_CALL(simulation_grid_setup(&grid, NULL, 0));
+  UNIT_CHECK(grid.nx == 200 && grid.ny == 300 && grid.n_slices == 5 && grid.fp_configs == 4, "grid %d x %d, %d slices, %d configs", (int)grid.nx, (int)grid.ny, (int)grid.n_slices, (int)grid.fp_configs);
+  UNIT_CHECK(grid.beam_tilt[0] == 1.5 && grid.beam_tilt[1] == -2 && grid.voltage == 200, "tilt %g,%g voltage %g", grid.beam_tilt[0], grid.beam_tilt[1], grid.voltage);
+  UNIT_CALL(PetscOptionsSetValue(NULL, "-cell", "20,30,0"));
+  UNIT_CALL_FAILS(read_grid_options(&grid)); /* zero slices */
+  UNIT_CALL(PetscOptionsSetValue(NULL, "-cell", "20,30,10"));
+  UNIT_CALL(PetscOptionsSetValue(NULL, "-slice_thickness", "-1"));
+  UNIT_CALL_FAILS(read_grid_options(&grid));
+  UNIT_CALL(PetscOptionsClear(NULL));
+}
+
 int main(int argc, char **argv)
 {
   UNIT_BEGIN(argc, argv);
@@ -240,5 +272,6 @@ int main(int argc, char **argv)
   UNIT_RUN(test_gold_001_spots_on_reciprocal_lattice);
   UNIT_RUN(test_phonons_reproducible_and_distinct);
   UNIT_RUN(test_grid_rejects_bad_input);
+  UNIT_RUN(test_grid_options);
   return UNIT_END();
 }
