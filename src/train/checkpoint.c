@@ -111,10 +111,27 @@ PetscErrorCode checkpoint_load_latest(const char *stem, UNet *net, Optimizer *op
   for (PetscInt i = 0; i < n; i++) {
     PetscCall(checkpoint_path(stem, epochs[i], path, sizeof path));
     PetscCall(model_training_state_clear(state));
-    /* A corrupt file must not end the run: catch its error, name it, and try the previous. */
+    /* A corrupt file must not end the run: catch its error, name it, and try the previous.
+     * A readable checkpoint of ANOTHER architecture is a user error, not corruption. */
+    UNetConfig     file_config;
+    int            height, width;
     PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
-    PetscErrorCode failed = model_file_load(path, net, optimizer, state);
+    PetscErrorCode failed = model_file_read_config(path, &file_config, &height, &width);
     PetscCall(PetscPopErrorHandler());
+    if (!failed) {
+      const UNetConfig *mine = unet_config(net);
+      if (file_config.depth != mine->depth || file_config.base_filters != mine->base_filters || file_config.block != mine->block || file_config.decoder != mine->decoder ||
+          file_config.head != mine->head || file_config.in_channels != mine->in_channels || file_config.batchnorm != mine->batchnorm) {
+        char theirs[256], ours[256];
+        unet_config_describe(&file_config, theirs, sizeof theirs);
+        unet_config_describe(mine, ours, sizeof ours);
+        SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-resume: checkpoint '%s' was made for a U-Net with %s; this run asks for %s (use the same architecture options, or another -o)", path,
+                theirs, ours);
+      }
+      PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+      failed = model_file_load(path, net, optimizer, state);
+      PetscCall(PetscPopErrorHandler());
+    }
     if (!failed) {
       *epoch = epochs[i];
       if (verbose && previous[0]) PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: resuming from the previous checkpoint '%s' (epoch %d) instead\n", path, (int)epochs[i]));
