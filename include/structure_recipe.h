@@ -12,7 +12,7 @@
  *   PetscCall(structure_recipe_build(&r, seed, unit, atoms));  // same r, seed, unit → same atoms bit for bit
  *
  * Options (every one marked [D] takes a distribution spec: 20, uniform:10,30, choice:Au,Ag, ...):
- *   -material [D]          built-in material (Au, Ag, Pt, Pd, Cu, ..., CdSe, ZnO, MgO)                  (Au)
+ *   -material [D]          built-in material (Au, Ag, Pt, Pd, Cu, ..., CdSe, ZnO, MgO) or a .cif file   (Au)
  *   -shape [D]             sphere wulff cube octahedron cuboctahedron truncated_octahedron rod
  *                          icosahedron decahedron none                                                 (sphere)
  *   -radius [D]            sphere radius; equivalent-sphere radius of polyhedra and Wulff shapes;
