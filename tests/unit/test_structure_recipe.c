@@ -1,0 +1,146 @@
+/* test_structure_recipe.c — options → recipe → atoms: sampling per unit, bit-identical
+ * builds, the particle on its support without close Au–C pairs, columns, bad input. */
+#include "structure_recipe.h"
+#include "unit.h"
+
+static PetscErrorCode read_distributions(StructureRecipeDistributions *d)
+{
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(PETSC_COMM_SELF, NULL, "test", NULL);
+  PetscCall(structure_recipe_options_read(PetscOptionsObject, d));
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+
+static void set_options(const char *options)
+{
+  UNIT_CALL(PetscOptionsClear(NULL));
+  UNIT_CALL(PetscOptionsInsertString(NULL, options));
+}
+
+static void test_sampling(void)
+{
+  StructureRecipeDistributions d;
+  StructureRecipe              a, b, c;
+  int                          seen_au = 0, seen_ag = 0;
+  set_options("-material choice:Au,Ag -shape choice:sphere,cuboctahedron -radius uniform:10,20 -rotation random -support amorphous_carbon -zone_axis random");
+  UNIT_CALL(read_distributions(&d));
+  UNIT_CALL(structure_recipe_sample(&d, 7, 3, &a));
+  UNIT_CALL(structure_recipe_sample(&d, 7, 3, &b));
+  UNIT_CHECK(!memcmp(&a, &b, sizeof a), "the same (seed, unit) drew different recipes");
+  for (uint64_t unit = 0; unit < 40; unit++) {
+    UNIT_CALL(structure_recipe_sample(&d, 7, unit, &c));
+    seen_au += !strcmp(c.material, "Au");
+    seen_ag += !strcmp(c.material, "Ag");
+    UNIT_CHECK(c.radius >= 10 && c.radius < 20, "radius %g outside uniform:10,20", c.radius);
+    UNIT_CHECK(c.random_rotation && c.support == SUPPORT_AMORPHOUS_CARBON, "fixed labels not kept");
+  }
+  UNIT_CHECK(seen_au + seen_ag == 40 && seen_au > 5 && seen_ag > 5, "Au %d, Ag %d of 40 draws", seen_au, seen_ag);
+  UNIT_CALL(PetscOptionsClear(NULL));
+}
+
+static void test_build_reproducible_and_clean_interface(void)
+{
+  StructureRecipeDistributions d;
+  StructureRecipe              r;
+  AtomList                    *a, *b, *c;
+  set_options("-material Au -shape sphere -radius 9 -twins 1 -stacking_faults 1 -rotation random -mistilt 5 -support amorphous_carbon -support_size 40,40,15 "
+              "-embedding_depth 3 -placement_jitter 2");
+  UNIT_CALL(read_distributions(&d));
+  UNIT_CALL(structure_recipe_sample(&d, 11, 0, &r));
+  UNIT_CALL(atom_list_create(0, &a));
+  UNIT_CALL(atom_list_create(0, &b));
+  UNIT_CALL(atom_list_create(0, &c));
+  UNIT_CALL(structure_recipe_build(&r, 11, 0, a));
+  UNIT_CALL(structure_recipe_build(&r, 11, 0, b));
+  UNIT_CALL(structure_recipe_build(&r, 11, 1, c));
+  UNIT_CHECK(a->n == b->n && !memcmp(a->position, b->position, sizeof(double) * 3 * a->n) && !memcmp(a->atomic_number, b->atomic_number, sizeof(int) * a->n) &&
+               !memcmp(a->object_id, b->object_id, sizeof(int) * a->n) && !memcmp(a->thermal_rms, b->thermal_rms, sizeof(float) * a->n),
+             "same recipe, seed and unit gave different atoms");
+  UNIT_CHECK(a->n != c->n || memcmp(a->position, c->position, sizeof(double) * 3 * a->n), "another unit gave the same atoms");
+  /* No Au–C pair closer than the interface distance (minimum image in x and y). */
+  double   closest = 1e9;
+  PetscInt n_gold = 0, n_carbon = 0;
+  for (PetscInt i = 0; i < a->n; i++) {
+    if (a->atomic_number[i] != 79) {
+      n_carbon++;
+      continue;
+    }
+    n_gold++;
+    UNIT_CHECK(a->atom_class[i] == ATOM_CLASS_PARTICLE && a->object_id[i] == 0, "Au atom %" PetscInt_FMT " labelled %d/%d", i, a->atom_class[i], a->object_id[i]);
+    for (PetscInt j = 0; j < a->n; j++) {
+      if (a->atomic_number[j] != 6) continue;
+      double r2 = 0;
+      for (int k = 0; k < 3; k++) {
+        double t = a->position[j][k] - a->position[i][k];
+        if (k < 2) t -= 40 * round(t / 40);
+        r2 += t * t;
+      }
+      if (r2 < closest * closest) closest = sqrt(r2);
+    }
+  }
+  UNIT_CHECK(n_gold > 100 && n_carbon > 1000, "%" PetscInt_FMT " Au and %" PetscInt_FMT " C atoms", n_gold, n_carbon);
+  UNIT_CHECK(closest >= 1.4 && closest < 2.5, "closest Au–C pair %g Å (allowed >= 1.4; an embedded particle touches carbon)", closest);
+  UNIT_CHECK(a->cell[0][0] == 40 && a->cell[1][1] == 40 && a->periodic[0] && a->periodic[1], "cell not the support box");
+  UNIT_CALL(atom_list_destroy(&a));
+  UNIT_CALL(atom_list_destroy(&b));
+  UNIT_CALL(atom_list_destroy(&c));
+  UNIT_CALL(PetscOptionsClear(NULL));
+}
+
+static void test_columns_and_describe(void)
+{
+  StructureRecipeDistributions d;
+  StructureRecipe              r;
+  StructureRecipeColumn        columns[STRUCTURE_RECIPE_MAX_COLUMNS];
+  PetscInt                     n;
+  char                         text[512];
+  set_options("-material Pt -shape icosahedron -shells 4 -zone_axis 1,-1,0");
+  UNIT_CALL(read_distributions(&d));
+  UNIT_CALL(structure_recipe_sample(&d, 1, 0, &r));
+  UNIT_CHECK(r.zone_axis[0] == 1 && r.zone_axis[1] == -1 && r.zone_axis[2] == 0, "zone axis [%d %d %d]", r.zone_axis[0], r.zone_axis[1], r.zone_axis[2]);
+  UNIT_CALL(structure_recipe_columns(&r, &n, columns));
+  UNIT_CHECK(n == 24 && !strcmp(columns[1].name, "radius") && !strcmp(columns[2].name, "shells") && columns[2].value == 4, "columns: %" PetscInt_FMT ", %s = %g", n, columns[2].name, columns[2].value);
+  UNIT_CALL(structure_recipe_describe(&r, text, sizeof text));
+  UNIT_CHECK(strstr(text, "Pt icosahedron 4 shells") != NULL, "description '%s'", text);
+  UNIT_CALL(PetscOptionsClear(NULL));
+}
+
+static void test_bad_input(void)
+{
+  StructureRecipeDistributions d;
+  const char *bad[] = {"-material Unobtainium", "-shape blob", "-support carpet", "-zone_axis 1,1", "-radius -3", "-rotation sideways", "-thermal_rms Au:1,Xx:0.1"};
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    set_options(bad[k]);
+    if (k + 1 < sizeof bad / sizeof bad[0]) UNIT_CALL_FAILS(read_distributions(&d));
+  }
+  /* -thermal_rms is checked when built */
+  StructureRecipe r;
+  AtomList       *atoms;
+  UNIT_CALL(read_distributions(&d));
+  UNIT_CALL(structure_recipe_sample(&d, 1, 0, &r));
+  UNIT_CALL(atom_list_create(0, &atoms));
+  UNIT_CALL_FAILS(structure_recipe_build(&r, 1, 0, atoms));
+  /* nothing to build */
+  set_options("-shape none");
+  UNIT_CALL(read_distributions(&d));
+  UNIT_CALL(structure_recipe_sample(&d, 1, 0, &r));
+  UNIT_CALL_FAILS(structure_recipe_build(&r, 1, 0, atoms));
+  /* a particle wider than its periodic support */
+  set_options("-shape sphere -radius 30 -support graphene -support_size 40,40,5");
+  UNIT_CALL(read_distributions(&d));
+  UNIT_CALL(structure_recipe_sample(&d, 1, 0, &r));
+  UNIT_CALL_FAILS(structure_recipe_build(&r, 1, 0, atoms));
+  UNIT_CALL(atom_list_destroy(&atoms));
+  UNIT_CALL(PetscOptionsClear(NULL));
+}
+
+int main(int argc, char **argv)
+{
+  UNIT_BEGIN(argc, argv);
+  UNIT_RUN(test_sampling);
+  UNIT_RUN(test_build_reproducible_and_clean_interface);
+  UNIT_RUN(test_columns_and_describe);
+  UNIT_RUN(test_bad_input);
+  return UNIT_END();
+}
