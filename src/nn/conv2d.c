@@ -45,37 +45,48 @@ static int conv2d_is_same_stride1(const Conv2dShape *s)
   return s->stride == 1 && 2 * s->padding == s->kernel - 1;
 }
 
+/* Rows per band: the column block (max(Cin, Cout)·k² × rows·OW floats) stays near 1 MB. */
+static int conv2d_band_rows(const Conv2dShape *s)
+{
+  if (!conv2d_is_same_stride1(s)) return s->out_height; /* strided: whole image, col2im path */
+  const size_t kk = (size_t)s->kernel * s->kernel;
+  const size_t channels = (size_t)(s->in_channels > s->out_channels ? s->in_channels : s->out_channels);
+  size_t rows = ((size_t)1 << 18) / (channels * kk * (size_t)s->out_width);
+  if (rows < 1) rows = 1;
+  if (rows > (size_t)s->out_height) rows = (size_t)s->out_height;
+  return (int)rows;
+}
+
 size_t conv2d_workspace_count(const Conv2dShape *s)
 {
   if (conv2d_is_pointwise(s)) return 0;
-  const size_t kk = (size_t)s->kernel * s->kernel, P = (size_t)s->out_height * s->out_width;
-  size_t       need = (size_t)s->in_channels * kk * P;
-  if (conv2d_is_same_stride1(s)) {
-    /* columns of the input or of the output gradient, then the rotated kernel */
-    size_t channels         = (size_t)(s->in_channels > s->out_channels ? s->in_channels : s->out_channels);
-    size_t gradient_columns = channels * kk * P + (size_t)s->in_channels * s->out_channels * kk;
-    if (gradient_columns > need) need = gradient_columns;
-  }
-  return need;
+  const size_t kk = (size_t)s->kernel * s->kernel;
+  if (!conv2d_is_same_stride1(s)) return (size_t)s->in_channels * kk * (size_t)s->out_height * s->out_width;
+  /* a band of columns of the input or of the output gradient, then the rotated kernel */
+  size_t channels = (size_t)(s->in_channels > s->out_channels ? s->in_channels : s->out_channels);
+  return channels * kk * (size_t)conv2d_band_rows(s) * s->out_width + (size_t)s->in_channels * s->out_channels * kk;
 }
 
-/* One image: col[(c·k + ki)·k + kj][oy·OW + ox] = x[c][oy·s - p + ki][ox·s - p + kj] (0 outside). */
-static void im2col(const Conv2dShape *s, const float *x, float *col)
+/* Output rows [oy0, oy1) of one image: col[(c·k + ki)·k + kj][(oy - oy0)·OW + ox] =
+ * x[c][oy·s - p + ki][ox·s - p + kj] (0 outside). A band of rows keeps the column matrix in
+ * cache between im2col and sgemm instead of streaming 9× the image through memory. */
+static void im2col_rows(const Conv2dShape *s, const float *x, float *col, int oy0, int oy1)
 {
-  const int k = s->kernel, H = s->height, W = s->width, OH = s->out_height, OW = s->out_width;
-  const int st = s->stride, p = s->padding;
+  const int    k = s->kernel, H = s->height, W = s->width, OW = s->out_width;
+  const int    st = s->stride, p = s->padding;
+  const size_t band = (size_t)(oy1 - oy0) * OW;
   for (int c = 0; c < s->in_channels; c++) {
     const float *xc = x + (size_t)c * H * W;
     for (int ki = 0; ki < k; ki++) {
       for (int kj = 0; kj < k; kj++) {
-        float *row = col + ((size_t)(c * k + ki) * k + kj) * OH * OW;
+        float *row = col + ((size_t)(c * k + ki) * k + kj) * band;
         /* output columns whose input column ix = ox·st - p + kj lies in [0, W) */
         int ox_lo = 0;
         while (ox_lo < OW && ox_lo * st - p + kj < 0) ox_lo++;
         int ox_hi = OW;
         while (ox_hi > ox_lo && (ox_hi - 1) * st - p + kj >= W) ox_hi--;
-        for (int oy = 0; oy < OH; oy++) {
-          float *r  = row + (size_t)oy * OW;
+        for (int oy = oy0; oy < oy1; oy++) {
+          float *r  = row + (size_t)(oy - oy0) * OW;
           int    iy = oy * st - p + ki;
           if (iy < 0 || iy >= H) {
             memset(r, 0, sizeof(float) * OW);
@@ -91,6 +102,11 @@ static void im2col(const Conv2dShape *s, const float *x, float *col)
       }
     }
   }
+}
+
+static void im2col(const Conv2dShape *s, const float *x, float *col)
+{
+  im2col_rows(s, x, col, 0, s->out_height);
 }
 
 /* One image: x[c][iy][ix] += col[...] for every (ki, kj) that read it (x zeroed by the caller). */
@@ -127,19 +143,25 @@ PetscErrorCode conv2d_forward(const Conv2dShape *s, const float *input, const fl
                               float *output, float *workspace)
 {
   const int    K    = s->in_channels * s->kernel * s->kernel;
-  const int    P    = s->out_height * s->out_width;
+  const int    P    = s->out_height * s->out_width, OW = s->out_width;
   const size_t in_n = (size_t)s->in_channels * s->height * s->width, out_n = (size_t)s->out_channels * P;
+  const int    rows = conv2d_band_rows(s);
 
   PetscFunctionBegin;
   for (int n = 0; n < s->batch; n++) {
-    const float *x   = input + n * in_n;
-    float       *y   = output + n * out_n;
-    const float *col = x;
-    if (!conv2d_is_pointwise(s)) {
-      im2col(s, x, workspace);
-      col = workspace;
+    const float *x = input + n * in_n;
+    float       *y = output + n * out_n;
+    if (conv2d_is_pointwise(s)) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->out_channels, P, K, 1.0f, weight, K, x, P, 0.0f, y, P);
+    } else {
+      for (int oy0 = 0; oy0 < s->out_height; oy0 += rows) {
+        int oy1  = oy0 + rows < s->out_height ? oy0 + rows : s->out_height;
+        int band = (oy1 - oy0) * OW;
+        im2col_rows(s, x, workspace, oy0, oy1);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->out_channels, band, K, 1.0f, weight, K, workspace, band,
+                    0.0f, y + (size_t)oy0 * OW, P);
+      }
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->out_channels, P, K, 1.0f, weight, K, col, P, 0.0f, y, P);
     if (bias)
       for (int o = 0; o < s->out_channels; o++) {
         float *yo = y + (size_t)o * P;
@@ -166,7 +188,7 @@ PetscErrorCode conv2d_backward(const Conv2dShape *s, const float *input, const f
   if (rotated && grad_input) {
     PetscCall(conv2d_shape_init(&back, 1, s->out_channels, s->in_channels, s->out_height, s->out_width, k, 1, k - 1 - s->padding));
     /* W'[c][(o·k + i)·k + j] = W[o][c][k-1-i][k-1-j], after the larger of the two column blocks */
-    rotated_weight = workspace + (size_t)(K > KO ? K : KO) * P;
+    rotated_weight = workspace + (size_t)(K > KO ? K : KO) * conv2d_band_rows(s) * s->out_width;
     for (int c = 0; c < s->in_channels; c++)
       for (int o = 0; o < s->out_channels; o++)
         for (int i = 0; i < k; i++)
@@ -183,26 +205,35 @@ PetscErrorCode conv2d_backward(const Conv2dShape *s, const float *input, const f
         for (int i = 0; i < P; i++) sum += d[i];
         grad_bias[o] += sum;
       }
-    const float *col = x;
-    if (grad_weight) {
-      if (!pointwise) {
-        im2col(s, x, workspace);
-        col = workspace;
-      }
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->out_channels, K, P, 1.0f, dy, P, col, P, 1.0f, grad_weight, K);
-    }
-    if (grad_input) {
-      float *dx = grad_input + n * in_n;
-      if (pointwise) {
+    if (pointwise) {
+      if (grad_weight) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->out_channels, K, P, 1.0f, dy, P, x, P, 1.0f, grad_weight, K);
+      if (grad_input)
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, P, s->out_channels, 1.0f, weight, K, dy, P,
-                    accumulate ? 1.0f : 0.0f, dx, P);
-      } else if (rotated) {
-        im2col(&back, dy, workspace);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->in_channels, P, KO, 1.0f, rotated_weight, KO, workspace, P,
-                    accumulate ? 1.0f : 0.0f, dx, P);
-      } else {
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, P, s->out_channels, 1.0f, weight, K, dy, P, 0.0f,
-                    workspace, P);
+                    accumulate ? 1.0f : 0.0f, grad_input + n * in_n, P);
+    } else if (rotated) {
+      const int rows = conv2d_band_rows(s), OW = s->out_width;
+      for (int oy0 = 0; oy0 < s->out_height; oy0 += rows) {
+        int oy1  = oy0 + rows < s->out_height ? oy0 + rows : s->out_height;
+        int band = (oy1 - oy0) * OW;
+        if (grad_weight) {
+          im2col_rows(s, x, workspace, oy0, oy1);
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->out_channels, K, band, 1.0f, dy + (size_t)oy0 * OW, P,
+                      workspace, band, 1.0f, grad_weight, K);
+        }
+        if (grad_input) {
+          im2col_rows(&back, dy, workspace, oy0, oy1);
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->in_channels, band, KO, 1.0f, rotated_weight, KO,
+                      workspace, band, accumulate ? 1.0f : 0.0f, grad_input + n * in_n + (size_t)oy0 * OW, P);
+        }
+      }
+    } else {
+      if (grad_weight) {
+        im2col(s, x, workspace);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->out_channels, K, P, 1.0f, dy, P, workspace, P, 1.0f, grad_weight, K);
+      }
+      if (grad_input) {
+        float *dx = grad_input + n * in_n;
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, P, s->out_channels, 1.0f, weight, K, dy, P, 0.0f, workspace, P);
         if (!accumulate) memset(dx, 0, sizeof(float) * in_n);
         col2im(s, workspace, dx);
       }
