@@ -18,6 +18,7 @@ typedef struct {
   Confusion total;
   PetscInt  images;
   double    threshold;
+  double    seconds; /* inside predictor_segment: normalisation, tiling, forward passes */
 } Tally;
 
 static PetscErrorCode score_image(Predictor *p, const TilingConfig *tiling, Tally *t, const char *source, PetscInt index, const float *image, const uint8_t *mask,
@@ -30,7 +31,9 @@ static PetscErrorCode score_image(Predictor *p, const TilingConfig *tiling, Tall
 
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc2((size_t)ny * nx, &foreground, (size_t)ny * nx, &prediction));
+  double start = MPI_Wtime();
   PetscCall(predictor_segment(p, image, ny, nx, tiling, foreground));
+  t->seconds += MPI_Wtime() - start;
   for (PetscInt i = 0; i < ny * nx; i++) prediction[i] = foreground[i] > t->threshold;
   confusion_add(&c, mask, prediction, ny * nx);
   confusion_scores(&c, &s);
@@ -111,7 +114,7 @@ PetscErrorCode command_evaluate(MPI_Comm comm)
   PetscErrorCode status = 0;
   if (rank == 0) {
     Predictor   *p;
-    Tally        t = {NULL, {0}, 0, threshold};
+    Tally        t = {NULL, {0}, 0, threshold, 0};
     char         temporary[PETSC_MAX_PATH_LEN + 8];
     PetscCall(predictor_create(model, (int)batch, normalize, &p));
     TilingConfig tiling = {p->train_height, overlap >= 0 ? (int)overlap : p->train_height / 4, (int)batch, BLEND_COSINE};
@@ -168,6 +171,8 @@ PetscErrorCode command_evaluate(MPI_Comm comm)
     PetscCallErrno(rename(temporary, output), "cannot rename the scores file onto", output);
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "evaluate: %d images (pixels pooled): precision %.4f  recall %.4f  F1 %.4f  IoU %.4f  (threshold %g)\n", (int)t.images, s.precision, s.recall,
                           s.f1, s.iou, threshold));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "evaluate: inference %.2f images/s (%.3f s per image, tile %d, batch %d, 1 rank)\n", t.seconds > 0 ? t.images / t.seconds : 0,
+                          t.images ? t.seconds / t.images : 0, tiling.tile, (int)batch));
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "evaluate: per-image scores in %s\n", output));
     PetscCall(predictor_destroy(&p));
   }
