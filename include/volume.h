@@ -68,6 +68,9 @@ PetscErrorCode volume_add_convex_hull(Volume *volume, PetscInt npoints, const do
 /* volume ← volume ∩ other. */
 PetscErrorCode volume_intersect(Volume *volume, const Volume *other);
 PetscErrorCode volume_translate(Volume *volume, const double shift[3]);
+/* Move the volume rigidly: every point x goes to linear·x + shift (linear must be orthogonal:
+ * a rotation or reflection; error otherwise). */
+PetscErrorCode volume_transform(Volume *volume, const double linear[3][3], const double shift[3]);
 
 PetscBool      volume_contains(const Volume *volume, const double x[3]);
 /* Axis-aligned bounding box: planes by vertex enumeration (every 3 planes intersected, kept

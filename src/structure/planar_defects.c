@@ -319,31 +319,20 @@ PetscErrorCode planar_defects_fill(const PlanarDefects *p, const Volume *volume,
       PetscCall(volume_destroy(&slab));
       continue;
     }
+    /* Fill the pre-image of the slab (a rigid motion of it) with the perfect crystal, then
+     * move the new atoms forward: x = L y + t. */
     const double(*L)[3] = (const double(*)[3])p->linear[r], *t = p->shift[r];
-    /* perfect-lattice index box covering the pre-image of the slab's box */
-    double fmin[3] = {INFINITY, INFINITY, INFINITY}, fmax[3] = {-INFINITY, -INFINITY, -INFINITY};
-    for (int corner = 0; corner < 8; corner++) {
-      double x[3], y[3];
-      for (int i = 0; i < 3; i++) x[i] = ((corner >> i) & 1 ? upper[i] : lower[i]) - t[i];
-      for (int i = 0; i < 3; i++) y[i] = L[0][i] * x[0] + L[1][i] * x[1] + L[2][i] * x[2] - p->origin[i];
-      for (int j = 0; j < 3; j++) {
-        double f = dot3(y, c->reciprocal[j]);
-        fmin[j]  = PetscMin(fmin[j], f);
-        fmax[j]  = PetscMax(fmax[j], f);
-      }
+    double Lt[3][3], back[3];
+    for (int i = 0; i < 3; i++)
+      for (int j = 0; j < 3; j++) Lt[i][j] = L[j][i];
+    for (int i = 0; i < 3; i++) back[i] = -(Lt[i][0] * t[0] + Lt[i][1] * t[1] + Lt[i][2] * t[2]);
+    PetscCall(volume_transform(slab, (const double(*)[3])Lt, back));
+    PetscInt first = atoms->n;
+    PetscCall(crystal_fill(c, slab, p->origin, object_id, atom_class, atoms));
+    for (PetscInt a = first; a < atoms->n; a++) {
+      double y[3] = {atoms->position[a][0], atoms->position[a][1], atoms->position[a][2]};
+      map_point(L, t, y, atoms->position[a]);
     }
-    for (PetscInt k = (PetscInt)floor(fmin[2]) - 1; k <= (PetscInt)ceil(fmax[2]); k++)
-      for (PetscInt j = (PetscInt)floor(fmin[1]) - 1; j <= (PetscInt)ceil(fmax[1]); j++)
-        for (PetscInt i = (PetscInt)floor(fmin[0]) - 1; i <= (PetscInt)ceil(fmax[0]); i++)
-          for (PetscInt s = 0; s < c->nsites; s++) {
-            double f[3] = {i + c->site[s].fractional[0], j + c->site[s].fractional[1], k + c->site[s].fractional[2]}, y[3], x[3];
-            crystal_cartesian(c, f, y);
-            for (int e = 0; e < 3; e++) y[e] += p->origin[e];
-            map_point(L, t, y, x);
-            if (!volume_contains(slab, x)) continue;
-            PetscCall(atom_list_append(atoms, x, c->site[s].atomic_number, object_id, atom_class));
-            atoms->occupancy[atoms->n - 1] = (float)c->site[s].occupancy;
-          }
     PetscCall(volume_destroy(&slab));
   }
   PetscFunctionReturn(0);

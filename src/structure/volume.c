@@ -205,6 +205,37 @@ PetscErrorCode volume_translate(Volume *volume, const double shift[3])
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode volume_transform(Volume *volume, const double L[3][3], const double shift[3])
+{
+  PetscFunctionBeginUser;
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++) {
+      double s = L[0][i] * L[0][j] + L[1][i] * L[1][j] + L[2][i] * L[2][j];
+      PetscCheck(fabs(s - (i == j)) < 1e-9, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "volume_transform: the linear part is not orthogonal");
+    }
+#define APPLY(v, out) \
+  for (int i_ = 0; i_ < 3; i_++) (out)[i_] = L[i_][0] * (v)[0] + L[i_][1] * (v)[1] + L[i_][2] * (v)[2]
+  for (PetscInt k = 0; k < volume->nplanes; k++) {
+    double n[3];
+    APPLY(volume->plane[k].normal, n);
+    for (int i = 0; i < 3; i++) volume->plane[k].normal[i] = n[i];
+    volume->plane[k].distance += dot3(n, shift);
+  }
+  for (PetscInt k = 0; k < volume->nspheres; k++) {
+    double c[3];
+    APPLY(volume->sphere[k].centre, c);
+    for (int i = 0; i < 3; i++) volume->sphere[k].centre[i] = c[i] + shift[i];
+  }
+  for (PetscInt k = 0; k < volume->ncylinders; k++) {
+    double p[3], a[3];
+    APPLY(volume->cylinder[k].point, p);
+    APPLY(volume->cylinder[k].axis, a);
+    for (int i = 0; i < 3; i++) { volume->cylinder[k].point[i] = p[i] + shift[i]; volume->cylinder[k].axis[i] = a[i]; }
+  }
+#undef APPLY
+  PetscFunctionReturn(0);
+}
+
 PetscBool volume_contains(const Volume *volume, const double x[3])
 {
   for (PetscInt i = 0; i < volume->nspheres; i++) {
