@@ -84,6 +84,11 @@ PetscErrorCode work_unit_pipeline_options_read(PetscOptionItems *PetscOptionsObj
 /* Check the options that the database needs fixed (a constant -image_size > 0) and fill
  * the layout: image size, pixel size, column names. */
 PetscErrorCode work_unit_pipeline_layout(WorkUnitPipeline *pipeline, const Plan *plan, DatabaseLayout *layout);
+/* Collective. Make every rank use the same FFT plans, so that results do not depend on
+ * which rank computes a unit, nor on whether the run was resumed: rank 0 plans the
+ * transforms of unit 0's grid with FFTW_MEASURE, keeping the wisdom in <database>.fftw_wisdom
+ * (or -fftw_wisdom) and reusing it in later runs, and broadcasts it to every rank. */
+PetscErrorCode work_unit_pipeline_prepare(WorkUnitPipeline *pipeline, MPI_Comm comm, const char *database_path);
 /* The UnitWork that runs this pipeline. */
 void           work_unit_pipeline_work(WorkUnitPipeline *pipeline, UnitWork *work);
 /* -plan_only: on rank 0, draw every unit's recipe and conditions (cheap) and print the

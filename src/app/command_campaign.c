@@ -1,6 +1,9 @@
 /* command_campaign.c — `nanoforge campaign`: simulate a sampled plan of N structures ×
  * M imaging conditions into one database, on any number of MPI ranks, resumably. */
+#include <errno.h>
 #include <libgen.h>
+#include <string.h>
+#include <unistd.h>
 #include "campaign.h"
 #include "commands.h"
 #include "options.h"
@@ -101,7 +104,18 @@ PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscB
     PetscCall(PetscSNPrintf(settings.stop_files[1], sizeof settings.stop_files[1], "%s/STOP", dirname(copy)));
     if (!strcmp(settings.stop_files[1], "./STOP")) settings.stop_files[1][0] = 0;
   }
+  {
+    /* The folder must take the database, its journal and the FFTW wisdom: say so plainly. */
+    char copy[PETSC_MAX_PATH_LEN], folder[PETSC_MAX_PATH_LEN];
+    int  problem = 0;
+    PetscCall(PetscStrncpy(copy, path, sizeof copy));
+    PetscCall(PetscStrncpy(folder, dirname(copy), sizeof folder));
+    if (rank == 0 && access(folder, W_OK | X_OK) != 0) problem = errno ? errno : EACCES;
+    PetscCallMPI(MPI_Bcast(&problem, 1, MPI_INT, 0, comm));
+    PetscCheck(!problem, comm, PETSC_ERR_FILE_OPEN, "Option %s: cannot write the database '%s' in folder '%s': %s", output_option, path, folder, strerror(problem));
+  }
   UnitWork work;
+  PetscCall(work_unit_pipeline_prepare(pipeline, comm, path));
   work_unit_pipeline_work(pipeline, &work);
   PetscCall(campaign_run(comm, path, fresh, plan, &layout, &work, &settings, &summary));
   PetscCall(report(comm, plan, &layout, &summary, path));

@@ -14,6 +14,10 @@
  * unit's rows are the same whichever rank computes them and in whatever order.
  * MPI: the group communicator is handed to the distributed exit-wave computation only. */
 #include <math.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "error_check.h"
 #include "campaign.h"
 #include "detector.h"
 #include "ground_truth.h"
@@ -228,6 +232,67 @@ static PetscErrorCode compute_unit(void *context, MPI_Comm group, PetscInt unit,
   }
   PetscCall(exit_waves_destroy(&waves));
   PetscCall(atom_list_destroy(&atoms));
+  PetscFunctionReturn(0);
+}
+
+/* Write `text` to `path` atomically (temporary file, then rename). */
+static PetscErrorCode write_text_atomically(const char *path, const char *text)
+{
+  char  temporary[PETSC_MAX_PATH_LEN + 8];
+  FILE *file;
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(temporary, sizeof temporary, "%s.tmp", path));
+  PetscCheckPointerErrno(file = fopen(temporary, "w"), "Writing FFTW wisdom", temporary);
+  PetscCheck(fputs(text, file) >= 0 && fflush(file) == 0 && fsync(fileno(file)) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Writing FFTW wisdom '%s' failed (disk full?)", temporary);
+  PetscCallErrno(fclose(file), "Closing", temporary);
+  PetscCallErrno(rename(temporary, path), "Renaming FFTW wisdom into place", path);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode work_unit_pipeline_prepare(WorkUnitPipeline *p, MPI_Comm comm, const char *database_path)
+{
+  int   rank;
+  char  path[PETSC_MAX_PATH_LEN];
+  char *wisdom = NULL;
+  long  length = 0;
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (p->grid.fftw_wisdom[0]) PetscCall(PetscStrncpy(path, p->grid.fftw_wisdom, sizeof path));
+  else PetscCall(PetscSNPrintf(path, sizeof path, "%s.fftw_wisdom", database_path));
+  if (rank == 0) {
+    struct stat info;
+    PetscBool   existed = stat(path, &info) == 0 ? PETSC_TRUE : PETSC_FALSE;
+    if (existed) PetscCheck(fftwf_import_wisdom_from_filename(path), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "FFTW wisdom file '%s' cannot be read; delete it (results of a resumed run may then differ in the last bits)", path);
+    /* Plan every transform of unit 0's grid (the multislice and the lens) once here. */
+    StructureRecipe recipe;
+    AtomList       *atoms;
+    SimulationGrid  grid;
+    Multislice     *multislice;
+    Lens           *lens;
+    PetscCall(build_unit(p, 0, &recipe, &atoms, &grid));
+    grid.fftw_wisdom[0] = 0;
+    PetscCall(multislice_create(&grid, &multislice));
+    PetscCall(multislice_destroy(&multislice));
+    PetscCall(lens_create(grid.nx, grid.ny, grid.sampling[0], grid.sampling[1], grid.wavelength, &lens));
+    PetscCall(lens_destroy(&lens));
+    PetscCall(atom_list_destroy(&atoms));
+    wisdom = fftwf_export_wisdom_to_string();
+    PetscCheck(wisdom, PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not export its wisdom");
+    length = (long)strlen(wisdom) + 1;
+    if (!existed) PetscCall(write_text_atomically(path, wisdom));
+  }
+  PetscCallMPI(MPI_Bcast(&length, 1, MPI_LONG, 0, comm));
+  if (rank != 0) PetscCall(PetscMalloc1(length, &wisdom));
+  PetscCallMPI(MPI_Bcast(wisdom, (int)length, MPI_CHAR, 0, comm));
+  if (rank != 0) {
+    PetscCheck(fftwf_import_wisdom_from_string(wisdom), PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not import the wisdom of rank 0");
+    PetscCall(PetscFree(wisdom));
+  } else {
+    free(wisdom); /* allocated by FFTW with malloc */
+  }
+  /* From here on every rank holds the same plans in memory; units must not re-read or
+   * rewrite a wisdom file (many ranks writing one file at once would corrupt it). */
+  p->grid.fftw_wisdom[0] = 0;
   PetscFunctionReturn(0);
 }
 
