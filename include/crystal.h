@@ -93,5 +93,9 @@ double         crystal_nearest_neighbour_distance(const Crystal *crystal);
  * the volume's bounding box. Fails if the volume is unbounded or empty. */
 PetscErrorCode crystal_fill(const Crystal *crystal, const Volume *volume, const double origin[3], int object_id,
                             AtomClass atom_class, AtomList *atoms);
+/* Slow, obviously correct reference (src/structure/crystal_ref.c): tests every site in the
+ * index cube |i|,|j|,|k| <= half_range around `origin`, in the same order as crystal_fill. */
+PetscErrorCode crystal_fill_ref(const Crystal *crystal, const Volume *volume, const double origin[3], PetscInt half_range, int object_id,
+                                AtomClass atom_class, AtomList *atoms);
 /* Number of atoms crystal_fill would append (no allocation). */
 PetscErrorCode crystal_fill_count(const Crystal *crystal, const Volume *volume, const double origin[3], PetscInt *count);

@@ -1,5 +1,6 @@
 /* test_crystal.c — lattices, prototypes, materials, families, crystal_fill counts. */
 #include "crystal.h"
+#include "rng.h"
 #include "volume.h"
 #include "unit.h"
 
@@ -172,6 +173,54 @@ static void test_bad_input(void)
   UNIT_CALL(crystal_destroy(&au));
 }
 
+/* crystal_fill against the brute-force reference on random triclinic cells, origins and shapes. */
+static void test_fill_matches_reference(void)
+{
+  RngStream rng;
+  rng_stream_init(&rng, 11, 0, RNG_PURPOSE_TEST);
+  for (int trial = 0; trial < 12; trial++) {
+    double      length[3] = {2.5 + 3 * rng_uniform(&rng), 2.5 + 3 * rng_uniform(&rng), 2.5 + 3 * rng_uniform(&rng)};
+    double      angle[3]  = {70 + 40 * rng_uniform(&rng), 70 + 40 * rng_uniform(&rng), 70 + 40 * rng_uniform(&rng)};
+    CrystalSite sites[2]  = {{26, {rng_uniform(&rng), rng_uniform(&rng), rng_uniform(&rng)}, 1}, {8, {rng_uniform(&rng), rng_uniform(&rng), rng_uniform(&rng)}, 0.5}};
+    Crystal    *c;
+    Volume     *v;
+    double      origin[3] = {4 * rng_uniform(&rng) - 2, 4 * rng_uniform(&rng) - 2, 4 * rng_uniform(&rng) - 2};
+    double      centre[3] = {6 * rng_uniform(&rng) - 3, 6 * rng_uniform(&rng) - 3, 6 * rng_uniform(&rng) - 3};
+    UNIT_CALL(crystal_create_from_cell("random", length, angle, 2, sites, &c));
+    if (!c) continue;
+    UNIT_CALL(volume_create(&v));
+    if (trial % 3 == 0) UNIT_CALL(volume_add_sphere(v, centre, 5 + 8 * rng_uniform(&rng)));
+    if (trial % 3 == 1) UNIT_CALL(volume_add_cylinder(v, centre, (double[3]){rng_normal(&rng), rng_normal(&rng), rng_normal(&rng)}, 4, 14));
+    /* a random convex polyhedron: 12 random half-spaces around the centre, bounded by a box */
+    for (int p = 0; p < 12; p++) {
+      double n[3];
+      rng_unit_vector(&rng, n);
+      double point[3] = {centre[0] + 9 * n[0], centre[1] + 9 * n[1], centre[2] + 9 * n[2]};
+      UNIT_CALL(volume_add_plane(v, n, point));
+    }
+    if (trial % 3 == 2) UNIT_CALL(volume_add_box(v, (double[3]){centre[0] - 8, centre[1] - 8, centre[2] - 8}, (double[3]){centre[0] + 8, centre[1] + 8, centre[2] + 8}));
+    AtomList *fast, *slow;
+    UNIT_CALL(atom_list_create(0, &fast));
+    UNIT_CALL(atom_list_create(0, &slow));
+    UNIT_CALL(crystal_fill(c, v, origin, 1, ATOM_CLASS_PARTICLE, fast));
+    UNIT_CALL(crystal_fill_ref(c, v, origin, 30, 1, ATOM_CLASS_PARTICLE, slow));
+    UNIT_CHECK(fast->n == slow->n && fast->n > 0, "trial %d: fill %" PetscInt_FMT " atoms, reference %" PetscInt_FMT, trial, fast->n, slow->n);
+    /* same sets: every fast atom is in the reference list */
+    for (PetscInt a = 0; a < fast->n && fast->n == slow->n; a++) {
+      PetscBool found = PETSC_FALSE;
+      for (PetscInt b = 0; b < slow->n && !found; b++)
+        found = fast->atomic_number[a] == slow->atomic_number[b] && fabs(fast->position[a][0] - slow->position[b][0]) < 1e-9 &&
+                fabs(fast->position[a][1] - slow->position[b][1]) < 1e-9 && fabs(fast->position[a][2] - slow->position[b][2]) < 1e-9 &&
+                fast->occupancy[a] == slow->occupancy[b];
+      UNIT_CHECK(found, "trial %d: atom %" PetscInt_FMT " not in the reference", trial, a);
+    }
+    UNIT_CALL(atom_list_destroy(&fast));
+    UNIT_CALL(atom_list_destroy(&slow));
+    UNIT_CALL(volume_destroy(&v));
+    UNIT_CALL(crystal_destroy(&c));
+  }
+}
+
 int main(int argc, char **argv)
 {
   UNIT_BEGIN(argc, argv);
@@ -180,5 +229,6 @@ int main(int argc, char **argv)
   UNIT_RUN(test_hexagonal_cells);
   UNIT_RUN(test_reciprocal_and_families);
   UNIT_RUN(test_bad_input);
+  UNIT_RUN(test_fill_matches_reference);
   return UNIT_END();
 }

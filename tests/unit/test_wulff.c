@@ -167,6 +167,27 @@ static void test_volume_pieces(void)
   UNIT_CALL(volume_polyhedron_measure(v, &measure));
   UNIT_CHECK_RELATIVE(measure, 64, 1e-12);
   UNIT_CALL(volume_destroy(&v));
+  /* a rigid motion moves the inside with it: x inside v  ⇔  R x + t inside moved v */
+  {
+    Volume *moved;
+    double  R[3][3] = {{0, -1, 0}, {1, 0, 0}, {0, 0, 1}}, t[3] = {3, -2, 1}, skew[3][3] = {{1, 0.1, 0}, {0, 1, 0}, {0, 0, 1}};
+    UNIT_CALL(volume_create(&v));
+    UNIT_CALL(volume_add_sphere(v, (double[3]){1, 0, 0}, 4));
+    UNIT_CALL(volume_add_plane_at_distance(v, (double[3]){1, 1, 0}, 1));
+    UNIT_CALL(volume_add_cylinder(v, zero, (double[3]){0, 1, 1}, 3, 6));
+    UNIT_CALL(volume_duplicate(v, &moved));
+    UNIT_CALL(volume_transform(moved, (const double(*)[3])R, t));
+    PetscInt agree = 0;
+    for (int i = 0; i < 1000; i++) {
+      double x[3] = {-5 + 10 * ((i * 37) % 101) / 100.0, -5 + 10 * ((i * 53) % 97) / 96.0, -5 + 10 * ((i * 71) % 89) / 88.0}, y[3];
+      for (int d = 0; d < 3; d++) y[d] = R[d][0] * x[0] + R[d][1] * x[1] + R[d][2] * x[2] + t[d];
+      agree += volume_contains(v, x) == volume_contains(moved, y);
+    }
+    UNIT_CHECK(agree == 1000, "%" PetscInt_FMT " of 1000 points agree", agree);
+    UNIT_CALL_FAILS(volume_transform(moved, (const double(*)[3])skew, t));
+    UNIT_CALL(volume_destroy(&moved));
+    UNIT_CALL(volume_destroy(&v));
+  }
   /* empty: two disjoint half-spaces */
   UNIT_CALL(volume_create(&v));
   UNIT_CALL(volume_add_plane_at_distance(v, (double[3]){0, 0, 1}, -1));
