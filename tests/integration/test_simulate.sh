@@ -61,5 +61,7 @@ check_true "no partial output" "a bad run left a file" sh -c "! ls bad*.h5* >/de
 
 # Built from the structure options (no -structure): a 55-atom icosahedron, labelled particle.
 check_output "built from the recipe" "55 atoms \(55 particle\)" $NANOFORGE simulate -material Au -shape icosahedron -shells 3 -cell 24,24,24 \
-  -sampling 0.1 -defocus 60 -cs 1e5 -aperture 30 -dose 2000 -detector_pixel 0.2 -o ico.h5
+  -sampling 0.1 -defocus 60 -cs 1e5 -aperture 30 -dose 2000 -detector_pixel 0.2 -save_potential -save_labels -o ico.h5
 check_true "recipe recorded" "structure parameter lacks the recipe" sh -c "h5dump -a /parameters/structure ico.h5 | grep -qi 'icosahedron'"
+check_true "potential and labels stored" "/data/potential or /data/labels missing" sh -c "h5dump -H -d /data/potential/data ico.h5 | grep -q '( 240, 240 )' && h5dump -H -d /data/labels/data ico.h5 | grep -q '( 120, 120 )'"
+check_output "help lists the imaging options" "-defocus.*underfocus" $NANOFORGE simulate -help
