@@ -150,16 +150,15 @@ static PetscErrorCode validate(MPI_Comm comm, const TrainingConfig *c, Dataset *
   size_t    spatial = (size_t)d->ny * d->nx;
   Confusion confusion = {0};
   double    sums[6] = {0};
-  PetscInt  mine[256];
+  PetscInt *mine;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscInt count = 0;
+  PetscCall(PetscMalloc1(local_batch, &mine));
   for (PetscInt first = rank; first < n; first += (PetscInt)size * local_batch) {
     int batch = 0;
-    for (PetscInt k = first; k < n && batch < local_batch && batch < 256; k += size) mine[batch++] = list[k];
-    (void)count;
+    for (PetscInt k = first; k < n && batch < local_batch; k += size) mine[batch++] = list[k];
     PetscCall(dataset_read(d, mine, batch, images, masks));
     for (int j = 0; j < batch; j++) normalize_image(images + j * spatial, (PetscInt)spatial, c->normalize);
     PetscCall(unet_forward(net, images, batch, PETSC_FALSE, probabilities));
@@ -169,6 +168,7 @@ static PetscErrorCode validate(MPI_Comm comm, const TrainingConfig *c, Dataset *
     sums[5] += batch;
     add_predictions(c->net.head, probabilities, masks, batch, spatial, scratch, &confusion);
   }
+  PetscCall(PetscFree(mine));
   sums[0] = confusion.true_positive, sums[1] = confusion.false_positive, sums[2] = confusion.false_negative, sums[3] = confusion.true_negative;
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sums, 6, MPI_DOUBLE, MPI_SUM, comm));
   Confusion total = {sums[0], sums[1], sums[2], sums[3]};
