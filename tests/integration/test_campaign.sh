@@ -4,6 +4,8 @@
 # re-run, STOP file and SIGUSR1 (exit 3, then resume), a finished campaign unchanged, a
 # changed plan refused naming the option, -plan_only, an unwritable folder, bad -image_size.
 . tests/integration/lib.sh
+# A private copy: other builds may replace the binary while this test runs.
+cp "$NANOFORGE" "$WORK/binary" && NANOFORGE="$WORK/binary"
 cat > "$WORK/tiny.opts" <<'OPTS'
 -structures 8
 -conditions 2

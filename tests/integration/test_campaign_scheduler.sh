@@ -7,6 +7,8 @@
 . tests/integration/lib.sh
 TOOL=${TOOL:-$PWD/build/tests/test_campaign_scheduler}
 [ -x "$TOOL" ] || { echo "FAIL scheduler_tool: $TOOL not built (make tests-build)"; exit 1; }
+# A private copy: other builds may replace the binary while this test runs.
+cp "$TOOL" "$WORK/binary" && TOOL="$WORK/binary"
 PLAN="-structures 16 -conditions 2 -size 16 -seed 4"
 
 same_db() { # name a.h5 b.h5

@@ -178,9 +178,15 @@ static int tool(void)
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-prefetch", &settings.prefetch, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-unit_seconds", &unit_seconds, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-fresh", &fresh, NULL));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-sync_writes", &settings.sync_writes, NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-stop_file", settings.stop_files[0], sizeof settings.stop_files[0], NULL));
   PetscCall(run_synthetic(PETSC_COMM_WORLD, path, fresh, seed, n, m, size, unit_seconds, &settings, &summary));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "tool: done_before %" PetscInt_FMT " done_now %" PetscInt_FMT " stopped %d\n", summary.n_done_before, summary.n_done_now, (int)summary.stopped));
+  /* For tests/bench/bench_campaign.sh: bytes written and the time spent writing them. */
+  double write_seconds = 0, local = summary.write_seconds;
+  PetscCallMPI(MPI_Reduce(&local, &write_seconds, 1, MPI_DOUBLE, MPI_MAX, 0, PETSC_COMM_WORLD));
+  double bytes = (double)summary.n_done_now * (double)m * (double)size * (double)size * 5.0;
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "tool: wrote %.0f bytes of images and masks, slowest writer %.4f s in writes, campaign loop %.4f s\n", bytes, write_seconds, summary.seconds));
   return summary.stopped ? 3 : 0;
 }
 
