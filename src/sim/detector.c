@@ -40,47 +40,51 @@ static PetscInt signed_index(PetscInt i, PetscInt n) { return i < (n + 1) / 2 ? 
 /* Keep index s in a grid of n bins: strictly inside the Nyquist limit. */
 static PetscBool inside(PetscInt s, PetscInt n) { return 2 * PetscAbsInt(s) < n ? PETSC_TRUE : PETSC_FALSE; }
 
-/* Resample `in` to the field grid and apply a Fourier-space filter (MTF, drift) on the way. */
+/* Resample `in` to the field grid and apply a Fourier-space filter (MTF, drift) on the way.
+ * Real-to-complex transforms: the input and output are real, and the filter is even in k, so
+ * the Hermitian half of the spectrum is all there is to crop, pad and filter. */
 static PetscErrorCode resample_filtered(PetscInt nx, PetscInt ny, const float *in, PetscInt mx, PetscInt my, const ImagingConditions *c,
                                         const double pixel[2], float *out)
 {
-  fftwf_complex *a = fftwf_alloc_complex((size_t)nx * ny), *b = fftwf_alloc_complex((size_t)mx * my);
+  const PetscInt hx = nx / 2 + 1, hmx = mx / 2 + 1;
+  float         *real_in = fftwf_alloc_real((size_t)nx * ny), *real_out = fftwf_alloc_real((size_t)mx * my);
+  fftwf_complex *a = fftwf_alloc_complex((size_t)hx * ny), *b = fftwf_alloc_complex((size_t)hmx * my);
   PetscFunctionBeginUser;
-  PetscCheck(a && b, PETSC_COMM_SELF, PETSC_ERR_MEM, "detector: out of memory resampling %" PetscInt_FMT "x%" PetscInt_FMT, mx, my);
-  fftwf_plan forward = fftwf_plan_dft_2d((int)ny, (int)nx, a, a, FFTW_FORWARD, FFTW_ESTIMATE);
+  PetscCheck(a && b && real_in && real_out, PETSC_COMM_SELF, PETSC_ERR_MEM, "detector: out of memory resampling %" PetscInt_FMT "x%" PetscInt_FMT, mx, my);
+  fftwf_plan forward = fftwf_plan_dft_r2c_2d((int)ny, (int)nx, real_in, a, FFTW_ESTIMATE);
   PetscCheckFFTWPlan(forward, "the detector forward transform");
-  fftwf_plan inverse = fftwf_plan_dft_2d((int)my, (int)mx, b, b, FFTW_BACKWARD, FFTW_ESTIMATE);
+  fftwf_plan inverse = fftwf_plan_dft_c2r_2d((int)my, (int)mx, b, real_out, FFTW_ESTIMATE);
   PetscCheckFFTWPlan(inverse, "the detector inverse transform");
-  for (PetscInt p = 0; p < nx * ny; p++) a[p] = in[p];
+  memcpy(real_in, in, sizeof(float) * nx * ny);
   fftwf_execute(forward);
-  for (PetscInt p = 0; p < mx * my; p++) b[p] = 0;
+  for (PetscInt p = 0; p < hmx * my; p++) b[p] = 0;
   double scale = 1.0 / ((double)nx * ny);
   double drift_x = c ? c->drift * cos(c->drift_angle) : 0, drift_y = c ? c->drift * sin(c->drift_angle) : 0;
   for (PetscInt v = 0; v < my; v++) {
     PetscInt sv = signed_index(v, my);
     if (!inside(sv, my) || !inside(sv, ny)) continue;
     PetscInt jv = sv < 0 ? sv + ny : sv;
-    for (PetscInt u = 0; u < mx; u++) {
-      PetscInt su = signed_index(u, mx);
-      if (!inside(su, mx) || !inside(su, nx)) continue;
-      PetscInt iu = su < 0 ? su + nx : su;
+    for (PetscInt u = 0; u < hmx; u++) { /* u ≥ 0: the Hermitian half */
+      if (!inside(u, mx) || !inside(u, nx)) continue;
       double filter = scale;
       if (c) {
         /* MTF in cycles per detector pixel; drift: uniform motion over the segment d → sinc(π k·d). */
-        double fx = (double)su / mx, fy = (double)sv / my;
+        double fx = (double)u / mx, fy = (double)sv / my;
         filter *= detector_mtf(c, sqrt(fx * fx + fy * fy));
         double x = M_PI * (fx / pixel[0] * drift_x + fy / pixel[1] * drift_y);
         if (fabs(x) > 1e-12) filter *= sin(x) / x;
       }
-      b[v * mx + u] = a[jv * nx + iu] * (float)filter;
+      b[v * hmx + u] = a[jv * hx + u] * (float)filter;
     }
   }
   fftwf_execute(inverse);
-  for (PetscInt p = 0; p < mx * my; p++) out[p] = crealf(b[p]);
+  memcpy(out, real_out, sizeof(float) * mx * my);
   fftwf_destroy_plan(forward);
   fftwf_destroy_plan(inverse);
   fftwf_free(a);
   fftwf_free(b);
+  fftwf_free(real_in);
+  fftwf_free(real_out);
   PetscFunctionReturn(0);
 }
 
