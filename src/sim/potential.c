@@ -66,7 +66,9 @@ PetscErrorCode potential_tables_create(const SimulationGrid *grid, const AtomLis
   tables->ny = grid->ny;
   for (int d = 0; d < 2; d++) {
     tables->sampling[d] = grid->sampling[d];
-    tables->cell[d]     = grid->cell[d];
+    /* The period of the grid itself (equal to the cell on a set-up grid; a copy of a grid with
+     * another pixel size, as the detector-resolution masks use, stays consistent). */
+    tables->cell[d]     = (double)(d == 0 ? grid->nx : grid->ny) * grid->sampling[d];
   }
   tables->cutoff  = POTENTIAL_CUTOFF;
   tables->n_table = POTENTIAL_TABLE_SIZE;
