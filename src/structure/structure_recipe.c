@@ -450,6 +450,10 @@ PetscErrorCode structure_recipe_build(const StructureRecipe *r, uint64_t seed, u
     upper[0] = box[0], upper[1] = box[1], upper[2] = 0;
     PetscCall(scene_set_bounds(scene, lower, upper, boundary));
   }
+  /* A particle without a Volume (the twinned ones) claims the points within 0.75 of its
+   * nearest-neighbour distance: that covers its octahedral holes (at 0.707 of it), so no
+   * support atom survives inside an embedded particle. */
+  if (particle && !shape && crystal) scene->overlap_distance = 0.75 * crystal_nearest_neighbour_distance(crystal);
   if (particle) PetscCall(scene_add_object(scene, "particle", 1, ATOM_CLASS_PARTICLE, particle, shape, NULL));
   if (support) PetscCall(scene_add_object(scene, "support", 2, ATOM_CLASS_SUPPORT, support, NULL, NULL));
   PetscCall(scene_resolve(scene));

@@ -88,6 +88,45 @@ static void test_build_reproducible_and_clean_interface(void)
   UNIT_CALL(PetscOptionsClear(NULL));
 }
 
+/* A multiply twinned particle has no Volume: its region is judged by distance, and
+ * must still leave no support atom inside it when it is embedded deep in the support. */
+static void test_embedded_icosahedron_is_empty_of_carbon(void)
+{
+  StructureRecipeDistributions d;
+  StructureRecipe              r;
+  AtomList                    *atoms;
+  double                       centre[3] = {0, 0, 0}, radius = 0;
+  PetscInt                     n_gold = 0, inside = 0;
+  set_options("-material Au -shape icosahedron -shells 5 -support amorphous_carbon -support_size 40,40,30 -embedding_depth 12");
+  UNIT_CALL(read_distributions(&d));
+  UNIT_CALL(structure_recipe_sample(&d, 2, 0, &r));
+  UNIT_CALL(atom_list_create(0, &atoms));
+  UNIT_CALL(structure_recipe_build(&r, 2, 0, atoms));
+  for (PetscInt i = 0; i < atoms->n; i++)
+    if (atoms->atomic_number[i] == 79) {
+      for (int k = 0; k < 3; k++) centre[k] += atoms->position[i][k];
+      n_gold++;
+    }
+  UNIT_CHECK(n_gold == 309, "%" PetscInt_FMT " Au atoms; a 5-shell icosahedron has 309", n_gold);
+  for (int k = 0; k < 3; k++) centre[k] /= PetscMax(n_gold, 1);
+  for (PetscInt i = 0; i < atoms->n; i++)
+    if (atoms->atomic_number[i] == 79) {
+      double r2 = 0;
+      for (int k = 0; k < 3; k++) r2 += (atoms->position[i][k] - centre[k]) * (atoms->position[i][k] - centre[k]);
+      radius = PetscMax(radius, sqrt(r2));
+    }
+  /* the inscribed sphere of an icosahedron is 0.79 of its circumscribed one */
+  for (PetscInt i = 0; i < atoms->n; i++)
+    if (atoms->atomic_number[i] == 6) {
+      double r2 = 0;
+      for (int k = 0; k < 3; k++) r2 += (atoms->position[i][k] - centre[k]) * (atoms->position[i][k] - centre[k]);
+      inside += sqrt(r2) < 0.75 * radius;
+    }
+  UNIT_CHECK(inside == 0, "%" PetscInt_FMT " C atoms inside the embedded icosahedron (radius %g Å)", inside, radius);
+  UNIT_CALL(atom_list_destroy(&atoms));
+  UNIT_CALL(PetscOptionsClear(NULL));
+}
+
 static void test_columns_and_describe(void)
 {
   StructureRecipeDistributions d;
@@ -140,6 +179,7 @@ int main(int argc, char **argv)
   UNIT_BEGIN(argc, argv);
   UNIT_RUN(test_sampling);
   UNIT_RUN(test_build_reproducible_and_clean_interface);
+  UNIT_RUN(test_embedded_icosahedron_is_empty_of_carbon);
   UNIT_RUN(test_columns_and_describe);
   UNIT_RUN(test_bad_input);
   return UNIT_END();
