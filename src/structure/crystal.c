@@ -96,9 +96,11 @@ PetscErrorCode crystal_create_from_cell(const char *name, const double length[3]
     PetscCheck(sites[s].occupancy > 0 && sites[s].occupancy <= 1 + 1e-9, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
                "crystal %s: site %" PetscInt_FMT " has occupancy %g; allowed (0, 1]", name, s, sites[s].occupancy);
   }
+  double lattice[3][3];
+  PetscCall(lattice_from_cell(name, length, angle_degrees, lattice));
   PetscCall(PetscNew(&crystal));
   PetscCall(PetscStrncpy(crystal->name, name, sizeof crystal->name));
-  PetscCall(lattice_from_cell(name, length, angle_degrees, crystal->lattice));
+  PetscCall(PetscArraycpy(&crystal->lattice[0][0], &lattice[0][0], 9));
   for (int i = 0; i < 3; i++) { crystal->length[i] = length[i]; crystal->angle[i] = angle_degrees[i]; }
   reciprocal_rows(crystal->lattice, crystal->reciprocal, &crystal->cell_volume);
   crystal->nsites = nsites;

@@ -132,14 +132,13 @@ static PetscBool is_crystal_translation(const Crystal *c, const double v[3])
 static PetscErrorCode recompute_maps(PlanarDefects *p)
 {
   const Crystal *c = p->crystal;
-  double(*below)[3], (*above)[3];
+  double         below[LAYER_MAX][3], above[LAYER_MAX][3]; /* 24 KiB on the stack: no cleanup on error paths */
   PetscFunctionBeginUser;
   for (int i = 0; i < 3; i++) {
     for (int j = 0; j < 3; j++) p->linear[0][i][j] = i == j;
     p->shift[0][i] = 0;
   }
   if (!p->ndefects) PetscFunctionReturn(0);
-  PetscCall(PetscMalloc2(LAYER_MAX, &below, LAYER_MAX, &above));
   const double *n = p->normal;
   double        d = crystal_d_spacing(c, p->hkl);
   for (PetscInt j = 0; j < p->ndefects; j++) {
@@ -213,7 +212,6 @@ static PetscErrorCode recompute_maps(PlanarDefects *p)
     PetscCheck(nu > 0 && !like_on_like(p, nb, (const double(*)[3])below, nu, (const double(*)[3])above), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
                "%s at layer %" PetscInt_FMT " of %s puts layer %" PetscInt_FMT " on a like layer", what, p->layer[j], c->name, p->layer[j] + 1);
   }
-  PetscCall(PetscFree2(below, above));
   PetscFunctionReturn(0);
 }
 

@@ -318,6 +318,7 @@ PetscErrorCode volume_polyhedron_vertices(const Volume *volume, PetscInt *nverti
   PetscBool open[3];
   PetscFunctionBeginUser;
   PetscCall(enumerate_vertices(volume, nvertices, vertices, open));
+  if (*nvertices == 0 || open[0] || open[1] || open[2]) PetscCall(PetscFree(*vertices));
   PetscCheck(*nvertices > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "the %" PetscInt_FMT " bounding planes enclose nothing (empty shape)", volume->nplanes);
   PetscCheck(!open[0] && !open[1] && !open[2], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "the %" PetscInt_FMT " bounding planes leave the shape unbounded (open along %s%s%s)", volume->nplanes, open[0] ? "x" : "", open[1] ? "y" : "",
@@ -334,6 +335,7 @@ PetscErrorCode volume_bounding_box(const Volume *volume, double lower[3], double
     double(*v)[3];
     PetscBool open[3];
     PetscCall(enumerate_vertices(volume, &n, &v, open));
+    if (n == 0) PetscCall(PetscFree(v));
     PetscCheck(n > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "the %" PetscInt_FMT " bounding planes enclose nothing (empty shape)", volume->nplanes);
     for (int d = 0; d < 3; d++) {
       if (open[d]) continue;

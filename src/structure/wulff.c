@@ -89,12 +89,17 @@ static PetscErrorCode build(const Crystal *crystal, PetscInt nfamilies, const Su
                             const double centre[3], Volume **shape)
 {
   PetscFunctionBeginUser;
-  PetscCall(volume_create(shape));
   for (PetscInt f = 0; f < nfamilies; f++) {
     PetscCheck(families[f].energy > 0 && isfinite(families[f].energy), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
                "Wulff shape: surface energy %g for {%d %d %d}; energies must be > 0", families[f].energy, families[f].hkl[0], families[f].hkl[1], families[f].hkl[2]);
-    PetscCall(volume_add_miller_family(*shape, crystal, families[f].hkl, lambda * families[f].energy, centre, PETSC_FALSE));
+    PetscCheck(families[f].hkl[0] || families[f].hkl[1] || families[f].hkl[2], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Wulff shape: family {000} names no plane");
   }
+  if (truncation)
+    PetscCheck(isfinite(truncation->energy_difference) && (truncation->hkl[0] || truncation->hkl[1] || truncation->hkl[2]), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "Winterbottom truncation: facet (%d %d %d) with energy difference %g; needs a plane and a finite value", truncation->hkl[0], truncation->hkl[1], truncation->hkl[2],
+               truncation->energy_difference);
+  PetscCall(volume_create(shape));
+  for (PetscInt f = 0; f < nfamilies; f++) PetscCall(volume_add_miller_family(*shape, crystal, families[f].hkl, lambda * families[f].energy, centre, PETSC_FALSE));
   if (truncation) PetscCall(volume_add_miller_plane(*shape, crystal, truncation->hkl, lambda * truncation->energy_difference, centre, PETSC_FALSE));
   PetscFunctionReturn(0);
 }
