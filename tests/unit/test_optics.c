@@ -6,6 +6,8 @@
 #include "electron.h"
 #include "optics.h"
 #include "rng.h"
+#include "multislice.h"
+#include "simulation_grid.h"
 
 static double frequency(PetscInt i, PetscInt n, double d) { return (double)(i < (n + 1) / 2 ? i : i - n) / (n * d); }
 
@@ -332,6 +334,56 @@ static void test_sampling(void)
   UNIT_CALL_FAILS(imaging_conditions_from_values(v, 0, &a));
 }
 
+/* The defocus convention agrees with the multislice propagator: propagating a wave through
+ * Δz of vacuum (multislice.h: P = exp(-iπλΔz k²)) is the lens with defocus -Δz (overfocus),
+ * i.e. C10 = +Δz. Three plane waves, so the interference pattern depends on the sign. */
+static void test_defocus_matches_propagation(void)
+{
+  SimulationGrid grid;
+  Multislice    *ms;
+  Lens          *lens;
+  ImagingConditions c;
+  simulation_grid_defaults(&grid);
+  grid.cell[0] = 12.8; grid.cell[1] = 9.6; grid.cell[2] = 40; grid.requested_sampling = 0.2; grid.slice_thickness = 5; grid.voltage = 200;
+  UNIT_CALL(simulation_grid_setup(&grid, NULL, 0));
+  PetscInt nx = grid.nx, ny = grid.ny, n = nx * ny;
+  fftwf_complex *wave = fftwf_alloc_complex(n), *original = fftwf_alloc_complex(n), *transmission = fftwf_alloc_complex(n);
+  float *image = malloc(sizeof(float) * n);
+  for (PetscInt j = 0; j < ny; j++)
+    for (PetscInt i = 0; i < nx; i++) {
+      double x = (double)i / nx, y = (double)j / ny;
+      original[j * nx + i] = 1.0f + 0.3f * cexpf(2 * M_PI * I * (float)(3 * x + 2 * y)) + 0.2f * cexpf(2 * M_PI * I * (float)(-5 * x + 1 * y));
+      transmission[j * nx + i] = 1.0f;
+    }
+  memcpy(wave, original, sizeof(fftwf_complex) * n);
+  UNIT_CALL(multislice_create(&grid, &ms));
+  for (PetscInt s = 0; s < grid.n_slices; s++) UNIT_CALL(multislice_step(ms, transmission, wave));
+  double dz = grid.n_slices * grid.slice_thickness;
+  const fftwf_complex *waves[1] = {original};
+  PetscMemzero(&c, sizeof c);
+  c.coefficient[ABERRATION_C10] = dz; /* defocus = -Δz */
+  UNIT_CALL(lens_create(nx, ny, grid.sampling[0], grid.sampling[1], grid.wavelength, &lens));
+  UNIT_CALL(lens_set_exit_waves(lens, 1, waves));
+  UNIT_CALL(lens_image(lens, &c, image));
+  double worst = 0, change = 0;
+  for (PetscInt p = 0; p < n; p++) {
+    double propagated = crealf(wave[p]) * crealf(wave[p]) + cimagf(wave[p]) * cimagf(wave[p]);
+    worst  = fmax(worst, fabs(image[p] - propagated));
+    change = fmax(change, fabs(propagated - (crealf(original[p]) * crealf(original[p]) + cimagf(original[p]) * cimagf(original[p]))));
+  }
+  UNIT_CHECK(change > 0.1, "propagation over %g Å hardly changes the intensity (%g): the test would be empty", dz, change);
+  UNIT_CHECK(worst < 1e-4, "lens with defocus %g Å differs from %g Å of propagation by %g", -dz, dz, worst);
+  /* and the opposite sign does not match */
+  c.coefficient[ABERRATION_C10] = -dz;
+  UNIT_CALL(lens_image(lens, &c, image));
+  worst = 0;
+  for (PetscInt p = 0; p < n; p++) worst = fmax(worst, fabs(image[p] - (crealf(wave[p]) * crealf(wave[p]) + cimagf(wave[p]) * cimagf(wave[p]))));
+  UNIT_CHECK(worst > 0.05, "the wrong sign matches too (%g): the test cannot tell", worst);
+  UNIT_CALL(lens_destroy(&lens));
+  UNIT_CALL(multislice_destroy(&ms));
+  fftwf_free(wave); fftwf_free(original); fftwf_free(transmission); free(image);
+}
+
 int main(int argc, char **argv)
 {
   UNIT_BEGIN(argc, argv);
@@ -345,5 +397,6 @@ int main(int argc, char **argv)
   UNIT_RUN(test_fast_vs_reference);
   UNIT_RUN(test_plane_wave);
   UNIT_RUN(test_sampling);
+  UNIT_RUN(test_defocus_matches_propagation);
   return UNIT_END();
 }
