@@ -49,7 +49,7 @@ PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
   PetscCall(PetscOptionsEnum("-normalize", "Per-image normalisation", NULL, normalize_mode_names, (PetscEnum)c->normalize, (PetscEnum *)&c->normalize, NULL));
   PetscCall(PetscOptionsBool("-augment", "Random dihedral (8 symmetries) augmentation", NULL, c->augment, &c->augment, NULL));
   PetscCall(options_distribution(PetscOptionsObject, "-dose_resample", "Re-sample each training image at a dose drawn from this distribution [e/Å²] (0: off)", "0", &c->dose_resample));
-  PetscCall(PetscOptionsReal("-pixel_size", "Pixel size for -dose_resample [Å]", NULL, c->pixel_size, &c->pixel_size, NULL));
+  PetscCall(PetscOptionsReal("-pixel_size", "Pixel size for -dose_resample when the database has no pixel_size column [Å]", NULL, c->pixel_size, &c->pixel_size, NULL));
   PetscCall(PetscOptionsInt("-depth", "U-Net depth (poolings)", NULL, c->net.depth, &c->net.depth, NULL));
   PetscCall(PetscOptionsInt("-base_filters", "U-Net channels at full resolution", NULL, c->net.base_filters, &c->net.base_filters, NULL));
   PetscCall(PetscOptionsEList("-block", "Encoder blocks", NULL, block_names, 2, block_names[c->net.block], &block, NULL));
@@ -136,7 +136,10 @@ static PetscErrorCode prepare_training_image(const TrainingConfig *c, const Data
   if (high > 0) {
     double dose;
     PetscCall(distribution_sample(&c->dose_resample, &stream, &dose));
-    resample_dose(image, (PetscInt)spatial, dose, c->pixel_size * c->pixel_size, &stream);
+    /* The database's own pixel size where it has one (campaign column "pixel_size" [Å]). */
+    const double *column = dataset_column(d, "pixel_size");
+    double        pixel = column && column[index] > 0 ? column[index] : c->pixel_size;
+    resample_dose(image, (PetscInt)spatial, dose, pixel * pixel, &stream);
   }
   normalize_image(image, (PetscInt)spatial, c->normalize);
   PetscFunctionReturn(0);

@@ -69,3 +69,11 @@ check_error "train_depth_not_dividing" "needs sides divisible by 64" "$NANOFORGE
 check_error "evaluate_mask_size_mismatch" "but its mask" "$NANOFORGE" evaluate -model "$WORK/acc_best.h5" -data "$WORK/mask.png" -mask "$WORK/acc_metrics.png"
 check_error "segment_bad_micrograph" "not a micrograph format" "$NANOFORGE" segment -model "$WORK/acc_best.h5" -input "$WORK/scores.csv" -output_dir "$WORK"
 check_error "evaluate_model_not_hdf5" "scores.csv" "$NANOFORGE" evaluate -model "$WORK/scores.csv" -data "$DB"
+
+# ---- on a real campaign database (quickstart plan), when the campaign command is built ----
+$MPIRUN -np 2 "$NANOFORGE" campaign -options_file input/quickstart.opts -o "$WORK/quick.h5" > "$WORK/campaign.log" 2>&1
+if [ $? -eq 0 ] && [ -s "$WORK/quick.h5" ]; then
+  check_output "train_on_campaign_database" "split by structure_id" $MPIRUN -np 2 "$NANOFORGE" train -db "$WORK/quick.h5" -o "$WORK/q.h5" -depth 3 -base_filters 8 \
+    -batch 4 -epochs 1 -steps_per_epoch 2 -select "dose>=0" -dose_resample uniform:100,300
+  check_output "segment_campaign_image" "particles" "$NANOFORGE" segment -model "$WORK/q.h5" -input "$WORK/quick.h5" -index 1 -o "$WORK/q_mask.png"
+fi
