@@ -16,6 +16,9 @@ PetscErrorCode command_run(MPI_Comm comm)
     PetscCall(command_train(comm));
     PetscFunctionReturn(0);
   }
+  PetscBool plan_only = PETSC_FALSE;
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-plan_only", &plan_only, NULL));
+  if (plan_only) PetscFunctionReturn(0); /* the plan was printed; nothing to train on */
   if (!finished) {
     PetscCall(PetscPrintf(comm, "run: the campaign is not complete, so training was not started; rerun the same command to continue\n"));
     PetscFunctionReturn(0);
