@@ -216,36 +216,41 @@ static PetscErrorCode site_element(const CifFile *cif, const Token *t, int *z)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode crystal_create_from_cif(const char *filename, Crystal **out)
+/* Everything the reader allocates, freed by crystal_create_from_cif whether or not reading failed. */
+typedef struct {
+  CifFile            file;
+  FILE              *handle;
+  SymmetryOperation *ops;
+  PetscInt           nops;
+  CrystalSite       *sites, *expanded;
+  int               *site_line, *expanded_line;
+  Crystal           *trial;
+} CifReader;
+
+static PetscErrorCode read_cif(const char *filename, CifReader *rd, Crystal **out)
 {
-  CifFile cif = {filename, NULL, NULL, 0, 0};
-  FILE   *file;
   PetscFunctionBeginUser;
-  *out = NULL;
-  file = fopen(filename, "rb");
-  PetscCheckPointerErrno(file, "open CIF file", filename);
-  PetscCheck(fseek(file, 0, SEEK_END) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read CIF file '%s'", filename);
-  long size = ftell(file);
-  rewind(file);
+  rd->handle = fopen(filename, "rb");
+  PetscCheckPointerErrno(rd->handle, "open CIF file", filename);
+  PetscCheck(fseek(rd->handle, 0, SEEK_END) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read CIF file '%s'", filename);
+  long size = ftell(rd->handle);
+  rewind(rd->handle);
   PetscCheck(size >= 0 && size < (1L << 30), PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "CIF file '%s': cannot determine its size or larger than 1 GiB", filename);
-  PetscCall(PetscMalloc1(size + 1, &cif.buffer));
-  size_t got = fread(cif.buffer, 1, (size_t)size, file);
-  fclose(file);
+  PetscCall(PetscMalloc1(size + 1, &rd->file.buffer));
+  size_t got = fread(rd->file.buffer, 1, (size_t)size, rd->handle);
+  fclose(rd->handle);
+  rd->handle = NULL;
   PetscCheck(got == (size_t)size, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "CIF file '%s': read %zu of %ld bytes", filename, got, size);
-  cif.buffer[size] = 0;
-  PetscCall(tokenize(&cif));
+  rd->file.buffer[size] = 0;
+  PetscCall(tokenize(&rd->file));
 
   double              cell[6];
   PetscBool           have[6] = {PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE};
   const char         *cell_tags[6] = {"_cell_length_a", "_cell_length_b", "_cell_length_c", "_cell_angle_alpha", "_cell_angle_beta", "_cell_angle_gamma"};
-  SymmetryOperation  *ops = NULL;
-  PetscInt            nops = 0;
-  CrystalSite        *sites = NULL;
-  int                *site_line = NULL;
   PetscInt            nsites = 0;
   PetscInt            blocks = 0;
-  for (PetscInt i = 0; i < cif.ntokens;) {
-    Token *t = &cif.token[i];
+  for (PetscInt i = 0; i < rd->file.ntokens;) {
+    Token *t = &rd->file.token[i];
     if (!strncasecmp(t->text, "data_", 5)) {
       if (++blocks > 1) break; /* first data block only */
       i++;
@@ -253,16 +258,16 @@ PetscErrorCode crystal_create_from_cif(const char *filename, Crystal **out)
     }
     if (!strcasecmp(t->text, "loop_")) {
       PetscInt first = ++i;
-      while (i < cif.ntokens && is_tag(cif.token[i].text)) i++;
+      while (i < rd->file.ntokens && is_tag(rd->file.token[i].text)) i++;
       PetscInt ntags = i - first, values = i;
       PetscCheck(ntags > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: loop_ without tags", filename, t->line);
-      while (i < cif.ntokens && !is_tag(cif.token[i].text) && !is_keyword(cif.token[i].text)) i++;
+      while (i < rd->file.ntokens && !is_tag(rd->file.token[i].text) && !is_keyword(rd->file.token[i].text)) i++;
       PetscInt nvalues = i - values;
       PetscCheck(nvalues % ntags == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
                  "%s:%d: loop with %" PetscInt_FMT " tags has %" PetscInt_FMT " values, not a multiple (a missing or extra value in a row)", filename, t->line, ntags, nvalues);
       PetscInt rows = nvalues / ntags, col_op = -1, col_x = -1, col_y = -1, col_z = -1, col_type = -1, col_label = -1, col_occ = -1;
       for (PetscInt c = 0; c < ntags; c++) {
-        const char *tag = cif.token[first + c].text;
+        const char *tag = rd->file.token[first + c].text;
         if (!strcasecmp(tag, "_symmetry_equiv_pos_as_xyz") || !strcasecmp(tag, "_space_group_symop_operation_xyz") || !strcasecmp(tag, "_space_group_symop.operation_xyz")) col_op = c;
         if (!strcasecmp(tag, "_atom_site_fract_x")) col_x = c;
         if (!strcasecmp(tag, "_atom_site_fract_y")) col_y = c;
@@ -271,48 +276,48 @@ PetscErrorCode crystal_create_from_cif(const char *filename, Crystal **out)
         if (!strcasecmp(tag, "_atom_site_label")) col_label = c;
         if (!strcasecmp(tag, "_atom_site_occupancy")) col_occ = c;
       }
-      if (col_op >= 0 && !ops) {
-        PetscCall(PetscMalloc1(rows, &ops));
-        for (PetscInt r = 0; r < rows; r++) PetscCall(parse_operation(&cif, &cif.token[values + r * ntags + col_op], &ops[nops++]));
+      if (col_op >= 0 && !rd->ops) {
+        PetscCall(PetscMalloc1(rows, &rd->ops));
+        for (PetscInt r = 0; r < rows; r++) PetscCall(parse_operation(&rd->file, &rd->file.token[values + r * ntags + col_op], &rd->ops[rd->nops++]));
       }
       if (col_x >= 0 || col_y >= 0 || col_z >= 0) {
         PetscCheck(col_x >= 0 && col_y >= 0 && col_z >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: atom_site loop lacks one of _atom_site_fract_x/y/z", filename,
                    t->line);
         PetscCheck(col_type >= 0 || col_label >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: atom_site loop has neither _atom_site_type_symbol nor _atom_site_label",
                    filename, t->line);
-        PetscCheck(!sites, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: a second atom_site loop", filename, t->line);
-        PetscCall(PetscMalloc2(rows, &sites, rows, &site_line));
+        PetscCheck(!rd->sites, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: a second atom_site loop", filename, t->line);
+        PetscCall(PetscMalloc2(rows, &rd->sites, rows, &rd->site_line));
         for (PetscInt r = 0; r < rows; r++) {
-          Token    *row = &cif.token[values + r * ntags];
+          Token    *row = &rd->file.token[values + r * ntags];
           PetscBool present;
-          PetscCall(site_element(&cif, &row[col_type >= 0 ? col_type : col_label], &sites[r].atomic_number));
-          PetscCall(parse_number(&cif, &row[col_x], "_atom_site_fract_x", &sites[r].fractional[0], NULL));
-          PetscCall(parse_number(&cif, &row[col_y], "_atom_site_fract_y", &sites[r].fractional[1], NULL));
-          PetscCall(parse_number(&cif, &row[col_z], "_atom_site_fract_z", &sites[r].fractional[2], NULL));
-          sites[r].occupancy = 1;
+          PetscCall(site_element(&rd->file, &row[col_type >= 0 ? col_type : col_label], &rd->sites[r].atomic_number));
+          PetscCall(parse_number(&rd->file, &row[col_x], "_atom_site_fract_x", &rd->sites[r].fractional[0], NULL));
+          PetscCall(parse_number(&rd->file, &row[col_y], "_atom_site_fract_y", &rd->sites[r].fractional[1], NULL));
+          PetscCall(parse_number(&rd->file, &row[col_z], "_atom_site_fract_z", &rd->sites[r].fractional[2], NULL));
+          rd->sites[r].occupancy = 1;
           if (col_occ >= 0) {
-            PetscCall(parse_number(&cif, &row[col_occ], "_atom_site_occupancy", &sites[r].occupancy, &present));
-            if (!present) sites[r].occupancy = 1;
-            PetscCheck(sites[r].occupancy > 0 && sites[r].occupancy <= 1 + 1e-6, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: occupancy %g; allowed (0, 1]", filename,
-                       row[col_occ].line, sites[r].occupancy);
+            PetscCall(parse_number(&rd->file, &row[col_occ], "_atom_site_occupancy", &rd->sites[r].occupancy, &present));
+            if (!present) rd->sites[r].occupancy = 1;
+            PetscCheck(rd->sites[r].occupancy > 0 && rd->sites[r].occupancy <= 1 + 1e-6, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: occupancy %g; allowed (0, 1]", filename,
+                       row[col_occ].line, rd->sites[r].occupancy);
           }
-          site_line[r] = row[0].line;
+          rd->site_line[r] = row[0].line;
           nsites++;
         }
       }
       continue;
     }
     if (is_tag(t->text)) {
-      PetscCheck(i + 1 < cif.ntokens && !is_tag(cif.token[i + 1].text) && !is_keyword(cif.token[i + 1].text), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+      PetscCheck(i + 1 < rd->file.ntokens && !is_tag(rd->file.token[i + 1].text) && !is_keyword(rd->file.token[i + 1].text), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
                  "%s:%d: tag %s has no value", filename, t->line, t->text);
       for (int c = 0; c < 6; c++)
         if (!strcasecmp(t->text, cell_tags[c])) {
-          PetscCall(parse_number(&cif, &cif.token[i + 1], cell_tags[c], &cell[c], NULL));
+          PetscCall(parse_number(&rd->file, &rd->file.token[i + 1], cell_tags[c], &cell[c], NULL));
           have[c] = PETSC_TRUE;
         }
-      if ((!strcasecmp(t->text, "_symmetry_equiv_pos_as_xyz") || !strcasecmp(t->text, "_space_group_symop_operation_xyz")) && !ops) {
-        PetscCall(PetscMalloc1(1, &ops));
-        PetscCall(parse_operation(&cif, &cif.token[i + 1], &ops[nops++]));
+      if ((!strcasecmp(t->text, "_symmetry_equiv_pos_as_xyz") || !strcasecmp(t->text, "_space_group_symop_operation_xyz")) && !rd->ops) {
+        PetscCall(PetscMalloc1(1, &rd->ops));
+        PetscCall(parse_operation(&rd->file, &rd->file.token[i + 1], &rd->ops[rd->nops++]));
       }
       i += 2;
       continue;
@@ -321,61 +326,54 @@ PetscErrorCode crystal_create_from_cif(const char *filename, Crystal **out)
   }
   for (int c = 0; c < 6; c++) PetscCheck(have[c], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s is missing", filename, cell_tags[c]);
   PetscCheck(nsites > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: no atom sites (_atom_site_fract_x/y/z loop)", filename);
-  if (!ops) {
-    PetscCall(PetscMalloc1(1, &ops));
-    PetscCall(PetscMemzero(ops, sizeof *ops));
-    for (int k = 0; k < 3; k++) ops[0].W[k][k] = 1;
-    nops = 1;
+  if (!rd->ops) {
+    PetscCall(PetscMalloc1(1, &rd->ops));
+    PetscCall(PetscMemzero(rd->ops, sizeof *rd->ops));
+    for (int k = 0; k < 3; k++) rd->ops[0].W[k][k] = 1;
+    rd->nops = 1;
   }
 
   /* Symmetry expansion. A trial crystal gives the metric for the duplicate test. */
-  Crystal *trial;
-  PetscCall(crystal_create_from_cell(filename, cell, cell + 3, 1, sites, &trial));
-  CrystalSite *expanded;
-  int         *expanded_line;
+  PetscCall(crystal_create_from_cell(filename, cell, cell + 3, 1, rd->sites, &rd->trial));
   PetscInt     nexpanded = 0;
-  PetscCall(PetscMalloc2(nsites * nops, &expanded, nsites * nops, &expanded_line));
+  PetscCall(PetscMalloc2(nsites * rd->nops, &rd->expanded, nsites * rd->nops, &rd->expanded_line));
   for (PetscInt s = 0; s < nsites; s++)
-    for (PetscInt o = 0; o < nops; o++) {
-      CrystalSite n = sites[s];
+    for (PetscInt o = 0; o < rd->nops; o++) {
+      CrystalSite n = rd->sites[s];
       for (int k = 0; k < 3; k++) {
-        double f = ops[o].W[k][0] * sites[s].fractional[0] + ops[o].W[k][1] * sites[s].fractional[1] + ops[o].W[k][2] * sites[s].fractional[2] + ops[o].t[k];
+        double f = rd->ops[o].W[k][0] * rd->sites[s].fractional[0] + rd->ops[o].W[k][1] * rd->sites[s].fractional[1] + rd->ops[o].W[k][2] * rd->sites[s].fractional[2] + rd->ops[o].t[k];
         f -= floor(f);
         n.fractional[k] = f > 1 - 1e-9 ? 0 : f;
       }
       PetscBool duplicate = PETSC_FALSE;
       for (PetscInt e = 0; e < nexpanded && !duplicate; e++) {
         double df[3], r[3];
-        for (int k = 0; k < 3; k++) df[k] = n.fractional[k] - expanded[e].fractional[k] - round(n.fractional[k] - expanded[e].fractional[k]);
-        crystal_direction(trial, df, r);
+        for (int k = 0; k < 3; k++) df[k] = n.fractional[k] - rd->expanded[e].fractional[k] - round(n.fractional[k] - rd->expanded[e].fractional[k]);
+        crystal_direction(rd->trial, df, r);
         if (r[0] * r[0] + r[1] * r[1] + r[2] * r[2] > 1e-4) continue;
-        if (expanded[e].atomic_number == n.atomic_number) duplicate = PETSC_TRUE;
-        else if (o == 0 && expanded[e].occupancy + n.occupancy > 1.01) {
-          int    other_line = expanded_line[e];
-          double total      = expanded[e].occupancy + n.occupancy;
-          PetscCall(PetscFree2(expanded, expanded_line));
-          PetscCall(crystal_destroy(&trial));
+        if (rd->expanded[e].atomic_number == n.atomic_number) duplicate = PETSC_TRUE;
+        else if (o == 0 && rd->expanded[e].occupancy + n.occupancy > 1.01) {
           SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: atom site coincides with the one from line %d (different elements, total occupancy %g > 1): inconsistent CIF",
-                  filename, site_line[s], other_line, total);
+                  filename, rd->site_line[s], rd->expanded_line[e], rd->expanded[e].occupancy + n.occupancy);
         }
       }
       if (!duplicate) {
-        expanded_line[nexpanded] = site_line[s];
-        expanded[nexpanded++]    = n;
+        rd->expanded_line[nexpanded] = rd->site_line[s];
+        rd->expanded[nexpanded++]    = n;
       }
     }
-  PetscCall(crystal_destroy(&trial));
-  PetscCall(crystal_create_from_cell(filename, cell, cell + 3, nexpanded, expanded, out));
+  PetscCall(crystal_destroy(&rd->trial));
+  PetscCall(crystal_create_from_cell(filename, cell, cell + 3, nexpanded, rd->expanded, out));
   /* Laue group: holohedry operations that are ± a rotation part of the CIF's operations */
   Crystal *c = *out;
   PetscInt kept = 0;
   for (PetscInt p = 0; p < c->npoint_operations; p++) {
     PetscBool found = PETSC_FALSE;
-    for (PetscInt o = 0; o < nops && !found; o++)
+    for (PetscInt o = 0; o < rd->nops && !found; o++)
       for (int sign = -1; sign <= 1 && !found; sign += 2) {
         PetscBool same = PETSC_TRUE;
         for (int a = 0; a < 3; a++)
-          for (int b = 0; b < 3; b++) same = same && c->point_operation[p][a][b] == sign * ops[o].W[a][b];
+          for (int b = 0; b < 3; b++) same = same && c->point_operation[p][a][b] == sign * rd->ops[o].W[a][b];
         found = same;
       }
     if (found) {
@@ -384,10 +382,25 @@ PetscErrorCode crystal_create_from_cif(const char *filename, Crystal **out)
     }
   }
   c->npoint_operations = kept;
-  PetscCall(PetscFree2(expanded, expanded_line));
-  PetscCall(PetscFree2(sites, site_line));
-  PetscCall(PetscFree(ops));
-  PetscCall(PetscFree(cif.token));
-  PetscCall(PetscFree(cif.buffer));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode crystal_create_from_cif(const char *filename, Crystal **out)
+{
+  CifReader rd;
+  PetscFunctionBeginUser;
+  *out = NULL;
+  PetscCall(PetscMemzero(&rd, sizeof rd));
+  rd.file.filename  = filename;
+  PetscErrorCode ierr = read_cif(filename, &rd, out);
+  if (rd.handle) fclose(rd.handle);
+  PetscCall(crystal_destroy(&rd.trial));
+  PetscCall(PetscFree2(rd.expanded, rd.expanded_line));
+  PetscCall(PetscFree2(rd.sites, rd.site_line));
+  PetscCall(PetscFree(rd.ops));
+  PetscCall(PetscFree(rd.file.token));
+  PetscCall(PetscFree(rd.file.buffer));
+  if (ierr && *out) PetscCall(crystal_destroy(out));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
