@@ -167,13 +167,14 @@ double optics_scherzer_defocus(double cs, double wavelength) { return sqrt(4.0 /
 double optics_aberration_phase(const ImagingConditions *c, double wavelength, double kx, double ky, double extra_defocus)
 {
   double alpha = wavelength * sqrt(kx * kx + ky * ky);
-  double phi   = atan2(ky, kx);
+  double phi   = NAN; /* the azimuth only when a non-round aberration needs it (atan2 is slow) */
   double sum = 0, power = alpha; /* α^(n+1), n starts at 1 */
   for (int a = 0; a < ABERRATION_COUNT; a++) {
     int n = optics_aberration_n[a], m = optics_aberration_m[a];
     if (a == 0 || optics_aberration_n[a - 1] != n) power *= alpha;
     double coefficient = c->coefficient[a] - (a == ABERRATION_C10 ? extra_defocus : 0.0);
     if (coefficient == 0.0) continue;
+    if (m && isnan(phi)) phi = atan2(ky, kx);
     sum += coefficient * power / (n + 1) * (m ? cos(m * (phi - c->angle[a])) : 1.0);
   }
   return 2.0 * M_PI / wavelength * sum;
@@ -184,12 +185,13 @@ double optics_aberration_gradient_squared(const ImagingConditions *c, double wav
   /* ∇_k χ = λ ∇_α χ; in polar form ∂χ/∂α = (2π/λ) Σ C α^n cos(m(φ−φ_nm)),
    * (1/α)∂χ/∂φ = −(2π/λ) Σ C α^n m/(n+1) sin(m(φ−φ_nm)). */
   double alpha = wavelength * sqrt(kx * kx + ky * ky);
-  double phi   = atan2(ky, kx);
+  double phi   = NAN;
   double radial = 0, azimuthal = 0, power = 1; /* α^n */
   for (int a = 0; a < ABERRATION_COUNT; a++) {
     int n = optics_aberration_n[a], m = optics_aberration_m[a];
     if (a == 0 || optics_aberration_n[a - 1] != n) power *= alpha;
     if (c->coefficient[a] == 0.0) continue;
+    if (m && isnan(phi)) phi = atan2(ky, kx);
     radial += c->coefficient[a] * power * (m ? cos(m * (phi - c->angle[a])) : 1.0);
     if (m) azimuthal -= c->coefficient[a] * power * m / (n + 1) * sin(m * (phi - c->angle[a]));
   }
