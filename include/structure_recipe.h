@@ -21,6 +21,10 @@
  *   -ino, -marks [D]       decahedron Ino {100} truncation and Marks re-entrance, in atomic rows       (0)
  *   -aspect_ratio [D]      rod length / width                                                          (3)
  *   -wulff_energies        surface energies per family, e.g. {111}:1.0,{100}:1.15
+ *   -interface_facet       h,k,l of the Wulff facet resting on the support (Winterbottom truncation;
+ *                          0,0,0 = none). The facet is turned to face the support (−z), the zone
+ *                          axis is then not used; -inplane_angle and -mistilt still apply.
+ *   -interface_energy [D]  Δγ = γ_interface − γ_support, in the unit of -wulff_energies            (0)
  *   -twins [D], -stacking_faults [D]   planar defects in single-crystal shapes                         (0)
  *   -defect_plane          plane family of the defects, h,k,l ({111} for cubic; hexagonal: 0,0,1)
  *   -defect_separation [D] minimum distance between defects [layers]                                   (2)
@@ -56,6 +60,8 @@ typedef struct {
   Distribution rotation, inplane_angle, mistilt;
   Distribution support, support_density, support_min_distance, embedding_depth, placement_jitter;
   Distribution zone_axis;        /* labels "110", "1-10"; a fixed u,v,w gives a one-entry choice */
+  Distribution interface_energy; /* Winterbottom Δγ */
+  int    interface_facet[3];     /* h, k, l; 0,0,0 = no truncation */
   char   wulff_energies[STRUCTURE_RECIPE_TEXT_LEN]; /* "{111}:1.0,{100}:1.15" */
   int    defect_plane[3];        /* h, k, l; 0,0,0 = by crystal ({111} cubic, (001) hexagonal) */
   double support_size[3];        /* [Å] */
@@ -73,6 +79,8 @@ typedef struct {
   char        wulff_energies[STRUCTURE_RECIPE_TEXT_LEN];
   PetscInt    twins, stacking_faults, defect_separation;
   int         defect_plane[3];
+  int         interface_facet[3]; /* Winterbottom facet on the support; 0,0,0 = none */
+  double      interface_energy;   /* Winterbottom Δγ */
   PetscBool   random_rotation;    /* uniform SO(3) instead of a zone axis */
   int         zone_axis[3];
   double      inplane_angle;      /* [mrad] */
@@ -94,7 +102,7 @@ typedef struct {
   double      value;
 } StructureRecipeColumn;
 
-#define STRUCTURE_RECIPE_MAX_COLUMNS 24
+#define STRUCTURE_RECIPE_MAX_COLUMNS 32
 
 /* Read every structure option (inside PetscOptionsBegin/End). Bad specs → errors naming the option. */
 PetscErrorCode structure_recipe_options_read(PetscOptionItems *PetscOptionsObject, StructureRecipeDistributions *distributions);

@@ -145,6 +145,10 @@ PetscErrorCode structure_recipe_options_read(PetscOptionItems *PetscOptionsObjec
   PetscCall(options_distribution(PetscOptionsObject, "-aspect_ratio", "Rod length / width", "3", &d->aspect_ratio));
   PetscCall(PetscStrncpy(d->wulff_energies, "{111}:1.0,{100}:1.15", sizeof d->wulff_energies));
   PetscCall(PetscOptionsString("-wulff_energies", "Wulff surface energies per family {hkl}:gamma,...", NULL, d->wulff_energies, d->wulff_energies, sizeof d->wulff_energies, NULL));
+  n = 3;
+  PetscCall(PetscOptionsIntArray("-interface_facet", "Winterbottom: Wulff facet h,k,l resting on the support, turned to face it (0,0,0: no truncation)", NULL, d->interface_facet, &n, &set));
+  PetscCheck(!set || n == 3, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option -interface_facet: %d indices given; allowed: h,k,l", (int)n);
+  PetscCall(options_distribution(PetscOptionsObject, "-interface_energy", "Winterbottom: interface minus support energy, in the unit of -wulff_energies", "0", &d->interface_energy));
   PetscCall(options_distribution(PetscOptionsObject, "-twins", "Number of twin planes in single-crystal shapes", "0", &d->twins));
   PetscCall(options_distribution(PetscOptionsObject, "-stacking_faults", "Number of stacking faults (intrinsic on {111}; I1 in hexagonal stacking)", "0", &d->stacking_faults));
   PetscCall(options_distribution(PetscOptionsObject, "-defect_separation", "Minimum distance between planar defects [layers]", "2", &d->defect_separation));
@@ -242,6 +246,8 @@ PetscErrorCode structure_recipe_sample(const StructureRecipeDistributions *d, ui
   PetscCall(distribution_sample(&d->support_min_distance, &stream, &r->support_min_distance));
   PetscCall(distribution_sample(&d->embedding_depth, &stream, &r->embedding_depth));
   PetscCall(distribution_sample(&d->placement_jitter, &stream, &r->placement_jitter));
+  PetscCall(distribution_sample(&d->interface_energy, &stream, &r->interface_energy));
+  for (int k = 0; k < 3; k++) r->interface_facet[k] = d->interface_facet[k];
   PetscCall(PetscStrncpy(r->wulff_energies, d->wulff_energies, sizeof r->wulff_energies));
   PetscCall(PetscStrncpy(r->thermal_rms, d->thermal_rms, sizeof r->thermal_rms));
   for (int k = 0; k < 3; k++) {
@@ -320,6 +326,27 @@ static PetscErrorCode create_crystal(const char *material, Crystal **crystal)
   PetscFunctionReturn(0);
 }
 
+static PetscBool has_interface_facet(const StructureRecipe *r)
+{
+  return r->interface_facet[0] || r->interface_facet[1] || r->interface_facet[2] ? PETSC_TRUE : PETSC_FALSE;
+}
+
+/* R turning the facet normal n (unit) onto −z, then by `angle` about z. */
+static void facet_down_rotation(const double n[3], double angle, double R[3][3])
+{
+  double axis[3] = {n[1] * -1.0 - n[2] * 0.0, n[2] * 0.0 - n[0] * -1.0, 0.0}; /* n × (0,0,−1) */
+  double s = sqrt(axis[0] * axis[0] + axis[1] * axis[1]), c = -n[2], turn[3][3], about_z[3][3], z[3] = {0, 0, 1};
+  if (s < 1e-12) { /* n already along ±z: turn by π about x when it points up */
+    double x[3] = {1, 0, 0};
+    transform_axis_angle(x, c > 0 ? 0.0 : M_PI, turn);
+  } else {
+    axis[0] /= s, axis[1] /= s;
+    transform_axis_angle(axis, atan2(s, c), turn);
+  }
+  transform_axis_angle(z, angle, about_z);
+  transform_multiply(about_z, turn, R);
+}
+
 static PetscBool is_hexagonal(const Crystal *crystal)
 {
   return !strcmp(crystal->prototype, "hcp") || !strcmp(crystal->prototype, "wurtzite") ? PETSC_TRUE : PETSC_FALSE;
@@ -347,7 +374,12 @@ static PetscErrorCode build_particle(const StructureRecipe *r, const Crystal *cr
     SurfaceEnergy families[PARTICLE_SHAPE_MAX_FAMILIES];
     PetscInt      n_families;
     PetscCall(wulff_parse_energies(r->wulff_energies, "-wulff_energies", &n_families, families));
-    PetscCall(particle_shape_wulff(crystal, n_families, families, NULL, r->radius, centre, shape));
+    if (has_interface_facet(r)) {
+      WulffTruncation truncation;
+      for (int k = 0; k < 3; k++) truncation.hkl[k] = r->interface_facet[k];
+      truncation.energy_difference = r->interface_energy;
+      PetscCall(particle_shape_wulff(crystal, n_families, families, &truncation, r->radius, centre, shape));
+    } else PetscCall(particle_shape_wulff(crystal, n_families, families, NULL, r->radius, centre, shape));
   } else if (!strcasecmp(name, "rod")) PetscCall(particle_shape_rod(crystal, r->radius, 2 * r->radius * r->aspect_ratio, centre, shape));
   else PetscCall(particle_shape_polyhedron(crystal, name, r->radius, centre, shape));
 
@@ -426,7 +458,12 @@ PetscErrorCode structure_recipe_build(const StructureRecipe *r, uint64_t seed, u
     PetscCall(atom_list_create(0, &particle));
     PetscCall(build_particle(r, crystal, seed, unit, particle, &shape));
     PetscCheck(particle->n > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "the %s %s of radius %g Å holds no atoms; use a larger -radius", r->material, r->shape, r->radius);
-    if (r->random_rotation) transform_random(&orientation, R);
+    if (has_interface_facet(r)) {
+      double normal[3];
+      PetscCheck(!strcasecmp(r->shape, "wulff"), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option -interface_facet applies to -shape wulff, not %s", r->shape);
+      crystal_plane_normal(crystal, r->interface_facet, normal);
+      facet_down_rotation(normal, r->inplane_angle * 1e-3, R);
+    } else if (r->random_rotation) transform_random(&orientation, R);
     else PetscCall(transform_zone_axis(crystal, r->zone_axis, r->inplane_angle * 1e-3, R));
     if (r->mistilt > 0) transform_mistilt(&orientation, r->mistilt * 1e-3, R);
     PetscCall(transform_rotate(particle, R, NULL));
@@ -515,6 +552,7 @@ PetscErrorCode structure_recipe_columns(const StructureRecipe *r, PetscInt *coun
   COLUMN("embedding_depth", "Å", r->embedding_depth);
   COLUMN("placement_jitter", "Å", r->placement_jitter);
   COLUMN("interface_distance", "Å", r->interface_distance);
+  COLUMN("interface_energy", "", has_interface_facet(r) ? r->interface_energy : 0);
 #undef COLUMN
   *count = n;
   PetscFunctionReturn(0);

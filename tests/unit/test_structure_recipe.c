@@ -127,6 +127,41 @@ static void test_embedded_icosahedron_is_empty_of_carbon(void)
   UNIT_CALL(PetscOptionsClear(NULL));
 }
 
+/* Winterbottom: the truncated {111} facet is turned onto the support, so the particle
+ * rests on a flat layer of atoms and is flatter than the free Wulff shape. */
+static void particle_extent(const char *options, double *height, double *width, PetscInt *bottom_layer)
+{
+  StructureRecipeDistributions d;
+  StructureRecipe              r;
+  AtomList                    *atoms;
+  double                       low[3] = {1e9, 1e9, 1e9}, high[3] = {-1e9, -1e9, -1e9};
+  set_options(options);
+  UNIT_CALL(read_distributions(&d));
+  UNIT_CALL(structure_recipe_sample(&d, 1, 0, &r));
+  UNIT_CALL(atom_list_create(0, &atoms));
+  UNIT_CALL(structure_recipe_build(&r, 1, 0, atoms));
+  for (PetscInt i = 0; i < atoms->n; i++)
+    if (atoms->atom_class[i] == ATOM_CLASS_PARTICLE)
+      for (int k = 0; k < 3; k++) low[k] = PetscMin(low[k], atoms->position[i][k]), high[k] = PetscMax(high[k], atoms->position[i][k]);
+  *bottom_layer = 0;
+  for (PetscInt i = 0; i < atoms->n; i++) *bottom_layer += atoms->atom_class[i] == ATOM_CLASS_PARTICLE && atoms->position[i][2] < low[2] + 0.3;
+  *height = high[2] - low[2];
+  *width  = PetscMax(high[0] - low[0], high[1] - low[1]);
+  UNIT_CALL(atom_list_destroy(&atoms));
+  UNIT_CALL(PetscOptionsClear(NULL));
+}
+
+static void test_winterbottom_facet_down(void)
+{
+  double   height_free, width_free, height_cut, width_cut;
+  PetscInt bottom_free, bottom_cut;
+  particle_extent("-shape wulff -radius 15 -support graphene -support_size 60,60,3 -interface_facet 1,1,1 -interface_energy 5", &height_free, &width_free, &bottom_free);
+  particle_extent("-shape wulff -radius 15 -support graphene -support_size 60,60,3 -interface_facet 1,1,1 -interface_energy -0.6", &height_cut, &width_cut, &bottom_cut);
+  /* Δγ >= γ111 leaves the free shape, still with its {111} facet down */
+  UNIT_CHECK(bottom_free >= 19 && bottom_cut > bottom_free, "bottom layers: free %" PetscInt_FMT ", truncated %" PetscInt_FMT " atoms", bottom_free, bottom_cut);
+  UNIT_CHECK(height_cut / width_cut < 0.85 * height_free / width_free, "height/width: truncated %g, free %g", height_cut / width_cut, height_free / width_free);
+}
+
 static void test_columns_and_describe(void)
 {
   StructureRecipeDistributions d;
@@ -139,7 +174,7 @@ static void test_columns_and_describe(void)
   UNIT_CALL(structure_recipe_sample(&d, 1, 0, &r));
   UNIT_CHECK(r.zone_axis[0] == 1 && r.zone_axis[1] == -1 && r.zone_axis[2] == 0, "zone axis [%d %d %d]", r.zone_axis[0], r.zone_axis[1], r.zone_axis[2]);
   UNIT_CALL(structure_recipe_columns(&r, &n, columns));
-  UNIT_CHECK(n == 24 && !strcmp(columns[1].name, "radius") && !strcmp(columns[2].name, "shells") && columns[2].value == 4, "columns: %" PetscInt_FMT ", %s = %g", n, columns[2].name, columns[2].value);
+  UNIT_CHECK(n == 25 && !strcmp(columns[1].name, "radius") && !strcmp(columns[2].name, "shells") && columns[2].value == 4, "columns: %" PetscInt_FMT ", %s = %g", n, columns[2].name, columns[2].value);
   UNIT_CALL(structure_recipe_describe(&r, text, sizeof text));
   UNIT_CHECK(strstr(text, "Pt icosahedron 4 shells") != NULL, "description '%s'", text);
   UNIT_CALL(PetscOptionsClear(NULL));
@@ -180,6 +215,7 @@ int main(int argc, char **argv)
   UNIT_RUN(test_sampling);
   UNIT_RUN(test_build_reproducible_and_clean_interface);
   UNIT_RUN(test_embedded_icosahedron_is_empty_of_carbon);
+  UNIT_RUN(test_winterbottom_facet_down);
   UNIT_RUN(test_columns_and_describe);
   UNIT_RUN(test_bad_input);
   return UNIT_END();
