@@ -1,8 +1,10 @@
 /* campaign.c — master/worker self-scheduling of work units. This file uses MPI.
  *
  * Messages (all between world rank 0 and the leaders of groups 1..G-1):
- *   TAG_WORK  master → leader : int64 unit id, or -1 = no more work
- *   TAG_DONE  leader → master : int64 {unit id, stop requested on that rank}
+ *   TAG_WORK  master → leader : int64 unit id, -1 = no more work, -2 = stop: drop queued units
+ *   TAG_DONE  leader → master : int64 {unit id, stop requested on that rank, 1 = skipped (not computed)}
+ * On a stop request only the units being computed are finished: units queued on a leader
+ * (prefetch) are handed back unstarted, so a stop takes at most one unit's time.
  * Inside a group, the leader broadcasts each unit id (or -1) to its members.
  * A leader's TAG_DONE is sent only after its unit's data was written (and fsync'ed when
  * sync_writes), so the master's journal line always follows durable data. */
@@ -108,7 +110,7 @@ static PetscErrorCode run_master(MPI_Comm comm, MPI_Comm group, const Plan *plan
   PetscInt   next = 0;         /* next unit id to consider */
   PetscInt  *outstanding;      /* [size]: units handed to the group led by this rank, not yet done */
   PetscBool *told_to_finish;   /* [size] */
-  PetscBool  stop = PETSC_FALSE;
+  PetscBool  stop = PETSC_FALSE, cancel_sent = PETSC_FALSE;
   double     start = MPI_Wtime(), last_progress = start, last_stop_check = start;
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_size(comm, &size));
@@ -143,9 +145,9 @@ static PetscErrorCode run_master(MPI_Comm comm, MPI_Comm group, const Plan *plan
       MPI_Status status;
       PetscCallMPI(MPI_Iprobe(MPI_ANY_SOURCE, TAG_DONE, comm, &arrived, &status));
       if (!arrived) break;
-      int64_t report[2];
-      PetscCallMPI(MPI_Recv(report, 2, MPI_INT64_T, status.MPI_SOURCE, TAG_DONE, comm, MPI_STATUS_IGNORE));
-      PetscCall(journal_append(journal, (PetscInt)report[0]));
+      int64_t report[3];
+      PetscCallMPI(MPI_Recv(report, 3, MPI_INT64_T, status.MPI_SOURCE, TAG_DONE, comm, MPI_STATUS_IGNORE));
+      if (!report[2]) PetscCall(journal_append(journal, (PetscInt)report[0]));
       outstanding[status.MPI_SOURCE]--;
       if (report[1]) stop = PETSC_TRUE;
       NEXT_UNDONE();
@@ -164,6 +166,15 @@ static PetscErrorCode run_master(MPI_Comm comm, MPI_Comm group, const Plan *plan
     if (!stop && now - last_stop_check >= 0.5) {
       last_stop_check = now;
       if (file_exists(settings->stop_files[0]) || file_exists(settings->stop_files[1])) stop = PETSC_TRUE;
+    }
+    if (stop && !cancel_sent) {
+      /* Units queued on leaders but not started are handed back; they stay undone. */
+      for (int leader = g; leader < size; leader += g) {
+        if (outstanding[leader] == 0 || told_to_finish[leader]) continue;
+        int64_t cancel = -2;
+        PetscCallMPI(MPI_Send(&cancel, 1, MPI_INT64_T, leader, TAG_WORK, comm));
+      }
+      cancel_sent = PETSC_TRUE;
     }
     if (!settings->quiet && now - last_progress >= settings->progress_interval) {
       print_progress(plan, journal->n_done, done_before, now - start);
@@ -201,19 +212,48 @@ static PetscErrorCode run_master(MPI_Comm comm, MPI_Comm group, const Plan *plan
   PetscFunctionReturn(0);
 }
 
-/* A leader of groups 1..G-1: receive a unit, share it with the group, compute, write, report. */
+/* A leader of groups 1..G-1: receive units (up to `prefetch` queued), share each with the
+ * group, compute, write, report. A stop (-2 from the master, or SIGUSR1 on this rank) hands
+ * queued units back unstarted. */
 static PetscErrorCode run_leader(MPI_Comm comm, MPI_Comm group, Database *database, const UnitWork *work, const CampaignSettings *settings,
                                  UnitBuffers *b, CampaignSummary *summary)
 {
+  int64_t   queue[256];
+  int       head = 0, count = 0;
+  PetscBool cancelled = PETSC_FALSE;
   PetscFunctionBeginUser;
   for (;;) {
-    int64_t unit;
-    PetscCallMPI(MPI_Recv(&unit, 1, MPI_INT64_T, 0, TAG_WORK, comm, MPI_STATUS_IGNORE));
+    /* Wait for a message when nothing is queued, then take every message already there. */
+    int arrived = count == 0;
+    if (!arrived) PetscCallMPI(MPI_Iprobe(0, TAG_WORK, comm, &arrived, MPI_STATUS_IGNORE));
+    while (arrived) {
+      int64_t message;
+      PetscCallMPI(MPI_Recv(&message, 1, MPI_INT64_T, 0, TAG_WORK, comm, MPI_STATUS_IGNORE));
+      if (message == -2) cancelled = PETSC_TRUE;
+      else {
+        PetscCheck(count < 256, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Leader queue overflow");
+        queue[(head + count++) % 256] = message;
+      }
+      PetscCallMPI(MPI_Iprobe(0, TAG_WORK, comm, &arrived, MPI_STATUS_IGNORE));
+    }
+    if (count == 0) continue; /* only a cancel came: wait for work or the end */
+    int64_t unit = queue[head];
+    head = (head + 1) % 256;
+    count--;
+    if (unit < 0) {
+      PetscCallMPI(MPI_Bcast(&unit, 1, MPI_INT64_T, 0, group));
+      break;
+    }
+    if (stop_signal_requested()) cancelled = PETSC_TRUE;
+    if (cancelled) {
+      int64_t report[3] = {unit, 1, 1};
+      PetscCallMPI(MPI_Send(report, 3, MPI_INT64_T, 0, TAG_DONE, comm));
+      continue;
+    }
     PetscCallMPI(MPI_Bcast(&unit, 1, MPI_INT64_T, 0, group));
-    if (unit < 0) break;
     PetscCall(do_unit(group, 0, (PetscInt)unit, database, work, settings, b, summary));
-    int64_t report[2] = {unit, stop_signal_requested() ? 1 : 0};
-    PetscCallMPI(MPI_Send(report, 2, MPI_INT64_T, 0, TAG_DONE, comm));
+    int64_t report[3] = {unit, stop_signal_requested() ? 1 : 0, 0};
+    PetscCallMPI(MPI_Send(report, 3, MPI_INT64_T, 0, TAG_DONE, comm));
   }
   PetscFunctionReturn(0);
 }

@@ -27,7 +27,10 @@ cat > "$WORK/tiny.opts" <<'OPTS'
 -image_size 64
 -progress_interval 1
 OPTS
-CAMPAIGN="$NANOFORGE campaign -options_file $WORK/tiny.opts"
+# FFTW_MEASURE picks plans by timing, so two separate campaigns agree bit for bit only when
+# they share their FFT plans: the first run writes this wisdom file, every later run reads it.
+# (Within one campaign, and across its resumes, the plans are shared automatically.)
+CAMPAIGN="$NANOFORGE campaign -options_file $WORK/tiny.opts -fftw_wisdom $WORK/shared.wisdom"
 OBJECTS="/data/images/data /data/masks/data /metadata/structure_id /metadata/condition_index /metadata/radius /metadata/defocus /metadata/dose /metadata/atoms /metadata/structures/radius"
 same_db() { # name a.h5 b.h5
   st=0
