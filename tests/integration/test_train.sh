@@ -28,6 +28,10 @@ diff12=$(param_diff "$WORK/r1.h5" "$WORK/r2.h5")
 check_true "train_1rank_equals_2ranks (max |dw| = $diff12 <= 5e-5)" "weights differ" test "$(awk -v d="$diff12" 'BEGIN {print (d != "nan" && d <= 5e-5)}')" = 1
 check_output "train_reports_batches" "global batch 8 = 2 ranks x per-rank batch 4" $MPIRUN -np 2 "$NANOFORGE" train $SMALL -o "$WORK/r3.h5" -epochs 1 -steps_per_epoch 2 -validate false
 
+# Bucketed all-reduce averages exactly; a replica divergence is detected (2 ranks).
+out=$($MPIRUN -np 2 build/tests/test_gradient_allreduce 2>&1)
+check_true "allreduce_and_replica_check_2ranks" "$out" test "$(echo "$out" | grep -c '^PASS')" -eq 4 -a "$(echo "$out" | grep -c '^FAIL')" -eq 0
+
 # ---- resume equals uninterrupted ----
 check "train_uninterrupted_4" "$NANOFORGE" train $SMALL -o "$WORK/full.h5" -epochs 4 -steps_per_epoch 4 -lr 3e-3
 check "train_first_2" "$NANOFORGE" train $SMALL -o "$WORK/part.h5" -epochs 4 -steps_per_epoch 4 -lr 3e-3 -stop_after 2
