@@ -124,12 +124,20 @@ static double packing_fraction(const AmorphousSupportSpec *spec, double fraction
   return spec->density * M_PI / 6.0 * d3;
 }
 
-/* Cell list: head[cell] is the last atom placed in the cell, next[atom] the one before. */
+/* A placed atom as the neighbour search reads it: 16 bytes, position and chain link
+ * together, so one cache line serves both (the search is bound by memory traffic).
+ * Positions are kept as floats (resolution < 2e-5 Å in a 200 Å slab) and the accepted
+ * position is exactly the float one that was checked; distances are computed in double. */
+typedef struct {
+  float x, y, z;
+  int   next; /* the atom placed before in the same cell, -1 at the end */
+} PlacedAtom;
+
+/* Cell list: head[cell] is the last atom placed in the cell. */
 typedef struct {
   int     n[3];       /* cells along x, y, z */
   double  inverse[3]; /* cells per Å */
   int    *head;
-  int    *next;
 } CellList;
 
 static inline int cell_coordinate(double offset, double inverse, int n)
@@ -189,11 +197,10 @@ PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_
     cells.inverse[d] = cells.n[d] / spec->size[d];
   }
   size_t n_cells = (size_t)cells.n[0] * cells.n[1] * cells.n[2];
-  double(*position)[3];
+  PlacedAtom    *placed_atom;
   unsigned char *species;
   PetscCall(PetscMalloc1(n_cells, &cells.head));
-  PetscCall(PetscMalloc1(n_atoms + 1, &cells.next));
-  PetscCall(PetscMalloc1(n_atoms + 1, &position));
+  PetscCall(PetscMalloc1(n_atoms + 1, &placed_atom));
   PetscCall(PetscMalloc1(n_atoms + 1, &species));
   for (size_t c = 0; c < n_cells; c++) cells.head[c] = -1;
 
@@ -235,9 +242,14 @@ PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_
     PetscInt  attempts = 0;
     for (;;) {
       /* 32 random bits per coordinate: resolution below 1e-8 Å for any slab we build. */
-      double x = ((double)rng_uint32(&stream) + 0.5) * scale * lx;
-      double y = ((double)rng_uint32(&stream) + 0.5) * scale * ly;
-      double z = ((double)rng_uint32(&stream) + 0.5) * scale * lz;
+      float  xf = (float)(((double)rng_uint32(&stream) + 0.5) * scale * lx);
+      float  yf = (float)(((double)rng_uint32(&stream) + 0.5) * scale * ly);
+      float  zf = (float)(((double)rng_uint32(&stream) + 0.5) * scale * lz);
+      /* rounding to float may reach the upper edge: keep [0, L) */
+      if (xf >= lx) xf = 0;
+      if (yf >= ly) yf = 0;
+      if (zf >= lz) zf = nextafterf((float)lz, 0);
+      double x = xf, y = yf, z = zf;
       int    cx = cell_coordinate(x, cells.inverse[0], nx), cy = cell_coordinate(y, cells.inverse[1], ny), cz = cell_coordinate(z, cells.inverse[2], nz);
       PetscBool clash = PETSC_FALSE;
       /* Own cell first, then faces, edges, corners: most proposals late in the fill are
@@ -249,8 +261,8 @@ PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_
         yy = yy < 0 ? yy + ny : yy >= ny ? yy - ny : yy;
         int xx = cx + neighbour[k][0];
         xx = xx < 0 ? xx + nx : xx >= nx ? xx - nx : xx;
-        for (int j = cells.head[((size_t)zz * ny + yy) * nx + xx]; j >= 0; j = cells.next[j]) {
-          double rx = position[j][0] - x, ry = position[j][1] - y, rz = position[j][2] - z;
+        for (int j = cells.head[((size_t)zz * ny + yy) * nx + xx]; j >= 0; j = placed_atom[j].next) {
+          double rx = placed_atom[j].x - x, ry = placed_atom[j].y - y, rz = placed_atom[j].z - z;
           /* minimum image in x and y: both coordinates lie in [0, L) */
           if (rx > 0.5 * lx) rx -= lx;
           else if (rx < -0.5 * lx) rx += lx;
@@ -264,10 +276,10 @@ PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_
       }
       if (!clash) {
         size_t c       = ((size_t)cz * ny + cy) * nx + cx;
-        position[i][0] = x;
-        position[i][1] = y;
-        position[i][2] = z;
-        cells.next[i]  = cells.head[c];
+        placed_atom[i].x    = xf;
+        placed_atom[i].y    = yf;
+        placed_atom[i].z    = zf;
+        placed_atom[i].next = cells.head[c];
         cells.head[c]  = (int)i;
         placed++;
         break;
@@ -283,9 +295,9 @@ PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_
     PetscCall(atom_list_reserve(atoms, atoms->n + n_atoms));
     for (PetscInt i = 0; i < n_atoms; i++) {
       PetscInt k            = first + i;
-      atoms->position[k][0] = position[i][0] + spec->origin[0];
-      atoms->position[k][1] = position[i][1] + spec->origin[1];
-      atoms->position[k][2] = position[i][2] + spec->origin[2];
+      atoms->position[k][0] = placed_atom[i].x + spec->origin[0];
+      atoms->position[k][1] = placed_atom[i].y + spec->origin[1];
+      atoms->position[k][2] = placed_atom[i].z + spec->origin[2];
       atoms->atomic_number[k] = spec->atomic_number[species[i]];
       atoms->object_id[k]     = object_id;
       atoms->atom_class[k]    = (unsigned char)ATOM_CLASS_SUPPORT;
@@ -301,8 +313,7 @@ PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_
     }
   }
   PetscCall(PetscFree(cells.head));
-  PetscCall(PetscFree(cells.next));
-  PetscCall(PetscFree(position));
+  PetscCall(PetscFree(placed_atom));
   PetscCall(PetscFree(species));
   PetscCheck(!exhausted, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "amorphous support: density %g atoms/Å³ (%.3f g/cm³) with minimum distance %g Å could not be reached: %" PetscInt_FMT " of %" PetscInt_FMT
