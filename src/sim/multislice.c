@@ -56,6 +56,27 @@ PetscErrorCode multislice_create(const SimulationGrid *grid, Multislice **out)
   PetscCheckFFTWPlan(ms->forward, "the forward multislice FFT");
   ms->backward = fftwf_plan_dft_2d((int)grid->ny, (int)grid->nx, ms->work, ms->work, FFTW_BACKWARD, FFTW_MEASURE);
   PetscCheckFFTWPlan(ms->backward, "the inverse multislice FFT");
+  {
+    /* Rows that can hold a frequency inside the disk: |ky| <= k_limit. */
+    const PetscInt r = (PetscInt)floor(k_limit * (double)grid->ny * grid->sampling[1] + 1e-9);
+    if (ms->band_limited && r >= 1 && 2 * r + 1 < grid->ny) {
+      const int      length_y[1] = {(int)grid->ny}, length_x[1] = {(int)grid->nx};
+      float _Complex *top = ms->work + (size_t)(grid->ny - r) * (size_t)grid->nx;
+      ms->band_rows = r;
+      ms->column_forward = fftwf_plan_many_dft(1, length_y, (int)grid->nx, ms->work, NULL, (int)grid->nx, 1, ms->work, NULL, (int)grid->nx, 1, FFTW_FORWARD, FFTW_MEASURE);
+      ms->column_backward = fftwf_plan_many_dft(1, length_y, (int)grid->nx, ms->work, NULL, (int)grid->nx, 1, ms->work, NULL, (int)grid->nx, 1, FFTW_BACKWARD, FFTW_MEASURE);
+      ms->row_forward[0] = fftwf_plan_many_dft(1, length_x, (int)(r + 1), ms->work, NULL, 1, (int)grid->nx, ms->work, NULL, 1, (int)grid->nx, FFTW_FORWARD, FFTW_MEASURE);
+      ms->row_forward[1] = fftwf_plan_many_dft(1, length_x, (int)r, top, NULL, 1, (int)grid->nx, top, NULL, 1, (int)grid->nx, FFTW_FORWARD, FFTW_MEASURE);
+      ms->row_backward[0] = fftwf_plan_many_dft(1, length_x, (int)(r + 1), ms->work, NULL, 1, (int)grid->nx, ms->work, NULL, 1, (int)grid->nx, FFTW_BACKWARD, FFTW_MEASURE);
+      ms->row_backward[1] = fftwf_plan_many_dft(1, length_x, (int)r, top, NULL, 1, (int)grid->nx, top, NULL, 1, (int)grid->nx, FFTW_BACKWARD, FFTW_MEASURE);
+      PetscCheckFFTWPlan(ms->column_forward, "the pruned forward column FFTs");
+      PetscCheckFFTWPlan(ms->column_backward, "the pruned inverse column FFTs");
+      for (int h = 0; h < 2; h++) {
+        PetscCheckFFTWPlan(ms->row_forward[h], "the pruned forward row FFTs");
+        PetscCheckFFTWPlan(ms->row_backward[h], "the pruned inverse row FFTs");
+      }
+    }
+  }
   PetscCall(wisdom_export(grid->fftw_wisdom));
   for (PetscInt q = 0; q < grid->ny; q++) {
     const double ky = frequency(q, grid->ny, grid->sampling[1]);
@@ -80,6 +101,12 @@ PetscErrorCode multislice_destroy(Multislice **multislice)
   if (!ms) PetscFunctionReturn(0);
   if (ms->forward) fftwf_destroy_plan(ms->forward);
   if (ms->backward) fftwf_destroy_plan(ms->backward);
+  if (ms->column_forward) fftwf_destroy_plan(ms->column_forward);
+  if (ms->column_backward) fftwf_destroy_plan(ms->column_backward);
+  for (int h = 0; h < 2; h++) {
+    if (ms->row_forward[h]) fftwf_destroy_plan(ms->row_forward[h]);
+    if (ms->row_backward[h]) fftwf_destroy_plan(ms->row_backward[h]);
+  }
   fftwf_free(ms->work);
   fftwf_free(ms->propagator);
   fftwf_free(ms->mask);
@@ -91,6 +118,34 @@ void multislice_plane_wave(const Multislice *multislice, float _Complex *wave)
 {
   const size_t n = (size_t)multislice->nx * (size_t)multislice->ny;
   for (size_t i = 0; i < n; i++) wave[i] = 1.0f;
+}
+
+/* Forward transform of data (aligned like work) that is right only on the band rows: columns,
+ * then the band rows. The other rows are left with column transforms: the caller zeroes them
+ * (its mask or propagator is zero there). */
+static void forward_band(const Multislice *ms, float _Complex *data)
+{
+  const size_t top = (size_t)(ms->ny - ms->band_rows) * (size_t)ms->nx;
+  fftwf_execute_dft(ms->column_forward, data, data);
+  fftwf_execute_dft(ms->row_forward[0], data, data);
+  fftwf_execute_dft(ms->row_forward[1], data + top, data + top);
+}
+
+/* Inverse transform of a spectrum that is zero outside the band rows. */
+static void backward_band(const Multislice *ms, float _Complex *data)
+{
+  const size_t top = (size_t)(ms->ny - ms->band_rows) * (size_t)ms->nx;
+  fftwf_execute_dft(ms->row_backward[0], data, data);
+  fftwf_execute_dft(ms->row_backward[1], data + top, data + top);
+  fftwf_execute_dft(ms->column_backward, data, data);
+}
+
+/* Pruned plans apply when they exist and the array is aligned as work, including its top rows. */
+static int can_prune(const Multislice *ms, float _Complex *data)
+{
+  const size_t top = (size_t)(ms->ny - ms->band_rows) * (size_t)ms->nx;
+  return ms->band_rows > 0 && fftwf_alignment_of((float *)data) == fftwf_alignment_of((float *)ms->work) &&
+         fftwf_alignment_of((float *)(data + top)) == fftwf_alignment_of((float *)(ms->work + top));
 }
 
 PetscErrorCode multislice_transmission(Multislice *ms, const float *potential, float _Complex *transmission)
@@ -110,9 +165,12 @@ PetscErrorCode multislice_transmission(Multislice *ms, const float *potential, f
   }
   /* Band limit off (>= √2 of Nyquist: the disk covers the grid), or not asked for. */
   if (ms->band_limited && ms->transmission_band_limit) {
-    fftwf_execute_dft(ms->forward, t, t);
-    for (size_t i = 0; i < n; i++) t[i] *= mask[i]; /* mask holds 1/N inside the band */
-    fftwf_execute_dft(ms->backward, t, t);
+    const int pruned = can_prune(ms, t);
+    if (pruned) forward_band(ms, t);
+    else fftwf_execute_dft(ms->forward, t, t);
+    for (size_t i = 0; i < n; i++) t[i] *= mask[i]; /* mask holds 1/N inside the band, 0 outside */
+    if (pruned) backward_band(ms, t);
+    else fftwf_execute_dft(ms->backward, t, t);
   }
   if (!in_place) memcpy(transmission, t, n * sizeof(float _Complex));
   PetscFunctionReturn(0);
@@ -126,7 +184,13 @@ PetscErrorCode multislice_step(Multislice *ms, const float _Complex *transmissio
   PetscFunctionBeginUser;
   /* In place on the caller's wave when its alignment matches the planned array (FFTW's
    * new-array execute rule); otherwise through the work buffer. */
-  if (fftwf_alignment_of((float *)wave) == fftwf_alignment_of((float *)ms->work)) {
+  if (can_prune(ms, wave)) {
+    float _Complex *restrict w = wave;
+    for (size_t i = 0; i < n; i++) w[i] *= t[i];
+    forward_band(ms, w);
+    for (size_t i = 0; i < n; i++) w[i] *= p[i]; /* also zeroes the rows the pruned forward skipped */
+    backward_band(ms, w);
+  } else if (fftwf_alignment_of((float *)wave) == fftwf_alignment_of((float *)ms->work)) {
     float _Complex *restrict w = wave;
     for (size_t i = 0; i < n; i++) w[i] *= t[i];
     fftwf_execute_dft(ms->forward, w, w);
