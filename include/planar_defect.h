@@ -14,14 +14,16 @@
  * A defect at layer k changes everything above it (larger n·x):
  *   TWIN:           the crystal above is the mirror image of the crystal below, mirrored
  *                   through layer k (ABCABC → ABCBA…).
- *   STACKING_FAULT: everything above the gap over layer k is shifted by the in-plane partial
- *                   vector (a/6⟨112⟩ for fcc {111}: ABC|ABC → ABC|BCA…, intrinsic fault);
- *                   of ±partial the sign that puts no layer on a like layer is used.
- *   I1_FAULT:       (hexagonal stacking, e.g. wurtzite (001)) everything above the gap is
- *                   translated by the full vector between adjacent layers (ABAB|CBCB).
- * The gap is the widest gap between atomic planes just above layer k (between bilayers in
- * wurtzite). Each defect is checked: the layers either side must not sit on the same in-plane
- * sites (error otherwise). Defects compose in order of height.
+ *   STACKING_FAULT: everything above a gap over layer k is shifted by the in-plane partial
+ *                   vector (a/6⟨112⟩ for fcc {111}: ABC|ABC → ABC|BCA…, intrinsic fault).
+ *   I1_FAULT:       (hexagonal stacking, e.g. wurtzite (001)) everything above a gap is
+ *                   translated by ± the full vector between adjacent layers (ABAB|CBCB).
+ * Each defect is checked, and for faults the gap between atomic planes (widest first) and the
+ * sign ± are chosen, so that no layer lands on a like layer: across the defect plane every
+ * atom keeps its bulk number of neighbours (within 1.1 d_nn) and no pair comes closer than
+ * 0.85 d_nn (a like-on-like fcc or hcp layer is 0.816 d_nn away). No valid choice → error
+ * (e.g. I1 in fcc, or a basal mirror twin in wurtzite, which would break bonds).
+ * Defects compose in order of height.
  */
 #pragma once
 #include <petscsys.h>

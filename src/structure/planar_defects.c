@@ -94,16 +94,77 @@ static PetscInt layer_atoms(const PlanarDefects *p, const double L[3][3], const 
   return n;
 }
 
-/* Do two layers sit on the same in-plane sites (some pair closer than 0.1 Å in projection)? */
-static PetscBool like_on_like(const PlanarDefects *p, PetscInt na, const double (*a)[3], PetscInt nb, const double (*b)[3])
+/* Atoms of the mapped crystal (L, t), all species, with heights in (low, high] near the plane
+ * point height·n (a block of ±3 cells around its pre-image). At most `max`. */
+static PetscInt slab_atoms(const PlanarDefects *p, const double L[3][3], const double t[3], double centre_height, double low, double high, PetscInt max,
+                           double (*x)[3])
 {
-  for (PetscInt i = 0; i < na; i++)
-    for (PetscInt j = 0; j < nb; j++) {
-      double v[3] = {b[j][0] - a[i][0], b[j][1] - a[i][1], b[j][2] - a[i][2]}, h = dot3(v, p->normal);
-      for (int d = 0; d < 3; d++) v[d] -= h * p->normal[d];
-      if (dot3(v, v) < 0.01) return PETSC_TRUE;
+  const Crystal *c = p->crystal;
+  double         P[3], y[3], f[3];
+  for (int i = 0; i < 3; i++) P[i] = centre_height * p->normal[i] - t[i];
+  for (int i = 0; i < 3; i++) y[i] = L[0][i] * P[0] + L[1][i] * P[1] + L[2][i] * P[2] - p->origin[i];
+  for (int j = 0; j < 3; j++) f[j] = floor(dot3(y, c->reciprocal[j]));
+  PetscInt n = 0;
+  for (int i = -3; i <= 3; i++)
+    for (int j = -3; j <= 3; j++)
+      for (int k = -3; k <= 3; k++)
+        for (PetscInt s = 0; s < c->nsites; s++) {
+          double g[3] = {f[0] + i + c->site[s].fractional[0], f[1] + j + c->site[s].fractional[1], f[2] + k + c->site[s].fractional[2]}, r[3], q[3];
+          crystal_cartesian(c, g, r);
+          for (int d = 0; d < 3; d++) r[d] += p->origin[d];
+          map_point(L, t, r, q);
+          double h = dot3(q, p->normal);
+          if (h > low && h <= high && n < max) {
+            for (int d = 0; d < 3; d++) x[n][d] = q[d];
+            n++;
+          }
+        }
+  return n;
+}
+
+#define SLAB_MAX 4096
+
+/* Bonds across a boundary at height B: pairs (lower atom of map 0 at height <= B within an
+ * in-plane radius of 5 Å of the plane point, upper atom of map 1 above B) closer than 1.1 times
+ * the nearest-neighbour distance; *closest gets the shortest such pair. */
+static PetscErrorCode bonds_across(const PlanarDefects *p, const double L0[3][3], const double t0[3], const double L1[3][3], const double t1[3], double B,
+                                   PetscInt *bonds, double *closest)
+{
+  double(*lower)[3], (*upper)[3];
+  double nn = crystal_nearest_neighbour_distance(p->crystal), reach = 1.1 * nn;
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc2(SLAB_MAX, &lower, SLAB_MAX, &upper));
+  PetscInt nl = slab_atoms(p, L0, t0, B, B - reach, B + 1e-6, SLAB_MAX, lower);
+  PetscInt nu = slab_atoms(p, L1, t1, B, B + 1e-6, B + reach, SLAB_MAX, upper);
+  double   centre[3] = {B * p->normal[0], B * p->normal[1], B * p->normal[2]};
+  *bonds   = 0;
+  *closest = INFINITY;
+  for (PetscInt a = 0; a < nl; a++) {
+    double v[3] = {lower[a][0] - centre[0], lower[a][1] - centre[1], lower[a][2] - centre[2]}, h = dot3(v, p->normal);
+    if (dot3(v, v) - h * h > 25.0) continue;
+    for (PetscInt b = 0; b < nu; b++) {
+      double w[3] = {upper[b][0] - lower[a][0], upper[b][1] - lower[a][1], upper[b][2] - lower[a][2]}, d = sqrt(dot3(w, w));
+      if (d < reach) (*bonds)++;
+      *closest = PetscMin(*closest, d);
     }
-  return PETSC_FALSE;
+  }
+  PetscCall(PetscFree2(lower, upper));
+  PetscFunctionReturn(0);
+}
+
+/* A defect is acceptable when the atoms across it keep their bulk bonding: the same number of
+ * neighbour pairs across the boundary as in the perfect crystal and none closer than 0.85 of
+ * the nearest-neighbour distance (a layer on a like layer puts atoms 0.816·d_nn apart in fcc
+ * and ideal hcp, and breaks or adds bonds in compounds). */
+static PetscErrorCode acceptable(const PlanarDefects *p, const double L0[3][3], const double t0[3], const double L1[3][3], const double t1[3], double B, PetscBool *ok)
+{
+  PetscInt perfect, bonds;
+  double   closest, perfect_closest;
+  PetscFunctionBeginUser;
+  PetscCall(bonds_across(p, L0, t0, L0, t0, B, &perfect, &perfect_closest));
+  PetscCall(bonds_across(p, L0, t0, L1, t1, B, &bonds, &closest));
+  *ok = bonds == perfect && closest >= 0.85 * crystal_nearest_neighbour_distance(p->crystal) ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
 }
 
 /* Is v a translation of the crystal (every site + v lands on a like site)? */
@@ -138,16 +199,13 @@ static PetscErrorCode recompute_maps(PlanarDefects *p)
     for (int j = 0; j < 3; j++) p->linear[0][i][j] = i == j;
     p->shift[0][i] = 0;
   }
-  if (!p->ndefects) PetscFunctionReturn(0);
   const double *n = p->normal;
   double        d = crystal_d_spacing(c, p->hkl);
   for (PetscInt j = 0; j < p->ndefects; j++) {
     double(*L)[3] = p->linear[j], *t = p->shift[j], (*L1)[3] = p->linear[j + 1], *t1 = p->shift[j + 1];
-    double   H  = p->layer0_height + p->layer[j] * p->spacing;
-    PetscInt nb = layer_atoms(p, (const double(*)[3])L, t, H, LAYER_MAX, below);
-    PetscInt na = layer_atoms(p, (const double(*)[3])L, t, H + p->spacing, LAYER_MAX, above);
-    PetscCheck(nb > 0 && na > 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "planar defects: no atoms found in layers %" PetscInt_FMT "/%" PetscInt_FMT, p->layer[j], p->layer[j] + 1);
+    double      H    = p->layer0_height + p->layer[j] * p->spacing;
     const char *what = p->type[j] == PLANAR_DEFECT_TWIN ? "twin" : p->type[j] == PLANAR_DEFECT_I1_FAULT ? "I1 fault" : "stacking fault";
+    PetscBool   ok   = PETSC_FALSE;
     if (p->type[j] == PLANAR_DEFECT_TWIN) {
       double M[3][3];
       for (int a = 0; a < 3; a++)
@@ -157,31 +215,13 @@ static PetscErrorCode recompute_maps(PlanarDefects *p)
         t1[a] = M[a][0] * t[0] + M[a][1] * t[1] + M[a][2] * t[2] + 2 * H * n[a];
       }
       p->boundary[j] = H;
+      PetscCall(acceptable(p, (const double(*)[3])L, t, (const double(*)[3])L1, t1, H, &ok));
     } else {
-      /* widest gap between atomic planes (all species) over layer k: the plane to cut */
-      double heights[128];
-      int    nh = 0;
-      heights[nh++] = 0;
-      heights[nh++] = p->spacing;
-      for (PetscInt s = 0; s < c->nsites && nh < 128; s++) {
-        double r[3], q[3];
-        crystal_cartesian(c, c->site[s].fractional, r);
-        for (int a = 0; a < 3; a++) r[a] += p->origin[a];
-        map_point((const double(*)[3])L, t, r, q);
-        double h = fmod(dot3(q, n) - H, d);
-        if (h < 0) h += d;
-        for (double x = h; x < p->spacing - 1e-9; x += d) /* same height pattern every d */
-          if (x > 1e-9) heights[nh++] = x;
-        for (double x = h - d; x > 1e-9; x -= d)
-          if (x < p->spacing - 1e-9) heights[nh++] = x;
-      }
-      for (int a = 1; a < nh; a++)
-        for (int b = a; b > 0 && heights[b] < heights[b - 1]; b--) { double tmp = heights[b]; heights[b] = heights[b - 1]; heights[b - 1] = tmp; }
-      double best_gap = -1, cut = 0.5 * p->spacing;
-      for (int a = 0; a + 1 < nh; a++)
-        if (heights[a + 1] - heights[a] > best_gap + 1e-9) { best_gap = heights[a + 1] - heights[a]; cut = 0.5 * (heights[a] + heights[a + 1]); }
-      p->boundary[j] = H + cut;
-      /* the vector from a layer-k atom to the nearest (in projection) layer-(k+1) atom */
+      PetscInt nb = layer_atoms(p, (const double(*)[3])L, t, H, LAYER_MAX, below);
+      PetscInt na = layer_atoms(p, (const double(*)[3])L, t, H + p->spacing, LAYER_MAX, above);
+      PetscCheck(nb > 0 && na > 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "planar defects: no atoms found in layers %" PetscInt_FMT "/%" PetscInt_FMT, p->layer[j], p->layer[j] + 1);
+      /* the vector from a layer-k atom to the nearest (in projection) layer-(k+1) atom: its
+       * in-plane part is the partial (a/6<112> in fcc), the whole of it the I1 translation */
       double v[3] = {0, 0, 0}, best = INFINITY;
       for (PetscInt a = 0; a < na; a++) {
         double w[3] = {above[a][0] - below[0][0], above[a][1] - below[0][1], above[a][2] - below[0][2]}, h = dot3(w, n), q[3];
@@ -196,21 +236,43 @@ static PetscErrorCode recompute_maps(PlanarDefects *p)
       PetscCheck(!is_crystal_translation(c, vl), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
                  "%s at layer %" PetscInt_FMT " of %s (%d %d %d): the shift is a translation of the crystal, so it makes no fault (I1 faults need hexagonal stacking; use a stacking fault)",
                  what, p->layer[j], c->name, p->hkl[0], p->hkl[1], p->hkl[2]);
+      /* candidate cuts: the gaps between atomic planes (all species) over layer k, widest first */
+      double heights[128];
+      int    nh = 0;
+      heights[nh++] = 0;
+      heights[nh++] = p->spacing;
+      for (PetscInt s = 0; s < c->nsites && nh < 126; s++) {
+        double r[3], q[3];
+        crystal_cartesian(c, c->site[s].fractional, r);
+        for (int a = 0; a < 3; a++) r[a] += p->origin[a];
+        map_point((const double(*)[3])L, t, r, q);
+        double h = fmod(dot3(q, n) - H, d);
+        if (h < 0) h += d;
+        if (h > 1e-9 && h < p->spacing - 1e-9) heights[nh++] = h;
+      }
+      for (int a = 1; a < nh; a++)
+        for (int b = a; b > 0 && heights[b] < heights[b - 1]; b--) { double tmp = heights[b]; heights[b] = heights[b - 1]; heights[b - 1] = tmp; }
+      double cuts[128], widths[128];
+      int    ncuts = 0;
+      for (int a = 0; a + 1 < nh; a++)
+        if (heights[a + 1] - heights[a] > 1e-6) { cuts[ncuts] = 0.5 * (heights[a] + heights[a + 1]); widths[ncuts++] = heights[a + 1] - heights[a]; }
+      for (int a = 1; a < ncuts; a++)
+        for (int b = a; b > 0 && widths[b] > widths[b - 1] + 1e-9; b--) {
+          double tmp = widths[b]; widths[b] = widths[b - 1]; widths[b - 1] = tmp;
+          tmp = cuts[b]; cuts[b] = cuts[b - 1]; cuts[b - 1] = tmp;
+        }
       for (int a = 0; a < 3; a++)
         for (int b = 0; b < 3; b++) L1[a][b] = L[a][b];
-      PetscBool ok = PETSC_FALSE;
-      for (int sign = 1; sign >= -1 && !ok; sign -= 2) {
-        for (int a = 0; a < 3; a++) t1[a] = t[a] + sign * v[a];
-        PetscInt nu = layer_atoms(p, (const double(*)[3])L1, t1, H + p->spacing, LAYER_MAX, above);
-        ok          = nu > 0 && !like_on_like(p, nb, (const double(*)[3])below, nu, (const double(*)[3])above);
-      }
-      PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s at layer %" PetscInt_FMT " of %s: either shift puts layer %" PetscInt_FMT " on a like layer", what, p->layer[j],
-                 c->name, p->layer[j] + 1);
+      for (int cut = 0; cut < ncuts && !ok; cut++)
+        for (int sign = 1; sign >= -1 && !ok; sign -= 2) {
+          for (int a = 0; a < 3; a++) t1[a] = t[a] + sign * v[a];
+          p->boundary[j] = H + cuts[cut];
+          PetscCall(acceptable(p, (const double(*)[3])L, t, (const double(*)[3])L1, t1, p->boundary[j], &ok));
+        }
     }
-    /* the layers either side of the defect must differ */
-    PetscInt nu = layer_atoms(p, (const double(*)[3])L1, t1, H + p->spacing, LAYER_MAX, above);
-    PetscCheck(nu > 0 && !like_on_like(p, nb, (const double(*)[3])below, nu, (const double(*)[3])above), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-               "%s at layer %" PetscInt_FMT " of %s puts layer %" PetscInt_FMT " on a like layer", what, p->layer[j], c->name, p->layer[j] + 1);
+    PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "%s at layer %" PetscInt_FMT " of %s (%d %d %d): every choice puts a layer on a like layer or breaks bonds across the plane (not a valid defect in this structure)", what,
+               p->layer[j], c->name, p->hkl[0], p->hkl[1], p->hkl[2]);
   }
   PetscFunctionReturn(0);
 }

@@ -183,6 +183,69 @@ static void test_wurtzite_i1(void)
   UNIT_CALL(crystal_destroy(&cdse));
 }
 
+/* Number of neighbours of atom i closer than `reach`. */
+static PetscInt coordination(const AtomList *atoms, PetscInt i, double reach)
+{
+  PetscInt n = 0;
+  for (PetscInt j = 0; j < atoms->n; j++) {
+    double dx = atoms->position[i][0] - atoms->position[j][0], dy = atoms->position[i][1] - atoms->position[j][1], dz = atoms->position[i][2] - atoms->position[j][2];
+    if (j != i && dx * dx + dy * dy + dz * dz < reach * reach) n++;
+  }
+  return n;
+}
+
+/* Other stackings — rocksalt MgO {111}, hcp Mg (001), wurtzite CdSe (001): a twin and a fault
+ * keep every interior atom's bulk coordination and no pair closer than 0.85 d_nn; a basal
+ * mirror twin in wurtzite (an inversion domain that breaks bonds) is refused. */
+static void test_other_crystals(void)
+{
+  const char *names[3] = {"MgO", "Mg", "CdSe"};
+  const int   planes[3][3] = {{1, 1, 1}, {0, 0, 1}, {0, 0, 1}};
+  for (int m = 0; m < 3; m++) {
+    Crystal       *c;
+    Volume        *ball;
+    PlanarDefects *p;
+    AtomList      *atoms, *perfect;
+    UNIT_CALL(crystal_create_material(names[m], &c));
+    double nn = crystal_nearest_neighbour_distance(c);
+    UNIT_CALL(volume_create_sphere(zero, 14, &ball));
+    UNIT_CALL(atom_list_create(0, &perfect));
+    UNIT_CALL(crystal_fill(c, ball, zero, 0, ATOM_CLASS_PARTICLE, perfect));
+    PetscInt bulk = -1;
+    for (PetscInt i = 0; i < perfect->n; i++)
+      if (fabs(perfect->position[i][0]) + fabs(perfect->position[i][1]) + fabs(perfect->position[i][2]) < 1e-9) bulk = coordination(perfect, i, 1.1 * nn);
+    UNIT_CHECK(bulk == (m == 0 ? 6 : m == 1 ? 12 : 4), "%s: bulk coordination %" PetscInt_FMT, names[m], bulk);
+    UNIT_CALL(planar_defects_create(c, planes[m], zero, &p));
+    if (m < 2) UNIT_CALL(planar_defects_add(p, PLANAR_DEFECT_TWIN, -2));
+    else UNIT_CALL_FAILS(planar_defects_add(p, PLANAR_DEFECT_TWIN, -2));
+    UNIT_CALL(planar_defects_add(p, m == 2 ? PLANAR_DEFECT_I1_FAULT : PLANAR_DEFECT_STACKING_FAULT, 1));
+    if (m == 2) UNIT_CALL(planar_defects_add(p, PLANAR_DEFECT_STACKING_FAULT, -2));
+    UNIT_CALL(atom_list_create(0, &atoms));
+    UNIT_CALL(planar_defects_fill(p, ball, 0, ATOM_CLASS_PARTICLE, atoms));
+    UNIT_CHECK(fabs((double)atoms->n - perfect->n) < 0.1 * perfect->n, "%s: %" PetscInt_FMT " atoms, perfect %" PetscInt_FMT, names[m], atoms->n, perfect->n);
+    double   dmin = INFINITY;
+    PetscInt wrong = 0, interior = 0;
+    for (PetscInt i = 0; i < atoms->n; i++) {
+      double *x = atoms->position[i];
+      for (PetscInt j = i + 1; j < atoms->n; j++) {
+        double dx = x[0] - atoms->position[j][0], dy = x[1] - atoms->position[j][1], dz = x[2] - atoms->position[j][2];
+        dmin = PetscMin(dmin, dx * dx + dy * dy + dz * dz);
+      }
+      if (sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]) < 14 - 1.2 * nn - 0.5) {
+        interior++;
+        if (coordination(atoms, i, 1.1 * nn) != bulk) wrong++;
+      }
+    }
+    UNIT_CHECK(sqrt(dmin) > 0.85 * nn, "%s: atoms %g Å apart", names[m], sqrt(dmin));
+    UNIT_CHECK(wrong == 0 && interior > 50, "%s: %" PetscInt_FMT " of %" PetscInt_FMT " interior atoms with a coordination other than %" PetscInt_FMT, names[m], wrong, interior, bulk);
+    UNIT_CALL(atom_list_destroy(&atoms));
+    UNIT_CALL(atom_list_destroy(&perfect));
+    UNIT_CALL(planar_defects_destroy(&p));
+    UNIT_CALL(volume_destroy(&ball));
+    UNIT_CALL(crystal_destroy(&c));
+  }
+}
+
 static void fill_random(uint64_t seed, AtomList **atoms, PetscInt *layers)
 {
   Crystal       *au;
@@ -247,6 +310,7 @@ int main(int argc, char **argv)
   UNIT_RUN(test_twin_mirrors);
   UNIT_RUN(test_stacking_fault_shift);
   UNIT_RUN(test_wurtzite_i1);
+  UNIT_RUN(test_other_crystals);
   UNIT_RUN(test_random_placement_reproducible);
   UNIT_RUN(test_bad_input);
   return UNIT_END();
