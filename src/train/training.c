@@ -276,6 +276,8 @@ PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingRepo
   PetscInt last_epoch = c->epochs;
   if (c->stop_after_epochs > 0) last_epoch = PetscMin(last_epoch, first_epoch + c->stop_after_epochs);
   EpochMetrics row = {0};
+  if (first_epoch >= last_epoch && rank == 0)
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: the checkpoint is already at epoch %d of %d: nothing to do (raise -epochs to train on)\n", (int)first_epoch, (int)c->epochs));
   for (PetscInt epoch = first_epoch; epoch < last_epoch; epoch++) {
     double    epoch_start = MPI_Wtime(), loss_sum = 0, learning_rate = 0;
     Confusion confusion = {0};

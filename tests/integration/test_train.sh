@@ -43,6 +43,14 @@ check_true "train_keeps_3_checkpoints" "expected checkpoints 2,3,4 only" test "$
 check_true "train_writes_best_and_metrics" "missing part_best.h5 / metrics" test -s "$WORK/part_best.h5" -a -s "$WORK/part_metrics.csv" -a -s "$WORK/part_metrics.png"
 check_true "train_metrics_rows" "metrics.csv should have header + 4 epochs" test "$(wc -l < "$WORK/part_metrics.csv")" -eq 5
 
+# The same at 2 ranks (synchronised batch norm, every rank loads the checkpoint).
+check "train_2ranks_uninterrupted_2" $MPIRUN -np 2 "$NANOFORGE" train $SMALL -o "$WORK/full2.h5" -epochs 2 -steps_per_epoch 3
+check "train_2ranks_first_1" $MPIRUN -np 2 "$NANOFORGE" train $SMALL -o "$WORK/part2.h5" -epochs 2 -steps_per_epoch 3 -stop_after 1
+check "train_2ranks_resume" $MPIRUN -np 2 "$NANOFORGE" train $SMALL -o "$WORK/part2.h5" -epochs 2 -steps_per_epoch 3 -resume
+h5dump -d /parameters "$WORK/full2.h5" | grep -v HDF5 > "$WORK/full2.txt"
+h5dump -d /parameters "$WORK/part2.h5" | grep -v HDF5 > "$WORK/part2.txt"
+check "train_2ranks_resume_bit_identical" cmp -s "$WORK/full2.txt" "$WORK/part2.txt"
+
 # ---- corrupt newest checkpoint ----
 printf 'garbage' > "$WORK/part_checkpoint_0004.h5"
 check_output "train_corrupt_checkpoint_falls_back" "part_checkpoint_0004.h5' is corrupt.*falling back|resuming from the previous checkpoint .*part_checkpoint_0003.h5" \
