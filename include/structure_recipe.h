@@ -36,14 +36,16 @@
  *   -support_size          x,y,z [Å]                                                                    (100,100,30)
  *   -support_density [D]   [g/cm³]; 0 = the support's own (a-C 2.2, SiNx 3.1, SiO2 2.2)                (0)
  *   -support_min_distance [D]  hard-core distance of a one-species support [Å]; 0 = default (1.4)     (0)
- *   -embedding_depth [D]   how deep the particle's lowest atom sinks below the support top [Å]         (2)
+ *   -embedding_depth [D]   how deep the particle's lowest atom sinks below the support top [Å]; on a
+ *                          sheet (graphene, MoS2) use a negative value, e.g. -2.5, to rest on it     (2)
  *   -placement_jitter [D]  uniform lateral offset of the particle from the support centre, ± [Å]      (0)
  *   -interface_distance    minimum distance between atoms of different objects [Å]                     (1.4)
  *   -thermal_rms           per-species rms displacement overrides, e.g. Au:0.0886,C:0.1 [Å]
  *                          (default: room-temperature table; 0.08 Å where unknown)
  * Without a support the particle is centred on the origin and the structure has no cell.
  * With one, the support fills [0, size) periodic in x and y, the particle sits on its top
- * at the centre, and the cell is the support box (z up to the highest atom + 2 Å).
+ * at the centre, and the cell is the support box (z up to the highest atom + 2 Å; everything
+ * is lifted so that no atom lies below z = 0).
  */
 #pragma once
 #include <stdint.h>

@@ -495,6 +495,15 @@ PetscErrorCode structure_recipe_build(const StructureRecipe *r, uint64_t seed, u
   if (support) PetscCall(scene_add_object(scene, "support", 2, ATOM_CLASS_SUPPORT, support, NULL, NULL));
   PetscCall(scene_resolve(scene));
   PetscCall(scene_to_atom_list(scene, atoms));
+  if (r->support != SUPPORT_NONE) {
+    /* A particle sunk through a thin sheet reaches below z = 0: lift everything so the
+     * cell [0, height) holds every atom. */
+    double low[3], high[3];
+    if (atom_list_bounds(atoms, low, high) && low[2] < 0) {
+      for (PetscInt i = 0; i < atoms->n; i++) atoms->position[i][2] -= low[2];
+      atoms->cell[2][2] -= low[2];
+    }
+  }
   PetscCall(scene_destroy(&scene));
   PetscCall(atom_list_destroy(&particle));
   PetscCall(atom_list_destroy(&support));
