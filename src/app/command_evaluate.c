@@ -9,6 +9,7 @@
 #include "metrics.h"
 #include "micrograph.h"
 #include "options.h"
+#include "picture.h"
 #include "training.h"
 
 #define MAX_FILES 64
@@ -19,7 +20,47 @@ typedef struct {
   PetscInt  images;
   double    threshold;
   double    seconds; /* inside predictor_segment: normalisation, tiling, forward passes */
+  /* Montage: rows of (image, true mask, predicted mask) for the first images of one size. */
+  PetscInt       montage_rows, montage_capacity, montage_ny, montage_nx;
+  unsigned char *montage; /* [capacity][3][ny][nx] grey */
 } Tally;
+
+static PetscErrorCode montage_add(Tally *t, const float *image, const uint8_t *truth, const uint8_t *prediction, PetscInt ny, PetscInt nx)
+{
+  PetscFunctionBeginUser;
+  if (t->montage_capacity == 0 || t->montage_rows >= t->montage_capacity) PetscFunctionReturn(0);
+  if (!t->montage) {
+    t->montage_ny = ny, t->montage_nx = nx;
+    PetscCall(PetscMalloc1((size_t)t->montage_capacity * 3 * ny * nx, &t->montage));
+  }
+  if (ny != t->montage_ny || nx != t->montage_nx) PetscFunctionReturn(0); /* one size per montage */
+  size_t         n = (size_t)ny * nx;
+  unsigned char *row = t->montage + (size_t)t->montage_rows * 3 * n;
+  PetscCall(picture_grey_from_floats(image, (PetscInt)n, 0.5, 99.5, row));
+  for (size_t i = 0; i < n; i++) row[n + i] = truth[i] ? 255 : 0, row[2 * n + i] = prediction[i] ? 255 : 0;
+  t->montage_rows++;
+  PetscFunctionReturn(0);
+}
+
+/* Rows of [image | truth | prediction] with 4-pixel grey gaps. */
+static PetscErrorCode montage_write(const Tally *t, const char *path)
+{
+  const int      gap = 4;
+  int            ny = (int)t->montage_ny, nx = (int)t->montage_nx, width = 3 * nx + 2 * gap, height = (int)t->montage_rows * (ny + gap) - gap;
+  unsigned char *pixels;
+
+  PetscFunctionBeginUser;
+  if (!t->montage_rows) PetscFunctionReturn(0);
+  PetscCall(PetscMalloc1((size_t)width * height, &pixels));
+  memset(pixels, 128, (size_t)width * height);
+  for (PetscInt r = 0; r < t->montage_rows; r++)
+    for (int panel = 0; panel < 3; panel++)
+      for (int y = 0; y < ny; y++)
+        memcpy(pixels + (size_t)(r * (ny + gap) + y) * width + panel * (nx + gap), t->montage + ((size_t)r * 3 + panel) * ny * nx + (size_t)y * nx, (size_t)nx);
+  PetscCall(picture_write_png(path, width, height, 1, pixels));
+  PetscCall(PetscFree(pixels));
+  PetscFunctionReturn(0);
+}
 
 static PetscErrorCode score_image(Predictor *p, const TilingConfig *tiling, Tally *t, const char *source, PetscInt index, const float *image, const uint8_t *mask,
                                   PetscInt ny, PetscInt nx)
@@ -36,6 +77,7 @@ static PetscErrorCode score_image(Predictor *p, const TilingConfig *tiling, Tall
   t->seconds += MPI_Wtime() - start;
   for (PetscInt i = 0; i < ny * nx; i++) prediction[i] = foreground[i] > t->threshold;
   confusion_add(&c, mask, prediction, ny * nx);
+  PetscCall(montage_add(t, image, mask, prediction, ny, nx));
   confusion_scores(&c, &s);
   confusion_merge(&t->total, &c);
   t->images++;
@@ -83,6 +125,7 @@ static PetscErrorCode evaluate_database(Predictor *p, const TilingConfig *tiling
         Scores    s;
         for (size_t i = 0; i < spatial; i++) prediction[i] = foreground[k * spatial + i] > t->threshold;
         confusion_add(&c, masks + k * spatial, prediction, (PetscInt)spatial);
+        PetscCall(montage_add(t, images + k * spatial, masks + k * spatial, prediction, d->ny, d->nx));
         confusion_scores(&c, &s);
         confusion_merge(&t->total, &c);
         t->images++;
@@ -112,7 +155,8 @@ static PetscErrorCode evaluate_database(Predictor *p, const TilingConfig *tiling
 PetscErrorCode command_evaluate(MPI_Comm comm)
 {
   char     *data[MAX_FILES], *masks[MAX_FILES], model[PETSC_MAX_PATH_LEN] = "", output[PETSC_MAX_PATH_LEN] = "evaluation.csv", split[32] = "validation", normalize[32] = "";
-  PetscInt  n_data = MAX_FILES, n_masks = MAX_FILES, batch = 4, overlap = -1;
+  PetscInt  n_data = MAX_FILES, n_masks = MAX_FILES, batch = 4, overlap = -1, montage_count = 6;
+  char      montage[PETSC_MAX_PATH_LEN] = "";
   double    threshold = 0.5;
   PetscBool help, have_masks = PETSC_FALSE;
   int       rank;
@@ -127,6 +171,8 @@ PetscErrorCode command_evaluate(MPI_Comm comm)
   PetscCall(PetscOptionsString("-o", "Per-image and aggregate scores (CSV)", NULL, output, output, sizeof output, NULL));
   PetscCall(PetscOptionsString("-normalize", "Override the training run's normalisation (minmax, standard)", NULL, normalize, normalize, sizeof normalize, NULL));
   PetscCall(PetscOptionsInt("-batch", "Tiles per forward pass", NULL, batch, &batch, NULL));
+  PetscCall(PetscOptionsString("-montage", "PNG of rows (image, true mask, predicted mask) for the first images", NULL, montage, montage, sizeof montage, NULL));
+  PetscCall(PetscOptionsInt("-montage_count", "Rows of the -montage", NULL, montage_count, &montage_count, NULL));
   PetscCall(PetscOptionsInt("-overlap", "Tile overlap for images larger than the training size [pixels] (default tile/4)", NULL, overlap, &overlap, NULL));
   PetscOptionsEnd();
   PetscCall(options_help_requested(&help));
@@ -142,7 +188,7 @@ PetscErrorCode command_evaluate(MPI_Comm comm)
   PetscErrorCode status = 0;
   if (rank == 0) {
     Predictor   *p;
-    Tally        t = {NULL, {0}, 0, threshold, 0};
+    Tally        t = {NULL, {0}, 0, threshold, 0, 0, montage[0] ? montage_count : 0, 0, 0, NULL};
     char         temporary[PETSC_MAX_PATH_LEN + 8];
     PetscCall(predictor_create(model, (int)batch, normalize, &p));
     TilingConfig tiling = {p->train_height, overlap >= 0 ? (int)overlap : p->train_height / 4, (int)batch, BLEND_COSINE};
@@ -202,6 +248,11 @@ PetscErrorCode command_evaluate(MPI_Comm comm)
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "evaluate: inference %.2f images/s (%.3f s per image; up to %d images or tiles of %d pixels per forward pass; 1 rank)\n", t.seconds > 0 ? t.images / t.seconds : 0,
                           t.images ? t.seconds / t.images : 0, (int)batch, tiling.tile));
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "evaluate: per-image scores in %s\n", output));
+    if (montage[0]) {
+      PetscCall(montage_write(&t, montage));
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "evaluate: montage of %d images (image | true mask | predicted mask) in %s\n", (int)t.montage_rows, montage));
+    }
+    PetscCall(PetscFree(t.montage));
     PetscCall(predictor_destroy(&p));
   }
   for (PetscInt f = 0; f < n_data; f++) PetscCall(PetscFree(data[f]));

@@ -61,10 +61,11 @@ check_error "train_resume_other_architecture" "was made for a U-Net with depth 2
 # ---- accuracy on held-out structures ----
 "$SYN" --write-synthetic "$WORK/big.h5" 96 2 32 11 >/dev/null 2>&1
 check "train_accuracy_run" "$NANOFORGE" train -db "$WORK/big.h5" -depth 2 -base_filters 8 -batch 8 -o "$WORK/acc.h5" -epochs 12 -lr 1e-2 -lr_decay 0.85
-out=$("$NANOFORGE" evaluate -model "$WORK/acc_best.h5" -data "$WORK/big.h5" -o "$WORK/scores.csv" 2>&1)
+out=$("$NANOFORGE" evaluate -model "$WORK/acc_best.h5" -data "$WORK/big.h5" -o "$WORK/scores.csv" -montage "$WORK/montage.png" 2>&1)
 f1=$(echo "$out" | sed -n 's/.*F1 \([0-9.]*\).*/\1/p' | tail -1)
 check_true "evaluate_heldout_f1_above_0.9 (F1 = $f1)" "$out" test "$(awk -v f="$f1" 'BEGIN {print (f != "" && f > 0.9)}')" = 1
 check_true "evaluate_csv_rows" "scores.csv rows" test "$(grep -c '^all,' "$WORK/scores.csv")" -eq 1
+check_true "evaluate_montage" "montage.png missing" test -s "$WORK/montage.png"
 
 # ---- segment ----
 check_output "segment_database_image" "particles" "$NANOFORGE" segment -model "$WORK/acc_best.h5" -input "$WORK/big.h5" -index 5 -o "$WORK/mask.png"
