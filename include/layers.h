@@ -80,6 +80,8 @@ typedef struct {
   BatchNormReducer reducer;  /* NULL: local statistics only */
   void  *reducer_context;
   double *scratch;  /* 2*channels + 1 doubles (owned by the caller) */
+  PetscBool relu;   /* forward only: apply ReLU to the output in the same pass (the backward
+                       pass expects grad_output already masked by output > 0) */
 } BatchNorm;
 
 PetscErrorCode batchnorm_forward(const BatchNorm *bn, const float *input, const float *gamma, const float *beta,

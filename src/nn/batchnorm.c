@@ -54,7 +54,13 @@ PetscErrorCode batchnorm_forward(const BatchNorm *bn, const float *input, const 
       const float  shift = beta[c] - saved_mean[c] * scale;
       const float *x     = input + ((size_t)n * C + c) * P;
       float       *y     = output + ((size_t)n * C + c) * P;
-      for (size_t i = 0; i < P; i++) y[i] = x[i] * scale + shift;
+      if (bn->relu)
+        for (size_t i = 0; i < P; i++) {
+          float v = x[i] * scale + shift;
+          y[i]    = v > 0 ? v : 0.0f;
+        }
+      else
+        for (size_t i = 0; i < P; i++) y[i] = x[i] * scale + shift;
     }
   PetscFunctionReturn(0);
 }

@@ -503,6 +503,7 @@ static void node_batchnorm(const UNet *net, const Node *n, int batch, BatchNorm 
   bn->reducer         = net->reducer;
   bn->reducer_context = net->reducer_context;
   bn->scratch         = net->bn_scratch;
+  bn->relu            = n->relu ? PETSC_TRUE : PETSC_FALSE;
 }
 
 static size_t buffer_floats(const UNet *net, int id, int batch)
@@ -548,7 +549,7 @@ PetscErrorCode unet_forward(UNet *net, const float *images, int batch, PetscBool
       PetscCall(concat_forward(batch, n->in_channels, net->buffers[n->in1].channels, (size_t)h * w, x, net->buffers[n->in1].data, y));
       break;
     }
-    if (n->relu) relu_forward(buffer_floats(net, n->out, batch), y, y);
+    if (n->relu && n->kind != NODE_BATCHNORM) relu_forward(buffer_floats(net, n->out, batch), y, y); /* BN fuses it */
   }
   /* output activation */
   const float *logits = net->buffers[net->logits_buffer].data;

@@ -198,7 +198,7 @@ static void test_batchnorm(void)
   size_t        nx = (size_t)n * C * h * w;
   float        *r, *dx, *dg, *db, *y2, *dx2;
   memset(&k, 0, sizeof(k));
-  k.bn = (BatchNorm){n, C, h, w, 0.1f, 1e-5f, NULL, NULL, scratch};
+  k.bn = (BatchNorm){n, C, h, w, 0.1f, 1e-5f, NULL, NULL, scratch, PETSC_FALSE};
   UNIT_CALL(tensor_alloc(nx, &k.x)); UNIT_CALL(tensor_alloc(nx, &k.y)); UNIT_CALL(tensor_alloc(nx, &r));
   UNIT_CALL(tensor_alloc(nx, &dx)); UNIT_CALL(tensor_alloc(nx, &y2)); UNIT_CALL(tensor_alloc(nx, &dx2));
   UNIT_CALL(tensor_alloc(C, &k.gamma)); UNIT_CALL(tensor_alloc(C, &k.beta)); UNIT_CALL(tensor_alloc(C, &k.rm));
@@ -248,6 +248,13 @@ static void test_batchnorm(void)
     UNIT_CHECK_RELATIVE(k.rm[c], 0.1 * mean, 1e-5);
     UNIT_CHECK_RELATIVE(k.rv[c], 0.9 + 0.1 * var, 1e-5);
   }
+  /* the fused ReLU equals ReLU of the plain output */
+  UNIT_CALL(batchnorm_forward(&k.bn, k.x, k.gamma, k.beta, k.rm, k.rv, PETSC_FALSE, k.y, k.mean, k.istd));
+  k.bn.relu = PETSC_TRUE;
+  UNIT_CALL(batchnorm_forward(&k.bn, k.x, k.gamma, k.beta, k.rm, k.rv, PETSC_FALSE, y2, k.mean, k.istd));
+  int relu_mismatch = 0;
+  for (size_t i = 0; i < nx; i++) relu_mismatch += y2[i] != (k.y[i] > 0 ? k.y[i] : 0.0f);
+  UNIT_CHECK(relu_mismatch == 0, "fused ReLU differs at %d of %zu values", relu_mismatch, nx);
   tensor_free(&k.x); tensor_free(&k.y); tensor_free(&r); tensor_free(&dx); tensor_free(&y2); tensor_free(&dx2);
   tensor_free(&k.gamma); tensor_free(&k.beta); tensor_free(&k.rm); tensor_free(&k.rv); tensor_free(&k.mean);
   tensor_free(&k.istd); tensor_free(&dg); tensor_free(&db);
