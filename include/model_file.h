@@ -3,14 +3,15 @@
  * Layout (one file):
  *   /                      attributes: format = "nanoforge-unet", format_version, depth,
  *                          base_filters, block, decoder, head, in_channels, batchnorm,
- *                          train_height, train_width, provenance, options
+ *                          train_height, train_width, architecture (text), provenance, options
  *   /parameters            float [parameter_count]        (attribute checksum: FNV-1a 64)
  *   /batchnorm_state       float [batchnorm_state_count]  (attribute checksum)
  *   /optimizer/state       float [optimizer_state_count]  (attributes checksum, kind, steps,
  *                          learning_rate, beta1, beta2, epsilon, momentum, weight_decay,
  *                          epoch_decay, warmup_steps)   — only when an optimizer is saved
- *   /training              attributes epoch, step, seed, rng_state[4], best_score
- *   /training/metrics      double [rows][columns] with attribute column_names (comma-separated)
+ *   /training              attributes epoch, step, seed, best_score
+ *   /training/rng_state    uint64 [4]                     (attribute checksum)
+ *   /training/metrics      double [rows][columns] with attributes column_names (comma-separated), checksum
  *
  * Written to "<path>.tmp" then renamed over <path>, so a crash never leaves a half file
  * under the real name. Loading checks the architecture against the network it is loaded

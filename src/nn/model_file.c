@@ -1,7 +1,9 @@
 /* model_file.c — the HDF5 model / checkpoint file (serial HDF5, see model_file.h).
  * Every HDF5 call goes through PetscCallHDF5; the file is written to <path>.tmp and
  * renamed, and every array carries an FNV-1a checksum checked on load. */
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 #include <hdf5.h>
 #include "model_file.h"
@@ -281,6 +283,11 @@ PetscErrorCode model_file_write(const char *path, UNet *net, Optimizer *optimize
   }
   PetscCallHDF5(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush", temporary);
   PetscCallHDF5(H5Fclose(file), "close", temporary);
+  /* the data must be on disk before the rename makes it the real file (crash safety) */
+  int descriptor;
+  PetscCallErrno(descriptor = open(temporary, O_RDONLY), "cannot reopen for fsync", temporary);
+  PetscCallErrno(fsync(descriptor), "fsync", temporary);
+  PetscCallErrno(close(descriptor), "close", temporary);
   PetscCallErrno(rename(temporary, path), "cannot rename the finished model file to", path);
   PetscFunctionReturn(0);
 }
