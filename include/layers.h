@@ -87,8 +87,10 @@ typedef struct {
 PetscErrorCode batchnorm_forward(const BatchNorm *bn, const float *input, const float *gamma, const float *beta,
                                  float *running_mean, float *running_var, PetscBool training, float *output,
                                  float *saved_mean, float *saved_inverse_std);
-/* Training-mode backward (batch statistics). */
-PetscErrorCode batchnorm_backward(const BatchNorm *bn, const float *input, const float *gamma,
+/* Training-mode backward (batch statistics). When the forward pass had bn->relu set, pass its
+ * output as relu_output: grad_output is then masked by relu_output > 0 on the fly (no separate
+ * ReLU pass); otherwise pass NULL. */
+PetscErrorCode batchnorm_backward(const BatchNorm *bn, const float *input, const float *relu_output, const float *gamma,
                                   const float *saved_mean, const float *saved_inverse_std,
                                   const float *grad_output, float *grad_input, int accumulate, float *grad_gamma,
                                   float *grad_beta);

@@ -65,7 +65,7 @@ PetscErrorCode batchnorm_forward(const BatchNorm *bn, const float *input, const 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode batchnorm_backward(const BatchNorm *bn, const float *input, const float *gamma,
+PetscErrorCode batchnorm_backward(const BatchNorm *bn, const float *input, const float *relu_output, const float *gamma,
                                   const float *saved_mean, const float *saved_inverse_std,
                                   const float *grad_output, float *grad_input, int accumulate, float *grad_gamma,
                                   float *grad_beta)
@@ -82,10 +82,18 @@ PetscErrorCode batchnorm_backward(const BatchNorm *bn, const float *input, const
       const float *x  = input + ((size_t)n * C + c) * P;
       const float *dy = grad_output + ((size_t)n * C + c) * P;
       float        fs = 0, fq = 0;
-      for (size_t i = 0; i < P; i++) {
-        fs += dy[i];
-        fq += dy[i] * (x[i] - mean) * istd;
-      }
+      if (relu_output) {
+        const float *y = relu_output + ((size_t)n * C + c) * P;
+        for (size_t i = 0; i < P; i++) {
+          float g = y[i] > 0 ? dy[i] : 0.0f;
+          fs += g;
+          fq += g * (x[i] - mean) * istd;
+        }
+      } else
+        for (size_t i = 0; i < P; i++) {
+          fs += dy[i];
+          fq += dy[i] * (x[i] - mean) * istd;
+        }
       s += fs;
       q += fq;
     }
@@ -109,7 +117,14 @@ PetscErrorCode batchnorm_backward(const BatchNorm *bn, const float *input, const
       const float *x  = input + ((size_t)n * C + c) * P;
       const float *dy = grad_output + ((size_t)n * C + c) * P;
       float       *dx = grad_input + ((size_t)n * C + c) * P;
-      if (accumulate)
+      if (relu_output) {
+        const float *y = relu_output + ((size_t)n * C + c) * P;
+        for (size_t i = 0; i < P; i++) {
+          float g = y[i] > 0 ? dy[i] : 0.0f;
+          float v = a * (g - mb - (x[i] - mean) * istd * mq);
+          dx[i]   = accumulate ? dx[i] + v : v;
+        }
+      } else if (accumulate)
         for (size_t i = 0; i < P; i++) dx[i] += a * (dy[i] - mb - (x[i] - mean) * istd * mq);
       else
         for (size_t i = 0; i < P; i++) dx[i] = a * (dy[i] - mb - (x[i] - mean) * istd * mq);

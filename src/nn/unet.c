@@ -597,8 +597,8 @@ PetscErrorCode unet_backward(UNet *net, const float *grad_logits)
     int     h = net->height >> in0->level, w = net->width >> in0->level;
     PetscCheck(net->grad_ready[n->out], PETSC_COMM_SELF, PETSC_ERR_PLIB, "node %d (%s): output gradient missing", i,
                node_kind_names[n->kind]);
-    /* the fused ReLU: mask the output gradient in place (nobody else reads it) */
-    if (n->relu) relu_backward(buffer_floats(net, n->out, batch), out->data, dy, dy, 0);
+    /* the fused ReLU: mask the output gradient in place (nobody else reads it); BN masks on the fly */
+    if (n->relu && n->kind != NODE_BATCHNORM) relu_backward(buffer_floats(net, n->out, batch), out->data, dy, dy, 0);
     /* the network input needs no gradient */
     float *dx0  = n->in0 == net->input_buffer ? NULL : in0->grad;
     int    acc0 = net->grad_ready[n->in0];
@@ -614,7 +614,7 @@ PetscErrorCode unet_backward(UNet *net, const float *grad_logits)
     case NODE_BATCHNORM: {
       BatchNorm bn;
       node_batchnorm(net, n, batch, &bn);
-      PetscCall(batchnorm_backward(&bn, in0->data, net->parameters + n->weight, n->saved_mean, n->saved_inverse_std, dy,
+      PetscCall(batchnorm_backward(&bn, in0->data, n->relu ? out->data : NULL, net->parameters + n->weight, n->saved_mean, n->saved_inverse_std, dy,
                                    dx0, acc0, net->gradients + n->weight, net->gradients + n->bias));
     } break;
     case NODE_ADD: {

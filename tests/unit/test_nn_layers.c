@@ -221,7 +221,7 @@ static void test_batchnorm(void)
     UNIT_CHECK_ABSOLUTE(mean, k.beta[c], 1e-5);
     UNIT_CHECK_RELATIVE(sd, k.gamma[c], 1e-3);
   }
-  UNIT_CALL(batchnorm_backward(&k.bn, k.x, k.gamma, k.mean, k.istd, r, dx, 0, dg, db));
+  UNIT_CALL(batchnorm_backward(&k.bn, k.x, NULL, k.gamma, k.mean, k.istd, r, dx, 0, dg, db));
   double gx = finite_difference_check(batchnorm_case_forward, &k, k.y, r, nx, k.x, dx, nx, 1e-2);
   double gg = finite_difference_check(batchnorm_case_forward, &k, k.y, r, nx, k.gamma, dg, C, 1e-2);
   double gb = finite_difference_check(batchnorm_case_forward, &k, k.y, r, nx, k.beta, db, C, 1e-2);
@@ -229,7 +229,7 @@ static void test_batchnorm(void)
   /* the synchronised path with a twin replica gives the same normalisation and input gradient */
   k.bn.reducer = twin_reducer;
   UNIT_CALL(batchnorm_forward(&k.bn, k.x, k.gamma, k.beta, k.rm, k.rv, PETSC_TRUE, y2, k.mean, k.istd));
-  UNIT_CALL(batchnorm_backward(&k.bn, k.x, k.gamma, k.mean, k.istd, r, dx2, 0, dg, db));
+  UNIT_CALL(batchnorm_backward(&k.bn, k.x, NULL, k.gamma, k.mean, k.istd, r, dx2, 0, dg, db));
   UNIT_CHECK(max_abs_difference(k.y, y2, nx) < 1e-5, "reduced forward differs by %g", max_abs_difference(k.y, y2, nx));
   UNIT_CHECK(max_abs_difference(dx, dx2, nx) < 1e-5 * max_abs(dx, nx), "reduced backward differs by %g", max_abs_difference(dx, dx2, nx));
   /* one update of the running averages from (0, 1): mean·0.1 and 0.9 + 0.1·unbiased variance */
@@ -255,6 +255,18 @@ static void test_batchnorm(void)
   int relu_mismatch = 0;
   for (size_t i = 0; i < nx; i++) relu_mismatch += y2[i] != (k.y[i] > 0 ? k.y[i] : 0.0f);
   UNIT_CHECK(relu_mismatch == 0, "fused ReLU differs at %d of %zu values", relu_mismatch, nx);
+  /* fused ReLU backward equals the plain backward of the masked gradient */
+  float dg2[16] = {0}, db2[16] = {0};
+  UNIT_CALL(batchnorm_backward(&k.bn, k.x, y2, k.gamma, k.mean, k.istd, r, dx, 0, dg, db));
+  for (size_t i = 0; i < nx; i++) r[i] = y2[i] > 0 ? r[i] : 0.0f;
+  memset(dg, 0, sizeof(float) * C);
+  memset(db, 0, sizeof(float) * C);
+  UNIT_CALL(batchnorm_backward(&k.bn, k.x, y2, k.gamma, k.mean, k.istd, r, dx, 0, dg, db));
+  UNIT_CALL(batchnorm_backward(&k.bn, k.x, NULL, k.gamma, k.mean, k.istd, r, dx2, 0, dg2, db2));
+  UNIT_CHECK(max_abs_difference(dx, dx2, nx) <= 1e-6 * max_abs(dx2, nx), "fused ReLU backward differs by %g",
+             max_abs_difference(dx, dx2, nx));
+  UNIT_CHECK(max_abs_difference(dg, dg2, C) <= 1e-6 * max_abs(dg2, C) && max_abs_difference(db, db2, C) <= 1e-6 * max_abs(db2, C),
+             "fused ReLU parameter gradients differ");
   tensor_free(&k.x); tensor_free(&k.y); tensor_free(&r); tensor_free(&dx); tensor_free(&y2); tensor_free(&dx2);
   tensor_free(&k.gamma); tensor_free(&k.beta); tensor_free(&k.rm); tensor_free(&k.rv); tensor_free(&k.mean);
   tensor_free(&k.istd); tensor_free(&dg); tensor_free(&db);
