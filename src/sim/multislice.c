@@ -4,6 +4,7 @@
 #include <string.h>
 #include "error_check.h"
 #include "multislice.h"
+#include "phase_factor.h"
 #include "rng.h"
 #include "timing.h"
 
@@ -158,11 +159,7 @@ PetscErrorCode multislice_transmission(Multislice *ms, const float *potential, f
   float _Complex *restrict t = in_place ? transmission : ms->work;
 
   PetscFunctionBeginUser;
-  for (size_t i = 0; i < n; i++) {
-    float s, c;
-    sincosf(sigma * potential[i], &s, &c);
-    t[i] = c + I * s;
-  }
+  for (size_t i = 0; i < n; i++) t[i] = phase_factor(sigma * potential[i]);
   /* Band limit off (>= √2 of Nyquist: the disk covers the grid), or not asked for. */
   if (ms->band_limited && ms->transmission_band_limit) {
     const int pruned = can_prune(ms, t);

@@ -9,6 +9,7 @@
 #include <fftw3-mpi.h>
 #include "error_check.h"
 #include "multislice.h"
+#include "phase_factor.h"
 #include "timing.h"
 
 static double frequency(PetscInt p, PetscInt n, double s)
@@ -125,11 +126,7 @@ PetscErrorCode exit_waves_compute_mpi(MPI_Comm group, const SimulationGrid *grid
       PetscCall(potential_slice_add(tables, count, (const double(*)[3])slice_position, slice_z, slice_occupancy, (PetscInt)y0, (PetscInt)(y0 + local_ny), potential));
       PetscCall(PetscLogEventEnd(NF_EVENT_POTENTIAL, 0, 0, 0, 0));
       PetscCall(PetscLogEventBegin(NF_EVENT_MULTISLICE, 0, 0, 0, 0));
-      for (size_t i = 0; i < local; i++) {
-        float sn, cs;
-        sincosf((float)grid->interaction_constant * potential[i], &sn, &cs);
-        t[i] = cs + I * sn;
-      }
+      for (size_t i = 0; i < local; i++) t[i] = phase_factor((float)grid->interaction_constant * potential[i]);
       if (band_limit_t && count > 0) {
         fftwf_mpi_execute_dft(forward, t, t);
         for (size_t i = 0; i < local; i++) t[i] *= mask[i];
