@@ -179,6 +179,44 @@ static void test_seed_determines_weights_and_resize_keeps_results(void)
   tensor_free(&images); tensor_free(&pa); tensor_free(&pb); free(masks);
 }
 
+/* a batch smaller than the network's maximum gives the same bits as a network sized for it */
+static void test_partial_batch_equals_exact_batch(void)
+{
+  UNetConfig c;
+  UNet      *big, *exact;
+  const int  n = 2, h = 16, w = 16;
+  float     *images, *prob_big, *prob_exact, *grad;
+  uint8_t   *masks;
+  double     loss;
+  unet_config_default(&c);
+  c.depth = 2; c.base_filters = 4; c.decoder = UNET_DECODER_UPSAMPLE;
+  UNIT_CALL(unet_create(&c, h, w, 5, 21, &big));
+  UNIT_CALL(unet_create(&c, h, w, n, 21, &exact));
+  UNIT_CALL(tensor_alloc((size_t)n * h * w, &images)); UNIT_CALL(tensor_alloc((size_t)n * 2 * h * w, &prob_big));
+  UNIT_CALL(tensor_alloc((size_t)n * 2 * h * w, &prob_exact)); UNIT_CALL(tensor_alloc((size_t)n * 2 * h * w, &grad));
+  masks = (uint8_t *)malloc((size_t)n * h * w);
+  make_disks(n, h, w, images, masks, 9);
+  UNet *nets[2] = {big, exact};
+  float *probs[2] = {prob_big, prob_exact};
+  for (int k = 0; k < 2; k++) {
+    UNIT_CALL(unet_zero_gradients(nets[k]));
+    UNIT_CALL(unet_forward(nets[k], images, n, PETSC_TRUE, probs[k]));
+    UNIT_CALL(loss_compute(LOSS_CROSS_ENTROPY_DICE, c.head, probs[k], masks, n, h, w, &loss, grad));
+    UNIT_CALL(unet_backward(nets[k], grad));
+  }
+  size_t count = unet_parameter_count(big);
+  UNIT_CHECK(!memcmp(prob_big, prob_exact, sizeof(float) * n * 2 * h * w), "probabilities differ");
+  UNIT_CHECK(!memcmp(unet_gradients(big), unet_gradients(exact), sizeof(float) * count), "gradients differ");
+  UNIT_CHECK(!memcmp(unet_batchnorm_state(big), unet_batchnorm_state(exact), sizeof(float) * unet_batchnorm_state_count(big)),
+             "running statistics differ");
+  FILE *sink = fopen("/dev/null", "w");
+  UNIT_CALL(unet_print(big, sink));
+  fclose(sink);
+  UNIT_CALL_FAILS(unet_forward(exact, images, 3, PETSC_TRUE, prob_exact)); /* more than max_batch */
+  unet_destroy(&big); unet_destroy(&exact);
+  tensor_free(&images); tensor_free(&prob_big); tensor_free(&prob_exact); tensor_free(&grad); free(masks);
+}
+
 /* 4 images of 32×32 disks: Adam lr 1e-2 drives cross-entropy + Dice to near zero. */
 static void test_overfits_four_images(void)
 {
@@ -232,6 +270,7 @@ int main(int argc, char **argv)
   UNIT_RUN(test_gradients_without_batchnorm);
   UNIT_RUN(test_gradient_hook_prefixes_are_final);
   UNIT_RUN(test_seed_determines_weights_and_resize_keeps_results);
+  UNIT_RUN(test_partial_batch_equals_exact_batch);
   UNIT_RUN(test_overfits_four_images);
   return UNIT_END();
 }
