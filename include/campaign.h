@@ -25,6 +25,10 @@ typedef struct {
   void          *context;
   PetscErrorCode (*compute)(void *context, MPI_Comm group, PetscInt unit, float *images, uint8_t *masks,
                             double *structure_values, double *image_values);
+  /* Optional (NULL: atoms are not stored). On the group leader, after compute(unit): the
+   * unit's atoms, at most `capacity`: positions [n][3] Å, atomic numbers, AtomClass values. */
+  PetscErrorCode (*atoms)(void *context, PetscInt unit, PetscInt64 capacity, PetscInt64 *n_atoms, float *positions, uint8_t *numbers,
+                          uint8_t *classes);
 } UnitWork;
 
 /* How a campaign runs (not what it computes: none of these enter the plan). */
@@ -89,8 +93,12 @@ PetscErrorCode work_unit_pipeline_layout(WorkUnitPipeline *pipeline, const Plan 
  * transforms of unit 0's grid with FFTW_MEASURE, keeping the wisdom in <database>.fftw_wisdom
  * (or -fftw_wisdom) and reusing it in later runs, and broadcasts it to every rank. */
 PetscErrorCode work_unit_pipeline_prepare(WorkUnitPipeline *pipeline, MPI_Comm comm, const char *database_path);
-/* The UnitWork that runs this pipeline. */
-void           work_unit_pipeline_work(WorkUnitPipeline *pipeline, UnitWork *work);
+/* Collective: build every unit's structure once (units spread over the ranks) to count
+ * its atoms, so that -save_atoms can create the ragged atom datasets at full size before
+ * work starts. offsets [n_structures + 1], prefix sums; free with PetscFree. */
+PetscErrorCode work_unit_pipeline_count_atoms(WorkUnitPipeline *pipeline, MPI_Comm comm, const Plan *plan, int64_t **offsets);
+/* The UnitWork that runs this pipeline (with `atoms` set when `save_atoms`). */
+void           work_unit_pipeline_work(WorkUnitPipeline *pipeline, PetscBool save_atoms, UnitWork *work);
 /* -plan_only: on rank 0, draw every unit's recipe and conditions (cheap) and print the
  * counts, each column's range, the simulation grid of unit 0 and an estimated cost. */
 PetscErrorCode work_unit_pipeline_plan_summary(WorkUnitPipeline *pipeline, const Plan *plan, const DatabaseLayout *layout, FILE *stream);

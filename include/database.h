@@ -13,6 +13,9 @@
  *                          repeated for each of a structure's images, then imaging
  *                          columns), plus structure_id, condition_index, image_seed
  *   /metadata/structures/<column>  [N_structures] float64: per-structure columns
+ *   /data/atoms (optional, -save_atoms): every structure's atoms, ragged:
+ *       offsets [N_structures + 1] int64 (atoms of structure s: rows offsets[s]..offsets[s+1]-1),
+ *       positions [total][3] float32 [Å], atomic_number [total] uint8, atom_class [total] uint8
  *
  * Every dataset is created collectively at full size before any work, with early
  * allocation and no fill, so afterwards no metadata changes: workers write raw
@@ -40,6 +43,8 @@ typedef struct {
   char     structure_columns[DATABASE_MAX_COLUMNS][DATABASE_NAME_LEN]; /* e.g. "radius" */
   int      n_image_columns;
   char     image_columns[DATABASE_MAX_COLUMNS][DATABASE_NAME_LEN];     /* e.g. "defocus", "dose" */
+  int64_t *atom_offsets;   /* [n_structures + 1] when each structure's atoms are stored, else NULL
+                              (owned by the caller) */
 } DatabaseLayout;
 
 /* An open database. */
@@ -53,6 +58,7 @@ typedef struct {
   hid_t          structure_id, condition_index, image_seed;  /* per-image id columns */
   hid_t          image_columns[2 * DATABASE_MAX_COLUMNS];    /* per-image: structure cols then imaging cols */
   hid_t          structure_columns[DATABASE_MAX_COLUMNS];    /* per-structure */
+  hid_t          atom_positions, atom_numbers, atom_classes; /* /data/atoms/... (-1: not stored) */
   hid_t          independent;   /* dataset transfer list: MPI-IO independent */
   PetscInt64     seed;          /* the plan's seed, recorded per image */
   int            sync_fd;       /* POSIX descriptor of the file, for fsync after writes (-1: none) */
@@ -65,6 +71,10 @@ typedef struct {
   const uint8_t *masks;             /* [n_conditions][ny][nx] */
   const double  *structure_values;  /* [n_structure_columns] */
   const double  *image_values;      /* [n_conditions][n_image_columns] */
+  PetscInt64     n_atoms;           /* atoms of the structure (when the layout stores atoms) */
+  const float   *atom_positions;    /* [n_atoms][3] */
+  const uint8_t *atom_numbers;      /* [n_atoms] */
+  const uint8_t *atom_classes;      /* [n_atoms] */
 } DatabaseUnit;
 
 /* Collective. Create (truncate) the file with every dataset at full size. The layout's

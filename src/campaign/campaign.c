@@ -28,10 +28,13 @@ void campaign_settings_defaults(CampaignSettings *settings)
 
 /* Buffers of one unit on a group leader. */
 typedef struct {
-  float   *images;
-  uint8_t *masks;
-  double  *structure_values;
-  double  *image_values;
+  float     *images;
+  uint8_t   *masks;
+  double    *structure_values;
+  double    *image_values;
+  PetscInt64 atom_capacity;   /* largest structure, when atoms are stored (else 0) */
+  float     *atom_positions;
+  uint8_t   *atom_numbers, *atom_classes;
 } UnitBuffers;
 
 static PetscErrorCode buffers_create(const DatabaseLayout *layout, UnitBuffers *b)
@@ -42,6 +45,12 @@ static PetscErrorCode buffers_create(const DatabaseLayout *layout, UnitBuffers *
   PetscCall(PetscCalloc1(pixels, &b->masks));
   PetscCall(PetscCalloc1(layout->n_structure_columns + 1, &b->structure_values));
   PetscCall(PetscCalloc1((size_t)layout->n_conditions * (size_t)(layout->n_image_columns + 1), &b->image_values));
+  b->atom_capacity = 0;
+  if (layout->atom_offsets)
+    for (PetscInt s = 0; s < layout->n_structures; s++) b->atom_capacity = PetscMax(b->atom_capacity, layout->atom_offsets[s + 1] - layout->atom_offsets[s]);
+  PetscCall(PetscCalloc1(3 * b->atom_capacity + 1, &b->atom_positions));
+  PetscCall(PetscCalloc1(b->atom_capacity + 1, &b->atom_numbers));
+  PetscCall(PetscCalloc1(b->atom_capacity + 1, &b->atom_classes));
   PetscFunctionReturn(0);
 }
 
@@ -52,6 +61,9 @@ static PetscErrorCode buffers_destroy(UnitBuffers *b)
   PetscCall(PetscFree(b->masks));
   PetscCall(PetscFree(b->structure_values));
   PetscCall(PetscFree(b->image_values));
+  PetscCall(PetscFree(b->atom_positions));
+  PetscCall(PetscFree(b->atom_numbers));
+  PetscCall(PetscFree(b->atom_classes));
   PetscFunctionReturn(0);
 }
 
@@ -65,7 +77,11 @@ static PetscErrorCode do_unit(MPI_Comm group, int group_rank, PetscInt unit, Dat
   double computed = MPI_Wtime();
   summary->compute_seconds += computed - start;
   if (group_rank == 0) {
-    DatabaseUnit rows = {unit, b->images, b->masks, b->structure_values, b->image_values};
+    DatabaseUnit rows = {unit, b->images, b->masks, b->structure_values, b->image_values, 0, b->atom_positions, b->atom_numbers, b->atom_classes};
+    if (database->layout.atom_offsets) {
+      PetscCheck(work->atoms, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "The database stores atoms but the work function gives none");
+      PetscCall(work->atoms(work->context, unit, b->atom_capacity, &rows.n_atoms, b->atom_positions, b->atom_numbers, b->atom_classes));
+    }
     PetscCall(database_write_unit(database, &rows, settings->sync_writes));
     summary->write_seconds += MPI_Wtime() - computed;
     summary->units_computed++;

@@ -38,6 +38,8 @@ struct WorkUnitPipeline {
   PetscInt                     ny, nx;       /* detector image size (constant) */
   int                          n_structure_columns, n_image_columns;
   Lens                        *lens;         /* kept while the grid stays the same */
+  AtomList                    *last_atoms;   /* atoms of the last unit computed (for -save_atoms) */
+  PetscInt                     last_unit;
   float                       *intensity;    /* [grid ny][grid nx] */
   size_t                       intensity_size;
 };
@@ -49,6 +51,7 @@ PetscErrorCode work_unit_pipeline_create(PetscInt64 seed, PetscInt n_conditions,
   PetscCall(PetscNew(&p));
   p->seed         = seed;
   p->n_conditions = n_conditions;
+  p->last_unit    = -1;
   simulation_grid_defaults(&p->grid);
   *pipeline = p;
   PetscFunctionReturn(0);
@@ -59,6 +62,7 @@ PetscErrorCode work_unit_pipeline_destroy(WorkUnitPipeline **pipeline)
   PetscFunctionBeginUser;
   if (!*pipeline) PetscFunctionReturn(0);
   PetscCall(lens_destroy(&(*pipeline)->lens));
+  PetscCall(atom_list_destroy(&(*pipeline)->last_atoms));
   PetscCall(PetscFree((*pipeline)->intensity));
   PetscCall(PetscFree(*pipeline));
   PetscFunctionReturn(0);
@@ -163,7 +167,7 @@ static PetscErrorCode compute_unit(void *context, MPI_Comm group, PetscInt unit,
   PetscCall(build_unit(p, unit, &recipe, &atoms, &grid));
   if (group_size > 1) PetscCall(exit_waves_compute_mpi(group, &grid, atoms, grid.fp_configs, (uint64_t)p->seed, (uint64_t)unit, &waves));
   else PetscCall(exit_waves_compute(&grid, atoms, grid.fp_configs, (uint64_t)p->seed, (uint64_t)unit, &waves));
-  if (group_rank != 0) { /* the leader forms the images; members only shared the FFTs */
+  if (group_rank != 0) { /* the leader forms the images (and keeps the atoms); members only shared the FFTs */
     PetscCall(exit_waves_destroy(&waves));
     PetscCall(atom_list_destroy(&atoms));
     PetscFunctionReturn(0);
@@ -231,7 +235,50 @@ static PetscErrorCode compute_unit(void *context, MPI_Comm group, PetscInt unit,
     }
   }
   PetscCall(exit_waves_destroy(&waves));
-  PetscCall(atom_list_destroy(&atoms));
+  /* Keep the atoms (as placed in the cell) for the optional atom storage. */
+  PetscCall(atom_list_destroy(&p->last_atoms));
+  p->last_atoms = atoms;
+  p->last_unit  = unit;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode unit_atoms(void *context, PetscInt unit, PetscInt64 capacity, PetscInt64 *n_atoms, float *positions, uint8_t *numbers, uint8_t *classes)
+{
+  WorkUnitPipeline *p = context;
+  PetscFunctionBeginUser;
+  PetscCheck(p->last_atoms && p->last_unit == unit, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Atoms of unit %" PetscInt_FMT " asked for, unit %" PetscInt_FMT " was computed", unit, p->last_unit);
+  PetscCheck(p->last_atoms->n <= capacity, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Unit %" PetscInt_FMT " has %" PetscInt_FMT " atoms, more than the %" PetscInt64_FMT " counted", unit, p->last_atoms->n, capacity);
+  for (PetscInt i = 0; i < p->last_atoms->n; i++) {
+    for (int d = 0; d < 3; d++) positions[3 * i + d] = (float)p->last_atoms->position[i][d];
+    numbers[i] = (uint8_t)p->last_atoms->atomic_number[i];
+    classes[i] = p->last_atoms->atom_class[i];
+  }
+  *n_atoms = p->last_atoms->n;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode work_unit_pipeline_count_atoms(WorkUnitPipeline *p, MPI_Comm comm, const Plan *plan, int64_t **offsets)
+{
+  int      rank, size;
+  int64_t *count;
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PetscCalloc1(plan->n_structures, &count));
+  for (PetscInt unit = rank; unit < plan->n_structures; unit += size) {
+    StructureRecipe recipe;
+    AtomList       *atoms;
+    PetscCall(structure_recipe_sample(&p->structure, (uint64_t)p->seed, (uint64_t)unit, &recipe));
+    PetscCall(atom_list_create(0, &atoms));
+    PetscCall(structure_recipe_build(&recipe, (uint64_t)p->seed, (uint64_t)unit, atoms));
+    count[unit] = atoms->n;
+    PetscCall(atom_list_destroy(&atoms));
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, count, (int)plan->n_structures, MPI_INT64_T, MPI_SUM, comm));
+  PetscCall(PetscMalloc1(plan->n_structures + 1, offsets));
+  (*offsets)[0] = 0;
+  for (PetscInt unit = 0; unit < plan->n_structures; unit++) (*offsets)[unit + 1] = (*offsets)[unit] + count[unit];
+  PetscCall(PetscFree(count));
   PetscFunctionReturn(0);
 }
 
@@ -296,10 +343,11 @@ PetscErrorCode work_unit_pipeline_prepare(WorkUnitPipeline *p, MPI_Comm comm, co
   PetscFunctionReturn(0);
 }
 
-void work_unit_pipeline_work(WorkUnitPipeline *pipeline, UnitWork *work)
+void work_unit_pipeline_work(WorkUnitPipeline *pipeline, PetscBool save_atoms, UnitWork *work)
 {
   work->context = pipeline;
   work->compute = compute_unit;
+  work->atoms   = save_atoms ? unit_atoms : NULL;
 }
 
 PetscErrorCode work_unit_pipeline_plan_summary(WorkUnitPipeline *p, const Plan *plan, const DatabaseLayout *layout, FILE *stream)

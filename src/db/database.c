@@ -195,6 +195,12 @@ static PetscErrorCode new_handle(MPI_Comm comm, const char *path, const Database
   db->layout   = *layout;
   db->n_images = layout->n_structures * layout->n_conditions;
   db->file = db->images = db->masks = db->structure_id = db->condition_index = db->image_seed = db->independent = -1;
+  db->atom_positions = db->atom_numbers = db->atom_classes = -1;
+  db->layout.atom_offsets = NULL;
+  if (layout->atom_offsets) {
+    PetscCall(PetscMalloc1(layout->n_structures + 1, &db->layout.atom_offsets));
+    PetscCall(PetscArraycpy(db->layout.atom_offsets, layout->atom_offsets, layout->n_structures + 1));
+  }
   db->sync_fd = -1;
   db->seed    = plan->seed;
   PetscCall(PetscStrncpy(db->path, path, sizeof db->path));
@@ -278,6 +284,24 @@ PetscErrorCode database_create(MPI_Comm comm, const char *path, const DatabaseLa
   PetscCallHDF5(H5Gclose(structures_group), "H5Gclose", path);
   PetscCallHDF5(H5Gclose(metadata_group), "H5Gclose", path);
 
+  if (layout->atom_offsets) {
+    /* Ragged atoms: sizes known before work from a counting pass, so they too are
+     * created now at full size. */
+    hid_t   atoms_group, offsets;
+    hsize_t n_offsets[1] = {(hsize_t)layout->n_structures + 1};
+    hsize_t total[2]     = {(hsize_t)layout->atom_offsets[layout->n_structures], 3};
+    PetscCallHDF5(atoms_group = H5Gcreate2(db->file, "/data/atoms", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating /data/atoms", path);
+    PetscCall(create_dataset(atoms_group, "offsets", H5T_STD_I64LE, 1, n_offsets, NULL, &offsets, path));
+    PetscCall(write_whole_from_rank0(offsets, H5T_NATIVE_INT64, layout->atom_offsets, rank, path));
+    PetscCallHDF5(H5Dclose(offsets), "H5Dclose", path);
+    PetscCall(create_dataset(atoms_group, "positions", H5T_IEEE_F32LE, 2, total, NULL, &db->atom_positions, path));
+    PetscCall(write_string_attribute(db->atom_positions, "units", "[Å]", path));
+    PetscCall(create_dataset(atoms_group, "atomic_number", H5T_STD_U8LE, 1, total, NULL, &db->atom_numbers, path));
+    PetscCall(create_dataset(atoms_group, "atom_class", H5T_STD_U8LE, 1, total, NULL, &db->atom_classes, path));
+    PetscCall(write_string_attribute(db->atom_classes, "values", "1 particle, 2 support, 3 other", path));
+    PetscCallHDF5(H5Gclose(atoms_group), "H5Gclose", path);
+  }
+
   /* All metadata to disk now: from here on, only raw bytes change. */
   PetscCallHDF5(H5Fflush(db->file, H5F_SCOPE_GLOBAL), "flushing the new database (disk full?)", path);
   PetscCall(open_sync_descriptor(db));
@@ -338,6 +362,12 @@ PetscErrorCode database_open(MPI_Comm comm, const char *path, const DatabaseLayo
     PetscCall(PetscSNPrintf(name, sizeof name, "/metadata/structures/%s", layout->structure_columns[c]));
     PetscCall(open_dataset_checked(db->file, name, 1, n_structures, &db->structure_columns[c], path));
   }
+  if (layout->atom_offsets) {
+    hsize_t total[2] = {(hsize_t)layout->atom_offsets[layout->n_structures], 3};
+    PetscCall(open_dataset_checked(db->file, "/data/atoms/positions", 2, total, &db->atom_positions, path));
+    PetscCall(open_dataset_checked(db->file, "/data/atoms/atomic_number", 1, total, &db->atom_numbers, path));
+    PetscCall(open_dataset_checked(db->file, "/data/atoms/atom_class", 1, total, &db->atom_classes, path));
+  }
   PetscCall(open_sync_descriptor(db));
   *database = db;
   PetscFunctionReturn(0);
@@ -391,6 +421,25 @@ PetscErrorCode database_write_unit(Database *db, const DatabaseUnit *unit, Petsc
   }
   PetscCall(PetscFree(column));
   PetscCall(PetscFree(ids));
+  if (db->layout.atom_offsets) {
+    const int64_t first_atom = db->layout.atom_offsets[unit->unit], n = db->layout.atom_offsets[unit->unit + 1] - first_atom;
+    PetscCheck(unit->n_atoms == n, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Unit %" PetscInt_FMT " has %" PetscInt64_FMT " atoms, the database reserved %lld", unit->unit, unit->n_atoms, (long long)n);
+    if (n > 0) {
+      hid_t   file_space, memory_space;
+      hsize_t start[2] = {(hsize_t)first_atom, 0}, extent[2] = {(hsize_t)n, 3};
+      for (int which = 0; which < 3; which++) {
+        hid_t       dataset = which == 0 ? db->atom_positions : which == 1 ? db->atom_numbers : db->atom_classes;
+        const void *data    = which == 0 ? (const void *)unit->atom_positions : which == 1 ? (const void *)unit->atom_numbers : (const void *)unit->atom_classes;
+        int         rank    = which == 0 ? 2 : 1;
+        PetscCallHDF5(file_space = H5Dget_space(dataset), "H5Dget_space", db->path);
+        PetscCallHDF5(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, extent, NULL), "H5Sselect_hyperslab", db->path);
+        PetscCallHDF5(memory_space = H5Screate_simple(rank, extent, NULL), "H5Screate_simple", db->path);
+        PetscCallHDF5(H5Dwrite(dataset, which == 0 ? H5T_NATIVE_FLOAT : H5T_NATIVE_UINT8, memory_space, file_space, db->independent, data), "writing a unit's atoms (disk full?)", db->path);
+        PetscCallHDF5(H5Sclose(memory_space), "H5Sclose", db->path);
+        PetscCallHDF5(H5Sclose(file_space), "H5Sclose", db->path);
+      }
+    }
+  }
   if (sync) PetscCallErrno(fsync(db->sync_fd), "Syncing the database after a unit (disk full?)", db->path);
   PetscCall(PetscLogEventEnd(NF_EVENT_DB_WRITE, 0, 0, 0, 0));
   PetscFunctionReturn(0);
@@ -410,6 +459,12 @@ PetscErrorCode database_close(Database **database)
   PetscCallHDF5(H5Dclose(db->image_seed), "H5Dclose", path);
   PetscCallHDF5(H5Dclose(db->images), "H5Dclose", path);
   PetscCallHDF5(H5Dclose(db->masks), "H5Dclose", path);
+  if (db->atom_positions >= 0) {
+    PetscCallHDF5(H5Dclose(db->atom_positions), "H5Dclose", path);
+    PetscCallHDF5(H5Dclose(db->atom_numbers), "H5Dclose", path);
+    PetscCallHDF5(H5Dclose(db->atom_classes), "H5Dclose", path);
+  }
+  PetscCall(PetscFree(db->layout.atom_offsets));
   PetscCallHDF5(H5Pclose(db->independent), "H5Pclose", path);
   PetscCallHDF5(H5Fclose(db->file), "closing the database (disk full?)", path);
   if (db->sync_fd >= 0) {
