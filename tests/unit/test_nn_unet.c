@@ -1,5 +1,6 @@
 /* test_nn_unet.c — the whole U-Net: gradients of every architecture variant against finite
  * differences, the gradient-ready hook, seeding, resizing, and overfitting 4 small images. */
+#include <pthread.h>
 #include <stdint.h>
 #include "unit.h"
 #include "unet.h"
@@ -217,6 +218,97 @@ static void test_partial_batch_equals_exact_batch(void)
   tensor_free(&images); tensor_free(&prob_big); tensor_free(&prob_exact); tensor_free(&grad); free(masks);
 }
 
+/* Synchronised batch norm: two replicas (threads) with batch 4 each, whose reducer sums over both,
+ * give the same probabilities, averaged gradients and running statistics as one network with batch 8
+ * (what MPI_Allreduce does for the train module). */
+typedef struct {
+  pthread_barrier_t barrier;
+  double            slot[2][4096];
+} TwinReduction;
+
+typedef struct {
+  TwinReduction *shared;
+  int            id;
+  UNet          *net;
+  const float   *images;
+  const uint8_t *masks;
+  float         *prob, *grad;
+  PetscErrorCode status;
+} Replica;
+
+static PetscErrorCode twin_sum(void *context, double *values, int count)
+{
+  Replica *r = (Replica *)context;
+  memcpy(r->shared->slot[r->id], values, sizeof(double) * count);
+  pthread_barrier_wait(&r->shared->barrier);
+  for (int i = 0; i < count; i++) values[i] = r->shared->slot[0][i] + r->shared->slot[1][i];
+  pthread_barrier_wait(&r->shared->barrier); /* nobody overwrites a slot before both have read */
+  return 0;
+}
+
+static void *replica_step(void *argument)
+{
+  Replica *r = (Replica *)argument;
+  double   loss;
+  r->status  = unet_zero_gradients(r->net);
+  if (!r->status) r->status = unet_forward(r->net, r->images, 4, PETSC_TRUE, r->prob);
+  if (!r->status) r->status = loss_compute(LOSS_CROSS_ENTROPY_DICE, UNET_HEAD_SOFTMAX2, r->prob, r->masks, 4, 16, 16, &loss, r->grad);
+  if (!r->status) r->status = unet_backward(r->net, r->grad);
+  return NULL;
+}
+
+static void test_synchronised_batchnorm_two_replicas_equal_one(void)
+{
+  UNetConfig    c;
+  UNet         *whole;
+  TwinReduction shared;
+  Replica       replica[2];
+  pthread_t     thread[2];
+  const int     n = 8, h = 16, w = 16, P = h * w;
+  float        *images, *prob, *grad, *prob_r, *grad_r;
+  uint8_t      *masks;
+  double        loss;
+  unet_config_default(&c);
+  c.depth = 2; c.base_filters = 4; c.block = UNET_BLOCK_RESIDUAL;
+  UNIT_CALL(unet_create(&c, h, w, n, 31, &whole));
+  UNIT_CALL(tensor_alloc((size_t)n * P, &images)); UNIT_CALL(tensor_alloc((size_t)n * 2 * P, &prob));
+  UNIT_CALL(tensor_alloc((size_t)n * 2 * P, &grad)); UNIT_CALL(tensor_alloc((size_t)n * 2 * P, &prob_r));
+  UNIT_CALL(tensor_alloc((size_t)n * 2 * P, &grad_r));
+  masks = (uint8_t *)malloc((size_t)n * P);
+  make_disks(n, h, w, images, masks, 10);
+  UNIT_CALL(unet_zero_gradients(whole));
+  UNIT_CALL(unet_forward(whole, images, n, PETSC_TRUE, prob));
+  UNIT_CALL(loss_compute(LOSS_CROSS_ENTROPY_DICE, c.head, prob, masks, n, h, w, &loss, grad));
+  UNIT_CALL(unet_backward(whole, grad));
+  pthread_barrier_init(&shared.barrier, NULL, 2);
+  for (int k = 0; k < 2; k++) {
+    replica[k] = (Replica){&shared, k, NULL, images + (size_t)k * 4 * P, masks + (size_t)k * 4 * P,
+                           prob_r + (size_t)k * 4 * 2 * P, grad_r + (size_t)k * 4 * 2 * P, 0};
+    UNIT_CALL(unet_create(&c, h, w, 4, 31, &replica[k].net));
+    unet_set_batchnorm_reducer(replica[k].net, twin_sum, &replica[k]);
+  }
+  for (int k = 0; k < 2; k++) pthread_create(&thread[k], NULL, replica_step, &replica[k]);
+  for (int k = 0; k < 2; k++) pthread_join(thread[k], NULL);
+  pthread_barrier_destroy(&shared.barrier);
+  UNIT_CHECK(replica[0].status == 0 && replica[1].status == 0, "replica errors %d %d", replica[0].status, replica[1].status);
+  double dp = 0, dg = 0, scale = 0, ds = 0;
+  for (size_t i = 0; i < (size_t)n * 2 * P; i++) dp = fmax(dp, fabs((double)prob[i] - prob_r[i]));
+  size_t count = unet_parameter_count(whole);
+  const float *g = unet_gradients(whole), *g0 = unet_gradients(replica[0].net), *g1 = unet_gradients(replica[1].net);
+  for (size_t i = 0; i < count; i++) {
+    dg    = fmax(dg, fabs(g[i] - 0.5 * ((double)g0[i] + g1[i])));
+    scale = fmax(scale, fabs(g[i]));
+  }
+  const float *s = unet_batchnorm_state(whole), *s0 = unet_batchnorm_state(replica[0].net);
+  for (size_t i = 0; i < unet_batchnorm_state_count(whole); i++) ds = fmax(ds, fabs((double)s[i] - s0[i]) / fmax(1.0, fabs(s[i])));
+  printf("  2 replicas x 4 vs 1 x 8: probabilities %.2e, averaged gradients %.2e of max %.3g, running stats %.2e\n", dp, dg, scale, ds);
+  UNIT_CHECK(dp < 1e-5, "probabilities differ by %g", dp);
+  UNIT_CHECK(dg < 1e-4 * scale, "averaged gradients differ by %g (max %g)", dg, scale);
+  UNIT_CHECK(ds < 1e-5, "running statistics differ by %g", ds);
+  unet_destroy(&whole); unet_destroy(&replica[0].net); unet_destroy(&replica[1].net);
+  tensor_free(&images); tensor_free(&prob); tensor_free(&grad); tensor_free(&prob_r); tensor_free(&grad_r); free(masks);
+}
+
 /* 4 images of 32×32 disks: Adam lr 1e-2 drives cross-entropy + Dice to near zero. */
 static void test_overfits_four_images(void)
 {
@@ -271,6 +363,7 @@ int main(int argc, char **argv)
   UNIT_RUN(test_gradient_hook_prefixes_are_final);
   UNIT_RUN(test_seed_determines_weights_and_resize_keeps_results);
   UNIT_RUN(test_partial_batch_equals_exact_batch);
+  UNIT_RUN(test_synchronised_batchnorm_two_replicas_equal_one);
   UNIT_RUN(test_overfits_four_images);
   return UNIT_END();
 }
