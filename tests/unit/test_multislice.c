@@ -230,6 +230,40 @@ static void test_grid_rejects_bad_input(void)
   UNIT_CALL(atom_list_destroy(&gold));
 }
 
+/* A beam tilted by θx moves the wave towards +x by Δz·tan θx per slice: after 50 slices of 2 Å
+ * at tan θx = 0.002 the tilted exit wave is the untilted one rolled by 2 pixels (0.2 Å). */
+static void test_beam_tilt_shifts_wave(void)
+{
+  SimulationGrid grid;
+  AtomList      *atoms;
+  ExitWaves     *straight, *tilted;
+  const double   r[3] = {3.3, 3.1, 0.5};
+  double         worst = 0, change = 0;
+
+  simulation_grid_defaults(&grid);
+  grid.cell[0] = 6.4; grid.cell[1] = 6.4; grid.cell[2] = 100;
+  grid.requested_sampling = 0.1;
+  grid.slice_thickness = 2;
+  UNIT_CALL(atom_list_create(1, &atoms));
+  UNIT_CALL(atom_list_append(atoms, r, 79, 0, ATOM_CLASS_PARTICLE));
+  UNIT_CALL(simulation_grid_setup(&grid, atoms, 0));
+  UNIT_CALL(exit_waves_compute(&grid, atoms, 0, 1, 0, &straight));
+  grid.beam_tilt[0] = 1e3 * atan(0.002);
+  UNIT_CALL(exit_waves_compute(&grid, atoms, 0, 1, 0, &tilted));
+  const PetscInt nx = grid.nx, ny = grid.ny;
+  for (PetscInt j = 0; j < ny; j++)
+    for (PetscInt i = 0; i < nx; i++) {
+      float _Complex expected = straight->wave[j * nx + (i - 2 + nx) % nx];
+      worst  = PetscMax(worst, cabsf(tilted->wave[j * nx + i] - expected));
+      change = PetscMax(change, cabsf(tilted->wave[j * nx + i] - straight->wave[j * nx + i]));
+    }
+  UNIT_CHECK(worst < 1e-4, "tilted wave is not the straight one moved by +2 px (max difference %.3e)", worst);
+  UNIT_CHECK(change > 1e-2, "the tilt changed nothing (max change %.3e)", change);
+  UNIT_CALL(exit_waves_destroy(&straight));
+  UNIT_CALL(exit_waves_destroy(&tilted));
+  UNIT_CALL(atom_list_destroy(&atoms));
+}
+
 static PetscErrorCode read_grid_options(SimulationGrid *grid)
 {
   PetscFunctionBeginUser;
@@ -273,5 +307,6 @@ int main(int argc, char **argv)
   UNIT_RUN(test_phonons_reproducible_and_distinct);
   UNIT_RUN(test_grid_rejects_bad_input);
   UNIT_RUN(test_grid_options);
+  UNIT_RUN(test_beam_tilt_shifts_wave);
   return UNIT_END();
 }
