@@ -2,6 +2,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <unistd.h>
 #include "error_check.h"
 #include "multislice.h"
 #include "phase_factor.h"
@@ -15,10 +17,38 @@ static void wisdom_import(const char *path)
   if (path && path[0]) (void)fftwf_import_wisdom_from_filename(path);
 }
 
+/* Write the accumulated wisdom atomically (temporary file + rename), and only when it differs
+ * from what the file holds: many processes of a campaign may share one file. */
 static PetscErrorCode wisdom_export(const char *path)
 {
+  char  *wisdom, *old = NULL, temporary[PETSC_MAX_PATH_LEN + 32];
+  FILE  *file;
+  size_t length;
+
   PetscFunctionBeginUser;
-  if (path && path[0]) PetscCheck(fftwf_export_wisdom_to_filename(path), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "could not write FFTW wisdom to -fftw_wisdom '%s'", path);
+  if (!path || !path[0]) PetscFunctionReturn(0);
+  wisdom = fftwf_export_wisdom_to_string();
+  PetscCheck(wisdom, PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not export its wisdom for -fftw_wisdom '%s'", path);
+  length = strlen(wisdom);
+  if ((file = fopen(path, "rb"))) {
+    old = malloc(length + 2);
+    size_t got = old ? fread(old, 1, length + 1, file) : 0;
+    fclose(file);
+    if (old && got == length && memcmp(old, wisdom, length) == 0) {
+      free(old);
+      free(wisdom);
+      PetscFunctionReturn(0);
+    }
+    free(old);
+  }
+  PetscCall(PetscSNPrintf(temporary, sizeof temporary, "%s.tmp.%d", path, (int)getpid()));
+  file = fopen(temporary, "wb");
+  PetscCheckPointerErrno(file, "cannot write -fftw_wisdom", temporary);
+  size_t written = fwrite(wisdom, 1, length, file);
+  int    closed = fclose(file);
+  free(wisdom);
+  PetscCheck(written == length && closed == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "could not write FFTW wisdom to '%s'", temporary);
+  PetscCallErrno(rename(temporary, path), "cannot rename the FFTW wisdom into -fftw_wisdom", path);
   PetscFunctionReturn(0);
 }
 

@@ -2,6 +2,7 @@
  * Au fcc [001] diffraction spots, frozen-phonon reproducibility, grid validation. */
 #include <complex.h>
 #include <string.h>
+#include <unistd.h>
 #include "multislice.h"
 #include "potential.h"
 #include "timing.h"
@@ -264,6 +265,33 @@ static void test_beam_tilt_shifts_wave(void)
   UNIT_CALL(atom_list_destroy(&atoms));
 }
 
+/* -fftw_wisdom: the plans' wisdom is written (atomically) and read back by the next planner. */
+static void test_wisdom_file(void)
+{
+  SimulationGrid grid;
+  Multislice    *ms;
+  char           path[PETSC_MAX_PATH_LEN], head[16] = {0};
+
+  simulation_grid_defaults(&grid);
+  grid.cell[0] = 4.8; grid.cell[1] = 6.0; grid.cell[2] = 2;
+  grid.requested_sampling = 0.1;
+  PetscCallAbort(PETSC_COMM_SELF, PetscSNPrintf(path, sizeof path, "/tmp/nanoforge-wisdom-%d", (int)getpid()));
+  PetscCallAbort(PETSC_COMM_SELF, PetscStrncpy(grid.fftw_wisdom, path, sizeof grid.fftw_wisdom));
+  UNIT_CALL(simulation_grid_setup(&grid, NULL, 0));
+  UNIT_CALL(multislice_create(&grid, &ms));
+  UNIT_CALL(multislice_destroy(&ms));
+  FILE *file = fopen(path, "r");
+  UNIT_CHECK(file != NULL, "no wisdom file written to %s", path);
+  if (file) {
+    UNIT_CHECK(fread(head, 1, 10, file) == 10 && strncmp(head, "(fftw-3", 7) == 0, "wisdom file starts with '%s'", head);
+    fclose(file);
+  }
+  fftwf_forget_wisdom();
+  UNIT_CALL(multislice_create(&grid, &ms)); /* imports it */
+  UNIT_CALL(multislice_destroy(&ms));
+  remove(path);
+}
+
 static PetscErrorCode read_grid_options(SimulationGrid *grid)
 {
   PetscFunctionBeginUser;
@@ -308,5 +336,6 @@ int main(int argc, char **argv)
   UNIT_RUN(test_grid_rejects_bad_input);
   UNIT_RUN(test_grid_options);
   UNIT_RUN(test_beam_tilt_shifts_wave);
+  UNIT_RUN(test_wisdom_file);
   return UNIT_END();
 }
