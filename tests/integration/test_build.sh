@@ -58,3 +58,19 @@ check_true "no file after unreachable density" "bad5.xyz exists" [ ! -e $WORK/ba
 check_error "unknown extension" "extension" $NANOFORGE build -shape sphere -radius 5 -o $WORK/bad6.pdb
 check_true "no temporary files left" "$(ls $WORK | grep tmp)" sh -c "! ls $WORK | grep -q tmp"
 check "under mpirun with 2 ranks" $MPIRUN -n 2 $NANOFORGE build -material Au -shape sphere -radius 8 -o $WORK/mpi.xyz
+
+# ASE reads the extended XYZ (labels, lattice, pbc) when it is installed (python3-ase).
+for py in /usr/bin/python3 python3; do
+  if $py -c "import ase.io" 2>/dev/null; then
+    check_output "ASE reads extended XYZ with labels" "^ok" $py -c "
+import ase.io
+a = ase.io.read('$WORK/scene.extxyz')
+n = int(open('$WORK/scene.extxyz').readline())
+gold = sum(1 for s in a.get_chemical_symbols() if s == 'Au')
+assert len(a) == n and list(a.pbc) == [True, True, False] and abs(a.cell[0][0] - 40) < 1e-6
+assert gold > 0 and all(c == 1 for s, c in zip(a.get_chemical_symbols(), a.arrays['class']) if s == 'Au')
+assert set(a.arrays['class']) == {1, 2} and set(a.arrays['object_id']) == {0, 1}
+print('ok', len(a), gold)"
+    break
+  fi
+done
