@@ -3,15 +3,17 @@
  * nanoparticle-segmentation study. Serial C on OpenBLAS: no MPI, no database knowledge.
  *
  * Architecture (depth D, base filters F, level l = 0..D-1 has F·2^l channels at H/2^l):
- *   encoder l : block(in → F·2^l)  → skip_l ; 2×2 max pool
+ *   encoder l : block(in → F·2^l)  → skip_l ; 2×2 max pool (plain)
  *   bottleneck: block(F·2^(D-1) → F·2^D) at H/2^D
  *   decoder l : up (transposed conv 2×2/2, or nearest ×2 + conv 3×3), F·2^(l+1) → F·2^l;
  *               concat [up, skip_l]; block(2F·2^l → F·2^l)     (l = D-1 .. 0)
  *   head      : 1×1 conv F → 2 (softmax) or F → 1 (sigmoid)
  *   plain block    = (conv3×3 → BN → ReLU) × 2
- *   residual block = two basic blocks, each conv3×3-BN-ReLU-conv3×3-BN + shortcut (identity,
- *                    or 1×1 conv + BN when channels change), add, ReLU  (encoder + bottleneck;
- *                    the decoder uses plain blocks, as common ResNet-encoder U-Nets do)
+ *   residual encoder = a ResNet-18 stage per level: two basic blocks, each conv3×3-BN-ReLU-
+ *                    conv3×3-BN + shortcut (identity, or 1×1 conv + BN when channels or resolution
+ *                    change), add, ReLU; levels l ≥ 1 and the bottleneck downsample by a stride-2
+ *                    first conv and projection instead of max pooling (no 7×7 stem); the decoder
+ *                    uses plain blocks, as common ResNet-encoder U-Nets do
  *
  * Memory: ALL trainable parameters live in ONE contiguous float buffer and ALL gradients in
  * ONE buffer of the same layout (unet_parameters / unet_gradients). Layers hold offsets into

@@ -24,6 +24,7 @@ typedef struct {
   int      in0, in1, out;  /* buffer ids (in1 only for add / concat) */
   int      relu;           /* ReLU fused on the output */
   int      in_channels, out_channels, kernel;
+  int      stride;         /* convolution stride: 1, or 2 in the residual encoder's downsampling */
   int      has_bias;
   int      is_head;        /* the 1×1 output convolution: init without the ReLU gain */
   size_t   weight, weight_count; /* parameter offsets: weights or BN gamma */
@@ -141,12 +142,13 @@ static PetscErrorCode add_node(UNet *net, const Node *node)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode build_conv(UNet *net, int in, int out_channels, int kernel, int has_bias, int relu, int *out)
+static PetscErrorCode build_conv(UNet *net, int in, int out_channels, int kernel, int stride, int has_bias, int relu, int *out)
 {
   Node node = {0};
 
   PetscFunctionBegin;
-  PetscCall(add_buffer(net, out_channels, net->buffers[in].level, out));
+  PetscCall(add_buffer(net, out_channels, net->buffers[in].level + (stride == 2 ? 1 : 0), out));
+  node.stride       = stride;
   node.kind         = NODE_CONV;
   node.in0          = in;
   node.in1          = -1;
@@ -184,14 +186,14 @@ static PetscErrorCode build_batchnorm(UNet *net, int in, int relu, int *out)
 }
 
 /* conv k×k → BN → (ReLU), or conv with bias → (ReLU) without batch norm */
-static PetscErrorCode build_conv_norm(UNet *net, int in, int out_channels, int kernel, int relu, int *out)
+static PetscErrorCode build_conv_norm(UNet *net, int in, int out_channels, int kernel, int stride, int relu, int *out)
 {
   PetscFunctionBegin;
   if (net->config.batchnorm) {
     int c;
-    PetscCall(build_conv(net, in, out_channels, kernel, 0, 0, &c));
+    PetscCall(build_conv(net, in, out_channels, kernel, stride, 0, 0, &c));
     PetscCall(build_batchnorm(net, c, relu, out));
-  } else PetscCall(build_conv(net, in, out_channels, kernel, 1, relu, out));
+  } else PetscCall(build_conv(net, in, out_channels, kernel, stride, 1, relu, out));
   PetscFunctionReturn(0);
 }
 
@@ -217,31 +219,35 @@ static PetscErrorCode build_plain_block(UNet *net, int in, int channels, int *ou
   int a;
 
   PetscFunctionBegin;
-  PetscCall(build_conv_norm(net, in, channels, 3, 1, &a));
-  PetscCall(build_conv_norm(net, a, channels, 3, 1, out));
+  PetscCall(build_conv_norm(net, in, channels, 3, 1, 1, &a));
+  PetscCall(build_conv_norm(net, a, channels, 3, 1, 1, out));
   PetscFunctionReturn(0);
 }
 
-/* ResNet basic block: conv-BN-ReLU-conv-BN + shortcut (identity or 1×1 conv + BN), add, ReLU */
-static PetscErrorCode build_basic_block(UNet *net, int in, int channels, int *out)
+/* ResNet basic block: conv-BN-ReLU-conv-BN + shortcut (identity, or 1×1 conv + BN when the
+ * channels or the resolution change), add, ReLU. stride 2 halves the resolution (first conv and
+ * the shortcut projection), as ResNet-18's first block of each stage. */
+static PetscErrorCode build_basic_block(UNet *net, int in, int channels, int stride, int *out)
 {
   int a, b, shortcut = in;
 
   PetscFunctionBegin;
-  PetscCall(build_conv_norm(net, in, channels, 3, 1, &a));
-  PetscCall(build_conv_norm(net, a, channels, 3, 0, &b));
-  if (net->buffers[in].channels != channels) PetscCall(build_conv_norm(net, in, channels, 1, 0, &shortcut));
-  PetscCall(build_simple(net, NODE_ADD, b, shortcut, channels, net->buffers[in].level, 1, out));
+  PetscCall(build_conv_norm(net, in, channels, 3, stride, 1, &a));
+  PetscCall(build_conv_norm(net, a, channels, 3, 1, 0, &b));
+  if (net->buffers[in].channels != channels || stride != 1) PetscCall(build_conv_norm(net, in, channels, 1, stride, 0, &shortcut));
+  PetscCall(build_simple(net, NODE_ADD, b, shortcut, channels, net->buffers[a].level, 1, out));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode build_encoder_block(UNet *net, int in, int channels, int *out)
+/* One encoder level (or the bottleneck). Residual: a ResNet-18 stage of two basic blocks, the
+ * first with stride 2 except at full resolution. Plain: the double conv (pooling is separate). */
+static PetscErrorCode build_encoder_block(UNet *net, int in, int channels, int stride, int *out)
 {
   PetscFunctionBegin;
   if (net->config.block == UNET_BLOCK_RESIDUAL) {
     int a;
-    PetscCall(build_basic_block(net, in, channels, &a));
-    PetscCall(build_basic_block(net, a, channels, out));
+    PetscCall(build_basic_block(net, in, channels, stride, &a));
+    PetscCall(build_basic_block(net, a, channels, 1, out));
   } else PetscCall(build_plain_block(net, in, channels, out));
   PetscFunctionReturn(0);
 }
@@ -254,11 +260,20 @@ static PetscErrorCode build_graph(UNet *net)
   PetscFunctionBegin;
   PetscCall(add_buffer(net, c->in_channels, 0, &net->input_buffer));
   x = net->input_buffer;
-  for (int l = 0; l < c->depth; l++) {
-    PetscCall(build_encoder_block(net, x, c->base_filters << l, &skip[l]));
-    PetscCall(build_simple(net, NODE_POOL, skip[l], -1, c->base_filters << l, l + 1, 0, &x));
+  if (c->block == UNET_BLOCK_RESIDUAL) {
+    /* ResNet-style: stride-2 convolutions downsample, no pooling */
+    for (int l = 0; l < c->depth; l++) {
+      PetscCall(build_encoder_block(net, x, c->base_filters << l, l == 0 ? 1 : 2, &skip[l]));
+      x = skip[l];
+    }
+    PetscCall(build_encoder_block(net, x, c->base_filters << c->depth, 2, &x));
+  } else {
+    for (int l = 0; l < c->depth; l++) {
+      PetscCall(build_encoder_block(net, x, c->base_filters << l, 1, &skip[l]));
+      PetscCall(build_simple(net, NODE_POOL, skip[l], -1, c->base_filters << l, l + 1, 0, &x));
+    }
+    PetscCall(build_encoder_block(net, x, c->base_filters << c->depth, 1, &x));
   }
-  PetscCall(build_encoder_block(net, x, c->base_filters << c->depth, &x));
   for (int l = c->depth - 1; l >= 0; l--) {
     int up, cat, channels = c->base_filters << l;
     if (c->decoder == UNET_DECODER_TRANSPOSED) {
@@ -278,12 +293,12 @@ static PetscErrorCode build_graph(UNet *net)
     } else {
       int u;
       PetscCall(build_simple(net, NODE_UPSAMPLE, x, -1, net->buffers[x].channels, l, 0, &u));
-      PetscCall(build_conv_norm(net, u, channels, 3, 1, &up));
+      PetscCall(build_conv_norm(net, u, channels, 3, 1, 1, &up));
     }
     PetscCall(build_simple(net, NODE_CONCAT, up, skip[l], 2 * channels, l, 0, &cat));
     PetscCall(build_plain_block(net, cat, channels, &x));
   }
-  PetscCall(build_conv(net, x, unet_config_output_channels(c), 1, 1, 0, &net->logits_buffer));
+  PetscCall(build_conv(net, x, unet_config_output_channels(c), 1, 1, 1, 0, &net->logits_buffer));
   net->nodes[net->node_count - 1].is_head = 1;
 
   /* parameter offsets in backward order: the last node's parameters come first */
@@ -339,7 +354,7 @@ static void node_conv_shape(const UNet *net, const Node *n, int batch, Conv2dSha
   const Buffer *in = &net->buffers[n->in0];
   /* sizes were checked when the workspaces were made: the call cannot fail */
   (void)conv2d_shape_init(s, batch, n->in_channels, n->out_channels, net->height >> in->level, net->width >> in->level,
-                          n->kernel, 1, n->kernel / 2);
+                          n->kernel, n->stride, n->kernel / 2);
 }
 
 static PetscErrorCode free_workspaces(UNet *net)
@@ -367,7 +382,7 @@ static PetscErrorCode allocate_workspaces(UNet *net)
     if (n->kind == NODE_CONV) {
       Conv2dShape s;
       PetscCall(conv2d_shape_init(&s, net->max_batch, n->in_channels, n->out_channels, net->height >> in->level,
-                                  net->width >> in->level, n->kernel, 1, n->kernel / 2));
+                                  net->width >> in->level, n->kernel, n->stride, n->kernel / 2));
       need = conv2d_workspace_count(&s);
     } else if (n->kind == NODE_TRANSPOSED) {
       need = transposed_conv_workspace_count(n->in_channels, n->out_channels, net->height >> in->level, net->width >> in->level);
@@ -652,8 +667,10 @@ double unet_convolution_flops(const UNet *net, int batch)
   for (int i = 0; i < net->node_count; i++) {
     const Node   *n  = &net->nodes[i];
     const Buffer *in = &net->buffers[n->in0];
+    const Buffer *o  = &net->buffers[n->out];
     double        pixels = (double)(net->height >> in->level) * (double)(net->width >> in->level);
-    if (n->kind == NODE_CONV) flops += 2.0 * n->in_channels * n->kernel * n->kernel * n->out_channels * pixels;
+    double        out_pixels = (double)(net->height >> o->level) * (double)(net->width >> o->level);
+    if (n->kind == NODE_CONV) flops += 2.0 * n->in_channels * n->kernel * n->kernel * n->out_channels * out_pixels;
     else if (n->kind == NODE_TRANSPOSED) flops += 2.0 * n->in_channels * n->out_channels * 4 * pixels;
   }
   return flops * batch;
