@@ -83,6 +83,10 @@ PetscErrorCode scene_resolve(Scene *scene);
  * bounds), and on an open z axis the height from 0 to the highest atom + 2 Å, when the
  * scene has bounds in x and y; no cell otherwise. */
 PetscErrorCode scene_to_atom_list(const Scene *scene, AtomList *atoms);
+/* scene_ref.c: the same steps by brute force over every pair (slow, obviously correct),
+ * for the unit test that compares them with the cell-grid versions. */
+PetscErrorCode scene_remove_overlaps_ref(Scene *scene);
+PetscErrorCode scene_remove_close_pairs_ref(Scene *scene);
 /* Smallest distance between atoms of different objects (minimum image on periodic
  * axes), by brute force: for tests and summaries of small scenes. */
 PetscErrorCode scene_closest_interface_pair(const Scene *scene, double *distance);

@@ -160,6 +160,63 @@ static void test_clip_and_place(void)
   UNIT_CALL(atom_list_destroy(&a));
 }
 
+/* The cell-grid steps against the brute-force reference on random scenes: four objects,
+ * equal and different priorities, one with a Volume, periodic x and y, open z. */
+static void make_random_scene(uint64_t unit, Scene **scene)
+{
+  RngStream     rng;
+  SceneBoundary boundary[3] = {SCENE_BOUNDARY_PERIODIC, SCENE_BOUNDARY_PERIODIC, SCENE_BOUNDARY_OPEN};
+  double        lower[3] = {0, 0, 0}, upper[3] = {17, 13, 0}, centre[3] = {2, 12, 4};
+  int           priority[4] = {2, 1, 2, 3};
+  Volume       *ball;
+  rng_stream_init(&rng, 77, unit, RNG_PURPOSE_TEST);
+  UNIT_CALL(scene_create(scene));
+  UNIT_CALL(scene_set_bounds(*scene, lower, upper, boundary));
+  (*scene)->overlap_distance   = 0.9;
+  (*scene)->interface_distance = 1.7;
+  UNIT_CALL(volume_create_sphere(centre, 3.5, &ball));
+  for (int k = 0; k < 4; k++) {
+    AtomList *atoms;
+    UNIT_CALL(atom_list_create(0, &atoms));
+    for (int i = 0; i < 150; i++) {
+      double r[3] = {17 * rng_uniform(&rng), 13 * rng_uniform(&rng), 8 * rng_uniform(&rng)};
+      UNIT_CALL(atom_list_append(atoms, r, 6 + k, 0, ATOM_CLASS_OTHER));
+    }
+    UNIT_CALL(scene_add_object(*scene, "random", priority[k], ATOM_CLASS_OTHER, atoms, k == 1 ? ball : NULL, NULL));
+    UNIT_CALL(atom_list_destroy(&atoms));
+  }
+  UNIT_CALL(volume_destroy(&ball));
+}
+
+static void test_grid_steps_match_reference(void)
+{
+  for (uint64_t unit = 0; unit < 5; unit++) {
+    Scene   *fast, *slow;
+    PetscInt removed = 0;
+    make_random_scene(unit, &fast);
+    make_random_scene(unit, &slow);
+    UNIT_CALL(scene_remove_overlaps(fast));
+    UNIT_CALL(scene_remove_overlaps_ref(slow));
+    for (PetscInt k = 0; k < 4; k++) {
+      removed += 150 - fast->object[k].atoms->n;
+      UNIT_CHECK(fast->object[k].atoms->n == slow->object[k].atoms->n, "unit %d object %d after overlaps: %" PetscInt_FMT " atoms, reference %" PetscInt_FMT, (int)unit, (int)k, fast->object[k].atoms->n,
+                 slow->object[k].atoms->n);
+    }
+    UNIT_CALL(scene_remove_close_pairs(fast));
+    UNIT_CALL(scene_remove_close_pairs_ref(slow));
+    for (PetscInt k = 0; k < 4; k++) {
+      const AtomList *a = fast->object[k].atoms, *b = slow->object[k].atoms;
+      UNIT_CHECK(a->n == b->n && !memcmp(a->position, b->position, sizeof(double) * 3 * a->n), "unit %d object %d after close pairs: %" PetscInt_FMT " atoms, reference %" PetscInt_FMT, (int)unit, (int)k, a->n, b->n);
+    }
+    double closest;
+    UNIT_CALL(scene_closest_interface_pair(fast, &closest));
+    UNIT_CHECK(closest >= 1.7, "closest pair across objects %g Å", closest);
+    UNIT_CHECK(removed > 50, "only %" PetscInt_FMT " atoms removed by overlaps: the test does not exercise them", removed);
+    UNIT_CALL(scene_destroy(&fast));
+    UNIT_CALL(scene_destroy(&slow));
+  }
+}
+
 int main(int argc, char **argv)
 {
   UNIT_BEGIN(argc, argv);
@@ -167,5 +224,6 @@ int main(int argc, char **argv)
   UNIT_RUN(test_overlap_by_volume);
   UNIT_RUN(test_interface_distance);
   UNIT_RUN(test_clip_and_place);
+  UNIT_RUN(test_grid_steps_match_reference);
   return UNIT_END();
 }
