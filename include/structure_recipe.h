@@ -34,6 +34,7 @@
  *   -mistilt [D]           rms tilt of the zone axis away from the beam [mrad]                         (0)
  *   -support [D]           none amorphous_carbon sinx sio2 graphene mos2                               (none)
  *   -support_size          x,y,z [Å]                                                                    (100,100,30)
+ *   -support_thickness [D] support z size [Å]; 0 = the z of -support_size (lets thickness vary)      (0)
  *   -support_density [D]   [g/cm³]; 0 = the support's own (a-C 2.2, SiNx 3.1, SiO2 2.2)                (0)
  *   -support_min_distance [D]  hard-core distance of a one-species support [Å]; 0 = default (1.4)     (0)
  *   -embedding_depth [D]   how deep the particle's lowest atom sinks below the support top [Å]; on a
@@ -63,6 +64,7 @@ typedef struct {
   Distribution support, support_density, support_min_distance, embedding_depth, placement_jitter;
   Distribution zone_axis;        /* labels "110", "1-10"; a fixed u,v,w gives a one-entry choice */
   Distribution interface_energy; /* Winterbottom Δγ */
+  Distribution support_thickness; /* [Å], 0 = support_size[2] */
   int    interface_facet[3];     /* h, k, l; 0,0,0 = no truncation */
   char   wulff_energies[STRUCTURE_RECIPE_TEXT_LEN]; /* "{111}:1.0,{100}:1.15" */
   int    defect_plane[3];        /* h, k, l; 0,0,0 = by crystal ({111} cubic, (001) hexagonal) */

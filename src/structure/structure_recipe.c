@@ -174,6 +174,7 @@ PetscErrorCode structure_recipe_options_read(PetscOptionItems *PetscOptionsObjec
   PetscCall(PetscOptionsRealArray("-support_size", "Support size x,y,z [Å]", NULL, d->support_size, &n, &set));
   PetscCheck(!set || n == 3, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option -support_size: %d values given; allowed: x,y,z [Å]", (int)n);
   for (int k = 0; k < 3; k++) PetscCheck(d->support_size[k] > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option -support_size: %g Å along %c; allowed: > 0", d->support_size[k], "xyz"[k]);
+  PetscCall(options_distribution(PetscOptionsObject, "-support_thickness", "Support thickness along z [Å]; 0 = the z of -support_size", "0", &d->support_thickness));
   PetscCall(options_distribution(PetscOptionsObject, "-support_density", "Amorphous support density [g/cm³]; 0 = the support's own (a-C 2.2, SiNx 3.1, SiO2 2.2)", "0", &d->support_density));
   PetscCall(options_distribution(PetscOptionsObject, "-support_min_distance", "Hard-core distance of a one-species amorphous support [Å]; 0 = default (1.4 for carbon)", "0", &d->support_min_distance));
   PetscCall(options_distribution(PetscOptionsObject, "-embedding_depth", "Depth of the particle's lowest atom below the support top [Å]", "2", &d->embedding_depth));
@@ -198,6 +199,7 @@ PetscErrorCode structure_recipe_options_read(PetscOptionItems *PetscOptionsObjec
   PetscCall(distribution_check_range(&d->stacking_faults, 0, PLANAR_DEFECTS_MAX, "an integer in [0, 64]"));
   PetscCall(distribution_check_range(&d->defect_separation, 1, 100, "an integer in [1, 100]"));
   PetscCall(distribution_check_range(&d->mistilt, 0, 500, "an rms tilt in [0, 500] mrad"));
+  PetscCall(distribution_check_range(&d->support_thickness, 0, 10000, "a thickness in [0, 10000] Å (0 = -support_size z)"));
   PetscCall(distribution_check_range(&d->support_density, 0, 30, "a density in [0, 30] g/cm³ (0 = default)"));
   PetscCall(distribution_check_range(&d->support_min_distance, 0, 10, "a distance in [0, 10] Å (0 = default)"));
   PetscCall(distribution_check_range(&d->embedding_depth, -1000, 1000, "a depth in [-1000, 1000] Å"));
@@ -253,6 +255,11 @@ PetscErrorCode structure_recipe_sample(const StructureRecipeDistributions *d, ui
   for (int k = 0; k < 3; k++) {
     r->defect_plane[k] = d->defect_plane[k];
     r->support_size[k] = d->support_size[k];
+  }
+  {
+    double thickness;
+    PetscCall(distribution_sample(&d->support_thickness, &stream, &thickness));
+    if (thickness > 0) r->support_size[2] = thickness;
   }
   r->interface_distance = d->interface_distance;
   PetscFunctionReturn(0);

@@ -23,7 +23,7 @@ static void test_sampling(void)
   StructureRecipeDistributions d;
   StructureRecipe              a, b, c;
   int                          seen_au = 0, seen_ag = 0;
-  set_options("-material choice:Au,Ag -shape choice:sphere,cuboctahedron -radius uniform:10,20 -rotation random -support amorphous_carbon -zone_axis random");
+  set_options("-material choice:Au,Ag -shape choice:sphere,cuboctahedron -radius uniform:10,20 -rotation random -support amorphous_carbon -zone_axis random -support_thickness uniform:20,40");
   UNIT_CALL(read_distributions(&d));
   UNIT_CALL(structure_recipe_sample(&d, 7, 3, &a));
   UNIT_CALL(structure_recipe_sample(&d, 7, 3, &b));
@@ -34,6 +34,7 @@ static void test_sampling(void)
     seen_ag += !strcmp(c.material, "Ag");
     UNIT_CHECK(c.radius >= 10 && c.radius < 20, "radius %g outside uniform:10,20", c.radius);
     UNIT_CHECK(c.random_rotation && c.support == SUPPORT_AMORPHOUS_CARBON, "fixed labels not kept");
+    UNIT_CHECK(c.support_size[0] == 100 && c.support_size[2] >= 20 && c.support_size[2] < 40, "support size %g x %g x %g", c.support_size[0], c.support_size[1], c.support_size[2]);
   }
   UNIT_CHECK(seen_au + seen_ag == 40 && seen_au > 5 && seen_ag > 5, "Au %d, Ag %d of 40 draws", seen_au, seen_ag);
   UNIT_CALL(PetscOptionsClear(NULL));
