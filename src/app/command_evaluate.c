@@ -2,6 +2,8 @@
  * split of a database, HDF5 files with `images` and `maps`, or image + mask file pairs):
  * per-image and aggregate precision, recall, F1, IoU, printed and written to CSV.
  * Rank 0 does the work (evaluation sets are small); other ranks wait. */
+#include <stdlib.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
@@ -194,9 +196,13 @@ PetscErrorCode command_evaluate(MPI_Comm comm)
     TilingConfig tiling = {p->train_height, overlap >= 0 ? (int)overlap : p->train_height / 4, (int)batch, BLEND_COSINE};
     PetscCheck(p->train_height == p->train_width, PETSC_COMM_SELF, PETSC_ERR_SUP, "model '%s' was trained on %dx%d images; tiling needs square training images", model,
                p->train_height, p->train_width);
+    /* Rows are collected in memory and the file is written only once every input has been
+     * scored, so a bad input leaves no partial or temporary file behind. */
+    char  *csv_text = NULL;
+    size_t csv_length = 0;
     PetscCall(PetscSNPrintf(temporary, sizeof temporary, "%s.tmp", output));
-    t.csv = fopen(temporary, "w");
-    PetscCheckPointerErrno(t.csv, "cannot create the scores file", temporary);
+    t.csv = open_memstream(&csv_text, &csv_length);
+    PetscCheckPointerErrno(t.csv, "cannot buffer the scores for", output);
     fprintf(t.csv, "source,index,true_positive,false_positive,false_negative,true_negative,precision,recall,f1,iou\n");
     for (PetscInt f = 0; f < n_data; f++) {
       PetscInt before = t.images, count = 0;
@@ -241,7 +247,16 @@ PetscErrorCode command_evaluate(MPI_Comm comm)
     confusion_scores(&t.total, &s);
     fprintf(t.csv, "all,%d,%.0f,%.0f,%.0f,%.0f,%.6f,%.6f,%.6f,%.6f\n", (int)t.images, t.total.true_positive, t.total.false_positive, t.total.false_negative, t.total.true_negative,
             s.precision, s.recall, s.f1, s.iou);
-    PetscCheck(fclose(t.csv) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write '%s'", temporary);
+    PetscCheck(fclose(t.csv) == 0, PETSC_COMM_SELF, PETSC_ERR_MEM, "cannot buffer the scores for '%s'", output);
+    FILE *csv_file = fopen(temporary, "w");
+    if (!csv_file) free(csv_text);
+    PetscCheckPointerErrno(csv_file, "cannot create the scores file", temporary);
+    size_t written = fwrite(csv_text, 1, csv_length, csv_file);
+    free(csv_text);
+    if (fclose(csv_file) != 0 || written != csv_length) {
+      unlink(temporary);
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write the scores file '%s'", temporary);
+    }
     PetscCallErrno(rename(temporary, output), "cannot rename the scores file onto", output);
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "evaluate: %d images (pixels pooled): precision %.4f  recall %.4f  F1 %.4f  IoU %.4f  (threshold %g)\n", (int)t.images, s.precision, s.recall,
                           s.f1, s.iou, threshold));

@@ -80,6 +80,7 @@ check_error "train_batch_not_divisible" "-batch 7: the global batch must be divi
 check_error "train_unknown_select_column" "no per-image column 'thickness'" "$NANOFORGE" train $SMALL -select "thickness<5" -o "$WORK/x.h5"
 check_error "train_depth_not_dividing" "needs sides divisible by 64" "$NANOFORGE" train -db "$DB" -depth 6 -o "$WORK/x.h5"
 check_error "evaluate_mask_size_mismatch" "but its mask" "$NANOFORGE" evaluate -model "$WORK/acc_best.h5" -data "$WORK/mask.png" -mask "$WORK/acc_metrics.png"
+check_true "evaluate_failure_leaves_no_file" "evaluation.csv or its .tmp left behind" sh -c "! ls evaluation.csv evaluation.csv.tmp >/dev/null 2>&1"
 check_error "segment_bad_micrograph" "not a micrograph format" "$NANOFORGE" segment -model "$WORK/acc_best.h5" -input "$WORK/scores.csv" -output_dir "$WORK"
 check_error "evaluate_model_not_hdf5" "scores.csv" "$NANOFORGE" evaluate -model "$WORK/scores.csv" -data "$DB"
 
