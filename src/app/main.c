@@ -64,8 +64,23 @@ int main(int argc, char **argv)
   char   help[512];
   snprintf(help, sizeof help, "nanoforge %s: %s\nOptions of this command follow; lengths in Å, voltages in kV, angles in mrad, doses in e/Å².\n", command->name, command->summary);
 
-  PetscErrorCode ierr = PetscInitialize(&option_argc, &option_argv, NULL, help);
+  /* -help is taken off the command line and set again after start-up, so PETSc lists
+   * this command's options without its page of generic start-up options first. */
+  int help_requested = 0, kept = 0;
+  for (int i = 0; i < option_argc; i++) {
+    if (i > 0 && (!strcmp(option_argv[i], "-help") || !strcmp(option_argv[i], "--help"))) help_requested = 1;
+    else option_argv[kept++] = option_argv[i];
+  }
+  option_argc = kept;
+  option_argv[option_argc] = NULL;
+
+  PetscErrorCode ierr = PetscInitialize(&option_argc, &option_argv, NULL, help_requested ? NULL : help);
   if (ierr) return (int)ierr;
+  if (help_requested) {
+    ierr = PetscPrintf(PETSC_COMM_WORLD, "%s(-option <now VALUE : formerly DEFAULT>: description; -options_file FILE reads options from a file)\n", help);
+    if (!ierr) ierr = PetscOptionsSetValue(NULL, "-help", NULL);
+    if (ierr) return (int)ierr;
+  }
   ierr = PetscPushErrorHandler(error_handler_for_users, NULL);
   if (!ierr) ierr = timing_register_events();
   if (!ierr) ierr = command->function(PETSC_COMM_WORLD);

@@ -22,7 +22,7 @@ HEAD
   "$NANOFORGE" "$command" -help 2>&1 | awk '
     /^--------------------+$/ { keep = 0; title = 1; next }
     title { title = 0
-            if ($0 ~ /^(Petsc|Root PetscDeviceContext|Options for all PETSc)/) { keep = 0; next }
+            if ($0 ~ /^(Petsc|Root PetscDeviceContext|Options for all PETSc|Viewer )/) { keep = 0; next }
             keep = 1 }
     keep' | sed -e 's/[[:space:]]*$//'
   printf '```\n'
