@@ -146,7 +146,7 @@ PetscErrorCode metrics_history_write_csv(const MetricsHistory *history, const ch
   PetscFunctionReturn(0);
 }
 
-/* ---- a minimal line plotter: pixels, Bresenham lines, no text ---- */
+/* ---- a minimal line plotter: pixels, Bresenham lines, 5x7 bitmap text ---- */
 
 typedef struct {
   int            width, height;
@@ -182,12 +182,16 @@ typedef struct {
   double low, high, epochs;
 } Panel;
 
-static void panel_axes(Canvas *c, const Panel *p)
+static PetscErrorCode panel_axes(Canvas *c, const Panel *p, const char *title)
 {
   const unsigned char black[3] = {0, 0, 0}, grey[3] = {210, 210, 210};
-  for (int k = 1; k < 4; k++) { /* quarter grid lines */
+  char label[32];
+  PetscFunctionBeginUser;
+  for (int k = 0; k <= 4; k++) { /* quarter grid lines, labelled with their value */
     int y = p->bottom - k * (p->bottom - p->top) / 4;
-    draw_line(c, p->left, y, p->right, y, grey, 3);
+    if (k > 0) draw_line(c, p->left, y, p->right, y, grey, 3);
+    PetscCall(PetscSNPrintf(label, sizeof label, "%.3g", p->low + k * (p->high - p->low) / 4));
+    PetscCall(picture_draw_text(c->rgb, c->width, c->height, 3, p->left - 6 - 6 * (int)strlen(label), y - 3, 1, label, black));
   }
   draw_line(c, p->left, p->top, p->left, p->bottom, black, 0);
   draw_line(c, p->left, p->bottom, p->right, p->bottom, black, 0);
@@ -195,6 +199,12 @@ static void panel_axes(Canvas *c, const Panel *p)
     int x = p->left + (int)((e - 1) / fmax(p->epochs - 1, 1) * (p->right - p->left));
     draw_line(c, x, p->bottom, x, p->bottom + 4, black, 0);
   }
+  PetscCall(picture_draw_text(c->rgb, c->width, c->height, 3, p->left, p->top - 22, 2, title, black));
+  PetscCall(PetscSNPrintf(label, sizeof label, "epoch 1"));
+  PetscCall(picture_draw_text(c->rgb, c->width, c->height, 3, p->left - 3, p->bottom + 10, 1, label, black));
+  PetscCall(PetscSNPrintf(label, sizeof label, "%d", (int)p->epochs));
+  PetscCall(picture_draw_text(c->rgb, c->width, c->height, 3, p->right - 6 * (int)strlen(label) / 2, p->bottom + 10, 1, label, black));
+  PetscFunctionReturn(0);
 }
 
 static void panel_curve(Canvas *c, const Panel *p, const MetricsHistory *h, int column, const unsigned char colour[3], int dash)
@@ -229,11 +239,20 @@ PetscErrorCode metrics_history_write_png(const MetricsHistory *history, const ch
     if (isfinite(history->rows[i].validation_loss)) top_loss = fmax(top_loss, history->rows[i].validation_loss);
   }
   if (top_loss <= 0) top_loss = 1;
-  Panel loss = {40, 20, 380, 320, 0, top_loss * 1.05, (double)history->count};
+  Panel loss = {70, 40, 380, 300, 0, top_loss * 1.05, (double)history->count};
   /* Right panel: F1 (blue/orange) and IoU (green/red) on [0, 1]. */
-  Panel score = {440, 20, 780, 320, 0, 1, (double)history->count};
-  panel_axes(&c, &loss);
-  panel_axes(&c, &score);
+  Panel score = {470, 40, 780, 300, 0, 1, (double)history->count};
+  PetscCall(panel_axes(&c, &loss, "loss"));
+  PetscCall(panel_axes(&c, &score, "F1 and IoU"));
+  /* Legend: colour is the metric, solid is training data, dashed is validation data. */
+  const unsigned char black[3] = {0, 0, 0};
+  struct { int x; const unsigned char *colour; int dash; const char *text; } legend[] = {
+    {70, blue, 0, "train loss / F1"}, {230, orange, 6, "validation loss / F1"},
+    {470, green, 0, "train IoU"}, {610, red, 6, "validation IoU"}};
+  for (int k = 0; k < 4; k++) {
+    draw_line(&c, legend[k].x, 338, legend[k].x + 24, 338, legend[k].colour, legend[k].dash);
+    PetscCall(picture_draw_text(c.rgb, c.width, c.height, 3, legend[k].x + 30, 335, 1, legend[k].text, black));
+  }
   panel_curve(&c, &loss, history, 2, blue, 0);
   panel_curve(&c, &loss, history, 7, orange, 6);
   panel_curve(&c, &score, history, 5, blue, 0);
