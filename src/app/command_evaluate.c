@@ -1,7 +1,8 @@
 /* command_evaluate.c — `nanoforge evaluate`: a model scored on labelled images (the held-out
  * split of a database, HDF5 files with `images` and `maps`, or image + mask file pairs):
  * per-image and aggregate precision, recall, F1, IoU, printed and written to CSV.
- * Rank 0 does the work (evaluation sets are small); other ranks wait. */
+ * Rank 0 does the work (evaluation sets are small); other ranks wait.
+ * MPI: one barrier (this file uses MPI). */
 #include <stdlib.h>
 #include <unistd.h>
 #include <stdio.h>

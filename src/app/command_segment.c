@@ -1,7 +1,8 @@
 /* command_segment.c — `nanoforge segment`: a trained model applied to new micrographs (TIFF,
  * PNG, HDF5/EMD, Velox, SER, DM3/DM4). Large images are tiled with overlap and blended; the
  * image is normalised as in training. Writes the mask (PNG, 255 = particle) and an overlay
- * PNG (particles tinted red). Several inputs are dealt round-robin to the ranks. */
+ * PNG (particles tinted red). Several inputs are dealt round-robin to the ranks.
+ * MPI: one barrier (this file uses MPI). */
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"

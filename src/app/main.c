@@ -1,6 +1,7 @@
 /* main.c — command dispatch: `nanoforge <command> [options]`.
  * The command name is taken off argv before PETSc sees the options, so every
- * remaining argument is an option of that command. */
+ * remaining argument is an option of that command.
+ * MPI: MPI_Abort when an error met only some ranks (this file uses MPI). */
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"

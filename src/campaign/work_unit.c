@@ -12,7 +12,8 @@
  *
  * Every random number is keyed by (seed, unit, purpose): no state crosses units, so a
  * unit's rows are the same whichever rank computes them and in whatever order.
- * MPI: the group communicator is handed to the distributed exit-wave computation only. */
+ * MPI: the group communicator goes to the distributed exit-wave computation; the atom counts
+ * of -save_atoms are summed and the FFTW wisdom is broadcast here (this file uses MPI). */
 #include <math.h>
 #include <stdlib.h>
 #include <sys/stat.h>

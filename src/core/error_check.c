@@ -1,4 +1,5 @@
-/* error_check.c — the user-facing PETSc error handler (see error_check.h). */
+/* error_check.c — the user-facing PETSc error handler (see error_check.h).
+ * MPI: rank and communicator queries only (this file uses MPI). */
 #include "error_check.h"
 
 static PetscBool error_raised_on_all_ranks = PETSC_FALSE;
