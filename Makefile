@@ -113,8 +113,8 @@ elements-data:
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/nanoforge/input $(DESTDIR)$(PREFIX)/share/nanoforge/jobs
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/nanoforge
-	install -m 644 input/* $(DESTDIR)$(PREFIX)/share/nanoforge/input/
-	install -m 644 jobs/* $(DESTDIR)$(PREFIX)/share/nanoforge/jobs/
+	cp -R input/. $(DESTDIR)$(PREFIX)/share/nanoforge/input/
+	cp -R jobs/. $(DESTDIR)$(PREFIX)/share/nanoforge/jobs/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/nanoforge

@@ -38,3 +38,9 @@ if "$NANOFORGE" help | grep -q '^  build .*not built yet'; then :; else
   check_output "build -help lists options with defaults" "-material <now .*-radius <now" sh -c "$NANOFORGE build -help 2>&1 | tr '\n' ' '"
   check_error "build -no_such_option is refused naming it" "-no_such_option" "$NANOFORGE" build -no_such_option 1
 fi
+
+# make install puts the program, the campaign inputs and the job scripts under PREFIX.
+check "make install PREFIX=..." make -s install PREFIX="$WORK/prefix"
+check_output "installed binary runs" "version: " "$WORK/prefix/bin/nanoforge" version
+check_true "installed inputs and job scripts" "missing under $WORK/prefix/share/nanoforge" \
+  test -f "$WORK/prefix/share/nanoforge/input/quickstart.opts" -a -f "$WORK/prefix/share/nanoforge/jobs/slurm_campaign.sh" -a -d "$WORK/prefix/share/nanoforge/input/sweeps"
