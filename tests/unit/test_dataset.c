@@ -57,22 +57,26 @@ static void test_split_no_leak(void)
   UNIT_CALL(dataset_split(d, NULL, 0.25, 7, &train2, &n2, &validation2, &m2));
   for (PetscInt b = 0; b < m2; b++) same &= validation2[b] == validation[b];
   UNIT_CHECK(same && m2 == n_validation, "same seed gave another split");
-  PetscFree(train2), PetscFree(validation2);
+  UNIT_CALL(PetscFree(train2));
+  UNIT_CALL(PetscFree(validation2));
   int differs = 0;
   for (uint64_t seed = 8; seed < 12; seed++) {
     UNIT_CALL(dataset_split(d, NULL, 0.25, seed, &train2, &n2, &validation2, &m2));
     for (PetscInt b = 0; b < m2 && b < n_validation; b++) differs |= validation2[b] != validation[b];
-    PetscFree(train2), PetscFree(validation2);
+    UNIT_CALL(PetscFree(train2));
+    UNIT_CALL(PetscFree(validation2));
   }
   UNIT_CHECK(differs, "four other seeds all gave the same split");
-  PetscFree(train), PetscFree(validation);
+  UNIT_CALL(PetscFree(train));
+  UNIT_CALL(PetscFree(validation));
   /* With a selection: only selected images appear. */
   PetscBool selected[24];
   UNIT_CALL(dataset_select(d, "condition_index==0", selected));
   UNIT_CALL(dataset_split(d, selected, 0.5, 7, &train, &n_train, &validation, &n_validation));
   UNIT_CHECK(n_train == 6 && n_validation == 6, "selected split %d + %d, expected 6 + 6", (int)n_train, (int)n_validation);
   for (PetscInt a = 0; a < n_train; a++) UNIT_CHECK(train[a] % 2 == 0, "unselected image %d in split", (int)train[a]);
-  PetscFree(train), PetscFree(validation);
+  UNIT_CALL(PetscFree(train));
+  UNIT_CALL(PetscFree(validation));
   UNIT_CALL(dataset_destroy(&d));
 }
 
@@ -222,7 +226,8 @@ static void test_labelled_hdf5(void)
     for (int i = 0; i < 32; i++) UNIT_CHECK(masks[i] == (i % 3 != 0), "mask %d = %d", i, masks[i]);
     UNIT_CHECK(read_images[31] == 31, "image value %g", read_images[31]);
   }
-  PetscFree(read_images), PetscFree(masks);
+  UNIT_CALL(PetscFree(read_images));
+  UNIT_CALL(PetscFree(masks));
   remove(path);
 }
 
