@@ -33,6 +33,12 @@ PetscErrorCode detector_geometry(const ImagingConditions *conditions, PetscInt n
  * frequency aliases and a signal band-limited below both Nyquist frequencies is reproduced exactly. */
 PetscErrorCode detector_resample(PetscInt nx, PetscInt ny, const float *in, PetscInt mx, PetscInt my, float *out);
 
+/* Plan the resampling transforms nx × ny → mx × my with FFTW_MEASURE (into FFTW's wisdom, to be
+ * exported with simulation_grid_wisdom_export). detector_resample and detector_image keep plans per
+ * size for the whole process (no planning or allocation per image) and take them from wisdom when
+ * it has them, else from FFTW_ESTIMATE: never from timing, so ranks sharing wisdom share results. */
+PetscErrorCode detector_plan(PetscInt nx, PetscInt ny, PetscInt mx, PetscInt my);
+
 /* MTF (c0−c1)/(1+(k/(2c2))^c3)+c1 at k [cycles per detector pixel]; 1 when c2 ≤ 0. */
 double detector_mtf(const ImagingConditions *conditions, double k);
 

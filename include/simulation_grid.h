@@ -10,7 +10,9 @@
  *   -voltage V           accelerating voltage [kV]
  *   -fp_configs N        frozen-phonon configurations (0 = static lattice, one wave)
  *   -beam_tilt x,y       beam tilt [mrad] (applied in the propagator, Ishizuka 1982)
- *   -fftw_wisdom FILE    FFTW wisdom file to import before and export after planning
+ *   -fftw_wisdom FILE    FFTW wisdom file to import before and export after planning; `none` = no
+ *                        file. `nanoforge simulate` defaults to a per-host cache (see
+ *                        simulation_grid_wisdom_default), so runs with the same seed give the same bits
  *   -transmission_band_limit true|false   band-limit the transmission function by an FFT pair per
  *                        slice (default true, the textbook anti-aliasing; false is ~2x faster and
  *                        leaves only the propagator's 2/3 mask, see docs/physics-multislice.md)
@@ -38,7 +40,7 @@ typedef struct {
   PetscBool transmission_band_limit; /* band-limit exp(iσv) itself (one more FFT pair per slice);
                                  -transmission_band_limit, default true */
   PetscInt fp_configs;        /* frozen-phonon configurations; 0 = static lattice */
-  char     fftw_wisdom[PETSC_MAX_PATH_LEN]; /* wisdom file, "" = none */
+  char     fftw_wisdom[PETSC_MAX_PATH_LEN]; /* wisdom file; "" or "none" = none */
 } SimulationGrid;
 
 /* Defaults: no cell, sampling 0.05 Å, slices 1 Å, 300 kV, no tilt, static lattice, no wisdom. */
@@ -58,3 +60,17 @@ PetscErrorCode simulation_grid_setup(SimulationGrid *grid, const AtomList *atoms
 
 /* Largest scattering angle [mrad] carried by the band-limited grid (set up). */
 double simulation_grid_max_angle(const SimulationGrid *grid);
+
+/* FFTW wisdom files (FFTW_MEASURE picks plans by timing, so only shared wisdom makes two runs
+ * bit-identical). A path of "" or "none" means no file: both calls then do nothing.
+ * Import: a missing file is not an error (the first run creates it); an unreadable one is ignored.
+ * Export: written atomically (temporary file + rename) and only when the wisdom changed, so many
+ * processes may share one file. */
+PetscErrorCode simulation_grid_wisdom_import(const char *path);
+PetscErrorCode simulation_grid_wisdom_export(const char *path);
+
+/* Resolve grid->fftw_wisdom for a one-shot command: "" (not given) becomes the per-host cache
+ * ${XDG_CACHE_HOME:-$HOME/.cache}/nanoforge/fftw-wisdom-<hostname> (its folder created on first
+ * use); "none" becomes "". When the folder cannot be made (or neither variable is set) the cache is
+ * left out with a warning on stderr: the run works, but a later run may choose other plans. */
+PetscErrorCode simulation_grid_wisdom_default(SimulationGrid *grid);

@@ -260,6 +260,10 @@ static PetscErrorCode simulate(MPI_Comm comm, SimulateOptions *o)
     PetscCall(imaging_sample(&o->imaging, (uint64_t)o->seed, (uint64_t)o->unit, (int)c, &r.conditions[c], r.values + c * IMAGING_PARAMETER_COUNT));
   PetscCall(detector_geometry(&r.conditions[0], o->grid.nx, o->grid.ny, o->grid.sampling[0], o->grid.sampling[1], &r.geometry));
 
+  /* FFTW_MEASURE picks plans by timing: the per-host wisdom cache (default) makes every later run
+   * reuse this run's plans, so the same seed gives the same bits (docs/physics.md). */
+  PetscCall(simulation_grid_wisdom_default(&o->grid));
+  PetscCall(simulation_grid_wisdom_import(o->grid.fftw_wisdom));
   PetscCall(PetscTime(&times[0]));
   PetscCall(exit_waves_compute(&o->grid, atoms, o->grid.fp_configs, (uint64_t)o->seed, (uint64_t)o->unit, &r.exit_waves));
   PetscCall(PetscTime(&times[1]));
@@ -273,6 +277,7 @@ static PetscErrorCode simulate(MPI_Comm comm, SimulateOptions *o)
     PetscCall(lens_create(o->grid.nx, o->grid.ny, o->grid.sampling[0], o->grid.sampling[1], o->grid.wavelength, &lens));
     PetscCall(lens_set_exit_waves(lens, r.exit_waves->n_configs, (const fftwf_complex *const *)waves));
     PetscCall(PetscFree(waves));
+    PetscCall(detector_plan(o->grid.nx, o->grid.ny, r.geometry.field_nx, r.geometry.field_ny));
     PetscCall(PetscMalloc1(n, &intensity));
     PetscCall(PetscMalloc1(r.n_conditions * r.geometry.nx * r.geometry.ny, &r.images));
     for (PetscInt c = 0; c < r.n_conditions; c++) {
@@ -282,6 +287,7 @@ static PetscErrorCode simulate(MPI_Comm comm, SimulateOptions *o)
     }
     PetscCall(lens_destroy(&lens));
     PetscCall(PetscFree(intensity));
+    PetscCall(simulation_grid_wisdom_export(o->grid.fftw_wisdom)); /* now with the lens and detector plans */
   }
   PetscCall(PetscTime(&times[2]));
   PetscCall(PetscMalloc1(r.geometry.nx * r.geometry.ny, &r.mask));

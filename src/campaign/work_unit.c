@@ -305,11 +305,12 @@ PetscErrorCode work_unit_pipeline_prepare(WorkUnitPipeline *p, MPI_Comm comm, co
   long  length = 0;
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  const PetscBool no_file = strcmp(p->grid.fftw_wisdom, "none") == 0 ? PETSC_TRUE : PETSC_FALSE; /* -fftw_wisdom none */
   if (p->grid.fftw_wisdom[0]) PetscCall(PetscStrncpy(path, p->grid.fftw_wisdom, sizeof path));
   else PetscCall(PetscSNPrintf(path, sizeof path, "%s.fftw_wisdom", database_path));
   if (rank == 0) {
     struct stat info;
-    PetscBool   existed = stat(path, &info) == 0 ? PETSC_TRUE : PETSC_FALSE;
+    PetscBool   existed = !no_file && stat(path, &info) == 0 ? PETSC_TRUE : PETSC_FALSE;
     if (existed) PetscCheck(fftwf_import_wisdom_from_filename(path), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "FFTW wisdom file '%s' cannot be read; delete it (results of a resumed run may then differ in the last bits)", path);
     /* Plan every transform of unit 0's grid (the multislice and the lens) once here. */
     StructureRecipe recipe;
@@ -323,11 +324,20 @@ PetscErrorCode work_unit_pipeline_prepare(WorkUnitPipeline *p, MPI_Comm comm, co
     PetscCall(multislice_destroy(&multislice));
     PetscCall(lens_create(grid.nx, grid.ny, grid.sampling[0], grid.sampling[1], grid.wavelength, &lens));
     PetscCall(lens_destroy(&lens));
+    if (!existed) {
+      /* The detector's resampling of unit 0, condition 0 (a wisdom file from an older run keeps
+       * the detector on FFTW_ESTIMATE: measuring now could change a resumed run's last bits). */
+      ImagingConditions conditions;
+      DetectorGeometry  geometry;
+      PetscCall(imaging_sample(&p->imaging, (uint64_t)p->seed, 0, 0, &conditions, NULL));
+      PetscCall(detector_geometry(&conditions, grid.nx, grid.ny, grid.sampling[0], grid.sampling[1], &geometry));
+      PetscCall(detector_plan(grid.nx, grid.ny, geometry.field_nx, geometry.field_ny));
+    }
     PetscCall(atom_list_destroy(&atoms));
     wisdom = fftwf_export_wisdom_to_string();
     PetscCheck(wisdom, PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not export its wisdom");
     length = (long)strlen(wisdom) + 1;
-    if (!existed) PetscCall(write_text_atomically(path, wisdom));
+    if (!existed && !no_file) PetscCall(write_text_atomically(path, wisdom));
   }
   PetscCallMPI(MPI_Bcast(&length, 1, MPI_LONG, 0, comm));
   if (rank != 0) PetscCall(PetscMalloc1(length, &wisdom));

@@ -10,48 +10,6 @@
 #include "rng.h"
 #include "timing.h"
 
-/* Import wisdom before planning so that every process given the same file makes the same
- * plans; a missing file is not an error (the first run creates it). */
-static void wisdom_import(const char *path)
-{
-  if (path && path[0]) (void)fftwf_import_wisdom_from_filename(path);
-}
-
-/* Write the accumulated wisdom atomically (temporary file + rename), and only when it differs
- * from what the file holds: many processes of a campaign may share one file. */
-static PetscErrorCode wisdom_export(const char *path)
-{
-  char  *wisdom, *old = NULL, temporary[PETSC_MAX_PATH_LEN + 32];
-  FILE  *file;
-  size_t length;
-
-  PetscFunctionBeginUser;
-  if (!path || !path[0]) PetscFunctionReturn(0);
-  wisdom = fftwf_export_wisdom_to_string();
-  PetscCheck(wisdom, PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not export its wisdom for -fftw_wisdom '%s'", path);
-  length = strlen(wisdom);
-  if ((file = fopen(path, "rb"))) {
-    old = malloc(length + 2);
-    size_t got = old ? fread(old, 1, length + 1, file) : 0;
-    fclose(file);
-    if (old && got == length && memcmp(old, wisdom, length) == 0) {
-      free(old);
-      free(wisdom);
-      PetscFunctionReturn(0);
-    }
-    free(old);
-  }
-  PetscCall(PetscSNPrintf(temporary, sizeof temporary, "%s.tmp.%d", path, (int)getpid()));
-  file = fopen(temporary, "wb");
-  PetscCheckPointerErrno(file, "cannot write -fftw_wisdom", temporary);
-  size_t written = fwrite(wisdom, 1, length, file);
-  int    closed = fclose(file);
-  free(wisdom);
-  PetscCheck(written == length && closed == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "could not write FFTW wisdom to '%s'", temporary);
-  PetscCallErrno(rename(temporary, path), "cannot rename the FFTW wisdom into -fftw_wisdom", path);
-  PetscFunctionReturn(0);
-}
-
 /* Frequency [1/Å] of FFT index p on n points of pixel size s. */
 static double frequency(PetscInt p, PetscInt n, double s)
 {
@@ -82,7 +40,7 @@ PetscErrorCode multislice_create(const SimulationGrid *grid, Multislice **out)
   ms->propagator = fftwf_alloc_complex(n);
   ms->mask = fftwf_alloc_real(n);
   PetscCheck(ms->work && ms->propagator && ms->mask, PETSC_COMM_SELF, PETSC_ERR_MEM, "cannot allocate %" PetscInt_FMT " x %" PetscInt_FMT " multislice arrays", grid->nx, grid->ny);
-  wisdom_import(grid->fftw_wisdom);
+  PetscCall(simulation_grid_wisdom_import(grid->fftw_wisdom));
   ms->forward = fftwf_plan_dft_2d((int)grid->ny, (int)grid->nx, ms->work, ms->work, FFTW_FORWARD, FFTW_MEASURE);
   PetscCheckFFTWPlan(ms->forward, "the forward multislice FFT");
   ms->backward = fftwf_plan_dft_2d((int)grid->ny, (int)grid->nx, ms->work, ms->work, FFTW_BACKWARD, FFTW_MEASURE);
@@ -108,7 +66,7 @@ PetscErrorCode multislice_create(const SimulationGrid *grid, Multislice **out)
       }
     }
   }
-  PetscCall(wisdom_export(grid->fftw_wisdom));
+  PetscCall(simulation_grid_wisdom_export(grid->fftw_wisdom));
   for (PetscInt q = 0; q < grid->ny; q++) {
     const double ky = frequency(q, grid->ny, grid->sampling[1]);
     for (PetscInt p = 0; p < grid->nx; p++) {

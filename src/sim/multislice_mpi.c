@@ -66,15 +66,14 @@ PetscErrorCode exit_waves_compute_mpi(MPI_Comm group, const SimulationGrid *grid
 
   /* Same plans on every rank: rank 0 reads the wisdom file and broadcasts it; afterwards the
    * group's wisdom is gathered and rank 0 writes it back. */
-  if (rank == 0 && grid->fftw_wisdom[0]) (void)fftwf_import_wisdom_from_filename(grid->fftw_wisdom);
+  if (rank == 0) PetscCall(simulation_grid_wisdom_import(grid->fftw_wisdom));
   fftwf_mpi_broadcast_wisdom(group);
   forward = fftwf_mpi_plan_dft_2d(ny, nx, wave, wave, group, FFTW_FORWARD, FFTW_MEASURE);
   PetscCheckFFTWPlan(forward, "the distributed forward multislice FFT");
   backward = fftwf_mpi_plan_dft_2d(ny, nx, wave, wave, group, FFTW_BACKWARD, FFTW_MEASURE);
   PetscCheckFFTWPlan(backward, "the distributed inverse multislice FFT");
   fftwf_mpi_gather_wisdom(group);
-  if (rank == 0 && grid->fftw_wisdom[0])
-    PetscCheck(fftwf_export_wisdom_to_filename(grid->fftw_wisdom), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "could not write FFTW wisdom to -fftw_wisdom '%s'", grid->fftw_wisdom);
+  if (rank == 0) PetscCall(simulation_grid_wisdom_export(grid->fftw_wisdom));
 
   /* Propagator and mask of the owned rows (the same expressions as multislice_create). */
   for (ptrdiff_t j = 0; j < local_ny; j++) {

@@ -1,7 +1,15 @@
 /* simulation_grid.c — options and set-up of the multislice sampling. */
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <complex.h>
+#include <fftw3.h>
 #include "electron.h"
+#include "error_check.h"
 #include "simulation_grid.h"
 
 void simulation_grid_defaults(SimulationGrid *grid)
@@ -47,7 +55,7 @@ PetscErrorCode simulation_grid_options_read(PetscOptionItems *PetscOptionsObject
     }
   }
   PetscCall(PetscOptionsBool("-transmission_band_limit", "Band-limit the transmission function exp(i sigma v) to 2/3 of Nyquist (one more FFT pair per slice)", "simulation_grid_options_read", grid->transmission_band_limit, &grid->transmission_band_limit, NULL));
-  PetscCall(PetscOptionsString("-fftw_wisdom", "FFTW wisdom file: imported before planning, exported after (default none)", "simulation_grid_options_read", grid->fftw_wisdom, grid->fftw_wisdom, sizeof(grid->fftw_wisdom), NULL));
+  PetscCall(PetscOptionsString("-fftw_wisdom", "FFTW wisdom file: imported before planning, exported after (none = no file; simulate defaults to ${XDG_CACHE_HOME:-$HOME/.cache}/nanoforge/fftw-wisdom-HOST)", "simulation_grid_options_read", grid->fftw_wisdom, grid->fftw_wisdom, sizeof(grid->fftw_wisdom), NULL));
   PetscFunctionReturn(0);
 }
 
@@ -108,5 +116,92 @@ PetscErrorCode simulation_grid_setup(SimulationGrid *grid, const AtomList *atoms
                "-sampling %g Å/px is too coarse at %g kV: the band-limited grid (2/3 of Nyquist) carries scattering angles up to %.3g mrad, but %.3g mrad are needed; use -sampling <= %.3g",
                grid->requested_sampling, grid->voltage, allowed, required_angle, grid->requested_sampling * allowed / required_angle);
   }
+  PetscFunctionReturn(0);
+}
+
+static int wisdom_disabled(const char *path) { return !path || !path[0] || strcmp(path, "none") == 0; }
+
+PetscErrorCode simulation_grid_wisdom_import(const char *path)
+{
+  PetscFunctionBeginUser;
+  if (!wisdom_disabled(path)) (void)fftwf_import_wisdom_from_filename(path);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode simulation_grid_wisdom_export(const char *path)
+{
+  char  *wisdom, *old = NULL, temporary[PETSC_MAX_PATH_LEN + 32];
+  FILE  *file;
+  size_t length;
+
+  PetscFunctionBeginUser;
+  if (wisdom_disabled(path)) PetscFunctionReturn(0);
+  wisdom = fftwf_export_wisdom_to_string();
+  PetscCheck(wisdom, PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not export its wisdom for -fftw_wisdom '%s'", path);
+  length = strlen(wisdom);
+  if ((file = fopen(path, "rb"))) {
+    old = malloc(length + 2);
+    size_t got = old ? fread(old, 1, length + 1, file) : 0;
+    fclose(file);
+    if (old && got == length && memcmp(old, wisdom, length) == 0) {
+      free(old);
+      free(wisdom);
+      PetscFunctionReturn(0);
+    }
+    free(old);
+  }
+  PetscCall(PetscSNPrintf(temporary, sizeof temporary, "%s.tmp.%d", path, (int)getpid()));
+  file = fopen(temporary, "wb");
+  if (!file) free(wisdom);
+  PetscCheckPointerErrno(file, "cannot write -fftw_wisdom", temporary);
+  size_t written = fwrite(wisdom, 1, length, file);
+  int    closed = fclose(file);
+  free(wisdom);
+  if (written != length || closed != 0) (void)remove(temporary);
+  PetscCheck(written == length && closed == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "could not write FFTW wisdom to '%s' (disk full?)", temporary);
+  PetscCallErrno(rename(temporary, path), "cannot rename the FFTW wisdom into -fftw_wisdom", path);
+  PetscFunctionReturn(0);
+}
+
+/* mkdir -p: make every missing folder of `folder` (mode 0755). 0 on success. */
+static int make_folders(char *folder)
+{
+  for (char *slash = folder + 1; *slash; slash++) {
+    if (*slash != '/') continue;
+    *slash = 0;
+    int bad = mkdir(folder, 0755) != 0 && errno != EEXIST;
+    *slash = '/';
+    if (bad) return -1;
+  }
+  return mkdir(folder, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+PetscErrorCode simulation_grid_wisdom_default(SimulationGrid *grid)
+{
+  const char *cache = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+  char        folder[PETSC_MAX_PATH_LEN], host[256];
+
+  PetscFunctionBeginUser;
+  if (strcmp(grid->fftw_wisdom, "none") == 0) {
+    grid->fftw_wisdom[0] = 0;
+    PetscFunctionReturn(0);
+  }
+  if (grid->fftw_wisdom[0]) PetscFunctionReturn(0);
+  /* XDG base-directory rule: a relative XDG_CACHE_HOME is invalid and ignored. */
+  if (cache && cache[0] == '/') PetscCall(PetscSNPrintf(folder, sizeof folder, "%s/nanoforge", cache));
+  else if (home && home[0]) PetscCall(PetscSNPrintf(folder, sizeof folder, "%s/.cache/nanoforge", home));
+  else {
+    (void)fprintf(stderr, "warning: neither XDG_CACHE_HOME nor HOME is set: no FFTW wisdom cache (give -fftw_wisdom FILE for bit-identical reruns)\n");
+    PetscFunctionReturn(0);
+  }
+  if (make_folders(folder) != 0) {
+    (void)fprintf(stderr, "warning: cannot create the FFTW wisdom cache folder '%s' (%s): no cache (give -fftw_wisdom FILE for bit-identical reruns)\n", folder, strerror(errno));
+    PetscFunctionReturn(0);
+  }
+  if (gethostname(host, sizeof host) != 0) PetscCall(PetscStrncpy(host, "localhost", sizeof host));
+  host[sizeof host - 1] = 0;
+  for (char *c = host; *c; c++)
+    if (*c == '/') *c = '_';
+  PetscCall(PetscSNPrintf(grid->fftw_wisdom, sizeof grid->fftw_wisdom, "%s/fftw-wisdom-%s", folder, host));
   PetscFunctionReturn(0);
 }

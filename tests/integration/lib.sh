@@ -9,6 +9,7 @@ NANOFORGE=${NANOFORGE:-$PWD/bin/nanoforge}
 MPIRUN=${MPIRUN:-mpirun --allow-run-as-root --oversubscribe}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nanoforge-test.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
+export XDG_CACHE_HOME=$WORK/cache
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 
 _record() { # status name message
