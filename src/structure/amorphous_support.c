@@ -128,6 +128,12 @@ static double packing_fraction(const AmorphousSupportSpec *spec, double fraction
  * together, so one cache line serves both (the search is bound by memory traffic).
  * Positions are kept as floats (resolution < 2e-5 Å in a 200 Å slab) and the accepted
  * position is exactly the float one that was checked; distances are computed in double. */
+/* About how many atoms one tile holds (see the fill loop): a tile with the cells around
+ * it, heads and atoms, stays well inside a 1 MiB L2 cache. */
+#define TILE_ATOMS 4096
+/* Sweeps over the tiles; each gives every tile 1/RSA_ROUNDS of its atoms. */
+#define RSA_ROUNDS 8
+
 typedef struct {
   float x, y, z;
   int   next; /* the atom placed before in the same cell, -1 at the end */
@@ -237,14 +243,65 @@ PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_
             neighbour[n_neighbours][2] = dz;
             n_neighbours++;
           }
-  for (PetscInt i = 0; i < n_atoms && !exhausted; i++) {
-    const int s        = species[i];
+  /* Cache-friendly order. Proposals uniform over the whole box touch the whole cell list
+   * at random, and once it outgrows the L2 cache each atom costs more: 16x the volume of
+   * the 100x100x30 Å block took 2.6x the time per atom. Instead the box is cut into tiles
+   * of whole cells holding about TILE_ATOMS atoms each, and filled in RSA_ROUNDS sweeps
+   * over the tiles (alternately forwards and backwards): in each sweep every tile gets its
+   * next 1/RSA_ROUNDS share of its atoms, proposed uniformly inside the tile and checked
+   * against every atom already placed (hard cores are exact across tile boundaries and
+   * the periodic edges). The working set of one step is one tile and the cells around it,
+   * the same for every box, so the cost per atom no longer grows with the volume. Each
+   * tile holds its exact share of the atoms, so the density is uniform tile by tile; the
+   * only departure from one global RSA is the order of proposals within d_min of a tile
+   * boundary, and sweeping in rounds keeps neighbouring tiles within 1/RSA_ROUNDS of
+   * each other's fill. */
+  const double atoms_per_cell = spec->density * (lx / nx) * (ly / ny) * (lz / nz);
+  int          tile_cells[3], n_tiles[3];
+  PetscInt    *tile_count;
+  {
+    int t = atoms_per_cell > 0 ? (int)cbrt(TILE_ATOMS / atoms_per_cell) : 1 << 20;
+    for (int d = 0; d < 3; d++) {
+      tile_cells[d] = PetscMax(1, PetscMin(t, cells.n[d]));
+      n_tiles[d]    = (cells.n[d] + tile_cells[d] - 1) / tile_cells[d];
+    }
+  }
+  const PetscInt total_tiles = (PetscInt)n_tiles[0] * n_tiles[1] * n_tiles[2];
+  PetscCall(PetscMalloc1(total_tiles, &tile_count));
+  {
+    /* Tile shares from cumulative rounding of the volume fraction: they add up to n_atoms. */
+    double   cumulative = 0;
+    PetscInt before     = 0;
+    for (PetscInt t = 0; t < total_tiles; t++) {
+      int    c[3] = {(int)(t % n_tiles[0]), (int)(t / n_tiles[0] % n_tiles[1]), (int)(t / n_tiles[0] / n_tiles[1])};
+      double fraction = 1;
+      for (int d = 0; d < 3; d++) fraction *= (double)(PetscMin(cells.n[d], (c[d] + 1) * tile_cells[d]) - c[d] * tile_cells[d]) / cells.n[d];
+      cumulative += fraction;
+      PetscInt upto = t == total_tiles - 1 ? n_atoms : (PetscInt)llround(n_atoms * cumulative);
+      tile_count[t] = upto - before;
+      before        = upto;
+    }
+  }
+  for (int round = 1; round <= RSA_ROUNDS && !exhausted; round++) {
+    for (PetscInt step = 0; step < total_tiles && !exhausted; step++) {
+      const PetscInt tile = round % 2 ? step : total_tiles - 1 - step;
+      const int      c[3] = {(int)(tile % n_tiles[0]), (int)(tile / n_tiles[0] % n_tiles[1]), (int)(tile / n_tiles[0] / n_tiles[1])};
+      double         low[3], width[3];
+      for (int d = 0; d < 3; d++) {
+        int first_cell = c[d] * tile_cells[d], end_cell = PetscMin(cells.n[d], first_cell + tile_cells[d]);
+        low[d]         = spec->size[d] * first_cell / cells.n[d];
+        width[d]       = spec->size[d] * end_cell / cells.n[d] - low[d];
+      }
+      const PetscInt share = tile_count[tile] * round / RSA_ROUNDS - tile_count[tile] * (round - 1) / RSA_ROUNDS;
+      for (PetscInt k = 0; k < share && !exhausted; k++) {
+        const PetscInt i = placed;
+        const int      s = species[i];
     PetscInt  attempts = 0;
     for (;;) {
       /* 32 random bits per coordinate: resolution below 1e-8 Å for any slab we build. */
-      float  xf = (float)(((double)rng_uint32(&stream) + 0.5) * scale * lx);
-      float  yf = (float)(((double)rng_uint32(&stream) + 0.5) * scale * ly);
-      float  zf = (float)(((double)rng_uint32(&stream) + 0.5) * scale * lz);
+      float  xf = (float)(low[0] + ((double)rng_uint32(&stream) + 0.5) * scale * width[0]);
+      float  yf = (float)(low[1] + ((double)rng_uint32(&stream) + 0.5) * scale * width[1]);
+      float  zf = (float)(low[2] + ((double)rng_uint32(&stream) + 0.5) * scale * width[2]);
       /* rounding to float may reach the upper edge: keep [0, L) */
       if (xf >= lx) xf = 0;
       if (yf >= ly) yf = 0;
@@ -290,6 +347,8 @@ PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_
       }
     }
   }
+    }
+  }
   if (!exhausted) {
     PetscInt first = atoms->n;
     PetscCall(atom_list_reserve(atoms, atoms->n + n_atoms));
@@ -312,6 +371,7 @@ PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_
       atoms->periodic[2] = PETSC_FALSE;
     }
   }
+  PetscCall(PetscFree(tile_count));
   PetscCall(PetscFree(cells.head));
   PetscCall(PetscFree(placed_atom));
   PetscCall(PetscFree(species));

@@ -1,6 +1,6 @@
 /* bench_structure.c — the structure module's speed cases (issue 3), one core:
  *   1. amorphous carbon block 100×100×30 Å (≈33,000 atoms), target < 20 ms, and its
- *      linearity in volume (the same density in 2× and 4× the volume);
+ *      linearity in volume (the same density in 2×, 4× and 16× the volume);
  *   2. a 32.5 Å-radius Au sphere with 1 twin and 2 stacking faults on a 120×120×50 Å
  *      amorphous carbon block (≈79,000 C), the whole scene, target < 0.2 s.
  * Best of several repetitions (the machines are shared); ratios within one run. */
@@ -29,17 +29,36 @@ static double carbon_block(double x, double y, double z, int repetitions, PetscI
   return best;
 }
 
+/* Linearity: the blocks are timed in interleaved rounds (each round builds every size
+ * once), so a burst of load from other users of the machine hits all sizes alike; the
+ * best time of each size over the rounds is kept. */
+#define N_BLOCKS 4
+static int carbon_linearity(double best[N_BLOCKS], PetscInt n_atoms[N_BLOCKS])
+{
+  static const double size[N_BLOCKS][3] = {{100, 100, 30}, {100, 100, 60}, {200, 200, 30}, {200, 200, 120}};
+  static const int    repetitions[N_BLOCKS] = {1, 1, 1, 1}; /* the same number of tries for every size */
+  for (int b = 0; b < N_BLOCKS; b++) best[b] = 1e30;
+  for (int round = 0; round < 8; round++)
+    for (int b = 0; b < N_BLOCKS; b++) {
+      double t = carbon_block(size[b][0], size[b][1], size[b][2], repetitions[b], &n_atoms[b]);
+      if (t < 0) return 1;
+      if (t < best[b]) best[b] = t;
+    }
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
-  PetscInt n1, n2, n4, n_scene = 0, n_particle = 0;
+  PetscInt n[N_BLOCKS], n_scene = 0, n_particle = 0;
+  double   t[N_BLOCKS];
   if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
-  double t1 = carbon_block(100, 100, 30, 9, &n1);
-  double t2 = carbon_block(100, 100, 60, 5, &n2);
-  double t4 = carbon_block(200, 200, 30, 5, &n4);
-  if (t1 < 0 || t2 < 0 || t4 < 0) return 1;
+  if (carbon_linearity(t, n)) return 1;
+  double   t1 = t[0], t2 = t[1], t4 = t[2], t16 = t[3];
+  PetscInt n1 = n[0], n2 = n[1], n4 = n[2], n16 = n[3];
   printf("amorphous carbon 100x100x30 A : %6" PetscInt_FMT " atoms  %7.2f ms  (target < 20 ms: %s)  %.0f ns/atom\n", n1, 1e3 * t1, t1 < 0.020 ? "met" : "MISSED", 1e9 * t1 / n1);
   printf("amorphous carbon 100x100x60 A : %6" PetscInt_FMT " atoms  %7.2f ms  time ratio to 1x volume %.2f (linear: 2.00)\n", n2, 1e3 * t2, t2 / t1);
   printf("amorphous carbon 200x200x30 A : %6" PetscInt_FMT " atoms  %7.2f ms  time ratio to 1x volume %.2f (linear: 4.00)\n", n4, 1e3 * t4, t4 / t1);
+  printf("amorphous carbon 200x200x120 A: %6" PetscInt_FMT " atoms  %7.2f ms  time ratio to 1x volume %.2f (linear: 16.00)\n", n16, 1e3 * t16, t16 / t1);
 
   /* The scene through the same path as `nanoforge build` and the campaign. */
   StructureRecipe recipe;
