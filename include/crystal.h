@@ -48,6 +48,12 @@ typedef struct Crystal {
    * Cubic: 48, hexagonal: 24, triclinic: 2. */
   PetscInt     npoint_operations;
   int          point_operation[CRYSTAL_MAX_POINT_OPERATIONS][3][3];
+  /* CIF input only: how many symmetry operations the file listed (0: none), and whether
+   * the Laue group above is the lattice's holohedry because the file gave the identity
+   * alone (P1, or a structure written out in full): {hkl} families are then expanded by
+   * the metric symmetry of the cell, which may be higher than the structure's. */
+  PetscInt     ncif_operations;
+  PetscBool    family_from_metric;
 } Crystal;
 
 /* A crystal from cell parameters (Å, degrees) and a basis (copied). Fails (naming `name`) on
@@ -69,7 +75,8 @@ const char    *crystal_material_names(void);
  * (_symmetry_equiv_pos_as_xyz or _space_group_symop_operation_xyz), atom sites
  * (_atom_site_type_symbol or _label, fract_x/y/z, occupancy; "0.123(4)" uncertainties
  * accepted). Sites are expanded by the operations, duplicates (< 0.01 Å) removed.
- * Errors name the file and line. */
+ * Miller families use the Laue group of the operations; a file with the identity alone
+ * gets the lattice's holohedry instead (family_from_metric). Errors name the file and line. */
 PetscErrorCode crystal_create_from_cif(const char *filename, Crystal **crystal);
 PetscErrorCode crystal_destroy(Crystal **crystal);
 

@@ -12,7 +12,9 @@
  *   PetscCall(structure_recipe_build(&r, seed, unit, atoms));  // same r, seed, unit → same atoms bit for bit
  *
  * Options (every one marked [D] takes a distribution spec: 20, uniform:10,30, choice:Au,Ag, ...):
- *   -material [D]          built-in material (Au, Ag, Pt, Pd, Cu, ..., CdSe, ZnO, MgO) or a .cif file   (Au)
+ *   -material [D]          built-in material (Au, Ag, Pt, Pd, Cu, ..., CdSe, ZnO, MgO) or a .cif file
+ *                          whose path is under 32 characters                                          (Au)
+ *   -cif FILE              material from a CIF file, any path length; excludes -material                ()
  *   -shape [D]             sphere wulff cube octahedron cuboctahedron truncated_octahedron rod
  *                          icosahedron decahedron none                                                 (sphere)
  *   -radius [D]            sphere radius; equivalent-sphere radius of polyhedra and Wulff shapes;
@@ -33,7 +35,8 @@
  *   -inplane_angle [D]     rotation about the beam after the zone axis [mrad]                          (0)
  *   -mistilt [D]           rms tilt of the zone axis away from the beam [mrad]                         (0)
  *   -support [D]           none amorphous_carbon sinx sio2 graphene mos2                               (none)
- *   -support_size          x,y,z [Å]                                                                    (100,100,30)
+ *   -support_size          x,y,z [Å], fixed numbers (not distributions; vary the thickness with
+ *                          -support_thickness)                                                         (100,100,30)
  *   -support_thickness [D] support z size [Å]; 0 = the z of -support_size (lets thickness vary)      (0)
  *   -support_density [D]   [g/cm³]; 0 = the support's own (a-C 2.2, SiNx 3.1, SiO2 2.2)                (0)
  *   -support_min_distance [D]  hard-core distance of a one-species support [Å]; 0 = default (1.4)     (0)
@@ -56,6 +59,7 @@
 #include "distribution.h"
 
 #define STRUCTURE_RECIPE_TEXT_LEN 256
+#define STRUCTURE_RECIPE_PATH_LEN PETSC_MAX_PATH_LEN
 
 typedef struct {
   Distribution material, shape, radius, shells, ino, marks, aspect_ratio;
@@ -71,11 +75,13 @@ typedef struct {
   double support_size[3];        /* [Å] */
   double interface_distance;     /* [Å] */
   char   thermal_rms[STRUCTURE_RECIPE_TEXT_LEN]; /* overrides "Au:0.0886,C:0.1" */
+  char   cif[STRUCTURE_RECIPE_PATH_LEN];         /* -cif FILE, "" = none (material from -material) */
 } StructureRecipeDistributions;
 
 /* One concrete structure. */
 typedef struct {
-  char        material[DISTRIBUTION_LABEL_LEN]; /* material name or CIF path */
+  char        material[DISTRIBUTION_LABEL_LEN]; /* material name or CIF path; with cif[]: the file's base name (for messages) */
+  char        cif[STRUCTURE_RECIPE_PATH_LEN];   /* CIF file from -cif, "" = none; when set it gives the crystal */
   char        shape[DISTRIBUTION_LABEL_LEN];
   double      radius;             /* [Å] */
   PetscInt    shells, ino, marks;
@@ -116,6 +122,10 @@ PetscErrorCode structure_recipe_sample(const StructureRecipeDistributions *distr
  * (recipe, seed, unit): orientation then placement jitter from RNG_PURPOSE_ORIENTATION, defects
  * from RNG_PURPOSE_STRUCTURE, the support from RNG_PURPOSE_SUPPORT. */
 PetscErrorCode structure_recipe_build(const StructureRecipe *recipe, uint64_t seed, uint64_t unit, AtomList *atoms);
+/* For a CIF material, one line saying how Miller families {hkl} are expanded: by the Laue
+ * group of the file's symmetry operations, or by the lattice's holohedry when the file
+ * lists the identity alone. Empty text for built-in materials and for -shape none. */
+PetscErrorCode structure_recipe_symmetry_note(const StructureRecipe *recipe, char *text, size_t size);
 /* One line such as "Au sphere r=20.00 Å, twins 1, faults 2, zone [110], support amorphous_carbon 100x100x30 Å". */
 PetscErrorCode structure_recipe_describe(const StructureRecipe *recipe, char *text, size_t size);
 /* The recipe's numeric columns (name, units, value), at most STRUCTURE_RECIPE_MAX_COLUMNS;

@@ -63,6 +63,8 @@ PetscErrorCode command_build(MPI_Comm comm)
     for (PetscInt i = 0; i < atoms->n; i++)
       if (atoms->atom_class[i] >= 1 && atoms->atom_class[i] <= 3) per_class[atoms->atom_class[i]]++;
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "built: %s (seed %" PetscInt64_FMT ", unit %" PetscInt_FMT ")\n", description, seed, unit));
+    PetscCall(structure_recipe_symmetry_note(&recipe, description, sizeof description));
+    if (description[0]) PetscCall(PetscPrintf(PETSC_COMM_SELF, "symmetry: %s\n", description));
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "atoms: %" PetscInt_FMT " (particle %" PetscInt_FMT ", support %" PetscInt_FMT ", other %" PetscInt_FMT ")\n", atoms->n, per_class[ATOM_CLASS_PARTICLE],
                           per_class[ATOM_CLASS_SUPPORT], per_class[ATOM_CLASS_OTHER]));
     if (atom_list_bounds(atoms, low, high))

@@ -222,6 +222,7 @@ typedef struct {
   FILE              *handle;
   SymmetryOperation *ops;
   PetscInt           nops;
+  PetscBool          ops_from_file; /* the file listed its operations */
   CrystalSite       *sites, *expanded;
   int               *site_line, *expanded_line;
   Crystal           *trial;
@@ -326,6 +327,7 @@ static PetscErrorCode read_cif(const char *filename, CifReader *rd, Crystal **ou
   }
   for (int c = 0; c < 6; c++) PetscCheck(have[c], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s is missing", filename, cell_tags[c]);
   PetscCheck(nsites > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: no atom sites (_atom_site_fract_x/y/z loop)", filename);
+  rd->ops_from_file = rd->ops ? PETSC_TRUE : PETSC_FALSE;
   if (!rd->ops) {
     PetscCall(PetscMalloc1(1, &rd->ops));
     PetscCall(PetscMemzero(rd->ops, sizeof *rd->ops));
@@ -364,9 +366,22 @@ static PetscErrorCode read_cif(const char *filename, CifReader *rd, Crystal **ou
     }
   PetscCall(crystal_destroy(&rd->trial));
   PetscCall(crystal_create_from_cell(filename, cell, cell + 3, nexpanded, rd->expanded, out));
-  /* Laue group: holohedry operations that are ± a rotation part of the CIF's operations */
+  /* Laue group: holohedry operations that are ± a rotation part of the CIF's operations.
+   * A CIF with the identity alone (no operations, or only x,y,z: P1 or a structure
+   * written out in full) would leave {hkl} = ±(hkl) and polyhedra unbounded; its Laue
+   * group is then taken to be the lattice's holohedry (metric symmetry), and the crystal
+   * says so (family_from_metric) so that the build output can tell the user. */
   Crystal *c = *out;
   PetscInt kept = 0;
+  PetscBool identity_only = PETSC_TRUE;
+  for (PetscInt o = 0; o < rd->nops; o++)
+    for (int a = 0; a < 3; a++)
+      for (int b = 0; b < 3; b++) identity_only = identity_only && rd->ops[o].W[a][b] == (a == b);
+  c->ncif_operations = rd->ops_from_file ? rd->nops : 0;
+  if (identity_only) {
+    c->family_from_metric = PETSC_TRUE;
+    PetscFunctionReturn(0);
+  }
   for (PetscInt p = 0; p < c->npoint_operations; p++) {
     PetscBool found = PETSC_FALSE;
     for (PetscInt o = 0; o < rd->nops && !found; o++)

@@ -122,7 +122,8 @@ static PetscErrorCode options_label(PetscOptionItems *PetscOptionsObject, const 
   PetscCall(PetscOptionsString(option, help, NULL, default_label, spec, sizeof spec, NULL));
   if (strchr(spec, ':')) PetscCall(distribution_parse(option, spec, d));
   else {
-    PetscCheck(strlen(spec) > 0 && strlen(spec) < DISTRIBUTION_LABEL_LEN, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option %s: '%s' is empty or longer than %d characters", option, spec, DISTRIBUTION_LABEL_LEN - 1);
+    PetscCheck(strlen(spec) > 0 && strlen(spec) < DISTRIBUTION_LABEL_LEN, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option %s: '%s' is empty or longer than %d characters%s", option, spec, DISTRIBUTION_LABEL_LEN - 1,
+               is_cif(spec) ? "; give a CIF file of any path length with -cif FILE" : "");
     PetscCall(PetscSNPrintf(full, sizeof full, "choice:%s", spec));
     PetscCall(distribution_parse(option, full, d));
   }
@@ -136,7 +137,19 @@ PetscErrorCode structure_recipe_options_read(PetscOptionItems *PetscOptionsObjec
   PetscBool set;
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(d, sizeof *d));
-  PetscCall(options_label(PetscOptionsObject, "-material", "Material: built-in name (Au Ag Pt Pd Cu Ni Fe Si CdSe ZnO MgO ...) or a .cif file (path under 32 characters)", "Au", &d->material));
+  PetscCall(options_label(PetscOptionsObject, "-material", "Material: built-in name (Au Ag Pt Pd Cu Ni Fe Si CdSe ZnO MgO ...) or a .cif file (path under 32 characters; use -cif for any path)", "Au", &d->material));
+  {
+    PetscBool cif_set, material_set;
+    PetscCall(PetscOptionsString("-cif", "Material from a CIF file (any path length); excludes -material", NULL, d->cif, d->cif, sizeof d->cif, &cif_set));
+    PetscCall(PetscOptionsHasName(PetscOptionsObject->options, PetscOptionsObject->prefix, "-material", &material_set));
+    if (cif_set) {
+      PetscCheck(d->cif[0], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option -cif: no file name given; allowed: the path of a CIF file");
+      /* -material at its default (Au) says nothing; any other value contradicts -cif */
+      PetscBool is_default = d->material.kind == DISTRIBUTION_CHOICE && d->material.n_choices == 1 && !strcmp(d->material.labels[0], "Au") ? PETSC_TRUE : PETSC_FALSE;
+      PetscCheck(!material_set || is_default, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Options -cif %s and -material %s both name the material; allowed: one of them (-cif takes a CIF file of any path length, -material a built-in name or a short .cif path)", d->cif,
+                 d->material.kind == DISTRIBUTION_CHOICE && d->material.n_choices == 1 ? d->material.labels[0] : "(a distribution)");
+    }
+  }
   PetscCall(options_label(PetscOptionsObject, "-shape", "Particle shape: sphere wulff cube octahedron cuboctahedron truncated_octahedron rod icosahedron decahedron none", "sphere", &d->shape));
   PetscCall(options_distribution(PetscOptionsObject, "-radius", "Sphere radius; equivalent-sphere radius of polyhedra and Wulff shapes; half width of rods [Å]", "20", &d->radius));
   PetscCall(options_distribution(PetscOptionsObject, "-shells", "Icosahedron shells / decahedron atoms per edge (icosahedron 1→1, 2→13, 3→55 atoms)", "3", &d->shells));
@@ -171,7 +184,7 @@ PetscErrorCode structure_recipe_options_read(PetscOptionItems *PetscOptionsObjec
   PetscCall(options_label(PetscOptionsObject, "-support", "Support: none amorphous_carbon sinx sio2 graphene mos2", "none", &d->support));
   d->support_size[0] = 100, d->support_size[1] = 100, d->support_size[2] = 30;
   n = 3;
-  PetscCall(PetscOptionsRealArray("-support_size", "Support size x,y,z [Å]", NULL, d->support_size, &n, &set));
+  PetscCall(PetscOptionsRealArray("-support_size", "Support size x,y,z [Å]: fixed numbers, not distributions (vary the thickness with -support_thickness)", NULL, d->support_size, &n, &set));
   PetscCheck(!set || n == 3, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option -support_size: %d values given; allowed: x,y,z [Å]", (int)n);
   for (int k = 0; k < 3; k++) PetscCheck(d->support_size[k] > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option -support_size: %g Å along %c; allowed: > 0", d->support_size[k], "xyz"[k]);
   PetscCall(options_distribution(PetscOptionsObject, "-support_thickness", "Support thickness along z [Å]; 0 = the z of -support_size", "0", &d->support_thickness));
@@ -188,7 +201,11 @@ PetscErrorCode structure_recipe_options_read(PetscOptionItems *PetscOptionsObjec
   PetscCall(check_labels(&d->shape, check_shape));
   PetscCall(check_labels(&d->support, check_support));
   PetscCall(check_labels(&d->rotation, check_rotation));
-  PetscCall(check_labels(&d->material, check_material));
+  if (d->cif[0]) { /* read it now: a bad file is an error (naming file and line) before any work */
+    Crystal *crystal;
+    PetscCall(crystal_create_from_cif(d->cif, &crystal));
+    PetscCall(crystal_destroy(&crystal));
+  } else PetscCall(check_labels(&d->material, check_material));
   PetscCall(check_labels(&d->zone_axis, check_zone));
   PetscCall(distribution_check_range(&d->radius, 0.5, 1000, "a radius in [0.5, 1000] Å"));
   PetscCall(distribution_check_range(&d->shells, 1, 40, "an integer in [1, 40]"));
@@ -225,6 +242,11 @@ PetscErrorCode structure_recipe_sample(const StructureRecipeDistributions *d, ui
   rng_stream_init(&stream, seed, unit, RNG_PURPOSE_PLAN);
   /* The order of draws is part of the recipe's definition: append, never reorder. */
   PetscCall(distribution_sample_label(&d->material, &stream, r->material));
+  if (d->cif[0]) { /* the material comes from the CIF; its base name labels it in messages */
+    const char *base = strrchr(d->cif, '/');
+    PetscCall(PetscStrncpy(r->cif, d->cif, sizeof r->cif));
+    PetscCall(PetscStrncpy(r->material, base ? base + 1 : d->cif, sizeof r->material));
+  }
   PetscCall(distribution_sample_label(&d->shape, &stream, r->shape));
   PetscCall(check_shape(r->shape, "-shape"));
   PetscCall(distribution_sample(&d->radius, &stream, &r->radius));
@@ -325,10 +347,12 @@ static void volume_rotate(Volume *v, const double R[3][3])
   }
 }
 
-static PetscErrorCode create_crystal(const char *material, Crystal **crystal)
+static PetscErrorCode create_crystal(const StructureRecipe *r, Crystal **crystal)
 {
+  const char *material = r->material;
   PetscFunctionBeginUser;
-  if (is_cif(material)) PetscCall(crystal_create_from_cif(material, crystal));
+  if (r->cif[0]) PetscCall(crystal_create_from_cif(r->cif, crystal));
+  else if (is_cif(material)) PetscCall(crystal_create_from_cif(material, crystal));
   else PetscCall(crystal_create_material(material, crystal));
   PetscFunctionReturn(0);
 }
@@ -461,7 +485,7 @@ PetscErrorCode structure_recipe_build(const StructureRecipe *r, uint64_t seed, u
   PetscCall(apply_thermal_rms(scene, r->thermal_rms));
   if (has_particle) {
     double R[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
-    PetscCall(create_crystal(r->material, &crystal));
+    PetscCall(create_crystal(r, &crystal));
     PetscCall(atom_list_create(0, &particle));
     PetscCall(build_particle(r, crystal, seed, unit, particle, &shape));
     PetscCheck(particle->n > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "the %s %s of radius %g Å holds no atoms; use a larger -radius", r->material, r->shape, r->radius);
@@ -516,6 +540,23 @@ PetscErrorCode structure_recipe_build(const StructureRecipe *r, uint64_t seed, u
   PetscCall(atom_list_destroy(&support));
   if (shape) PetscCall(volume_destroy(&shape));
   if (crystal) PetscCall(crystal_destroy(&crystal));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode structure_recipe_symmetry_note(const StructureRecipe *r, char *text, size_t size)
+{
+  Crystal *crystal;
+  PetscFunctionBeginUser;
+  text[0] = 0;
+  if (!strcasecmp(r->shape, "none") || (!r->cif[0] && !is_cif(r->material))) PetscFunctionReturn(0);
+  PetscCall(create_crystal(r, &crystal));
+  if (crystal->family_from_metric)
+    PetscCall(PetscSNPrintf(text, size, "%s lists %s: Miller families {hkl} use the lattice's holohedry (metric symmetry, %" PetscInt_FMT " operations), which may exceed the structure's symmetry; give a CIF with its space-group operations to use those",
+                            r->material, crystal->ncif_operations ? "only the identity operation" : "no symmetry operations (P1)", crystal->npoint_operations));
+  else
+    PetscCall(PetscSNPrintf(text, size, "%s lists %" PetscInt_FMT " symmetry operations: Miller families {hkl} use their Laue group (%" PetscInt_FMT " operations)", r->material, crystal->ncif_operations,
+                            crystal->npoint_operations));
+  PetscCall(crystal_destroy(&crystal));
   PetscFunctionReturn(0);
 }
 

@@ -43,9 +43,43 @@ check_true "prismatic files agree" "p.xyz and p.prismatic differ beyond line 1" 
 # Distributions: a choice of materials, drawn with -seed.
 check_output "distribution of materials" "built: (Au|Ag) sphere" $NANOFORGE build -material choice:Au,Ag -shape sphere -radius uniform:5,8 -seed 3
 
+# -cif FILE: any path length (a -material label stops at 31 characters). The P1 file lists
+# no symmetry operations: the build says it expands {hkl} by the lattice's holohedry, and
+# the cuboctahedron equals the built-in gold's.
+long="$WORK/a_directory_name_long_enough_to_exceed_the_label_length"
+mkdir -p "$long"
+cat > "$long/gold_p1.cif" <<'CIF'
+data_Au_P1
+_cell_length_a 4.07825
+_cell_length_b 4.07825
+_cell_length_c 4.07825
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+loop_
+_atom_site_label
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Au1 0 0 0
+Au2 0.5 0.5 0
+Au3 0.5 0 0.5
+Au4 0 0.5 0.5
+CIF
+check_output "-cif with a long path, P1 symmetry note" "symmetry: gold_p1.cif lists no symmetry operations.*holohedry" $NANOFORGE build -cif "$long/gold_p1.cif" -shape cuboctahedron -radius 10 -o $WORK/cif_cubo.xyz
+$NANOFORGE build -material Au -shape cuboctahedron -radius 10 -o $WORK/au_cubo.xyz >/dev/null 2>&1
+check_true "P1 CIF cuboctahedron = built-in Au's" "CIF $(count $WORK/cif_cubo.xyz 2>/dev/null) vs Au $(count $WORK/au_cubo.xyz 2>/dev/null) atoms" [ "$(count $WORK/cif_cubo.xyz)" = "$(count $WORK/au_cubo.xyz)" ]
+check_error "-cif and -material together" "-cif.*-material Ag.*one of them" $NANOFORGE build -cif "$long/gold_p1.cif" -material Ag -o $WORK/bad7.xyz
+check_true "no file after -cif with -material" "bad7.xyz exists" [ ! -e $WORK/bad7.xyz ]
+check_error "long CIF path in -material points to -cif" "31 characters.*-cif" $NANOFORGE build -material "$long/gold_p1.cif" -o $WORK/bad8.xyz
+check_error "missing -cif file named" "no_such.cif" $NANOFORGE build -cif $WORK/no_such.cif -o $WORK/bad9.xyz
+check_true "no file after missing CIF" "bad9.xyz exists" [ ! -e $WORK/bad9.xyz ]
+
 # Help and errors.
 check_output "-help lists options with defaults" "-support_size.*100" $NANOFORGE build -help
 check_output "-help lists -radius" "-radius.*20" $NANOFORGE build -help
+check_output "-help lists -cif" "-cif.*CIF file" $NANOFORGE build -help
+check_output "-help says -support_size is fixed" "-support_size.*not distributions.*-support_thickness" $NANOFORGE build -help
 check_error "unused option named" "no_such_option" $NANOFORGE build -no_such_option 1
 check_error "bad material named" "Xx" $NANOFORGE build -material Xx -o $WORK/bad1.xyz
 check_true "no file after bad material" "bad1.xyz exists" [ ! -e $WORK/bad1.xyz ]

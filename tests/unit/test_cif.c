@@ -2,6 +2,7 @@
  * _space_group_symop_operation_xyz, uncertainties, and inconsistent or broken files. */
 #include <unistd.h>
 #include "crystal.h"
+#include "particle_shape.h"
 #include "volume.h"
 #include "unit.h"
 
@@ -113,10 +114,48 @@ static void test_broken_files(void)
   snprintf(text, sizeof text, "%sloop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\nAu1 0 0 0 0.5\nAg1 0 0 0 0.5\n", head);
   write_file("mixed.cif", text, path);
   UNIT_CALL(crystal_create_from_cif(path, &c));
-  UNIT_CHECK(c && c->nsites == 2 && c->npoint_operations == 2, "mixed site: %" PetscInt_FMT " sites", c ? c->nsites : -1);
+  /* no operations listed: the cubic cell's holohedry (48) expands the families */
+  UNIT_CHECK(c && c->nsites == 2 && c->npoint_operations == 48 && c->family_from_metric, "mixed site: %" PetscInt_FMT " sites", c ? c->nsites : -1);
   UNIT_CALL(crystal_destroy(&c));
   snprintf(path, sizeof path, "%s/does-not-exist.cif", directory);
   UNIT_CALL_FAILS(crystal_create_from_cif(path, &c));
+}
+
+/* A CIF with the identity alone (P1: gold written out as its 4 cell atoms, with no
+ * operations or with only 'x,y,z') must still give bounded polyhedra: the Laue group is
+ * then the lattice's holohedry, flagged as such, and the cuboctahedron and the {111}
+ * family equal the built-in fcc gold's. With real operations (P-1) the group is theirs. */
+static void test_identity_only_uses_holohedry(void)
+{
+  char        path[512], text[2048];
+  const char *head  = "data_AuP1\n_cell_length_a 4.07825\n_cell_length_b 4.07825\n_cell_length_c 4.07825\n_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n";
+  const char *sites = "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nAu1 0 0 0\nAu2 0.5 0.5 0\nAu3 0.5 0 0.5\nAu4 0 0.5 0.5\n";
+  const char *ops[3]  = {"", "loop_\n_symmetry_equiv_pos_as_xyz\n'x,y,z'\n", "loop_\n_symmetry_equiv_pos_as_xyz\n'x,y,z'\n'-x,-y,-z'\n"};
+  Crystal    *builtin, *c;
+  Volume     *shape;
+  PetscInt    from_table, from_cif, n;
+  int         members[CRYSTAL_MAX_POINT_OPERATIONS][3];
+  UNIT_CALL(crystal_create_material("Au", &builtin));
+  UNIT_CALL(particle_shape_polyhedron(builtin, "cuboctahedron", 10, (double[3]){0, 0, 0}, &shape));
+  UNIT_CALL(crystal_fill_count(builtin, shape, (double[3]){0, 0, 0}, &from_table));
+  UNIT_CALL(volume_destroy(&shape));
+  for (int k = 0; k < 3; k++) {
+    snprintf(text, sizeof text, "%s%s%s", head, ops[k], sites);
+    write_file("gold_p1.cif", text, path);
+    UNIT_CALL(crystal_create_from_cif(path, &c));
+    UNIT_CHECK(c->ncif_operations == k, "case %d: %" PetscInt_FMT " operations read", k, c->ncif_operations);
+    if (k < 2) {
+      UNIT_CHECK(c->family_from_metric && c->npoint_operations == 48, "case %d: identity only must give the cubic holohedry, got %" PetscInt_FMT " operations", k, c->npoint_operations);
+      UNIT_CALL(crystal_family(c, (int[3]){1, 1, 1}, &n, members));
+      UNIT_CHECK(n == 8, "case %d: {111} has %" PetscInt_FMT " members, expected 8", k, n);
+      UNIT_CALL(particle_shape_polyhedron(c, "cuboctahedron", 10, (double[3]){0, 0, 0}, &shape));
+      UNIT_CALL(crystal_fill_count(c, shape, (double[3]){0, 0, 0}, &from_cif));
+      UNIT_CHECK(from_cif == from_table && from_cif > 100, "case %d: cuboctahedron from the P1 CIF %" PetscInt_FMT " atoms, built-in %" PetscInt_FMT, k, from_cif, from_table);
+      UNIT_CALL(volume_destroy(&shape));
+    } else UNIT_CHECK(!c->family_from_metric && c->npoint_operations == 2, "P-1: %" PetscInt_FMT " operations, expected 2 (from the file)", c->npoint_operations);
+    UNIT_CALL(crystal_destroy(&c));
+  }
+  UNIT_CALL(crystal_destroy(&builtin));
 }
 
 int main(int argc, char **argv)
@@ -127,6 +166,7 @@ int main(int argc, char **argv)
   UNIT_RUN(test_rocksalt);
   UNIT_RUN(test_wurtzite);
   UNIT_RUN(test_broken_files);
+  UNIT_RUN(test_identity_only_uses_holohedry);
   char command[512];
   snprintf(command, sizeof command, "rm -rf '%s'", directory);
   if (system(command)) printf("could not remove %s\n", directory);
