@@ -426,11 +426,17 @@ static PetscErrorCode build_particle(const StructureRecipe *r, const Crystal *cr
       if (is_hexagonal(crystal)) plane[2] = 1;
       else plane[0] = plane[1] = plane[2] = 1;
     }
+    PetscCheck(!(is_hexagonal(crystal) && r->twins > 0 && !plane[0] && !plane[1]), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "Option -twins: %" PetscInt_FMT " twin(s) on the basal plane (001) of %s; allowed: 0 (mirroring the ABAB stacking about a layer leaves it perfect or puts a layer on a like layer); use -stacking_faults for I1 faults",
+               r->twins, r->material);
     rng_stream_init(&stream, seed, unit, RNG_PURPOSE_STRUCTURE);
     /* Positions first (czone's fccMixedTwinSF placement), then exactly `stacking_faults`
      * of them chosen at random to be faults, the rest twins. */
     PetscCall(planar_defects_create(crystal, plane, centre, &where));
-    PetscErrorCode ierr = planar_defects_place_random(where, *shape, &stream, n_defects, 0.0, fault, r->defect_separation);
+    /* The placement checks each layer for the type it places (a basal twin of wurtzite
+     * is no valid defect, an I1 fault is): with faults only, place faults. The draws
+     * (one uniform per defect) are the same for any fraction, so positions do not change. */
+    PetscErrorCode ierr = planar_defects_place_random(where, *shape, &stream, n_defects, r->twins == 0 ? 1.0 : 0.0, fault, r->defect_separation);
     if (ierr) PetscCall(planar_defects_destroy(&where));
     PetscCall(ierr);
     for (PetscInt i = 0; i < n_defects; i++) is_fault[i] = i < r->stacking_faults ? PETSC_TRUE : PETSC_FALSE;

@@ -43,6 +43,10 @@ check_true "prismatic files agree" "p.xyz and p.prismatic differ beyond line 1" 
 # Distributions: a choice of materials, drawn with -seed.
 check_output "distribution of materials" "built: (Au|Ag) sphere" $NANOFORGE build -material choice:Au,Ag -shape sphere -radius uniform:5,8 -seed 3
 
+# Wurtzite: I1 stacking faults on (001) are placed as faults (a basal twin is no defect).
+check "CdSe rod with an I1 stacking fault" $NANOFORGE build -material CdSe -shape rod -radius 12 -aspect_ratio 2 -stacking_faults 1 -o $WORK/cdse_fault.xyz
+check_error "basal twin in wurtzite names -twins" "-twins.*basal plane" $NANOFORGE build -material CdSe -shape sphere -radius 12 -twins 1 -o $WORK/bad10.xyz
+
 # -cif FILE: any path length (a -material label stops at 31 characters). The P1 file lists
 # no symmetry operations: the build says it expands {hkl} by the lattice's holohedry, and
 # the cuboctahedron equals the built-in gold's.
