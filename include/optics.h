@@ -130,6 +130,7 @@ typedef struct {
   fftwf_complex *wave_fourier;    /* [n_waves][ny][nx] FT of each exit wave, unnormalised */
   fftwf_complex *work;            /* [ny][nx] */
   fftwf_complex *transfer;        /* [ny][nx] T(k) of the current condition and focal point, scaled by 1/(nx ny) */
+  PetscInt      *row_span;        /* [ny][2]: T is zero in row j outside kx indices [0, span[0]) and [span[1], nx) */
   fftwf_plan     inverse;         /* work → work, backward */
   fftwf_plan     forward;         /* work → work, forward */
 } Lens;

@@ -9,6 +9,7 @@
 #include "options.h"
 #include "rng.h"
 #include "timing.h"
+#include "phase_factor.h"
 
 const int optics_aberration_n[ABERRATION_COUNT] = {1, 1, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5, 5};
 const int optics_aberration_m[ABERRATION_COUNT] = {0, 2, 1, 3, 0, 2, 4, 1, 3, 5, 0, 2, 4, 6};
@@ -278,6 +279,7 @@ PetscErrorCode lens_create(PetscInt nx, PetscInt ny, double dx, double dy, doubl
   l->nx = nx; l->ny = ny; l->dx = dx; l->dy = dy; l->wavelength = wavelength;
   l->work     = fftwf_alloc_complex((size_t)nx * ny);
   l->transfer = fftwf_alloc_complex((size_t)nx * ny);
+  PetscCall(PetscMalloc1(2 * ny, &l->row_span));
   PetscCheck(l->work && l->transfer, PETSC_COMM_SELF, PETSC_ERR_MEM, "lens_create: out of memory for a %" PetscInt_FMT "x%" PetscInt_FMT " grid", nx, ny);
   /* FFTW_MEASURE overwrites the array while planning; nothing is in it yet. */
   l->forward = fftwf_plan_dft_2d((int)ny, (int)nx, l->work, l->work, FFTW_FORWARD, FFTW_MEASURE);
@@ -297,6 +299,7 @@ PetscErrorCode lens_destroy(Lens **lens)
   if (l->inverse) fftwf_destroy_plan(l->inverse);
   fftwf_free(l->work);
   fftwf_free(l->transfer);
+  PetscCall(PetscFree(l->row_span));
   fftwf_free(l->wave_fourier);
   PetscCall(PetscFree(*lens));
   PetscFunctionReturn(0);
@@ -321,15 +324,121 @@ PetscErrorCode lens_set_exit_waves(Lens *l, PetscInt n_waves, const fftwf_comple
 
 static double frequency(PetscInt i, PetscInt n, double d) { return (double)(i < (n + 1) / 2 ? i : i - n) / (n * d); }
 
-/* T(k)/(nx ny) on the grid, for a defocus offset. */
+/* χ as a polynomial in (kx, ky): poly[a][b] multiplies kx^a ky^b (degree ≤ 6). Every term of
+ * χ has n + 1 − m even, so α^(n+1) cos(m(φ − φ_nm)) = λ^(n+1) (k²)^((n+1−m)/2)
+ * Re[(kx + i ky)^m e^(−i m φ_nm)]: a polynomial, with no square root, atan2 or cosine per pixel. */
+typedef double LensPolynomial[7][7];
+
+static double binomial(int n, int k)
+{
+  double b = 1;
+  for (int i = 1; i <= k; i++) b = b * (n - k + i) / i;
+  return b;
+}
+
+static void chi_polynomial(const ImagingConditions *c, double wavelength, double extra_defocus, LensPolynomial chi)
+{
+  memset(chi, 0, sizeof(LensPolynomial));
+  for (int a = 0; a < ABERRATION_COUNT; a++) {
+    const int n = optics_aberration_n[a], m = optics_aberration_m[a], j = (n + 1 - m) / 2;
+    const double coefficient = c->coefficient[a] - (a == ABERRATION_C10 ? extra_defocus : 0.0);
+    if (coefficient == 0.0) continue;
+    const double factor = 2.0 * M_PI / wavelength * coefficient * pow(wavelength, n + 1) / (n + 1);
+    const double cos_t = m ? cos(m * c->angle[a]) : 1.0, sin_t = m ? sin(m * c->angle[a]) : 0.0;
+    double angular[7] = {0}; /* angular[s] multiplies kx^(m−s) ky^s */
+    for (int s = 0; s <= m; s++) {
+      const double sign = ((s / 2) % 2) ? -1.0 : 1.0; /* i^s = sign (s even) or sign·i (s odd) */
+      angular[s] = binomial(m, s) * sign * (s % 2 ? sin_t : cos_t); /* Re[X e^(−iθ)] = Re X cos θ + Im X sin θ */
+    }
+    for (int t = 0; t <= j; t++) /* (k²)^j = Σ_t C(j,t) kx^(2t) ky^(2(j−t)) */
+      for (int s = 0; s <= m; s++) chi[m - s + 2 * t][s + 2 * (j - t)] += factor * binomial(j, t) * angular[s];
+  }
+}
+
+/* Row coefficients: row[a] = Σ_b poly[a][b] ky^b, so that the row is Σ_a row[a] kx^a. */
+static void polynomial_row(const LensPolynomial poly, double ky, double row[7])
+{
+  for (int a = 0; a < 7; a++) {
+    double sum = 0;
+    for (int b = 6 - a; b >= 0; b--) sum = sum * ky + poly[a][b];
+    row[a] = sum;
+  }
+}
+
+static inline double horner6(const double r[7], double x) { return (((((r[6] * x + r[5]) * x + r[4]) * x + r[3]) * x + r[2]) * x + r[1]) * x + r[0]; }
+
+/* T(k)/(nx ny) on the grid, for a defocus offset: the same function as optics_transfer (which
+ * optics_ref.c's reference uses), evaluated cheaply. Only pixels inside the aperture are computed
+ * (row by row, the span of |kx| the aperture admits, in FFT order); l->row_span[j] records that
+ * span so lens_image multiplies only there. One exp per pixel for both envelopes, the aberration
+ * phase from a degree-6 polynomial in double, reduced to [−π, π] before a float exp(−iχ). */
 static void lens_fill_transfer(Lens *l, const ImagingConditions *c, double extra_defocus, PetscBool with_temporal_envelope)
 {
-  double scale = 1.0 / ((double)l->nx * l->ny);
-  for (PetscInt j = 0; j < l->ny; j++) {
-    double ky = frequency(j, l->ny, l->dy);
-    for (PetscInt i = 0; i < l->nx; i++) {
-      double kx = frequency(i, l->nx, l->dx);
-      l->transfer[j * l->nx + i] = (fftwf_complex)(scale * optics_transfer(c, l->wavelength, kx, ky, extra_defocus, with_temporal_envelope));
+  const double   scale = 1.0 / ((double)l->nx * l->ny), lambda = l->wavelength;
+  const PetscInt nx = l->nx, ny = l->ny, half = (nx + 1) / 2;
+  LensPolynomial chi, chi0, gx, gy;
+  const double   temporal = with_temporal_envelope ? 0.5 * pow(M_PI * lambda * c->focal_spread, 2) : 0.0;
+  const double   spatial = c->convergence > 0 ? pow(1e-3 * c->convergence, 2) / (4.0 * lambda * lambda) : 0.0;
+  /* k² beyond which the aperture is 0 and below which it is 1 (optics_aperture decides between). */
+  const PetscBool aperture = c->aperture > 0 ? PETSC_TRUE : PETSC_FALSE;
+  const double   k_outer = aperture ? 1e-3 * (c->aperture + 0.5 * c->aperture_edge) / lambda : INFINITY;
+  const double   k_inner = aperture ? 1e-3 * (c->aperture - 0.5 * c->aperture_edge) / lambda : INFINITY;
+  const double   outer2 = k_outer * k_outer * (1 + 1e-9), inner2 = k_inner > 0 ? k_inner * k_inner * (1 - 1e-9) : 0;
+
+  chi_polynomial(c, lambda, extra_defocus, chi);
+  if (spatial > 0) {
+    /* The spatial envelope uses the nominal defocus (as optics_spatial_envelope does). */
+    chi_polynomial(c, lambda, 0.0, chi0);
+    memset(gx, 0, sizeof gx);
+    memset(gy, 0, sizeof gy);
+    for (int a = 0; a < 7; a++)
+      for (int b = 0; a + b < 7; b++) {
+        if (a + 1 + b < 7) gx[a][b] = (a + 1) * chi0[a + 1][b];
+        if (a + b + 1 < 7) gy[a][b] = (b + 1) * chi0[a][b + 1];
+      }
+  }
+  for (PetscInt j = 0; j < ny; j++) {
+    const double   ky = frequency(j, ny, l->dy);
+    fftwf_complex *t = l->transfer + j * nx;
+    PetscInt      *span = l->row_span + 2 * j;
+    /* Nonnegative kx: indices [0, span[0]); negative: [span[1], nx). */
+    if (!aperture) {
+      span[0] = half; span[1] = half;
+    } else if (ky * ky > outer2) {
+      span[0] = 0; span[1] = nx;
+    } else {
+      const PetscInt reach = (PetscInt)floor(sqrt(outer2 - ky * ky) * (double)nx * l->dx) + 1;
+      span[0] = PetscMin(reach + 1, half);
+      span[1] = PetscMax(nx - reach, half);
+    }
+    double rc[7], rx[7], ry[7];
+    polynomial_row(chi, ky, rc);
+    if (spatial > 0) {
+      polynomial_row(gx, ky, rx);
+      polynomial_row(gy, ky, ry);
+    }
+    for (PetscInt i = span[0]; i < span[1]; i++) t[i] = 0;
+    for (int side = 0; side < 2; side++) {
+      const PetscInt begin = side ? span[1] : 0, end = side ? nx : span[0];
+      for (PetscInt i = begin; i < end; i++) {
+        const double kx = frequency(i, nx, l->dx), k2 = kx * kx + ky * ky;
+        double       amplitude = 1.0, exponent = 0.0;
+        if (k2 > outer2) { t[i] = 0; continue; }
+        if (k2 > inner2) {
+          amplitude = optics_aperture(c, lambda, kx, ky); /* the soft edge, exactly */
+          if (amplitude == 0.0) { t[i] = 0; continue; }
+        }
+        exponent = -temporal * k2 * k2;
+        if (spatial > 0) {
+          const double dx = horner6(rx, kx), dy = horner6(ry, kx);
+          exponent -= spatial * (dx * dx + dy * dy);
+        }
+        if (exponent < -69.0) { t[i] = 0; continue; } /* below 1e-30, as optics_transfer */
+        if (exponent != 0.0) amplitude *= exp(exponent);
+        double       phase = horner6(rc, kx);
+        phase -= 2.0 * M_PI * rint(phase * (0.5 / M_PI)); /* exact reduction in double; float after */
+        t[i] = (float)(scale * amplitude) * phase_factor((float)-phase);
+      }
     }
   }
 }
@@ -352,7 +461,16 @@ PetscErrorCode lens_image(Lens *l, const ImagingConditions *c, float *image)
     lens_fill_transfer(l, c, offset, points > 1 ? PETSC_FALSE : PETSC_TRUE);
     for (PetscInt w = 0; w < l->n_waves; w++) {
       const fftwf_complex *wave = l->wave_fourier + w * n;
-      for (size_t p = 0; p < n; p++) l->work[p] = wave[p] * l->transfer[p];
+      /* Multiply inside the aperture's spans only; the rest of the spectrum is zero. */
+      for (PetscInt j = 0; j < l->ny; j++) {
+        const PetscInt       *span = l->row_span + 2 * j;
+        const size_t          row = (size_t)j * (size_t)l->nx;
+        const fftwf_complex *restrict in = wave + row, *restrict tr = l->transfer + row;
+        fftwf_complex *restrict out = l->work + row;
+        for (PetscInt i = 0; i < span[0]; i++) out[i] = in[i] * tr[i];
+        if (span[1] > span[0]) memset(out + span[0], 0, sizeof(fftwf_complex) * (size_t)(span[1] - span[0]));
+        for (PetscInt i = span[1]; i < l->nx; i++) out[i] = in[i] * tr[i];
+      }
       fftwf_execute(l->inverse);
       for (size_t p = 0; p < n; p++) {
         float re = crealf(l->work[p]), im = cimagf(l->work[p]);

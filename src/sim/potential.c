@@ -53,6 +53,63 @@ static void build_table(const Element *el, double k1, double k2, double cutoff, 
   free(weight);
 }
 
+/* Radial tables already built, kept for the life of the process: every work unit of a campaign
+ * and every mask on the same pixel size needs the same ones, and a table costs ~n_table × 600
+ * Bessel functions (tens of ms). Keyed by everything build_table depends on; the entries are
+ * copied, so a cached table gives exactly the bits of a fresh one. */
+typedef struct {
+  int      z;
+  double   k1, k2, cutoff;
+  PetscInt n_table;
+  float   *table;
+  double   dc_missing;
+} CachedTable;
+
+#define POTENTIAL_TABLE_CACHE 32
+static CachedTable potential_table_cache[POTENTIAL_TABLE_CACHE];
+static int         potential_table_cache_next, potential_table_cache_registered;
+
+static PetscErrorCode potential_table_cache_finalize(void)
+{
+  PetscFunctionBeginUser;
+  for (int e = 0; e < POTENTIAL_TABLE_CACHE; e++) {
+    free(potential_table_cache[e].table);
+    memset(&potential_table_cache[e], 0, sizeof potential_table_cache[e]);
+  }
+  potential_table_cache_registered = 0;
+  PetscFunctionReturn(0);
+}
+
+/* build_table through the cache. */
+static PetscErrorCode table_get(int z, double k1, double k2, double cutoff, PetscInt n_table, float *table, double *dc_missing)
+{
+  PetscFunctionBeginUser;
+  for (int e = 0; e < POTENTIAL_TABLE_CACHE; e++) {
+    const CachedTable *c = &potential_table_cache[e];
+    if (c->table && c->z == z && c->k1 == k1 && c->k2 == k2 && c->cutoff == cutoff && c->n_table == n_table) {
+      memcpy(table, c->table, sizeof(float) * (size_t)(n_table + 1));
+      *dc_missing = c->dc_missing;
+      PetscFunctionReturn(0);
+    }
+  }
+  build_table(element_from_z(z), k1, k2, cutoff, n_table, table, dc_missing);
+  if (!potential_table_cache_registered) {
+    PetscCall(PetscRegisterFinalize(potential_table_cache_finalize));
+    potential_table_cache_registered = 1;
+  }
+  CachedTable *c = &potential_table_cache[potential_table_cache_next];
+  potential_table_cache_next = (potential_table_cache_next + 1) % POTENTIAL_TABLE_CACHE;
+  free(c->table);
+  c->table = malloc(sizeof(float) * (size_t)(n_table + 1));
+  if (!c->table) { /* no room to cache: the table is still right */
+    memset(c, 0, sizeof *c);
+    PetscFunctionReturn(0);
+  }
+  memcpy(c->table, table, sizeof(float) * (size_t)(n_table + 1));
+  c->z = z; c->k1 = k1; c->k2 = k2; c->cutoff = cutoff; c->n_table = n_table; c->dc_missing = *dc_missing;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode potential_tables_create(const SimulationGrid *grid, const AtomList *atoms, int z, PotentialTables **out)
 {
   PotentialTables *tables;
@@ -89,7 +146,7 @@ PetscErrorCode potential_tables_create(const SimulationGrid *grid, const AtomLis
   for (int zi = 1; zi <= ELEMENT_MAX_Z; zi++) {
     int s = tables->species_of_z[zi];
     if (s < 0) continue;
-    build_table(element_from_z(zi), k1, k2, tables->cutoff, tables->n_table, tables->table + (size_t)s * (size_t)(tables->n_table + 1), &tables->dc_missing[s]);
+    PetscCall(table_get(zi, k1, k2, tables->cutoff, tables->n_table, tables->table + (size_t)s * (size_t)(tables->n_table + 1), &tables->dc_missing[s]));
   }
   *out = tables;
   PetscFunctionReturn(0);
@@ -167,7 +224,6 @@ PetscErrorCode projected_potential_compute(const SimulationGrid *grid, const Ato
 
   PetscFunctionBeginUser;
   PetscCall(PetscLogEventBegin(NF_EVENT_POTENTIAL, 0, 0, 0, 0));
-  PetscCall(potential_tables_create(grid, atoms, 0, &tables));
   PetscCall(PetscMalloc3(PetscMax(atoms->n, 1), &position, PetscMax(atoms->n, 1), &z, PetscMax(atoms->n, 1), &occupancy));
   for (PetscInt i = 0; i < atoms->n; i++) {
     if (include && !include[i]) continue;
@@ -175,6 +231,14 @@ PetscErrorCode projected_potential_compute(const SimulationGrid *grid, const Ato
     z[n]         = atoms->atomic_number[i];
     occupancy[n] = atoms->occupancy ? atoms->occupancy[i] : 1.0f;
     n++;
+  }
+  {
+    /* Tables for the included atoms' species only (a particle mask needs no carbon table):
+     * a view of the atom list holding just their atomic numbers. */
+    AtomList included = *atoms;
+    included.n             = n;
+    included.atomic_number = z;
+    PetscCall(potential_tables_create(grid, &included, 0, &tables));
   }
   PetscCall(PetscArrayzero(potential, (size_t)grid->nx * (size_t)grid->ny));
   PetscCall(potential_slice_add(tables, n, (const double(*)[3])position, z, occupancy, 0, grid->ny, potential));

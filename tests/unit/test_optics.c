@@ -283,6 +283,43 @@ static void test_fast_vs_reference(void)
 }
 
 /* A plane wave images as intensity 1 whatever the lens (T(0) = 1). */
+/* The lens's fast transfer function (polynomial χ, aperture spans, one exp) equals optics_transfer
+ * at every pixel of a 96x80 grid (every aberration, soft aperture, both envelopes, a focal
+ * offset), and is exactly 0 outside the aperture. One plane wave (k = 0) is set so lens_image runs. */
+static void test_transfer_vs_pointwise(void)
+{
+  const PetscInt nx = 96, ny = 80;
+  const double dx = 0.11, dy = 0.13, lambda = electron_wavelength(200);
+  fftwf_complex *w = fftwf_alloc_complex(nx * ny);
+  float *image = malloc(sizeof(float) * nx * ny);
+  RngStream s;
+  ImagingConditions c;
+  Lens *lens;
+  rng_stream_init(&s, 5, 0, RNG_PURPOSE_TEST);
+  for (PetscInt p = 0; p < nx * ny; p++) w[p] = 1.0f;
+  const fftwf_complex *waves[1] = {w};
+  for (int trial = 0; trial < 3; trial++) {
+    PetscMemzero(&c, sizeof c);
+    for (int a = 0; a < ABERRATION_COUNT; a++) { c.coefficient[a] = (rng_uniform(&s) - 0.5) * 200 * pow(50.0, optics_aberration_n[a] - 1); c.angle[a] = 6 * rng_uniform(&s); }
+    c.aperture = trial == 2 ? 0 : 40; c.aperture_edge = trial == 1 ? 0 : 3; c.focal_spread = 20; c.convergence = trial == 1 ? 0 : 0.3;
+    UNIT_CALL(lens_create(nx, ny, dx, dy, lambda, &lens));
+    UNIT_CALL(lens_set_exit_waves(lens, 1, waves));
+    UNIT_CALL(lens_image(lens, &c, image));
+    double worst = 0;
+    for (PetscInt j = 0; j < ny; j++)
+      for (PetscInt i = 0; i < nx; i++) {
+        double kx = (double)(i < (nx + 1) / 2 ? i : i - nx) / (nx * dx), ky = (double)(j < (ny + 1) / 2 ? j : j - ny) / (ny * dy);
+        double complex expected = optics_transfer(&c, lambda, kx, ky, 0.0, PETSC_TRUE);
+        double complex got = (double complex)lens->transfer[j * nx + i] * (double)(nx * ny);
+        worst = fmax(worst, cabs(got - expected));
+        if (expected == 0.0) UNIT_CHECK(got == 0.0, "trial %d: transfer %g outside the aperture at (%" PetscInt_FMT ", %" PetscInt_FMT ")", trial, cabs(got), i, j);
+      }
+    UNIT_CHECK(worst < 2e-6, "trial %d: fast transfer differs from optics_transfer by %g", trial, worst);
+    UNIT_CALL(lens_destroy(&lens));
+  }
+  fftwf_free(w); free(image);
+}
+
 static void test_plane_wave(void)
 {
   PetscInt nx = 16, ny = 16; double lambda = electron_wavelength(300);
@@ -395,6 +432,7 @@ int main(int argc, char **argv)
   UNIT_RUN(test_scherzer_atoms_dark);
   UNIT_RUN(test_focal_integration_vs_envelope);
   UNIT_RUN(test_fast_vs_reference);
+  UNIT_RUN(test_transfer_vs_pointwise);
   UNIT_RUN(test_plane_wave);
   UNIT_RUN(test_sampling);
   UNIT_RUN(test_defocus_matches_propagation);
