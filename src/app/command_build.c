@@ -1,11 +1,29 @@
 /* command_build.c — `nanoforge build`: build one atomic structure (particle, support,
  * scene) from the structure options and write it (XYZ, extended XYZ, Prismatic, PNG). */
+#include <string.h>
+#include <unistd.h>
 #include "commands.h"
 #include "options.h"
 #include "provenance.h"
 #include "structure_io.h"
 #include "structure_recipe.h"
 #include "timing.h"
+
+/* The folder of `path` ("" = no file) exists and is writable; the error names the option. */
+static PetscErrorCode check_folder_writable(const char *option, const char *path)
+{
+  char        folder[PETSC_MAX_PATH_LEN];
+  const char *slash;
+  PetscFunctionBeginUser;
+  if (!path[0]) PetscFunctionReturn(0);
+  slash = strrchr(path, '/');
+  if (!slash) PetscCall(PetscStrncpy(folder, ".", sizeof folder));
+  else if (slash == path) PetscCall(PetscStrncpy(folder, "/", sizeof folder));
+  else PetscCall(PetscStrncpy(folder, path, PetscMin(sizeof folder, (size_t)(slash - path) + 1)));
+  PetscCheck(access(folder, W_OK | X_OK) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Option %s: cannot write '%s': folder '%s' %s; allowed: a file in an existing, writable folder", option, path, folder,
+             access(folder, F_OK) ? "does not exist" : "is not writable");
+  PetscFunctionReturn(0);
+}
 
 PetscErrorCode command_build(MPI_Comm comm)
 {
@@ -34,6 +52,10 @@ PetscErrorCode command_build(MPI_Comm comm)
   PetscCheck(unit >= 0, comm, PETSC_ERR_USER_INPUT, "Option -unit: %" PetscInt_FMT " is negative; allowed: an integer >= 0", unit);
   PetscCheck(picture_height >= 32 && picture_height <= 8192, comm, PETSC_ERR_USER_INPUT, "Option -png_height: %" PetscInt_FMT "; allowed 32..8192", picture_height);
   PetscCall(structure_format_from_name(format_name, "-format", &format));
+  /* An output folder that cannot be written is an error before any work (and before the
+   * structure file is written when only the picture's folder is bad). */
+  PetscCall(check_folder_writable("-o", output));
+  PetscCall(check_folder_writable("-png", picture));
   /* A bad extension is an error before any work. */
   if (output[0] && format == STRUCTURE_FORMAT_AUTO) PetscCall(structure_format_from_path(output, &format));
 
@@ -51,12 +73,28 @@ PetscErrorCode command_build(MPI_Comm comm)
     PetscCall(atom_list_create(0, &atoms));
     PetscCall(PetscTime(&start));
     PetscCall(PetscLogEventBegin(NF_EVENT_STRUCTURE, 0, 0, 0, 0));
-    PetscCall(structure_recipe_build(&recipe, (uint64_t)seed, (uint64_t)unit, atoms));
+    {
+      PetscErrorCode ierr = structure_recipe_build(&recipe, (uint64_t)seed, (uint64_t)unit, atoms);
+      if (ierr) { /* free what we hold before the error goes up (-malloc_dump stays clean) */
+        PetscCall(atom_list_destroy(&atoms));
+        PetscCall(provenance_destroy(&provenance));
+      }
+      PetscCall(ierr);
+    }
     PetscCall(PetscLogEventEnd(NF_EVENT_STRUCTURE, 0, 0, 0, 0));
     PetscCall(PetscTime(&built));
     PetscCall(provenance_one_line(provenance, &comment));
-    if (output[0]) PetscCall(structure_write(output, format, atoms, comment));
-    if (picture[0]) PetscCall(structure_write_picture(picture, atoms, (int)picture_height));
+    {
+      PetscErrorCode ierr = 0;
+      if (output[0]) ierr = structure_write(output, format, atoms, comment);
+      if (!ierr && picture[0]) ierr = structure_write_picture(picture, atoms, (int)picture_height);
+      if (ierr) { /* e.g. an unwritable folder: free what we hold, then report */
+        PetscCall(PetscFree(comment));
+        PetscCall(atom_list_destroy(&atoms));
+        PetscCall(provenance_destroy(&provenance));
+      }
+      PetscCall(ierr);
+    }
     PetscCall(PetscTime(&written));
     PetscCall(PetscFree(comment));
 

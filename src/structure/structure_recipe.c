@@ -447,10 +447,11 @@ static PetscErrorCode build_particle(const StructureRecipe *r, const Crystal *cr
       is_fault[j] = t;
     }
     PetscCall(planar_defects_create(crystal, plane, centre, &defects));
-    for (PetscInt i = 0; i < where->ndefects; i++) PetscCall(planar_defects_add(defects, is_fault[i] ? fault : PLANAR_DEFECT_TWIN, where->layer[i]));
+    for (PetscInt i = 0; i < where->ndefects && !ierr; i++) ierr = planar_defects_add(defects, is_fault[i] ? fault : PLANAR_DEFECT_TWIN, where->layer[i]);
+    if (!ierr) ierr = planar_defects_fill(defects, *shape, 0, ATOM_CLASS_PARTICLE, particle);
     PetscCall(planar_defects_destroy(&where));
-    PetscCall(planar_defects_fill(defects, *shape, 0, ATOM_CLASS_PARTICLE, particle));
     PetscCall(planar_defects_destroy(&defects));
+    PetscCall(ierr);
   }
   PetscFunctionReturn(0);
 }
@@ -475,63 +476,67 @@ static PetscErrorCode build_support(const StructureRecipe *r, uint64_t seed, uin
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode structure_recipe_build(const StructureRecipe *r, uint64_t seed, uint64_t unit, AtomList *atoms)
-{
-  Crystal  *crystal = NULL;
-  Volume   *shape   = NULL;
-  AtomList *particle = NULL, *support = NULL;
+/* What a build holds while it runs; structure_recipe_build frees it on success and on error. */
+typedef struct {
+  Crystal  *crystal;
+  Volume   *shape;
+  AtomList *particle, *support;
   Scene    *scene;
+} RecipeBuild;
+
+static PetscErrorCode recipe_build(const StructureRecipe *r, uint64_t seed, uint64_t unit, AtomList *atoms, RecipeBuild *b)
+{
   PetscBool has_particle = strcasecmp(r->shape, "none") ? PETSC_TRUE : PETSC_FALSE;
   RngStream orientation; /* rotation, mistilt, then the placement jitter, in that order */
   PetscFunctionBeginUser;
   rng_stream_init(&orientation, seed, unit, RNG_PURPOSE_ORIENTATION);
   PetscCheck(has_particle || r->support != SUPPORT_NONE, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "nothing to build: -shape none and -support none");
-  PetscCall(scene_create(&scene));
-  scene->interface_distance = r->interface_distance;
-  PetscCall(apply_thermal_rms(scene, r->thermal_rms));
+  PetscCall(scene_create(&b->scene));
+  b->scene->interface_distance = r->interface_distance;
+  PetscCall(apply_thermal_rms(b->scene, r->thermal_rms));
   if (has_particle) {
     double R[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
-    PetscCall(create_crystal(r, &crystal));
-    PetscCall(atom_list_create(0, &particle));
-    PetscCall(build_particle(r, crystal, seed, unit, particle, &shape));
-    PetscCheck(particle->n > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "the %s %s of radius %g Å holds no atoms; use a larger -radius", r->material, r->shape, r->radius);
+    PetscCall(create_crystal(r, &b->crystal));
+    PetscCall(atom_list_create(0, &b->particle));
+    PetscCall(build_particle(r, b->crystal, seed, unit, b->particle, &b->shape));
+    PetscCheck(b->particle->n > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "the %s %s of radius %g Å holds no atoms; use a larger -radius", r->material, r->shape, r->radius);
     if (has_interface_facet(r)) {
       double normal[3];
       PetscCheck(!strcasecmp(r->shape, "wulff"), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option -interface_facet applies to -shape wulff, not %s", r->shape);
-      crystal_plane_normal(crystal, r->interface_facet, normal);
+      crystal_plane_normal(b->crystal, r->interface_facet, normal);
       facet_down_rotation(normal, r->inplane_angle * 1e-3, R);
     } else if (r->random_rotation) transform_random(&orientation, R);
-    else PetscCall(transform_zone_axis(crystal, r->zone_axis, r->inplane_angle * 1e-3, R));
+    else PetscCall(transform_zone_axis(b->crystal, r->zone_axis, r->inplane_angle * 1e-3, R));
     if (r->mistilt > 0) transform_mistilt(&orientation, r->mistilt * 1e-3, R);
-    PetscCall(transform_rotate(particle, R, NULL));
-    if (shape) volume_rotate(shape, R);
+    PetscCall(transform_rotate(b->particle, R, NULL));
+    if (b->shape) volume_rotate(b->shape, R);
   }
   if (r->support != SUPPORT_NONE) {
     double box[3], low[3], high[3], lower[3] = {0, 0, 0}, upper[3];
     SceneBoundary boundary[3] = {SCENE_BOUNDARY_PERIODIC, SCENE_BOUNDARY_PERIODIC, SCENE_BOUNDARY_OPEN};
-    PetscCall(atom_list_create(0, &support));
-    PetscCall(build_support(r, seed, unit, support, box));
-    if (particle) {
+    PetscCall(atom_list_create(0, &b->support));
+    PetscCall(build_support(r, seed, unit, b->support, box));
+    if (b->particle) {
       double centre_xy[2] = {box[0] / 2, box[1] / 2}, shift[3], plow[3], phigh[3];
-      PetscCheck(atom_list_bounds(support, low, high), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "the %s support of %g x %g x %g Å holds no atoms", support_kind_name(r->support), box[0], box[1], box[2]);
-      atom_list_bounds(particle, plow, phigh);
+      PetscCheck(atom_list_bounds(b->support, low, high), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "the %s support of %g x %g x %g Å holds no atoms", support_kind_name(r->support), box[0], box[1], box[2]);
+      atom_list_bounds(b->particle, plow, phigh);
       for (int d = 0; d < 2; d++)
         PetscCheck(phigh[d] - plow[d] + 2 * r->interface_distance <= box[d], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
                    "the particle is %.1f Å wide along %c but the periodic support is only %.1f Å: enlarge -support_size or reduce -radius", phigh[d] - plow[d], "xy"[d], box[d]);
-      PetscCall(scene_place_on_surface(particle, high[2], centre_xy, r->embedding_depth, r->placement_jitter, &orientation, shift));
-      if (shape) PetscCall(volume_translate(shape, shift));
+      PetscCall(scene_place_on_surface(b->particle, high[2], centre_xy, r->embedding_depth, r->placement_jitter, &orientation, shift));
+      if (b->shape) PetscCall(volume_translate(b->shape, shift));
     }
     upper[0] = box[0], upper[1] = box[1], upper[2] = 0;
-    PetscCall(scene_set_bounds(scene, lower, upper, boundary));
+    PetscCall(scene_set_bounds(b->scene, lower, upper, boundary));
   }
   /* A particle without a Volume (the twinned ones) claims the points within 0.75 of its
    * nearest-neighbour distance: that covers its octahedral holes (at 0.707 of it), so no
    * support atom survives inside an embedded particle. */
-  if (particle && !shape && crystal) scene->overlap_distance = 0.75 * crystal_nearest_neighbour_distance(crystal);
-  if (particle) PetscCall(scene_add_object(scene, "particle", 1, ATOM_CLASS_PARTICLE, particle, shape, NULL));
-  if (support) PetscCall(scene_add_object(scene, "support", 2, ATOM_CLASS_SUPPORT, support, NULL, NULL));
-  PetscCall(scene_resolve(scene));
-  PetscCall(scene_to_atom_list(scene, atoms));
+  if (b->particle && !b->shape && b->crystal) b->scene->overlap_distance = 0.75 * crystal_nearest_neighbour_distance(b->crystal);
+  if (b->particle) PetscCall(scene_add_object(b->scene, "particle", 1, ATOM_CLASS_PARTICLE, b->particle, b->shape, NULL));
+  if (b->support) PetscCall(scene_add_object(b->scene, "support", 2, ATOM_CLASS_SUPPORT, b->support, NULL, NULL));
+  PetscCall(scene_resolve(b->scene));
+  PetscCall(scene_to_atom_list(b->scene, atoms));
   if (r->support != SUPPORT_NONE) {
     /* A particle sunk through a thin sheet reaches below z = 0: lift everything so the
      * cell [0, height) holds every atom. */
@@ -541,11 +546,22 @@ PetscErrorCode structure_recipe_build(const StructureRecipe *r, uint64_t seed, u
       atoms->cell[2][2] -= low[2];
     }
   }
-  PetscCall(scene_destroy(&scene));
-  PetscCall(atom_list_destroy(&particle));
-  PetscCall(atom_list_destroy(&support));
-  if (shape) PetscCall(volume_destroy(&shape));
-  if (crystal) PetscCall(crystal_destroy(&crystal));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode structure_recipe_build(const StructureRecipe *r, uint64_t seed, uint64_t unit, AtomList *atoms)
+{
+  RecipeBuild    b = {NULL, NULL, NULL, NULL, NULL};
+  PetscErrorCode ierr;
+  PetscFunctionBeginUser;
+  ierr = recipe_build(r, seed, unit, atoms, &b);
+  /* freed on error too: a campaign that records a failed unit and goes on must not leak */
+  if (b.scene) PetscCall(scene_destroy(&b.scene));
+  PetscCall(atom_list_destroy(&b.particle));
+  PetscCall(atom_list_destroy(&b.support));
+  if (b.shape) PetscCall(volume_destroy(&b.shape));
+  if (b.crystal) PetscCall(crystal_destroy(&b.crystal));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 

@@ -94,6 +94,8 @@ check_true "no file after too many defects" "bad4.xyz exists" [ ! -e $WORK/bad4.
 check_error "unreachable density names density and distance" "density.*minimum distance" $NANOFORGE build -shape none -support amorphous_carbon -support_size 30,30,10 -support_density 8 -o $WORK/bad5.xyz
 check_true "no file after unreachable density" "bad5.xyz exists" [ ! -e $WORK/bad5.xyz ]
 check_error "unknown extension" "extension" $NANOFORGE build -shape sphere -radius 5 -o $WORK/bad6.pdb
+check_error "unwritable -png folder named before any work" "-png.*no_such_folder.*does not exist" $NANOFORGE build -shape sphere -radius 5 -o $WORK/bad11.xyz -png $WORK/no_such_folder/p.png
+check_true "no structure file when the picture cannot be written" "bad11.xyz exists" [ ! -e $WORK/bad11.xyz ]
 check_true "no temporary files left" "$(ls $WORK | grep tmp)" sh -c "! ls $WORK | grep -q tmp"
 check "under mpirun with 2 ranks" $MPIRUN -n 2 $NANOFORGE build -material Au -shape sphere -radius 8 -o $WORK/mpi.xyz
 
