@@ -39,6 +39,10 @@ typedef struct {
   PetscInt        band_rows;     /* rows 0..band_rows and ny-band_rows..ny-1 hold the band; 0 = not pruned */
   fftwf_plan      column_forward, column_backward; /* nx transforms of length ny, stride nx */
   fftwf_plan      row_forward[2], row_backward[2]; /* [0]: rows 0..band_rows, [1]: the top band_rows rows */
+  float _Complex *transmission;  /* [ny][nx] t of multislice_slice (allocated on first use) */
+  PetscInt       *row_span;      /* [ny][2]: mask and propagator are zero in row j outside x indices
+                                    [0, span[0]) and [span[1], nx) (the disk, in FFT order); the
+                                    multiplies touch only the spans and zero the rest */
 } Multislice;
 
 /* Plans (FFTW_MEASURE; wisdom imported from and exported to grid->fftw_wisdom when set) and the
@@ -51,6 +55,16 @@ PetscErrorCode multislice_destroy(Multislice **multislice);
  * of the (already Nyquist-limited) potential and only the propagator's mask limits the band.
  * `transmission` may not alias `work`. */
 PetscErrorCode multislice_transmission(Multislice *multislice, const float *potential, float _Complex *transmission);
+
+/* The same with a uniform `shift` [V·Å] added to every pixel of the potential (the deferred k = 0
+ * part of potential_slice_add_unshifted): exp(iσ(v + shift)), with no extra pass. */
+PetscErrorCode multislice_transmission_shifted(Multislice *multislice, const float *potential, float shift, float _Complex *transmission);
+
+/* One slice straight from its potential (+ shift): the band-limited transmission, then the step;
+ * with transmission_band_limit off, exp(iσ(v + shift)) is applied to the wave in the same pass
+ * (no transmission array). Same bits as multislice_transmission_shifted + multislice_step.
+ * potential == NULL: an empty slice (t = 1, propagation only). */
+PetscErrorCode multislice_slice(Multislice *multislice, const float *potential, float shift, float _Complex *wave);
 
 /* One slice: wave ← IFFT[P · FFT[t · wave]] (wave in real space, [ny][nx], in and out). */
 PetscErrorCode multislice_step(Multislice *multislice, const float _Complex *transmission, float _Complex *wave);

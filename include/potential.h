@@ -42,6 +42,12 @@ PetscErrorCode potential_tables_destroy(PotentialTables **tables);
 PetscErrorCode potential_slice_add(const PotentialTables *tables, PetscInt n, const double (*position)[3], const int *atomic_number,
                                    const float *occupancy, PetscInt row_begin, PetscInt row_end, float *potential);
 
+/* The same without its last pass: the uniform k = 0 part lost with the kernel tails, *shift [V·Å]
+ * (float, the value potential_slice_add adds to every pixel), is returned instead of added, so the
+ * multislice folds it into exp(iσ(v + shift)) and saves a pass over the slice. */
+PetscErrorCode potential_slice_add_unshifted(const PotentialTables *tables, PetscInt n, const double (*position)[3], const int *atomic_number,
+                                             const float *occupancy, PetscInt row_begin, PetscInt row_end, float *potential, float *shift);
+
 /* Reference: potential[ny][nx] = exact sum over ALL grid frequencies of F(k) e^{-2πi k·r_atom}
  * (inverse DFT written out; O(n · nx² · ny²)/separable: keep grids small, 64²). Overwrites. */
 PetscErrorCode potential_slice_ref(const SimulationGrid *grid, PetscInt n, const double (*position)[3], const int *atomic_number,

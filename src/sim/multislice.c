@@ -79,6 +79,19 @@ PetscErrorCode multislice_create(const SimulationGrid *grid, Multislice **out)
       ms->propagator[at] = (float _Complex)(inside / (double)n * (cos(phase) + I * sin(phase)));
     }
   }
+  /* Spans of the disk per row (from the mask itself, so they cover every nonzero entry). */
+  PetscCall(PetscMalloc1(2 * grid->ny, &ms->row_span));
+  for (PetscInt q = 0; q < grid->ny; q++) {
+    const float   *row = ms->mask + (size_t)q * (size_t)grid->nx;
+    const PetscInt half = (grid->nx + 1) / 2;
+    PetscInt       a = 0, b = grid->nx;
+    for (PetscInt p = 0; p < half; p++)
+      if (row[p] != 0.0f) a = p + 1;
+    for (PetscInt p = grid->nx - 1; p >= half; p--)
+      if (row[p] != 0.0f) b = p;
+    ms->row_span[2 * q]     = a;
+    ms->row_span[2 * q + 1] = PetscMax(b, a);
+  }
   *out = ms;
   PetscFunctionReturn(0);
 }
@@ -99,6 +112,8 @@ PetscErrorCode multislice_destroy(Multislice **multislice)
   fftwf_free(ms->work);
   fftwf_free(ms->propagator);
   fftwf_free(ms->mask);
+  fftwf_free(ms->transmission);
+  PetscCall(PetscFree(ms->row_span));
   PetscCall(PetscFree(*multislice));
   PetscFunctionReturn(0);
 }
@@ -137,23 +152,45 @@ static int can_prune(const Multislice *ms, float _Complex *data)
          fftwf_alignment_of((float *)(data + top)) == fftwf_alignment_of((float *)(ms->work + top));
 }
 
-PetscErrorCode multislice_transmission(Multislice *ms, const float *potential, float _Complex *transmission)
+/* data ← data · factor on the disk spans, 0 elsewhere: the mask and the propagator vanish outside
+ * the disk, so only ~35 % of the grid is read and multiplied (and the rows a pruned forward
+ * transform left unfinished are zeroed on the way). */
+static void multiply_spans(const Multislice *ms, float _Complex *data, const float *mask, const float _Complex *propagator)
+{
+  const PetscInt nx = ms->nx;
+  for (PetscInt j = 0; j < ms->ny; j++) {
+    const PetscInt  a = ms->row_span[2 * j], b = ms->row_span[2 * j + 1];
+    const size_t    at = (size_t)j * (size_t)nx;
+    float _Complex *restrict row = data + at;
+    if (mask) {
+      const float *restrict m = mask + at;
+      for (PetscInt i = 0; i < a; i++) row[i] *= m[i];
+      for (PetscInt i = b; i < nx; i++) row[i] *= m[i];
+    } else {
+      const float _Complex *restrict p = propagator + at;
+      for (PetscInt i = 0; i < a; i++) row[i] *= p[i];
+      for (PetscInt i = b; i < nx; i++) row[i] *= p[i];
+    }
+    if (b > a) memset(row + a, 0, sizeof(float _Complex) * (size_t)(b - a));
+  }
+}
+
+PetscErrorCode multislice_transmission_shifted(Multislice *ms, const float *potential, float shift, float _Complex *transmission)
 {
   const size_t n = (size_t)ms->nx * (size_t)ms->ny;
   const float  sigma = (float)ms->sigma;
-  const float *restrict mask = ms->mask;
   /* Work in the caller's array when FFTW may execute the plans on it (same alignment). */
   const int       in_place = fftwf_alignment_of((float *)transmission) == fftwf_alignment_of((float *)ms->work);
   float _Complex *restrict t = in_place ? transmission : ms->work;
 
   PetscFunctionBeginUser;
-  for (size_t i = 0; i < n; i++) t[i] = phase_factor(sigma * potential[i]);
+  for (size_t i = 0; i < n; i++) t[i] = phase_factor(sigma * (potential[i] + shift));
   /* Band limit off (>= √2 of Nyquist: the disk covers the grid), or not asked for. */
   if (ms->band_limited && ms->transmission_band_limit) {
     const int pruned = can_prune(ms, t);
     if (pruned) forward_band(ms, t);
     else fftwf_execute_dft(ms->forward, t, t);
-    for (size_t i = 0; i < n; i++) t[i] *= mask[i]; /* mask holds 1/N inside the band, 0 outside */
+    multiply_spans(ms, t, ms->mask, NULL); /* mask holds 1/N inside the band, 0 outside */
     if (pruned) backward_band(ms, t);
     else fftwf_execute_dft(ms->backward, t, t);
   }
@@ -161,33 +198,65 @@ PetscErrorCode multislice_transmission(Multislice *ms, const float *potential, f
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode multislice_transmission(Multislice *ms, const float *potential, float _Complex *transmission)
+{
+  PetscFunctionBeginUser;
+  PetscCall(multislice_transmission_shifted(ms, potential, 0.0f, transmission));
+  PetscFunctionReturn(0);
+}
+
+/* wave ← IFFT[P · FFT[t · wave]], t given as an array (transmission), or as exp(iσ(v + shift))
+ * computed in the same pass (potential), or 1 (both NULL). In place on the caller's wave when its
+ * alignment matches the planned array (FFTW's new-array execute rule); else through work. */
+static void transmit_and_propagate(Multislice *ms, const float _Complex *transmission, const float *potential, float shift, float _Complex *wave)
+{
+  const size_t    n = (size_t)ms->nx * (size_t)ms->ny;
+  const float     sigma = (float)ms->sigma;
+  const int       in_place = fftwf_alignment_of((float *)wave) == fftwf_alignment_of((float *)ms->work);
+  float _Complex *w = in_place ? wave : ms->work;
+
+  if (!in_place) memcpy(w, wave, n * sizeof(float _Complex));
+  if (transmission) {
+    float _Complex *restrict out = w;
+    const float _Complex *restrict t = transmission;
+    for (size_t i = 0; i < n; i++) out[i] *= t[i];
+  } else if (potential) {
+    float _Complex *restrict out = w;
+    const float *restrict v = potential;
+    for (size_t i = 0; i < n; i++) out[i] *= phase_factor(sigma * (v[i] + shift));
+  }
+  if (can_prune(ms, w)) {
+    forward_band(ms, w);
+    multiply_spans(ms, w, NULL, ms->propagator); /* also zeroes the rows the pruned forward skipped */
+    backward_band(ms, w);
+  } else {
+    fftwf_execute_dft(ms->forward, w, w);
+    multiply_spans(ms, w, NULL, ms->propagator);
+    fftwf_execute_dft(ms->backward, w, w);
+  }
+  if (!in_place) memcpy(wave, w, n * sizeof(float _Complex));
+}
+
 PetscErrorCode multislice_step(Multislice *ms, const float _Complex *transmission, float _Complex *wave)
 {
-  const size_t n = (size_t)ms->nx * (size_t)ms->ny;
-  const float _Complex *restrict t = transmission, *restrict p = ms->propagator;
-
   PetscFunctionBeginUser;
-  /* In place on the caller's wave when its alignment matches the planned array (FFTW's
-   * new-array execute rule); otherwise through the work buffer. */
-  if (can_prune(ms, wave)) {
-    float _Complex *restrict w = wave;
-    for (size_t i = 0; i < n; i++) w[i] *= t[i];
-    forward_band(ms, w);
-    for (size_t i = 0; i < n; i++) w[i] *= p[i]; /* also zeroes the rows the pruned forward skipped */
-    backward_band(ms, w);
-  } else if (fftwf_alignment_of((float *)wave) == fftwf_alignment_of((float *)ms->work)) {
-    float _Complex *restrict w = wave;
-    for (size_t i = 0; i < n; i++) w[i] *= t[i];
-    fftwf_execute_dft(ms->forward, w, w);
-    for (size_t i = 0; i < n; i++) w[i] *= p[i];
-    fftwf_execute_dft(ms->backward, w, w);
+  transmit_and_propagate(ms, transmission, NULL, 0.0f, wave);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode multislice_slice(Multislice *ms, const float *potential, float shift, float _Complex *wave)
+{
+  PetscFunctionBeginUser;
+  if (potential && ms->band_limited && ms->transmission_band_limit) {
+    /* The band limit of t needs t as an array: a separate buffer (work is the FFT buffer). */
+    if (!ms->transmission) {
+      ms->transmission = fftwf_alloc_complex((size_t)ms->nx * (size_t)ms->ny);
+      PetscCheck(ms->transmission, PETSC_COMM_SELF, PETSC_ERR_MEM, "cannot allocate the transmission array");
+    }
+    PetscCall(multislice_transmission_shifted(ms, potential, shift, ms->transmission));
+    transmit_and_propagate(ms, ms->transmission, NULL, 0.0f, wave);
   } else {
-    float _Complex *restrict w = ms->work;
-    for (size_t i = 0; i < n; i++) w[i] = wave[i] * t[i];
-    fftwf_execute(ms->forward);
-    for (size_t i = 0; i < n; i++) w[i] *= p[i];
-    fftwf_execute(ms->backward);
-    memcpy(wave, w, n * sizeof(float _Complex));
+    transmit_and_propagate(ms, NULL, potential, shift, wave);
   }
   PetscFunctionReturn(0);
 }
@@ -261,7 +330,6 @@ PetscErrorCode exit_waves_compute(const SimulationGrid *grid, const AtomList *at
   SlicedAtoms      sliced;
   double (*position)[3];
   float           *potential;
-  float _Complex  *transmission;
   const PetscInt   n_waves = PetscMax(n_configs, 1), na = PetscMax(atoms->n, 1);
   const size_t     n = (size_t)grid->nx * (size_t)grid->ny;
 
@@ -281,8 +349,7 @@ PetscErrorCode exit_waves_compute(const SimulationGrid *grid, const AtomList *at
   PetscCall(PetscMalloc1(na, &position));
   PetscCall(PetscMalloc4(grid->n_slices + 1, &sliced.offset, na, &sliced.position, na, &sliced.z, na, &sliced.occupancy));
   potential    = fftwf_alloc_real(n);
-  transmission = fftwf_alloc_complex(n);
-  PetscCheck(potential && transmission, PETSC_COMM_SELF, PETSC_ERR_MEM, "cannot allocate slice arrays");
+  PetscCheck(potential, PETSC_COMM_SELF, PETSC_ERR_MEM, "cannot allocate slice arrays");
   for (PetscInt c = 0; c < n_waves; c++) {
     float _Complex *wave = ew->wave + (size_t)c * n;
     PetscCall(phonon_positions(atoms, n_configs == 0 ? -1 : c, seed, unit, position));
@@ -290,24 +357,20 @@ PetscErrorCode exit_waves_compute(const SimulationGrid *grid, const AtomList *at
     multislice_plane_wave(ms, wave);
     for (PetscInt s = 0; s < grid->n_slices; s++) {
       const PetscInt first = sliced.offset[s], count = sliced.offset[s + 1] - first;
+      float          shift = 0.0f;
       PetscCall(PetscLogEventBegin(NF_EVENT_POTENTIAL, 0, 0, 0, 0));
-      memset(potential, 0, n * sizeof(float));
-      PetscCall(potential_slice_add(tables, count, (const double(*)[3])(sliced.position + first), sliced.z + first, sliced.occupancy + first, 0, grid->ny, potential));
+      if (count > 0) {
+        memset(potential, 0, n * sizeof(float));
+        PetscCall(potential_slice_add_unshifted(tables, count, (const double(*)[3])(sliced.position + first), sliced.z + first, sliced.occupancy + first, 0, grid->ny, potential, &shift));
+      }
       PetscCall(PetscLogEventEnd(NF_EVENT_POTENTIAL, 0, 0, 0, 0));
       PetscCall(PetscLogEventBegin(NF_EVENT_MULTISLICE, 0, 0, 0, 0));
-      if (count > 0) {
-        PetscCall(multislice_transmission(ms, potential, transmission));
-        PetscCall(multislice_step(ms, transmission, wave));
-      } else {
-        /* An empty slice transmits 1: propagation only. */
-        for (size_t i = 0; i < n; i++) transmission[i] = 1.0f;
-        PetscCall(multislice_step(ms, transmission, wave));
-      }
+      /* An empty slice transmits 1: propagation only. */
+      PetscCall(multislice_slice(ms, count > 0 ? potential : NULL, shift, wave));
       PetscCall(PetscLogEventEnd(NF_EVENT_MULTISLICE, 0, 0, 0, 0));
     }
   }
   fftwf_free(potential);
-  fftwf_free(transmission);
   PetscCall(PetscFree4(sliced.offset, sliced.position, sliced.z, sliced.occupancy));
   PetscCall(PetscFree(position));
   PetscCall(potential_tables_destroy(&tables));

@@ -165,6 +165,20 @@ PetscErrorCode potential_tables_destroy(PotentialTables **tables)
 PetscErrorCode potential_slice_add(const PotentialTables *tables, PetscInt n, const double (*position)[3], const int *atomic_number,
                                    const float *occupancy, PetscInt row_begin, PetscInt row_end, float *potential)
 {
+  float shift;
+  PetscFunctionBeginUser;
+  PetscCall(potential_slice_add_unshifted(tables, n, position, atomic_number, occupancy, row_begin, row_end, potential, &shift));
+  /* Restore the k = 0 part cut off with the tails: spread over the cell, per area. */
+  if (shift != 0.0f) {
+    for (PetscInt j = row_begin; j < row_end; j++)
+      for (PetscInt i = 0; i < tables->nx; i++) potential[(size_t)(j - row_begin) * (size_t)tables->nx + i] += shift;
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode potential_slice_add_unshifted(const PotentialTables *tables, PetscInt n, const double (*position)[3], const int *atomic_number,
+                                             const float *occupancy, PetscInt row_begin, PetscInt row_end, float *potential, float *shift)
+{
   const PetscInt nx = tables->nx, ny = tables->ny, n_table = tables->n_table;
   const double   sx = tables->sampling[0], sy = tables->sampling[1], cutoff = tables->cutoff;
   const float    inv_dr = (float)(1.0 / tables->r_step), cutoff2 = (float)(cutoff * cutoff);
@@ -205,12 +219,7 @@ PetscErrorCode potential_slice_add(const PotentialTables *tables, PetscInt n, co
       }
     }
   }
-  /* Restore the k = 0 part cut off with the tails: spread over the cell, per area. */
-  if (dc != 0.0) {
-    const float shift = (float)(dc / (tables->cell[0] * tables->cell[1]));
-    for (PetscInt j = row_begin; j < row_end; j++)
-      for (PetscInt i = 0; i < nx; i++) potential[(size_t)(j - row_begin) * (size_t)nx + i] += shift;
-  }
+  *shift = dc != 0.0 ? (float)(dc / (tables->cell[0] * tables->cell[1])) : 0.0f;
   PetscFunctionReturn(0);
 }
 

@@ -139,6 +139,59 @@ static void test_reference_dft_agrees_with_fftw(void)
   UNIT_CALL(multislice_destroy(&ms));
 }
 
+/* The fused per-slice path (potential_slice_add_unshifted + multislice_slice: shift folded into
+ * exp(iσ(v + shift)), exp applied in the wave pass when t is not band-limited, disk-span
+ * multiplies) gives exactly the bits of the separate calls, in both transmission modes and for an
+ * empty slice; and the unshifted potential plus its shift is bitwise potential_slice_add. */
+static void test_fused_slice_matches_separate_calls(void)
+{
+  SimulationGrid   grid;
+  PotentialTables *tables;
+  Multislice      *ms;
+  AtomList        *atoms;
+  const PetscInt   n = 64 * 64;
+  const double     position[4][3] = {{1.1, 2.2, 0}, {4.3, 5.1, 0}, {2.9, 0.4, 0}, {5.5, 5.9, 0}};
+  const int        z[4] = {79, 6, 79, 29};
+  float           *shifted = fftwf_alloc_real(n), *unshifted = fftwf_alloc_real(n), shift = 0;
+  float _Complex  *a = fftwf_alloc_complex(n), *b = fftwf_alloc_complex(n), *t = fftwf_alloc_complex(n);
+
+  simulation_grid_defaults(&grid);
+  grid.cell[0] = grid.cell[1] = 6.4; grid.cell[2] = 6;
+  grid.requested_sampling = 0.1;
+  grid.beam_tilt[0] = 2;
+  UNIT_CALL(simulation_grid_setup(&grid, NULL, 0));
+  UNIT_CALL(atom_list_create(4, &atoms));
+  for (int i = 0; i < 4; i++) UNIT_CALL(atom_list_append(atoms, position[i], z[i], 0, ATOM_CLASS_OTHER));
+  UNIT_CALL(potential_tables_create(&grid, atoms, 0, &tables));
+  memset(shifted, 0, sizeof(float) * n);
+  memset(unshifted, 0, sizeof(float) * n);
+  UNIT_CALL(potential_slice_add(tables, 4, position, z, NULL, 0, 64, shifted));
+  UNIT_CALL(potential_slice_add_unshifted(tables, 4, position, z, NULL, 0, 64, unshifted, &shift));
+  UNIT_CHECK(shift != 0.0f, "no deferred shift: the test would not test the folding");
+  int same = 1;
+  for (PetscInt i = 0; i < n; i++) same &= (unshifted[i] + shift == shifted[i]);
+  UNIT_CHECK(same, "unshifted potential + shift differs from potential_slice_add");
+  for (int mode = 0; mode < 2; mode++) {
+    grid.transmission_band_limit = mode ? PETSC_FALSE : PETSC_TRUE;
+    UNIT_CALL(multislice_create(&grid, &ms));
+    multislice_plane_wave(ms, a);
+    multislice_plane_wave(ms, b);
+    for (int s = 0; s < 3; s++) {
+      UNIT_CALL(multislice_transmission(ms, shifted, t));
+      UNIT_CALL(multislice_step(ms, t, a));
+      UNIT_CALL(multislice_slice(ms, unshifted, shift, b));
+    }
+    for (PetscInt i = 0; i < n; i++) t[i] = 1.0f; /* an empty slice */
+    UNIT_CALL(multislice_step(ms, t, a));
+    UNIT_CALL(multislice_slice(ms, NULL, 0.0f, b));
+    UNIT_CHECK(memcmp(a, b, sizeof(float _Complex) * n) == 0, "mode %d: fused slice differs from transmission + step", mode);
+    UNIT_CALL(multislice_destroy(&ms));
+  }
+  UNIT_CALL(potential_tables_destroy(&tables));
+  UNIT_CALL(atom_list_destroy(&atoms));
+  fftwf_free(shifted); fftwf_free(unshifted); fftwf_free(a); fftwf_free(b); fftwf_free(t);
+}
+
 static void test_gold_001_spots_on_reciprocal_lattice(void)
 {
   SimulationGrid grid;
@@ -331,6 +384,7 @@ int main(int argc, char **argv)
   UNIT_RUN(test_free_space_keeps_plane_wave);
   UNIT_RUN(test_intensity_conserved_thick_specimen);
   UNIT_RUN(test_reference_dft_agrees_with_fftw);
+  UNIT_RUN(test_fused_slice_matches_separate_calls);
   UNIT_RUN(test_gold_001_spots_on_reciprocal_lattice);
   UNIT_RUN(test_phonons_reproducible_and_distinct);
   UNIT_RUN(test_grid_rejects_bad_input);
