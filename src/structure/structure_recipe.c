@@ -133,7 +133,8 @@ static PetscErrorCode options_label(PetscOptionItems *PetscOptionsObject, const 
 PetscErrorCode structure_recipe_options_read(PetscOptionItems *PetscOptionsObject, StructureRecipeDistributions *d)
 {
   char      zone[DISTRIBUTION_SPEC_LEN] = "0,0,1";
-  PetscInt  n;
+  PetscInt  n, four_ints[4] = {0, 0, 0, 0};
+  PetscReal four_reals[4];
   PetscBool set;
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(d, sizeof *d));
@@ -158,15 +159,17 @@ PetscErrorCode structure_recipe_options_read(PetscOptionItems *PetscOptionsObjec
   PetscCall(options_distribution(PetscOptionsObject, "-aspect_ratio", "Rod length / width", "3", &d->aspect_ratio));
   PetscCall(PetscStrncpy(d->wulff_energies, "{111}:1.0,{100}:1.15", sizeof d->wulff_energies));
   PetscCall(PetscOptionsString("-wulff_energies", "Wulff surface energies per family {hkl}:gamma,...", NULL, d->wulff_energies, d->wulff_energies, sizeof d->wulff_energies, NULL));
-  n = 3;
-  PetscCall(PetscOptionsIntArray("-interface_facet", "Winterbottom: Wulff facet h,k,l resting on the support, turned to face it (0,0,0: no truncation)", NULL, d->interface_facet, &n, &set));
+  n = 4; /* room for one value too many: PETSc drops extra values silently, we report them */
+  PetscCall(PetscOptionsIntArray("-interface_facet", "Winterbottom: Wulff facet h,k,l resting on the support, turned to face it (0,0,0: no truncation)", NULL, four_ints, &n, &set));
+  for (int k = 0; k < 3 && set; k++) d->interface_facet[k] = four_ints[k];
   PetscCheck(!set || n == 3, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option -interface_facet: %d indices given; allowed: h,k,l", (int)n);
   PetscCall(options_distribution(PetscOptionsObject, "-interface_energy", "Winterbottom: interface minus support energy, in the unit of -wulff_energies", "0", &d->interface_energy));
   PetscCall(options_distribution(PetscOptionsObject, "-twins", "Number of twin planes in single-crystal shapes", "0", &d->twins));
   PetscCall(options_distribution(PetscOptionsObject, "-stacking_faults", "Number of stacking faults (intrinsic on {111}; I1 in hexagonal stacking)", "0", &d->stacking_faults));
   PetscCall(options_distribution(PetscOptionsObject, "-defect_separation", "Minimum distance between planar defects [layers]", "2", &d->defect_separation));
-  n = 3;
-  PetscCall(PetscOptionsIntArray("-defect_plane", "Plane of the defects h,k,l (0,0,0: {111} for cubic, (001) for hexagonal)", NULL, d->defect_plane, &n, &set));
+  n = 4;
+  PetscCall(PetscOptionsIntArray("-defect_plane", "Plane of the defects h,k,l (0,0,0: {111} for cubic, (001) for hexagonal)", NULL, four_ints, &n, &set));
+  for (int k = 0; k < 3 && set; k++) d->defect_plane[k] = four_ints[k];
   PetscCheck(!set || n == 3, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option -defect_plane: %d indices given; allowed: h,k,l", (int)n);
   PetscCall(options_label(PetscOptionsObject, "-rotation", "Orientation: zone (zone axis along the beam) or random (uniform)", "zone", &d->rotation));
   PetscCall(PetscOptionsString("-zone_axis", "Zone axis along the beam: u,v,w, random (100 110 111 211), or choice:110,111,1-10", NULL, zone, zone, sizeof zone, NULL));
@@ -183,8 +186,10 @@ PetscErrorCode structure_recipe_options_read(PetscOptionItems *PetscOptionsObjec
   PetscCall(options_distribution(PetscOptionsObject, "-mistilt", "rms tilt of the zone axis off the beam [mrad]", "0", &d->mistilt));
   PetscCall(options_label(PetscOptionsObject, "-support", "Support: none amorphous_carbon sinx sio2 graphene mos2", "none", &d->support));
   d->support_size[0] = 100, d->support_size[1] = 100, d->support_size[2] = 30;
-  n = 3;
-  PetscCall(PetscOptionsRealArray("-support_size", "Support size x,y,z [Å]: fixed numbers, not distributions (vary the thickness with -support_thickness)", NULL, d->support_size, &n, &set));
+  n = 4;
+  for (int k = 0; k < 3; k++) four_reals[k] = d->support_size[k];
+  PetscCall(PetscOptionsRealArray("-support_size", "Support size x,y,z [Å]: fixed numbers, not distributions (vary the thickness with -support_thickness)", NULL, four_reals, &n, &set));
+  for (int k = 0; k < 3 && set; k++) d->support_size[k] = four_reals[k];
   PetscCheck(!set || n == 3, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option -support_size: %d values given; allowed: x,y,z [Å]", (int)n);
   for (int k = 0; k < 3; k++) PetscCheck(d->support_size[k] > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option -support_size: %g Å along %c; allowed: > 0", d->support_size[k], "xyz"[k]);
   PetscCall(options_distribution(PetscOptionsObject, "-support_thickness", "Support thickness along z [Å]; 0 = the z of -support_size", "0", &d->support_thickness));

@@ -96,6 +96,8 @@ check_true "no file after unreachable density" "bad5.xyz exists" [ ! -e $WORK/ba
 check_error "unknown extension" "extension" $NANOFORGE build -shape sphere -radius 5 -o $WORK/bad6.pdb
 check_error "unwritable -png folder named before any work" "-png.*no_such_folder.*does not exist" $NANOFORGE build -shape sphere -radius 5 -o $WORK/bad11.xyz -png $WORK/no_such_folder/p.png
 check_true "no structure file when the picture cannot be written" "bad11.xyz exists" [ ! -e $WORK/bad11.xyz ]
+check_error "a fourth -support_size value is an error" "-support_size: 4 values" $NANOFORGE build -shape none -support amorphous_carbon -support_size 20,20,10,5 -o $WORK/bad12.xyz
+check_error "a fourth -defect_plane index is an error" "-defect_plane: 4 indices" $NANOFORGE build -twins 1 -defect_plane 0,0,0,1 -o $WORK/bad13.xyz
 check_true "no temporary files left" "$(ls $WORK | grep tmp)" sh -c "! ls $WORK | grep -q tmp"
 check "under mpirun with 2 ranks" $MPIRUN -n 2 $NANOFORGE build -material Au -shape sphere -radius 8 -o $WORK/mpi.xyz
 
