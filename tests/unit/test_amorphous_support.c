@@ -81,6 +81,34 @@ static void test_multi_species(void)
   }
 }
 
+/* Boxes large enough to be filled in several tiles over several sweeps (about 4,096 atoms
+ * per tile): hard cores must hold across tile boundaries as well as the periodic edges
+ * (checked pair by pair against the O(N²) reference), the count and composition stay
+ * exact, and the density is the same in every quarter of the box along x and y. */
+static void test_tiled_fill(void)
+{
+  AmorphousSupportSpec spec;
+  AtomList            *atoms;
+  double               size[3] = {60, 60, 24}, origin[3] = {0, 0, 0}, smallest;
+  PetscInt             violations;
+  SupportKind          kinds[2] = {SUPPORT_AMORPHOUS_CARBON, SUPPORT_SILICA};
+  for (int k = 0; k < 2; k++) {
+    PetscInt quarter[2][4] = {{0}};
+    UNIT_CALL(amorphous_support_spec_default(kinds[k], size, origin, &spec));
+    build(&spec, 21, 0, &atoms);
+    double expected = spec.density * size[0] * size[1] * size[2];
+    UNIT_CHECK(atoms->n == (PetscInt)llround(expected), "%s: %" PetscInt_FMT " atoms, expected %.0f", support_kind_name(kinds[k]), atoms->n, expected);
+    UNIT_CHECK(atoms->n > 4096, "%s: %" PetscInt_FMT " atoms: too few for several tiles", support_kind_name(kinds[k]), atoms->n);
+    UNIT_CALL(amorphous_support_check_ref(&spec, atoms, 0, atoms->n, &smallest, &violations));
+    UNIT_CHECK(violations == 0, "%s: %" PetscInt_FMT " pairs closer than their d_min (smallest ratio %g)", support_kind_name(kinds[k]), violations, smallest);
+    for (PetscInt i = 0; i < atoms->n; i++)
+      for (int d = 0; d < 2; d++) quarter[d][PetscMin(3, (int)(atoms->position[i][d] / (size[d] / 4)))]++;
+    for (int d = 0; d < 2; d++)
+      for (int q = 0; q < 4; q++) UNIT_CHECK_RELATIVE((double)quarter[d][q], atoms->n / 4.0, 0.03);
+    UNIT_CALL(atom_list_destroy(&atoms));
+  }
+}
+
 static void test_reproducible(void)
 {
   AmorphousSupportSpec spec;
@@ -170,6 +198,7 @@ int main(int argc, char **argv)
   UNIT_RUN(test_carbon_density_and_distances);
   UNIT_RUN(test_periodic_edges);
   UNIT_RUN(test_multi_species);
+  UNIT_RUN(test_tiled_fill);
   UNIT_RUN(test_reproducible);
   UNIT_RUN(test_unreachable_density);
   UNIT_RUN(test_crystalline_sheets);
