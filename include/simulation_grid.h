@@ -66,6 +66,29 @@ double simulation_grid_max_angle(const SimulationGrid *grid);
  * Import: a missing file is not an error (the first run creates it); an unreadable one is ignored.
  * Export: written atomically (temporary file + rename) and only when the wisdom changed, so many
  * processes may share one file. */
+/* How every FFTW plan of the simulator is made (process-wide). FFTW_MEASURE picks plans by
+ * timing, so two processes planning the same size may choose different algorithms, whose
+ * results differ in the last bits. A campaign therefore plans once on rank 0, gives every rank
+ * that wisdom, and then switches all ranks to FFT_PLANNING_WISDOM_OR_ESTIMATE: a size in the
+ * wisdom gets the wisdom's plan, any other size FFTW_ESTIMATE (slower but chosen without
+ * timing), so a unit's bits never depend on the rank or the run that computed it. */
+typedef enum { FFT_PLANNING_MEASURE, FFT_PLANNING_WISDOM_OR_ESTIMATE } FftPlanning;
+void      simulation_fft_planning_set(FftPlanning planning);
+unsigned  simulation_fft_planning_flags(void);     /* FFTW_MEASURE, or with FFTW_WISDOM_ONLY */
+PetscBool simulation_fft_planning_wisdom_only(void);
+/* Assign to `plan` the result of `call`, an fftwf_plan_* call that passes the variable `flags`:
+ * first with the process's planning flags, then, in wisdom-only mode when the wisdom lacks the
+ * size, with FFTW_ESTIMATE. */
+#define SIMULATION_FFT_PLAN(plan, call) \
+  do { \
+    unsigned flags = simulation_fft_planning_flags(); \
+    (plan) = (call); \
+    if (!(plan) && simulation_fft_planning_wisdom_only()) { \
+      flags = FFTW_ESTIMATE; \
+      (plan) = (call); \
+    } \
+  } while (0)
+
 PetscErrorCode simulation_grid_wisdom_import(const char *path);
 PetscErrorCode simulation_grid_wisdom_export(const char *path);
 

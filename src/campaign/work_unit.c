@@ -283,20 +283,6 @@ PetscErrorCode work_unit_pipeline_count_atoms(WorkUnitPipeline *p, MPI_Comm comm
   PetscFunctionReturn(0);
 }
 
-/* Write `text` to `path` atomically (temporary file, then rename). */
-static PetscErrorCode write_text_atomically(const char *path, const char *text)
-{
-  char  temporary[PETSC_MAX_PATH_LEN + 8];
-  FILE *file;
-  PetscFunctionBeginUser;
-  PetscCall(PetscSNPrintf(temporary, sizeof temporary, "%s.tmp", path));
-  PetscCheckPointerErrno(file = fopen(temporary, "w"), "Writing FFTW wisdom", temporary);
-  PetscCheck(fputs(text, file) >= 0 && fflush(file) == 0 && fsync(fileno(file)) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Writing FFTW wisdom '%s' failed (disk full?)", temporary);
-  PetscCallErrno(fclose(file), "Closing", temporary);
-  PetscCallErrno(rename(temporary, path), "Renaming FFTW wisdom into place", path);
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode work_unit_pipeline_prepare(WorkUnitPipeline *p, MPI_Comm comm, const char *database_path)
 {
   int   rank;
@@ -337,7 +323,9 @@ PetscErrorCode work_unit_pipeline_prepare(WorkUnitPipeline *p, MPI_Comm comm, co
     wisdom = fftwf_export_wisdom_to_string();
     PetscCheck(wisdom, PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not export its wisdom");
     length = (long)strlen(wisdom) + 1;
-    if (!existed && !no_file) PetscCall(write_text_atomically(path, wisdom));
+    /* Write back whenever planning added to the wisdom (also to an existing, shared file):
+     * a resumed run must find every plan this run used. */
+    if (!no_file) PetscCall(simulation_grid_wisdom_export(path));
   }
   PetscCallMPI(MPI_Bcast(&length, 1, MPI_LONG, 0, comm));
   if (rank != 0) PetscCall(PetscMalloc1(length, &wisdom));
@@ -348,9 +336,11 @@ PetscErrorCode work_unit_pipeline_prepare(WorkUnitPipeline *p, MPI_Comm comm, co
   } else {
     free(wisdom); /* allocated by FFTW with malloc */
   }
-  /* From here on every rank holds the same plans in memory; units must not re-read or
-   * rewrite a wisdom file (many ranks writing one file at once would corrupt it). */
+  /* From here on every rank holds the same wisdom in memory; units must not re-read or
+   * rewrite a wisdom file (many ranks writing one file at once would corrupt it), and no rank
+   * may measure a plan of its own: sizes outside the shared wisdom get FFTW_ESTIMATE. */
   p->grid.fftw_wisdom[0] = 0;
+  simulation_fft_planning_set(FFT_PLANNING_WISDOM_OR_ESTIMATE);
   PetscFunctionReturn(0);
 }
 

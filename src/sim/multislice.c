@@ -41,9 +41,9 @@ PetscErrorCode multislice_create(const SimulationGrid *grid, Multislice **out)
   ms->mask = fftwf_alloc_real(n);
   PetscCheck(ms->work && ms->propagator && ms->mask, PETSC_COMM_SELF, PETSC_ERR_MEM, "cannot allocate %" PetscInt_FMT " x %" PetscInt_FMT " multislice arrays", grid->nx, grid->ny);
   PetscCall(simulation_grid_wisdom_import(grid->fftw_wisdom));
-  ms->forward = fftwf_plan_dft_2d((int)grid->ny, (int)grid->nx, ms->work, ms->work, FFTW_FORWARD, FFTW_MEASURE);
+  SIMULATION_FFT_PLAN(ms->forward, fftwf_plan_dft_2d((int)grid->ny, (int)grid->nx, ms->work, ms->work, FFTW_FORWARD, flags));
   PetscCheckFFTWPlan(ms->forward, "the forward multislice FFT");
-  ms->backward = fftwf_plan_dft_2d((int)grid->ny, (int)grid->nx, ms->work, ms->work, FFTW_BACKWARD, FFTW_MEASURE);
+  SIMULATION_FFT_PLAN(ms->backward, fftwf_plan_dft_2d((int)grid->ny, (int)grid->nx, ms->work, ms->work, FFTW_BACKWARD, flags));
   PetscCheckFFTWPlan(ms->backward, "the inverse multislice FFT");
   {
     /* Rows that can hold a frequency inside the disk: |ky| <= k_limit. */
@@ -52,12 +52,12 @@ PetscErrorCode multislice_create(const SimulationGrid *grid, Multislice **out)
       const int      length_y[1] = {(int)grid->ny}, length_x[1] = {(int)grid->nx};
       float _Complex *top = ms->work + (size_t)(grid->ny - r) * (size_t)grid->nx;
       ms->band_rows = r;
-      ms->column_forward = fftwf_plan_many_dft(1, length_y, (int)grid->nx, ms->work, NULL, (int)grid->nx, 1, ms->work, NULL, (int)grid->nx, 1, FFTW_FORWARD, FFTW_MEASURE);
-      ms->column_backward = fftwf_plan_many_dft(1, length_y, (int)grid->nx, ms->work, NULL, (int)grid->nx, 1, ms->work, NULL, (int)grid->nx, 1, FFTW_BACKWARD, FFTW_MEASURE);
-      ms->row_forward[0] = fftwf_plan_many_dft(1, length_x, (int)(r + 1), ms->work, NULL, 1, (int)grid->nx, ms->work, NULL, 1, (int)grid->nx, FFTW_FORWARD, FFTW_MEASURE);
-      ms->row_forward[1] = fftwf_plan_many_dft(1, length_x, (int)r, top, NULL, 1, (int)grid->nx, top, NULL, 1, (int)grid->nx, FFTW_FORWARD, FFTW_MEASURE);
-      ms->row_backward[0] = fftwf_plan_many_dft(1, length_x, (int)(r + 1), ms->work, NULL, 1, (int)grid->nx, ms->work, NULL, 1, (int)grid->nx, FFTW_BACKWARD, FFTW_MEASURE);
-      ms->row_backward[1] = fftwf_plan_many_dft(1, length_x, (int)r, top, NULL, 1, (int)grid->nx, top, NULL, 1, (int)grid->nx, FFTW_BACKWARD, FFTW_MEASURE);
+      SIMULATION_FFT_PLAN(ms->column_forward, fftwf_plan_many_dft(1, length_y, (int)grid->nx, ms->work, NULL, (int)grid->nx, 1, ms->work, NULL, (int)grid->nx, 1, FFTW_FORWARD, flags));
+      SIMULATION_FFT_PLAN(ms->column_backward, fftwf_plan_many_dft(1, length_y, (int)grid->nx, ms->work, NULL, (int)grid->nx, 1, ms->work, NULL, (int)grid->nx, 1, FFTW_BACKWARD, flags));
+      SIMULATION_FFT_PLAN(ms->row_forward[0], fftwf_plan_many_dft(1, length_x, (int)(r + 1), ms->work, NULL, 1, (int)grid->nx, ms->work, NULL, 1, (int)grid->nx, FFTW_FORWARD, flags));
+      SIMULATION_FFT_PLAN(ms->row_forward[1], fftwf_plan_many_dft(1, length_x, (int)r, top, NULL, 1, (int)grid->nx, top, NULL, 1, (int)grid->nx, FFTW_FORWARD, flags));
+      SIMULATION_FFT_PLAN(ms->row_backward[0], fftwf_plan_many_dft(1, length_x, (int)(r + 1), ms->work, NULL, 1, (int)grid->nx, ms->work, NULL, 1, (int)grid->nx, FFTW_BACKWARD, flags));
+      SIMULATION_FFT_PLAN(ms->row_backward[1], fftwf_plan_many_dft(1, length_x, (int)r, top, NULL, 1, (int)grid->nx, top, NULL, 1, (int)grid->nx, FFTW_BACKWARD, flags));
       PetscCheckFFTWPlan(ms->column_forward, "the pruned forward column FFTs");
       PetscCheckFFTWPlan(ms->column_backward, "the pruned inverse column FFTs");
       for (int h = 0; h < 2; h++) {

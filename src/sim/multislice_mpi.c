@@ -68,9 +68,9 @@ PetscErrorCode exit_waves_compute_mpi(MPI_Comm group, const SimulationGrid *grid
    * group's wisdom is gathered and rank 0 writes it back. */
   if (rank == 0) PetscCall(simulation_grid_wisdom_import(grid->fftw_wisdom));
   fftwf_mpi_broadcast_wisdom(group);
-  forward = fftwf_mpi_plan_dft_2d(ny, nx, wave, wave, group, FFTW_FORWARD, FFTW_MEASURE);
+  SIMULATION_FFT_PLAN(forward, fftwf_mpi_plan_dft_2d(ny, nx, wave, wave, group, FFTW_FORWARD, flags));
   PetscCheckFFTWPlan(forward, "the distributed forward multislice FFT");
-  backward = fftwf_mpi_plan_dft_2d(ny, nx, wave, wave, group, FFTW_BACKWARD, FFTW_MEASURE);
+  SIMULATION_FFT_PLAN(backward, fftwf_mpi_plan_dft_2d(ny, nx, wave, wave, group, FFTW_BACKWARD, flags));
   PetscCheckFFTWPlan(backward, "the distributed inverse multislice FFT");
   fftwf_mpi_gather_wisdom(group);
   if (rank == 0) PetscCall(simulation_grid_wisdom_export(grid->fftw_wisdom));

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <petscsys.h>
 #include "optics.h"
+#include "simulation_grid.h"
 #include "error_check.h"
 #include "options.h"
 #include "rng.h"
@@ -282,9 +283,9 @@ PetscErrorCode lens_create(PetscInt nx, PetscInt ny, double dx, double dy, doubl
   PetscCall(PetscMalloc1(2 * ny, &l->row_span));
   PetscCheck(l->work && l->transfer, PETSC_COMM_SELF, PETSC_ERR_MEM, "lens_create: out of memory for a %" PetscInt_FMT "x%" PetscInt_FMT " grid", nx, ny);
   /* FFTW_MEASURE overwrites the array while planning; nothing is in it yet. */
-  l->forward = fftwf_plan_dft_2d((int)ny, (int)nx, l->work, l->work, FFTW_FORWARD, FFTW_MEASURE);
+  SIMULATION_FFT_PLAN(l->forward, fftwf_plan_dft_2d((int)ny, (int)nx, l->work, l->work, FFTW_FORWARD, flags));
   PetscCheckFFTWPlan(l->forward, "the lens forward transform");
-  l->inverse = fftwf_plan_dft_2d((int)ny, (int)nx, l->work, l->work, FFTW_BACKWARD, FFTW_MEASURE);
+  SIMULATION_FFT_PLAN(l->inverse, fftwf_plan_dft_2d((int)ny, (int)nx, l->work, l->work, FFTW_BACKWARD, flags));
   PetscCheckFFTWPlan(l->inverse, "the lens inverse transform");
   *lens = l;
   PetscFunctionReturn(0);

@@ -121,6 +121,12 @@ PetscErrorCode simulation_grid_setup(SimulationGrid *grid, const AtomList *atoms
 
 static int wisdom_disabled(const char *path) { return !path || !path[0] || strcmp(path, "none") == 0; }
 
+static FftPlanning fft_planning = FFT_PLANNING_MEASURE;
+
+void      simulation_fft_planning_set(FftPlanning planning) { fft_planning = planning; }
+unsigned  simulation_fft_planning_flags(void) { return fft_planning == FFT_PLANNING_MEASURE ? FFTW_MEASURE : FFTW_MEASURE | FFTW_WISDOM_ONLY; }
+PetscBool simulation_fft_planning_wisdom_only(void) { return fft_planning == FFT_PLANNING_WISDOM_OR_ESTIMATE ? PETSC_TRUE : PETSC_FALSE; }
+
 PetscErrorCode simulation_grid_wisdom_import(const char *path)
 {
   PetscFunctionBeginUser;
