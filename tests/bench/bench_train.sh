@@ -2,8 +2,10 @@
 # bench_train.sh — training and inference speed of the reference configuration (256x256
 # images, global batch 8, base 16 filters, depth 4, plain blocks, batch norm) on 1 and 2
 # ranks, and the share of the step spent in gradient MPI calls at 2 ranks.
-#   sh tests/bench/bench_train.sh [steps]        (default 3 steps after 1 warm-up epoch... see below)
-# Prints one line per measurement. Uses a synthetic database of 32 images of 256x256.
+#   sh tests/bench/bench_train.sh [steps]        (default 3 steps per epoch, 2 epochs)
+# Prints one line per measurement, then PyTorch's figures for the same configuration when
+# python3-torch is installed (tests/bench/compare_torch.py).
+# Uses a synthetic database of 32 images of 256x256.
 cd "$(dirname "$0")/../.." || exit 1
 STEPS=${1:-3}
 NANOFORGE=${NANOFORGE:-$PWD/bin/nanoforge}
@@ -20,3 +22,11 @@ for np in 1 2; do
 done
 out=$("$NANOFORGE" evaluate -model "$WORK/m1.h5" -data "$WORK/ref.h5" -split all -batch 8 -o "$WORK/e.csv" 2>&1)
 echo "$out" | grep -E 'inference' | sed 's/^/ranks=1 /'
+# The issue's point of comparison measured here, in the same run: PyTorch's CPU path on the same
+# configuration with 2 threads (Debian's python3-torch; skipped when it is not installed).
+PY=${TORCH_PYTHON:-/usr/bin/python3}
+if "$PY" -c 'import torch' 2>/dev/null; then
+  "$PY" tests/bench/compare_torch.py "$STEPS" 2 | sed 's/^/threads=2 /'
+else
+  echo "torch comparison skipped: $PY cannot import torch (apt-get install python3-torch)"
+fi
