@@ -23,7 +23,13 @@ typedef struct {
   int stride;          /* 1 or 2 */
   int padding;         /* zero padding on every side, usually kernel/2 */
   int out_height, out_width; /* filled by conv2d_shape_init */
+  int algorithm;             /* Conv2dAlgorithm; conv2d_shape_init sets CONV2D_ALGORITHM_AUTO */
 } Conv2dShape;
+
+/* How conv2d_forward/backward compute: AUTO picks Winograd F(2×2,3×3) (conv2d_winograd.c) for 3×3
+ * stride-1 "same" convolutions with at least 32 input channels, where bench_conv measures it faster,
+ * and im2col + sgemm for everything else; the others force one (tests and benchmarks compare them). */
+typedef enum { CONV2D_ALGORITHM_AUTO = 0, CONV2D_ALGORITHM_IM2COL, CONV2D_ALGORITHM_WINOGRAD } Conv2dAlgorithm;
 
 /* Fills out_height/out_width; checks the sizes make sense. */
 PetscErrorCode conv2d_shape_init(Conv2dShape *shape, int batch, int in_channels, int out_channels, int height,
@@ -37,6 +43,15 @@ PetscErrorCode conv2d_forward(const Conv2dShape *shape, const float *input, cons
 PetscErrorCode conv2d_backward(const Conv2dShape *shape, const float *input, const float *weight,
                                const float *grad_output, float *grad_input, int accumulate, float *grad_weight,
                                float *grad_bias, float *workspace);
+/* Winograd F(2×2,3×3) kernels (3×3, stride 1, padding 1 only), called by conv2d_forward/backward
+ * when the shape's algorithm selects them; workspace: conv2d_winograd_workspace_count floats. */
+int            conv2d_winograd_applies(const Conv2dShape *shape);
+size_t         conv2d_winograd_workspace_count(const Conv2dShape *shape);
+PetscErrorCode conv2d_winograd_forward(const Conv2dShape *shape, const float *input, const float *weight,
+                                       const float *bias, float *output, float *workspace);
+PetscErrorCode conv2d_winograd_backward(const Conv2dShape *shape, const float *input, const float *weight,
+                                        const float *grad_output, float *grad_input, int accumulate,
+                                        float *grad_weight, float *grad_bias, float *workspace);
 /* Direct-loop references (double accumulation), same conventions. */
 PetscErrorCode conv2d_forward_ref(const Conv2dShape *shape, const float *input, const float *weight,
                                   const float *bias, float *output);

@@ -2,7 +2,9 @@
 # test_train.sh — nanoforge train / evaluate / segment through the real binary on a small
 # labelled synthetic database of the campaign layout (written by build/tests/test_dataset):
 #   1 rank × batch 8 vs 2 ranks × batch 4 (SGD, synchronised batch norm): same weights within
-#     5e-5 absolute (float summation order differs; max |w| ~ 1);
+#     2e-4 absolute after 2 epochs (max |w| ~ 1). Float summation order differs, and training
+#     amplifies it: on 1 rank, im2col and Winograd convolutions end 7e-5 apart. A wrong gradient
+#     average is far above the bound: lr 0.0101 instead of 0.01 ends 2.8e-3 apart, 2× ends 0.22;
 #   resume: 2 epochs + -resume 2 more == 4 uninterrupted epochs, bit for bit (/parameters);
 #   a corrupt newest checkpoint: the previous one is used and the run says so;
 #   a model trained ~10 s reaches F1 > 0.9 on the held-out structures (evaluate);
@@ -25,7 +27,7 @@ param_diff() {
 check "train_1rank_sgd" $MPIRUN -np 1 "$NANOFORGE" train $SMALL -o "$WORK/r1.h5" -epochs 2 -optimizer sgd -lr 0.01 -check_replicas 1
 check "train_2ranks_sgd" $MPIRUN -np 2 "$NANOFORGE" train $SMALL -o "$WORK/r2.h5" -epochs 2 -optimizer sgd -lr 0.01 -check_replicas 1 -allreduce_bucket 4096
 diff12=$(param_diff "$WORK/r1.h5" "$WORK/r2.h5")
-check_true "train_1rank_equals_2ranks (max |dw| = $diff12 <= 5e-5)" "weights differ" test "$(awk -v d="$diff12" 'BEGIN {print (d != "nan" && d <= 5e-5)}')" = 1
+check_true "train_1rank_equals_2ranks (max |dw| = $diff12 <= 2e-4)" "weights differ" test "$(awk -v d="$diff12" 'BEGIN {print (d != "nan" && d <= 2e-4)}')" = 1
 check_output "train_reports_batches" "global batch 8 = 2 ranks x per-rank batch 4" $MPIRUN -np 2 "$NANOFORGE" train $SMALL -o "$WORK/r3.h5" -epochs 1 -steps_per_epoch 2 -validate false
 
 # Bucketed all-reduce averages exactly; a replica divergence is detected (2 ranks).

@@ -72,13 +72,15 @@ static PetscErrorCode conv_case_forward(void *c)
   return conv2d_forward(&k->s, k->x, k->w, k->b, k->y, k->ws);
 }
 
-static void conv_one(int batch, int cin, int cout, int h, int w, int kernel, int stride, int padding, const char *label)
+static void conv_one(int batch, int cin, int cout, int h, int w, int kernel, int stride, int padding, int algorithm,
+                     const char *label)
 {
   ConvCase k;
   size_t   nx, nw, ny;
   float   *y_ref, *r, *dx, *dw, *db, *dx_ref, *dw_ref, *db_ref;
 
   UNIT_CALL(conv2d_shape_init(&k.s, batch, cin, cout, h, w, kernel, stride, padding));
+  k.s.algorithm = algorithm;
   nx = (size_t)batch * cin * h * w;
   nw = (size_t)cout * cin * kernel * kernel;
   ny = (size_t)batch * cout * k.s.out_height * k.s.out_width;
@@ -127,13 +129,35 @@ static void conv_one(int batch, int cin, int cout, int h, int w, int kernel, int
   tensor_free(&dx_ref); tensor_free(&dw_ref); tensor_free(&db_ref);
 }
 
-static void test_conv3x3_matches_reference_and_finite_differences(void) { conv_one(2, 3, 4, 7, 6, 3, 1, 1, "3x3"); }
-static void test_conv3x3_narrowing_matches_reference(void) { conv_one(2, 6, 3, 5, 7, 3, 1, 1, "3x3 6->3"); }
-static void test_conv1x1_matches_reference_and_finite_differences(void) { conv_one(2, 5, 3, 4, 6, 1, 1, 0, "1x1"); }
-static void test_conv3x3_stride2_matches_reference(void) { conv_one(2, 2, 3, 8, 6, 3, 2, 1, "3x3/2"); }
-static void test_conv_large_random_matches_reference(void) { conv_one(1, 16, 32, 24, 20, 3, 1, 1, "16->32 24x20"); }
-/* 128 channels × 9 × 64 columns: bands of 14 rows (2^20 floats of columns), 32 rows = 14 + 14 + 4 */
-static void test_conv_in_row_bands_matches_reference(void) { conv_one(1, 128, 16, 32, 64, 3, 1, 1, "128->16 in bands"); }
+/* Every 3×3 stride-1 case runs with both fast algorithms: im2col + sgemm and Winograd F(2×2,3×3). */
+static void conv_both(int batch, int cin, int cout, int h, int w, const char *label)
+{
+  char name[96];
+  snprintf(name, sizeof name, "%s im2col", label);
+  conv_one(batch, cin, cout, h, w, 3, 1, 1, CONV2D_ALGORITHM_IM2COL, name);
+  snprintf(name, sizeof name, "%s winograd", label);
+  conv_one(batch, cin, cout, h, w, 3, 1, 1, CONV2D_ALGORITHM_WINOGRAD, name);
+}
+static void test_conv3x3_matches_reference_and_finite_differences(void) { conv_both(2, 3, 4, 7, 6, "3x3"); }
+static void test_conv3x3_narrowing_matches_reference(void) { conv_both(2, 6, 3, 5, 7, "3x3 6->3 odd sizes"); }
+static void test_conv3x3_single_pixel_rows_match_reference(void) { conv_both(1, 2, 2, 1, 5, "3x3 on 1x5"); }
+static void test_conv1x1_matches_reference_and_finite_differences(void) { conv_one(2, 5, 3, 4, 6, 1, 1, 0, CONV2D_ALGORITHM_AUTO, "1x1"); }
+static void test_conv3x3_stride2_matches_reference(void) { conv_one(2, 2, 3, 8, 6, 3, 2, 1, CONV2D_ALGORITHM_AUTO, "3x3/2"); }
+static void test_conv_large_random_matches_reference(void) { conv_both(1, 16, 32, 24, 20, "16->32 24x20"); }
+/* im2col: 128 channels × 9 × 64 columns, bands of 14 rows (2^20 floats of columns), 32 rows = 14 + 14 + 4;
+ * Winograd: 16·144·32 floats per tile row, bands of 3 tile rows, 16 tile rows = 5·3 + 1 */
+static void test_conv_in_row_bands_matches_reference(void) { conv_both(1, 128, 16, 32, 64, "128->16 in bands"); }
+static void test_conv_winograd_requires_3x3_same(void)
+{
+  Conv2dShape s;
+  float       x[16] = {0}, wt[9] = {0}, y[16];
+  UNIT_CALL(conv2d_shape_init(&s, 1, 1, 1, 4, 4, 3, 2, 1));
+  s.algorithm = CONV2D_ALGORITHM_WINOGRAD;
+  PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
+  PetscErrorCode ierr = conv2d_forward(&s, x, wt, NULL, y, NULL);
+  PetscPopErrorHandler();
+  UNIT_CHECK(ierr != 0, "Winograd on a stride-2 convolution was accepted");
+}
 
 /* ---------------------------------------------------------------- transposed convolution */
 typedef struct {
@@ -393,10 +417,12 @@ int main(int argc, char **argv)
   rng_stream_init(&test_rng, 2024, 0, RNG_PURPOSE_TEST);
   UNIT_RUN(test_conv3x3_matches_reference_and_finite_differences);
   UNIT_RUN(test_conv3x3_narrowing_matches_reference);
+  UNIT_RUN(test_conv3x3_single_pixel_rows_match_reference);
   UNIT_RUN(test_conv1x1_matches_reference_and_finite_differences);
   UNIT_RUN(test_conv3x3_stride2_matches_reference);
   UNIT_RUN(test_conv_large_random_matches_reference);
   UNIT_RUN(test_conv_in_row_bands_matches_reference);
+  UNIT_RUN(test_conv_winograd_requires_3x3_same);
   UNIT_RUN(test_transposed_conv);
   UNIT_RUN(test_batchnorm);
   UNIT_RUN(test_relu_pool_upsample_concat);
