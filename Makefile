@@ -10,7 +10,7 @@ CC           := mpicc
 endif
 PKG_CONFIG   ?= pkg-config
 OPTFLAGS     ?= -O3 -march=x86-64-v2 -mtune=generic
-CFLAGS       ?= -std=c11 -g $(OPTFLAGS) -Wall -Wextra -fcx-limited-range -fno-math-errno
+CFLAGS       ?= -std=c11 -g $(OPTFLAGS) -Wall -Wextra -fcx-limited-range -fno-math-errno -fopenmp-simd
 CPPFLAGS     ?=
 LDFLAGS      ?=
 MPIEXEC      ?= mpirun

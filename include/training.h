@@ -58,6 +58,8 @@ typedef struct {
   PetscInt images;             /* training images processed in this run (all ranks) */
   double   seconds;            /* wall time of this run's training steps */
   double   images_per_second;  /* images / seconds */
+  double   first_step_seconds; /* max over ranks: the first step also touches every buffer for the first time */
+  double   steady_images_per_second; /* images / seconds after the first step (0 with one step) */
   double   allreduce_seconds;  /* max over ranks of the time inside gradient MPI calls (issue + wait) */
   double   wait_seconds;       /* ... of it, waiting for buckets after backward */
   double   forward_seconds, backward_seconds; /* rank 0 */

@@ -23,6 +23,9 @@ PetscErrorCode command_train(MPI_Comm comm)
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: done: %d epochs, %d steps in this run, %d images in %.2f s = %.2f images/s on %d rank%s (global batch %d, per-rank %d)\n",
                           (int)report.epochs_done, (int)report.steps, (int)report.images, report.seconds, report.images_per_second, size, size > 1 ? "s" : "",
                           (int)config.global_batch, (int)(config.global_batch / size)));
+    if (report.steps > 1)
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: after the first step (%.2f s, first touch of every buffer): %.2f images/s\n",
+                            report.first_step_seconds, report.steady_images_per_second));
     if (report.steps)
       PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: step %.4f s: forward+loss %.4f s, backward %.4f s (rank 0); gradient MPI %.4f s/step (%.1f%% of the step), of it waiting after backward %.4f s\n",
                             step, report.forward_seconds / report.steps, report.backward_seconds / report.steps, report.allreduce_seconds / report.steps,

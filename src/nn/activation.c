@@ -9,10 +9,17 @@ void relu_forward(size_t count, const float *input, float *output)
 
 void relu_backward(size_t count, const float *output, const float *grad_output, float *grad_input, int accumulate)
 {
+  /* the load is unconditional so the select compiles to a vector blend, not a branch per element */
   if (accumulate)
-    for (size_t i = 0; i < count; i++) grad_input[i] += output[i] > 0 ? grad_output[i] : 0.0f;
+    for (size_t i = 0; i < count; i++) {
+      float g = grad_output[i];
+      grad_input[i] += output[i] > 0 ? g : 0.0f;
+    }
   else
-    for (size_t i = 0; i < count; i++) grad_input[i] = output[i] > 0 ? grad_output[i] : 0.0f;
+    for (size_t i = 0; i < count; i++) {
+      float g = grad_output[i];
+      grad_input[i] = output[i] > 0 ? g : 0.0f;
+    }
 }
 
 void add_forward(size_t count, const float *a, const float *b, float *output)

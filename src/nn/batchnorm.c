@@ -4,6 +4,47 @@
 #include <string.h>
 #include "layers.h"
 
+/* Plane sums as OpenMP SIMD reductions (-fopenmp-simd: vector lanes, no threads). A plain float
+ * accumulator is a serial chain of dependent adds that the compiler may not reorder without
+ * -ffast-math; with the ReLU mask as a branch it made the backward pass 8x slower than the
+ * forward one in perf. The lane order is fixed by the binary, so results stay reproducible. */
+
+/* Σ x, Σ x² over one plane */
+static void plane_sums(const float *x, size_t P, float *sum, float *sum_squares)
+{
+  float fs = 0, fq = 0;
+#pragma omp simd reduction(+ : fs, fq)
+  for (size_t i = 0; i < P; i++) {
+    fs += x[i];
+    fq += x[i] * x[i];
+  }
+  *sum         = fs;
+  *sum_squares = fq;
+}
+
+/* Σ g, Σ g·(x - mean)·istd over one plane, g = dy (masked by y > 0 when y is given) */
+static void plane_gradient_sums(const float *x, const float *dy, const float *y, size_t P, float mean, float istd,
+                                float *sum, float *sum_xhat)
+{
+  float fs = 0, fq = 0;
+  if (y) {
+#pragma omp simd reduction(+ : fs, fq)
+    for (size_t i = 0; i < P; i++) {
+      float d = dy[i], g = y[i] > 0 ? d : 0.0f; /* unconditional load: a blend, not a branch */
+      fs += g;
+      fq += g * ((x[i] - mean) * istd);
+    }
+  } else {
+#pragma omp simd reduction(+ : fs, fq)
+    for (size_t i = 0; i < P; i++) {
+      fs += dy[i];
+      fq += dy[i] * ((x[i] - mean) * istd);
+    }
+  }
+  *sum      = fs;
+  *sum_xhat = fq;
+}
+
 PetscErrorCode batchnorm_forward(const BatchNorm *bn, const float *input, const float *gamma, const float *beta,
                                  float *running_mean, float *running_var, PetscBool training, float *output,
                                  float *saved_mean, float *saved_inverse_std)
@@ -17,12 +58,8 @@ PetscErrorCode batchnorm_forward(const BatchNorm *bn, const float *input, const 
     for (int c = 0; c < C; c++) {
       double s = 0, q = 0;
       for (int n = 0; n < bn->batch; n++) {
-        const float *x = input + ((size_t)n * C + c) * P;
-        float        fs = 0, fq = 0; /* float partial sums per plane keep the loop vectorised */
-        for (size_t i = 0; i < P; i++) {
-          fs += x[i];
-          fq += x[i] * x[i];
-        }
+        float fs, fq; /* float partial sums per plane, double across planes */
+        plane_sums(input + ((size_t)n * C + c) * P, P, &fs, &fq);
         s += fs;
         q += fq;
       }
@@ -79,21 +116,9 @@ PetscErrorCode batchnorm_backward(const BatchNorm *bn, const float *input, const
     double s = 0, q = 0;
     const float mean = saved_mean[c], istd = saved_inverse_std[c];
     for (int n = 0; n < bn->batch; n++) {
-      const float *x  = input + ((size_t)n * C + c) * P;
-      const float *dy = grad_output + ((size_t)n * C + c) * P;
-      float        fs = 0, fq = 0;
-      if (relu_output) {
-        const float *y = relu_output + ((size_t)n * C + c) * P;
-        for (size_t i = 0; i < P; i++) {
-          float g = y[i] > 0 ? dy[i] : 0.0f;
-          fs += g;
-          fq += g * (x[i] - mean) * istd;
-        }
-      } else
-        for (size_t i = 0; i < P; i++) {
-          fs += dy[i];
-          fq += dy[i] * (x[i] - mean) * istd;
-        }
+      const size_t plane = ((size_t)n * C + c) * P;
+      float        fs, fq;
+      plane_gradient_sums(input + plane, grad_output + plane, relu_output ? relu_output + plane : NULL, P, mean, istd, &fs, &fq);
       s += fs;
       q += fq;
     }
@@ -119,11 +144,16 @@ PetscErrorCode batchnorm_backward(const BatchNorm *bn, const float *input, const
       float       *dx = grad_input + ((size_t)n * C + c) * P;
       if (relu_output) {
         const float *y = relu_output + ((size_t)n * C + c) * P;
-        for (size_t i = 0; i < P; i++) {
-          float g = y[i] > 0 ? dy[i] : 0.0f;
-          float v = a * (g - mb - (x[i] - mean) * istd * mq);
-          dx[i]   = accumulate ? dx[i] + v : v;
-        }
+        if (accumulate)
+          for (size_t i = 0; i < P; i++) {
+            float d = dy[i], g = y[i] > 0 ? d : 0.0f;
+            dx[i] += a * (g - mb - (x[i] - mean) * istd * mq);
+          }
+        else
+          for (size_t i = 0; i < P; i++) {
+            float d = dy[i], g = y[i] > 0 ? d : 0.0f;
+            dx[i]   = a * (g - mb - (x[i] - mean) * istd * mq);
+          }
       } else if (accumulate)
         for (size_t i = 0; i < P; i++) dx[i] += a * (dy[i] - mb - (x[i] - mean) * istd * mq);
       else

@@ -272,7 +272,7 @@ PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingRepo
   PetscCall(PetscMalloc4(spatial * local_batch, &masks, spatial, &scratch_mask, spatial, &scratch, spatial, &scratch_image));
   PetscCall(PetscMalloc1(n_train, &order));
 
-  double   forward_seconds = 0, backward_seconds = 0, run_seconds = 0;
+  double   forward_seconds = 0, backward_seconds = 0, run_seconds = 0, first_step_seconds = 0;
   PetscInt last_epoch = c->epochs;
   if (c->stop_after_epochs > 0) last_epoch = PetscMin(last_epoch, first_epoch + c->stop_after_epochs);
   EpochMetrics row = {0};
@@ -311,6 +311,7 @@ PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingRepo
       PetscCall(optimizer_step(optimizer, unet_parameters(net), unet_gradients(net), learning_rate));
       PetscCall(PetscLogEventEnd(NF_EVENT_OPTIMIZER, 0, 0, 0, 0));
       run_seconds += MPI_Wtime() - t0;
+      if (report->steps == 0) first_step_seconds = MPI_Wtime() - t0;
       forward_seconds += t1 - t0, backward_seconds += t2 - t1;
       loss_sum += loss;
       add_predictions(c->net.head, probabilities, masks, local_batch, spatial, scratch, &confusion);
@@ -366,9 +367,13 @@ PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingRepo
   gradient_reducer_times(reducer, &times[0], &times[1]);
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, times, 2, MPI_DOUBLE, MPI_MAX, comm));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &run_seconds, 1, MPI_DOUBLE, MPI_MAX, comm));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &first_step_seconds, 1, MPI_DOUBLE, MPI_MAX, comm));
   report->epochs_done = last_epoch > first_epoch ? last_epoch : first_epoch;
   report->seconds = run_seconds;
   report->images_per_second = run_seconds > 0 ? report->images / run_seconds : 0;
+  report->first_step_seconds = first_step_seconds;
+  report->steady_images_per_second = report->steps > 1 && run_seconds > first_step_seconds
+                                       ? (report->images - c->global_batch) / (run_seconds - first_step_seconds) : 0;
   report->allreduce_seconds = times[0];
   report->wait_seconds = times[1];
   report->forward_seconds = forward_seconds;

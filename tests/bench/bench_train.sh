@@ -16,9 +16,9 @@ trap 'rm -rf "$WORK"' EXIT
 build/tests/test_dataset --write-synthetic "$WORK/ref.h5" 16 2 256 3 >/dev/null 2>&1 || { echo "bench_train: build/tests/test_dataset missing (make tests-build)"; exit 1; }
 REF="-db $WORK/ref.h5 -batch 8 -base_filters 16 -depth 4 -val_fraction 0 -validate false -steps_per_epoch $STEPS -lr 1e-3"
 for np in 1 2; do
-  # Two epochs; the images/s line covers both (the first step includes allocation warm-up).
+  # Two epochs; the 'done' line covers all steps, the 'after' line all but the first (first touch of memory).
   out=$($MPIRUN -np $np "$NANOFORGE" train $REF -epochs 2 -o "$WORK/m$np.h5" 2>&1)
-  echo "$out" | grep -E '^train: (done|step)' | sed "s/^/ranks=$np /"
+  echo "$out" | grep -E '^train: (done|after|step)' | sed "s/^/ranks=$np /"
 done
 out=$("$NANOFORGE" evaluate -model "$WORK/m1.h5" -data "$WORK/ref.h5" -split all -batch 8 -o "$WORK/e.csv" 2>&1)
 echo "$out" | grep -E 'inference' | sed 's/^/ranks=1 /'
