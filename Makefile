@@ -98,7 +98,7 @@ run: deps
 	@sh tests/tools/quickstart.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@$(MAKE) --no-print-directory all tests-build $(BENCH_BIN)
 	@sh tests/tools/bench.sh
 
 # docs/options.md is generated from -help; tests/integration/test_docs.sh fails when it drifts.
