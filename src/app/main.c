@@ -38,6 +38,15 @@ static void print_usage(FILE *stream)
                   "-seed N and -allow_unused_options. Lengths in Å, voltages in kV, angles in mrad, doses in e/Å².\n");
 }
 
+/* PETSc's help printer while PetscInitialize runs: its generic page is not what a user of a
+ * nanoforge command asked for (see main). */
+static PetscErrorCode silent_help_printf(MPI_Comm comm, const char format[], ...)
+{
+  (void)comm;
+  (void)format;
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -65,8 +74,9 @@ int main(int argc, char **argv)
   char   help[512];
   snprintf(help, sizeof help, "nanoforge %s: %s\nOptions of this command follow; lengths in Å, voltages in kV, angles in mrad, doses in e/Å².\n", command->name, command->summary);
 
-  /* -help is taken off the command line and set again after start-up, so PETSc lists
-   * this command's options without its page of generic start-up options first. */
+  /* -help is taken off the command line and set again after start-up, and PETSc's help printer is
+   * silent during start-up, so PETSc lists this command's options without its page of generic
+   * start-up options first, also when -help comes from an -options_file or PETSC_OPTIONS. */
   int help_requested = 0, kept = 0;
   for (int i = 0; i < option_argc; i++) {
     if (i > 0 && (!strcmp(option_argv[i], "-help") || !strcmp(option_argv[i], "--help"))) help_requested = 1;
@@ -75,9 +85,14 @@ int main(int argc, char **argv)
   option_argc = kept;
   option_argv[option_argc] = NULL;
 
-  PetscErrorCode ierr = PetscInitialize(&option_argc, &option_argv, NULL, help_requested ? NULL : help);
+  PetscHelpPrintf      = silent_help_printf;
+  PetscErrorCode ierr  = PetscInitialize(&option_argc, &option_argv, NULL, NULL);
+  PetscHelpPrintf      = PetscHelpPrintfDefault;
   if (ierr) return (int)ierr;
-  if (help_requested) {
+  PetscBool help_elsewhere = PETSC_FALSE;
+  ierr = PetscOptionsHasName(NULL, NULL, "-help", &help_elsewhere);
+  if (ierr) return (int)ierr;
+  if (help_requested || help_elsewhere) {
     ierr = PetscPrintf(PETSC_COMM_WORLD, "%s(-option <now VALUE : formerly DEFAULT>: description; -options_file FILE reads options from a file)\n", help);
     if (!ierr) ierr = PetscOptionsSetValue(NULL, "-help", NULL);
     if (ierr) return (int)ierr;

@@ -36,6 +36,13 @@ check_true "4 ranks: unused option fails once, cleanly" "exit $st, message count
 # The contract commands of the foundation's "done when".
 if "$NANOFORGE" help | grep -q '^  build .*not built yet'; then :; else
   check_output "build -help lists options with defaults" "-material <now .*-radius <now" sh -c "$NANOFORGE build -help 2>&1 | tr '\n' ' '"
+  # -help from an options file: the command's options, and not PETSc's generic start-up page
+  printf -- '-help\n' > "$WORK/help.opts"
+  out=$("$NANOFORGE" build -options_file "$WORK/help.opts" 2>&1); st=$?
+  check_true "build -help from an -options_file lists the command's options only" "exit $st: $out" \
+    sh -c "[ $st -eq 0 ] && echo \"\$1\" | grep -q -- '-material <now' && ! echo \"\$1\" | grep -q -- '-malloc_debug\|-on_error_attach_debugger'" sh "$out"
+  out=$("$NANOFORGE" build -help 2>&1)
+  check_true "build -help does not print PETSc's generic page" "$out" sh -c "! echo \"\$1\" | grep -q -- '-malloc_debug\|-on_error_attach_debugger'" sh "$out"
   check_error "build -no_such_option is refused naming it" "-no_such_option" "$NANOFORGE" build -no_such_option 1
 fi
 
