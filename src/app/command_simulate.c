@@ -2,9 +2,11 @@
  * frozen phonons) → images under one or more imaging conditions (the exit waves are reused)
  * → detector → ground-truth mask → one EMD v0.2 HDF5 file (+ optional PNG preview).
  *
- * The whole simulation runs on rank 0 (the FFTW-MPI path is the campaign's business);
- * other ranks only read the options. Outputs are written under temporary names and
- * renamed at the end, so an error leaves no partial file. */
+ * On one rank everything is serial. On several (mpirun -np g), every rank builds the same
+ * structure and grid, the exit waves are computed by all of them with slab-distributed FFTs
+ * (exit_waves_compute_mpi, for fields of view too large for one rank), and rank 0 forms the
+ * images, the mask and the file. Outputs are written under temporary names and renamed at the
+ * end, so an error leaves no partial file. MPI: one broadcast (this file uses MPI). */
 #include <math.h>
 #include <string.h>
 #include "commands.h"
@@ -232,7 +234,10 @@ static PetscErrorCode simulate(MPI_Comm comm, SimulateOptions *o)
   Lens            *lens;
   float           *intensity;
   double           lowest, highest, start, times[4];
+  PetscMPIInt      rank, size;
   PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCall(PetscMemzero(&r, sizeof r));
   PetscCall(PetscTime(&start));
   PetscCall(PetscLogEventBegin(NF_EVENT_STRUCTURE, 0, 0, 0, 0));
@@ -262,11 +267,22 @@ static PetscErrorCode simulate(MPI_Comm comm, SimulateOptions *o)
 
   /* FFTW_MEASURE picks plans by timing: the per-host wisdom cache (default) makes every later run
    * reuse this run's plans, so the same seed gives the same bits (docs/physics.md). */
-  PetscCall(simulation_grid_wisdom_default(&o->grid));
-  PetscCall(simulation_grid_wisdom_import(o->grid.fftw_wisdom));
+  if (rank == 0) PetscCall(simulation_grid_wisdom_default(&o->grid)); /* rank 0's cache; the others read none */
+  PetscCallMPI(MPI_Bcast(o->grid.fftw_wisdom, (int)sizeof o->grid.fftw_wisdom, MPI_CHAR, 0, comm));
   PetscCall(PetscTime(&times[0]));
-  PetscCall(exit_waves_compute(&o->grid, atoms, o->grid.fp_configs, (uint64_t)o->seed, (uint64_t)o->unit, &r.exit_waves));
+  if (size > 1) { /* reads, broadcasts and writes back rank 0's wisdom itself */
+    PetscCall(exit_waves_compute_mpi(comm, &o->grid, atoms, o->grid.fp_configs, (uint64_t)o->seed, (uint64_t)o->unit, &r.exit_waves));
+  } else {
+    PetscCall(simulation_grid_wisdom_import(o->grid.fftw_wisdom));
+    PetscCall(exit_waves_compute(&o->grid, atoms, o->grid.fp_configs, (uint64_t)o->seed, (uint64_t)o->unit, &r.exit_waves));
+  }
   PetscCall(PetscTime(&times[1]));
+  if (rank != 0) { /* the other ranks only shared the exit waves' FFTs */
+    PetscCall(exit_waves_destroy(&r.exit_waves));
+    PetscCall(PetscFree2(r.conditions, r.values));
+    PetscCall(atom_list_destroy(&atoms));
+    PetscFunctionReturn(0);
+  }
 
   /* Lens and detector per condition, from the same exit waves. */
   {
@@ -301,7 +317,7 @@ static PetscErrorCode simulate(MPI_Comm comm, SimulateOptions *o)
     PetscCall(projected_potential_compute(&o->grid, atoms, NULL, r.potential));
   }
   PetscCall(PetscTime(&times[3]));
-  PetscCall(write_outputs(comm, o, &r));
+  PetscCall(write_outputs(PETSC_COMM_SELF, o, &r));
 
   {
     double   end, mask_fraction = 0;
@@ -311,11 +327,11 @@ static PetscErrorCode simulate(MPI_Comm comm, SimulateOptions *o)
     PetscCall(PetscPrintf(PETSC_COMM_SELF,
                           "simulate: %" PetscInt_FMT " atoms (%" PetscInt_FMT " particle%s), grid %" PetscInt_FMT "x%" PetscInt_FMT " at %.4g Å, %" PetscInt_FMT " slices, %" PetscInt_FMT " phonon configuration(s), %g kV\n"
                           "simulate: %" PetscInt_FMT " image(s) %" PetscInt_FMT "x%" PetscInt_FMT " at %.4g Å/pixel; mask covers %.1f%%\n"
-                          "simulate: time %.2f s (exit waves %.2f s, lens+detector %.3f s = %.1f images/s, mask %.3f s, write %.3f s)\n"
+                          "simulate: time %.2f s (exit waves %.2f s on %d rank%s, lens+detector %.3f s = %.1f images/s, mask %.3f s, write %.3f s)\n"
                           "simulate: wrote %s%s%s\n",
                           r.n_atoms, r.n_particle_atoms, r.relabelled ? ": no class labels in the file, all atoms" : "", o->grid.nx, o->grid.ny, o->grid.sampling[0],
                           o->grid.n_slices, r.exit_waves->n_configs, o->grid.voltage, r.n_conditions, r.geometry.nx, r.geometry.ny, r.geometry.pixel[0],
-                          100 * mask_fraction, end - start, times[1] - times[0], times[2] - times[1], r.n_conditions / PetscMax(times[2] - times[1], 1e-9),
+                          100 * mask_fraction, end - start, times[1] - times[0], (int)size, size > 1 ? "s" : "", times[2] - times[1], r.n_conditions / PetscMax(times[2] - times[1], 1e-9),
                           times[3] - times[2], end - times[3], o->output, o->png[0] ? " and " : "", o->png));
   }
   PetscCall(exit_waves_destroy(&r.exit_waves));
@@ -343,7 +359,7 @@ PetscErrorCode command_simulate(MPI_Comm comm)
   }
   PetscCall(options_check_unused(comm));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) PetscCall(simulate(PETSC_COMM_SELF, o)); /* serial: rank 0 works, the others wait */
+  PetscCall(simulate(comm, o)); /* every rank shares the exit waves' FFTs; rank 0 does the rest */
   PetscCallMPI(MPI_Barrier(comm));
   PetscCall(PetscFree(o));
   PetscFunctionReturn(0);
