@@ -68,6 +68,10 @@ f1=$(echo "$out" | sed -n 's/.*F1 \([0-9.]*\).*/\1/p' | tail -1)
 check_true "evaluate_heldout_f1_above_0.9 (F1 = $f1)" "$out" test "$(awk -v f="$f1" 'BEGIN {print (f != "" && f > 0.9)}')" = 1
 check_true "evaluate_csv_rows" "scores.csv rows" test "$(grep -c '^all,' "$WORK/scores.csv")" -eq 1
 check_true "evaluate_montage" "montage.png missing" test -s "$WORK/montage.png"
+# On 2 ranks (batches dealt round-robin, rows gathered in input order): the same file and montage.
+check "evaluate_2ranks" $MPIRUN -np 2 "$NANOFORGE" evaluate -model "$WORK/acc_best.h5" -data "$WORK/big.h5" -o "$WORK/scores2.csv" -montage "$WORK/montage2.png"
+check "evaluate_2ranks_same_scores_file" cmp -s "$WORK/scores.csv" "$WORK/scores2.csv"
+check "evaluate_2ranks_same_montage" cmp -s "$WORK/montage.png" "$WORK/montage2.png"
 
 # ---- segment ----
 check_output "segment_database_image" "particles" "$NANOFORGE" segment -model "$WORK/acc_best.h5" -input "$WORK/big.h5" -index 5 -o "$WORK/mask.png"
@@ -83,6 +87,10 @@ check_error "train_unknown_select_column" "no per-image column 'thickness'" "$NA
 check_error "train_depth_not_dividing" "needs sides divisible by 64" "$NANOFORGE" train -db "$DB" -depth 6 -o "$WORK/x.h5"
 check_error "evaluate_mask_size_mismatch" "but its mask" "$NANOFORGE" evaluate -model "$WORK/acc_best.h5" -data "$WORK/mask.png" -mask "$WORK/acc_metrics.png"
 check_true "evaluate_failure_leaves_no_file" "evaluation.csv or its .tmp left behind" sh -c "! ls evaluation.csv evaluation.csv.tmp >/dev/null 2>&1"
+# the bad pair is the second, scored by rank 1: its error still names the files, and no file is left
+check_error "evaluate_2ranks_mask_mismatch_on_rank_1" "but its mask" $MPIRUN -np 2 "$NANOFORGE" evaluate -model "$WORK/acc_best.h5" \
+  -data "$WORK/mask_overlay.png,$WORK/mask.png" -mask "$WORK/mask.png,$WORK/acc_metrics.png" -o "$WORK/never.csv"
+check_true "evaluate_2ranks_failure_leaves_no_file" "never.csv or its .tmp left behind" sh -c "! ls '$WORK/never.csv' '$WORK/never.csv.tmp' >/dev/null 2>&1"
 check_error "segment_bad_micrograph" "not a micrograph format" "$NANOFORGE" segment -model "$WORK/acc_best.h5" -input "$WORK/scores.csv" -output_dir "$WORK"
 check_error "evaluate_model_not_hdf5" "scores.csv" "$NANOFORGE" evaluate -model "$WORK/scores.csv" -data "$DB"
 
