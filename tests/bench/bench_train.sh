@@ -20,8 +20,10 @@ for np in 1 2; do
   out=$($MPIRUN -np $np "$NANOFORGE" train $REF -epochs 2 -o "$WORK/m$np.h5" 2>&1)
   echo "$out" | grep -E '^train: (done|after|step)' | sed "s/^/ranks=$np /"
 done
-out=$("$NANOFORGE" evaluate -model "$WORK/m1.h5" -data "$WORK/ref.h5" -split all -batch 8 -o "$WORK/e.csv" 2>&1)
-echo "$out" | grep -E 'inference' | sed 's/^/ranks=1 /'
+for np in 1 2; do
+  out=$($MPIRUN -np $np "$NANOFORGE" evaluate -model "$WORK/m1.h5" -data "$WORK/ref.h5" -split all -batch 8 -o "$WORK/e.csv" 2>&1)
+  echo "$out" | grep -E 'inference' | sed "s/^/ranks=$np /"
+done
 # The point of comparison measured here, in the same run: PyTorch's CPU path on the same
 # configuration with 2 threads (Debian's python3-torch; skipped when it is not installed).
 PY=${TORCH_PYTHON:-/usr/bin/python3}
