@@ -14,7 +14,7 @@ set -e
 # input/quickstart.opts` alone also works (a campaign refuses options it does not use).
 $MPIRUN bin/nanoforge run -options_file input/quickstart.opts -db "$out/quickstart.h5" \
   -o "$out/model.h5" -epochs 12 -batch 8 -depth 3 -base_filters 8
-bin/nanoforge evaluate -model "$out/model_best.h5" -data "$out/quickstart.h5" \
+$MPIRUN bin/nanoforge evaluate -model "$out/model_best.h5" -data "$out/quickstart.h5" \
   -o "$out/scores.csv" -montage "$out/montage.png" -montage_count 6
 echo "quickstart: outputs in $out/:"
 echo "  $out/quickstart.h5          the database (EMD v0.2: /data/images, /data/masks, /metadata; see docs/database.md)"
