@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "amorphous_support.h"
+#include "rng.h"
 #include "structure_recipe.h"
+#include "volume.h"
 
 static double carbon_block(double x, double y, double z, int repetitions, PetscInt *n_atoms)
 {
@@ -61,6 +63,34 @@ static int carbon_linearity(double best[N_BLOCKS], double median[N_BLOCKS], Pets
   return 0;
 }
 
+/* Best time [s] of `repetitions` hulls of n points uniform in a ball of radius 20 Å; -1 on error. */
+static double hull_time(PetscInt n, PetscBool reference, int repetitions, PetscInt *nplanes)
+{
+  double(*points)[3];
+  RngStream stream;
+  double    best = 1e30;
+  if (PetscMalloc1(n, &points)) return -1;
+  rng_stream_init(&stream, 1, (uint64_t)n, RNG_PURPOSE_TEST);
+  for (PetscInt p = 0; p < n; p++) {
+    double r = 20 * cbrt(rng_uniform(&stream));
+    rng_unit_vector(&stream, points[p]);
+    for (int d = 0; d < 3; d++) points[p][d] *= r;
+  }
+  for (int r = 0; r < repetitions; r++) {
+    Volume        *v;
+    PetscLogDouble start, end;
+    if (volume_create(&v)) return -1;
+    PetscTime(&start);
+    if ((reference ? volume_add_convex_hull_reference : volume_add_convex_hull)(v, n, (const double(*)[3])points)) return -1;
+    PetscTime(&end);
+    if (end - start < best) best = end - start;
+    *nplanes = v->nplanes;
+    volume_destroy(&v);
+  }
+  PetscFree(points);
+  return best;
+}
+
 int main(int argc, char **argv)
 {
   PetscInt n[N_BLOCKS], n_scene = 0, n_particle = 0;
@@ -110,5 +140,15 @@ int main(int argc, char **argv)
   printf("scene: Au sphere R=32.5 A, 1 twin + 2 faults, on 120x120x50 A a-C: %" PetscInt_FMT " atoms (%" PetscInt_FMT " Au)  %7.2f ms  (target < 200 ms: %s)\n", n_scene, n_particle, 1e3 * best,
          best < 0.2 ? "met" : "MISSED");
   printf("  of which the 120x120x50 A support alone: %" PetscInt_FMT " atoms %7.2f ms (%.0f%% of the scene)\n", n_support_block, 1e3 * t_support, 100 * t_support / best);
+
+  static const PetscInt hull_sizes[] = {200, 500, 2000, 20000};
+  for (int h = 0; h < 4; h++) {
+    PetscInt planes_fast = 0, planes_slow = 0;
+    double   fast = hull_time(hull_sizes[h], PETSC_FALSE, 5, &planes_fast), slow = hull_sizes[h] <= 500 ? hull_time(hull_sizes[h], PETSC_TRUE, 1, &planes_slow) : 0;
+    if (fast < 0 || slow < 0) return 1;
+    if (hull_sizes[h] <= 500)
+      printf("convex hull of %5" PetscInt_FMT " points in a ball: %4" PetscInt_FMT " planes  Quickhull %8.3f ms  reference %9.1f ms (%" PetscInt_FMT " planes)\n", hull_sizes[h], planes_fast, 1e3 * fast, 1e3 * slow, planes_slow);
+    else printf("convex hull of %5" PetscInt_FMT " points in a ball: %4" PetscInt_FMT " planes  Quickhull %8.3f ms  (reference not run: O(n^4))\n", hull_sizes[h], planes_fast, 1e3 * fast);
+  }
   return PetscFinalize() ? 1 : 0;
 }
