@@ -71,13 +71,17 @@ PetscErrorCode crystal_create_prototype(const char *prototype, const int species
 PetscErrorCode crystal_create_material(const char *material, Crystal **crystal);
 /* Comma-separated list of the built-in material names. */
 const char    *crystal_material_names(void);
-/* Read a CIF file (src/structure/cif.c): cell, symmetry operations
+/* Read the first data block of a CIF file (src/structure/cif.c): cell, symmetry operations
  * (_symmetry_equiv_pos_as_xyz or _space_group_symop_operation_xyz), atom sites
  * (_atom_site_type_symbol or _label, fract_x/y/z, occupancy; "0.123(4)" uncertainties
  * accepted). Sites are expanded by the operations, duplicates (< 0.01 Å) removed.
  * Miller families use the Laue group of the operations; a file with the identity alone
  * gets the lattice's holohedry instead (family_from_metric). Errors name the file and line. */
 PetscErrorCode crystal_create_from_cif(const char *filename, Crystal **crystal);
+/* The same from the data block data_`block` (names compared without regard to case; NULL or
+ * "": the first block, as crystal_create_from_cif reads). A name the file does not hold is
+ * PETSC_ERR_USER_INPUT, naming the file and listing its blocks. */
+PetscErrorCode crystal_create_from_cif_block(const char *filename, const char *block, Crystal **crystal);
 PetscErrorCode crystal_destroy(Crystal **crystal);
 
 /* Cartesian vector of a lattice direction [uvw]: u*a + v*b + w*c. */

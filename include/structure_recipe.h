@@ -15,6 +15,7 @@
  *   -material [D]          built-in material (Au, Ag, Pt, Pd, Cu, ..., CdSe, ZnO, MgO) or a .cif file
  *                          whose path is under 32 characters                                          (Au)
  *   -cif FILE              material from a CIF file, any path length; excludes -material                ()
+ *   -cif_block NAME        the data block of the -cif file to read (data_NAME)                 (the first)
  *   -shape [D]             sphere wulff cube octahedron cuboctahedron truncated_octahedron rod
  *                          icosahedron decahedron none                                                 (sphere)
  *   -radius [D]            sphere radius; equivalent-sphere radius of polyhedra and Wulff shapes;
@@ -76,12 +77,14 @@ typedef struct {
   double interface_distance;     /* [Å] */
   char   thermal_rms[STRUCTURE_RECIPE_TEXT_LEN]; /* overrides "Au:0.0886,C:0.1" */
   char   cif[STRUCTURE_RECIPE_PATH_LEN];         /* -cif FILE, "" = none (material from -material) */
+  char   cif_block[STRUCTURE_RECIPE_TEXT_LEN];   /* -cif_block NAME: data block of cif[], "" = the first */
 } StructureRecipeDistributions;
 
 /* One concrete structure. */
 typedef struct {
   char        material[DISTRIBUTION_LABEL_LEN]; /* material name or CIF path; with cif[]: the file's base name (for messages) */
   char        cif[STRUCTURE_RECIPE_PATH_LEN];   /* CIF file from -cif, "" = none; when set it gives the crystal */
+  char        cif_block[STRUCTURE_RECIPE_TEXT_LEN]; /* its data block from -cif_block, "" = the first */
   char        shape[DISTRIBUTION_LABEL_LEN];
   double      radius;             /* [Å] */
   PetscInt    shells, ino, marks;

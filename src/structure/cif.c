@@ -1,8 +1,9 @@
 /* cif.c — a CIF 1.1 reader for crystal structures (crystal_create_from_cif in crystal.h).
  *
- * Reads the first data block: _cell_length_a/b/c, _cell_angle_alpha/beta/gamma, the symmetry
- * operations (_symmetry_equiv_pos_as_xyz or _space_group_symop_operation_xyz, looped or
- * single), and the _atom_site_ loop (type_symbol or label, fract_x/y/z, occupancy).
+ * Reads one data block (the first, or the one named: data_NAME, matched without regard to
+ * case as CIF names are; an unknown name is an error listing the file's blocks):
+ * _cell_length_a/b/c, _cell_angle_alpha/beta/gamma, the symmetry operations
+ * (_symmetry_equiv_pos_as_xyz or _space_group_symop_operation_xyz, looped or single), and the _atom_site_ loop (type_symbol or label, fract_x/y/z, occupancy).
  * Numbers may carry standard uncertainties ("4.0782(3)"). Sites are expanded by the operations;
  * copies of a site closer than 0.01 Å are merged. Every error names the file and line. */
 #include <ctype.h>
@@ -228,7 +229,44 @@ typedef struct {
   Crystal           *trial;
 } CifReader;
 
-static PetscErrorCode read_cif(const char *filename, CifReader *rd, Crystal **out)
+/* The tokens [*begin, *end) of the data block `block` (NULL or "": the first one; a file
+ * without data_ headers is one block). An unknown name is a user error that lists the blocks. */
+static PetscErrorCode find_block(const CifFile *cif, const char *block, PetscInt *begin, PetscInt *end)
+{
+  PetscInt found = -1;
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < cif->ntokens && found < 0; i++)
+    if (!strncasecmp(cif->token[i].text, "data_", 5) && (!block || !block[0] || !strcasecmp(cif->token[i].text + 5, block))) found = i;
+  if (found < 0 && (!block || !block[0])) { /* no data_ header at all: the whole file */
+    *begin = 0;
+    *end   = cif->ntokens;
+    PetscFunctionReturn(0);
+  }
+  if (found < 0) {
+    char     names[1024] = "";
+    size_t   used        = 0;
+    PetscInt nblocks     = 0;
+    for (PetscInt i = 0; i < cif->ntokens; i++) {
+      if (strncasecmp(cif->token[i].text, "data_", 5)) continue;
+      int written = snprintf(names + used, sizeof names - used, "%s%s", nblocks ? ", " : "", cif->token[i].text + 5);
+      nblocks++;
+      if (written < 0 || (size_t)written >= sizeof names - used) { /* keep the list readable */
+        used = strlen(names);
+        if (used > sizeof names - 8) used = sizeof names - 8;
+        snprintf(names + used, sizeof names - used, ", ...");
+        break;
+      }
+      used += (size_t)written;
+    }
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "CIF file '%s' has no data block '%s' (-cif_block); allowed: %s", cif->filename, block,
+            nblocks ? names : "none (the file has no data_ header; leave -cif_block out)");
+  }
+  *begin = found + 1;
+  for (*end = *begin; *end < cif->ntokens && strncasecmp(cif->token[*end].text, "data_", 5); (*end)++) {}
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_cif(const char *filename, const char *block, CifReader *rd, Crystal **out)
 {
   PetscFunctionBeginUser;
   rd->handle = fopen(filename, "rb");
@@ -248,21 +286,16 @@ static PetscErrorCode read_cif(const char *filename, CifReader *rd, Crystal **ou
   double              cell[6];
   PetscBool           have[6] = {PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE};
   const char         *cell_tags[6] = {"_cell_length_a", "_cell_length_b", "_cell_length_c", "_cell_angle_alpha", "_cell_angle_beta", "_cell_angle_gamma"};
-  PetscInt            nsites = 0;
-  PetscInt            blocks = 0;
-  for (PetscInt i = 0; i < rd->file.ntokens;) {
+  PetscInt            nsites = 0, begin, end;
+  PetscCall(find_block(&rd->file, block, &begin, &end));
+  for (PetscInt i = begin; i < end;) {
     Token *t = &rd->file.token[i];
-    if (!strncasecmp(t->text, "data_", 5)) {
-      if (++blocks > 1) break; /* first data block only */
-      i++;
-      continue;
-    }
     if (!strcasecmp(t->text, "loop_")) {
       PetscInt first = ++i;
-      while (i < rd->file.ntokens && is_tag(rd->file.token[i].text)) i++;
+      while (i < end && is_tag(rd->file.token[i].text)) i++;
       PetscInt ntags = i - first, values = i;
       PetscCheck(ntags > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: loop_ without tags", filename, t->line);
-      while (i < rd->file.ntokens && !is_tag(rd->file.token[i].text) && !is_keyword(rd->file.token[i].text)) i++;
+      while (i < end && !is_tag(rd->file.token[i].text) && !is_keyword(rd->file.token[i].text)) i++;
       PetscInt nvalues = i - values;
       PetscCheck(nvalues % ntags == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
                  "%s:%d: loop with %" PetscInt_FMT " tags has %" PetscInt_FMT " values, not a multiple (a missing or extra value in a row)", filename, t->line, ntags, nvalues);
@@ -309,7 +342,7 @@ static PetscErrorCode read_cif(const char *filename, CifReader *rd, Crystal **ou
       continue;
     }
     if (is_tag(t->text)) {
-      PetscCheck(i + 1 < rd->file.ntokens && !is_tag(rd->file.token[i + 1].text) && !is_keyword(rd->file.token[i + 1].text), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+      PetscCheck(i + 1 < end && !is_tag(rd->file.token[i + 1].text) && !is_keyword(rd->file.token[i + 1].text), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
                  "%s:%d: tag %s has no value", filename, t->line, t->text);
       for (int c = 0; c < 6; c++)
         if (!strcasecmp(t->text, cell_tags[c])) {
@@ -402,12 +435,19 @@ static PetscErrorCode read_cif(const char *filename, CifReader *rd, Crystal **ou
 
 PetscErrorCode crystal_create_from_cif(const char *filename, Crystal **out)
 {
+  PetscFunctionBeginUser;
+  PetscCall(crystal_create_from_cif_block(filename, NULL, out));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode crystal_create_from_cif_block(const char *filename, const char *block, Crystal **out)
+{
   CifReader rd;
   PetscFunctionBeginUser;
   *out = NULL;
   PetscCall(PetscMemzero(&rd, sizeof rd));
   rd.file.filename  = filename;
-  PetscErrorCode ierr = read_cif(filename, &rd, out);
+  PetscErrorCode ierr = read_cif(filename, block, &rd, out);
   if (rd.handle) fclose(rd.handle);
   PetscCall(crystal_destroy(&rd.trial));
   PetscCall(PetscFree2(rd.expanded, rd.expanded_line));

@@ -150,6 +150,10 @@ PetscErrorCode structure_recipe_options_read(PetscOptionItems *PetscOptionsObjec
       PetscCheck(!material_set || is_default, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Options -cif %s and -material %s both name the material; allowed: one of them (-cif takes a CIF file of any path length, -material a built-in name or a short .cif path)", d->cif,
                  d->material.kind == DISTRIBUTION_CHOICE && d->material.n_choices == 1 ? d->material.labels[0] : "(a distribution)");
     }
+    PetscBool block_set;
+    PetscCall(PetscOptionsString("-cif_block", "Data block of the -cif file to read (the NAME of data_NAME; default: the first block)", NULL, d->cif_block, d->cif_block, sizeof d->cif_block, &block_set));
+    PetscCheck(!block_set || d->cif_block[0], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option -cif_block: no block name given; allowed: the NAME of a data_NAME block of the -cif file");
+    PetscCheck(!block_set || cif_set, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option -cif_block %s without -cif; allowed: only together with -cif FILE", d->cif_block);
   }
   PetscCall(options_label(PetscOptionsObject, "-shape", "Particle shape: sphere wulff cube octahedron cuboctahedron truncated_octahedron rod icosahedron decahedron none", "sphere", &d->shape));
   PetscCall(options_distribution(PetscOptionsObject, "-radius", "Sphere radius; equivalent-sphere radius of polyhedra and Wulff shapes; half width of rods [Å]", "20", &d->radius));
@@ -208,7 +212,7 @@ PetscErrorCode structure_recipe_options_read(PetscOptionItems *PetscOptionsObjec
   PetscCall(check_labels(&d->rotation, check_rotation));
   if (d->cif[0]) { /* read it now: a bad file is an error (naming file and line) before any work */
     Crystal *crystal;
-    PetscCall(crystal_create_from_cif(d->cif, &crystal));
+    PetscCall(crystal_create_from_cif_block(d->cif, d->cif_block, &crystal));
     PetscCall(crystal_destroy(&crystal));
   } else PetscCall(check_labels(&d->material, check_material));
   PetscCall(check_labels(&d->zone_axis, check_zone));
@@ -250,6 +254,7 @@ PetscErrorCode structure_recipe_sample(const StructureRecipeDistributions *d, ui
   if (d->cif[0]) { /* the material comes from the CIF; its base name labels it in messages */
     const char *base = strrchr(d->cif, '/');
     PetscCall(PetscStrncpy(r->cif, d->cif, sizeof r->cif));
+    PetscCall(PetscStrncpy(r->cif_block, d->cif_block, sizeof r->cif_block));
     PetscCall(PetscStrncpy(r->material, base ? base + 1 : d->cif, sizeof r->material));
   }
   PetscCall(distribution_sample_label(&d->shape, &stream, r->shape));
@@ -356,7 +361,7 @@ static PetscErrorCode create_crystal(const StructureRecipe *r, Crystal **crystal
 {
   const char *material = r->material;
   PetscFunctionBeginUser;
-  if (r->cif[0]) PetscCall(crystal_create_from_cif(r->cif, crystal));
+  if (r->cif[0]) PetscCall(crystal_create_from_cif_block(r->cif, r->cif_block, crystal));
   else if (is_cif(material)) PetscCall(crystal_create_from_cif(material, crystal));
   else PetscCall(crystal_create_material(material, crystal));
   PetscFunctionReturn(0);

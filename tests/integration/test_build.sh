@@ -79,10 +79,31 @@ check_error "long CIF path in -material points to -cif" "31 characters.*-cif" $N
 check_error "missing -cif file named" "no_such.cif" $NANOFORGE build -cif $WORK/no_such.cif -o $WORK/bad9.xyz
 check_true "no file after missing CIF" "bad9.xyz exists" [ ! -e $WORK/bad9.xyz ]
 
+# -cif_block NAME: a file with two data blocks (P1 gold, then P1 silver); the first by
+# default, the other by name; an unknown name lists the blocks and leaves no file.
+{
+  for block in gold:Au:4.07825 silver:Ag:4.0857; do
+    name=${block%%:*}; rest=${block#*:}; symbol=${rest%%:*}; a=${rest#*:}
+    printf 'data_%s\n_cell_length_a %s\n_cell_length_b %s\n_cell_length_c %s\n' $name $a $a $a
+    printf '_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n'
+    printf 'loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n'
+    printf '%s1 0 0 0\n%s2 0.5 0.5 0\n%s3 0.5 0 0.5\n%s4 0 0.5 0.5\n\n' $symbol $symbol $symbol $symbol
+  done
+} > $WORK/phases.cif
+elements() { tail -n +3 "$1" | awk '{print $1}' | sort -u | tr '\n' ' '; }
+check "-cif with two blocks, default block" $NANOFORGE build -cif $WORK/phases.cif -shape sphere -radius 8 -o $WORK/phase_default.xyz
+check_true "default block is the first (gold)" "elements: $(elements $WORK/phase_default.xyz 2>/dev/null)" [ "$(elements $WORK/phase_default.xyz)" = "Au " ]
+check "-cif_block silver" $NANOFORGE build -cif $WORK/phases.cif -cif_block silver -shape sphere -radius 8 -o $WORK/phase_silver.xyz
+check_true "-cif_block silver builds silver" "elements: $(elements $WORK/phase_silver.xyz 2>/dev/null)" [ "$(elements $WORK/phase_silver.xyz)" = "Ag " ]
+check_error "unknown -cif_block names file, name and blocks" "phases.cif.*no data block 'platinum'.*gold, silver" $NANOFORGE build -cif $WORK/phases.cif -cif_block platinum -o $WORK/bad11.xyz
+check_true "no file after unknown -cif_block" "bad11.xyz exists" [ ! -e $WORK/bad11.xyz ]
+check_error "-cif_block without -cif" "-cif_block silver without -cif" $NANOFORGE build -cif_block silver -o $WORK/bad12.xyz
+
 # Help and errors.
 check_output "-help lists options with defaults" "-support_size.*100" $NANOFORGE build -help
 check_output "-help lists -radius" "-radius.*20" $NANOFORGE build -help
 check_output "-help lists -cif" "-cif.*CIF file" $NANOFORGE build -help
+check_output "-help lists -cif_block" "-cif_block.*[Dd]ata block" $NANOFORGE build -help
 check_output "-help says -support_size is fixed" "-support_size.*not distributions.*-support_thickness" $NANOFORGE build -help
 check_error "unused option named" "no_such_option" $NANOFORGE build -no_such_option 1
 check_error "bad material named" "Xx" $NANOFORGE build -material Xx -o $WORK/bad1.xyz

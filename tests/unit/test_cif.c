@@ -1,5 +1,6 @@
 /* test_cif.c — the CIF reader: rocksalt NaCl with the 192 Fm-3m operations, wurtzite ZnO with
- * _space_group_symop_operation_xyz, uncertainties, and inconsistent or broken files. */
+ * _space_group_symop_operation_xyz, uncertainties, inconsistent or broken files, and the
+ * choice of a data block in a file with several. */
 #include <unistd.h>
 #include "crystal.h"
 #include "particle_shape.h"
@@ -158,6 +159,56 @@ static void test_identity_only_uses_holohedry(void)
   UNIT_CALL(crystal_destroy(&builtin));
 }
 
+/* A file with two data blocks (fcc Au, then fcc Cu): the first by default, either by name
+ * (without regard to case), and an unknown name is a user error naming the file, the name
+ * and the blocks there are. */
+static void test_data_blocks(void)
+{
+  char        path[512], text[2048], headerless[512];
+  const char *cell  = "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n_symmetry_equiv_pos_as_xyz 'x,y,z'\n";
+  const char *sites = "loop_\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n%s 0 0 0\n%s 0.5 0.5 0\n%s 0.5 0 0.5\n%s 0 0.5 0.5\n";
+  char        gold[512], copper[512];
+  snprintf(gold, sizeof gold, sites, "Au", "Au", "Au", "Au");
+  snprintf(copper, sizeof copper, sites, "Cu", "Cu", "Cu", "Cu");
+  snprintf(text, sizeof text,
+           "# two phases\ndata_gold\n_cell_length_a 4.0782\n_cell_length_b 4.0782\n_cell_length_c 4.0782\n%s%s\n"
+           "data_Copper_RT\n_cell_length_a 3.6149\n_cell_length_b 3.6149\n_cell_length_c 3.6149\n%s%s",
+           cell, gold, cell, copper);
+  write_file("two_blocks.cif", text, path);
+  struct {
+    const char *block;
+    double      a;
+    int         z;
+  } cases[] = {{NULL, 4.0782, 79}, {"", 4.0782, 79}, {"gold", 4.0782, 79}, {"Copper_RT", 3.6149, 29}, {"COPPER_rt", 3.6149, 29}};
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    Crystal *c = NULL;
+    UNIT_CALL(crystal_create_from_cif_block(path, cases[k].block, &c));
+    if (!c) continue;
+    PetscInt wrong = 0;
+    for (PetscInt s = 0; s < c->nsites; s++) wrong += c->site[s].atomic_number != cases[k].z;
+    UNIT_CHECK(c->nsites == 4 && wrong == 0, "block '%s': %" PetscInt_FMT " sites, %" PetscInt_FMT " not Z=%d", cases[k].block ? cases[k].block : "(null)", c->nsites, wrong, cases[k].z);
+    UNIT_CHECK_ABSOLUTE(c->length[0], cases[k].a, 1e-12);
+    UNIT_CALL(crystal_destroy(&c));
+  }
+  /* unknown name: PETSC_ERR_USER_INPUT with the file, the name and the blocks */
+  Crystal       *c = NULL;
+  const char    *specific = NULL;
+  PetscErrorCode ierr;
+  PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
+  ierr = crystal_create_from_cif_block(path, "silver", &c);
+  PetscPopErrorHandler();
+  UNIT_CHECK(ierr == PETSC_ERR_USER_INPUT && !c, "unknown block: error %d, expected PETSC_ERR_USER_INPUT (%d)", (int)ierr, (int)PETSC_ERR_USER_INPUT);
+  PetscErrorMessage(ierr, NULL, (char **)&specific);
+  UNIT_CHECK(specific && strstr(specific, path) && strstr(specific, "'silver'") && strstr(specific, "gold, Copper_RT"), "message: %s", specific ? specific : "(none)");
+  /* a file without data_ headers is one block, read without a name and not by any name */
+  snprintf(text, sizeof text, "_cell_length_a 4.0782\n_cell_length_b 4.0782\n_cell_length_c 4.0782\n%s%s", cell, gold);
+  write_file("headerless.cif", text, headerless);
+  UNIT_CALL(crystal_create_from_cif_block(headerless, NULL, &c));
+  UNIT_CHECK(c && c->nsites == 4, "headerless file: %" PetscInt_FMT " sites", c ? c->nsites : -1);
+  UNIT_CALL(crystal_destroy(&c));
+  UNIT_CALL_FAILS(crystal_create_from_cif_block(headerless, "gold", &c));
+}
+
 int main(int argc, char **argv)
 {
   UNIT_BEGIN(argc, argv);
@@ -167,6 +218,7 @@ int main(int argc, char **argv)
   UNIT_RUN(test_wurtzite);
   UNIT_RUN(test_broken_files);
   UNIT_RUN(test_identity_only_uses_holohedry);
+  UNIT_RUN(test_data_blocks);
   char command[512];
   snprintf(command, sizeof command, "rm -rf '%s'", directory);
   if (system(command)) printf("could not remove %s\n", directory);
