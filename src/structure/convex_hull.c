@@ -8,11 +8,17 @@
  * the removed triangles' points are handed to the fan or dropped as inside. Expected
  * O(n log n), O(n^2) at worst. The brute-force reference is volume_ref.c.
  *
- * Degenerate clouds: a point within `tolerance` (1e-9 × the cloud's size) of a triangle's
- * plane does not see it, so duplicates and points on a facet are never added and no sliver
- * thinner than the tolerance is made. Facets of several triangles (a cube's faces) are merged
- * at the end: neighbouring triangles whose far vertices lie within the tolerance of each
- * other's planes give one plane. */
+ * Robustness: the side tests ("is p beyond triangle abc?") are exact. The points are rounded
+ * to a grid of 2^-40 × the cloud's extent and the 3×3 determinant is computed in 128-bit
+ * integers, so the triangulation is exactly convex for the rounded points: no rounding can
+ * make a horizon that is not one loop or a facet that cuts the hull. Duplicates and points on
+ * a facet are never beyond it and are dropped. A tolerance is used only at the end, to merge
+ * the triangles of one facet (a cube face is two or more triangles): from the largest
+ * triangle of each facet (an exact hull face, so no point lies beyond its plane) the
+ * neighbouring triangles whose vertices lie within 1e-9 × the cloud's size of its plane join
+ * it; the facet keeps that triangle's normal and the offset of its outermost vertex. Merging
+ * against the seed, not pairwise, keeps a chain of slivers from bending one plane round an
+ * edge. */
 #include <math.h>
 #include "volume.h"
 
@@ -27,19 +33,22 @@ static void   cross3(const double a[3], const double b[3], double c[3])
 typedef struct {
   PetscInt  vertex[3];    /* point indices, counter-clockwise seen from outside */
   PetscInt  neighbour[3]; /* triangle across the edge vertex[e] → vertex[(e + 1) % 3] */
-  double    normal[3];    /* unit outward normal */
+  double    normal[3];    /* unit outward normal (from the points as given) */
   double    offset;       /* normal·x on the plane */
-  double    area;         /* |(b - a) × (c - a)|: the merged facet takes the largest one's normal */
+  double    area;         /* |(b - a) × (c - a)|: a facet takes its largest triangle's normal */
   PetscInt  outside;      /* first point of the outside set (linked through Hull.next), -1: empty */
   PetscInt  visit;        /* number of the last insertion that looked at it */
   PetscBool visible;      /* seen from the point being added (valid when visit is current) */
   PetscBool alive;        /* still on the hull */
 } HullFace;
 
+typedef long long GridPoint[3]; /* a point rounded to the grid: |coordinates| <= 2^40 */
+
 typedef struct {
   const double (*point)[3];
+  GridPoint *grid;               /* the points rounded, for the exact side tests */
   PetscInt  npoints;
-  double    tolerance;
+  double    tolerance;           /* facet merging only [Å] */
   HullFace *face;
   PetscInt  nfaces, face_capacity;
   PetscInt *next;                 /* outside-set links, per point */
@@ -51,6 +60,33 @@ typedef struct {
 } Hull;
 
 static double face_distance(const Hull *hull, PetscInt f, PetscInt p) { return dot3(hull->face[f].normal, hull->point[p]) - hull->face[f].offset; }
+
+/* Exact (b - a) × (c - a) of grid points: differences < 2^41, products < 2^82. */
+static void grid_cross(const Hull *hull, PetscInt a, PetscInt b, PetscInt c, __int128 n[3])
+{
+  const long long *A = hull->grid[a], *B = hull->grid[b], *C = hull->grid[c];
+  long long        u[3] = {B[0] - A[0], B[1] - A[1], B[2] - A[2]}, v[3] = {C[0] - A[0], C[1] - A[1], C[2] - A[2]};
+  n[0] = (__int128)u[1] * v[2] - (__int128)u[2] * v[1];
+  n[1] = (__int128)u[2] * v[0] - (__int128)u[0] * v[2];
+  n[2] = (__int128)u[0] * v[1] - (__int128)u[1] * v[0];
+}
+
+/* Sign of ((b - a) × (c - a))·(p - a), exactly: > 0 when p lies beyond the triangle abc
+ * (counter-clockwise seen from outside). |n| < 2^83, |p - a| < 2^41: the sum stays < 2^126. */
+static int orientation(const Hull *hull, PetscInt a, PetscInt b, PetscInt c, PetscInt p)
+{
+  __int128         n[3];
+  const long long *A = hull->grid[a], *P = hull->grid[p];
+  grid_cross(hull, a, b, c, n);
+  __int128 s = n[0] * (P[0] - A[0]) + n[1] * (P[1] - A[1]) + n[2] * (P[2] - A[2]);
+  return (s > 0) - (s < 0);
+}
+
+static PetscBool beyond(const Hull *hull, PetscInt f, PetscInt p)
+{
+  const PetscInt *v = hull->face[f].vertex;
+  return orientation(hull, v[0], v[1], v[2], p) > 0 ? PETSC_TRUE : PETSC_FALSE;
+}
 
 static PetscErrorCode grow(PetscInt **array, PetscInt count, PetscInt capacity)
 {
@@ -89,10 +125,14 @@ static PetscErrorCode add_face(Hull *hull, PetscInt a, PetscInt b, PetscInt c, P
   }
   HullFace    *f = &hull->face[hull->nfaces];
   const double *pa = hull->point[a], *pb = hull->point[b], *pc = hull->point[c];
-  double        u[3] = {pb[0] - pa[0], pb[1] - pa[1], pb[2] - pa[2]}, v[3] = {pc[0] - pa[0], pc[1] - pa[1], pc[2] - pa[2]};
-  cross3(u, v, f->normal);
+  __int128      exact[3];
+  grid_cross(hull, a, b, c, exact);
+  PetscCheck(exact[0] || exact[1] || exact[2], PETSC_COMM_SELF, PETSC_ERR_PLIB, "convex hull: degenerate triangle (%" PetscInt_FMT ", %" PetscInt_FMT ", %" PetscInt_FMT ")", a, b, c);
+  /* The normal of the rounded points, not of the points as given: no rounded point lies
+   * beyond a hull triangle's plane then, so none as given lies beyond it by more than the
+   * rounding; the plane of a thin sliver as given could be tilted far off. */
+  for (int d = 0; d < 3; d++) f->normal[d] = (double)exact[d];
   f->area = sqrt(dot3(f->normal, f->normal));
-  PetscCheck(f->area > 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "convex hull: degenerate triangle (%" PetscInt_FMT ", %" PetscInt_FMT ", %" PetscInt_FMT ")", a, b, c);
   for (int d = 0; d < 3; d++) f->normal[d] /= f->area;
   /* the offset from the centroid: the same for the three vertices up to rounding */
   f->offset    = dot3(f->normal, pa) / 3 + dot3(f->normal, pb) / 3 + dot3(f->normal, pc) / 3;
@@ -113,7 +153,7 @@ static PetscErrorCode add_face(Hull *hull, PetscInt a, PetscInt b, PetscInt c, P
 static void assign_point(Hull *hull, PetscInt p, const PetscInt *faces, PetscInt count)
 {
   for (PetscInt i = 0; i < count; i++)
-    if (face_distance(hull, faces[i], p) > hull->tolerance) {
+    if (beyond(hull, faces[i], p)) {
       hull->next[p]                = hull->face[faces[i]].outside;
       hull->face[faces[i]].outside = p;
       return;
@@ -122,12 +162,12 @@ static void assign_point(Hull *hull, PetscInt p, const PetscInt *faces, PetscInt
 
 /* Four points spanning a tetrahedron as large as cheaply found: the extreme point in x, the
  * point farthest from it, the point farthest from their line, the point farthest from the
- * plane of the three. */
+ * plane of the three; degeneracy is decided exactly on the grid. */
 static PetscErrorCode initial_simplex(Hull *hull, PetscInt simplex[4])
 {
   const double(*x)[3] = hull->point;
   PetscInt n = hull->npoints, i0 = 0, i1 = -1, i2 = -1, i3 = -1;
-  double   best = -1, dir[3], normal[3];
+  double   best = -1, dir[3];
   PetscFunctionBeginUser;
   for (PetscInt p = 1; p < n; p++)
     if (x[p][0] < x[i0][0]) i0 = p;
@@ -135,27 +175,33 @@ static PetscErrorCode initial_simplex(Hull *hull, PetscInt simplex[4])
     double r[3] = {x[p][0] - x[i0][0], x[p][1] - x[i0][1], x[p][2] - x[i0][2]}, s = dot3(r, r);
     if (s > best) { best = s; i1 = p; }
   }
-  PetscCheck(sqrt(best) > hull->tolerance, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "convex hull of %" PetscInt_FMT " points: the points all coincide", n);
-  for (int d = 0; d < 3; d++) dir[d] = (x[i1][d] - x[i0][d]) / sqrt(best);
+  if (hull->grid[i1][0] == hull->grid[i0][0] && hull->grid[i1][1] == hull->grid[i0][1] && hull->grid[i1][2] == hull->grid[i0][2])
+    for (PetscInt p = 0; p < n; p++)
+      if (hull->grid[p][0] != hull->grid[i0][0] || hull->grid[p][1] != hull->grid[i0][1] || hull->grid[p][2] != hull->grid[i0][2]) i1 = p;
+  PetscCheck(hull->grid[i1][0] != hull->grid[i0][0] || hull->grid[i1][1] != hull->grid[i0][1] || hull->grid[i1][2] != hull->grid[i0][2], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "convex hull of %" PetscInt_FMT " points: the points all coincide", n);
+  for (int d = 0; d < 3; d++) dir[d] = x[i1][d] - x[i0][d];
   best = -1;
   for (PetscInt p = 0; p < n; p++) {
     double r[3] = {x[p][0] - x[i0][0], x[p][1] - x[i0][1], x[p][2] - x[i0][2]}, c[3];
     cross3(dir, r, c);
     if (dot3(c, c) > best) { best = dot3(c, c); i2 = p; }
   }
-  PetscCheck(sqrt(best) > hull->tolerance, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "convex hull of %" PetscInt_FMT " points: the points are collinear", n);
-  {
-    double u[3] = {x[i1][0] - x[i0][0], x[i1][1] - x[i0][1], x[i1][2] - x[i0][2]}, v[3] = {x[i2][0] - x[i0][0], x[i2][1] - x[i0][1], x[i2][2] - x[i0][2]};
-    cross3(u, v, normal);
-    double length = sqrt(dot3(normal, normal));
-    for (int d = 0; d < 3; d++) normal[d] /= length;
+  __int128 line[3];
+  grid_cross(hull, i0, i1, i2, line);
+  for (PetscInt p = 0; p < n && !(line[0] || line[1] || line[2]); p++) { /* nearly collinear as given: any point off the line */
+    i2 = p;
+    grid_cross(hull, i0, i1, i2, line);
   }
+  PetscCheck(line[0] || line[1] || line[2], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "convex hull of %" PetscInt_FMT " points: the points are collinear", n);
+  double normal[3] = {(double)line[0], (double)line[1], (double)line[2]};
   best = -1;
   for (PetscInt p = 0; p < n; p++) {
     double r[3] = {x[p][0] - x[i0][0], x[p][1] - x[i0][1], x[p][2] - x[i0][2]}, s = fabs(dot3(normal, r));
     if (s > best) { best = s; i3 = p; }
   }
-  PetscCheck(best > hull->tolerance, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "convex hull of %" PetscInt_FMT " points: the points are coplanar", n);
+  for (PetscInt p = 0; p < n && !orientation(hull, i0, i1, i2, i3); p++) i3 = p;
+  PetscCheck(orientation(hull, i0, i1, i2, i3), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "convex hull of %" PetscInt_FMT " points: the points are coplanar", n);
   simplex[0] = i0;
   simplex[1] = i1;
   simplex[2] = i2;
@@ -169,11 +215,7 @@ static PetscErrorCode start_hull(Hull *hull)
   PetscInt s[4], f[4];
   PetscFunctionBeginUser;
   PetscCall(initial_simplex(hull, s));
-  double r[3] = {hull->point[s[3]][0] - hull->point[s[0]][0], hull->point[s[3]][1] - hull->point[s[0]][1], hull->point[s[3]][2] - hull->point[s[0]][2]}, n[3];
-  double u[3] = {hull->point[s[1]][0] - hull->point[s[0]][0], hull->point[s[1]][1] - hull->point[s[0]][1], hull->point[s[1]][2] - hull->point[s[0]][2]};
-  double v[3] = {hull->point[s[2]][0] - hull->point[s[0]][0], hull->point[s[2]][1] - hull->point[s[0]][1], hull->point[s[2]][2] - hull->point[s[0]][2]};
-  cross3(u, v, n);
-  if (dot3(n, r) > 0) { PetscInt t = s[1]; s[1] = s[2]; s[2] = t; } /* now s3 lies behind triangle (s0, s1, s2) */
+  if (orientation(hull, s[0], s[1], s[2], s[3]) > 0) { PetscInt t = s[1]; s[1] = s[2]; s[2] = t; } /* now s3 lies behind triangle (s0, s1, s2) */
   PetscCall(add_face(hull, s[0], s[1], s[2], &f[0]));
   PetscCall(add_face(hull, s[0], s[3], s[1], &f[1]));
   PetscCall(add_face(hull, s[1], s[3], s[2], &f[2]));
@@ -196,7 +238,7 @@ static PetscErrorCode start_hull(Hull *hull)
 static PetscErrorCode add_point(Hull *hull, PetscInt f, PetscInt stamp)
 {
   PetscInt eye = -1, nvisible = 0, nhorizon = 0;
-  double   far = -1;
+  double   far = -INFINITY;
   PetscFunctionBeginUser;
   for (PetscInt p = hull->face[f].outside; p >= 0; p = hull->next[p]) {
     double d = face_distance(hull, f, p);
@@ -213,7 +255,7 @@ static PetscErrorCode add_point(Hull *hull, PetscInt f, PetscInt stamp)
       PetscInt h = hull->face[g].neighbour[e];
       if (hull->face[h].visit != stamp) {
         hull->face[h].visit   = stamp;
-        hull->face[h].visible = face_distance(hull, h, eye) > hull->tolerance;
+        hull->face[h].visible = beyond(hull, h, eye);
         if (hull->face[h].visible) {
           PetscCall(ensure_list_capacity(hull, nvisible + 1));
           hull->stack[nvisible++] = h;
@@ -227,12 +269,11 @@ static PetscErrorCode add_point(Hull *hull, PetscInt f, PetscInt stamp)
       }
     }
   }
-  /* The horizon must be one closed loop (it is, in exact arithmetic, for a point outside a
-   * convex hull); rounding beyond the tolerance could break that, which is reported rather
-   * than turned into a broken hull. */
+  /* The horizon is one closed loop (the side tests are exact); checked all the same, as a
+   * broken hull must be an error, never a wrong answer. */
   for (PetscInt j = 0; j < nhorizon; j++) {
     PetscInt start = hull->face[hull->horizon_face[j]].vertex[hull->horizon_edge[j]];
-    PetscCheck(hull->fan_by_start[start] < 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "convex hull: the horizon of point %" PetscInt_FMT " is not a simple loop (numerically degenerate cloud)", eye);
+    PetscCheck(hull->fan_by_start[start] < 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "convex hull: the horizon of point %" PetscInt_FMT " is not a simple loop", eye);
     hull->fan_by_start[start] = j;
   }
   {
@@ -244,7 +285,7 @@ static PetscErrorCode add_point(Hull *hull, PetscInt f, PetscInt stamp)
     } while (j > 0 && steps <= nhorizon);
     if (j != 0 || steps != nhorizon) {
       for (PetscInt k = 0; k < nhorizon; k++) hull->fan_by_start[hull->face[hull->horizon_face[k]].vertex[hull->horizon_edge[k]]] = -1;
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "convex hull: the horizon of point %" PetscInt_FMT " is not a simple loop (numerically degenerate cloud)", eye);
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "convex hull: the horizon of point %" PetscInt_FMT " is not a simple loop", eye);
     }
   }
   /* the fan: horizon edge a → b gives triangle (a, b, eye), outward as the triangle it replaces */
@@ -278,51 +319,48 @@ static PetscErrorCode add_point(Hull *hull, PetscInt f, PetscInt stamp)
   PetscFunctionReturn(0);
 }
 
-static PetscInt find_root(PetscInt *parent, PetscInt i)
+/* One plane per facet. Triangles are taken largest first; each not yet in a facet starts
+ * one and gathers, across edges, the triangles whose three vertices lie within the tolerance
+ * of its plane. A facet keeps its first triangle's normal and the largest n·x of its
+ * vertices, so no vertex lies outside. */
+static PetscErrorCode facets_to_planes(Hull *hull, Volume *planes)
 {
-  while (parent[i] != i) i = parent[i] = parent[parent[i]];
-  return i;
-}
-
-/* One plane per facet: neighbouring triangles in one plane (within the tolerance) are joined;
- * a facet takes the normal of its largest triangle and the offset of its outermost vertex. */
-static PetscErrorCode facets_to_planes(const Hull *hull, Volume *planes)
-{
-  PetscInt *parent, *best;
-  double   *offset;
+  PetscInt *order, *facet, nalive = 0;
+  double   *area;
   PetscFunctionBeginUser;
-  PetscCall(PetscMalloc3(hull->nfaces, &parent, hull->nfaces, &best, hull->nfaces, &offset));
-  for (PetscInt f = 0; f < hull->nfaces; f++) { parent[f] = f; best[f] = -1; }
+  PetscCall(PetscMalloc3(hull->nfaces, &order, hull->nfaces, &facet, hull->nfaces, &area));
+  PetscCall(ensure_list_capacity(hull, hull->nfaces));
   for (PetscInt f = 0; f < hull->nfaces; f++) {
-    const HullFace *F = &hull->face[f];
-    if (!F->alive) continue;
-    for (int e = 0; e < 3; e++) {
-      PetscInt        g = F->neighbour[e];
-      const HullFace *G = &hull->face[g];
-      if (g < f) continue; /* each pair once */
-      PetscInt far_of_f = F->vertex[(e + 2) % 3], far_of_g = -1;
-      for (int k = 0; k < 3; k++)
-        if (G->vertex[k] != F->vertex[e] && G->vertex[k] != F->vertex[(e + 1) % 3]) far_of_g = G->vertex[k];
-      if (fabs(face_distance(hull, f, far_of_g)) <= hull->tolerance && fabs(face_distance(hull, g, far_of_f)) <= hull->tolerance) {
-        PetscInt rf = find_root(parent, f), rg = find_root(parent, g);
-        if (rf != rg) parent[rg] = rf;
+    facet[f] = -1;
+    if (!hull->face[f].alive) continue;
+    order[nalive]  = f;
+    area[nalive++] = -hull->face[f].area; /* ascending sort: largest first */
+  }
+  PetscCall(PetscSortRealWithArrayInt(nalive, area, order));
+  for (PetscInt i = 0; i < nalive; i++) {
+    PetscInt seed = order[i], nstack = 0;
+    if (facet[seed] >= 0) continue;
+    const double *n = hull->face[seed].normal;
+    double        offset = hull->face[seed].offset, outermost = -INFINITY;
+    facet[seed]               = seed;
+    hull->stack[nstack++]     = seed;
+    for (PetscInt k = 0; k < nstack; k++) {
+      const HullFace *F = &hull->face[hull->stack[k]];
+      for (int e = 0; e < 3; e++) outermost = PetscMax(outermost, dot3(n, hull->point[F->vertex[e]]));
+      for (int e = 0; e < 3; e++) {
+        PetscInt        g = F->neighbour[e];
+        const HullFace *G = &hull->face[g];
+        if (facet[g] >= 0) continue;
+        PetscBool flat = dot3(n, G->normal) > 0 ? PETSC_TRUE : PETSC_FALSE; /* never the far side of a thin slab */
+        for (int v = 0; v < 3; v++) flat = flat && fabs(dot3(n, hull->point[G->vertex[v]]) - offset) <= hull->tolerance;
+        if (!flat) continue;
+        facet[g]              = seed;
+        hull->stack[nstack++] = g;
       }
     }
+    PetscCall(volume_add_plane_at_distance(planes, n, outermost));
   }
-  for (PetscInt f = 0; f < hull->nfaces; f++) {
-    if (!hull->face[f].alive) continue;
-    PetscInt r = find_root(parent, f);
-    if (best[r] < 0 || hull->face[f].area > hull->face[best[r]].area) best[r] = f;
-  }
-  for (PetscInt f = 0; f < hull->nfaces; f++) offset[f] = -INFINITY;
-  for (PetscInt f = 0; f < hull->nfaces; f++) {
-    if (!hull->face[f].alive) continue;
-    PetscInt r = find_root(parent, f);
-    for (int k = 0; k < 3; k++) offset[r] = PetscMax(offset[r], dot3(hull->face[best[r]].normal, hull->point[hull->face[f].vertex[k]]));
-  }
-  for (PetscInt f = 0; f < hull->nfaces; f++)
-    if (hull->face[f].alive && find_root(parent, f) == f) PetscCall(volume_add_plane_at_distance(planes, hull->face[best[f]].normal, offset[f]));
-  PetscCall(PetscFree3(parent, best, offset));
+  PetscCall(PetscFree3(order, facet, area));
   PetscFunctionReturn(0);
 }
 
@@ -360,8 +398,14 @@ PetscErrorCode volume_add_convex_hull(Volume *volume, PetscInt npoints, const do
   hull.npoints = npoints;
   /* rounding in n·x grows with |x|, the geometry with the cloud's extent */
   hull.tolerance = 1e-9 * (scale + sqrt(dot3(extent, extent)));
+  /* the grid: 2^40 steps across the largest half-extent, so differences stay below 2^41 */
+  double half = 0.5 * PetscMax(extent[0], PetscMax(extent[1], extent[2])), step = half > 0 ? half / (double)(1LL << 40) : 1;
+  PetscCall(PetscMalloc1(npoints, &hull.grid));
+  for (PetscInt p = 0; p < npoints; p++)
+    for (int d = 0; d < 3; d++) hull.grid[p][d] = llround((points[p][d] - 0.5 * (lower[d] + upper[d])) / step);
   PetscCall(volume_create(&planes));
   PetscErrorCode ierr = build_hull(&hull, planes);
+  PetscCall(PetscFree(hull.grid));
   PetscCall(PetscFree(hull.face));
   PetscCall(PetscFree2(hull.next, hull.fan_by_start));
   PetscCall(PetscFree(hull.stack));

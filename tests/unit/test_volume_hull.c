@@ -1,8 +1,8 @@
 /* test_volume_hull.c — the Quickhull convex hull (convex_hull.c) against the brute-force
  * reference (volume_ref.c): the same planes (count, normals, distances) and the same answer of
  * volume_contains for 10^4 random points, on random clouds, on degenerate clouds (coplanar
- * points: a cube's corners and face centres, a 5×5×5 grid; duplicates), and the errors for
- * flat clouds. A 2000-point cloud, too large for the reference, is checked on its own. */
+ * points: a cube's corners and face centres, a 5×5×5 grid; duplicates; grids jittered just
+ * beyond the tolerance), and the errors for flat clouds. A 2000-point cloud, too large for the reference, is checked on its own. */
 #include "rng.h"
 #include "unit.h"
 #include "volume.h"
@@ -172,6 +172,46 @@ static void test_grid_and_duplicates(void)
   UNIT_CHECK(nplanes == unique_planes, "duplicates change the hull: %" PetscInt_FMT " planes against %" PetscInt_FMT, nplanes, unique_planes);
 }
 
+/* Grids jittered by 10^-8..10^-6 Å, moved rigidly: nearly coplanar points just beyond the
+ * merging tolerance, where slivers and near-flat triangles abound (the reference then finds
+ * extra supporting planes through edges, so only the inside test is compared). No point may
+ * lie outside a plane, and the inside test must agree with the reference. */
+static void test_jittered_grids(void)
+{
+  double    grid[216][3], worst = 0;
+  RngStream stream;
+  PetscInt  differ = 0;
+  rng_stream_init(&stream, 11, 1, RNG_PURPOSE_TEST);
+  for (int trial = 0; trial < 12; trial++) {
+    int      g = 4 + trial % 3, n = g * g * g;
+    double   jitter = pow(10, -8 + (trial % 5) * 0.5), lower[3] = {1e300, 1e300, 1e300}, upper[3] = {-1e300, -1e300, -1e300};
+    Volume  *fast, *slow;
+    for (int c = 0; c < n; c++) {
+      grid[c][0] = c % g + jitter * rng_normal(&stream);
+      grid[c][1] = c / g % g + jitter * rng_normal(&stream);
+      grid[c][2] = c / (g * g) + jitter * rng_normal(&stream);
+    }
+    rigid_motion(&stream, n, grid);
+    UNIT_CALL(volume_create(&fast));
+    UNIT_CALL(volume_create(&slow));
+    UNIT_CALL(volume_add_convex_hull(fast, n, (const double(*)[3])grid));
+    UNIT_CALL(volume_add_convex_hull_reference(slow, n, (const double(*)[3])grid));
+    for (PetscInt i = 0; i < fast->nplanes; i++)
+      for (int p = 0; p < n; p++) worst = PetscMax(worst, dot3(fast->plane[i].normal, grid[p]) - fast->plane[i].distance);
+    for (int p = 0; p < n; p++)
+      for (int d = 0; d < 3; d++) { lower[d] = PetscMin(lower[d], grid[p][d]); upper[d] = PetscMax(upper[d], grid[p][d]); }
+    for (int t = 0; t < 1000; t++) {
+      double x[3];
+      for (int d = 0; d < 3; d++) x[d] = lower[d] + (upper[d] - lower[d]) * (1.2 * rng_uniform(&stream) - 0.1);
+      differ += volume_contains(fast, x) != volume_contains(slow, x);
+    }
+    volume_destroy(&fast);
+    volume_destroy(&slow);
+  }
+  UNIT_CHECK(worst < 1e-9, "a grid point lies %g Å outside a hull plane", worst);
+  UNIT_CHECK(differ == 0, "%" PetscInt_FMT " of 12000 test points inside one hull only", differ);
+}
+
 static void test_flat_clouds_fail(void)
 {
   double  square[6][3] = {{0, 0, 1}, {1, 0, 1}, {1, 1, 1}, {0, 1, 1}, {0.5, 0.5, 1}, {0.2, 0.7, 1}};
@@ -228,6 +268,7 @@ int main(int argc, char **argv)
   UNIT_RUN(test_random_clouds);
   UNIT_RUN(test_cube_coplanar);
   UNIT_RUN(test_grid_and_duplicates);
+  UNIT_RUN(test_jittered_grids);
   UNIT_RUN(test_flat_clouds_fail);
   UNIT_RUN(test_large_sphere);
   return UNIT_END();
