@@ -73,6 +73,10 @@ double simulation_grid_max_angle(const SimulationGrid *grid);
  * wisdom gets the wisdom's plan, any other size FFTW_ESTIMATE (slower but chosen without
  * timing), so a unit's bits never depend on the rank or the run that computed it. */
 typedef enum { FFT_PLANNING_MEASURE, FFT_PLANNING_WISDOM_OR_ESTIMATE } FftPlanning;
+/* -fftw_planning measure|patient|exhaustive: the rigor that "MEASURE" above plans with (FFTW_MEASURE
+ * by default). Wisdom from a more rigorous planner also serves a less rigorous request. Read by
+ * simulation_grid_options_read; process-wide. */
+PetscErrorCode simulation_fft_planning_options_read(PetscOptionItems *PetscOptionsObject);
 void      simulation_fft_planning_set(FftPlanning planning);
 unsigned  simulation_fft_planning_flags(void);     /* FFTW_MEASURE, or with FFTW_WISDOM_ONLY */
 PetscBool simulation_fft_planning_wisdom_only(void);

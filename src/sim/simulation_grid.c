@@ -22,6 +22,23 @@ void simulation_grid_defaults(SimulationGrid *grid)
   grid->transmission_band_limit = PETSC_TRUE;
 }
 
+/* FFTW planner rigor of every simulator plan (-fftw_planning): FFTW_MEASURE, _PATIENT or _EXHAUSTIVE. */
+static unsigned fft_rigor = FFTW_MEASURE;
+
+PetscErrorCode simulation_fft_planning_options_read(PetscOptionItems *PetscOptionsObject)
+{
+  char rigor[32];
+  PetscFunctionBeginUser;
+  PetscCall(PetscStrncpy(rigor, fft_rigor == FFTW_EXHAUSTIVE ? "exhaustive" : fft_rigor == FFTW_PATIENT ? "patient" : "measure", sizeof rigor));
+  PetscCall(PetscOptionsString("-fftw_planning", "FFTW planner rigor for every simulator plan: measure, patient (slow planning once per size and host, kept in the wisdom; faster FFTs, docs/performance.md) or exhaustive",
+                               "simulation_grid_options_read", rigor, rigor, sizeof rigor, NULL));
+  if (!strcmp(rigor, "measure")) fft_rigor = FFTW_MEASURE;
+  else if (!strcmp(rigor, "patient")) fft_rigor = FFTW_PATIENT;
+  else if (!strcmp(rigor, "exhaustive")) fft_rigor = FFTW_EXHAUSTIVE;
+  else SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-fftw_planning %s: allowed measure, patient, exhaustive", rigor);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode simulation_grid_options_read(PetscOptionItems *PetscOptionsObject, SimulationGrid *grid)
 {
   PetscInt  n_cell = 3, n_tilt = 2;
@@ -55,6 +72,7 @@ PetscErrorCode simulation_grid_options_read(PetscOptionItems *PetscOptionsObject
     }
   }
   PetscCall(PetscOptionsBool("-transmission_band_limit", "Band-limit the transmission function exp(i sigma v) to 2/3 of Nyquist (one more FFT pair per slice)", "simulation_grid_options_read", grid->transmission_band_limit, &grid->transmission_band_limit, NULL));
+  PetscCall(simulation_fft_planning_options_read(PetscOptionsObject));
   PetscCall(PetscOptionsString("-fftw_wisdom", "FFTW wisdom file: imported before planning, exported after (none = no file; simulate defaults to ${XDG_CACHE_HOME:-$HOME/.cache}/nanoforge/fftw-wisdom-HOST)", "simulation_grid_options_read", grid->fftw_wisdom, grid->fftw_wisdom, sizeof(grid->fftw_wisdom), NULL));
   PetscFunctionReturn(0);
 }
@@ -124,7 +142,7 @@ static int wisdom_disabled(const char *path) { return !path || !path[0] || strcm
 static FftPlanning fft_planning = FFT_PLANNING_MEASURE;
 
 void      simulation_fft_planning_set(FftPlanning planning) { fft_planning = planning; }
-unsigned  simulation_fft_planning_flags(void) { return fft_planning == FFT_PLANNING_MEASURE ? FFTW_MEASURE : FFTW_MEASURE | FFTW_WISDOM_ONLY; }
+unsigned  simulation_fft_planning_flags(void) { return fft_planning == FFT_PLANNING_MEASURE ? fft_rigor : fft_rigor | FFTW_WISDOM_ONLY; }
 PetscBool simulation_fft_planning_wisdom_only(void) { return fft_planning == FFT_PLANNING_WISDOM_OR_ESTIMATE ? PETSC_TRUE : PETSC_FALSE; }
 
 PetscErrorCode simulation_grid_wisdom_import(const char *path)

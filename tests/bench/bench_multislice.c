@@ -2,7 +2,7 @@
  * the potential of ~42,000 atoms (amorphous-like carbon slab + an Au fcc sphere) in 200 slices,
  * and the whole 200-slice exit wave. Goals (issue 4): step <= 1.3 x FFT pair, potential < 1 s,
  * exit wave < 4 s.
- *   build/bench/bench_multislice [-fftw_wisdom FILE] [-repeats N]
+ *   build/bench/bench_multislice [-fftw_wisdom FILE] [-fftw_planning measure|patient] [-repeats N]
  */
 #include <math.h>
 #include <string.h>
@@ -75,6 +75,7 @@ int main(int argc, char **argv)
   grid.slice_thickness = 1.0;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "bench_multislice options", NULL);
   PetscCall(PetscOptionsString("-fftw_wisdom", "FFTW wisdom file", NULL, grid.fftw_wisdom, grid.fftw_wisdom, sizeof(grid.fftw_wisdom), NULL));
+  PetscCall(simulation_fft_planning_options_read(PetscOptionsObject));
   PetscCall(PetscOptionsInt("-repeats", "timed repeats of the FFT pair and the step", NULL, repeats, &repeats, NULL));
   PetscOptionsEnd();
   repeats = PetscMin(PetscMax(repeats, 1), 101);
@@ -85,7 +86,7 @@ int main(int argc, char **argv)
   PetscCall(PetscTime(&t0));
   PetscCall(multislice_create(&grid, &ms));
   PetscCall(PetscTime(&t1));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "planning (FFTW_MEASURE%s): %.3f s\n", grid.fftw_wisdom[0] ? ", with wisdom file" : "", t1 - t0));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "planning (-fftw_planning as given%s): %.3f s\n", grid.fftw_wisdom[0] ? ", with wisdom file" : "", t1 - t0));
 
   const size_t    n = (size_t)grid.nx * (size_t)grid.ny;
   float _Complex *wave = fftwf_alloc_complex(n), *t = fftwf_alloc_complex(n);

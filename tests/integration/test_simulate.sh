@@ -78,3 +78,13 @@ done
 rel=$(paste -d' ' serial.image.txt mpi2.image.txt | tr -d ',' | awk 'NF==2 {d=$1-$2; if(d<0)d=-d; if(d>m)m=d; a=$1<0?-$1:$1; if(a>M)M=a; n++} END {if(n<1000||M==0) print "nan"; else printf "%.3g\n", m/M}')
 check_true "2-rank image equals the serial one (max relative difference $rel <= 1e-5)" "images differ" test "$(awk -v d="$rel" 'BEGIN {print (d != "nan" && d <= 1e-5)}')" = 1
 check "2-rank mask equals the serial one" cmp -s serial.mask.txt mpi2.mask.txt
+
+# -fftw_planning: patient plans go into the wisdom file, and a rerun with that wisdom gives the same bits.
+check_error "bad -fftw_planning names the allowed values" "-fftw_planning fast: allowed measure, patient, exhaustive" \
+  $NANOFORGE simulate -structure particle.xyz -cell 20,20,20 -fftw_planning fast -o bad8.h5
+SIM_PATIENT="-structure particle.xyz -cell 12,12,12 -sampling 0.1 -fp_configs 0 -dose 0 -fftw_planning patient -fftw_wisdom patient.fftw"
+check "simulate with -fftw_planning patient" $NANOFORGE simulate $SIM_PATIENT -o patient1.h5
+check "again, from the patient wisdom" $NANOFORGE simulate $SIM_PATIENT -o patient2.h5
+h5dump -d /data/image/data patient1.h5 | tail -n +2 > patient1.txt
+h5dump -d /data/image/data patient2.h5 | tail -n +2 > patient2.txt
+check "patient wisdom: same bits" cmp -s patient1.txt patient2.txt
