@@ -48,6 +48,8 @@ typedef struct {
   double   drift_angle;       /* direction of the drift from +x [rad] */
   double   detector_pixel;    /* detector pixel size [Å]; 0 = the simulation sampling */
   PetscInt image_size;        /* detector image side [pixels]; 0 = the whole field of view */
+  PetscBool mtf_on_noise;     /* the MTF blurs the recorded counts (shot noise included; scintillator
+                                 cameras) instead of the noise-free image; readout noise is added after */
 } ImagingConditions;
 
 /* Which imaging option each Distribution below holds. */
@@ -69,6 +71,7 @@ typedef enum {
 typedef struct {
   Distribution parameter[IMAGING_PARAMETER_COUNT]; /* indexed by ImagingParameter */
   PetscInt     focal_points;                       /* -focal_points (not sampled) */
+  PetscBool    mtf_on_noise;                       /* -mtf_on_noise (not sampled) */
 } ImagingDistributions;
 
 /* Name (the option without '-'), units and description of each ImagingParameter:

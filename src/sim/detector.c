@@ -178,6 +178,18 @@ PetscErrorCode detector_resample(PetscInt nx, PetscInt ny, const float *in, Pets
   PetscFunctionReturn(0);
 }
 
+/* Poisson counts (and readout noise when `readout`) of n pixels of expected intensity image[p]
+ * (vacuum 1), in units of the vacuum count: draws from `stream` in pixel order. */
+static void detector_noise(RngStream *stream, double electrons_per_unit, double readout_noise, PetscInt n, float *image)
+{
+  for (PetscInt p = 0; p < n; p++) {
+    double expected = electrons_per_unit * PetscMax(image[p], 0.0f); /* ringing can dip below 0 */
+    double counts   = (double)rng_poisson(stream, expected);
+    if (readout_noise > 0) counts += readout_noise * rng_normal(stream);
+    image[p] = (float)(counts / electrons_per_unit);
+  }
+}
+
 PetscErrorCode detector_image(const ImagingConditions *c, const DetectorGeometry *g, PetscInt nx, PetscInt ny, const float *intensity,
                               uint64_t seed, uint64_t unit, int condition, float *image)
 {
@@ -186,19 +198,35 @@ PetscErrorCode detector_image(const ImagingConditions *c, const DetectorGeometry
   PetscCheck(unit < ((uint64_t)1 << 40) && condition >= 0 && condition < (1 << 23), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "detector_image: unit %llu or condition %d out of range", (unsigned long long)unit, condition);
   PetscCall(PetscLogEventBegin(NF_EVENT_DETECTOR, 0, 0, 0, 0));
-  PetscCall(resample_filtered(nx, ny, intensity, g->field_nx, g->field_ny, c, g->pixel, &r));
-  for (PetscInt j = 0; j < g->ny; j++)
-    memcpy(image + j * g->nx, r->real_out + (j + g->offset[1]) * g->field_nx + g->offset[0], sizeof(float) * g->nx);
-  if (c->dose > 0) {
-    RngStream stream;
-    double    electrons_per_unit = c->dose * g->pixel[0] * g->pixel[1]; /* expected electrons per pixel in vacuum */
-    rng_stream_init(&stream, seed, unit + ((uint64_t)condition << 40), RNG_PURPOSE_DETECTOR_NOISE);
-    for (PetscInt p = 0; p < g->nx * g->ny; p++) {
-      double expected = electrons_per_unit * PetscMax(image[p], 0.0f); /* ringing can dip below 0 */
-      double counts   = (double)rng_poisson(&stream, expected);
-      if (c->readout_noise > 0) counts += c->readout_noise * rng_normal(&stream);
-      image[p] = (float)(counts / electrons_per_unit);
-    }
+  const double electrons_per_unit = c->dose * g->pixel[0] * g->pixel[1]; /* expected electrons per pixel in vacuum */
+  RngStream    stream;
+  rng_stream_init(&stream, seed, unit + ((uint64_t)condition << 40), RNG_PURPOSE_DETECTOR_NOISE);
+  if (c->dose > 0 && c->mtf_on_noise && c->mtf[2] > 0) {
+    /* Scintillator cameras: each electron's light spreads by the point-spread function, so the
+     * MTF filters the recorded counts, shot noise included (its spectrum becomes MTF²); the
+     * readout noise of the sensor behind it stays white. Counts are drawn over the whole
+     * periodic field, blurred there, then cropped, so the crop has no wrap-around edge. */
+    ImagingConditions signal = *c, blur;
+    float            *field;
+    const PetscInt    n_field = g->field_nx * g->field_ny;
+    signal.mtf[2]             = 0; /* resampling and drift act on the signal */
+    PetscCall(PetscMemzero(&blur, sizeof blur));
+    PetscCall(PetscArraycpy(blur.mtf, c->mtf, 4));
+    PetscCall(resample_filtered(nx, ny, intensity, g->field_nx, g->field_ny, &signal, g->pixel, &r));
+    PetscCall(PetscMalloc1(n_field, &field));
+    PetscCall(PetscArraycpy(field, r->real_out, n_field));
+    detector_noise(&stream, electrons_per_unit, 0.0, n_field, field);
+    PetscCall(resample_filtered(g->field_nx, g->field_ny, field, g->field_nx, g->field_ny, &blur, g->pixel, &r));
+    PetscCall(PetscFree(field));
+    for (PetscInt j = 0; j < g->ny; j++)
+      memcpy(image + j * g->nx, r->real_out + (j + g->offset[1]) * g->field_nx + g->offset[0], sizeof(float) * g->nx);
+    if (c->readout_noise > 0)
+      for (PetscInt p = 0; p < g->nx * g->ny; p++) image[p] += (float)(c->readout_noise * rng_normal(&stream) / electrons_per_unit);
+  } else {
+    PetscCall(resample_filtered(nx, ny, intensity, g->field_nx, g->field_ny, c, g->pixel, &r));
+    for (PetscInt j = 0; j < g->ny; j++)
+      memcpy(image + j * g->nx, r->real_out + (j + g->offset[1]) * g->field_nx + g->offset[0], sizeof(float) * g->nx);
+    if (c->dose > 0) detector_noise(&stream, electrons_per_unit, c->readout_noise, g->nx * g->ny, image);
   }
   PetscCall(PetscLogEventEnd(NF_EVENT_DETECTOR, 0, 0, 0, 0));
   PetscFunctionReturn(0);

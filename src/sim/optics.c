@@ -103,6 +103,9 @@ PetscErrorCode imaging_options_read(PetscOptionItems *PetscOptionsObject, Imagin
                             NULL, d->focal_points, &d->focal_points, NULL));
   PetscCheck(d->focal_points == 0 || (d->focal_points >= 2 && d->focal_points <= 64), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "-focal_points %" PetscInt_FMT " is not allowed: use 0 (envelope) or 2..64", d->focal_points);
+  d->mtf_on_noise = PETSC_FALSE;
+  PetscCall(PetscOptionsBool("-mtf_on_noise", "Detector: the MTF blurs the recorded counts, shot noise included (scintillator-coupled cameras), instead of the noise-free image; readout noise stays white",
+                             NULL, d->mtf_on_noise, &d->mtf_on_noise, NULL));
   PetscFunctionReturn(0);
 }
 
@@ -158,6 +161,7 @@ PetscErrorCode imaging_sample(const ImagingDistributions *d, uint64_t seed, uint
   rng_stream_init(&stream, seed, unit + ((uint64_t)condition << 40), RNG_PURPOSE_IMAGING);
   for (int p = 0; p < IMAGING_PARAMETER_COUNT; p++) PetscCall(distribution_sample(&d->parameter[p], &stream, &v[p]));
   PetscCall(imaging_conditions_from_values(v, d->focal_points, c));
+  c->mtf_on_noise = d->mtf_on_noise;
   if (values) PetscCall(PetscArraycpy(values, v, IMAGING_PARAMETER_COUNT));
   PetscFunctionReturn(0);
 }

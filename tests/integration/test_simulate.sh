@@ -88,3 +88,11 @@ check "again, from the patient wisdom" $NANOFORGE simulate $SIM_PATIENT -o patie
 h5dump -d /data/image/data patient1.h5 | tail -n +2 > patient1.txt
 h5dump -d /data/image/data patient2.h5 | tail -n +2 > patient2.txt
 check "patient wisdom: same bits" cmp -s patient1.txt patient2.txt
+
+# -mtf_on_noise reaches the detector: the same seed with and without it gives other images.
+SIM_MTF="-structure particle.xyz -cell 12,12,12 -sampling 0.1 -fp_configs 0 -dose 200 -mtf_c2 0.15 -seed 3 -fftw_wisdom patient.fftw"
+check "simulate, MTF on the signal" $NANOFORGE simulate $SIM_MTF -o mtf_signal.h5
+check "simulate, MTF on the counts" $NANOFORGE simulate $SIM_MTF -mtf_on_noise -o mtf_noise.h5
+h5dump -d /data/image/data mtf_signal.h5 | tail -n +2 > mtf_signal.txt
+h5dump -d /data/image/data mtf_noise.h5 | tail -n +2 > mtf_noise.txt
+check_true "-mtf_on_noise changes the image" "identical images" sh -c "! cmp -s mtf_signal.txt mtf_noise.txt"

@@ -140,6 +140,52 @@ static void test_poisson_statistics(void)
   free(flat); free(out); free(again);
 }
 
+/* -mtf_on_noise: the MTF filters the counts, so white shot noise of variance σ² per pixel comes out
+ * with variance σ²·(1/N²)·Σ_k MTF(k)² (over the kept frequencies), the mean is unchanged, and
+ * readout noise added after the blur stays white. Without it, a flat image keeps white noise. */
+static void test_mtf_on_noise(void)
+{
+  ImagingConditions c; DetectorGeometry g;
+  const PetscInt n = 256;
+  float *flat = malloc(sizeof(float) * n * n), *out = malloc(sizeof(float) * n * n), *again = malloc(sizeof(float) * n * n);
+  conditions_default(&c);
+  for (PetscInt p = 0; p < n * n; p++) flat[p] = 0.5f;
+  c.dose = 100; /* 4 e/pixel in vacuum at 0.2 Å pixels: 2 expected counts at I = 0.5 */
+  c.mtf[0] = 1; c.mtf[1] = 0; c.mtf[2] = 0.1; c.mtf[3] = 2;
+  c.mtf_on_noise = PETSC_TRUE;
+  UNIT_CALL(detector_geometry(&c, n, n, 0.2, 0.2, &g));
+  double gain = 0; /* (1/N²) Σ MTF² over |index| < N/2 (the detector drops the Nyquist bins) */
+  for (PetscInt v = -(n / 2 - 1); v <= n / 2 - 1; v++)
+    for (PetscInt u = -(n / 2 - 1); u <= n / 2 - 1; u++) {
+      double m = detector_mtf(&c, sqrt((double)u * u + (double)v * v) / n);
+      gain += m * m;
+    }
+  gain /= (double)n * n;
+  UNIT_CHECK(gain > 0.05 && gain < 0.5, "test set-up: MTF power gain %g should be well below 1", gain);
+  double area = 100 * 0.04;
+  for (int readout = 0; readout < 2; readout++) {
+    c.readout_noise = readout ? 1.5 : 0;
+    UNIT_CALL(detector_image(&c, &g, n, n, flat, 11, 5, 2, out));
+    double sum = 0, sum2 = 0;
+    for (PetscInt p = 0; p < n * n; p++) { double e = out[p] * area; sum += e; sum2 += e * e; }
+    double mean = sum / (n * n), variance = sum2 / (n * n) - mean * mean, expected = 2.0 * gain + (readout ? 2.25 : 0);
+    UNIT_CHECK(fabs(mean - 2.0) < 0.02, "mean counts %g with the MTF on the noise, expected 2", mean);
+    UNIT_CHECK(fabs(variance / expected - 1) < 0.05, "variance of counts %g, expected %g = 2 x MTF power gain %g%s", variance, expected, gain,
+               readout ? " + readout 2.25" : "");
+  }
+  UNIT_CALL(detector_image(&c, &g, n, n, flat, 11, 5, 2, again));
+  UNIT_CHECK(!memcmp(out, again, sizeof(float) * n * n), "same seed gave a different image");
+  /* the default: the MTF acts on the (flat) signal only, the noise stays white */
+  c.mtf_on_noise = PETSC_FALSE; c.readout_noise = 0;
+  UNIT_CALL(detector_image(&c, &g, n, n, flat, 11, 5, 2, out));
+  double sum = 0, sum2 = 0;
+  for (PetscInt p = 0; p < n * n; p++) { double e = out[p] * area; sum += e; sum2 += e * e; }
+  double mean = sum / (n * n), variance = sum2 / (n * n) - mean * mean;
+  UNIT_CHECK(fabs(variance - 2.0) < 0.05, "default order: variance %g, expected white 2", variance);
+  (void)mean;
+  free(flat); free(out); free(again);
+}
+
 int main(int argc, char **argv)
 {
   UNIT_BEGIN(argc, argv);
@@ -148,5 +194,6 @@ int main(int argc, char **argv)
   UNIT_RUN(test_geometry);
   UNIT_RUN(test_mtf);
   UNIT_RUN(test_poisson_statistics);
+  UNIT_RUN(test_mtf_on_noise);
   return UNIT_END();
 }
