@@ -29,6 +29,9 @@ typedef struct {
    * unit's atoms, at most `capacity`: positions [n][3] Å, atomic numbers, AtomClass values. */
   PetscErrorCode (*atoms)(void *context, PetscInt unit, PetscInt64 capacity, PetscInt64 *n_atoms, float *positions, uint8_t *numbers,
                           uint8_t *classes);
+  /* Optional (NULL: exit waves are not stored). On the group leader, after compute(unit): the
+   * unit's `count` exit waves on a ny × nx grid, as [count][ny][nx][2] floats (real, imaginary). */
+  PetscErrorCode (*exit_waves)(void *context, PetscInt unit, PetscInt count, PetscInt ny, PetscInt nx, float *waves);
 } UnitWork;
 
 /* How a campaign runs (not what it computes: none of these enter the plan). */
@@ -97,8 +100,13 @@ PetscErrorCode work_unit_pipeline_prepare(WorkUnitPipeline *pipeline, MPI_Comm c
  * its atoms, so that -save_atoms can create the ragged atom datasets at full size before
  * work starts. offsets [n_structures + 1], prefix sums; free with PetscFree. */
 PetscErrorCode work_unit_pipeline_count_atoms(WorkUnitPipeline *pipeline, MPI_Comm comm, const Plan *plan, int64_t **offsets);
-/* The UnitWork that runs this pipeline (with `atoms` set when `save_atoms`). */
-void           work_unit_pipeline_work(WorkUnitPipeline *pipeline, PetscBool save_atoms, UnitWork *work);
+/* For -save_exit_waves: the exit-wave shape (phonon configurations, unit 0's grid, which is every
+ * unit's: its x, y follow -cell or the fixed support size) into the layout, and keep each unit's
+ * waves for the UnitWork's exit_waves callback. */
+PetscErrorCode work_unit_pipeline_exit_wave_layout(WorkUnitPipeline *pipeline, DatabaseLayout *layout);
+/* The UnitWork that runs this pipeline (with `atoms` set when `save_atoms`, `exit_waves` when
+ * `save_exit_waves`). */
+void           work_unit_pipeline_work(WorkUnitPipeline *pipeline, PetscBool save_atoms, PetscBool save_exit_waves, UnitWork *work);
 /* -plan_only: on rank 0, draw every unit's recipe and conditions (cheap) and print the
  * counts, each column's range, the simulation grid of unit 0 and an estimated cost. */
 PetscErrorCode work_unit_pipeline_plan_summary(WorkUnitPipeline *pipeline, const Plan *plan, const DatabaseLayout *layout, FILE *stream);

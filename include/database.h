@@ -16,6 +16,10 @@
  *   /data/atoms (optional, -save_atoms): every structure's atoms, ragged:
  *       offsets [N_structures + 1] int64 (atoms of structure s: rows offsets[s]..offsets[s+1]-1),
  *       positions [total][3] float32 [Å], atomic_number [total] uint8, atom_class [total] uint8
+ *   /data/exit_waves (optional, -save_exit_waves): every structure's exit waves on its simulation
+ *       grid (the same for all units), one per frozen-phonon configuration:
+ *       data [N_structures][K][grid_ny][grid_nx][2] float32 (real, imaginary; unit incident wave),
+ *       one chunk per wave; attributes sampling_y, sampling_x [Å]
  *
  * Every dataset is created collectively at full size before any work, with early
  * allocation and no fill, so afterwards no metadata changes: workers write raw
@@ -45,6 +49,9 @@ typedef struct {
   char     image_columns[DATABASE_MAX_COLUMNS][DATABASE_NAME_LEN];     /* e.g. "defocus", "dose" */
   int64_t *atom_offsets;   /* [n_structures + 1] when each structure's atoms are stored, else NULL
                               (owned by the caller) */
+  PetscInt exit_wave_count;          /* K waves per structure when exit waves are stored, else 0 */
+  PetscInt exit_wave_ny, exit_wave_nx; /* the simulation grid */
+  double   exit_wave_sampling[2];    /* y, x [Å] */
 } DatabaseLayout;
 
 /* An open database. */
@@ -59,6 +66,7 @@ typedef struct {
   hid_t          image_columns[2 * DATABASE_MAX_COLUMNS];    /* per-image: structure cols then imaging cols */
   hid_t          structure_columns[DATABASE_MAX_COLUMNS];    /* per-structure */
   hid_t          atom_positions, atom_numbers, atom_classes; /* /data/atoms/... (-1: not stored) */
+  hid_t          exit_waves;    /* /data/exit_waves/data (-1: not stored) */
   hid_t          independent;   /* dataset transfer list: MPI-IO independent */
   PetscInt64     seed;          /* the plan's seed, recorded per image */
   int            sync_fd;       /* POSIX descriptor of the file, for fsync after writes (-1: none) */
@@ -75,6 +83,7 @@ typedef struct {
   const float   *atom_positions;    /* [n_atoms][3] */
   const uint8_t *atom_numbers;      /* [n_atoms] */
   const uint8_t *atom_classes;      /* [n_atoms] */
+  const float   *exit_waves;        /* [K][grid_ny][grid_nx][2] when the layout stores exit waves */
 } DatabaseUnit;
 
 /* Collective. Create (truncate) the file with every dataset at full size. The layout's

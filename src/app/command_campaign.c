@@ -48,7 +48,7 @@ PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscB
   char              path[PETSC_MAX_PATH_LEN] = "database.h5", stop_file[PETSC_MAX_PATH_LEN] = "";
   PetscInt          n_structures = 10, n_conditions = 1;
   PetscInt64        seed = 1;
-  PetscBool         fresh = PETSC_FALSE, plan_only = PETSC_FALSE, save_atoms = PETSC_FALSE, help, stop_given;
+  PetscBool         fresh = PETSC_FALSE, plan_only = PETSC_FALSE, save_atoms = PETSC_FALSE, save_exit_waves = PETSC_FALSE, help, stop_given;
   CampaignSettings  settings;
   CampaignSummary   summary;
   WorkUnitPipeline *pipeline;
@@ -66,6 +66,7 @@ PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscB
   PetscCall(options_seed(PetscOptionsObject, &seed));
   PetscCall(PetscOptionsBool("-fresh", "Start over: discard the journal and database of an earlier run", NULL, fresh, &fresh, NULL));
   PetscCall(PetscOptionsBool("-save_atoms", "Also store every structure's atoms (ragged, /data/atoms with offsets)", NULL, save_atoms, &save_atoms, NULL));
+  PetscCall(PetscOptionsBool("-save_exit_waves", "Also store every structure's exit waves (/data/exit_waves: one complex grid per phonon configuration; large: 8 bytes per grid pixel)", NULL, save_exit_waves, &save_exit_waves, NULL));
   PetscCall(PetscOptionsBool("-plan_only", "Print the plan (counts, parameter ranges, estimated cost) and stop", NULL, plan_only, &plan_only, NULL));
   PetscCall(PetscOptionsInt("-sim_ranks", "Ranks per simulation (a worker group); must divide the rank count", NULL, settings.sim_ranks, &settings.sim_ranks, NULL));
   PetscCall(PetscOptionsInt("-prefetch", "Units queued per worker group so it never waits for the master", NULL, settings.prefetch, &settings.prefetch, NULL));
@@ -117,8 +118,10 @@ PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscB
   }
   UnitWork work;
   PetscCall(work_unit_pipeline_prepare(pipeline, comm, path));
-  work_unit_pipeline_work(pipeline, save_atoms, &work);
+  work_unit_pipeline_work(pipeline, save_atoms, save_exit_waves, &work);
   if (save_atoms) PetscCall(work_unit_pipeline_count_atoms(pipeline, comm, plan, &layout.atom_offsets));
+  layout.exit_wave_count = 0;
+  if (save_exit_waves) PetscCall(work_unit_pipeline_exit_wave_layout(pipeline, &layout));
   PetscCall(campaign_run(comm, path, fresh, plan, &layout, &work, &settings, &summary));
   PetscCall(PetscFree(layout.atom_offsets));
   PetscCall(report(comm, plan, &layout, &summary, path));

@@ -35,6 +35,7 @@ typedef struct {
   PetscInt64 atom_capacity;   /* largest structure, when atoms are stored (else 0) */
   float     *atom_positions;
   uint8_t   *atom_numbers, *atom_classes;
+  float     *exit_waves;      /* [K][grid ny][grid nx][2] when exit waves are stored (else NULL) */
 } UnitBuffers;
 
 static PetscErrorCode buffers_create(const DatabaseLayout *layout, UnitBuffers *b)
@@ -51,6 +52,8 @@ static PetscErrorCode buffers_create(const DatabaseLayout *layout, UnitBuffers *
   PetscCall(PetscCalloc1(3 * b->atom_capacity + 1, &b->atom_positions));
   PetscCall(PetscCalloc1(b->atom_capacity + 1, &b->atom_numbers));
   PetscCall(PetscCalloc1(b->atom_capacity + 1, &b->atom_classes));
+  b->exit_waves = NULL;
+  if (layout->exit_wave_count > 0) PetscCall(PetscCalloc1((size_t)layout->exit_wave_count * layout->exit_wave_ny * layout->exit_wave_nx * 2, &b->exit_waves));
   PetscFunctionReturn(0);
 }
 
@@ -64,6 +67,7 @@ static PetscErrorCode buffers_destroy(UnitBuffers *b)
   PetscCall(PetscFree(b->atom_positions));
   PetscCall(PetscFree(b->atom_numbers));
   PetscCall(PetscFree(b->atom_classes));
+  PetscCall(PetscFree(b->exit_waves));
   PetscFunctionReturn(0);
 }
 
@@ -77,10 +81,15 @@ static PetscErrorCode do_unit(MPI_Comm group, int group_rank, PetscInt unit, Dat
   double computed = MPI_Wtime();
   summary->compute_seconds += computed - start;
   if (group_rank == 0) {
-    DatabaseUnit rows = {unit, b->images, b->masks, b->structure_values, b->image_values, 0, b->atom_positions, b->atom_numbers, b->atom_classes};
+    DatabaseUnit rows = {unit, b->images, b->masks, b->structure_values, b->image_values, 0, b->atom_positions, b->atom_numbers, b->atom_classes, b->exit_waves};
     if (database->layout.atom_offsets) {
       PetscCheck(work->atoms, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "The database stores atoms but the work function gives none");
       PetscCall(work->atoms(work->context, unit, b->atom_capacity, &rows.n_atoms, b->atom_positions, b->atom_numbers, b->atom_classes));
+    }
+    if (database->layout.exit_wave_count > 0) {
+      const DatabaseLayout *l = &database->layout;
+      PetscCheck(work->exit_waves, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "The database stores exit waves but the work function gives none");
+      PetscCall(work->exit_waves(work->context, unit, l->exit_wave_count, l->exit_wave_ny, l->exit_wave_nx, b->exit_waves));
     }
     PetscCall(database_write_unit(database, &rows, settings->sync_writes));
     summary->write_seconds += MPI_Wtime() - computed;

@@ -41,6 +41,8 @@ struct WorkUnitPipeline {
   Lens                        *lens;         /* kept while the grid stays the same */
   AtomList                    *last_atoms;   /* atoms of the last unit computed (for -save_atoms) */
   PetscInt                     last_unit;
+  PetscBool                    keep_waves;   /* -save_exit_waves: keep the last unit's exit waves */
+  ExitWaves                   *last_waves;
   float                       *intensity;    /* [grid ny][grid nx] */
   size_t                       intensity_size;
 };
@@ -64,6 +66,7 @@ PetscErrorCode work_unit_pipeline_destroy(WorkUnitPipeline **pipeline)
   if (!*pipeline) PetscFunctionReturn(0);
   PetscCall(lens_destroy(&(*pipeline)->lens));
   PetscCall(atom_list_destroy(&(*pipeline)->last_atoms));
+  PetscCall(exit_waves_destroy(&(*pipeline)->last_waves));
   PetscCall(PetscFree((*pipeline)->intensity));
   PetscCall(PetscFree(*pipeline));
   PetscFunctionReturn(0);
@@ -235,7 +238,9 @@ static PetscErrorCode compute_unit(void *context, MPI_Comm group, PetscInt unit,
       have_mask     = PETSC_TRUE;
     }
   }
-  PetscCall(exit_waves_destroy(&waves));
+  PetscCall(exit_waves_destroy(&p->last_waves));
+  if (p->keep_waves) p->last_waves = waves; /* for the optional exit-wave storage */
+  else PetscCall(exit_waves_destroy(&waves));
   /* Keep the atoms (as placed in the cell) for the optional atom storage. */
   PetscCall(atom_list_destroy(&p->last_atoms));
   p->last_atoms = atoms;
@@ -255,6 +260,39 @@ static PetscErrorCode unit_atoms(void *context, PetscInt unit, PetscInt64 capaci
     classes[i] = p->last_atoms->atom_class[i];
   }
   *n_atoms = p->last_atoms->n;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode unit_exit_waves(void *context, PetscInt unit, PetscInt count, PetscInt ny, PetscInt nx, float *out)
+{
+  WorkUnitPipeline *p = context;
+  ExitWaves        *w = p->last_waves;
+  PetscFunctionBeginUser;
+  PetscCheck(w && p->last_unit == unit, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Exit waves of unit %" PetscInt_FMT " asked for, unit %" PetscInt_FMT " was computed", unit, p->last_unit);
+  PetscCheck(w->n_configs == count && w->ny == ny && w->nx == nx, PETSC_COMM_SELF, PETSC_ERR_PLIB,
+             "Unit %" PetscInt_FMT " has %" PetscInt_FMT " exit waves of %" PetscInt_FMT "x%" PetscInt_FMT ", the database %" PetscInt_FMT " of %" PetscInt_FMT "x%" PetscInt_FMT,
+             unit, w->n_configs, w->ny, w->nx, count, ny, nx);
+  /* float _Complex is laid out as float[2] (real, imaginary), as C11 guarantees */
+  memcpy(out, w->wave, sizeof(float) * 2 * (size_t)count * (size_t)ny * (size_t)nx);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode work_unit_pipeline_exit_wave_layout(WorkUnitPipeline *p, DatabaseLayout *layout)
+{
+  StructureRecipe recipe;
+  AtomList       *atoms;
+  SimulationGrid  grid;
+  PetscFunctionBeginUser;
+  /* The grid's nx, ny follow the cell's x, y, which are -cell or the support's fixed x, y, so
+   * unit 0's grid is every unit's (unit_exit_waves checks it); only the slice count varies. */
+  PetscCall(build_unit(p, 0, &recipe, &atoms, &grid));
+  layout->exit_wave_count       = PetscMax(1, grid.fp_configs);
+  layout->exit_wave_ny          = grid.ny;
+  layout->exit_wave_nx          = grid.nx;
+  layout->exit_wave_sampling[0] = grid.sampling[1];
+  layout->exit_wave_sampling[1] = grid.sampling[0];
+  p->keep_waves                 = PETSC_TRUE;
+  PetscCall(atom_list_destroy(&atoms));
   PetscFunctionReturn(0);
 }
 
@@ -344,11 +382,12 @@ PetscErrorCode work_unit_pipeline_prepare(WorkUnitPipeline *p, MPI_Comm comm, co
   PetscFunctionReturn(0);
 }
 
-void work_unit_pipeline_work(WorkUnitPipeline *pipeline, PetscBool save_atoms, UnitWork *work)
+void work_unit_pipeline_work(WorkUnitPipeline *pipeline, PetscBool save_atoms, PetscBool save_exit_waves, UnitWork *work)
 {
-  work->context = pipeline;
-  work->compute = compute_unit;
-  work->atoms   = save_atoms ? unit_atoms : NULL;
+  work->context    = pipeline;
+  work->compute    = compute_unit;
+  work->atoms      = save_atoms ? unit_atoms : NULL;
+  work->exit_waves = save_exit_waves ? unit_exit_waves : NULL;
 }
 
 PetscErrorCode work_unit_pipeline_plan_summary(WorkUnitPipeline *p, const Plan *plan, const DatabaseLayout *layout, FILE *stream)

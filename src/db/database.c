@@ -46,6 +46,18 @@ static PetscErrorCode write_int_attribute(hid_t object, const char *name, long l
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode write_double_attribute(hid_t object, const char *name, double value, const char *path)
+{
+  hid_t space, attribute;
+  PetscFunctionBeginUser;
+  PetscCallHDF5(space = H5Screate(H5S_SCALAR), "H5Screate", path);
+  PetscCallHDF5(attribute = H5Acreate2(object, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT), "creating a real attribute", path);
+  PetscCallHDF5(H5Awrite(attribute, H5T_NATIVE_DOUBLE, &value), "writing a real attribute", path);
+  PetscCallHDF5(H5Aclose(attribute), "H5Aclose", path);
+  PetscCallHDF5(H5Sclose(space), "H5Sclose", path);
+  PetscFunctionReturn(0);
+}
+
 /* A string attribute into `value` (truncated to size); found = false when absent. */
 static PetscErrorCode read_string_attribute(hid_t object, const char *name, char *value, size_t size, PetscBool *found, const char *path)
 {
@@ -196,7 +208,10 @@ static PetscErrorCode new_handle(MPI_Comm comm, const char *path, const Database
   db->n_images = layout->n_structures * layout->n_conditions;
   db->file = db->images = db->masks = db->structure_id = db->condition_index = db->image_seed = db->independent = -1;
   db->atom_positions = db->atom_numbers = db->atom_classes = -1;
+  db->exit_waves          = -1;
   db->layout.atom_offsets = NULL;
+  PetscCheck(layout->exit_wave_count == 0 || (layout->exit_wave_ny >= 1 && layout->exit_wave_nx >= 1), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Database exit waves need a grid of at least 1x1, got %" PetscInt_FMT "x%" PetscInt_FMT, layout->exit_wave_ny, layout->exit_wave_nx);
   if (layout->atom_offsets) {
     PetscCall(PetscMalloc1(layout->n_structures + 1, &db->layout.atom_offsets));
     PetscCall(PetscArraycpy(db->layout.atom_offsets, layout->atom_offsets, layout->n_structures + 1));
@@ -301,6 +316,19 @@ PetscErrorCode database_create(MPI_Comm comm, const char *path, const DatabaseLa
     PetscCall(write_string_attribute(db->atom_classes, "values", "1 particle, 2 support, 3 other", path));
     PetscCallHDF5(H5Gclose(atoms_group), "H5Gclose", path);
   }
+  if (layout->exit_wave_count > 0) {
+    /* Exit waves: one chunk per wave, so a worker writes whole chunks. */
+    hid_t   group;
+    hsize_t dims[5]  = {(hsize_t)layout->n_structures, (hsize_t)layout->exit_wave_count, (hsize_t)layout->exit_wave_ny, (hsize_t)layout->exit_wave_nx, 2};
+    hsize_t chunk[5] = {1, 1, (hsize_t)layout->exit_wave_ny, (hsize_t)layout->exit_wave_nx, 2};
+    PetscCallHDF5(group = H5Gcreate2(db->file, "/data/exit_waves", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating /data/exit_waves", path);
+    PetscCall(create_dataset(group, "data", H5T_IEEE_F32LE, 5, dims, chunk, &db->exit_waves, path));
+    PetscCall(write_string_attribute(db->exit_waves, "axes", "structure, phonon configuration, y, x, (real, imaginary)", path));
+    PetscCall(write_string_attribute(db->exit_waves, "units", "[1] (incident plane wave = 1)", path));
+    PetscCall(write_double_attribute(db->exit_waves, "sampling_y", layout->exit_wave_sampling[0], path));
+    PetscCall(write_double_attribute(db->exit_waves, "sampling_x", layout->exit_wave_sampling[1], path));
+    PetscCallHDF5(H5Gclose(group), "H5Gclose", path);
+  }
 
   /* All metadata to disk now: from here on, only raw bytes change. */
   PetscCallHDF5(H5Fflush(db->file, H5F_SCOPE_GLOBAL), "flushing the new database (disk full?)", path);
@@ -314,7 +342,7 @@ PetscErrorCode database_create(MPI_Comm comm, const char *path, const DatabaseLa
 static PetscErrorCode open_dataset_checked(hid_t file, const char *name, int rank, const hsize_t *expected, hid_t *dataset, const char *path)
 {
   hid_t   space;
-  hsize_t dims[3] = {0, 0, 0};
+  hsize_t dims[8] = {0};
   htri_t  exists;
   PetscFunctionBeginUser;
   PetscCallHDF5(exists = H5Lexists(file, name, H5P_DEFAULT), "H5Lexists", path);
@@ -367,6 +395,10 @@ PetscErrorCode database_open(MPI_Comm comm, const char *path, const DatabaseLayo
     PetscCall(open_dataset_checked(db->file, "/data/atoms/positions", 2, total, &db->atom_positions, path));
     PetscCall(open_dataset_checked(db->file, "/data/atoms/atomic_number", 1, total, &db->atom_numbers, path));
     PetscCall(open_dataset_checked(db->file, "/data/atoms/atom_class", 1, total, &db->atom_classes, path));
+  }
+  if (layout->exit_wave_count > 0) {
+    hsize_t dims[5] = {(hsize_t)layout->n_structures, (hsize_t)layout->exit_wave_count, (hsize_t)layout->exit_wave_ny, (hsize_t)layout->exit_wave_nx, 2};
+    PetscCall(open_dataset_checked(db->file, "/data/exit_waves/data", 5, dims, &db->exit_waves, path));
   }
   PetscCall(open_sync_descriptor(db));
   *database = db;
@@ -440,6 +472,18 @@ PetscErrorCode database_write_unit(Database *db, const DatabaseUnit *unit, Petsc
       }
     }
   }
+  if (db->layout.exit_wave_count > 0) {
+    hid_t   file_space, memory_space;
+    hsize_t start[5]  = {(hsize_t)unit->unit, 0, 0, 0, 0};
+    hsize_t extent[5] = {1, (hsize_t)db->layout.exit_wave_count, (hsize_t)db->layout.exit_wave_ny, (hsize_t)db->layout.exit_wave_nx, 2};
+    PetscCheck(unit->exit_waves, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Unit %" PetscInt_FMT ": the database stores exit waves but none were given", unit->unit);
+    PetscCallHDF5(file_space = H5Dget_space(db->exit_waves), "H5Dget_space", db->path);
+    PetscCallHDF5(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, extent, NULL), "H5Sselect_hyperslab", db->path);
+    PetscCallHDF5(memory_space = H5Screate_simple(5, extent, NULL), "H5Screate_simple", db->path);
+    PetscCallHDF5(H5Dwrite(db->exit_waves, H5T_NATIVE_FLOAT, memory_space, file_space, db->independent, unit->exit_waves), "writing a unit's exit waves (disk full?)", db->path);
+    PetscCallHDF5(H5Sclose(memory_space), "H5Sclose", db->path);
+    PetscCallHDF5(H5Sclose(file_space), "H5Sclose", db->path);
+  }
   if (sync) PetscCallErrno(fsync(db->sync_fd), "Syncing the database after a unit (disk full?)", db->path);
   PetscCall(PetscLogEventEnd(NF_EVENT_DB_WRITE, 0, 0, 0, 0));
   PetscFunctionReturn(0);
@@ -459,6 +503,7 @@ PetscErrorCode database_close(Database **database)
   PetscCallHDF5(H5Dclose(db->image_seed), "H5Dclose", path);
   PetscCallHDF5(H5Dclose(db->images), "H5Dclose", path);
   PetscCallHDF5(H5Dclose(db->masks), "H5Dclose", path);
+  if (db->exit_waves >= 0) PetscCallHDF5(H5Dclose(db->exit_waves), "H5Dclose", path);
   if (db->atom_positions >= 0) {
     PetscCallHDF5(H5Dclose(db->atom_positions), "H5Dclose", path);
     PetscCallHDF5(H5Dclose(db->atom_numbers), "H5Dclose", path);

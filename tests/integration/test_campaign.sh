@@ -130,3 +130,15 @@ rm -f "$WORK/atomstop/STOP"
 check_output "-save_atoms: resume reopens the atom datasets" "units already complete|already complete" $MPIRUN -n 2 $CAMPAIGN -o "$WORK/atomstop/a.h5" -save_atoms
 st=0; for o in $ATOMS; do h5diff -q "$WORK/a1.h5" "$WORK/atomstop/a.h5" $o $o > /dev/null 2>&1 || { echo "differs: $o"; st=1; }; done
 _record $st "-save_atoms: stopped and resumed equals uninterrupted" "atoms differ"
+
+# -save_exit_waves: /data/exit_waves [8 structures][2 phonon configurations][grid][grid][2], the
+# same on 1 and 2 ranks; the waves are finite with mean intensity near 1 (unit incident wave).
+check "campaign -save_exit_waves on 1 rank" $MPIRUN -n 1 $CAMPAIGN -o "$WORK/w1.h5" -save_exit_waves
+check "campaign -save_exit_waves on 2 ranks" $MPIRUN -n 2 $CAMPAIGN -o "$WORK/w2.h5" -save_exit_waves
+check "-save_exit_waves: 2 ranks equal 1 rank" h5diff -q "$WORK/w1.h5" "$WORK/w2.h5" /data/exit_waves/data /data/exit_waves/data
+check_output "-save_exit_waves: dataset shape" "DATASPACE +SIMPLE \\{ \\( 8, 2, 64, 64, 2 \\)" h5dump -H -d /data/exit_waves/data "$WORK/w1.h5"
+h5dump -d /data/exit_waves/data -y -w 0 -o "$WORK/waves.txt" "$WORK/w1.h5" > /dev/null 2>&1
+intensity=$(tr ',' '\n' < "$WORK/waves.txt" | tr -d ' ' | grep -v '^$' |
+  awk 'NR % 2 == 1 {re = $1; next} {s += re * re + $1 * $1; n++} END {if (n != 8 * 2 * 64 * 64) print "nan"; else printf "%.4f\n", s / n}')
+check_true "-save_exit_waves: mean |psi|^2 = $intensity, within [0.9, 1.01]" "exit waves look wrong" \
+  test "$(awk -v m="$intensity" 'BEGIN {print (m != "nan" && m > 0.9 && m < 1.01)}')" = 1

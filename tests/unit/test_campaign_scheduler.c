@@ -71,7 +71,7 @@ static PetscErrorCode run_synthetic(MPI_Comm comm, const char *path, PetscBool f
   Plan          *plan;
   DatabaseLayout layout;
   Synthetic      synthetic = {seed, m, size, unit_seconds};
-  UnitWork       work      = {&synthetic, synthetic_compute, NULL};
+  UnitWork       work      = {&synthetic, synthetic_compute, NULL, NULL};
   PetscFunctionBeginUser;
   PetscCall(plan_create(seed, n, m, "-synthetic_test 1\n", &plan));
   make_layout(plan, size, &layout);
