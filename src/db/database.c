@@ -34,27 +34,30 @@ static PetscErrorCode write_string_attribute(hid_t object, const char *name, con
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode write_int_attribute(hid_t object, const char *name, long long value, const char *path)
+/* A scalar attribute of `file_type`, written from *value of `memory_type`. */
+static PetscErrorCode write_scalar_attribute(hid_t object, const char *name, hid_t file_type, hid_t memory_type, const void *value, const char *path)
 {
   hid_t space, attribute;
   PetscFunctionBeginUser;
   PetscCallHDF5(space = H5Screate(H5S_SCALAR), "H5Screate", path);
-  PetscCallHDF5(attribute = H5Acreate2(object, name, H5T_NATIVE_LLONG, space, H5P_DEFAULT, H5P_DEFAULT), "creating an integer attribute", path);
-  PetscCallHDF5(H5Awrite(attribute, H5T_NATIVE_LLONG, &value), "writing an integer attribute", path);
+  PetscCallHDF5(attribute = H5Acreate2(object, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT), "creating a scalar attribute", path);
+  PetscCallHDF5(H5Awrite(attribute, memory_type, value), "writing a scalar attribute", path);
   PetscCallHDF5(H5Aclose(attribute), "H5Aclose", path);
   PetscCallHDF5(H5Sclose(space), "H5Sclose", path);
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode write_int_attribute(hid_t object, const char *name, long long value, const char *path)
+{
+  PetscFunctionBeginUser;
+  PetscCall(write_scalar_attribute(object, name, H5T_NATIVE_LLONG, H5T_NATIVE_LLONG, &value, path));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode write_double_attribute(hid_t object, const char *name, double value, const char *path)
 {
-  hid_t space, attribute;
   PetscFunctionBeginUser;
-  PetscCallHDF5(space = H5Screate(H5S_SCALAR), "H5Screate", path);
-  PetscCallHDF5(attribute = H5Acreate2(object, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT), "creating a real attribute", path);
-  PetscCallHDF5(H5Awrite(attribute, H5T_NATIVE_DOUBLE, &value), "writing a real attribute", path);
-  PetscCallHDF5(H5Aclose(attribute), "H5Aclose", path);
-  PetscCallHDF5(H5Sclose(space), "H5Sclose", path);
+  PetscCall(write_scalar_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, path));
   PetscFunctionReturn(0);
 }
 
