@@ -14,78 +14,22 @@
 #include <unistd.h>
 #include "database.h"
 #include "error_check.h"
+#include "hdf5_attribute.h"
 #include "timing.h"
 
 /* ---- small HDF5 helpers ------------------------------------------------------- */
 
-static PetscErrorCode write_string_attribute(hid_t object, const char *name, const char *value, const char *path)
-{
-  hid_t type, space, attribute;
-  PetscFunctionBeginUser;
-  PetscCallHDF5(type = H5Tcopy(H5T_C_S1), "H5Tcopy", path);
-  PetscCallHDF5(H5Tset_size(type, strlen(value) + 1), "H5Tset_size", path);
-  PetscCallHDF5(H5Tset_strpad(type, H5T_STR_NULLTERM), "H5Tset_strpad", path);
-  PetscCallHDF5(space = H5Screate(H5S_SCALAR), "H5Screate", path);
-  PetscCallHDF5(attribute = H5Acreate2(object, name, type, space, H5P_DEFAULT, H5P_DEFAULT), "creating a string attribute", path);
-  PetscCallHDF5(H5Awrite(attribute, type, value), "writing a string attribute", path);
-  PetscCallHDF5(H5Aclose(attribute), "H5Aclose", path);
-  PetscCallHDF5(H5Sclose(space), "H5Sclose", path);
-  PetscCallHDF5(H5Tclose(type), "H5Tclose", path);
-  PetscFunctionReturn(0);
-}
-
-/* A scalar attribute of `file_type`, written from *value of `memory_type`. */
-static PetscErrorCode write_scalar_attribute(hid_t object, const char *name, hid_t file_type, hid_t memory_type, const void *value, const char *path)
-{
-  hid_t space, attribute;
-  PetscFunctionBeginUser;
-  PetscCallHDF5(space = H5Screate(H5S_SCALAR), "H5Screate", path);
-  PetscCallHDF5(attribute = H5Acreate2(object, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT), "creating a scalar attribute", path);
-  PetscCallHDF5(H5Awrite(attribute, memory_type, value), "writing a scalar attribute", path);
-  PetscCallHDF5(H5Aclose(attribute), "H5Aclose", path);
-  PetscCallHDF5(H5Sclose(space), "H5Sclose", path);
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode write_int_attribute(hid_t object, const char *name, long long value, const char *path)
 {
   PetscFunctionBeginUser;
-  PetscCall(write_scalar_attribute(object, name, H5T_NATIVE_LLONG, H5T_NATIVE_LLONG, &value, path));
+  PetscCall(hdf5_attribute_write_scalar(object, name, H5T_NATIVE_LLONG, H5T_NATIVE_LLONG, &value, path));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode write_double_attribute(hid_t object, const char *name, double value, const char *path)
 {
   PetscFunctionBeginUser;
-  PetscCall(write_scalar_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, path));
-  PetscFunctionReturn(0);
-}
-
-/* A string attribute into `value` (truncated to size); found = false when absent. */
-static PetscErrorCode read_string_attribute(hid_t object, const char *name, char *value, size_t size, PetscBool *found, const char *path)
-{
-  hid_t  attribute, type, memory_type;
-  htri_t exists;
-  PetscFunctionBeginUser;
-  *found = PETSC_FALSE;
-  value[0] = 0;
-  PetscCallHDF5(exists = H5Aexists(object, name), "H5Aexists", path);
-  if (!exists) PetscFunctionReturn(0);
-  PetscCallHDF5(attribute = H5Aopen(object, name, H5P_DEFAULT), "opening an attribute", path);
-  PetscCallHDF5(type = H5Aget_type(attribute), "H5Aget_type", path);
-  size_t stored = H5Tget_size(type);
-  char  *buffer;
-  PetscCall(PetscMalloc1(stored + 1, &buffer));
-  PetscCallHDF5(memory_type = H5Tcopy(H5T_C_S1), "H5Tcopy", path);
-  PetscCallHDF5(H5Tset_size(memory_type, stored), "H5Tset_size", path);
-  PetscCallHDF5(H5Aread(attribute, memory_type, buffer), "reading a string attribute", path);
-  buffer[stored] = 0;
-  PetscCall(PetscStrncpy(value, buffer, size));
-  PetscCall(PetscFree(buffer));
-  PetscCallHDF5(H5Tclose(memory_type), "H5Tclose", path);
-  PetscCallHDF5(H5Tclose(type), "H5Tclose", path);
-  PetscCallHDF5(H5Aclose(attribute), "H5Aclose", path);
-  *found = PETSC_TRUE;
+  PetscCall(hdf5_attribute_write_scalar(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, path));
   PetscFunctionReturn(0);
 }
 
@@ -146,8 +90,8 @@ static PetscErrorCode create_dimension(hid_t group, const char *dataset_name, Pe
   for (PetscInt i = 0; i < length; i++) values[i] = step * (double)i;
   PetscCall(write_whole_from_rank0(dataset, H5T_NATIVE_DOUBLE, values, rank_in_comm, path));
   PetscCall(PetscFree(values));
-  PetscCall(write_string_attribute(dataset, "name", name, path));
-  PetscCall(write_string_attribute(dataset, "units", units, path));
+  PetscCall(hdf5_attribute_write_string(dataset, "name", name, path));
+  PetscCall(hdf5_attribute_write_string(dataset, "units", units, path));
   PetscCallHDF5(H5Dclose(dataset), "H5Dclose", path);
   PetscFunctionReturn(0);
 }
@@ -267,20 +211,20 @@ PetscErrorCode database_create(MPI_Comm comm, const char *path, const DatabaseLa
   /* Root: EMD version and provenance. */
   PetscCall(write_int_attribute(db->file, "version_major", 0, path));
   PetscCall(write_int_attribute(db->file, "version_minor", 2, path));
-  PetscCall(write_string_attribute(db->file, "nanoforge_version", provenance->version, path));
-  PetscCall(write_string_attribute(db->file, "git_revision", provenance->git_revision, path));
-  PetscCall(write_string_attribute(db->file, "compiler", provenance->compiler, path));
-  PetscCall(write_string_attribute(db->file, "build_flags", provenance->build_flags, path));
-  PetscCall(write_string_attribute(db->file, "host", provenance->hostname, path));
-  PetscCall(write_string_attribute(db->file, "started_utc", provenance->started_utc, path));
-  PetscCall(write_string_attribute(db->file, "options", provenance->options, path));
+  PetscCall(hdf5_attribute_write_string(db->file, "nanoforge_version", provenance->version, path));
+  PetscCall(hdf5_attribute_write_string(db->file, "git_revision", provenance->git_revision, path));
+  PetscCall(hdf5_attribute_write_string(db->file, "compiler", provenance->compiler, path));
+  PetscCall(hdf5_attribute_write_string(db->file, "build_flags", provenance->build_flags, path));
+  PetscCall(hdf5_attribute_write_string(db->file, "host", provenance->hostname, path));
+  PetscCall(hdf5_attribute_write_string(db->file, "started_utc", provenance->started_utc, path));
+  PetscCall(hdf5_attribute_write_string(db->file, "options", provenance->options, path));
   PetscCall(write_int_attribute(db->file, "ranks", provenance->size, path));
-  PetscCall(write_string_attribute(db->file, "plan_hash", plan->hash_hex, path));
-  PetscCall(write_string_attribute(db->file, "plan_options", plan->options, path));
+  PetscCall(hdf5_attribute_write_string(db->file, "plan_hash", plan->hash_hex, path));
+  PetscCall(hdf5_attribute_write_string(db->file, "plan_options", plan->options, path));
   PetscCall(write_int_attribute(db->file, "seed", plan->seed, path));
   PetscCall(write_int_attribute(db->file, "n_structures", plan->n_structures, path));
   PetscCall(write_int_attribute(db->file, "n_conditions", plan->n_conditions, path));
-  PetscCall(write_string_attribute(db->file, "progress", "finished units are listed in the journal beside this file (<file>.journal); rows of other units hold undefined bytes", path));
+  PetscCall(hdf5_attribute_write_string(db->file, "progress", "finished units are listed in the journal beside this file (<file>.journal); rows of other units hold undefined bytes", path));
 
   PetscCallHDF5(data_group = H5Gcreate2(db->file, "data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating /data", path);
   PetscCall(create_emd_group(data_group, "images", H5T_IEEE_F32LE, db, rank, &db->images));
@@ -313,10 +257,10 @@ PetscErrorCode database_create(MPI_Comm comm, const char *path, const DatabaseLa
     PetscCall(write_whole_from_rank0(offsets, H5T_NATIVE_INT64, layout->atom_offsets, rank, path));
     PetscCallHDF5(H5Dclose(offsets), "H5Dclose", path);
     PetscCall(create_dataset(atoms_group, "positions", H5T_IEEE_F32LE, 2, total, NULL, &db->atom_positions, path));
-    PetscCall(write_string_attribute(db->atom_positions, "units", "[Å]", path));
+    PetscCall(hdf5_attribute_write_string(db->atom_positions, "units", "[Å]", path));
     PetscCall(create_dataset(atoms_group, "atomic_number", H5T_STD_U8LE, 1, total, NULL, &db->atom_numbers, path));
     PetscCall(create_dataset(atoms_group, "atom_class", H5T_STD_U8LE, 1, total, NULL, &db->atom_classes, path));
-    PetscCall(write_string_attribute(db->atom_classes, "values", "1 particle, 2 support, 3 other", path));
+    PetscCall(hdf5_attribute_write_string(db->atom_classes, "values", "1 particle, 2 support, 3 other", path));
     PetscCallHDF5(H5Gclose(atoms_group), "H5Gclose", path);
   }
   if (layout->exit_wave_count > 0) {
@@ -326,8 +270,8 @@ PetscErrorCode database_create(MPI_Comm comm, const char *path, const DatabaseLa
     hsize_t chunk[5] = {1, 1, (hsize_t)layout->exit_wave_ny, (hsize_t)layout->exit_wave_nx, 2};
     PetscCallHDF5(group = H5Gcreate2(db->file, "/data/exit_waves", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating /data/exit_waves", path);
     PetscCall(create_dataset(group, "data", H5T_IEEE_F32LE, 5, dims, chunk, &db->exit_waves, path));
-    PetscCall(write_string_attribute(db->exit_waves, "axes", "structure, phonon configuration, y, x, (real, imaginary)", path));
-    PetscCall(write_string_attribute(db->exit_waves, "units", "[1] (incident plane wave = 1)", path));
+    PetscCall(hdf5_attribute_write_string(db->exit_waves, "axes", "structure, phonon configuration, y, x, (real, imaginary)", path));
+    PetscCall(hdf5_attribute_write_string(db->exit_waves, "units", "[1] (incident plane wave = 1)", path));
     PetscCall(write_double_attribute(db->exit_waves, "sampling_y", layout->exit_wave_sampling[0], path));
     PetscCall(write_double_attribute(db->exit_waves, "sampling_x", layout->exit_wave_sampling[1], path));
     PetscCallHDF5(H5Gclose(group), "H5Gclose", path);
@@ -373,7 +317,7 @@ PetscErrorCode database_open(MPI_Comm comm, const char *path, const DatabaseLayo
   PetscCall(file_access_properties(comm, &access, path));
   PetscCallHDF5(db->file = H5Fopen(path, H5F_ACC_RDWR, access), "opening the existing database (damaged? rerun with -fresh)", path);
   PetscCallHDF5(H5Pclose(access), "H5Pclose", path);
-  PetscCall(read_string_attribute(db->file, "plan_hash", stored_hash, sizeof stored_hash, &found, path));
+  PetscCall(hdf5_attribute_read_string(db->file, "plan_hash", stored_hash, sizeof stored_hash, &found, path));
   PetscCheck(found && !strcmp(stored_hash, plan->hash_hex), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "Database '%s' was made for plan %s, this run's plan is %s; rerun with the original options, or add -fresh to start over", path, found ? stored_hash : "(none)", plan->hash_hex);
   const hsize_t image_dims[3] = {(hsize_t)db->n_images, (hsize_t)layout->ny, (hsize_t)layout->nx};

@@ -4,7 +4,10 @@
 #include <unistd.h>
 #include "emd_file.h"
 #include "error_check.h"
+#include "hdf5_attribute.h"
 
+/* EMD readers expect UTF-8 strings without a terminator (units such as "Å"), unlike the
+ * null-terminated ASCII of hdf5_attribute_write_string, so this file keeps its own. */
 static PetscErrorCode write_string_attribute(hid_t object, const char *name, const char *value, const char *path)
 {
   hid_t type, space, attribute;
@@ -18,18 +21,6 @@ static PetscErrorCode write_string_attribute(hid_t object, const char *name, con
   PetscCallHDF5(H5Aclose(attribute), "H5Aclose", path);
   PetscCallHDF5(H5Sclose(space), "H5Sclose", path);
   PetscCallHDF5(H5Tclose(type), "H5Tclose", path);
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode write_number_attribute(hid_t object, const char *name, hid_t file_type, hid_t memory_type, const void *value, const char *path)
-{
-  hid_t space, attribute;
-  PetscFunctionBeginUser;
-  PetscCallHDF5(space = H5Screate(H5S_SCALAR), "H5Screate", path);
-  PetscCallHDF5(attribute = H5Acreate2(object, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT), "creating an attribute", path);
-  PetscCallHDF5(H5Awrite(attribute, memory_type, value), "writing an attribute", path);
-  PetscCallHDF5(H5Aclose(attribute), "H5Aclose", path);
-  PetscCallHDF5(H5Sclose(space), "H5Sclose", path);
   PetscFunctionReturn(0);
 }
 
@@ -68,9 +59,9 @@ PetscErrorCode emd_file_create(const char *path, const Provenance *provenance, E
   }
   PetscCheck(f->file >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot create the output file '%s' (HDF5 H5Fcreate failed on '%s')", path, f->temporary);
   value = 0;
-  PetscCall(write_number_attribute(f->file, "version_major", H5T_STD_I32LE, H5T_NATIVE_INT, &value, path));
+  PetscCall(hdf5_attribute_write_scalar(f->file, "version_major", H5T_STD_I32LE, H5T_NATIVE_INT, &value, path));
   value = 2;
-  PetscCall(write_number_attribute(f->file, "version_minor", H5T_STD_I32LE, H5T_NATIVE_INT, &value, path));
+  PetscCall(hdf5_attribute_write_scalar(f->file, "version_minor", H5T_STD_I32LE, H5T_NATIVE_INT, &value, path));
   if (provenance) {
     PetscCall(write_string_attribute(f->file, "nanoforge_version", provenance->version, path));
     PetscCall(write_string_attribute(f->file, "git_revision", provenance->git_revision, path));
@@ -79,7 +70,7 @@ PetscErrorCode emd_file_create(const char *path, const Provenance *provenance, E
     PetscCall(write_string_attribute(f->file, "host", provenance->hostname, path));
     PetscCall(write_string_attribute(f->file, "started_utc", provenance->started_utc, path));
     PetscCall(write_string_attribute(f->file, "options", provenance->options ? provenance->options : "", path));
-    PetscCall(write_number_attribute(f->file, "ranks", H5T_STD_I32LE, H5T_NATIVE_INT, &provenance->size, path));
+    PetscCall(hdf5_attribute_write_scalar(f->file, "ranks", H5T_STD_I32LE, H5T_NATIVE_INT, &provenance->size, path));
   }
   PetscCallHDF5(f->data = H5Gcreate2(f->file, "data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating /data", path);
   PetscCallHDF5(f->parameters = H5Gcreate2(f->file, "parameters", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating /parameters", path);
@@ -94,7 +85,7 @@ PetscErrorCode emd_file_add_data(EmdFile *f, const char *name, EmdType type, int
   PetscCheck(rank >= 1 && rank <= 8, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "emd_file_add_data: rank %d", rank);
   PetscCallHDF5(group = H5Gcreate2(f->data, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating an EMD data group", f->path);
   int group_type = 1;
-  PetscCall(write_number_attribute(group, "emd_group_type", H5T_STD_I32LE, H5T_NATIVE_INT, &group_type, f->path));
+  PetscCall(hdf5_attribute_write_scalar(group, "emd_group_type", H5T_STD_I32LE, H5T_NATIVE_INT, &group_type, f->path));
   PetscCall(write_dataset(group, "data", type == EMD_FLOAT32 ? H5T_IEEE_F32LE : H5T_STD_U8LE, type == EMD_FLOAT32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_UCHAR, rank, dims,
                           data, f->path));
   for (int d = 0; d < rank; d++) {
@@ -119,7 +110,7 @@ PetscErrorCode emd_file_add_parameter(EmdFile *f, const char *name, double value
 {
   char units_name[256];
   PetscFunctionBeginUser;
-  PetscCall(write_number_attribute(f->parameters, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, f->path));
+  PetscCall(hdf5_attribute_write_scalar(f->parameters, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, f->path));
   if (units && units[0]) {
     PetscCall(PetscSNPrintf(units_name, sizeof units_name, "%s_units", name));
     PetscCall(write_string_attribute(f->parameters, units_name, units, f->path));

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <string.h>
 #include <hdf5.h>
+#include "hdf5_attribute.h"
 #include "model_file.h"
 #include "error_check.h"
 
@@ -25,53 +26,24 @@ PetscErrorCode model_training_state_clear(ModelTrainingState *state)
 
 /* ---------------------------------------------------------------- attribute helpers */
 
-static PetscErrorCode write_attribute(hid_t object, const char *name, hid_t type, const void *value, const char *path)
-{
-  hid_t space, attribute;
-
-  PetscFunctionBegin;
-  space = H5Screate(H5S_SCALAR);
-  PetscCallHDF5(space, "create scalar dataspace", path);
-  attribute = H5Acreate2(object, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-  PetscCallHDF5(attribute, name, path);
-  PetscCallHDF5(H5Awrite(attribute, type, value), name, path);
-  PetscCallHDF5(H5Aclose(attribute), "close attribute", path);
-  PetscCallHDF5(H5Sclose(space), "close dataspace", path);
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode write_int(hid_t object, const char *name, int64_t value, const char *path)
 {
   PetscFunctionBegin;
-  PetscCall(write_attribute(object, name, H5T_NATIVE_INT64, &value, path));
+  PetscCall(hdf5_attribute_write_scalar(object, name, H5T_NATIVE_INT64, H5T_NATIVE_INT64, &value, path));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode write_uint(hid_t object, const char *name, uint64_t value, const char *path)
 {
   PetscFunctionBegin;
-  PetscCall(write_attribute(object, name, H5T_NATIVE_UINT64, &value, path));
+  PetscCall(hdf5_attribute_write_scalar(object, name, H5T_NATIVE_UINT64, H5T_NATIVE_UINT64, &value, path));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode write_double(hid_t object, const char *name, double value, const char *path)
 {
   PetscFunctionBegin;
-  PetscCall(write_attribute(object, name, H5T_NATIVE_DOUBLE, &value, path));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode write_string(hid_t object, const char *name, const char *value, const char *path)
-{
-  hid_t type;
-
-  PetscFunctionBegin;
-  if (!value) value = "";
-  type = H5Tcopy(H5T_C_S1);
-  PetscCallHDF5(type, "copy string type", path);
-  PetscCallHDF5(H5Tset_size(type, strlen(value) + 1), "set string size", path);
-  PetscCall(write_attribute(object, name, type, value, path));
-  PetscCallHDF5(H5Tclose(type), "close string type", path);
+  PetscCall(hdf5_attribute_write_scalar(object, name, H5T_NATIVE_DOUBLE, H5T_NATIVE_DOUBLE, &value, path));
   PetscFunctionReturn(0);
 }
 
@@ -209,7 +181,7 @@ static PetscErrorCode write_config(hid_t file, const UNetConfig *c, int height, 
   char text[256];
 
   PetscFunctionBegin;
-  PetscCall(write_string(file, "format", MODEL_FORMAT, path));
+  PetscCall(hdf5_attribute_write_string(file, "format", MODEL_FORMAT, path));
   PetscCall(write_int(file, "format_version", MODEL_FORMAT_VERSION, path));
   PetscCall(write_int(file, "depth", c->depth, path));
   PetscCall(write_int(file, "base_filters", c->base_filters, path));
@@ -221,7 +193,7 @@ static PetscErrorCode write_config(hid_t file, const UNetConfig *c, int height, 
   PetscCall(write_int(file, "train_height", height, path));
   PetscCall(write_int(file, "train_width", width, path));
   unet_config_describe(c, text, sizeof(text));
-  PetscCall(write_string(file, "architecture", text, path));
+  PetscCall(hdf5_attribute_write_string(file, "architecture", text, path));
   PetscFunctionReturn(0);
 }
 
@@ -237,8 +209,8 @@ PetscErrorCode model_file_write(const char *path, UNet *net, Optimizer *optimize
   PetscCallHDF5(file, "create", temporary);
   unet_size(net, &height, &width, NULL);
   PetscCall(write_config(file, unet_config(net), height, width, temporary));
-  PetscCall(write_string(file, "provenance", state ? state->provenance : NULL, temporary));
-  PetscCall(write_string(file, "options", state ? state->options : NULL, temporary));
+  PetscCall(hdf5_attribute_write_string(file, "provenance", state ? state->provenance : NULL, temporary));
+  PetscCall(hdf5_attribute_write_string(file, "options", state ? state->options : NULL, temporary));
   PetscCall(write_array(file, "parameters", H5T_NATIVE_FLOAT, unet_parameters(net), 0, unet_parameter_count(net),
                         sizeof(float), temporary, NULL));
   PetscCall(write_array(file, "batchnorm_state", H5T_NATIVE_FLOAT, unet_batchnorm_state(net), 0,
@@ -249,7 +221,7 @@ PetscErrorCode model_file_write(const char *path, UNet *net, Optimizer *optimize
     PetscCallHDF5(group, "create group /optimizer", temporary);
     PetscCall(write_array(group, "state", H5T_NATIVE_FLOAT, optimizer_state(optimizer), 0, optimizer_state_count(optimizer),
                           sizeof(float), temporary, &dataset));
-    PetscCall(write_string(dataset, "kind", optimizer_kind_name(c->kind), temporary));
+    PetscCall(hdf5_attribute_write_string(dataset, "kind", optimizer_kind_name(c->kind), temporary));
     PetscCall(write_int(dataset, "steps", optimizer_steps(optimizer), temporary));
     PetscCall(write_double(dataset, "learning_rate", c->learning_rate, temporary));
     PetscCall(write_double(dataset, "beta1", c->beta1, temporary));
@@ -276,7 +248,7 @@ PetscErrorCode model_file_write(const char *path, UNet *net, Optimizer *optimize
     if (state->metrics_rows > 0 && state->metrics_columns > 0) {
       PetscCall(write_array(group, "metrics", H5T_NATIVE_DOUBLE, state->metrics, (size_t)state->metrics_rows,
                             (size_t)state->metrics_columns, sizeof(double), temporary, &dataset));
-      PetscCall(write_string(dataset, "column_names", state->metric_names, temporary));
+      PetscCall(hdf5_attribute_write_string(dataset, "column_names", state->metric_names, temporary));
       PetscCallHDF5(H5Dclose(dataset), "close dataset", temporary);
     }
     PetscCallHDF5(H5Gclose(group), "close group", temporary);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include "dataset.h"
 #include "error_check.h"
+#include "hdf5_attribute.h"
 
 static PetscErrorCode write_dataset(hid_t parent, const char *name, hid_t type, int rank, const hsize_t *dims, const void *data, const char *path)
 {
@@ -28,15 +29,8 @@ static PetscErrorCode write_dataset(hid_t parent, const char *name, hid_t type, 
 
 static PetscErrorCode write_int_attribute(hid_t object, const char *name, int value, const char *path)
 {
-  hid_t space, attribute;
-
   PetscFunctionBeginUser;
-  space = H5Screate(H5S_SCALAR);
-  attribute = H5Acreate2(object, name, H5T_NATIVE_INT, space, H5P_DEFAULT, H5P_DEFAULT);
-  PetscCallHDF5(attribute, "creating an attribute", path);
-  PetscCallHDF5(H5Awrite(attribute, H5T_NATIVE_INT, &value), "writing an attribute", path);
-  H5Aclose(attribute);
-  H5Sclose(space);
+  PetscCall(hdf5_attribute_write_scalar(object, name, H5T_NATIVE_INT, H5T_NATIVE_INT, &value, path));
   PetscFunctionReturn(0);
 }
 
