@@ -215,7 +215,7 @@ static PetscErrorCode score_image(Predictor *p, const TilingConfig *tiling, Tall
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode evaluate_database(Predictor *p, const TilingConfig *tiling, Tally *t, const char *path, PetscBool all, PetscInt *count)
+static PetscErrorCode evaluate_database(Predictor *p, const TilingConfig *tiling, Tally *t, const char *path, PetscBool all)
 {
   Dataset  *d;
   PetscBool *selected;
@@ -267,7 +267,6 @@ static PetscErrorCode evaluate_database(Predictor *p, const TilingConfig *tiling
     }
     PetscCall(PetscFree2(image, mask));
   }
-  *count = n;
   PetscCall(PetscFree(train));
   PetscCall(PetscFree(validation));
   PetscCall(PetscFree(selected));
@@ -355,13 +354,12 @@ PetscErrorCode command_evaluate(MPI_Comm comm)
       } else {
         hid_t    file;
         int      is_database = 0;
-        PetscInt count;
         PetscCheck(H5Fis_hdf5(data[f]) > 0, comm, PETSC_ERR_USER_INPUT, "-data '%s' is not an HDF5 file; give image files together with -mask", data[f]);
         file = H5Fopen(data[f], H5F_ACC_RDONLY, H5P_DEFAULT);
         PetscCallHDF5(file, "opening", data[f]);
         is_database = H5Lexists(file, "/data", H5P_DEFAULT) > 0 && H5Lexists(file, "/data/images", H5P_DEFAULT) > 0;
         H5Fclose(file);
-        if (is_database) PetscCall(evaluate_database(p, &tiling, &t, data[f], !strcmp(split, "all") ? PETSC_TRUE : PETSC_FALSE, &count));
+        if (is_database) PetscCall(evaluate_database(p, &tiling, &t, data[f], !strcmp(split, "all") ? PETSC_TRUE : PETSC_FALSE));
         else {
           PetscInt n, ny, nx;
           float   *images;
