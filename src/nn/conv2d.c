@@ -60,7 +60,8 @@ static int conv2d_band_rows(const Conv2dShape *s)
 
 /* AUTO: Winograd from 32 input channels on. With fewer, its 16 sgemms have an inner dimension
  * of Cin < 32 (im2col's is 9·Cin) and the tile transforms dominate: bench_conv measured it
- * 0.3–0.95× im2col for 1→16, 16→16 and 16→32, and 1.1–1.9× for every layer with Cin ≥ 32. */
+ * 0.29–0.99× im2col forward (0.65–1.11× backward) for 1→16, 16→16 and 16→32, and 1.05–1.9× for
+ * every layer with Cin ≥ 32. */
 static int conv2d_uses_winograd(const Conv2dShape *s)
 {
   if (!conv2d_winograd_applies(s)) return 0;
