@@ -87,6 +87,8 @@ PetscErrorCode gradient_reducer_attach(GradientReducer *reducer, UNet *net, Pets
 PetscErrorCode gradient_reducer_begin(GradientReducer *reducer);
 /* After backward: start what is left, wait for all, divide by the rank count. */
 PetscErrorCode gradient_reducer_finish(GradientReducer *reducer);
+/* Turn a sum over `replicas` replicas into their average, in place (the last step of finish). */
+void gradient_sum_to_average(float *gradients, size_t count, int replicas);
 /* Seconds spent in MPI calls for gradients so far, and the part spent waiting in finish. */
 void gradient_reducer_times(const GradientReducer *reducer, double *mpi_seconds, double *wait_seconds);
 /* Collective: error naming the step if the parameter checksums of the ranks differ. */

@@ -121,11 +121,16 @@ PetscErrorCode gradient_reducer_finish(GradientReducer *r)
   double waited = MPI_Wtime() - t0;
   r->wait_seconds += waited, r->mpi_seconds += waited;
   r->n_requests = 0;
-  /* Average: a multiplication by 1/size is exact for power-of-two rank counts. */
-  const float scale = 1.0f / (float)r->size;
-  for (size_t i = 0; i < r->count; i++) r->gradients[i] *= scale;
+  gradient_sum_to_average(r->gradients, r->count, r->size);
   PetscCall(PetscLogEventEnd(NF_EVENT_ALLREDUCE, 0, 0, 0, 0));
   PetscFunctionReturn(0);
+}
+
+/* A multiplication by 1/replicas is exact for power-of-two rank counts. */
+void gradient_sum_to_average(float *gradients, size_t count, int replicas)
+{
+  const float scale = 1.0f / (float)replicas;
+  for (size_t i = 0; i < count; i++) gradients[i] *= scale;
 }
 
 void gradient_reducer_times(const GradientReducer *r, double *mpi_seconds, double *wait_seconds)

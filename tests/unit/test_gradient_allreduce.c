@@ -3,6 +3,7 @@
  * change. Under `mpirun -np 2` (run by tests/integration/test_train.sh): bucketed
  * MPI_Iallreduce with a bucket size that does not divide the buffer gives the exact average
  * on both ranks; the replica check passes for equal buffers and fails for different ones. */
+#include <math.h>
 #include "training.h"
 #include "unit.h"
 
@@ -26,6 +27,21 @@ static void test_reduce_average(void)
   gradient_reducer_times(r, &mpi, &wait);
   UNIT_CHECK(mpi >= wait && wait >= 0, "times %g %g", mpi, wait);
   UNIT_CALL(gradient_reducer_destroy(&r));
+}
+
+/* Serially: the sum of 4 replicas' gradients becomes their average (fails if the division is
+ * dropped, or divides by the wrong count, which the 1-rank path above cannot see). */
+static void test_sum_to_average(void)
+{
+  float sums[5] = {4, -8, 0.5f, 1e-3f, 3};
+  const float expected[5] = {1, -2, 0.125f, 2.5e-4f, 0.75f};
+  gradient_sum_to_average(sums, 5, 4);
+  int wrong = 0;
+  for (int i = 0; i < 5; i++) wrong += sums[i] != expected[i];
+  UNIT_CHECK(wrong == 0, "sum of 4 replicas to average: %d of 5 wrong (g[0] = %g, expected 1)", wrong, sums[0]);
+  float three[2] = {3, -6};
+  gradient_sum_to_average(three, 2, 3);
+  UNIT_CHECK(fabsf(three[0] - 1) < 1e-6f && fabsf(three[1] + 2) < 1e-6f, "3 replicas: %g %g, expected 1 -2", three[0], three[1]);
 }
 
 static void test_replicas(void)
@@ -52,6 +68,7 @@ int main(int argc, char **argv)
 {
   UNIT_BEGIN(argc, argv);
   UNIT_RUN(test_reduce_average);
+  UNIT_RUN(test_sum_to_average);
   UNIT_RUN(test_replicas);
   return UNIT_END();
 }
