@@ -54,7 +54,7 @@ BIN     = $(BUILD)/bin/nanoforge
 HARDEN_CFLAGS  = -fstack-protector-strong -U_FORTIFY_SOURCE -fPIE
 SANITIZE_FLAGS = -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
 # Leaks inside Open MPI, HDF5, PETSc and hwloc are theirs; ours are reported.
-SANITIZE_ENV   = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1 \
+SANITIZE_ENV   = ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:strict_string_checks=1:detect_stack_use_after_return=1 \
                  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/tools/lsan_suppressions.txt:print_suppressions=0 \
                  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 endif
