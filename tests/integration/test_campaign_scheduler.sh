@@ -5,7 +5,7 @@
 # moments, then a re-run, equal to an uninterrupted run; STOP file and SIGUSR1 give
 # exit 3 and resume; a changed plan is refused naming the option.
 . tests/integration/lib.sh
-TOOL=${TOOL:-$PWD/build/tests/test_campaign_scheduler}
+TOOL=${TOOL:-$PWD/${NF_BUILD:-build}/tests/test_campaign_scheduler}
 [ -x "$TOOL" ] || { echo "FAIL scheduler_tool: $TOOL not built (make tests-build)"; exit 1; }
 # A private copy: other builds may replace the binary while this test runs.
 cp "$TOOL" "$WORK/binary" && TOOL="$WORK/binary"

@@ -10,7 +10,7 @@
 #   a model trained ~10 s reaches F1 > 0.9 on the held-out structures (evaluate);
 #   segment writes mask and overlay; bad inputs give clear errors naming the file.
 . tests/integration/lib.sh
-SYN=build/tests/test_dataset
+SYN=${NF_BUILD:-build}/tests/test_dataset
 if [ ! -x "$SYN" ]; then echo "FAIL train_setup: $SYN missing (make tests-build)"; exit 1; fi
 DB=$WORK/db.h5
 "$SYN" --write-synthetic "$DB" 48 2 32 5 >/dev/null 2>&1 || { echo "FAIL train_setup: cannot write the synthetic database"; exit 1; }
@@ -31,7 +31,7 @@ check_true "train_1rank_equals_2ranks (max |dw| = $diff12 <= 2e-4)" "weights dif
 check_output "train_reports_batches" "global batch 8 = 2 ranks x per-rank batch 4" $MPIRUN -np 2 "$NANOFORGE" train $SMALL -o "$WORK/r3.h5" -epochs 1 -steps_per_epoch 2 -validate false
 
 # Bucketed all-reduce averages exactly; a replica divergence is detected (2 ranks).
-out=$($MPIRUN -np 2 build/tests/test_gradient_allreduce 2>&1)
+out=$($MPIRUN -np 2 ${NF_BUILD:-build}/tests/test_gradient_allreduce 2>&1)
 check_true "allreduce_and_replica_check_2ranks" "$out" test "$(echo "$out" | grep -c '^PASS')" -eq 4 -a "$(echo "$out" | grep -c '^FAIL')" -eq 0
 
 # ---- resume equals uninterrupted ----

@@ -2,7 +2,7 @@
 # make deps: install the Debian packages nanoforge needs when pkg-config (or a tool)
 # cannot find them. Idempotent, and silent when everything is present. Without apt,
 # print what to load instead (cluster modules, Spack).
-PACKAGES="openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools libfftw3-dev libfftw3-mpi-dev libopenblas-dev libpetsc-real-dev pkg-config libpng-dev libtiff-dev"
+PACKAGES="openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools libfftw3-dev libfftw3-mpi-dev libopenblas-dev libpetsc-real-dev pkg-config libpng-dev libtiff-dev clang libclang-rt-14-dev"
 missing=""
 command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"
 if [ -z "$missing" ]; then
@@ -17,7 +17,18 @@ for lib in /usr/lib/x86_64-linux-gnu/libfftw3f_mpi.so /usr/lib/aarch64-linux-gnu
   [ -e "$lib" ] && found_fftw_mpi=1
 done
 [ -n "$found_fftw_mpi" ] || [ -n "$FFTW_LIBS" ] || missing="$missing fftw3f_mpi"
-[ -z "$missing" ] && exit 0
+# clang with its libFuzzer runtime builds the fuzz harnesses (make fuzz, tests/integration/test_fuzz.sh,
+# which prints SKIP lines without them).
+# Optional: without them the rest still builds and make check skips the fuzz targets.
+printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }\n' |
+  clang -fsanitize=fuzzer -x c - -o /dev/null >/dev/null 2>&1 || optional="clang-with-libFuzzer"
+[ -z "$missing" ] && [ -z "$optional" ] && exit 0
+can_install() { command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; }
+if [ -z "$missing" ] && ! can_install; then
+  echo "make deps: clang with its libFuzzer runtime not found: make fuzz is unavailable and make check skips the fuzz targets"
+  exit 0
+fi
+[ -n "$missing" ] || missing=" $optional"
 
 echo "make deps: missing:$missing"
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
@@ -30,7 +41,7 @@ fi
 cat >&2 <<MSG
 make deps: cannot install packages here (no apt-get, or not root). Provide instead:
   MPI (Open MPI), parallel HDF5 1.10+, FFTW3 single precision with MPI (fftw3f, fftw3f_mpi),
-  OpenBLAS, PETSc (real), libpng, libtiff, pkg-config.
+  OpenBLAS, PETSc (real), libpng, libtiff, pkg-config; for make fuzz, clang with its libFuzzer runtime.
   On a cluster, for example:   module load openmpi hdf5/parallel fftw openblas petsc libpng libtiff
   With Spack:                  spack install petsc~hypre+mpi hdf5+mpi fftw+mpi precision=float openblas libpng libtiff
   Or root on Debian/Ubuntu:    apt-get install $PACKAGES
