@@ -30,13 +30,13 @@ static void test_append_and_reopen(void)
   Journal *j    = NULL;
   UNIT_CALL(journal_open(database, plan, PETSC_TRUE, &j));
   UNIT_CHECK(j && j->created && j->n_done == 0, "a fresh journal starts empty");
-  UNIT_CALL(journal_append(j, 3));
-  UNIT_CALL(journal_append(j, 7));
-  UNIT_CALL(journal_append(j, 3)); /* a repeated unit counts once */
+  UNIT_CALL(journal_append(j, 3, 0));
+  UNIT_CALL(journal_append(j, 7, 0));
+  UNIT_CALL(journal_append(j, 3, 0)); /* a repeated unit counts once */
   UNIT_CALL(journal_destroy(&j));
   UNIT_CALL(journal_open(database, plan, PETSC_FALSE, &j));
   UNIT_CHECK(j && !j->created && j->n_done == 2 && j->done[3] && j->done[7] && !j->done[0], "reopened: n_done = %d", j ? (int)j->n_done : -1);
-  UNIT_CALL_FAILS(journal_append(j, 10)); /* outside the plan */
+  UNIT_CALL_FAILS(journal_append(j, 10, 0)); /* outside the plan */
   journal_destroy(&j);
   plan_destroy(&plan);
 }
@@ -46,7 +46,7 @@ static void test_torn_last_line_is_dropped(void)
   Plan    *plan = make_plan(5, 10, "-radius uniform:10,20\n");
   Journal *j    = NULL;
   UNIT_CALL(journal_open(database, plan, PETSC_TRUE, &j));
-  UNIT_CALL(journal_append(j, 1));
+  UNIT_CALL(journal_append(j, 1, 0));
   journal_destroy(&j);
   long  good = file_size(journal_file);
   FILE *f    = fopen(journal_file, "ab");
@@ -55,7 +55,7 @@ static void test_torn_last_line_is_dropped(void)
   UNIT_CALL(journal_open(database, plan, PETSC_FALSE, &j));
   UNIT_CHECK(j && j->n_done == 1 && j->done[1] && !j->done[2] && j->n_torn_lines == 1, "torn line must be ignored");
   UNIT_CHECK(file_size(journal_file) == good, "torn tail must be truncated: size %ld, expected %ld", file_size(journal_file), good);
-  UNIT_CALL(journal_append(j, 4));
+  UNIT_CALL(journal_append(j, 4, 0));
   journal_destroy(&j);
   UNIT_CALL(journal_open(database, plan, PETSC_FALSE, &j));
   UNIT_CHECK(j && j->n_done == 2 && j->done[4], "append after a dropped tail");
@@ -68,8 +68,8 @@ static void test_corrupt_middle_line_is_an_error(void)
   Plan    *plan = make_plan(5, 10, "-radius uniform:10,20\n");
   Journal *j    = NULL;
   UNIT_CALL(journal_open(database, plan, PETSC_TRUE, &j));
-  UNIT_CALL(journal_append(j, 1));
-  UNIT_CALL(journal_append(j, 2));
+  UNIT_CALL(journal_append(j, 1, 0));
+  UNIT_CALL(journal_append(j, 2, 0));
   journal_destroy(&j);
   /* Flip the unit number of the first U line: its checksum no longer matches. */
   FILE *f = fopen(journal_file, "r+b");
@@ -95,7 +95,7 @@ static void test_changed_plan_is_refused(void)
   Plan    *other_count  = make_plan(5, 11, "-radius uniform:10,20\n");
   Journal *j = NULL;
   UNIT_CALL(journal_open(database, plan, PETSC_TRUE, &j));
-  UNIT_CALL(journal_append(j, 0));
+  UNIT_CALL(journal_append(j, 0, 0));
   journal_destroy(&j);
   UNIT_CALL_FAILS(journal_open(database, other_option, PETSC_FALSE, &j));
   char *specific = NULL;
