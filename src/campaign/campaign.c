@@ -467,3 +467,68 @@ PetscErrorCode campaign_run(MPI_Comm comm, const char *database_path, PetscBool 
   PetscCall(journal_destroy(&journal));
   PetscFunctionReturn(0);
 }
+
+/* Rank 0's part of campaign_verify, with its errors returned. */
+static PetscErrorCode verify_on_rank0(const char *path)
+{
+  Journal   *journal;
+  PetscBool *damaged;
+  PetscInt   n_damaged, checked = 0, listed = 0;
+  char       list[512] = "";
+  PetscFunctionBeginUser;
+  PetscCall(journal_load(path, &journal));
+  PetscCall(PetscCalloc1(journal->n_units, &damaged));
+  PetscErrorCode ierr = database_verify(path, journal, damaged, &n_damaged);
+  if (ierr) {
+    PetscCall(PetscFree(damaged));
+    PetscCall(journal_destroy(&journal));
+    PetscCall(ierr);
+  }
+  for (PetscInt unit = 0; unit < journal->n_units; unit++) {
+    checked += journal->done[unit] && journal->has_checksum[unit];
+    if (!damaged[unit] || listed++ >= 32) continue;
+    size_t used = strlen(list);
+    PetscCall(PetscSNPrintf(list + used, sizeof list - used, "%s%" PetscInt_FMT, used ? ", " : "", unit));
+  }
+  const PetscInt done = journal->n_done, units = journal->n_units;
+  char           journal_file[PETSC_MAX_PATH_LEN];
+  PetscCall(PetscStrncpy(journal_file, journal->path, sizeof journal_file));
+  PetscCall(PetscFree(damaged));
+  PetscCall(journal_destroy(&journal));
+  PetscCheck(n_damaged == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "-verify: database '%s': %" PetscInt_FMT " of %" PetscInt_FMT " finished units are damaged (their images or masks differ from the checksums in '%s'): unit%s %s%s; rerun the campaign with the same options to compute them again",
+             path, n_damaged, checked, journal_file, n_damaged > 1 ? "s" : "", list, n_damaged > 32 ? ", ..." : "");
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "campaign: -verify: '%s': %" PetscInt_FMT " finished unit(s) of %" PetscInt_FMT " checked against '%s': all intact%s\n", path, checked, units, journal_file,
+                        checked < done ? " (units journaled by an older version carry no checksum and were not checked)" : ""));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode campaign_verify(MPI_Comm comm, const char *database_path)
+{
+  int            rank;
+  PetscErrorCode ierr = 0;
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) {
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    ierr = verify_on_rank0(database_path);
+    PetscCall(PetscPopErrorHandler());
+  }
+  PetscCall(share_rank0_error(comm, ierr));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode campaign_check_database_path(MPI_Comm comm, const char *database_path, const Plan *plan, PetscBool fresh)
+{
+  int            rank;
+  PetscErrorCode ierr = 0;
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) {
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    ierr = check_existing_database(database_path, plan, fresh);
+    PetscCall(PetscPopErrorHandler());
+  }
+  PetscCall(share_rank0_error(comm, ierr));
+  PetscFunctionReturn(0);
+}
