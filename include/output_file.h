@@ -21,7 +21,7 @@ typedef struct {
 /* What an existing output must look like to be replaced: the first bytes of the kind of
  * file the command writes. NULL signature: any regular file may be replaced. */
 typedef struct {
-  const char *name;             /* "HDF5 file", "PNG image", for the message */
+  const char *name;             /* "an HDF5 file", "a PNG image", for the message */
   const char *signature;        /* the file's first bytes */
   size_t      signature_length; /* how many */
 } OutputFileKind;

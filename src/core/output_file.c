@@ -8,9 +8,9 @@
 #include <unistd.h>
 #include "output_file.h"
 
-const OutputFileKind output_file_kind_hdf5 = {"HDF5 file", "\x89HDF\r\n\x1a\n", 8};
-const OutputFileKind output_file_kind_png  = {"PNG image", "\x89PNG\r\n\x1a\n", 8};
-const OutputFileKind output_file_kind_any  = {"file", NULL, 0};
+const OutputFileKind output_file_kind_hdf5 = {"an HDF5 file", "\x89HDF\r\n\x1a\n", 8};
+const OutputFileKind output_file_kind_png  = {"a PNG image", "\x89PNG\r\n\x1a\n", 8};
+const OutputFileKind output_file_kind_any  = {"a file", NULL, 0};
 
 PetscBool output_file_same(const char *a, const char *b)
 {
@@ -45,7 +45,7 @@ PetscErrorCode output_file_check(const char *option, const char *path, const Out
     PetscCheck(S_ISREG(info.st_mode), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option %s: '%s' exists and is not a regular file; refusing to replace it", option, path);
     /* An empty file holds nothing to lose (e.g. made by mktemp). */
     PetscCheck(info.st_size == 0 || has_signature(path, kind), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-               "Option %s: '%s' exists and is not a %s as this command writes; refusing to replace it (remove it yourself, or give another %s)", option, path, kind->name, option);
+               "Option %s: '%s' exists and is not %s as this command writes; refusing to replace it (remove it yourself, or give another %s)", option, path, kind->name, option);
   }
   /* The final file is renamed into place from a temporary beside it: the folder must take both. */
   PetscCall(PetscStrncpy(copy, path, sizeof copy));
