@@ -106,7 +106,6 @@ PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscB
     PetscCall(campaign_verify(comm, path));
     PetscFunctionReturn(0);
   }
-  PetscCall(check_campaign_outputs(comm, output_option, path));
   PetscCheck(settings.progress_interval > 0, comm, PETSC_ERR_USER_INPUT, "Option -progress_interval: %g is not allowed; give a positive number of seconds", (double)settings.progress_interval);
 
   PetscCall(plan_options_collect(not_plan_options, &plan_options));
@@ -142,6 +141,7 @@ PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscB
     PetscCheck(!problem, comm, PETSC_ERR_FILE_OPEN, "Option %s: cannot write the database '%s' in folder '%s': %s", output_option, path, folder, strerror(problem));
   }
   UnitWork work;
+  PetscCall(check_campaign_outputs(comm, output_option, path));
   PetscCall(campaign_check_database_path(comm, path, plan, fresh));
   PetscCall(work_unit_pipeline_prepare(pipeline, comm, path));
   work_unit_pipeline_work(pipeline, save_atoms, save_exit_waves, &work);
