@@ -99,7 +99,7 @@ PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscB
     PetscFunctionReturn(0);
   }
   if (check_unused) PetscCall(options_check_unused(comm));
-  if (verify) {
+  if (verify && !strcmp(output_option, "-o")) { /* in `run`, -verify is train's (checked before training) */
     if (database_path) PetscCall(PetscStrncpy(database_path, path, PETSC_MAX_PATH_LEN));
     if (finished) *finished = PETSC_FALSE;
     PetscCall(work_unit_pipeline_destroy(&pipeline));

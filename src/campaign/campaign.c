@@ -397,7 +397,9 @@ static PetscErrorCode forget_damaged_units(const char *path, Journal *journal)
   char       list[256] = "";
   PetscFunctionBeginUser;
   PetscCall(PetscCalloc1(journal->n_units, &damaged));
-  PetscCall(database_verify(path, journal, damaged, &n_damaged));
+  PetscErrorCode ierr = database_verify(path, journal, damaged, &n_damaged);
+  if (ierr) PetscCall(PetscFree(damaged));
+  PetscCall(ierr);
   for (PetscInt unit = 0; unit < journal->n_units; unit++) {
     if (!damaged[unit]) continue;
     if (listed++ < 16) {

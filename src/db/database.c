@@ -558,55 +558,73 @@ PetscErrorCode database_file_kind(const char *path, DatabaseFileKind *kind, char
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode database_verify(const char *path, const Journal *journal, PetscBool *damaged, PetscInt *n_damaged)
+/* The checks and reads of database_verify on an open file; `datasets` are closed by the caller. */
+static PetscErrorCode verify_open_file(hid_t file, const char *path, const Journal *journal, hid_t datasets[2], PetscBool *damaged, PetscInt *n_damaged)
 {
-  hid_t     file, datasets[2] = {-1, -1};
   hsize_t   dims[2][3];
-  float    *images;
-  uint8_t  *masks;
-  const int M = (int)journal->n_conditions;
+  float    *images = NULL;
+  uint8_t  *masks  = NULL;
+  const int M      = (int)journal->n_conditions;
   PetscFunctionBeginUser;
-  *n_damaged = 0;
-  PetscCall(PetscArrayzero(damaged, journal->n_units));
-  PetscCheck((file = open_quietly(path)) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Database '%s' cannot be opened as HDF5 (missing or damaged), but its journal '%s' lists %" PetscInt_FMT " finished unit(s); rerun with -fresh to start over", path, journal->path, journal->n_done);
   PetscCall(check_run_id(file, path, journal->run_id));
   for (int which = 0; which < 2; which++) {
     const char *name = which ? "/data/masks/data" : "/data/images/data";
     hid_t       space;
-    PetscCheck(H5Lexists(file, "/data", H5P_DEFAULT) > 0 && H5Lexists(file, which ? "/data/masks" : "/data/images", H5P_DEFAULT) > 0 && H5Lexists(file, name, H5P_DEFAULT) > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-               "Database '%s' lacks %s; it is not a campaign database", path, name);
+    PetscCheck(H5Lexists(file, "/data", H5P_DEFAULT) > 0 && H5Lexists(file, which ? "/data/masks" : "/data/images", H5P_DEFAULT) > 0 && H5Lexists(file, name, H5P_DEFAULT) > 0, PETSC_COMM_SELF,
+               PETSC_ERR_FILE_UNEXPECTED, "Database '%s' lacks %s; it is not a campaign database", path, name);
     PetscCallHDF5(datasets[which] = H5Dopen2(file, name, H5P_DEFAULT), "opening a dataset", path);
     PetscCallHDF5(space = H5Dget_space(datasets[which]), "H5Dget_space", path);
-    PetscCheck(H5Sget_simple_extent_ndims(space) == 3, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Database '%s': %s is not three-dimensional", path, name);
-    PetscCallHDF5(H5Sget_simple_extent_dims(space, dims[which], NULL), "H5Sget_simple_extent_dims", path);
+    int rank = H5Sget_simple_extent_ndims(space);
+    if (rank == 3) PetscCallHDF5(H5Sget_simple_extent_dims(space, dims[which], NULL), "H5Sget_simple_extent_dims", path);
     PetscCallHDF5(H5Sclose(space), "H5Sclose", path);
+    PetscCheck(rank == 3, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Database '%s': %s has %d dimensions, a campaign database 3", path, name, rank);
     PetscCheck(dims[which][0] == (hsize_t)journal->n_units * (hsize_t)M && dims[which][1] == dims[0][1] && dims[which][2] == dims[0][2], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
                "Database '%s': %s holds %llu images, its journal '%s' describes %" PetscInt_FMT " units of %d images", path, name, (unsigned long long)dims[which][0], journal->path, journal->n_units, M);
   }
   size_t pixels;
   PetscCall(checked_bytes((size_t)M, (size_t)dims[0][1], (size_t)dims[0][2], "the images of one unit", path, &pixels));
   PetscCall(checked_malloc(pixels, sizeof(float), "the images of one unit (for verification)", path, &images));
-  PetscCall(checked_malloc(pixels, sizeof(uint8_t), "the masks of one unit (for verification)", path, &masks));
-  for (PetscInt unit = 0; unit < journal->n_units; unit++) {
+  PetscErrorCode ierr = checked_malloc(pixels, sizeof(uint8_t), "the masks of one unit (for verification)", path, &masks);
+  for (PetscInt unit = 0; unit < journal->n_units && !ierr; unit++) {
     if (!journal->done[unit] || !journal->has_checksum[unit]) continue;
     hsize_t start[3] = {(hsize_t)unit * (hsize_t)M, 0, 0}, extent[3] = {(hsize_t)M, dims[0][1], dims[0][2]};
-    for (int which = 0; which < 2; which++) {
-      hid_t file_space, memory_space;
-      PetscCallHDF5(file_space = H5Dget_space(datasets[which]), "H5Dget_space", path);
-      PetscCallHDF5(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, extent, NULL), "selecting a unit", path);
-      PetscCallHDF5(memory_space = H5Screate_simple(3, extent, NULL), "H5Screate_simple", path);
-      PetscCallHDF5(H5Dread(datasets[which], which ? H5T_NATIVE_UINT8 : H5T_NATIVE_FLOAT, memory_space, file_space, H5P_DEFAULT, which ? (void *)masks : (void *)images), "reading a unit (damaged file?)", path);
-      PetscCallHDF5(H5Sclose(memory_space), "H5Sclose", path);
-      PetscCallHDF5(H5Sclose(file_space), "H5Sclose", path);
+    for (int which = 0; which < 2 && !ierr; which++) {
+      hid_t  file_space = H5Dget_space(datasets[which]), memory_space = H5Screate_simple(3, extent, NULL);
+      herr_t status     = file_space < 0 || memory_space < 0 ? -1 : H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, extent, NULL);
+      if (status >= 0) status = H5Dread(datasets[which], which ? H5T_NATIVE_UINT8 : H5T_NATIVE_FLOAT, memory_space, file_space, H5P_DEFAULT, which ? (void *)masks : (void *)images);
+      if (memory_space >= 0) (void)H5Sclose(memory_space);
+      if (file_space >= 0) (void)H5Sclose(file_space);
+      if (status < 0) ierr = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, PETSC_ERR_FILE_UNEXPECTED, PETSC_ERROR_INITIAL, "Database '%s': the data of unit %" PetscInt_FMT " cannot be read (the file is damaged beyond its images); rerun with -fresh to start over", path, unit);
     }
-    if (database_unit_checksum(images, masks, pixels) != journal->checksum[unit]) {
+    if (!ierr && database_unit_checksum(images, masks, pixels) != journal->checksum[unit]) {
       damaged[unit] = PETSC_TRUE;
       (*n_damaged)++;
     }
   }
   PetscCall(PetscFree(images));
   PetscCall(PetscFree(masks));
-  for (int which = 0; which < 2; which++) PetscCallHDF5(H5Dclose(datasets[which]), "H5Dclose", path);
-  PetscCallHDF5(H5Fclose(file), "closing the database", path);
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode database_verify(const char *path, const Journal *journal, PetscBool *damaged, PetscInt *n_damaged)
+{
+  hid_t file, datasets[2] = {-1, -1};
+  PetscFunctionBeginUser;
+  *n_damaged = 0;
+  PetscCall(PetscArrayzero(damaged, journal->n_units));
+  PetscCheck((file = open_quietly(path)) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Database '%s' cannot be opened as HDF5 (missing or damaged), but its journal '%s' lists %" PetscInt_FMT " finished unit(s); rerun with -fresh to start over", path,
+             journal->path, journal->n_done);
+  /* HDF5's own error stack stays quiet: a damaged file is reported in one line. */
+  H5E_auto2_t report;
+  void       *report_data;
+  (void)H5Eget_auto2(H5E_DEFAULT, &report, &report_data);
+  (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  PetscErrorCode ierr = verify_open_file(file, path, journal, datasets, damaged, n_damaged);
+  (void)H5Eset_auto2(H5E_DEFAULT, report, report_data);
+  for (int which = 0; which < 2; which++)
+    if (datasets[which] >= 0) (void)H5Dclose(datasets[which]);
+  (void)H5Fclose(file);
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
