@@ -79,6 +79,17 @@ void           stop_signal_raise(void);
 PetscErrorCode campaign_run(MPI_Comm comm, const char *database_path, PetscBool fresh, const Plan *plan, const DatabaseLayout *layout,
                             const UnitWork *work, const CampaignSettings *settings, CampaignSummary *summary);
 
+/* Collective, before any work (campaign_run checks again): an existing file at the database
+ * path without a journal beside it must be a campaign database of this plan (or of any plan,
+ * with `fresh`); anything else is refused, never replaced. */
+PetscErrorCode campaign_check_database_path(MPI_Comm comm, const char *database_path, const Plan *plan, PetscBool fresh);
+
+/* Collective: `campaign -verify`. Rank 0 re-reads every finished unit of the database and
+ * compares it with the data checksum in its journal; prints how many were checked, and
+ * raises a PETSC_ERR_FILE_UNEXPECTED error naming the damaged units when there are any (or
+ * when the journal belongs to another run). Changes nothing. */
+PetscErrorCode campaign_verify(MPI_Comm comm, const char *database_path);
+
 /* The real per-unit pipeline (src/campaign/work_unit.c): recipe → atoms → exit waves
  * (frozen-phonon configurations) → for each of the M imaging conditions: lens → detector
  * → image, and the particle's ground-truth mask. Opaque here so the scheduler stays

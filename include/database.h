@@ -2,7 +2,8 @@
  * every rank through MPI-IO.  (MPI and HDF5 live in this module.)
  *
  *   /                      attrs version_major=0, version_minor=2, nanoforge provenance,
- *                          plan_hash, plan_options, seed, n_structures, n_conditions
+ *                          plan_hash, plan_options, seed, n_structures, n_conditions,
+ *                          run_id (16 hex digits, the same random id as the journal's header)
  *   /data/images           emd_group_type=1
  *       data   [N][ny][nx] float32, one chunk per image
  *       dim1   [N]  image index        name "image_index", units "[index]"
@@ -31,6 +32,7 @@
 #include <stdint.h>
 #include <hdf5.h>
 #include <petscsys.h>
+#include "journal.h"
 #include "plan.h"
 #include "provenance.h"
 
@@ -52,6 +54,8 @@ typedef struct {
   PetscInt exit_wave_count;          /* K waves per structure when exit waves are stored, else 0 */
   PetscInt exit_wave_ny, exit_wave_nx; /* the simulation grid */
   double   exit_wave_sampling[2];    /* y, x [Å] */
+  uint64_t run_id;                   /* the journal's random run id, stored as attribute run_id and checked
+                                        on open (0: none, as with journals of older versions) */
 } DatabaseLayout;
 
 /* An open database. */
@@ -89,8 +93,8 @@ typedef struct {
 /* Collective. Create (truncate) the file with every dataset at full size. The layout's
  * counts must match the plan's. An unwritable folder or a full disk is a clear error. */
 PetscErrorCode database_create(MPI_Comm comm, const char *path, const DatabaseLayout *layout, const Plan *plan, const Provenance *provenance, Database **database);
-/* Collective. Open an existing database for more writes; its shape, columns and plan
- * hash must match (else an error naming what differs). */
+/* Collective. Open an existing database for more writes; its shape, columns, plan
+ * hash and run id (when the layout has one) must match (else an error naming what differs). */
 PetscErrorCode database_open(MPI_Comm comm, const char *path, const DatabaseLayout *layout, const Plan *plan, Database **database);
 /* Independent: write one unit's images, masks and columns. With `sync`, the bytes are
  * on stable storage when it returns (fsync of the file through a POSIX descriptor). */
@@ -100,3 +104,19 @@ PetscErrorCode database_close(Database **database);
 
 /* Serial reading for tests and tools (any process, no MPI-IO): image i and its mask. */
 PetscErrorCode database_read_image(const char *path, PetscInt index, PetscInt ny, PetscInt nx, float *image, uint8_t *mask);
+
+/* FNV-1a 64 of a unit's images then masks, byte by byte as they are stored (float32 and
+ * uint8, little-endian): the data checksum that the journal keeps for each finished unit. */
+uint64_t database_unit_checksum(const float *images, const uint8_t *masks, size_t pixels);
+
+/* What an existing file at a campaign's -o is: not there, not a nanoforge campaign database
+ * (not HDF5, or no plan_hash attribute), or a database whose plan hash is `plan_hash`. */
+typedef enum { DATABASE_FILE_ABSENT, DATABASE_FILE_FOREIGN, DATABASE_FILE_CAMPAIGN } DatabaseFileKind;
+/* Serial (any one process). `plan_hash` (17 characters) is filled for DATABASE_FILE_CAMPAIGN. */
+PetscErrorCode database_file_kind(const char *path, DatabaseFileKind *kind, char plan_hash[17]);
+
+/* Serial (any one process, no MPI-IO): re-read every unit that `journal` lists as finished
+ * with a data checksum and compare. `damaged` [journal->n_units] is set for units whose
+ * images or masks differ; *n_damaged counts them. A database whose run_id differs from the
+ * journal's is an error naming both files (the journal belongs to another run). */
+PetscErrorCode database_verify(const char *path, const Journal *journal, PetscBool *damaged, PetscInt *n_damaged);

@@ -49,6 +49,7 @@ typedef struct {
   PetscInt      stop_after_epochs;            /* -stop_after N: end after N epochs of this run (tests of resume) */
   uint64_t      seed;                         /* -seed */
   PetscBool     validate;                     /* -validate: score the validation split each epoch */
+  PetscBool     verify;                       /* -verify: check the database against its journal's checksums first */
 } TrainingConfig;
 
 /* What a finished run measured (same on every rank). */

@@ -7,11 +7,12 @@
 #include "campaign.h"
 #include "commands.h"
 #include "options.h"
+#include "output_file.h"
 
 /* Options that change how a campaign runs but not what it computes, and PETSc's own:
  * none of them enters the plan, so changing them never blocks a resume. */
 static const char *const not_plan_options[] = {
-  "o", "db", "fresh", "plan_only", "sim_ranks", "prefetch", "progress_interval", "sync_writes", "stop_file",
+  "o", "db", "fresh", "verify", "plan_only", "sim_ranks", "prefetch", "progress_interval", "sync_writes", "stop_file",
   "seed", "structures", "conditions", "fftw_wisdom", "options_file", "allow_unused_options", "help", "h",
   "log*", "malloc*", "options_*", "info*", "on_error*", "history", "fp_trap", "no_signal_handler", "skip_petscrc",
   "check_pointer_intensity", "memory_view", "objects_dump", "start_in_debugger", "debugger_ranks", "mpi_*", NULL
@@ -43,12 +44,27 @@ static PetscErrorCode report(MPI_Comm comm, const Plan *plan, const DatabaseLayo
   PetscFunctionReturn(0);
 }
 
+/* Before any work: the database and its journal must not be the options file (or the
+ * FFTW wisdom), nor a folder. */
+static PetscErrorCode check_campaign_outputs(MPI_Comm comm, const char *output_option, const char *path)
+{
+  char options_file[PETSC_MAX_PATH_LEN], journal[PETSC_MAX_PATH_LEN], wisdom[PETSC_MAX_PATH_LEN] = "";
+  PetscFunctionBeginUser;
+  PetscCall(output_file_options_file(options_file));
+  PetscCall(journal_path(path, journal));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-fftw_wisdom", wisdom, sizeof wisdom, NULL));
+  const OutputFileOutput outputs[] = {{output_option, path, &output_file_kind_any}, {"(the journal beside the database)", journal, &output_file_kind_any}};
+  const OutputFileInput  inputs[]  = {{"-options_file", options_file}, {"-fftw_wisdom", wisdom}};
+  PetscCall(output_file_check_all(comm, 2, outputs, 2, inputs));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscBool check_unused, PetscBool *finished, char *database_path)
 {
   char              path[PETSC_MAX_PATH_LEN] = "database.h5", stop_file[PETSC_MAX_PATH_LEN] = "";
   PetscInt          n_structures = 10, n_conditions = 1;
   PetscInt64        seed = 1;
-  PetscBool         fresh = PETSC_FALSE, plan_only = PETSC_FALSE, save_atoms = PETSC_FALSE, save_exit_waves = PETSC_FALSE, help, stop_given;
+  PetscBool         fresh = PETSC_FALSE, verify = PETSC_FALSE, plan_only = PETSC_FALSE, save_atoms = PETSC_FALSE, save_exit_waves = PETSC_FALSE, help, stop_given;
   CampaignSettings  settings;
   CampaignSummary   summary;
   WorkUnitPipeline *pipeline;
@@ -67,6 +83,7 @@ PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscB
   PetscCall(PetscOptionsBool("-fresh", "Start over: discard the journal and database of an earlier run", NULL, fresh, &fresh, NULL));
   PetscCall(PetscOptionsBool("-save_atoms", "Also store every structure's atoms (ragged, /data/atoms with offsets)", NULL, save_atoms, &save_atoms, NULL));
   PetscCall(PetscOptionsBool("-save_exit_waves", "Also store every structure's exit waves (/data/exit_waves: one complex grid per phonon configuration; large: 8 bytes per grid pixel)", NULL, save_exit_waves, &save_exit_waves, NULL));
+  PetscCall(PetscOptionsBool("-verify", "Check every finished unit of the database against the checksums in its journal, name the damaged ones (exit 1 if any), and stop", NULL, verify, &verify, NULL));
   PetscCall(PetscOptionsBool("-plan_only", "Print the plan (counts, parameter ranges, estimated cost) and stop", NULL, plan_only, &plan_only, NULL));
   PetscCall(PetscOptionsInt("-sim_ranks", "Ranks per simulation (a worker group); must divide the rank count", NULL, settings.sim_ranks, &settings.sim_ranks, NULL));
   PetscCall(PetscOptionsInt("-prefetch", "Units queued per worker group so it never waits for the master", NULL, settings.prefetch, &settings.prefetch, NULL));
@@ -82,6 +99,13 @@ PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscB
     PetscFunctionReturn(0);
   }
   if (check_unused) PetscCall(options_check_unused(comm));
+  if (verify && !strcmp(output_option, "-o")) { /* in `run`, -verify is train's (checked before training) */
+    if (database_path) PetscCall(PetscStrncpy(database_path, path, PETSC_MAX_PATH_LEN));
+    if (finished) *finished = PETSC_FALSE;
+    PetscCall(work_unit_pipeline_destroy(&pipeline));
+    PetscCall(campaign_verify(comm, path));
+    PetscFunctionReturn(0);
+  }
   PetscCheck(settings.progress_interval > 0, comm, PETSC_ERR_USER_INPUT, "Option -progress_interval: %g is not allowed; give a positive number of seconds", (double)settings.progress_interval);
 
   PetscCall(plan_options_collect(not_plan_options, &plan_options));
@@ -117,6 +141,8 @@ PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscB
     PetscCheck(!problem, comm, PETSC_ERR_FILE_OPEN, "Option %s: cannot write the database '%s' in folder '%s': %s", output_option, path, folder, strerror(problem));
   }
   UnitWork work;
+  PetscCall(check_campaign_outputs(comm, output_option, path));
+  PetscCall(campaign_check_database_path(comm, path, plan, fresh));
   PetscCall(work_unit_pipeline_prepare(pipeline, comm, path));
   work_unit_pipeline_work(pipeline, save_atoms, save_exit_waves, &work);
   if (save_atoms) PetscCall(work_unit_pipeline_count_atoms(pipeline, comm, plan, &layout.atom_offsets));

@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "micrograph.h"
 #include "options.h"
+#include "output_file.h"
 #include "picture.h"
 #include "training.h"
 
@@ -287,6 +288,27 @@ static PetscErrorCode sort_rows_by_key(int n, const PetscInt64 *keys, PetscInt *
   PetscFunctionReturn(0);
 }
 
+/* Before any work: the scores and the montage must not be an input (data, masks, model,
+ * options file) nor replace a file of another kind, and their folders must be writable. */
+static PetscErrorCode check_outputs(MPI_Comm comm, const char *output, const char *montage, const char *model, char *const data[], PetscInt n_data, char *const masks[], PetscInt n_masks)
+{
+  char             options_file[PETSC_MAX_PATH_LEN];
+  OutputFileInput *read;
+  PetscInt         n = 0;
+  PetscFunctionBeginUser;
+  PetscCall(output_file_options_file(options_file));
+  PetscCall(PetscMalloc1(n_data + n_masks + 2, &read));
+  for (PetscInt f = 0; f < n_data; f++) read[n++] = (OutputFileInput){"-data", data[f]};
+  for (PetscInt f = 0; f < n_masks; f++) read[n++] = (OutputFileInput){"-mask", masks[f]};
+  read[n++] = (OutputFileInput){"-model", model};
+  read[n++] = (OutputFileInput){"-options_file", options_file};
+  const OutputFileOutput outputs[] = {{"-o", output, &output_file_kind_any}, {"-montage", montage, &output_file_kind_png}};
+  PetscErrorCode         ierr      = output_file_check_all(comm, 2, outputs, (int)n, read);
+  PetscCall(PetscFree(read));
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode command_evaluate(MPI_Comm comm)
 {
   char     *data[MAX_FILES], *masks[MAX_FILES], model[PETSC_MAX_PATH_LEN] = "", output[PETSC_MAX_PATH_LEN] = "evaluation.csv", split[32] = "validation", normalize[32] = "";
@@ -327,6 +349,7 @@ PetscErrorCode command_evaluate(MPI_Comm comm)
     char       temporary[PETSC_MAX_PATH_LEN + 8];
     PetscCall(PetscMemzero(&t, sizeof t));
     t.rank = rank, t.size = size, t.threshold = threshold, t.montage_capacity = montage[0] ? montage_count : 0;
+    PetscCall(check_outputs(comm, output, montage, model, data, n_data, masks, n_masks));
     PetscCall(predictor_create(model, (int)batch, normalize, &p));
     TilingConfig tiling = {p->train_height, overlap >= 0 ? (int)overlap : p->train_height / 4, (int)batch, BLEND_COSINE};
     PetscCheck(p->train_height == p->train_width, comm, PETSC_ERR_SUP, "model '%s' was trained on %dx%d images; tiling needs square training images", model,

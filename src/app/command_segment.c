@@ -9,6 +9,7 @@
 #include "error_check.h"
 #include "micrograph.h"
 #include "options.h"
+#include "output_file.h"
 #include "picture.h"
 #include "training.h"
 
@@ -55,6 +56,48 @@ static void output_stem(const char *input, const char *directory, char *stem, si
   strcat(stem, name);
 }
 
+/* The mask and overlay paths of input `input`: from -o when given, else in -output_dir. */
+static PetscErrorCode output_paths(const char *input, PetscBool have_output, const char *output, const char *directory, char mask_path[PETSC_MAX_PATH_LEN + 16], char overlay_path[PETSC_MAX_PATH_LEN + 16])
+{
+  char stem[PETSC_MAX_PATH_LEN];
+  PetscFunctionBeginUser;
+  if (have_output) {
+    PetscCall(PetscStrncpy(mask_path, output, PETSC_MAX_PATH_LEN + 16));
+    PetscCall(PetscStrncpy(stem, output, sizeof stem));
+    size_t length = strlen(stem);
+    if (length > 4 && !strcmp(stem + length - 4, ".png")) stem[length - 4] = '\0';
+  } else {
+    output_stem(input, directory, stem, sizeof stem);
+    PetscCall(PetscSNPrintf(mask_path, PETSC_MAX_PATH_LEN + 16, "%s_mask.png", stem));
+  }
+  PetscCall(PetscSNPrintf(overlay_path, PETSC_MAX_PATH_LEN + 16, "%s_overlay.png", stem));
+  PetscFunctionReturn(0);
+}
+
+/* Before any work: no mask or overlay may be an input (a micrograph, the model, the options
+ * file) or replace a file that is not a PNG image, and their folders must be writable. */
+static PetscErrorCode check_outputs(MPI_Comm comm, char *const inputs[], PetscInt n_inputs, const char *model, PetscBool have_output, const char *output, const char *directory)
+{
+  char             options_file[PETSC_MAX_PATH_LEN], (*paths)[PETSC_MAX_PATH_LEN + 16];
+  OutputFileOutput *outputs;
+  OutputFileInput  *read;
+  PetscFunctionBeginUser;
+  PetscCall(output_file_options_file(options_file));
+  PetscCall(PetscMalloc3(2 * n_inputs, &paths, 2 * n_inputs, &outputs, n_inputs + 2, &read));
+  for (PetscInt f = 0; f < n_inputs; f++) {
+    PetscCall(output_paths(inputs[f], have_output, output, directory, paths[2 * f], paths[2 * f + 1]));
+    outputs[2 * f]     = (OutputFileOutput){have_output ? "-o" : "-output_dir", paths[2 * f], &output_file_kind_png};
+    outputs[2 * f + 1] = (OutputFileOutput){have_output ? "-o (overlay)" : "-output_dir", paths[2 * f + 1], &output_file_kind_png};
+    read[f]            = (OutputFileInput){"-input", inputs[f]};
+  }
+  read[n_inputs]     = (OutputFileInput){"-model", model};
+  read[n_inputs + 1] = (OutputFileInput){"-options_file", options_file};
+  PetscErrorCode ierr = output_file_check_all(comm, (int)(2 * n_inputs), outputs, (int)n_inputs + 2, read);
+  PetscCall(PetscFree3(paths, outputs, read));
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode command_segment(MPI_Comm comm)
 {
   char     *inputs[MAX_INPUTS], model[PETSC_MAX_PATH_LEN] = "", output[PETSC_MAX_PATH_LEN] = "", directory[PETSC_MAX_PATH_LEN] = ".", normalize[32] = "";
@@ -89,6 +132,7 @@ PetscErrorCode command_segment(MPI_Comm comm)
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
 
+  PetscCall(check_outputs(comm, inputs, n_inputs, model, have_output, output, directory));
   Predictor *p;
   PetscCall(predictor_create(model, (int)batch, normalize, &p));
   TilingConfig tiling = {tile > 0 ? (int)tile : p->train_height, 0, (int)batch, (BlendMode)blend};
@@ -97,7 +141,7 @@ PetscErrorCode command_segment(MPI_Comm comm)
              1 << p->config.depth);
   for (PetscInt f = rank; f < n_inputs; f += size) {
     Micrograph *m;
-    char        stem[PETSC_MAX_PATH_LEN], mask_path[PETSC_MAX_PATH_LEN + 16], overlay_path[PETSC_MAX_PATH_LEN + 16];
+    char        mask_path[PETSC_MAX_PATH_LEN + 16], overlay_path[PETSC_MAX_PATH_LEN + 16];
     PetscCall(micrograph_read(inputs[f], index, &m));
     size_t         n = (size_t)m->ny * m->nx;
     float         *foreground;
@@ -114,16 +158,7 @@ PetscErrorCode command_segment(MPI_Comm comm)
       rgb[3 * i + 2] = mask[i] ? (unsigned char)(grey[i] / 2) : grey[i];
       mask[i] = mask[i] ? 255 : 0;
     }
-    if (have_output) {
-      PetscCall(PetscStrncpy(mask_path, output, sizeof mask_path));
-      PetscCall(PetscStrncpy(stem, output, sizeof stem));
-      size_t length = strlen(stem);
-      if (length > 4 && !strcmp(stem + length - 4, ".png")) stem[length - 4] = '\0';
-    } else {
-      output_stem(inputs[f], directory, stem, sizeof stem);
-      PetscCall(PetscSNPrintf(mask_path, sizeof mask_path, "%s_mask.png", stem));
-    }
-    PetscCall(PetscSNPrintf(overlay_path, sizeof overlay_path, "%s_overlay.png", stem));
+    PetscCall(output_paths(inputs[f], have_output, output, directory, mask_path, overlay_path));
     PetscCall(picture_write_png(mask_path, (int)m->nx, (int)m->ny, 1, mask));
     PetscCall(picture_write_png(overlay_path, (int)m->nx, (int)m->ny, 3, rgb));
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "segment: %s (%s, %dx%d%s): %d particles, %.1f%% of pixels; wrote %s and %s\n", inputs[f], m->format, (int)m->nx, (int)m->ny,

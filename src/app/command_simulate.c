@@ -17,6 +17,7 @@
 #include "multislice.h"
 #include "optics.h"
 #include "options.h"
+#include "output_file.h"
 #include "picture.h"
 #include "potential.h"
 #include "provenance.h"
@@ -344,6 +345,19 @@ static PetscErrorCode simulate(MPI_Comm comm, SimulateOptions *o)
   PetscFunctionReturn(0);
 }
 
+/* Before any work: no output may be an input, or replace a file of another kind. */
+static PetscErrorCode check_outputs(MPI_Comm comm, const SimulateOptions *o)
+{
+  char                   options_file[PETSC_MAX_PATH_LEN];
+  const OutputFileOutput outputs[] = {{"-o", o->output, &output_file_kind_hdf5}, {"-png", o->png, &output_file_kind_png}};
+  PetscFunctionBeginUser;
+  PetscCall(output_file_options_file(options_file));
+  const OutputFileInput inputs[] = {{"-structure", o->structure}, {"-fftw_wisdom", o->grid.fftw_wisdom}, {"-options_file", options_file}, {"-png", o->png}};
+  PetscCall(output_file_check_all(comm, 1, outputs, 4, inputs)); /* -o against everything else */
+  PetscCall(output_file_check_all(comm, 1, outputs + 1, 3, inputs));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode command_simulate(MPI_Comm comm)
 {
   SimulateOptions *o;
@@ -359,6 +373,7 @@ PetscErrorCode command_simulate(MPI_Comm comm)
   }
   PetscCall(options_check_unused(comm));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(check_outputs(comm, o));
   PetscCall(simulate(comm, o)); /* every rank shares the exit waves' FFTs; rank 0 does the rest */
   PetscCallMPI(MPI_Barrier(comm));
   PetscCall(PetscFree(o));

@@ -2,7 +2,8 @@
  *
  * Messages (all between world rank 0 and the leaders of groups 1..G-1):
  *   TAG_WORK  master → leader : int64 unit id, -1 = no more work, -2 = stop: drop queued units
- *   TAG_DONE  leader → master : int64 {unit id, stop requested on that rank, 1 = skipped (not computed)}
+ *   TAG_DONE  leader → master : int64 {unit id, stop requested on that rank, 1 = skipped (not computed),
+ *                                      data checksum of the unit's images and masks (for the journal)}
  * On a stop request only the units being computed are finished: units queued on a leader
  * (prefetch) are handed back unstarted, so a stop takes at most one unit's time.
  * Inside a group, the leader broadcasts each unit id (or -1) to its members.
@@ -73,7 +74,7 @@ static PetscErrorCode buffers_destroy(UnitBuffers *b)
 
 /* Compute one unit on the group (collective over `group`) and, on the leader, write it. */
 static PetscErrorCode do_unit(MPI_Comm group, int group_rank, PetscInt unit, Database *database, const UnitWork *work,
-                              const CampaignSettings *settings, UnitBuffers *b, CampaignSummary *summary)
+                              const CampaignSettings *settings, UnitBuffers *b, CampaignSummary *summary, uint64_t *checksum)
 {
   PetscFunctionBeginUser;
   double start = MPI_Wtime();
@@ -92,6 +93,8 @@ static PetscErrorCode do_unit(MPI_Comm group, int group_rank, PetscInt unit, Dat
       PetscCall(work->exit_waves(work->context, unit, l->exit_wave_count, l->exit_wave_ny, l->exit_wave_nx, b->exit_waves));
     }
     PetscCall(database_write_unit(database, &rows, settings->sync_writes));
+    /* The journal keeps this, so -verify and a resume can find the unit damaged later. */
+    *checksum = database_unit_checksum(b->images, b->masks, (size_t)database->layout.n_conditions * (size_t)database->layout.ny * (size_t)database->layout.nx);
     summary->write_seconds += MPI_Wtime() - computed;
     summary->units_computed++;
   }
@@ -170,9 +173,9 @@ static PetscErrorCode run_master(MPI_Comm comm, MPI_Comm group, const Plan *plan
       MPI_Status status;
       PetscCallMPI(MPI_Iprobe(MPI_ANY_SOURCE, TAG_DONE, comm, &arrived, &status));
       if (!arrived) break;
-      int64_t report[3];
-      PetscCallMPI(MPI_Recv(report, 3, MPI_INT64_T, status.MPI_SOURCE, TAG_DONE, comm, MPI_STATUS_IGNORE));
-      if (!report[2]) PetscCall(journal_append(journal, (PetscInt)report[0]));
+      int64_t report[4];
+      PetscCallMPI(MPI_Recv(report, 4, MPI_INT64_T, status.MPI_SOURCE, TAG_DONE, comm, MPI_STATUS_IGNORE));
+      if (!report[2]) PetscCall(journal_append(journal, (PetscInt)report[0], (uint64_t)report[3]));
       outstanding[status.MPI_SOURCE]--;
       if (report[1]) stop = PETSC_TRUE;
       NEXT_UNDONE();
@@ -212,8 +215,9 @@ static PetscErrorCode run_master(MPI_Comm comm, MPI_Comm group, const Plan *plan
       /* Nothing to answer right now: the master works on a unit itself. */
       int64_t unit = next++;
       PetscCallMPI(MPI_Bcast(&unit, 1, MPI_INT64_T, 0, group));
-      PetscCall(do_unit(group, 0, (PetscInt)unit, database, work, settings, b, summary));
-      PetscCall(journal_append(journal, (PetscInt)unit));
+      uint64_t checksum = 0;
+      PetscCall(do_unit(group, 0, (PetscInt)unit, database, work, settings, b, summary, &checksum));
+      PetscCall(journal_append(journal, (PetscInt)unit, checksum));
     } else if (in_flight > 0) {
       usleep(1000); /* waiting for the last units; poll again */
     } else {
@@ -271,14 +275,15 @@ static PetscErrorCode run_leader(MPI_Comm comm, MPI_Comm group, Database *databa
     }
     if (stop_signal_requested()) cancelled = PETSC_TRUE;
     if (cancelled) {
-      int64_t report[3] = {unit, 1, 1};
-      PetscCallMPI(MPI_Send(report, 3, MPI_INT64_T, 0, TAG_DONE, comm));
+      int64_t report[4] = {unit, 1, 1, 0};
+      PetscCallMPI(MPI_Send(report, 4, MPI_INT64_T, 0, TAG_DONE, comm));
       continue;
     }
     PetscCallMPI(MPI_Bcast(&unit, 1, MPI_INT64_T, 0, group));
-    PetscCall(do_unit(group, 0, (PetscInt)unit, database, work, settings, b, summary));
-    int64_t report[3] = {unit, stop_signal_requested() ? 1 : 0, 0};
-    PetscCallMPI(MPI_Send(report, 3, MPI_INT64_T, 0, TAG_DONE, comm));
+    uint64_t checksum = 0;
+    PetscCall(do_unit(group, 0, (PetscInt)unit, database, work, settings, b, summary, &checksum));
+    int64_t report[4] = {unit, stop_signal_requested() ? 1 : 0, 0, (int64_t)checksum};
+    PetscCallMPI(MPI_Send(report, 4, MPI_INT64_T, 0, TAG_DONE, comm));
   }
   PetscFunctionReturn(0);
 }
@@ -292,7 +297,8 @@ static PetscErrorCode run_member(MPI_Comm group, int group_rank, Database *datab
     int64_t unit;
     PetscCallMPI(MPI_Bcast(&unit, 1, MPI_INT64_T, 0, group));
     if (unit < 0) break;
-    PetscCall(do_unit(group, group_rank, (PetscInt)unit, database, work, settings, b, summary));
+    uint64_t checksum;
+    PetscCall(do_unit(group, group_rank, (PetscInt)unit, database, work, settings, b, summary, &checksum));
   }
   PetscFunctionReturn(0);
 }
@@ -360,6 +366,55 @@ static PetscErrorCode share_rank0_error(MPI_Comm comm, PetscErrorCode ierr)
   PetscFunctionReturn(0);
 }
 
+/* Rank 0, before the journal is touched: an existing -o must be a database that this
+ * campaign may write. Without a journal beside it, a file that is not a nanoforge campaign
+ * database is never replaced, nor (without -fresh) the database of another plan. With a
+ * journal, journal_open checks the plan and database_verify/database_open the file. */
+static PetscErrorCode check_existing_database(const char *path, const Plan *plan, PetscBool fresh)
+{
+  DatabaseFileKind kind;
+  char             stored[17], journal[PETSC_MAX_PATH_LEN];
+  struct stat      info;
+  PetscFunctionBeginUser;
+  PetscCall(journal_path(path, journal));
+  if (stat(journal, &info) == 0) PetscFunctionReturn(0);
+  PetscCall(database_file_kind(path, &kind, stored));
+  PetscCheck(kind != DATABASE_FILE_FOREIGN, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "Option -o: '%s' exists and is not a nanoforge campaign database; refusing to replace it (remove it yourself, or give another -o)", path);
+  PetscCheck(kind != DATABASE_FILE_CAMPAIGN || fresh || !strcmp(stored, plan->hash_hex), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "Option -o: '%s' is the database of another plan (plan %s; this run's plan is %s) and has no journal; refusing to replace it: give another -o, or add -fresh to replace it", path, stored,
+             plan->hash_hex);
+  PetscFunctionReturn(0);
+}
+
+/* Rank 0, on resume: units whose data no longer match their journal checksums (damaged
+ * after they were written: disk, copy, a stray write) are counted as not done, so this
+ * run computes them again. */
+static PetscErrorCode forget_damaged_units(const char *path, Journal *journal)
+{
+  PetscBool *damaged;
+  PetscInt   n_damaged, listed = 0;
+  char       list[256] = "";
+  PetscFunctionBeginUser;
+  PetscCall(PetscCalloc1(journal->n_units, &damaged));
+  PetscErrorCode ierr = database_verify(path, journal, damaged, &n_damaged);
+  if (ierr) PetscCall(PetscFree(damaged));
+  PetscCall(ierr);
+  for (PetscInt unit = 0; unit < journal->n_units; unit++) {
+    if (!damaged[unit]) continue;
+    if (listed++ < 16) {
+      size_t used = strlen(list);
+      PetscCall(PetscSNPrintf(list + used, sizeof list - used, "%s%" PetscInt_FMT, used ? ", " : "", unit));
+    }
+    PetscCall(journal_forget(journal, unit));
+  }
+  PetscCall(PetscFree(damaged));
+  if (n_damaged)
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "campaign: %" PetscInt_FMT " finished unit(s) of '%s' no longer match their checksums in the journal (damaged after they were written): %s%s; computing them again\n",
+                          n_damaged, path, list, n_damaged > 16 ? ", ..." : ""));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode campaign_run(MPI_Comm comm, const char *database_path, PetscBool fresh, const Plan *plan, const DatabaseLayout *layout,
                             const UnitWork *work, const CampaignSettings *settings, CampaignSummary *summary)
 {
@@ -368,24 +423,31 @@ PetscErrorCode campaign_run(MPI_Comm comm, const char *database_path, PetscBool 
   Database      *database = NULL;
   Provenance    *provenance;
   PetscErrorCode ierr = 0;
-  int64_t        state[2] = {0, 0}; /* units done before, journal newly created */
+  int64_t        state[3] = {0, 0, 0}; /* units done before, journal newly created, run id */
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   memset(summary, 0, sizeof *summary);
   summary->n_units = plan->n_structures;
   if (rank == 0) {
     PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
-    ierr = journal_open(database_path, plan, fresh, &journal);
+    ierr = check_existing_database(database_path, plan, fresh);
+    if (!ierr) ierr = journal_open(database_path, plan, fresh, &journal);
+    if (!ierr && journal->n_done > 0) ierr = forget_damaged_units(database_path, journal);
     PetscCall(PetscPopErrorHandler());
+    if (ierr) PetscCall(journal_destroy(&journal));
   }
   PetscCall(share_rank0_error(comm, ierr));
   if (rank == 0) {
     state[0] = journal->n_done;
     state[1] = journal->created;
+    state[2] = (int64_t)journal->run_id;
     if (journal->n_torn_lines) PetscCall(PetscPrintf(PETSC_COMM_SELF, "campaign: dropped a torn last line of the journal (the run before was interrupted while writing it)\n"));
   }
-  PetscCallMPI(MPI_Bcast(state, 2, MPI_INT64_T, 0, comm));
+  PetscCallMPI(MPI_Bcast(state, 3, MPI_INT64_T, 0, comm));
   const PetscInt done_before = (PetscInt)state[0];
+  DatabaseLayout with_id     = *layout; /* the database gets (or must have) the journal's run id */
+  with_id.run_id             = (uint64_t)state[2];
+  layout                     = &with_id;
   if (done_before == plan->n_structures) {
     PetscCall(PetscPrintf(comm, "campaign: all %" PetscInt_FMT " units (%" PetscInt_FMT " images) of '%s' are already complete; nothing to do\n", plan->n_structures, plan->n_images, database_path));
     summary->n_done_before = done_before;
@@ -405,5 +467,70 @@ PetscErrorCode campaign_run(MPI_Comm comm, const char *database_path, PetscBool 
   PetscCall(campaign_execute(comm, plan, journal, database, work, settings, summary));
   PetscCall(database_close(&database));
   PetscCall(journal_destroy(&journal));
+  PetscFunctionReturn(0);
+}
+
+/* Rank 0's part of campaign_verify, with its errors returned. */
+static PetscErrorCode verify_on_rank0(const char *path)
+{
+  Journal   *journal;
+  PetscBool *damaged;
+  PetscInt   n_damaged, checked = 0, listed = 0;
+  char       list[512] = "";
+  PetscFunctionBeginUser;
+  PetscCall(journal_load(path, &journal));
+  PetscCall(PetscCalloc1(journal->n_units, &damaged));
+  PetscErrorCode ierr = database_verify(path, journal, damaged, &n_damaged);
+  if (ierr) {
+    PetscCall(PetscFree(damaged));
+    PetscCall(journal_destroy(&journal));
+    PetscCall(ierr);
+  }
+  for (PetscInt unit = 0; unit < journal->n_units; unit++) {
+    checked += journal->done[unit] && journal->has_checksum[unit];
+    if (!damaged[unit] || listed++ >= 32) continue;
+    size_t used = strlen(list);
+    PetscCall(PetscSNPrintf(list + used, sizeof list - used, "%s%" PetscInt_FMT, used ? ", " : "", unit));
+  }
+  const PetscInt done = journal->n_done, units = journal->n_units;
+  char           journal_file[PETSC_MAX_PATH_LEN];
+  PetscCall(PetscStrncpy(journal_file, journal->path, sizeof journal_file));
+  PetscCall(PetscFree(damaged));
+  PetscCall(journal_destroy(&journal));
+  PetscCheck(n_damaged == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "-verify: database '%s': %" PetscInt_FMT " of %" PetscInt_FMT " finished units are damaged (their images or masks differ from the checksums in '%s'): unit%s %s%s; rerun the campaign with the same options to compute them again",
+             path, n_damaged, checked, journal_file, n_damaged > 1 ? "s" : "", list, n_damaged > 32 ? ", ..." : "");
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "campaign: -verify: '%s': %" PetscInt_FMT " finished unit(s) of %" PetscInt_FMT " checked against '%s': all intact%s\n", path, checked, units, journal_file,
+                        checked < done ? " (units journaled by an older version carry no checksum and were not checked)" : ""));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode campaign_verify(MPI_Comm comm, const char *database_path)
+{
+  int            rank;
+  PetscErrorCode ierr = 0;
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) {
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    ierr = verify_on_rank0(database_path);
+    PetscCall(PetscPopErrorHandler());
+  }
+  PetscCall(share_rank0_error(comm, ierr));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode campaign_check_database_path(MPI_Comm comm, const char *database_path, const Plan *plan, PetscBool fresh)
+{
+  int            rank;
+  PetscErrorCode ierr = 0;
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) {
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    ierr = check_existing_database(database_path, plan, fresh);
+    PetscCall(PetscPopErrorHandler());
+  }
+  PetscCall(share_rank0_error(comm, ierr));
   PetscFunctionReturn(0);
 }

@@ -11,8 +11,11 @@
  * it. Only then does the master journal the unit. */
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "database.h"
+#include "checked_size.h"
 #include "error_check.h"
 #include "hdf5_attribute.h"
 #include "timing.h"
@@ -220,6 +223,11 @@ PetscErrorCode database_create(MPI_Comm comm, const char *path, const DatabaseLa
   PetscCall(hdf5_attribute_write_string(db->file, "options", provenance->options, path));
   PetscCall(write_int_attribute(db->file, "ranks", provenance->size, path));
   PetscCall(hdf5_attribute_write_string(db->file, "plan_hash", plan->hash_hex, path));
+  if (layout->run_id) {
+    char id[17];
+    PetscCall(PetscSNPrintf(id, sizeof id, "%016llx", (unsigned long long)layout->run_id));
+    PetscCall(hdf5_attribute_write_string(db->file, "run_id", id, path));
+  }
   PetscCall(hdf5_attribute_write_string(db->file, "plan_options", plan->options, path));
   PetscCall(write_int_attribute(db->file, "seed", plan->seed, path));
   PetscCall(write_int_attribute(db->file, "n_structures", plan->n_structures, path));
@@ -306,6 +314,21 @@ static PetscErrorCode open_dataset_checked(hid_t file, const char *name, int ran
   PetscFunctionReturn(0);
 }
 
+/* The journal's run id must be the database's: a journal copied from another run of the same
+ * plan lists units this file never received. */
+static PetscErrorCode check_run_id(hid_t file, const char *path, uint64_t run_id)
+{
+  char      stored[64] = "";
+  PetscBool found;
+  PetscFunctionBeginUser;
+  if (!run_id) PetscFunctionReturn(0); /* a journal of an older version: nothing to compare */
+  PetscCall(hdf5_attribute_read_string(file, "run_id", stored, sizeof stored, &found, path));
+  PetscCheck(found && strtoull(stored, NULL, 16) == run_id, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "Database '%s' (run id %s) and its journal '%s.journal' (run id %016llx) come from different runs: the journal was copied or restored from another run, so its list of finished units does not describe this database; rerun with -fresh to start over",
+             path, found ? stored : "none", path, (unsigned long long)run_id);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode database_open(MPI_Comm comm, const char *path, const DatabaseLayout *layout, const Plan *plan, Database **database)
 {
   Database *db;
@@ -320,6 +343,7 @@ PetscErrorCode database_open(MPI_Comm comm, const char *path, const DatabaseLayo
   PetscCall(hdf5_attribute_read_string(db->file, "plan_hash", stored_hash, sizeof stored_hash, &found, path));
   PetscCheck(found && !strcmp(stored_hash, plan->hash_hex), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "Database '%s' was made for plan %s, this run's plan is %s; rerun with the original options, or add -fresh to start over", path, found ? stored_hash : "(none)", plan->hash_hex);
+  PetscCall(check_run_id(db->file, path, layout->run_id));
   const hsize_t image_dims[3] = {(hsize_t)db->n_images, (hsize_t)layout->ny, (hsize_t)layout->nx};
   const hsize_t n_images[1] = {(hsize_t)db->n_images}, n_structures[1] = {(hsize_t)layout->n_structures};
   PetscCall(open_dataset_checked(db->file, "/data/images/data", 3, image_dims, &db->images, path));
@@ -487,5 +511,120 @@ PetscErrorCode database_read_image(const char *path, PetscInt index, PetscInt ny
   }
   PetscCallHDF5(H5Fclose(file), "closing the database", path);
   PetscCall(PetscLogEventEnd(NF_EVENT_DB_READ, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+uint64_t database_unit_checksum(const float *images, const uint8_t *masks, size_t pixels)
+{
+  uint64_t             hash  = 14695981039346656037ULL;
+  const unsigned char *bytes = (const unsigned char *)images;
+  for (size_t i = 0; i < pixels * sizeof(float); i++) hash = (hash ^ bytes[i]) * 1099511628211ULL;
+  for (size_t i = 0; i < pixels; i++) hash = (hash ^ masks[i]) * 1099511628211ULL;
+  return hash;
+}
+
+/* H5Fopen read-only without HDF5's own error stack on stderr (a foreign file is not an error here). */
+static hid_t open_quietly(const char *path)
+{
+  H5E_auto2_t report;
+  void       *report_data;
+  hid_t       file = -1;
+  (void)H5Eget_auto2(H5E_DEFAULT, &report, &report_data);
+  (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  if (H5Fis_hdf5(path) > 0) file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  (void)H5Eset_auto2(H5E_DEFAULT, report, report_data);
+  return file;
+}
+
+PetscErrorCode database_file_kind(const char *path, DatabaseFileKind *kind, char plan_hash[17])
+{
+  struct stat info;
+  hid_t       file;
+  PetscFunctionBeginUser;
+  plan_hash[0] = 0;
+  *kind        = DATABASE_FILE_ABSENT;
+  if (stat(path, &info) != 0) PetscFunctionReturn(0);
+  *kind = DATABASE_FILE_FOREIGN;
+  if (!S_ISREG(info.st_mode) || (file = open_quietly(path)) < 0) PetscFunctionReturn(0);
+  char      stored[64] = "";
+  PetscBool found      = PETSC_FALSE;
+  htri_t    exists     = H5Aexists(file, "plan_hash");
+  if (exists > 0) PetscCall(hdf5_attribute_read_string(file, "plan_hash", stored, sizeof stored, &found, path));
+  PetscCallHDF5(H5Fclose(file), "closing", path);
+  if (found && strlen(stored) == 16) {
+    *kind = DATABASE_FILE_CAMPAIGN;
+    PetscCall(PetscStrncpy(plan_hash, stored, 17));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The checks and reads of database_verify on an open file; `datasets` are closed by the caller. */
+static PetscErrorCode verify_open_file(hid_t file, const char *path, const Journal *journal, hid_t datasets[2], PetscBool *damaged, PetscInt *n_damaged)
+{
+  hsize_t   dims[2][3];
+  float    *images = NULL;
+  uint8_t  *masks  = NULL;
+  const int M      = (int)journal->n_conditions;
+  PetscFunctionBeginUser;
+  PetscCall(check_run_id(file, path, journal->run_id));
+  for (int which = 0; which < 2; which++) {
+    const char *name = which ? "/data/masks/data" : "/data/images/data";
+    hid_t       space;
+    PetscCheck(H5Lexists(file, "/data", H5P_DEFAULT) > 0 && H5Lexists(file, which ? "/data/masks" : "/data/images", H5P_DEFAULT) > 0 && H5Lexists(file, name, H5P_DEFAULT) > 0, PETSC_COMM_SELF,
+               PETSC_ERR_FILE_UNEXPECTED, "Database '%s' lacks %s; it is not a campaign database", path, name);
+    PetscCallHDF5(datasets[which] = H5Dopen2(file, name, H5P_DEFAULT), "opening a dataset", path);
+    PetscCallHDF5(space = H5Dget_space(datasets[which]), "H5Dget_space", path);
+    int rank = H5Sget_simple_extent_ndims(space);
+    if (rank == 3) PetscCallHDF5(H5Sget_simple_extent_dims(space, dims[which], NULL), "H5Sget_simple_extent_dims", path);
+    PetscCallHDF5(H5Sclose(space), "H5Sclose", path);
+    PetscCheck(rank == 3, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Database '%s': %s has %d dimensions, a campaign database 3", path, name, rank);
+    PetscCheck(dims[which][0] == (hsize_t)journal->n_units * (hsize_t)M && dims[which][1] == dims[0][1] && dims[which][2] == dims[0][2], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "Database '%s': %s holds %llu images, its journal '%s' describes %" PetscInt_FMT " units of %d images", path, name, (unsigned long long)dims[which][0], journal->path, journal->n_units, M);
+  }
+  size_t pixels;
+  PetscCall(checked_bytes((size_t)M, (size_t)dims[0][1], (size_t)dims[0][2], "the images of one unit", path, &pixels));
+  PetscCall(checked_malloc(pixels, sizeof(float), "the images of one unit (for verification)", path, &images));
+  PetscErrorCode ierr = checked_malloc(pixels, sizeof(uint8_t), "the masks of one unit (for verification)", path, &masks);
+  for (PetscInt unit = 0; unit < journal->n_units && !ierr; unit++) {
+    if (!journal->done[unit] || !journal->has_checksum[unit]) continue;
+    hsize_t start[3] = {(hsize_t)unit * (hsize_t)M, 0, 0}, extent[3] = {(hsize_t)M, dims[0][1], dims[0][2]};
+    for (int which = 0; which < 2 && !ierr; which++) {
+      hid_t  file_space = H5Dget_space(datasets[which]), memory_space = H5Screate_simple(3, extent, NULL);
+      herr_t status     = file_space < 0 || memory_space < 0 ? -1 : H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, extent, NULL);
+      if (status >= 0) status = H5Dread(datasets[which], which ? H5T_NATIVE_UINT8 : H5T_NATIVE_FLOAT, memory_space, file_space, H5P_DEFAULT, which ? (void *)masks : (void *)images);
+      if (memory_space >= 0) (void)H5Sclose(memory_space);
+      if (file_space >= 0) (void)H5Sclose(file_space);
+      if (status < 0) ierr = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, PETSC_ERR_FILE_UNEXPECTED, PETSC_ERROR_INITIAL, "Database '%s': the data of unit %" PetscInt_FMT " cannot be read (the file is damaged beyond its images); rerun with -fresh to start over", path, unit);
+    }
+    if (!ierr && database_unit_checksum(images, masks, pixels) != journal->checksum[unit]) {
+      damaged[unit] = PETSC_TRUE;
+      (*n_damaged)++;
+    }
+  }
+  PetscCall(PetscFree(images));
+  PetscCall(PetscFree(masks));
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode database_verify(const char *path, const Journal *journal, PetscBool *damaged, PetscInt *n_damaged)
+{
+  hid_t file, datasets[2] = {-1, -1};
+  PetscFunctionBeginUser;
+  *n_damaged = 0;
+  PetscCall(PetscArrayzero(damaged, journal->n_units));
+  PetscCheck((file = open_quietly(path)) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Database '%s' cannot be opened as HDF5 (missing or damaged), but its journal '%s' lists %" PetscInt_FMT " finished unit(s); rerun with -fresh to start over", path,
+             journal->path, journal->n_done);
+  /* HDF5's own error stack stays quiet: a damaged file is reported in one line. */
+  H5E_auto2_t report;
+  void       *report_data;
+  (void)H5Eget_auto2(H5E_DEFAULT, &report, &report_data);
+  (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  PetscErrorCode ierr = verify_open_file(file, path, journal, datasets, damaged, n_damaged);
+  (void)H5Eset_auto2(H5E_DEFAULT, report, report_data);
+  for (int which = 0; which < 2; which++)
+    if (datasets[which] >= 0) (void)H5Dclose(datasets[which]);
+  (void)H5Fclose(file);
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "checked_size.h"
 #include "error_check.h"
 #include "journal.h"
 #include "timing.h"
@@ -75,6 +77,33 @@ static PetscErrorCode sync_folder_of(const char *path)
   PetscFunctionReturn(0);
 }
 
+/* 64 random bits from the kernel, never 0 (0 marks a journal without an id). */
+static PetscErrorCode random_run_id(uint64_t *id)
+{
+  PetscFunctionBeginUser;
+  *id = 0;
+  while (*id == 0) {
+    ssize_t n = getrandom(id, sizeof *id, 0);
+    if (n < 0 && errno == EINTR) continue;
+    PetscCheck(n == (ssize_t)sizeof *id, PETSC_COMM_SELF, PETSC_ERR_LIB, "getrandom() gave no random run id for the journal: %s", n < 0 ? strerror(errno) : "short read");
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The per-unit arrays, once the unit count is known (from the plan, or from the header). */
+static PetscErrorCode allocate_units(Journal *j, PetscInt n_units)
+{
+  PetscFunctionBeginUser;
+  j->n_units = n_units;
+  PetscCall(checked_malloc((size_t)n_units + 1, sizeof(PetscBool), "the journal's table of finished units", j->path, &j->done));
+  PetscCall(checked_malloc((size_t)n_units + 1, sizeof(PetscBool), "the journal's table of finished units", j->path, &j->has_checksum));
+  PetscCall(checked_malloc((size_t)n_units + 1, sizeof(uint64_t), "the journal's table of unit checksums", j->path, &j->checksum));
+  PetscCall(PetscArrayzero(j->done, n_units + 1));
+  PetscCall(PetscArrayzero(j->has_checksum, n_units + 1));
+  PetscCall(PetscArrayzero(j->checksum, n_units + 1));
+  PetscFunctionReturn(0);
+}
+
 /* A new journal: written whole to a temporary file, synced, then renamed into place. */
 static PetscErrorCode create_journal(Journal *j, const Plan *plan)
 {
@@ -83,7 +112,9 @@ static PetscErrorCode create_journal(Journal *j, const Plan *plan)
   PetscFunctionBeginUser;
   PetscCall(PetscSNPrintf(temporary, sizeof temporary, "%s.tmp", j->path));
   PetscCallErrno(fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0644), "Creating the journal", temporary);
-  PetscCall(PetscSNPrintf(content, sizeof content, "NFJ1 plan %s seed %" PetscInt64_FMT " units %" PetscInt_FMT " conditions %" PetscInt_FMT, plan->hash_hex, plan->seed, plan->n_structures, plan->n_conditions));
+  PetscCall(random_run_id(&j->run_id));
+  PetscCall(PetscSNPrintf(content, sizeof content, "NFJ1 plan %s seed %" PetscInt64_FMT " units %" PetscInt_FMT " conditions %" PetscInt_FMT " id %016llx", plan->hash_hex, plan->seed, plan->n_structures,
+                          plan->n_conditions, (unsigned long long)j->run_id));
   PetscCall(format_line(line, sizeof line, content));
   PetscCall(write_all(fd, line, strlen(line), temporary));
   for (const char *option = plan->options; option && *option;) {
@@ -144,11 +175,24 @@ static PetscErrorCode read_journal(Journal *j, const Plan *plan)
       break;
     }
     if (line_number == 1) {
-      char       hash[32];
-      PetscInt   units, conditions;
-      PetscInt64 seed;
-      PetscCheck(sscanf(content, "NFJ1 plan %31s seed %" PetscInt64_FMT " units %" PetscInt_FMT " conditions %" PetscInt_FMT, hash, &seed, &units, &conditions) == 4, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+      char               hash[32];
+      PetscInt           units, conditions;
+      PetscInt64         seed;
+      int                consumed = 0;
+      unsigned long long id       = 0;
+      PetscCheck(sscanf(content, "NFJ1 plan %31s seed %" PetscInt64_FMT " units %" PetscInt_FMT " conditions %" PetscInt_FMT "%n", hash, &seed, &units, &conditions, &consumed) == 4, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
                  "Journal '%s' does not start with a nanoforge journal header; rerun with -fresh to start over", j->path);
+      /* Older journals end here; newer ones carry the run id. */
+      PetscCheck(content[consumed] == 0 || sscanf(content + consumed, " id %16llx", &id) == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s': unreadable header '%s'; rerun with -fresh to start over", j->path, content);
+      PetscCheck(units >= 1 && conditions >= 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s': header names %" PetscInt_FMT " units of %" PetscInt_FMT " images; allowed: at least 1 of each", j->path, units, conditions);
+      j->run_id       = id;
+      j->n_conditions = conditions;
+      if (!plan) {
+        PetscCall(allocate_units(j, units));
+        good_end = start + length + 1;
+        start    = good_end;
+        continue;
+      }
       /* The seed and the counts are the plan too, whether given explicitly or by default. */
       PetscCheck(seed == plan->seed, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "The plan differs from the one this database was started with (-seed: was %" PetscInt64_FMT ", now %" PetscInt64_FMT "). Rerun with the original options to continue, add -fresh to start over, or write to another -o", seed, plan->seed);
       PetscCheck(units == plan->n_structures, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "The plan differs from the one this database was started with (-structures: was %" PetscInt_FMT ", now %" PetscInt_FMT "). Rerun with the original options to continue, add -fresh to start over, or write to another -o", units, plan->n_structures);
@@ -160,11 +204,17 @@ static PetscErrorCode read_journal(Journal *j, const Plan *plan)
       options[options_used++] = '\n';
       options[options_used]   = 0;
     } else if (content[0] == 'U' && content[1] == ' ') {
-      char    *end;
-      long long unit = strtoll(content + 2, &end, 10);
-      PetscCheck(*end == 0 && unit >= 0 && unit < j->n_units, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s' line %d names unit '%s', outside 0..%" PetscInt_FMT, j->path, line_number, content + 2, j->n_units - 1);
+      char              *end;
+      long long          unit = strtoll(content + 2, &end, 10);
+      unsigned long long sum  = 0;
+      int                consumed = 0;
+      PetscBool          has_sum  = *end != 0;
+      PetscCheck(end != content + 2 && unit >= 0 && unit < j->n_units, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s' line %d names unit '%s', outside 0..%" PetscInt_FMT, j->path, line_number, content + 2, j->n_units - 1);
+      PetscCheck(!has_sum || (sscanf(end, " %16llx%n", &sum, &consumed) == 1 && end[consumed] == 0), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s' line %d: unit record '%s' is not '<unit> <16 hex digits>'", j->path, line_number, content + 2);
       if (!j->done[unit]) j->n_done++;
-      j->done[unit] = PETSC_TRUE;
+      j->done[unit]         = PETSC_TRUE;
+      j->has_checksum[unit] = has_sum;
+      j->checksum[unit]     = sum;
     } else {
       SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s' line %d is not a unit or option record", j->path, line_number);
     }
@@ -172,6 +222,11 @@ static PetscErrorCode read_journal(Journal *j, const Plan *plan)
     start    = good_end;
   }
   PetscCall(PetscFree(text));
+  PetscCheck(j->done, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s' is empty or has no valid header line", j->path);
+  if (!plan) {
+    PetscCall(PetscFree(options));
+    PetscFunctionReturn(0);
+  }
 
   PetscBool same;
   char      difference[2048];
@@ -194,10 +249,10 @@ PetscErrorCode journal_open(const char *database_path, const Plan *plan, PetscBo
   PetscFunctionBeginUser;
   PetscCall(PetscLogEventBegin(NF_EVENT_JOURNAL, 0, 0, 0, 0));
   PetscCall(PetscNew(&j));
-  j->fd      = -1;
-  j->n_units = plan->n_structures;
-  PetscCall(PetscCalloc1(j->n_units, &j->done));
+  j->fd = -1;
   PetscCall(journal_path(database_path, j->path));
+  PetscCall(allocate_units(j, plan->n_structures));
+  j->n_conditions = plan->n_conditions;
   if (fresh || stat(j->path, &info) != 0) {
     PetscCall(create_journal(j, plan));
     PetscCallErrno(j->fd = open(j->path, O_WRONLY | O_APPEND), "Opening the journal for appending", j->path);
@@ -209,20 +264,47 @@ PetscErrorCode journal_open(const char *database_path, const Plan *plan, PetscBo
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode journal_append(Journal *journal, PetscInt unit)
+PetscErrorCode journal_load(const char *database_path, Journal **journal)
+{
+  Journal *j;
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&j));
+  j->fd = -1;
+  PetscCall(journal_path(database_path, j->path));
+  PetscErrorCode ierr = read_journal(j, NULL);
+  if (ierr) {
+    PetscCall(journal_destroy(&j));
+    PetscCall(ierr);
+  }
+  *journal = j;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode journal_forget(Journal *journal, PetscInt unit)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(unit >= 0 && unit < journal->n_units, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Unit %" PetscInt_FMT " outside 0..%" PetscInt_FMT, unit, journal->n_units - 1);
+  if (journal->done[unit]) journal->n_done--;
+  journal->done[unit] = journal->has_checksum[unit] = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode journal_append(Journal *journal, PetscInt unit, uint64_t checksum)
 {
   char content[64], line[128];
   PetscFunctionBeginUser;
   PetscCheck(unit >= 0 && unit < journal->n_units, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Unit %" PetscInt_FMT " outside 0..%" PetscInt_FMT, unit, journal->n_units - 1);
   PetscCall(PetscLogEventBegin(NF_EVENT_JOURNAL, 0, 0, 0, 0));
-  PetscCall(PetscSNPrintf(content, sizeof content, "U %" PetscInt_FMT, unit));
+  PetscCall(PetscSNPrintf(content, sizeof content, "U %" PetscInt_FMT " %016llx", unit, (unsigned long long)checksum));
   PetscCall(format_line(line, sizeof line, content));
   /* One write() of a short line on an O_APPEND descriptor: a crash leaves the line
    * whole or torn at the end, which the checksum detects. */
   PetscCall(write_all(journal->fd, line, strlen(line), journal->path));
   PetscCallErrno(fsync(journal->fd), "Syncing the journal", journal->path);
   if (!journal->done[unit]) journal->n_done++;
-  journal->done[unit] = PETSC_TRUE;
+  journal->done[unit]         = PETSC_TRUE;
+  journal->has_checksum[unit] = PETSC_TRUE;
+  journal->checksum[unit]     = checksum;
   PetscCall(PetscLogEventEnd(NF_EVENT_JOURNAL, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
@@ -233,6 +315,8 @@ PetscErrorCode journal_destroy(Journal **journal)
   if (!*journal) PetscFunctionReturn(0);
   if ((*journal)->fd >= 0) PetscCallErrno(close((*journal)->fd), "Closing the journal", (*journal)->path);
   PetscCall(PetscFree((*journal)->done));
+  PetscCall(PetscFree((*journal)->has_checksum));
+  PetscCall(PetscFree((*journal)->checksum));
   PetscCall(PetscFree(*journal));
   PetscFunctionReturn(0);
 }

@@ -4,9 +4,12 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include "campaign.h"
 #include "checkpoint.h"
 #include "error_check.h"
 #include "options.h"
+#include "output_file.h"
 #include "provenance.h"
 #include "timing.h"
 #include "training.h"
@@ -39,6 +42,7 @@ PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
   c->sync_batchnorm = PETSC_TRUE;
   c->check_replicas = 50;
   c->keep_checkpoints = 3;
+  c->verify           = PETSC_TRUE;
   c->validate = PETSC_TRUE;
   PetscOptionsBegin(comm, NULL, "nanoforge train: data-parallel U-Net training on a database", NULL);
   PetscCall(PetscOptionsString("-db", "Database to train on (HDF5, campaign layout)", NULL, c->database, c->database, sizeof c->database, &found));
@@ -74,6 +78,7 @@ PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
   PetscCall(PetscOptionsInt("-keep_checkpoints", "Checkpoints kept (newest)", NULL, c->keep_checkpoints, &c->keep_checkpoints, NULL));
   PetscCall(PetscOptionsBool("-resume", "Continue from the newest readable checkpoint", NULL, c->resume, &c->resume, NULL));
   PetscCall(PetscOptionsInt("-stop_after", "Stop after this many epochs of this run (0: no limit)", NULL, c->stop_after_epochs, &c->stop_after_epochs, NULL));
+  PetscCall(PetscOptionsBool("-verify", "Before training, check the database's finished units against the checksums in its journal (<db>.journal, when there is one)", NULL, c->verify, &c->verify, NULL));
   PetscCall(PetscOptionsBool("-validate", "Score the validation split every epoch", NULL, c->validate, &c->validate, NULL));
   PetscCall(options_seed(PetscOptionsObject, &seed));
   PetscOptionsEnd();
@@ -102,6 +107,42 @@ PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
   PetscCheck(c->keep_checkpoints >= 1, comm, PETSC_ERR_USER_INPUT, "-keep_checkpoints %d: must be at least 1", (int)c->keep_checkpoints);
   PetscCheck(c->pixel_size > 0, comm, PETSC_ERR_USER_INPUT, "-pixel_size %g: must be positive [Å]", c->pixel_size);
   PetscCall(unet_config_check(&c->net));
+  PetscFunctionReturn(0);
+}
+
+/* Before any work: the model, best model and metrics must not replace the database or the
+ * options file, nor a file of another kind, and their folder must be writable (found now,
+ * not at the first checkpoint). */
+static PetscErrorCode check_outputs(MPI_Comm comm, const TrainingConfig *c)
+{
+  char stem[PETSC_MAX_PATH_LEN], best[PETSC_MAX_PATH_LEN + 16], csv[PETSC_MAX_PATH_LEN + 16], png[PETSC_MAX_PATH_LEN + 16], options_file[PETSC_MAX_PATH_LEN];
+  PetscFunctionBeginUser;
+  PetscCall(checkpoint_stem(c->output, stem, sizeof stem));
+  PetscCall(checkpoint_best_path(stem, best, sizeof best));
+  PetscCall(PetscSNPrintf(csv, sizeof csv, "%s_metrics.csv", stem));
+  PetscCall(PetscSNPrintf(png, sizeof png, "%s_metrics.png", stem));
+  PetscCall(output_file_options_file(options_file));
+  const OutputFileOutput outputs[] = {{"-o", c->output, &output_file_kind_hdf5}, {"-o (best model)", best, &output_file_kind_hdf5}, {"-o (metrics table)", csv, &output_file_kind_any}, {"-o (metrics plot)", png, &output_file_kind_png}};
+  const OutputFileInput  inputs[]  = {{"-db", c->database}, {"-options_file", options_file}};
+  PetscCall(output_file_check_all(comm, 4, outputs, 2, inputs));
+  PetscFunctionReturn(0);
+}
+
+/* A campaign database has a journal with each unit's checksum: damaged units are found
+ * before hours of training on them (campaign -verify does the same). */
+static PetscErrorCode verify_database(MPI_Comm comm, const char *database)
+{
+  char journal[PETSC_MAX_PATH_LEN];
+  int  present = 0, rank;
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(journal_path(database, journal));
+  if (rank == 0) present = access(journal, R_OK) == 0;
+  PetscCallMPI(MPI_Bcast(&present, 1, MPI_INT, 0, comm));
+  if (!present) PetscFunctionReturn(0);
+  double start = MPI_Wtime();
+  PetscCall(campaign_verify(comm, database));
+  if (rank == 0) PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: -verify took %.2f s (-verify false skips it)\n", MPI_Wtime() - start));
   PetscFunctionReturn(0);
 }
 
@@ -203,6 +244,8 @@ PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingRepo
   PetscCheck(c->global_batch % size == 0, comm, PETSC_ERR_USER_INPUT, "-batch %d: the global batch must be divisible by the %d ranks", (int)c->global_batch, size);
   const int local_batch = (int)(c->global_batch / size);
   PetscCheck(c->database[0], comm, PETSC_ERR_USER_INPUT, "-db: give the database to train on");
+  PetscCall(check_outputs(comm, c));
+  if (c->verify) PetscCall(verify_database(comm, c->database));
   PetscCall(provenance_create(comm, &provenance));
   PetscCall(provenance_one_line(provenance, &provenance_line));
 
