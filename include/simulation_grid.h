@@ -103,8 +103,8 @@ PetscErrorCode simulation_grid_wisdom_export(const char *path);
 PetscErrorCode simulation_grid_wisdom_default(SimulationGrid *grid);
 
 /* Memory of the program itself (MPI, PETSc, HDF5, FFTW, code) before any unit: measured as the
- * peak resident size of a 64x64 simulation. */
-#define SIMULATION_BASELINE_BYTES 60e6
+ * peak resident size of a 256x256 simulation (52 MB). */
+#define SIMULATION_BASELINE_BYTES 48e6
 
 /* Estimated peak memory [bytes] of one rank computing one unit on this grid (set up): exit waves
  * of every frozen-phonon configuration, multislice, lens and detector buffers, and the unit's
