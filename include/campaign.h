@@ -121,6 +121,11 @@ void           work_unit_pipeline_work(WorkUnitPipeline *pipeline, PetscBool sav
 /* -plan_only: on rank 0, draw every unit's recipe and conditions (cheap) and print the
  * counts, each column's range, the simulation grid of unit 0 and an estimated cost. */
 PetscErrorCode work_unit_pipeline_plan_summary(WorkUnitPipeline *pipeline, const Plan *plan, const DatabaseLayout *layout, FILE *stream);
+/* Before any work: estimate one unit's peak memory per rank (unit 0's grid, which is every
+ * unit's) and the database's size, and refuse, with the figures, a run that would not fit the
+ * memory limit (-memory_limit) or the free space of the database's folder. */
+PetscErrorCode work_unit_pipeline_check_resources(WorkUnitPipeline *pipeline, const Plan *plan, const DatabaseLayout *layout, PetscBool save_exit_waves,
+                                                  const char *database_path);
 PetscErrorCode work_unit_pipeline_destroy(WorkUnitPipeline **pipeline);
 
 /* The body of `nanoforge campaign` (src/app/command_campaign.c), shared with `run`:

@@ -14,6 +14,16 @@
 #include <stdint.h>
 #include <petscsys.h>
 
+/* Documented maxima, checked in 64-bit arithmetic when the plan is made (never wrapped):
+ * unit ids and database rows are PetscInt (32-bit in Debian's PETSc), and the random streams
+ * key a condition by 23 bits (optics.c, detector.c). */
+#define PLAN_MAX_STRUCTURES ((PetscInt64)PETSC_MAX_INT) /* -structures */
+#define PLAN_MAX_CONDITIONS ((PetscInt64)1 << 23)       /* -conditions */
+#define PLAN_MAX_IMAGES     ((PetscInt64)PETSC_MAX_INT) /* -structures x -conditions */
+/* -unit of build and simulate: the imaging and noise streams key (unit, condition) as
+ * unit + condition·2^40, so a unit id has 40 bits. */
+#define PLAN_MAX_UNIT_ID    (((PetscInt64)1 << 40) - 1)
+
 typedef struct {
   PetscInt64 seed;         /* -seed */
   PetscInt   n_structures; /* N: work units */
@@ -24,7 +34,9 @@ typedef struct {
   char       hash_hex[17]; /* `hash` as 16 hex digits */
 } Plan;
 
-PetscErrorCode plan_create(PetscInt64 seed, PetscInt n_structures, PetscInt n_conditions, const char *options, Plan **plan);
+/* Refuses counts outside [1, PLAN_MAX_*] and a product above PLAN_MAX_IMAGES with one line
+ * naming the option, the value and the allowed range. */
+PetscErrorCode plan_create(PetscInt64 seed, PetscInt64 n_structures, PetscInt64 n_conditions, const char *options, Plan **plan);
 PetscErrorCode plan_destroy(Plan **plan);
 
 /* Canonical plan options from the PETSc options database: every option that has been

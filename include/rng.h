@@ -55,7 +55,8 @@ uint64_t rng_below(RngStream *stream, uint64_t n);
 /* Standard normal N(0, 1) by Box–Muller. */
 double   rng_normal(RngStream *stream);
 /* Poisson variate with the given mean >= 0: inversion below mean 10, Hörmann's PTRS
- * transformed rejection (1993) above, so large means (high doses) stay exact and fast. */
+ * transformed rejection (1993) above, so large means (high doses) stay exact and fast; from 2^50
+ * the normal limit (rounded, capped at 1.8e19 so it fits). */
 uint64_t rng_poisson(RngStream *stream, double mean);
 /* Uniformly random rotation (Haar measure on SO(3)) from a uniform unit quaternion
  * (Shoemake 1992). R acts on column vectors: r' = R r; R is row-major R[row][col]. */

@@ -101,3 +101,15 @@ PetscErrorCode simulation_grid_wisdom_export(const char *path);
  * use); "none" becomes "". When the folder cannot be made (or neither variable is set) the cache is
  * left out with a warning on stderr: the run works, but a later run may choose other plans. */
 PetscErrorCode simulation_grid_wisdom_default(SimulationGrid *grid);
+
+/* Memory of the program itself (MPI, PETSc, HDF5, FFTW, code) before any unit: measured as the
+ * peak resident size of a 256x256 simulation (52 MB). */
+#define SIMULATION_BASELINE_BYTES 48e6
+
+/* Estimated peak memory [bytes] of one rank computing one unit on this grid (set up): exit waves
+ * of every frozen-phonon configuration, multislice, lens and detector buffers, and the unit's
+ * `n_images` images and masks of `image_pixels` each; `keep_exit_waves` adds the stored waves.
+ * A double, so no product can overflow. */
+double         simulation_memory_estimate(const SimulationGrid *grid, PetscInt64 n_images, PetscInt64 image_pixels, PetscBool keep_exit_waves);
+/* Error (PETSC_ERR_MEM, one line with the figure) when `bytes` exceeds memory_limit_bytes(). */
+PetscErrorCode simulation_memory_check(const char *what, double bytes);

@@ -67,6 +67,10 @@ typedef struct UNet UNet;
 PetscErrorCode unet_create(const UNetConfig *config, int height, int width, int max_batch, uint64_t seed,
                            UNet **net);
 PetscErrorCode unet_destroy(UNet **net);
+/* Without building the network: its parameter and batch-norm state counts (what a model file
+ * must hold for this config) and an estimate of the bytes unet_create and training would use
+ * for batches of max_batch images of height × width. Any pointer may be NULL. */
+PetscErrorCode unet_estimate(const UNetConfig *config, int height, int width, int max_batch, size_t *parameter_count, size_t *bn_state_count, double *bytes);
 /* Re-allocates workspaces for another image size / batch (e.g. segmentation tiles); the
  * parameters, gradients and BN state are kept. Cheap if the size did not change. */
 PetscErrorCode unet_resize(UNet *net, int height, int width, int max_batch);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include "commands.h"
 #include "options.h"
+#include "plan.h"
 #include "provenance.h"
 #include "structure_io.h"
 #include "structure_recipe.h"
@@ -31,7 +32,8 @@ PetscErrorCode command_build(MPI_Comm comm)
   StructureRecipe              recipe;
   char                         output[PETSC_MAX_PATH_LEN] = "", picture[PETSC_MAX_PATH_LEN] = "", format_name[32] = "auto";
   PetscInt64                   seed = 1;
-  PetscInt                     unit = 0, picture_height = 600;
+  PetscInt64                   unit = 0;
+  PetscInt                     picture_height = 600;
   StructureFormat              format = STRUCTURE_FORMAT_AUTO;
   PetscBool                    help;
   Provenance                  *provenance;
@@ -44,12 +46,11 @@ PetscErrorCode command_build(MPI_Comm comm)
   PetscCall(PetscOptionsString("-png", "Picture of the structure along the beam and from the side (PNG)", NULL, picture, picture, sizeof picture, NULL));
   PetscCall(PetscOptionsInt("-png_height", "Picture height [pixels]", NULL, picture_height, &picture_height, NULL));
   PetscCall(options_seed(PetscOptionsObject, &seed));
-  PetscCall(PetscOptionsInt("-unit", "Work-unit id: which draw of the distributions (with -seed) to build", NULL, unit, &unit, NULL));
+  PetscCall(options_integer64(PetscOptionsObject, "-unit", "Work-unit id: which draw of the distributions (with -seed) to build", 0, PLAN_MAX_UNIT_ID, &unit, NULL));
   PetscOptionsEnd();
   PetscCall(options_help_requested(&help));
   if (help) PetscFunctionReturn(0);
   PetscCall(options_check_unused(comm));
-  PetscCheck(unit >= 0, comm, PETSC_ERR_USER_INPUT, "Option -unit: %" PetscInt_FMT " is negative; allowed: an integer >= 0", unit);
   PetscCheck(picture_height >= 32 && picture_height <= 8192, comm, PETSC_ERR_USER_INPUT, "Option -png_height: %" PetscInt_FMT "; allowed 32..8192", picture_height);
   PetscCall(structure_format_from_name(format_name, "-format", &format));
   /* An output folder that cannot be written is an error before any work (and before the
@@ -100,7 +101,7 @@ PetscErrorCode command_build(MPI_Comm comm)
 
     for (PetscInt i = 0; i < atoms->n; i++)
       if (atoms->atom_class[i] >= 1 && atoms->atom_class[i] <= 3) per_class[atoms->atom_class[i]]++;
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "built: %s (seed %" PetscInt64_FMT ", unit %" PetscInt_FMT ")\n", description, seed, unit));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "built: %s (seed %" PetscInt64_FMT ", unit %" PetscInt64_FMT ")\n", description, seed, unit));
     PetscCall(structure_recipe_symmetry_note(&recipe, description, sizeof description));
     if (description[0]) PetscCall(PetscPrintf(PETSC_COMM_SELF, "symmetry: %s\n", description));
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "atoms: %" PetscInt_FMT " (particle %" PetscInt_FMT ", support %" PetscInt_FMT ", other %" PetscInt_FMT ")\n", atoms->n, per_class[ATOM_CLASS_PARTICLE],

@@ -13,7 +13,7 @@
  * none of them enters the plan, so changing them never blocks a resume. */
 static const char *const not_plan_options[] = {
   "o", "db", "fresh", "verify", "plan_only", "sim_ranks", "prefetch", "progress_interval", "sync_writes", "stop_file",
-  "seed", "structures", "conditions", "fftw_wisdom", "options_file", "allow_unused_options", "help", "h",
+  "memory_limit", "seed", "structures", "conditions", "fftw_wisdom", "options_file", "allow_unused_options", "help", "h",
   "log*", "malloc*", "options_*", "info*", "on_error*", "history", "fp_trap", "no_signal_handler", "skip_petscrc",
   "check_pointer_intensity", "memory_view", "objects_dump", "start_in_debugger", "debugger_ranks", "mpi_*", NULL
 };
@@ -62,8 +62,7 @@ static PetscErrorCode check_campaign_outputs(MPI_Comm comm, const char *output_o
 PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscBool check_unused, PetscBool *finished, char *database_path)
 {
   char              path[PETSC_MAX_PATH_LEN] = "database.h5", stop_file[PETSC_MAX_PATH_LEN] = "";
-  PetscInt          n_structures = 10, n_conditions = 1;
-  PetscInt64        seed = 1;
+  PetscInt64        n_structures = 10, n_conditions = 1, seed = 1;
   PetscBool         fresh = PETSC_FALSE, verify = PETSC_FALSE, plan_only = PETSC_FALSE, save_atoms = PETSC_FALSE, save_exit_waves = PETSC_FALSE, help, stop_given;
   CampaignSettings  settings;
   CampaignSummary   summary;
@@ -77,8 +76,8 @@ PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscB
   campaign_settings_defaults(&settings);
   PetscOptionsBegin(comm, NULL, "nanoforge campaign: N structures x M imaging conditions into one database", NULL);
   PetscCall(PetscOptionsString(output_option, "Database file to write (HDF5, EMD v0.2); its journal is <file>.journal", NULL, path, path, sizeof path, NULL));
-  PetscCall(PetscOptionsInt("-structures", "Number of structures N (work units)", NULL, n_structures, &n_structures, NULL));
-  PetscCall(PetscOptionsInt("-conditions", "Imaging conditions M per structure (images per unit; exit waves are reused)", NULL, n_conditions, &n_conditions, NULL));
+  PetscCall(options_integer64(PetscOptionsObject, "-structures", "Number of structures N (work units)", 1, PLAN_MAX_STRUCTURES, &n_structures, NULL));
+  PetscCall(options_integer64(PetscOptionsObject, "-conditions", "Imaging conditions M per structure (images per unit; exit waves are reused)", 1, PLAN_MAX_CONDITIONS, &n_conditions, NULL));
   PetscCall(options_seed(PetscOptionsObject, &seed));
   PetscCall(PetscOptionsBool("-fresh", "Start over: discard the journal and database of an earlier run", NULL, fresh, &fresh, NULL));
   PetscCall(PetscOptionsBool("-save_atoms", "Also store every structure's atoms (ragged, /data/atoms with offsets)", NULL, save_atoms, &save_atoms, NULL));
@@ -90,7 +89,7 @@ PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscB
   PetscCall(PetscOptionsReal("-progress_interval", "Seconds between progress lines [s]", NULL, settings.progress_interval, &settings.progress_interval, NULL));
   PetscCall(PetscOptionsBool("-sync_writes", "fsync each unit's data before journaling it (durable against node crashes)", NULL, settings.sync_writes, &settings.sync_writes, NULL));
   PetscCall(PetscOptionsString("-stop_file", "A file whose appearance stops the campaign cleanly (default: STOP in the current folder and beside the database)", NULL, stop_file, stop_file, sizeof stop_file, &stop_given));
-  PetscCall(work_unit_pipeline_create(seed, n_conditions, &pipeline));
+  PetscCall(work_unit_pipeline_create(seed, (PetscInt)n_conditions, &pipeline));
   PetscCall(work_unit_pipeline_options_read(PetscOptionsObject, pipeline));
   PetscOptionsEnd();
   PetscCall(options_help_requested(&help));
@@ -140,9 +139,10 @@ PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscB
     PetscCallMPI(MPI_Bcast(&problem, 1, MPI_INT, 0, comm));
     PetscCheck(!problem, comm, PETSC_ERR_FILE_OPEN, "Option %s: cannot write the database '%s' in folder '%s': %s", output_option, path, folder, strerror(problem));
   }
-  UnitWork work;
   PetscCall(check_campaign_outputs(comm, output_option, path));
   PetscCall(campaign_check_database_path(comm, path, plan, fresh));
+  PetscCall(work_unit_pipeline_check_resources(pipeline, plan, &layout, save_exit_waves, path));
+  UnitWork work;
   PetscCall(work_unit_pipeline_prepare(pipeline, comm, path));
   work_unit_pipeline_work(pipeline, save_atoms, save_exit_waves, &work);
   if (save_atoms) PetscCall(work_unit_pipeline_count_atoms(pipeline, comm, plan, &layout.atom_offsets));

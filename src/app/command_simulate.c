@@ -19,6 +19,7 @@
 #include "options.h"
 #include "output_file.h"
 #include "picture.h"
+#include "plan.h"
 #include "potential.h"
 #include "provenance.h"
 #include "simulation_grid.h"
@@ -33,7 +34,7 @@ typedef struct {
   PetscBool            save_exit_wave, save_potential, save_labels;
   PetscInt             n_conditions;                  /* -n_conditions */
   PetscInt64           seed;                          /* -seed */
-  PetscInt             unit;                          /* -unit (stream id of this simulation) */
+  PetscInt64           unit;                          /* -unit (stream id of this simulation; 40 bits) */
   SimulationGrid       grid;
   ImagingDistributions imaging;
   GroundTruthOptions   mask;
@@ -56,14 +57,13 @@ static PetscErrorCode read_options(MPI_Comm comm, SimulateOptions *o)
   PetscCall(PetscOptionsBool("-save_labels", "Also store a label image: 0 background, 1 particle, 2 support, 3 other (/data/labels)", NULL, o->save_labels, &o->save_labels, NULL));
   PetscCall(PetscOptionsInt("-n_conditions", "Imaging conditions drawn from the imaging distributions, all from the same exit waves", NULL, o->n_conditions, &o->n_conditions, NULL));
   PetscCall(options_seed(PetscOptionsObject, &o->seed));
-  PetscCall(PetscOptionsInt("-unit", "Work-unit id keying the random streams (phonons, imaging draws, noise)", NULL, o->unit, &o->unit, NULL));
+  PetscCall(options_integer64(PetscOptionsObject, "-unit", "Work-unit id keying the random streams (phonons, imaging draws, noise)", 0, PLAN_MAX_UNIT_ID, &o->unit, NULL));
   PetscCall(simulation_grid_options_read(PetscOptionsObject, &o->grid));
   PetscCall(imaging_options_read(PetscOptionsObject, &o->imaging));
   PetscCall(ground_truth_options_read(PetscOptionsObject, &o->mask));
   PetscCall(structure_recipe_options_read(PetscOptionsObject, &o->recipe));
   PetscOptionsEnd();
   PetscCheck(o->n_conditions >= 1 && o->n_conditions <= 100000, comm, PETSC_ERR_USER_INPUT, "-n_conditions %" PetscInt_FMT " is not allowed: use 1..100000", o->n_conditions);
-  PetscCheck(o->unit >= 0, comm, PETSC_ERR_USER_INPUT, "-unit %" PetscInt_FMT " is not allowed: use an id >= 0", o->unit);
   if (o->n_conditions > 1) {
     PetscCheck(distribution_is_constant(&o->imaging.parameter[IMAGING_DETECTOR_PIXEL]) && distribution_is_constant(&o->imaging.parameter[IMAGING_IMAGE_SIZE]), comm,
                PETSC_ERR_USER_INPUT, "-detector_pixel '%s' and -image_size '%s' must be fixed numbers when -n_conditions > 1 (all images of one file share a shape)",
@@ -260,6 +260,20 @@ static PetscErrorCode simulate(MPI_Comm comm, SimulateOptions *o)
   distribution_range(&o->imaging.parameter[IMAGING_APERTURE], &lowest, &highest);
   PetscCall(simulation_grid_setup(&o->grid, atoms, isfinite(highest) ? highest : 0.0));
 
+  {
+    /* Before any allocation: would this unit fit the memory limit? (Condition 0 fixes the image
+     * shape of every condition.) */
+    ImagingConditions first;
+    DetectorGeometry  geometry;
+    char              what[256];
+    PetscCall(imaging_sample(&o->imaging, (uint64_t)o->seed, (uint64_t)o->unit, 0, &first, NULL));
+    PetscCall(detector_geometry(&first, o->grid.nx, o->grid.ny, o->grid.sampling[0], o->grid.sampling[1], &geometry));
+    PetscCall(PetscSNPrintf(what, sizeof what, "simulate (grid %" PetscInt_FMT "x%" PetscInt_FMT ", %" PetscInt_FMT " phonon configuration(s), %" PetscInt_FMT " images of %" PetscInt_FMT "x%" PetscInt_FMT ")",
+                            o->grid.nx, o->grid.ny, PetscMax(o->grid.fp_configs, 1), o->n_conditions, geometry.nx, geometry.ny));
+    /* + the potential of -save_potential and the label image: one grid and one image more */
+    PetscCall(simulation_memory_check(what, simulation_memory_estimate(&o->grid, o->n_conditions + 1, (PetscInt64)geometry.nx * geometry.ny, PETSC_FALSE) +
+                                              4.0 * (double)o->grid.nx * (double)o->grid.ny));
+  }
   r.n_conditions = o->n_conditions;
   PetscCall(PetscMalloc2(r.n_conditions, &r.conditions, r.n_conditions * IMAGING_PARAMETER_COUNT, &r.values));
   for (PetscInt c = 0; c < r.n_conditions; c++)

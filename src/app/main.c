@@ -2,10 +2,14 @@
  * The command name is taken off argv before PETSc sees the options, so every
  * remaining argument is an option of that command.
  * MPI: MPI_Abort when an error met only some ranks (this file uses MPI). */
+#include <errno.h>
+#include <hdf5.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "commands.h"
 #include "error_check.h"
+#include "options.h"
 #include "timing.h"
 
 typedef struct {
@@ -47,6 +51,32 @@ static PetscErrorCode silent_help_printf(MPI_Comm comm, const char format[], ...
   return 0;
 }
 
+/* PETSc reads -options_file inside PetscInitialize, before nanoforge's error handler exists, and
+ * reports a missing file or a directory with a traceback: check the files first, one line each. */
+static int options_files_readable(int argc, char **argv)
+{
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "-options_file")) continue;
+    if (i + 1 >= argc) {
+      fprintf(stderr, "nanoforge: error: Option -options_file: no file name given; allowed: a readable file of options\n");
+      return 0;
+    }
+    const char *path = argv[i + 1];
+    struct stat info;
+    FILE       *file;
+    if (stat(path, &info) == 0 && S_ISDIR(info.st_mode)) {
+      fprintf(stderr, "nanoforge: error: Option -options_file: '%s' is a directory; allowed: a readable file of options\n", path);
+      return 0;
+    }
+    if (!(file = fopen(path, "r"))) {
+      fprintf(stderr, "nanoforge: error: Option -options_file: cannot open '%s': %s\n", path, strerror(errno));
+      return 0;
+    }
+    fclose(file);
+  }
+  return 1;
+}
+
 int main(int argc, char **argv)
 {
   if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -85,6 +115,7 @@ int main(int argc, char **argv)
   option_argc = kept;
   option_argv[option_argc] = NULL;
 
+  if (!options_files_readable(option_argc, option_argv)) return 1;
   PetscHelpPrintf      = silent_help_printf;
   PetscErrorCode ierr  = PetscInitialize(&option_argc, &option_argv, NULL, NULL);
   PetscHelpPrintf      = PetscHelpPrintfDefault;
@@ -98,6 +129,11 @@ int main(int argc, char **argv)
     if (ierr) return (int)ierr;
   }
   ierr = PetscPushErrorHandler(error_handler_for_users, NULL);
+  /* HDF5's own error stack printing gives a page of HDF5-DIAG lines for a bad file; every HDF5
+   * failure is turned into a one-line PETSc error naming the file instead. */
+  if (!ierr) H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  if (!ierr) ierr = options_memory_limit();
+  if (!ierr) ierr = options_check_file_paths();
   if (!ierr) ierr = timing_register_events();
   if (!ierr) ierr = command->function(PETSC_COMM_WORLD);
   if (ierr) {

@@ -16,8 +16,11 @@
  * of -save_atoms are summed and the FFTW wisdom is broadcast here (this file uses MPI). */
 #include <math.h>
 #include <stdlib.h>
+#include <libgen.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
+#include "checked_size.h"
 #include "error_check.h"
 #include "campaign.h"
 #include "detector.h"
@@ -397,7 +400,9 @@ PetscErrorCode work_unit_pipeline_plan_summary(WorkUnitPipeline *p, const Plan *
   PetscFunctionBeginUser;
   for (int c = 0; c < DATABASE_MAX_COLUMNS; c++) { low[c] = INFINITY; high[c] = -INFINITY; }
   for (int c = 0; c < n_i; c++) { image_low[c] = INFINITY; image_high[c] = -INFINITY; }
-  for (PetscInt unit = 0; unit < plan->n_structures; unit++) {
+  /* Ranges from the first units only in a huge plan: -plan_only must stay quick. */
+  const PetscInt n_sampled = PetscMin(plan->n_structures, 100000);
+  for (PetscInt unit = 0; unit < n_sampled; unit++) {
     StructureRecipe       recipe;
     StructureRecipeColumn columns[STRUCTURE_RECIPE_MAX_COLUMNS];
     PetscInt              n_columns;
@@ -427,6 +432,7 @@ PetscErrorCode work_unit_pipeline_plan_summary(WorkUnitPipeline *p, const Plan *
   PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "campaign plan %s (seed %" PetscInt64_FMT "):\n", plan->hash_hex, plan->seed));
   PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "  %" PetscInt_FMT " structures x %" PetscInt_FMT " imaging conditions = %" PetscInt_FMT " images of %" PetscInt_FMT "x%" PetscInt_FMT " pixels (%.3g GB of images and masks)\n",
                          plan->n_structures, plan->n_conditions, plan->n_images, layout->ny, layout->nx, bytes / 1e9));
+  if (n_sampled < plan->n_structures) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "  (column ranges over the first %" PetscInt_FMT " units)\n", n_sampled));
   PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "  structure columns (range over the plan):\n"));
   for (int c = 0; c < n_s; c++) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "    %-24s %12.6g .. %-12.6g\n", layout->structure_columns[c], low[c], high[c]));
   PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "  imaging columns that vary (the others are constant):\n"));
@@ -435,9 +441,54 @@ PetscErrorCode work_unit_pipeline_plan_summary(WorkUnitPipeline *p, const Plan *
   PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "  unit 0: %s; %" PetscInt_FMT " atoms\n", description, atoms->n));
   PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "  simulation grid of unit 0: %" PetscInt_FMT "x%" PetscInt_FMT " pixels of %.4g Å, %" PetscInt_FMT " slices, %d configuration(s)\n",
                          grid.nx, grid.ny, grid.sampling[0], grid.n_slices, (int)n_configs));
+  {
+    size_t       limit;
+    const double memory = simulation_memory_estimate(&grid, plan->n_conditions, (PetscInt64)layout->ny * layout->nx, layout->exit_wave_count > 0 ? PETSC_TRUE : PETSC_FALSE);
+    PetscCall(memory_limit_bytes(&limit));
+    PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "  estimated memory: %.3g GB per rank for a unit (limit %.3g GB, -memory_limit)%s\n", memory / 1e9, (double)limit / 1e9,
+                           memory > (double)limit ? ": TOO LARGE, the run would be refused" : ""));
+  }
   PetscCall(PetscFPrintf(PETSC_COMM_SELF, stream, "  estimated cost: %.3g FFT pairs per unit, about %.3g core-seconds per unit and %.3g core-hours in all\n"
                                                   "  (multislice FFTs only, assuming %.1f Gflop/s per core; run a few units to measure)\n",
                          fft_pairs, flops / assumed_rate, flops / assumed_rate * (double)plan->n_structures / 3600.0, assumed_rate / 1e9));
   PetscCall(atom_list_destroy(&atoms));
+  PetscFunctionReturn(0);
+}
+
+/* Bytes of images and masks (float + byte per pixel) the database holds when complete. */
+static double database_bytes(const Plan *plan, const DatabaseLayout *layout)
+{
+  return (double)plan->n_images * (double)layout->ny * (double)layout->nx * 5.0 +
+         (double)plan->n_structures * (double)layout->exit_wave_count * (double)layout->exit_wave_ny * (double)layout->exit_wave_nx * 8.0;
+}
+
+PetscErrorCode work_unit_pipeline_check_resources(WorkUnitPipeline *p, const Plan *plan, const DatabaseLayout *layout, PetscBool save_exit_waves,
+                                                  const char *database_path)
+{
+  StructureRecipe recipe;
+  AtomList       *atoms;
+  SimulationGrid  grid;
+  char            what[256], copy[PETSC_MAX_PATH_LEN];
+  struct statvfs  file_system;
+  struct stat     existing;
+  PetscFunctionBeginUser;
+  PetscCall(build_unit(p, 0, &recipe, &atoms, &grid));
+  PetscCall(atom_list_destroy(&atoms));
+  const double memory = simulation_memory_estimate(&grid, plan->n_conditions, (PetscInt64)layout->ny * layout->nx, save_exit_waves);
+  PetscCall(PetscSNPrintf(what, sizeof what, "A work unit (grid %" PetscInt_FMT "x%" PetscInt_FMT ", %" PetscInt_FMT " phonon configuration(s), %" PetscInt_FMT " images of %" PetscInt_FMT "x%" PetscInt_FMT ")",
+                          grid.nx, grid.ny, PetscMax(grid.fp_configs, 1), plan->n_conditions, layout->ny, layout->nx));
+  PetscCall(simulation_memory_check(what, memory));
+  /* The database grows as units are written: what is still to come must fit the free space. */
+  const double total = database_bytes(plan, layout);
+  double       still_needed = total;
+  if (stat(database_path, &existing) == 0) still_needed -= (double)existing.st_size;
+  PetscCall(PetscStrncpy(copy, database_path, sizeof copy));
+  if (statvfs(dirname(copy), &file_system) == 0) {
+    const double free_bytes = (double)file_system.f_bavail * (double)file_system.f_frsize;
+    PetscCheck(still_needed <= free_bytes, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "Options -structures %" PetscInt_FMT " x -conditions %" PetscInt_FMT ": the database '%s' needs %.3g GB (%" PetscInt_FMT " images of %" PetscInt_FMT "x%" PetscInt_FMT
+               ", 5 bytes per pixel) but its folder has %.3g GB free; free space, choose another -o, or plan fewer images",
+               plan->n_structures, plan->n_conditions, database_path, total / 1e9, plan->n_images, layout->ny, layout->nx, free_bytes / 1e9);
+  }
   PetscFunctionReturn(0);
 }

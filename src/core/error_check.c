@@ -10,7 +10,9 @@ PetscErrorCode error_handler_for_users(MPI_Comm comm, int line, const char *func
                                        PetscErrorCode code, PetscErrorType type, const char *message, void *context)
 {
   PetscBool user_facing = (code == PETSC_ERR_USER_INPUT || code == PETSC_ERR_FILE_OPEN || code == PETSC_ERR_FILE_READ ||
-                           code == PETSC_ERR_FILE_WRITE || code == PETSC_ERR_FILE_UNEXPECTED || code == PETSC_ERR_ARG_OUTOFRANGE || code == PETSC_ERR_MEM)
+                           code == PETSC_ERR_FILE_WRITE || code == PETSC_ERR_FILE_UNEXPECTED || code == PETSC_ERR_ARG_OUTOFRANGE || code == PETSC_ERR_MEM ||
+                           /* PETSc's option parsing ("Unknown logical value", "no integer value") and size checks on user images */
+                           code == PETSC_ERR_ARG_WRONG || code == PETSC_ERR_ARG_SIZ || code == PETSC_ERR_ARG_INCOMP)
                             ? PETSC_TRUE : PETSC_FALSE;
   (void)context;
   if (type == PETSC_ERROR_INITIAL) {

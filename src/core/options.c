@@ -1,4 +1,9 @@
 /* options.c — distribution-valued options, the unused-option check, -seed, -help. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include "checked_size.h"
 #include "options.h"
 
 PetscErrorCode options_distribution(PetscOptionItems *PetscOptionsObject, const char option[], const char help[],
@@ -69,5 +74,120 @@ PetscErrorCode options_seed(PetscOptionItems *PetscOptionsObject, PetscInt64 *se
   PetscCall(PetscOptionsInt("-seed", "Random seed: the same seed gives bit-identical results on any rank count", NULL, value, &value, NULL));
   PetscCheck(value >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option -seed: %" PetscInt_FMT " is negative; allowed: an integer >= 0", value);
   *seed = value;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode options_parse_integer64(const char option[], const char text[], PetscInt64 lowest, PetscInt64 highest, PetscInt64 *value)
+{
+  char     *end = NULL;
+  long long parsed;
+  PetscFunctionBeginUser;
+  errno  = 0;
+  parsed = strtoll(text, &end, 10);
+  if (end == text || *end || errno == ERANGE) {
+    /* "1.1e9" is an integer written in exponent form; "1.5" and "abc" are not. */
+    double real = strtod(text, &end);
+    PetscCheck(end != text && !*end && isfinite(real) && real == floor(real) && fabs(real) < 9.2e18, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "Option %s: '%s' is not an integer; allowed: integers in [%" PetscInt64_FMT ", %" PetscInt64_FMT "]", option, text, lowest, highest);
+    parsed = (long long)real;
+  }
+  PetscCheck(parsed >= lowest && parsed <= highest, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option %s: %s is out of range; allowed: integers in [%" PetscInt64_FMT ", %" PetscInt64_FMT "]",
+             option, text, lowest, highest);
+  *value = (PetscInt64)parsed;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode options_integer64(PetscOptionItems *PetscOptionsObject, const char option[], const char help[], PetscInt64 lowest, PetscInt64 highest,
+                                 PetscInt64 *value, PetscBool *given)
+{
+  char      text[64], default_text[64], full_help[512];
+  PetscBool set = PETSC_FALSE;
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(default_text, sizeof default_text, "%" PetscInt64_FMT, *value));
+  PetscCall(PetscSNPrintf(full_help, sizeof full_help, "%s (integer in [%" PetscInt64_FMT ", %" PetscInt64_FMT "])", help, lowest, highest));
+  PetscCall(PetscStrncpy(text, default_text, sizeof text));
+  PetscCall(PetscOptionsString(option, full_help, NULL, default_text, text, sizeof text, &set));
+  if (set) PetscCall(options_parse_integer64(option, text, lowest, highest, value));
+  if (given) *given = set;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode options_integer(PetscOptionItems *PetscOptionsObject, const char option[], const char help[], PetscInt lowest, PetscInt highest, PetscInt *value,
+                               PetscBool *given)
+{
+  PetscInt64 wide = *value;
+  PetscFunctionBeginUser;
+  PetscCall(options_integer64(PetscOptionsObject, option, help, lowest, highest, &wide, given));
+  *value = (PetscInt)wide; /* within [lowest, highest], so within PetscInt */
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode options_parse_bytes(const char option[], const char text[], size_t *bytes)
+{
+  char  *end = NULL;
+  double number, scale = 1;
+  PetscFunctionBeginUser;
+  errno  = 0;
+  number = strtod(text, &end);
+  PetscCheck(end != text, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option %s: '%s' is not a size; allowed: bytes > 0 with an optional k, M, G or T suffix (e.g. 4G)", option, text);
+  switch (*end) {
+  case 'k': case 'K': scale = 1024.0; end++; break;
+  case 'm': case 'M': scale = 1024.0 * 1024.0; end++; break;
+  case 'g': case 'G': scale = 1024.0 * 1024.0 * 1024.0; end++; break;
+  case 't': case 'T': scale = 1024.0 * 1024.0 * 1024.0 * 1024.0; end++; break;
+  default: break;
+  }
+  if (*end == 'b' || *end == 'B') end++;
+  const double value = number * scale;
+  PetscCheck(!*end && isfinite(value) && value >= 1 && value < 1.8e19, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "Option %s: '%s' is not a size; allowed: bytes >= 1 with an optional k, M, G or T suffix (e.g. 4G), below 16 EB", option, text);
+  *bytes = (size_t)value;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode options_memory_limit(void)
+{
+  char      text[64];
+  PetscBool given = PETSC_FALSE;
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-memory_limit", text, sizeof text, &given));
+  if (given) {
+    size_t bytes;
+    PetscCall(options_parse_bytes("-memory_limit", text, &bytes));
+    memory_limit_set(bytes);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Options whose value names files, read or written (comma-separated lists allowed). */
+static const char *const file_options[] = {"-structure", "-db", "-model", "-input", "-data", "-mask", "-o", "-png", "-montage", "-fftw_wisdom", NULL};
+
+PetscErrorCode options_check_file_paths(void)
+{
+  char *all, *save = NULL;
+  PetscFunctionBeginUser;
+  /* From the whole options string: querying single options would mark them used and hide a
+   * file option given to a command that has no such option from options_check_unused. */
+  PetscCall(PetscOptionsGetAll(NULL, &all));
+  for (char *token = strtok_r(all, " ", &save); token; token = strtok_r(NULL, " ", &save)) {
+    int which = -1;
+    for (int i = 0; file_options[i]; i++)
+      if (!strcmp(token, file_options[i])) which = i;
+    if (which < 0) continue;
+    char *value = strtok_r(NULL, " ", &save), *path_save = NULL;
+    if (!value) break;
+    for (char *path = strtok_r(value, ",", &path_save); path; path = strtok_r(NULL, ",", &path_save)) {
+      struct stat info;
+      PetscBool   is_directory = stat(path, &info) == 0 && S_ISDIR(info.st_mode) ? PETSC_TRUE : PETSC_FALSE;
+      if (is_directory) {
+        char message[PETSC_MAX_PATH_LEN + 256];
+        PetscCall(PetscSNPrintf(message, sizeof message, "Option %s: '%s' is a directory; allowed: a file name%s", file_options[which], path,
+                                !strcmp(file_options[which], "-o") ? " (segment writes into a folder with -output_dir)" : ""));
+        PetscCall(PetscFree(all));
+        SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s", message);
+      }
+    }
+  }
+  PetscCall(PetscFree(all));
   PetscFunctionReturn(0);
 }

@@ -105,6 +105,12 @@ static uint64_t poisson_ptrs(RngStream *stream, double mean)
 uint64_t rng_poisson(RngStream *stream, double mean)
 {
   if (!(mean > 0.0)) return 0;
+  /* Above 2^50 the rejection sampler loses integer precision and near 2^64 its result no longer
+   * fits: there the normal limit is exact to far below one count in 10^7. */
+  if (mean >= 1125899906842624.0) {
+    double k = floor(mean + sqrt(mean) * rng_normal(stream) + 0.5);
+    return k >= 1.8e19 ? (uint64_t)1.8e19 : (uint64_t)k;
+  }
   if (mean >= 10.0) return poisson_ptrs(stream, mean);
   /* Inversion: walk the CDF from k = 0. */
   double u = rng_uniform(stream);

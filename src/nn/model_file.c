@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <string.h>
 #include <hdf5.h>
+#include "checked_size.h"
 #include "hdf5_attribute.h"
 #include "model_file.h"
 #include "error_check.h"
@@ -286,8 +287,12 @@ static PetscErrorCode read_config(hid_t file, const char *path, UNetConfig *c, i
 
   PetscFunctionBegin;
   PetscCall(read_string(file, "format", &format, path));
-  PetscCheck(!strcmp(format, MODEL_FORMAT), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "'%s' is not a nanoforge model file (format '%s', expected '%s')", path, format, MODEL_FORMAT);
+  if (strcmp(format, MODEL_FORMAT)) {
+    char found[64];
+    PetscCall(PetscStrncpy(found, format, sizeof found));
+    PetscCall(PetscFree(format)); /* no leak on the error path */
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s' is not a nanoforge model file (format '%s', expected '%s')", path, found, MODEL_FORMAT);
+  }
   PetscCall(PetscFree(format));
   PetscCall(read_int(file, "format_version", &v[0], path));
   PetscCheck(v[0] == MODEL_FORMAT_VERSION, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
@@ -301,6 +306,12 @@ static PetscErrorCode read_config(hid_t file, const char *path, UNetConfig *c, i
   PetscCall(read_int(file, "batchnorm", &v[7], path));
   PetscCall(read_int(file, "train_height", &v[8], path));
   PetscCall(read_int(file, "train_width", &v[9], path));
+  /* In 64 bits before the casts to int: 2^32 + 4 must not pass as depth 4. */
+  static const char *const names[10] = {"format_version", "depth", "base_filters", "block", "decoder", "head", "in_channels", "batchnorm", "train_height", "train_width"};
+  static const int64_t     highest[10] = {MODEL_FORMAT_VERSION, 8, 1024, 1, 1, 1, 64, 1, 65536, 65536};
+  for (int i = 1; i < 10; i++)
+    PetscCheck(v[i] >= (i >= 8 ? 1 : 0) && v[i] <= highest[i], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "model file '%s': attribute %s = %lld; allowed: %d to %lld", path, names[i],
+               (long long)v[i], i >= 8 ? 1 : 0, (long long)highest[i]);
   c->depth        = (int)v[1];
   c->base_filters = (int)v[2];
   c->block        = (UNetBlock)v[3];
@@ -314,13 +325,65 @@ static PetscErrorCode read_config(hid_t file, const char *path, UNetConfig *c, i
   PetscFunctionReturn(0);
 }
 
+/* Values stored in dataset `name`, or -1 when it is absent. */
+static PetscErrorCode stored_count(hid_t file, const char *name, const char *path, long long *count)
+{
+  htri_t exists = H5Lexists(file, name, H5P_DEFAULT);
+
+  PetscFunctionBegin;
+  PetscCallHDF5(exists, name, path);
+  *count = -1;
+  if (!exists) PetscFunctionReturn(0);
+  hid_t dataset = H5Dopen2(file, name, H5P_DEFAULT);
+  PetscCallHDF5(dataset, name, path);
+  hid_t space = H5Dget_space(dataset);
+  PetscCallHDF5(space, "dataspace", path);
+  hssize_t points = H5Sget_simple_extent_npoints(space);
+  PetscCallHDF5(points, "dataspace size", path);
+  *count = (long long)points;
+  PetscCallHDF5(H5Sclose(space), "close dataspace", path);
+  PetscCallHDF5(H5Dclose(dataset), "close dataset", path);
+  PetscFunctionReturn(0);
+}
+
+/* Before any network is built from a file's attributes: the weights stored must be exactly the
+ * ones these attributes describe, and the network must fit the memory limit. A file claiming
+ * depth 8 and 1024 filters over a few weights is refused here, not after gigabytes are allocated. */
+static PetscErrorCode check_config_against_weights(hid_t file, const char *path, const UNetConfig *config, int height, int width)
+{
+  size_t    parameters, bn_state, limit;
+  double    bytes;
+  long long stored;
+  char      description[256];
+
+  PetscFunctionBegin;
+  PetscCheck(height % (1 << config->depth) == 0 && width % (1 << config->depth) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "model file '%s': training size %d x %d is not a multiple of 2^depth = %d", path, height, width, 1 << config->depth);
+  PetscCall(unet_estimate(config, height, width, 1, &parameters, &bn_state, &bytes));
+  unet_config_describe(config, description, sizeof description);
+  PetscCall(stored_count(file, "parameters", path, &stored));
+  PetscCheck(stored == (long long)parameters, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "model file '%s' is damaged: it describes a network (%s) of %zu weights but stores %lld", path, description, parameters, stored);
+  PetscCall(stored_count(file, "batchnorm_state", path, &stored));
+  PetscCheck(stored == (long long)bn_state, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "model file '%s' is damaged: it describes a network (%s) with %zu batch-norm values but stores %lld", path, description, bn_state, stored);
+  PetscCall(memory_limit_bytes(&limit));
+  PetscCheck(bytes <= (double)limit, PETSC_COMM_SELF, PETSC_ERR_MEM, "model file '%s': its network (%s) at %d x %d needs about %.3g GB, more than the memory limit of %.3g GB (-memory_limit)",
+             path, description, height, width, bytes / 1e9, (double)limit / 1e9);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode model_file_read_config(const char *path, UNetConfig *config, int *train_height, int *train_width)
 {
   hid_t file;
+  int   height, width;
 
   PetscFunctionBegin;
   PetscCall(open_model(path, &file));
-  PetscCall(read_config(file, path, config, train_height, train_width));
+  PetscCall(read_config(file, path, config, &height, &width));
+  PetscCall(check_config_against_weights(file, path, config, height, width));
+  if (train_height) *train_height = height;
+  if (train_width) *train_width = width;
   PetscCallHDF5(H5Fclose(file), "close", path);
   PetscFunctionReturn(0);
 }

@@ -413,6 +413,33 @@ static PetscErrorCode check_size(const UNetConfig *c, int height, int width, int
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode unet_estimate(const UNetConfig *config, int height, int width, int max_batch, size_t *parameter_count, size_t *bn_state_count, double *bytes)
+{
+  UNet net;
+
+  PetscFunctionBegin;
+  PetscCall(unet_config_check(config));
+  PetscCall(check_size(config, height, width, max_batch));
+  /* The graph alone: node and buffer descriptions, no parameters and no activations. */
+  PetscCall(PetscMemzero(&net, sizeof net));
+  net.config    = *config;
+  net.height    = height;
+  net.width     = width;
+  net.max_batch = max_batch;
+  PetscCall(build_graph(&net));
+  double activations = 0;
+  for (int i = 0; i < net.buffer_count; i++) activations += (double)max_batch * net.buffers[i].channels * (double)(height >> net.buffers[i].level) * (double)(width >> net.buffers[i].level);
+  if (parameter_count) *parameter_count = net.parameter_count;
+  if (bn_state_count) *bn_state_count = net.bn_state_count;
+  /* parameters, gradients and two optimizer moments; activations and their gradients, plus
+   * about as much again for convolution workspaces (im2col, Winograd tiles) */
+  if (bytes) *bytes = 4.0 * (4.0 * (double)net.parameter_count + (double)net.bn_state_count + 3.0 * activations);
+  for (int i = 0; i < net.node_count; i++) PetscCall(PetscFree2(net.nodes[i].saved_mean, net.nodes[i].saved_inverse_std));
+  PetscCall(PetscFree(net.nodes));
+  PetscCall(PetscFree(net.buffers));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode unet_create(const UNetConfig *config, int height, int width, int max_batch, uint64_t seed, UNet **out)
 {
   UNet *net;

@@ -14,22 +14,28 @@ uint64_t plan_hash_string(const char *text, size_t length)
   return hash;
 }
 
-PetscErrorCode plan_create(PetscInt64 seed, PetscInt n_structures, PetscInt n_conditions, const char *options, Plan **plan)
+PetscErrorCode plan_create(PetscInt64 seed, PetscInt64 n_structures, PetscInt64 n_conditions, const char *options, Plan **plan)
 {
   Plan *p;
   PetscFunctionBeginUser;
-  PetscCheck(n_structures >= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option -structures: %" PetscInt_FMT " is not allowed; give at least 1 structure", n_structures);
-  PetscCheck(n_conditions >= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option -conditions: %" PetscInt_FMT " is not allowed; give at least 1 imaging condition per structure", n_conditions);
+  PetscCheck(n_structures >= 1 && n_structures <= PLAN_MAX_STRUCTURES, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "Option -structures: %" PetscInt64_FMT " is not allowed; give 1 to %" PetscInt64_FMT " structures", n_structures, PLAN_MAX_STRUCTURES);
+  PetscCheck(n_conditions >= 1 && n_conditions <= PLAN_MAX_CONDITIONS, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "Option -conditions: %" PetscInt64_FMT " is not allowed; give 1 to %" PetscInt64_FMT " imaging conditions per structure", n_conditions, PLAN_MAX_CONDITIONS);
+  /* Both are below 2^31, so the product is exact in 64 bits. */
+  PetscCheck(n_structures * n_conditions <= PLAN_MAX_IMAGES, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "Options -structures %" PetscInt64_FMT " x -conditions %" PetscInt64_FMT " = %" PetscInt64_FMT " images; allowed: at most %" PetscInt64_FMT " images in one database (split the plan into several campaigns)",
+             n_structures, n_conditions, n_structures * n_conditions, PLAN_MAX_IMAGES);
   PetscCheck(seed >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option -seed: %" PetscInt64_FMT " is negative; allowed: an integer >= 0", seed);
   PetscCall(PetscNew(&p));
   p->seed         = seed;
-  p->n_structures = n_structures;
-  p->n_conditions = n_conditions;
-  p->n_images     = n_structures * n_conditions;
+  p->n_structures = (PetscInt)n_structures;
+  p->n_conditions = (PetscInt)n_conditions;
+  p->n_images     = (PetscInt)(n_structures * n_conditions);
   PetscCall(PetscStrallocpy(options ? options : "", &p->options));
   /* The counts and the seed are part of what the plan is, whether given as options or not. */
   char   head[128];
-  PetscCall(PetscSNPrintf(head, sizeof head, "seed=%" PetscInt64_FMT " N=%" PetscInt_FMT " M=%" PetscInt_FMT "\n", seed, n_structures, n_conditions));
+  PetscCall(PetscSNPrintf(head, sizeof head, "seed=%" PetscInt64_FMT " N=%" PetscInt_FMT " M=%" PetscInt_FMT "\n", seed, p->n_structures, p->n_conditions));
   uint64_t h = plan_hash_string(head, strlen(head));
   h ^= plan_hash_string(p->options, strlen(p->options)) * 31u;
   p->hash = h;

@@ -74,10 +74,13 @@ static ImagingParameterRule imaging_rule(ImagingParameter p)
   ImagingParameterRule r = {"0", -INFINITY, INFINITY, "any real number"};
   switch (p) {
   case IMAGING_APERTURE: case IMAGING_FOCAL_SPREAD: case IMAGING_CC: case IMAGING_ENERGY_SPREAD:
-  case IMAGING_VOLTAGE_RIPPLE: case IMAGING_CURRENT_RIPPLE: case IMAGING_CONVERGENCE: case IMAGING_DOSE:
+  case IMAGING_VOLTAGE_RIPPLE: case IMAGING_CURRENT_RIPPLE: case IMAGING_CONVERGENCE:
   case IMAGING_MTF_C1: case IMAGING_MTF_C2: case IMAGING_READOUT_NOISE: case IMAGING_DRIFT:
   case IMAGING_DETECTOR_PIXEL:
     r.lowest = 0; r.allowed = "values >= 0"; break;
+  /* Far above any exposure (1e6 e/Å² is extreme): beyond it a dose is a typo, and above ~1e19
+   * electrons per pixel the counts no longer fit the sampler's 64-bit integers. */
+  case IMAGING_DOSE: r.lowest = 0; r.highest = 1e12; r.allowed = "doses in [0, 1e12] e/Å² (0 = noise-free)"; break;
   case IMAGING_APERTURE_EDGE: r.default_spec = "0.5"; r.lowest = 0; r.allowed = "values >= 0"; break;
   case IMAGING_MTF_C0: r.default_spec = "1"; r.lowest = 0; r.allowed = "values >= 0"; break;
   case IMAGING_MTF_C3: r.default_spec = "2"; r.lowest = 1e-6; r.allowed = "values > 0"; break;

@@ -10,6 +10,7 @@
 #include <fftw3.h>
 #include "electron.h"
 #include "error_check.h"
+#include "checked_size.h"
 #include "simulation_grid.h"
 
 void simulation_grid_defaults(SimulationGrid *grid)
@@ -109,9 +110,16 @@ PetscErrorCode simulation_grid_setup(SimulationGrid *grid, const AtomList *atoms
   }
   PetscCheck(grid->cell[2] > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "cell z length %g Å gives zero slices; give -cell x,y,z with z > 0", grid->cell[2]);
   PetscCheck(grid->slice_thickness > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-slice_thickness %g Å gives zero slices; must be > 0", grid->slice_thickness);
+  PetscCheck(grid->cell[2] / grid->slice_thickness <= 1e6, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "cell z %g Å at -slice_thickness %g Å gives %.4g slices; allowed: at most 1e6 slices", grid->cell[2], grid->slice_thickness, grid->cell[2] / grid->slice_thickness);
   grid->n_slices = (PetscInt)ceil(grid->cell[2] / grid->slice_thickness - 1e-9);
   PetscCheck(grid->n_slices >= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "zero slices: cell z %g Å, -slice_thickness %g Å", grid->cell[2], grid->slice_thickness);
   PetscCheck(grid->requested_sampling > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-sampling %g Å/px must be > 0", grid->requested_sampling);
+  /* Checked in double before the cast: a huge -cell would wrap a PetscInt (or loop for ever). */
+  const double wanted[2] = {ceil(grid->cell[0] / grid->requested_sampling - 1e-9), ceil(grid->cell[1] / grid->requested_sampling - 1e-9)};
+  PetscCheck(wanted[0] <= 16384 && wanted[1] <= 16384, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "-cell %g x %g Å at -sampling %g Å/px needs a grid of %.4g x %.4g px; allowed: at most 16384 px per side (enlarge -sampling or shrink -cell)", grid->cell[0], grid->cell[1],
+             grid->requested_sampling, wanted[0], wanted[1]);
   grid->nx = fft_friendly_size((PetscInt)ceil(grid->cell[0] / grid->requested_sampling - 1e-9));
   grid->ny = fft_friendly_size((PetscInt)ceil(grid->cell[1] / grid->requested_sampling - 1e-9));
   PetscCheck(grid->nx <= 16384 && grid->ny <= 16384, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "grid %" PetscInt_FMT " x %" PetscInt_FMT " px (cell %g x %g Å at -sampling %g Å/px) exceeds 16384 px per side",
@@ -227,5 +235,30 @@ PetscErrorCode simulation_grid_wisdom_default(SimulationGrid *grid)
   for (char *c = host; *c; c++)
     if (*c == '/') *c = '_';
   PetscCall(PetscSNPrintf(grid->fftw_wisdom, sizeof grid->fftw_wisdom, "%s/fftw-wisdom-%s", folder, host));
+  PetscFunctionReturn(0);
+}
+
+double simulation_memory_estimate(const SimulationGrid *grid, PetscInt64 n_images, PetscInt64 image_pixels, PetscBool keep_exit_waves)
+{
+  const double n = (double)grid->nx * (double)grid->ny;
+  const double k = (double)PetscMax(grid->fp_configs, 1);
+  /* Peak while a unit's exit waves are computed, the lens and intensity of the previous unit
+   * still held: exit waves 8nk, multislice work + propagator + transmission 24n, band-limit mask
+   * and potential 8n; lens work + transfer 16n and its Fourier-space waves 8nk; intensity 4n;
+   * detector resampling and the mask's distance fields (image-sized, at most grid-sized) 16n. */
+  double bytes = n * (68.0 + 16.0 * k);
+  if (keep_exit_waves) bytes += 16.0 * n * k; /* the kept waves and their database buffer */
+  bytes += (double)n_images * (double)image_pixels * 5.0; /* float images + byte masks of the unit */
+  return bytes + SIMULATION_BASELINE_BYTES;
+}
+
+PetscErrorCode simulation_memory_check(const char *what, double bytes)
+{
+  size_t limit;
+  PetscFunctionBeginUser;
+  PetscCall(memory_limit_bytes(&limit));
+  PetscCheck(bytes <= (double)limit, PETSC_COMM_SELF, PETSC_ERR_MEM,
+             "%s needs an estimated %.3g GB per rank, more than the memory limit of %.3g GB (-memory_limit; default the machine's memory): use a coarser -sampling, a smaller -cell or fewer -fp_configs",
+             what, bytes / 1e9, (double)limit / 1e9);
   PetscFunctionReturn(0);
 }

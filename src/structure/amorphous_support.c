@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "checked_size.h"
 #include "amorphous_support.h"
 #include "elements.h"
 #include "rng.h"
@@ -184,8 +185,13 @@ PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_
              spec->density, amorphous_support_mass_density(spec), spec->min_distance[0][0], phi, AMORPHOUS_RSA_JAMMING_FRACTION);
 
   volume  = spec->size[0] * spec->size[1] * spec->size[2];
-  n_atoms = (PetscInt)llround(spec->density * volume);
-  PetscCheck(n_atoms < 2000000000, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "amorphous support: %" PetscInt_FMT " atoms requested; too many", n_atoms);
+  /* Checked as a double before the cast: llround to a 32-bit PetscInt would wrap 5e9 atoms to a
+   * count that passes the limit. */
+  const double wanted = spec->density * volume;
+  PetscCheck(isfinite(wanted) && wanted < 2e9, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "amorphous support: %g x %g x %g Å at %g atoms/Å³ needs %.4g atoms; allowed: fewer than 2e9 (shrink -support_size or -support_thickness)", spec->size[0], spec->size[1],
+             spec->size[2], spec->density, wanted);
+  n_atoms = (PetscInt)llround(wanted);
 
   /* Exact composition: counts by largest remainder, then the species order shuffled. */
   {
@@ -198,6 +204,8 @@ PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_
   }
 
   for (int d = 0; d < 3; d++) {
+    PetscCheck(spec->size[d] / largest < 1e6, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "amorphous support: edge %g Å along %c; allowed: below %g Å (1e6 minimum distances)", spec->size[d],
+               "xyz"[d], 1e6 * largest);
     cells.n[d] = (int)floor(spec->size[d] / largest);
     if (cells.n[d] < 1) cells.n[d] = 1;
     cells.inverse[d] = cells.n[d] / spec->size[d];
@@ -205,7 +213,7 @@ PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_
   size_t n_cells = (size_t)cells.n[0] * cells.n[1] * cells.n[2];
   PlacedAtom    *placed_atom;
   unsigned char *species;
-  PetscCall(PetscMalloc1(n_cells, &cells.head));
+  PetscCall(checked_malloc(n_cells, sizeof *cells.head, "the neighbour cells of the amorphous support", "-support_size", &cells.head));
   PetscCall(PetscMalloc1(n_atoms + 1, &placed_atom));
   PetscCall(PetscMalloc1(n_atoms + 1, &species));
   for (size_t c = 0; c < n_cells; c++) cells.head[c] = -1;
@@ -406,6 +414,10 @@ PetscErrorCode crystalline_support_build(SupportKind kind, const double size[3],
     sites = mos2, n_sites = 6, a = 3.16, thickness = 6.15; /* half the 2H c axis */
   } else SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "support '%s' is not a crystalline sheet; allowed: graphene, mos2", support_kind_name(kind));
   double cell_x = a, cell_y = sqrt(3.0) * a;
+  /* Checked as doubles before the casts: a huge -support_size would wrap the int counts. */
+  PetscCheck(size[0] / cell_x < 2e9 && size[1] / cell_y < 2e9 && round(size[0] / cell_x) * round(size[1] / cell_y) * n_sites < 2e9, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "%s support: size %g × %g Å needs %.4g atoms; allowed: fewer than 2e9 (shrink -support_size)", support_kind_name(kind), size[0], size[1],
+             round(size[0] / cell_x) * round(size[1] / cell_y) * n_sites);
   int    repeat_x = (int)lround(size[0] / cell_x), repeat_y = (int)lround(size[1] / cell_y);
   PetscCheck(repeat_x >= 1 && repeat_y >= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s support: size %g × %g Å is smaller than one %g × %g Å cell", support_kind_name(kind), size[0], size[1], cell_x, cell_y);
   PetscInt first = atoms->n;

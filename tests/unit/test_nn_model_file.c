@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <hdf5.h>
 #include "unit.h"
 #include "model_file.h"
 #include "loss.h"
@@ -177,6 +178,58 @@ static void test_corrupt_file_refused(void)
   unet_destroy(&net); optimizer_destroy(&opt);
 }
 
+/* Overwrite an int64 attribute of a model file in place. */
+static int set_attribute(const char *path, const char *name, int64_t value)
+{
+  hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+  if (file < 0) return -1;
+  hid_t  attribute = H5Aopen(file, name, H5P_DEFAULT);
+  herr_t status    = attribute < 0 ? -1 : H5Awrite(attribute, H5T_NATIVE_INT64, &value);
+  if (attribute >= 0) H5Aclose(attribute);
+  H5Fclose(file);
+  return status < 0 ? -1 : 0;
+}
+
+/* A file whose attributes describe a huge network over a few stored weights (the 6.4 GB case)
+ * is refused by model_file_read_config, from the attributes and the stored shapes alone. Without
+ * the check read_config accepts depth 8 / base 1024 and the caller builds the network. */
+static void test_bogus_attributes_refused_before_building(void)
+{
+  UNetConfig c, read;
+  UNet      *net;
+  Optimizer *opt;
+  char       path[512];
+  int        height, width;
+  small_config(&c);
+  UNIT_CALL(trained_network(&c, &net, &opt));
+  path_in_directory(path, sizeof(path), "bogus.h5");
+  const struct {
+    const char *name;
+    int64_t     value;
+    const char *expected;
+  } cases[] = {
+    {"base_filters", 1024, "stores"},                  /* in range, but not the stored weights */
+    {"depth", ((int64_t)1 << 32) + 2, "attribute depth"}, /* passes as 2 if cast to int first */
+    {"train_height", -16, "attribute train_height"},
+    {"train_width", 18, "multiple of 2^depth"},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    UNIT_CALL(model_file_write(path, net, NULL, NULL));
+    UNIT_CHECK(set_attribute(path, cases[k].name, cases[k].value) == 0, "cannot set %s", cases[k].name);
+    last_message[0] = 0;
+    PetscPushErrorHandler(capture_handler, NULL);
+    PetscErrorCode result = model_file_read_config(path, &read, &height, &width);
+    PetscPopErrorHandler();
+    UNIT_CHECK(result && strstr(last_message, cases[k].expected), "%s = %lld: expected an error with '%s', got: %s", cases[k].name, (long long)cases[k].value,
+               cases[k].expected, result ? last_message : "(no error)");
+  }
+  /* the untouched file still reads */
+  UNIT_CALL(model_file_write(path, net, NULL, NULL));
+  UNIT_CALL(model_file_read_config(path, &read, &height, &width));
+  UNIT_CHECK(read.depth == c.depth && height == 16 && width == 16, "config read back: depth %d, %d x %d", read.depth, height, width);
+  unet_destroy(&net); optimizer_destroy(&opt);
+}
+
 static void test_optimizer_updates(void)
 {
   OptimizerConfig c;
@@ -216,6 +269,7 @@ int main(int argc, char **argv)
   UNIT_RUN(test_round_trip_is_bit_identical);
   UNIT_RUN(test_architecture_mismatch_refused);
   UNIT_RUN(test_corrupt_file_refused);
+  UNIT_RUN(test_bogus_attributes_refused_before_building);
   UNIT_RUN(test_optimizer_updates);
   char command[300];
   snprintf(command, sizeof(command), "rm -rf %s", directory);
