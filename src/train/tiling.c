@@ -29,6 +29,16 @@ static double axis_weight(int i, int tile, int overlap, int ramp_low, int ramp_h
   return blend == BLEND_COSINE ? 0.5 - 0.5 * cos(M_PI * w) : w;
 }
 
+/* Index into an axis of n >= 1 pixels for position i >= 0 of the mirror-padded axis: reflect
+ * at the edges without repeating the edge pixel (0 1 .. n-1 n-2 .. 1 0 1 ..), for any i, so an
+ * image much smaller than a tile is still read only inside its bounds. */
+static PetscInt mirror_index(PetscInt i, PetscInt n)
+{
+  if (n == 1) return 0;
+  PetscInt period = 2 * (n - 1), k = i % period;
+  return k < n ? k : period - k;
+}
+
 PetscErrorCode tiling_apply(const TilingConfig *c, const float *image, PetscInt ny, PetscInt nx, TileFunction function, void *context, float *output)
 {
   PetscInt py = PetscMax(ny, c->tile), px = PetscMax(nx, c->tile); /* padded size */
@@ -39,17 +49,12 @@ PetscErrorCode tiling_apply(const TilingConfig *c, const float *image, PetscInt 
 
   PetscFunctionBeginUser;
   PetscCheck(c->batch > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "tile batch %d: must be positive", c->batch);
+  PetscCheck(c->tile > 0 && c->overlap >= 0 && c->overlap < c->tile, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-overlap %d with -tile %d: allowed 0 <= overlap < tile", c->overlap, c->tile);
+  PetscCheck(ny > 0 && nx > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "an image of %d x %d pixels cannot be tiled: it needs at least 1 x 1", (int)ny, (int)nx);
   PetscCall(PetscMalloc1((size_t)py * px, &padded));
-  /* Mirror padding (reflect without repeating the edge pixel) for images smaller than a tile. */
+  /* Mirror padding for images smaller than a tile. */
   for (PetscInt y = 0; y < py; y++)
-    for (PetscInt x = 0; x < px; x++) {
-      PetscInt sy = y, sx = x;
-      while (sy >= ny) sy = ny > 1 ? 2 * (ny - 1) - sy : 0;
-      while (sx >= nx) sx = nx > 1 ? 2 * (nx - 1) - sx : 0;
-      if (sy < 0) sy = -sy;
-      if (sx < 0) sx = -sx;
-      padded[y * px + x] = image[sy * nx + sx];
-    }
+    for (PetscInt x = 0; x < px; x++) padded[(size_t)y * px + x] = image[(size_t)mirror_index(y, ny) * nx + mirror_index(x, nx)];
   PetscCall(tiling_starts(py, c->tile, c->overlap, &n_y, &start_y));
   PetscCall(tiling_starts(px, c->tile, c->overlap, &n_x, &start_x));
   PetscCall(PetscMalloc2(tile_pixels * c->batch, &tiles, tile_pixels * c->batch, &outputs));

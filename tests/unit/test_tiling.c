@@ -55,6 +55,61 @@ static void test_identity(void)
     }
 }
 
+/* Mirror padding, the slow obvious way: walk along the axis, turning at either end. */
+static PetscInt mirror_walk(PetscInt i, PetscInt n)
+{
+  PetscInt at = 0, step = 1;
+  for (PetscInt k = 0; k < i && n > 1; k++) {
+    if (at + step < 0 || at + step >= n) step = -step;
+    at += step;
+  }
+  return at;
+}
+
+typedef struct {
+  const float *image;
+  PetscInt     ny, nx;
+  int          mismatches, tiles;
+} PaddingCheck;
+
+/* Compares each tile with the reference padding of the image (an image smaller than a tile
+ * gives one tile at the origin), then acts as the identity. */
+static PetscErrorCode compare_padding(void *context, const float *tiles, int count, int tile, float *outputs)
+{
+  PaddingCheck *check = (PaddingCheck *)context;
+  for (int t = 0; t < count; t++, check->tiles++)
+    for (int y = 0; y < tile; y++)
+      for (int x = 0; x < tile; x++)
+        if (tiles[((size_t)t * tile + y) * tile + x] != check->image[mirror_walk(y, check->ny) * check->nx + mirror_walk(x, check->nx)]) check->mismatches++;
+  PetscCall(PetscArraycpy(outputs, tiles, (size_t)count * tile * tile));
+  return 0;
+}
+
+/* Images much smaller than a tile (the old padding reflected once and then read past the
+ * image: 5x5 and 7x9 under a 32-pixel tile read stray memory); 1x1 and 1xN included. */
+static void test_tiny_images(void)
+{
+  const PetscInt sizes[][2] = {{5, 5}, {7, 9}, {1, 1}, {1, 6}, {3, 2}, {2, 31}};
+  for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+    PetscInt ny = sizes[k][0], nx = sizes[k][1];
+    float    image[64], output[64];
+    for (PetscInt i = 0; i < ny * nx; i++) image[i] = (float)(i + 1);
+    PaddingCheck check = {image, ny, nx, 0, 0};
+    TilingConfig c     = {32, 8, 2, BLEND_COSINE};
+    UNIT_CALL(tiling_apply(&c, image, ny, nx, compare_padding, &check, output));
+    UNIT_CHECK(check.tiles == 1 && check.mismatches == 0, "%dx%d image: %d tiles, %d padded pixels differ from the reference mirror padding", (int)ny, (int)nx,
+               check.tiles, check.mismatches);
+    double worst = 0;
+    for (PetscInt i = 0; i < ny * nx; i++) worst = fmax(worst, fabs(output[i] - image[i]));
+    UNIT_CHECK(worst == 0, "%dx%d image through the identity: max error %g", (int)ny, (int)nx, worst);
+  }
+  /* An image with no pixels is refused before anything is allocated or read. */
+  float        pixel = 0;
+  TilingConfig c     = {32, 8, 2, BLEND_COSINE};
+  UNIT_CALL_FAILS(tiling_apply(&c, &pixel, 0, 0, identity, NULL, &pixel));
+  UNIT_CALL_FAILS(tiling_apply(&c, &pixel, 5, 0, identity, NULL, &pixel));
+}
+
 static void test_blend_convex(void)
 {
   float image[80 * 80], output[80 * 80];
@@ -77,5 +132,6 @@ int main(int argc, char **argv)
   UNIT_RUN(test_starts);
   UNIT_RUN(test_identity);
   UNIT_RUN(test_blend_convex);
+  UNIT_RUN(test_tiny_images);
   return UNIT_END();
 }
