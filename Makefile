@@ -56,7 +56,7 @@ SANITIZE_FLAGS = -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-fram
 # Leaks inside Open MPI, HDF5, PETSc and hwloc are theirs; ours are reported.
 SANITIZE_ENV   = ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:strict_string_checks=1:detect_stack_use_after_return=1 \
                  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/tools/lsan_suppressions.txt:print_suppressions=0 \
-                 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+                 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 OMPI_MCA_mca_base_component_disable_dlclose=1
 endif
 LIB     = $(BUILD)/libnanoforge.a
 # Every module's sources are picked up by area; main.c alone is the program.

@@ -81,7 +81,10 @@ same_db "stopped and resumed equals uninterrupted" "$WORK/r1.h5" "$db"
 db="$WORK/usr1.h5"
 $MPIRUN -n 2 "$TOOL" -tool -o "$db" $PLAN -unit_seconds 0.2 > "$WORK/usr1.log" 2>&1 &
 pid=$!
-sleep 1.2
+# The signal must come after the ranks installed their handlers: wait for the first journaled
+# unit (start-up takes several seconds in the sanitizer build), then a little more.
+for i in $(seq 1 300); do grep -q '^U ' "$db.journal" 2>/dev/null && break; sleep 0.2; done
+sleep 0.2
 kill -USR1 $pid
 wait $pid; st=$?
 check_true "SIGUSR1 gives exit 3" "exit status $st: $(tail -3 "$WORK/usr1.log")" [ $st -eq 3 ]
