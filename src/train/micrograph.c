@@ -13,6 +13,7 @@
 #include <string.h>
 #include <tiffio.h>
 #include <hdf5.h>
+#include "checked_size.h"
 #include "error_check.h"
 #include "micrograph.h"
 
@@ -156,6 +157,17 @@ static herr_t first_group(hid_t group, const char *name, const H5L_info_t *info,
   return 0;
 }
 
+/* An attribute holding exactly one element (a scalar, or an array of one): HDF5 writes every
+ * element of an attribute into the caller's buffer, so a many-element attribute read into one
+ * variable would write past it. */
+static PetscBool attribute_is_single(hid_t attribute)
+{
+  hid_t    space = H5Aget_space(attribute);
+  hssize_t n     = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+  if (space >= 0) H5Sclose(space);
+  return n == 1 ? PETSC_TRUE : PETSC_FALSE;
+}
+
 /* EMD: a group under /data with emd_group_type == 1 and a `data` dataset. */
 static herr_t emd_group(hid_t group, const char *name, const H5L_info_t *info, void *data)
 {
@@ -167,7 +179,10 @@ static herr_t emd_group(hid_t group, const char *name, const H5L_info_t *info, v
   if (child >= 0) {
     if (H5Aexists(child, "emd_group_type") > 0) {
       hid_t attribute = H5Aopen(child, "emd_group_type", H5P_DEFAULT);
-      if (attribute >= 0 && H5Aread(attribute, H5T_NATIVE_INT, &type) >= 0 && type == 1 && H5Lexists(child, "data", H5P_DEFAULT) > 0) found = 1;
+      hid_t stored    = attribute >= 0 ? H5Aget_type(attribute) : -1;
+      int   numeric   = stored >= 0 && (H5Tget_class(stored) == H5T_INTEGER || H5Tget_class(stored) == H5T_FLOAT);
+      if (numeric && attribute_is_single(attribute) && H5Aread(attribute, H5T_NATIVE_INT, &type) >= 0 && type == 1 && H5Lexists(child, "data", H5P_DEFAULT) > 0) found = 1;
+      if (stored >= 0) H5Tclose(stored);
       if (attribute >= 0) H5Aclose(attribute);
     }
     H5Gclose(child);
@@ -187,129 +202,193 @@ static double angstrom_per_unit(const char *units)
   return 0;
 }
 
-static double emd_pixel_size(hid_t file, const char *group, int rank)
+/* The `units` string attribute of an EMD dim dataset ("" when absent or not one string). */
+static void emd_units(hid_t dim, char *units, size_t size)
 {
-  char   name[320];
+  units[0] = '\0';
+  if (H5Aexists(dim, "units") <= 0) return;
+  hid_t attribute = H5Aopen(dim, "units", H5P_DEFAULT);
+  if (attribute < 0) return;
+  hid_t type = H5Aget_type(attribute);
+  if (type >= 0 && H5Tget_class(type) == H5T_STRING && attribute_is_single(attribute)) {
+    if (H5Tis_variable_str(type) > 0) {
+      char *text   = NULL;
+      hid_t memory = H5Tcopy(H5T_C_S1);
+      H5Tset_size(memory, H5T_VARIABLE);
+      if (H5Aread(attribute, memory, &text) >= 0 && text) snprintf(units, size, "%s", text), H5free_memory(text);
+      H5Tclose(memory);
+    } else {
+      size_t length = H5Tget_size(type);
+      if (length > 0 && length < size) {
+        hid_t memory = H5Tcopy(H5T_C_S1);
+        H5Tset_size(memory, length + 1);
+        if (H5Aread(attribute, memory, units) < 0) units[0] = '\0';
+        units[size - 1] = '\0';
+        H5Tclose(memory);
+      }
+    }
+  }
+  if (type >= 0) H5Tclose(type);
+  H5Aclose(attribute);
+}
+
+/* Pixel size in Å from the EMD dim dataset `group`/dim<rank> (its first two axis values and
+ * its units); 0 when absent or in units not known. A dim that is not a 1-D axis is an error. */
+static PetscErrorCode emd_pixel_size(hid_t file, const char *group, int rank, const char *path, double *pixel_size)
+{
+  char   name[320], units[64];
   double size = 0, axis[2];
-  snprintf(name, sizeof name, "%s/dim%d", group, rank);
-  if (H5Lexists(file, name, H5P_DEFAULT) <= 0) return 0;
+
+  PetscFunctionBeginUser;
+  *pixel_size = 0;
+  PetscCall(PetscSNPrintf(name, sizeof name, "%s/dim%d", group, rank));
+  if (H5Lexists(file, name, H5P_DEFAULT) <= 0) PetscFunctionReturn(0);
   hid_t dim = H5Dopen2(file, name, H5P_DEFAULT);
-  if (dim < 0) return 0;
-  hid_t   space = H5Dget_space(dim);
+  if (dim < 0) PetscFunctionReturn(0);
+  hid_t space      = H5Dget_space(dim);
+  int   dimensions = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+  if (dimensions != 1) {
+    if (space >= 0) H5Sclose(space);
+    H5Dclose(dim);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': the calibration axis %s has %d dimensions; an EMD dim dataset has 1", path, name, dimensions);
+  }
   hsize_t n = 0, start = 0, count = 2;
   H5Sget_simple_extent_dims(space, &n, NULL);
   if (n >= 2) {
     hid_t memory = H5Screate_simple(1, &count, NULL);
-    H5Sselect_hyperslab(space, H5S_SELECT_SET, &start, NULL, &count, NULL);
-    if (H5Dread(dim, H5T_NATIVE_DOUBLE, memory, space, H5P_DEFAULT, axis) >= 0) size = axis[1] - axis[0];
+    if (H5Sselect_hyperslab(space, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0 && H5Dread(dim, H5T_NATIVE_DOUBLE, memory, space, H5P_DEFAULT, axis) >= 0) size = axis[1] - axis[0];
     H5Sclose(memory);
   }
   H5Sclose(space);
-  double scale = 0;
-  if (size > 0 && H5Aexists(dim, "units") > 0) {
-    hid_t attribute = H5Aopen(dim, "units", H5P_DEFAULT), type = H5Aget_type(attribute);
-    char  units[64] = "";
-    if (H5Tis_variable_str(type) > 0) {
-      char *text = NULL;
-      hid_t memory = H5Tcopy(H5T_C_S1);
-      H5Tset_size(memory, H5T_VARIABLE);
-      if (H5Aread(attribute, memory, &text) >= 0 && text) snprintf(units, sizeof units, "%s", text), H5free_memory(text);
-      H5Tclose(memory);
-    } else {
-      size_t length = H5Tget_size(type);
-      if (length < sizeof units) {
-        hid_t memory = H5Tcopy(H5T_C_S1);
-        H5Tset_size(memory, length + 1);
-        H5Aread(attribute, memory, units);
-        H5Tclose(memory);
-      }
-    }
-    scale = angstrom_per_unit(units);
-    H5Tclose(type);
-    H5Aclose(attribute);
+  if (isfinite(size) && size > 0) {
+    emd_units(dim, units, sizeof units);
+    *pixel_size = size * angstrom_per_unit(units);
   }
   H5Dclose(dim);
-  return size * scale;
-}
-
-/* Read 2-D image `index` of a dataset of rank 2 ([ny][nx]), 3 with the stack first
- * ([N][ny][nx]) or, for Velox, last ([ny][nx][N]). */
-static PetscErrorCode read_hdf5_image(hid_t file, const char *name, PetscInt index, PetscBool stack_last, const char *path, Micrograph *m)
-{
-  hid_t   set = H5Dopen2(file, name, H5P_DEFAULT), space, memory;
-  hsize_t dims[4] = {1, 1, 1, 1}, start[3] = {0, 0, 0}, count[3];
-  int     rank;
-
-  PetscFunctionBeginUser;
-  PetscCallHDF5(set, "opening the image dataset", path);
-  space = H5Dget_space(set);
-  rank = H5Sget_simple_extent_ndims(space);
-  H5Sget_simple_extent_dims(space, dims, NULL);
-  if (rank == 4 && dims[3] == 1) rank = 3; /* [N][ny][nx][1] */
-  PetscCheck(rank == 2 || rank == 3, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': %s has %d dimensions; expected an image or a stack of images", path, name, rank);
-  if (rank == 2) {
-    m->frames = 1, m->ny = dims[0], m->nx = dims[1];
-    count[0] = dims[0], count[1] = dims[1];
-  } else if (stack_last) {
-    m->frames = dims[2], m->ny = dims[0], m->nx = dims[1];
-    start[2] = (hsize_t)index, count[0] = dims[0], count[1] = dims[1], count[2] = 1;
-  } else {
-    m->frames = dims[0], m->ny = dims[1], m->nx = dims[2];
-    start[0] = (hsize_t)index, count[0] = 1, count[1] = dims[1], count[2] = dims[2];
-  }
-  PetscCheck(index >= 0 && index < m->frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-index %d: '%s' holds %d images in %s", (int)index, path, (int)m->frames, name);
-  PetscCall(PetscMalloc1((size_t)m->ny * m->nx, &m->pixels));
-  if (H5Sget_simple_extent_ndims(space) == 4) {
-    hsize_t start4[4] = {(hsize_t)index, 0, 0, 0}, count4[4] = {1, dims[1], dims[2], 1};
-    PetscCallHDF5(H5Sselect_hyperslab(space, H5S_SELECT_SET, start4, NULL, count4, NULL), "selecting the image", path);
-    memory = H5Screate_simple(4, count4, NULL);
-  } else {
-    PetscCallHDF5(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL), "selecting the image", path);
-    memory = H5Screate_simple(rank, count, NULL);
-  }
-  PetscCallHDF5(H5Dread(set, H5T_NATIVE_FLOAT, memory, space, H5P_DEFAULT, m->pixels), "reading the image", path);
-  H5Sclose(memory);
-  H5Sclose(space);
-  H5Dclose(set);
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode read_hdf5(const char *path, PetscInt index, Micrograph *m)
+/* Image sizes from any file, checked before anything is allocated: at least 1 x 1 pixel,
+ * and rows x columns (and the stack) within what PetscInt indexes. */
+static PetscErrorCode check_image_size(const char *path, const char *what, unsigned long long ny, unsigned long long nx, unsigned long long frames)
 {
-  hid_t      file;
+  size_t pixels;
+
+  PetscFunctionBeginUser;
+  PetscCheck(ny > 0 && nx > 0 && frames > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': %s is %llu x %llu pixels (%llu images); an image needs at least 1 x 1 pixel", path, what, ny, nx,
+             frames);
+  PetscCheck(!size_multiply_overflows((size_t)ny, (size_t)nx, &pixels) && pixels <= (size_t)PETSC_MAX_INT && frames <= (unsigned long long)PETSC_MAX_INT, PETSC_COMM_SELF,
+             PETSC_ERR_FILE_UNEXPECTED, "'%s': %s is %llu x %llu pixels (%llu images); allowed at most %d pixels and %d images", path, what, ny, nx, frames, (int)PETSC_MAX_INT,
+             (int)PETSC_MAX_INT);
+  PetscFunctionReturn(0);
+}
+
+/* Read 2-D image `index` of the open dataset `set` of rank 2 ([ny][nx]), 3 with the stack first
+ * ([N][ny][nx]) or, for Velox, last ([ny][nx][N]), or 4 as [N][ny][nx][1]. */
+static PetscErrorCode read_hdf5_image_from(hid_t set, hid_t space, const char *name, PetscInt index, PetscBool stack_last, const char *path, Micrograph *m)
+{
+  hsize_t     dims[H5S_MAX_RANK], start[4] = {0, 0, 0, 0}, count[4] = {1, 1, 1, 1}, ny, nx, frames;
+  int         rank, stored_rank;
+  hid_t       type, memory;
+  H5T_class_t class;
+
+  PetscFunctionBeginUser;
+  /* The rank first: dims[] is filled with as many entries as the file says. */
+  stored_rank = rank = H5Sget_simple_extent_ndims(space);
+  PetscCheck(rank >= 0 && rank <= H5S_MAX_RANK, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': cannot read the shape of %s", path, name);
+  PetscCheck(rank == 2 || rank == 3 || rank == 4, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': %s has %d dimensions; expected an image [ny][nx] or a stack of images", path, name, rank);
+  PetscCheck(H5Sget_simple_extent_dims(space, dims, NULL) == rank, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': cannot read the shape of %s", path, name);
+  PetscCheck(rank < 4 || dims[3] == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': %s is 4-D with %llu channels; expected [N][ny][nx][1]", path, name, (unsigned long long)dims[3]);
+  if (rank == 4) rank = 3; /* [N][ny][nx][1] */
+  type  = H5Dget_type(set);
+  class = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
+  if (type >= 0) H5Tclose(type);
+  PetscCheck(class == H5T_INTEGER || class == H5T_FLOAT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': %s does not hold numbers (HDF5 type class %d); expected integer or float pixels", path,
+             name, (int)class);
+  if (rank == 2) ny = dims[0], nx = dims[1], frames = 1;
+  else if (stack_last) ny = dims[0], nx = dims[1], frames = dims[2];
+  else frames = dims[0], ny = dims[1], nx = dims[2];
+  PetscCall(check_image_size(path, name, ny, nx, frames));
+  m->frames = (PetscInt)frames, m->ny = (PetscInt)ny, m->nx = (PetscInt)nx;
+  PetscCheck(index >= 0 && index < m->frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-index %d: '%s' holds %d images in %s", (int)index, path, (int)m->frames, name);
+  if (rank == 2) count[0] = ny, count[1] = nx;
+  else if (stack_last) start[2] = (hsize_t)index, count[0] = ny, count[1] = nx;
+  else start[0] = (hsize_t)index, count[1] = ny, count[2] = nx;
+  PetscCall(checked_malloc((size_t)ny * nx, sizeof(float), "the image", path, &m->pixels));
+  PetscCallHDF5(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL), "selecting the image", path);
+  memory = H5Screate_simple(stored_rank, count, NULL);
+  PetscCallHDF5(memory, "H5Screate_simple", path);
+  herr_t status = H5Dread(set, H5T_NATIVE_FLOAT, memory, space, H5P_DEFAULT, m->pixels);
+  H5Sclose(memory);
+  PetscCallHDF5(status, "reading the image", path);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_hdf5_image(hid_t file, const char *name, PetscInt index, PetscBool stack_last, const char *path, Micrograph *m)
+{
+  hid_t set, space;
+
+  PetscFunctionBeginUser;
+  set = H5Dopen2(file, name, H5P_DEFAULT);
+  PetscCheck(set >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': cannot open the image dataset %s", path, name);
+  space = H5Dget_space(set);
+  PetscErrorCode status = space >= 0 ? read_hdf5_image_from(set, space, name, index, stack_last, path, m) : PETSC_ERR_FILE_UNEXPECTED;
+  if (space >= 0) H5Sclose(space);
+  H5Dclose(set);
+  PetscCheck(space >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': cannot read the shape of %s", path, name);
+  PetscCall(status);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_hdf5_from(hid_t file, const char *path, PetscInt index, Micrograph *m)
+{
   FirstChild child = {""};
   char       name[400];
 
   PetscFunctionBeginUser;
-  file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  PetscCallHDF5(file, "opening the HDF5 micrograph", path);
   if (H5Lexists(file, "/Data", H5P_DEFAULT) > 0 && H5Lexists(file, "/Data/Image", H5P_DEFAULT) > 0) { /* Velox */
     hid_t group = H5Gopen2(file, "/Data/Image", H5P_DEFAULT);
-    H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, NULL, first_group, &child);
-    H5Gclose(group);
+    if (group >= 0) H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, NULL, first_group, &child), H5Gclose(group);
     PetscCheck(child.name[0], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Velox EMD file '%s' has no image under /Data/Image", path);
     PetscCall(PetscSNPrintf(name, sizeof name, "/Data/Image/%s/Data", child.name));
     PetscCall(read_hdf5_image(file, name, index, PETSC_TRUE, path, m));
     PetscCall(PetscStrncpy(m->format, "velox-emd", sizeof m->format));
   } else if (H5Lexists(file, "/data", H5P_DEFAULT) > 0) {
     hid_t group = H5Gopen2(file, "/data", H5P_DEFAULT);
+    PetscCheck(group >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': /data is not a group (EMD files keep their images in groups under /data)", path);
     /* nanoforge databases name the group "images"; Berkeley EMD files any name */
-    if (H5Lexists(group, "images", H5P_DEFAULT) > 0) PetscCall(PetscStrncpy(child.name, "/data/images", sizeof child.name));
+    if (H5Lexists(group, "images", H5P_DEFAULT) > 0) snprintf(child.name, sizeof child.name, "/data/images");
     else H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, NULL, emd_group, &child);
     H5Gclose(group);
     PetscCheck(child.name[0], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "EMD file '%s' has no group with emd_group_type=1 under /data", path);
     PetscCall(PetscSNPrintf(name, sizeof name, "%s/data", child.name));
     PetscCall(read_hdf5_image(file, name, index, PETSC_FALSE, path, m));
-    m->pixel_size = emd_pixel_size(file, child.name, m->frames > 1 || !strcmp(child.name, "/data/images") ? 3 : 2);
+    PetscCall(emd_pixel_size(file, child.name, m->frames > 1 || !strcmp(child.name, "/data/images") ? 3 : 2, path, &m->pixel_size));
     PetscCall(PetscStrncpy(m->format, "emd", sizeof m->format));
   } else if (H5Lexists(file, "images", H5P_DEFAULT) > 0) {
     PetscCall(read_hdf5_image(file, "images", index, PETSC_FALSE, path, m));
     PetscCall(PetscStrncpy(m->format, "hdf5", sizeof m->format));
-  } else {
-    H5Fclose(file);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "HDF5 file '%s' holds no image: expected EMD (/data/<group>/data), Velox (/Data/Image) or an 'images' dataset", path);
-  }
-  H5Fclose(file);
+  } else SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "HDF5 file '%s' holds no image: expected EMD (/data/<group>/data), Velox (/Data/Image) or an 'images' dataset", path);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_hdf5(const char *path, PetscInt index, Micrograph *m)
+{
+  hid_t       file;
+  H5E_auto2_t report;
+  void       *report_data;
+
+  PetscFunctionBeginUser;
+  /* HDF5's own error stack is silenced while a micrograph is read: a damaged or hostile file
+   * gets one PETSc error naming the file and the fault, not pages of HDF5 diagnostics. */
+  (void)H5Eget_auto2(H5E_DEFAULT, &report, &report_data);
+  (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  file                  = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  PetscErrorCode status = file >= 0 ? read_hdf5_from(file, path, index, m) : 0;
+  if (file >= 0) H5Fclose(file);
+  (void)H5Eset_auto2(H5E_DEFAULT, report, report_data);
+  PetscCheck(file >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "cannot open the HDF5 micrograph '%s': damaged, truncated or not HDF5", path);
+  PetscCall(status);
   PetscFunctionReturn(0);
 }
 
