@@ -122,6 +122,87 @@ static void test_bad_files(void)
   UNIT_CALL_FAILS(micrograph_read(path, 0, &m));
 }
 
+/* micrograph_read must refuse `path` with error `expected`, a message naming the file, and no
+ * image. */
+static void expect_refused(const char *path, PetscErrorCode expected, const char *what)
+{
+  Micrograph *m = NULL;
+  const char *text     = NULL;
+  char       *specific = NULL;
+  (void)PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
+  PetscErrorCode code = micrograph_read(path, 0, &m);
+  (void)PetscPopErrorHandler();
+  (void)PetscErrorMessage(code, &text, &specific);
+  UNIT_CHECK(code == expected && !m, "%s: error %d, expected %d (%s)", what, (int)code, (int)expected, specific ? specific : "");
+  UNIT_CHECK(!code || (specific && strstr(specific, path)), "%s: the message '%s' does not name the file", what, specific ? specific : "");
+  if (m) micrograph_destroy(&m);
+}
+
+/* An HDF5 file with one float dataset `name` of the given shape (data never written: HDF5
+ * allocates contiguous storage late, so huge shapes cost nothing). */
+static void write_hdf5_shape(const char *path, const char *group, const char *name, int rank, const hsize_t *dims)
+{
+  hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), where = file;
+  if (group) {
+    hid_t data = H5Gcreate2(file, "data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    where      = H5Gcreate2(data, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Gclose(data);
+    int   one = 1;
+    hid_t scalar = H5Screate(H5S_SCALAR), attribute = H5Acreate2(where, "emd_group_type", H5T_NATIVE_INT, scalar, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(attribute, H5T_NATIVE_INT, &one), H5Aclose(attribute), H5Sclose(scalar);
+  }
+  hid_t space = H5Screate_simple(rank, dims, NULL), set = H5Dcreate2(where, name, H5T_NATIVE_FLOAT, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Dclose(set), H5Sclose(space);
+  if (group) H5Gclose(where);
+  H5Fclose(file);
+}
+
+/* Hostile HDF5 shapes. The old reader filled a 4-entry dims[] with as many dimensions as the
+ * file had (32: 224 bytes past it on the stack, the program-counter hijack of the hostile
+ * catalogue), accepted a 0 x 0 image (NULL pixels, segment crashed), read a 32-D EMD dim axis
+ * into one hsize_t, and an emd_group_type of 64 ints into one int. */
+static void test_hostile_hdf5(void)
+{
+  char    path[400];
+  hsize_t dims[32];
+  for (int d = 0; d < 32; d++) dims[d] = 1;
+  snprintf(path, sizeof path, "%s/rank32.h5", directory);
+  dims[19] = 0x414141414141ULL;
+  write_hdf5_shape(path, NULL, "images", 32, dims);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "images of rank 32");
+  dims[19] = 1, dims[30] = dims[31] = 16;
+  write_hdf5_shape(path, NULL, "images", 32, dims);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "images [1]x..x[16][16] of rank 32");
+  hsize_t empty[3] = {1, 0, 0}, huge[2] = {1 << 20, 1 << 20}, stack[4] = {2, 8, 8, 3};
+  write_hdf5_shape(path, NULL, "images", 3, empty);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "a 0 x 0 image");
+  write_hdf5_shape(path, NULL, "images", 2, huge);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "a 2^20 x 2^20 image (2^40 pixels)");
+  write_hdf5_shape(path, NULL, "images", 4, stack);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "images [N][ny][nx][3]");
+  /* EMD: a valid 4 x 4 image whose calibration axis (dim2: x of [ny][nx]) has 32 dimensions. */
+  hsize_t image[2] = {4, 4};
+  write_hdf5_shape(path, "img", "data", 2, image);
+  hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+  dims[30] = dims[31] = 1, dims[0] = dims[1] = 8;
+  hid_t space = H5Screate_simple(32, dims, NULL), set = H5Dcreate2(file, "/data/img/dim2", H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Dclose(set), H5Sclose(space), H5Fclose(file);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "an EMD dim2 of 32 dimensions");
+  /* EMD: emd_group_type with 64 elements (only a single value is read). */
+  write_hdf5_shape(path, NULL, "unused", 2, image);
+  file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+  hid_t data = H5Gcreate2(file, "data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), group = H5Gcreate2(data, "g", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  hsize_t many = 64;
+  int     ones[64];
+  for (int i = 0; i < 64; i++) ones[i] = 1;
+  space           = H5Screate_simple(1, &many, NULL);
+  hid_t attribute = H5Acreate2(group, "emd_group_type", H5T_NATIVE_INT, space, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite(attribute, H5T_NATIVE_INT, ones), H5Aclose(attribute), H5Sclose(space);
+  space = H5Screate_simple(2, image, NULL), set = H5Dcreate2(group, "data", H5T_NATIVE_FLOAT, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Dclose(set), H5Sclose(space), H5Gclose(group), H5Gclose(data), H5Fclose(file);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "an emd_group_type of 64 values");
+}
+
 /* Real instrument files, if the shared folder is present (see its MANIFEST.md). */
 static const char *shared = "../shared/data/formats";
 
@@ -185,6 +266,7 @@ int main(int argc, char **argv)
   UNIT_RUN(test_tiff);
   UNIT_RUN(test_emd);
   UNIT_RUN(test_bad_files);
+  UNIT_RUN(test_hostile_hdf5);
   if (access("../shared/data/formats/MANIFEST.md", R_OK) == 0) {
     UNIT_RUN(test_shared_ser);
     UNIT_RUN(test_shared_emd);
