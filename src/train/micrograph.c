@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tiffio.h>
+#include <sys/stat.h>
 #include <hdf5.h>
 #include "checked_size.h"
 #include "error_check.h"
@@ -394,62 +395,82 @@ static PetscErrorCode read_hdf5(const char *path, PetscInt index, Micrograph *m)
 
 /* ---------------- FEI / TIA SER ---------------- */
 
+/* `size` bytes at `offset`, which the caller has checked to lie inside the file. */
 static PetscErrorCode read_bytes(FILE *file, long long offset, void *buffer, size_t size, const char *path)
 {
   PetscFunctionBeginUser;
-  PetscCheck(fseeko(file, (off_t)offset, SEEK_SET) == 0 && fread(buffer, 1, size, file) == size, PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
+  PetscCheck(offset >= 0 && fseeko(file, (off_t)offset, SEEK_SET) == 0 && fread(buffer, 1, size, file) == size, PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
              "SER file '%s' is truncated (reading %zu bytes at offset %lld)", path, size, offset);
   PetscFunctionReturn(0);
 }
 
-/* The SER format is little-endian; these readers assume a little-endian host (x86, ARM). */
-static PetscErrorCode read_ser(const char *path, PetscInt index, Micrograph *m)
+/* Every offset and size in a SER header is checked against the file's size before it is used:
+ * a 51-byte file must not ask for terabytes. */
+static PetscErrorCode check_inside(const char *path, const char *what, long long offset, size_t bytes, long long file_size)
 {
-  FILE   *file = fopen(path, "rb");
-  uint16_t header[3];
-  int32_t  fields[4];
-  long long offset_array;
+  PetscFunctionBeginUser;
+  PetscCheck(offset >= 0 && offset <= file_size && bytes <= (unsigned long long)(file_size - offset), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "SER file '%s': %s (%zu bytes at offset %lld) lies outside the file of %lld bytes", path, what, bytes, offset, file_size);
+  PetscFunctionReturn(0);
+}
+
+/* The SER format is little-endian; these readers assume a little-endian host (x86, ARM). */
+static PetscErrorCode read_ser_from(FILE *file, long long file_size, const char *path, PetscInt index, Micrograph *m)
+{
+  uint16_t       header[3];
+  int32_t        fields[4];
+  long long      offset_array, element;
+  unsigned char  head[50], *raw = NULL;
+  static const int sizes[9] = {0, 1, 2, 4, 1, 2, 4, 4, 8};
 
   PetscFunctionBeginUser;
-  PetscCheckPointerErrno(file, "cannot open the SER file", path);
+  PetscCall(check_inside(path, "the header", 0, 22, file_size));
   PetscCall(read_bytes(file, 0, header, 6, path));
   PetscCall(read_bytes(file, 6, fields, 16, path)); /* DataTypeID, TagTypeID, total, valid */
   int wide = header[2] >= 0x0220;
   PetscCheck(fields[0] == 0x4122, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "SER file '%s' holds 1-D data (spectra, DataTypeID 0x%x), not images", path, fields[0]);
+  PetscCheck(fields[3] >= 1 && fields[3] <= fields[2], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "SER file '%s': %d valid elements of %d; allowed 1 to the total", path, fields[3],
+             fields[2]);
   m->frames = fields[3];
   PetscCheck(index >= 0 && index < m->frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-index %d: SER file '%s' holds %d images", (int)index, path, (int)m->frames);
-  if (wide) PetscCall(read_bytes(file, 22, &offset_array, 8, path));
-  else {
+  if (wide) {
+    PetscCall(check_inside(path, "the offset of the offset array", 22, 8, file_size));
+    PetscCall(read_bytes(file, 22, &offset_array, 8, path));
+  } else {
     int32_t o;
+    PetscCall(check_inside(path, "the offset of the offset array", 22, 4, file_size));
     PetscCall(read_bytes(file, 22, &o, 4, path));
     offset_array = o;
   }
-  long long element;
-  if (wide) PetscCall(read_bytes(file, offset_array + 8 * index, &element, 8, path));
+  /* index < valid <= 2^31: the entry's offset cannot overflow once offset_array is in the file */
+  PetscCall(check_inside(path, "the offset array", offset_array, (size_t)(index + 1) * (wide ? 8 : 4), file_size));
+  if (wide) PetscCall(read_bytes(file, offset_array + 8 * (long long)index, &element, 8, path));
   else {
     int32_t o;
-    PetscCall(read_bytes(file, offset_array + 4 * index, &o, 4, path));
+    PetscCall(read_bytes(file, offset_array + 4 * (long long)index, &o, 4, path));
     element = o;
   }
-  unsigned char head[50];
-  PetscCall(read_bytes(file, element, head, 50, path));
-  double   delta_x;
-  int16_t  type;
-  int32_t  nx, ny;
+  PetscCall(check_inside(path, "the element header", element, sizeof head, file_size));
+  PetscCall(read_bytes(file, element, head, sizeof head, path));
+  double  delta_x;
+  int16_t type;
+  int32_t nx, ny;
   memcpy(&delta_x, head + 8, 8);
   memcpy(&type, head + 40, 2);
   memcpy(&nx, head + 42, 4);
   memcpy(&ny, head + 46, 4);
-  static const int sizes[9] = {0, 1, 2, 4, 1, 2, 4, 4, 8};
   PetscCheck(type >= 1 && type <= 8 && nx > 0 && ny > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "SER file '%s': unsupported element (type %d, %d x %d)", path, type, nx, ny);
-  size_t   n = (size_t)nx * ny;
-  unsigned char *raw;
-  PetscCall(PetscMalloc1(n * sizes[type], &raw));
-  PetscCall(read_bytes(file, element + 50, raw, n * sizes[type], path));
-  fclose(file);
+  PetscCall(check_image_size(path, "the element", (unsigned long long)ny, (unsigned long long)nx, (unsigned long long)m->frames));
+  size_t n = (size_t)nx * ny, bytes;
+  PetscCall(checked_bytes(n, 1, (size_t)sizes[type], "the element's data", path, &bytes));
+  PetscCall(check_inside(path, "the element's data", element + (long long)sizeof head, bytes, file_size));
+  PetscCall(checked_malloc(bytes, 1, "the element's data", path, &raw));
+  PetscErrorCode ierr = read_bytes(file, element + (long long)sizeof head, raw, bytes, path);
+  if (!ierr) ierr = checked_malloc(n, sizeof(float), "the image", path, &m->pixels);
+  if (ierr) PetscCall(PetscFree(raw));
+  PetscCall(ierr);
   m->ny = ny, m->nx = nx;
   m->pixel_size = delta_x * 1e10; /* metres → Å */
-  PetscCall(PetscMalloc1(n, &m->pixels));
   for (size_t p = 0; p < n; p++) {
     double v;
     switch (type) {
@@ -466,6 +487,23 @@ static PetscErrorCode read_ser(const char *path, PetscInt index, Micrograph *m)
   }
   PetscCall(PetscFree(raw));
   PetscCall(PetscStrncpy(m->format, "ser", sizeof m->format));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_ser(const char *path, PetscInt index, Micrograph *m)
+{
+  FILE       *file = fopen(path, "rb");
+  struct stat status;
+
+  PetscFunctionBeginUser;
+  PetscCheckPointerErrno(file, "cannot open the SER file", path);
+  if (fstat(fileno(file), &status) != 0) {
+    fclose(file);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read the size of the SER file '%s'", path);
+  }
+  PetscErrorCode ierr = read_ser_from(file, (long long)status.st_size, path, index, m);
+  fclose(file);
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 

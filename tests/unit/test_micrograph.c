@@ -203,6 +203,58 @@ static void test_hostile_hdf5(void)
   expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "an emd_group_type of 64 values");
 }
 
+/* A little-endian TIA SER file (32-bit offsets) with one 2-D element: header fields as given,
+ * the offset array at 30, the element at `element` (normally 38), then `data_bytes` of pixels
+ * (uint16 ramp). Values stored as given so that a test can lie in any of them. */
+static void write_ser(const char *path, int32_t total, int32_t valid, int32_t offset_array, int32_t element, int16_t type, int32_t nx, int32_t ny, size_t data_bytes)
+{
+  unsigned char header[38] = {0x49, 0x49, 0x97, 0x01, 0x10, 0x02};
+  int32_t       data_type = 0x4122, tag_type = 0x4152;
+  memcpy(header + 6, &data_type, 4), memcpy(header + 10, &tag_type, 4), memcpy(header + 14, &total, 4), memcpy(header + 18, &valid, 4), memcpy(header + 22, &offset_array, 4);
+  memcpy(header + 30, &element, 4);
+  unsigned char head[50] = {0};
+  double        delta = 2e-10; /* 2 Å */
+  memcpy(head + 8, &delta, 8), memcpy(head + 40, &type, 2), memcpy(head + 42, &nx, 4), memcpy(head + 46, &ny, 4);
+  FILE *f = fopen(path, "wb");
+  fwrite(header, 1, sizeof header, f), fwrite(head, 1, sizeof head, f);
+  for (size_t i = 0; i < data_bytes / 2; i++) {
+    uint16_t v = (uint16_t)(7 * i);
+    fwrite(&v, 2, 1, f);
+  }
+  fclose(f);
+}
+
+/* SER headers that lie. The old reader allocated whatever the element header asked for (5 TB
+ * from a 51-byte file; 2^31 x 2^31 x 8 bytes wrapped around), trusted the valid count and the
+ * offsets. Each is now refused as a damaged file before any allocation. */
+static void test_hostile_ser(void)
+{
+  char        path[400];
+  Micrograph *m = NULL;
+  snprintf(path, sizeof path, "%s/a.ser", directory);
+  write_ser(path, 1, 1, 30, 38, 2, 3, 2, 12); /* the control: a valid 3 x 2 uint16 image */
+  UNIT_CALL(micrograph_read(path, 0, &m));
+  if (m) {
+    UNIT_CHECK(m->nx == 3 && m->ny == 2 && m->pixels[5] == 35 && !strcmp(m->format, "ser"), "valid SER read as %dx%d, pixel 5 = %g", (int)m->nx, (int)m->ny, m->pixels[5]);
+    UNIT_CHECK_RELATIVE(m->pixel_size, 2.0, 1e-12);
+    UNIT_CALL(micrograph_destroy(&m));
+  }
+  write_ser(path, 1, 1, 30, 38, 8, 1 << 20, 1 << 20, 12); /* 8 TB of doubles in a 100-byte file */
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "SER asking for 8 TB");
+  write_ser(path, 1, 1, 30, 38, 8, 0x7fffffff, 0x7fffffff, 12); /* nx * ny * 8 overflows 64 bits */
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "SER whose size overflows");
+  write_ser(path, 1, 1, 30, 38, 2, 3, 3, 12); /* 18 bytes announced, 12 present */
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "SER with 6 bytes missing");
+  write_ser(path, 1, -5, 30, 38, 2, 3, 2, 12);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "SER with -5 valid elements");
+  write_ser(path, 1, 1, 0x7ffffff0, 38, 2, 3, 2, 12);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "SER offset array past the end");
+  write_ser(path, 1, 1, 30, -40, 2, 3, 2, 12);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "SER element at a negative offset");
+  write_ser(path, 1, 1, 30, 38, 9, 3, 2, 12);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "SER element type 9");
+}
+
 /* Real instrument files, if the shared folder is present (see its MANIFEST.md). */
 static const char *shared = "../shared/data/formats";
 
@@ -267,6 +319,7 @@ int main(int argc, char **argv)
   UNIT_RUN(test_emd);
   UNIT_RUN(test_bad_files);
   UNIT_RUN(test_hostile_hdf5);
+  UNIT_RUN(test_hostile_ser);
   if (access("../shared/data/formats/MANIFEST.md", R_OK) == 0) {
     UNIT_RUN(test_shared_ser);
     UNIT_RUN(test_shared_emd);
