@@ -255,6 +255,113 @@ static void test_hostile_ser(void)
   expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "SER element type 9");
 }
 
+/* A DM3/DM4 file built in memory: big-endian structure, little-endian values. */
+typedef struct {
+  unsigned char bytes[4096];
+  size_t        n;
+  int           version;
+} DmBuilder;
+
+static void dm_put(DmBuilder *b, unsigned long long value, int size)
+{
+  for (int i = size - 1; i >= 0; i--) b->bytes[b->n++] = (unsigned char)(value >> (8 * i));
+}
+static void dm_word(DmBuilder *b, unsigned long long value) { dm_put(b, value, b->version == 4 ? 8 : 4); }
+static void dm_little(DmBuilder *b, unsigned long long value, int size)
+{
+  for (int i = 0; i < size; i++) b->bytes[b->n++] = (unsigned char)(value >> (8 * i));
+}
+/* A tag header: kind 20 (group) or 21 (data), its name, and for DM4 a tag length (unused). */
+static void dm_tag(DmBuilder *b, int kind, const char *name)
+{
+  dm_put(b, (unsigned long long)kind, 1), dm_put(b, strlen(name), 2);
+  memcpy(b->bytes + b->n, name, strlen(name)), b->n += strlen(name);
+  if (b->version == 4) dm_put(b, 0, 8);
+}
+static void dm_group(DmBuilder *b, const char *name, int tags)
+{
+  dm_tag(b, 20, name);
+  dm_put(b, 0, 1), dm_put(b, 0, 1), dm_word(b, (unsigned long long)tags);
+}
+/* A data tag with the given info words (its value bytes follow, written by the caller). */
+static void dm_data(DmBuilder *b, const char *name, int n, const unsigned long long *info)
+{
+  dm_tag(b, 21, name);
+  memcpy(b->bytes + b->n, "%%%%", 4), b->n += 4;
+  dm_word(b, (unsigned long long)n);
+  for (int i = 0; i < n; i++) dm_word(b, info[i]);
+}
+
+/* ImageList/0/ImageData with Data (uint16 array of `count`, `written` values 7*i present),
+ * DataType 10 and Dimensions nx, ny stored as `dimension_type` (5 u32, 6 f32, 12 u64); then a
+ * tag `extra` with the info words given (its values absent) when extra_n > 0. */
+static void write_dm(const char *path, int version, unsigned long long count, int written, int dimension_type, double nx, double ny, int extra_n, const unsigned long long *extra)
+{
+  DmBuilder b = {.n = 0, .version = version};
+  dm_put(&b, (unsigned long long)version, 4), dm_put(&b, 0, version == 4 ? 8 : 4), dm_put(&b, 1, 4); /* version, root length, little-endian values */
+  dm_put(&b, 0, 1), dm_put(&b, 0, 1), dm_word(&b, extra_n > 0 ? 2 : 1);
+  dm_group(&b, "ImageList", 1);
+  dm_group(&b, "", 1);
+  dm_group(&b, "ImageData", 3);
+  unsigned long long array[3] = {20, 4, count}, int32[1] = {3}, dimension[1] = {(unsigned long long)dimension_type};
+  dm_data(&b, "Data", 3, array);
+  for (int i = 0; i < written; i++) dm_little(&b, (unsigned long long)(7 * i), 2);
+  dm_data(&b, "DataType", 1, int32), dm_little(&b, 10, 4);
+  dm_group(&b, "Dimensions", 2);
+  for (int d = 0; d < 2; d++) {
+    double value = d ? ny : nx;
+    dm_data(&b, "", 1, dimension);
+    if (dimension_type == 6) {
+      float    v = (float)value;
+      uint32_t bits;
+      memcpy(&bits, &v, 4), dm_little(&b, bits, 4);
+    } else dm_little(&b, (unsigned long long)value, dimension_type == 12 ? 8 : 4);
+  }
+  if (extra_n > 0) dm_data(&b, "Extra", extra_n, extra);
+  FILE *f = fopen(path, "wb");
+  fwrite(b.bytes, 1, b.n, f), fclose(f);
+}
+
+/* DM tags that lie. The old reader multiplied counts by sizes in signed 64 bits (overflow, UB)
+ * and skipped that far, indexed its 64-word info array with field counts from the file (the
+ * 130-byte SIGSEGV), converted a float dimension of 1e30 to an integer (UB), and accepted
+ * dimensions whose product wrapped around to the stored count (2^62 x 4 = 0 values: an image
+ * of 2^64 pixels with no data). */
+static void test_hostile_dm(void)
+{
+  char        path[400];
+  Micrograph *m = NULL;
+  snprintf(path, sizeof path, "%s/a.dm3", directory);
+  for (int version = 3; version <= 4; version++) { /* the control: a valid 3 x 2 uint16 image */
+    write_dm(path, version, 6, 6, 5, 3, 2, 0, NULL);
+    UNIT_CALL(micrograph_read(path, 0, &m));
+    if (m) {
+      UNIT_CHECK(m->nx == 3 && m->ny == 2 && m->pixels[5] == 35 && m->format[2] == '0' + version, "valid DM%d read as %dx%d %s, pixel 5 = %g", version, (int)m->nx, (int)m->ny, m->format,
+                 m->pixels[5]);
+      UNIT_CALL(micrograph_destroy(&m));
+    }
+  }
+  write_dm(path, 4, 6, 6, 5, 3, 2, 3, (const unsigned long long[]){20, 7, 0}); /* and with an empty extra array */
+  UNIT_CALL(micrograph_read(path, 0, &m));
+  if (m) UNIT_CALL(micrograph_destroy(&m));
+  write_dm(path, 4, 1ULL << 62, 6, 5, 3, 2, 0, NULL);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "DM4 Data array of 2^62 values");
+  write_dm(path, 4, 6, 6, 5, 3, 2, 3, (const unsigned long long[]){20, 7, 0x2000000000000001ULL});
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "DM4 array of 2^61+1 doubles (x 8 overflows)");
+  write_dm(path, 3, 6, 6, 5, 3, 2, 5, (const unsigned long long[]){15, 0, 1000, 0, 2});
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "DM3 struct of 1000 fields in 5 info words");
+  write_dm(path, 3, 6, 6, 5, 3, 2, 6, (const unsigned long long[]){20, 15, 0, 100000, 0, 2});
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "DM3 array of structs of 100000 fields");
+  write_dm(path, 3, 6, 6, 5, 3, 2, 1, (const unsigned long long[]){18});
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "DM3 string without a length");
+  write_dm(path, 3, 6, 6, 6, 1e30, 2, 0, NULL);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "DM3 dimension 1e30 as a float");
+  write_dm(path, 3, 0, 0, 12, 4611686018427387904.0, 4, 0, NULL);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "DM3 dimensions 2^62 x 4 wrapping to 0 values");
+  write_dm(path, 3, 6, 4, 5, 3, 2, 0, NULL);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "DM3 Data array 2 values short (the tags after it misread)");
+}
+
 /* Real instrument files, if the shared folder is present (see its MANIFEST.md). */
 static const char *shared = "../shared/data/formats";
 
@@ -320,6 +427,7 @@ int main(int argc, char **argv)
   UNIT_RUN(test_bad_files);
   UNIT_RUN(test_hostile_hdf5);
   UNIT_RUN(test_hostile_ser);
+  UNIT_RUN(test_hostile_dm);
   if (access("../shared/data/formats/MANIFEST.md", R_OK) == 0) {
     UNIT_RUN(test_shared_ser);
     UNIT_RUN(test_shared_emd);
