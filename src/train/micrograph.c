@@ -5,8 +5,10 @@
  * TagTypeID, TotalNumberElements, ValidNumberElements, OffsetArrayOffset; each 2-D element:
  * calibration X (offset f64, delta f64, element i32), calibration Y (same), DataType i16,
  * ArraySizeX i32, ArraySizeY i32, data (row-major, X fastest). */
+#include <errno.h>
 #include <math.h>
 #include <png.h>
+#include <stdarg.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,8 @@
 #include "checked_size.h"
 #include "error_check.h"
 #include "micrograph.h"
+
+static PetscErrorCode check_image_size(const char *path, const char *what, unsigned long long ny, unsigned long long nx, unsigned long long frames);
 
 PetscErrorCode micrograph_destroy(Micrograph **m)
 {
@@ -29,33 +33,74 @@ PetscErrorCode micrograph_destroy(Micrograph **m)
 
 /* ---------------- TIFF ---------------- */
 
-static PetscErrorCode read_tiff(const char *path, PetscInt index, Micrograph *m)
+/* libtiff's and libpng's messages go to this buffer instead of stderr: the PETSc error that
+ * follows a failure quotes the last one, in one line. */
+static char library_message[256];
+
+static void keep_library_message(const char *module, const char *format, va_list arguments)
 {
-  TIFF    *tif;
-  uint32_t width = 0, height = 0;
-  uint16_t bits = 8, samples = 1, format = SAMPLEFORMAT_UINT, planar = PLANARCONFIG_CONTIG;
+  char text[200];
+  vsnprintf(text, sizeof text, format, arguments);
+  snprintf(library_message, sizeof library_message, "%s%s%s", module ? module : "", module ? ": " : "", text);
+  for (char *c = library_message; *c; c++)
+    if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f) *c = '?';
+}
+
+static void ignore_tiff_warning(const char *module, const char *format, va_list arguments)
+{
+  (void)module, (void)format, (void)arguments;
+}
+
+/* Sample layouts this reader decodes in its scanline path: 8/16/32/64-bit integers and 32/64-bit
+ * IEEE floats, interleaved. Anything else either goes through libtiff's RGBA decoder (integer
+ * samples of 1, 2, 4, 12, ... bits, tiles, planes) or is refused (other float widths, complex). */
+static PetscErrorCode read_tiff_directory(TIFF *tif, const char *path, PetscInt index, long long file_size, Micrograph *m)
+{
+  uint32_t       width = 0, height = 0;
+  uint16_t       bits = 8, samples = 1, format = SAMPLEFORMAT_UINT, planar = PLANARCONFIG_CONTIG, compression = COMPRESSION_NONE;
+  unsigned char *row = NULL;
+  uint32_t      *rgba = NULL;
 
   PetscFunctionBeginUser;
-  tif = TIFFOpen(path, "r");
-  PetscCheck(tif, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read the TIFF file '%s'", path);
   m->frames = TIFFNumberOfDirectories(tif);
   PetscCheck(index >= 0 && index < m->frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-index %d: TIFF file '%s' holds %d images", (int)index, path, (int)m->frames);
-  PetscCheck(TIFFSetDirectory(tif, (uint16_t)index), PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read image %d of TIFF file '%s'", (int)index, path);
+  PetscCheck(TIFFSetDirectory(tif, (uint16_t)index), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "cannot read image %d of TIFF file '%s': %s", (int)index, path, library_message);
   TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &width);
   TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &height);
   TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bits);
   TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &samples);
   TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &format);
   TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &compression);
+  PetscCall(check_image_size(path, "the TIFF image", height, width, (unsigned long long)m->frames));
+  PetscCheck(samples >= 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "TIFF file '%s': 0 samples per pixel", path);
+  PetscCheck(format != SAMPLEFORMAT_IEEEFP || bits == 32 || bits == 64, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "TIFF file '%s': %u-bit floating-point samples are not supported; allowed 32 or 64 bits (or integer samples)", path, (unsigned)bits);
+  PetscCheck(format == SAMPLEFORMAT_UINT || format == SAMPLEFORMAT_INT || format == SAMPLEFORMAT_IEEEFP || format == SAMPLEFORMAT_VOID, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "TIFF file '%s': sample format %u (complex) is not supported; allowed unsigned or signed integers and IEEE floats", path, (unsigned)format);
+  size_t pixels = (size_t)width * height, bits_needed;
+  if (compression == COMPRESSION_NONE) { /* raw samples must all be in the file: no 4 GB request from a 200-byte header */
+    PetscCall(checked_bytes(pixels, samples, bits, "the TIFF image (in bits)", path, &bits_needed));
+    PetscCheck(bits_needed / 8 <= (size_t)file_size, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "TIFF file '%s': a %u x %u uncompressed image of %u x %u-bit samples does not fit in the file's %lld bytes", path, (unsigned)width, (unsigned)height,
+               (unsigned)samples, (unsigned)bits, file_size);
+  }
   m->ny = height, m->nx = width;
-  PetscCall(PetscMalloc1((size_t)width * height, &m->pixels));
-  int simple = !TIFFIsTiled(tif) && planar == PLANARCONFIG_CONTIG && (bits == 8 || bits == 16 || bits == 32 || bits == 64) && samples >= 1;
+  PetscCall(checked_malloc(pixels, sizeof(float), "the image", path, &m->pixels));
+  int simple = !TIFFIsTiled(tif) && planar == PLANARCONFIG_CONTIG && (bits == 8 || bits == 16 || bits == 32 || bits == 64);
   if (simple) {
-    tsize_t        line = TIFFScanlineSize(tif);
-    unsigned char *row;
-    PetscCall(PetscMalloc1(line, &row));
+    tsize_t line = TIFFScanlineSize(tif);
+    size_t  needed;
+    /* Every sample the loop below reads lies inside one scanline. */
+    PetscCall(checked_bytes((size_t)width, samples, (size_t)bits / 8, "a TIFF row", path, &needed));
+    PetscCheck(line > 0 && (size_t)line >= needed, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "TIFF file '%s': rows of %lld bytes cannot hold %u pixels of %u x %u-bit samples", path,
+               (long long)line, (unsigned)width, (unsigned)samples, (unsigned)bits);
+    PetscCall(checked_malloc((size_t)line, 1, "a TIFF row", path, &row));
     for (uint32_t y = 0; y < height; y++) {
-      PetscCheck(TIFFReadScanline(tif, row, y, 0) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "TIFF file '%s': cannot read row %u", path, y);
+      if (TIFFReadScanline(tif, row, y, 0) < 0) {
+        PetscCall(PetscFree(row));
+        SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "TIFF file '%s': cannot read row %u: %s", path, y, library_message);
+      }
       for (uint32_t x = 0; x < width; x++) {
         double value = 0;
         int    channels = samples >= 3 ? 3 : 1;
@@ -72,52 +117,106 @@ static PetscErrorCode read_tiff(const char *path, PetscInt index, Micrograph *m)
     }
     PetscCall(PetscFree(row));
   } else { /* tiled, planar, odd bit depths: libtiff's 8-bit RGBA path */
-    uint32_t *rgba;
-    PetscCall(PetscMalloc1((size_t)width * height, &rgba));
-    PetscCheck(TIFFReadRGBAImageOriented(tif, width, height, rgba, ORIENTATION_TOPLEFT, 0), PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "TIFF file '%s': cannot decode the image", path);
-    for (size_t p = 0; p < (size_t)width * height; p++)
-      m->pixels[p] = (float)(0.2126 * TIFFGetR(rgba[p]) + 0.7152 * TIFFGetG(rgba[p]) + 0.0722 * TIFFGetB(rgba[p]));
+    PetscCall(checked_malloc(pixels, sizeof(uint32_t), "the RGBA image", path, &rgba));
+    if (!TIFFReadRGBAImageOriented(tif, width, height, rgba, ORIENTATION_TOPLEFT, 0)) {
+      PetscCall(PetscFree(rgba));
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "TIFF file '%s': cannot decode the image (%u x %u-bit samples): %s", path, (unsigned)samples, (unsigned)bits, library_message);
+    }
+    for (size_t p = 0; p < pixels; p++) m->pixels[p] = (float)(0.2126 * TIFFGetR(rgba[p]) + 0.7152 * TIFFGetG(rgba[p]) + 0.0722 * TIFFGetB(rgba[p]));
     PetscCall(PetscFree(rgba));
   }
-  TIFFClose(tif);
   PetscCall(PetscStrncpy(m->format, "tiff", sizeof m->format));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_tiff(const char *path, PetscInt index, Micrograph *m)
+{
+  TIFF            *tif;
+  struct stat      status;
+  TIFFErrorHandler errors, warnings;
+
+  PetscFunctionBeginUser;
+  PetscCheck(stat(path, &status) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot read the TIFF file '%s': %s", path, strerror(errno));
+  library_message[0] = '\0';
+  errors             = TIFFSetErrorHandler(keep_library_message);
+  warnings           = TIFFSetWarningHandler(ignore_tiff_warning);
+  tif                = TIFFOpen(path, "r");
+  PetscErrorCode ierr = tif ? read_tiff_directory(tif, path, index, (long long)status.st_size, m) : 0;
+  if (tif) TIFFClose(tif);
+  TIFFSetErrorHandler(errors);
+  TIFFSetWarningHandler(warnings);
+  PetscCheck(tif, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "cannot read the TIFF file '%s': %s", path, library_message[0] ? library_message : "damaged");
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
 /* ---------------- PNG ---------------- */
 
+static void png_failed(png_structp png, png_const_charp message)
+{
+  snprintf(library_message, sizeof library_message, "%s", message);
+  for (char *c = library_message; *c; c++)
+    if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f) *c = '?';
+  png_longjmp(png, 1);
+}
+
+static void png_warned(png_structp png, png_const_charp message)
+{
+  (void)png, (void)message;
+}
+
 static PetscErrorCode read_png(const char *path, Micrograph *m)
 {
-  FILE          *file = fopen(path, "rb");
-  png_structp    png;
-  png_infop      info;
-  unsigned char *data = NULL;
-  png_bytep     *rows = NULL;
+  FILE                   *file = fopen(path, "rb");
+  png_structp             png;
+  png_infop               info;
+  unsigned char *volatile data = NULL; /* volatile: assigned after setjmp, freed after longjmp */
+  png_bytep *volatile     rows = NULL;
+  size_t                  stride, pixels, bytes;
+  png_uint_32             width, height;
 
   PetscFunctionBeginUser;
   PetscCheckPointerErrno(file, "cannot open the PNG file", path);
-  png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-  info = png ? png_create_info_struct(png) : NULL;
-  PetscCheck(png && info, PETSC_COMM_SELF, PETSC_ERR_MEM, "libpng: out of memory reading '%s'", path);
+  library_message[0] = '\0';
+  png                = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, png_failed, png_warned);
+  info               = png ? png_create_info_struct(png) : NULL;
+  if (!png || !info) {
+    png_destroy_read_struct(png ? &png : NULL, NULL, NULL);
+    fclose(file);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_MEM, "libpng: out of memory reading '%s'", path);
+  }
   if (setjmp(png_jmpbuf(png))) {
     png_destroy_read_struct(&png, &info, NULL);
     fclose(file);
     free(data);
     free(rows);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "PNG file '%s' is damaged or not a PNG", path);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "PNG file '%s' is damaged or not a PNG: %s", path, library_message);
   }
   png_init_io(png, file);
   png_read_info(png, info);
-  png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
-  int         depth = png_get_bit_depth(png, info), colour = png_get_color_type(png, info);
+  width = png_get_image_width(png, info), height = png_get_image_height(png, info);
+  int depth = png_get_bit_depth(png, info), colour = png_get_color_type(png, info);
   if (colour == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
   if (colour == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
   if (colour & PNG_COLOR_MASK_ALPHA) png_set_strip_alpha(png);
   if (depth == 16) png_set_swap(png); /* little-endian uint16 in memory */
   png_read_update_info(png, info);
-  int channels = png_get_channels(png, info), bytes = png_get_bit_depth(png, info) == 16 ? 2 : 1;
-  size_t stride = png_get_rowbytes(png, info);
-  data = malloc(stride * height);
+  int channels = png_get_channels(png, info), sample_bytes = png_get_bit_depth(png, info) == 16 ? 2 : 1;
+  stride       = png_get_rowbytes(png, info);
+  /* Sizes checked before the buffers: libpng limits each side to 10^6, not their product. */
+  if (width == 0 || height == 0 || size_multiply_overflows(width, height, &pixels) || pixels > (size_t)PETSC_MAX_INT || size_multiply_overflows(stride, height, &bytes) ||
+      stride < (size_t)width * channels * sample_bytes) {
+    char reason[160];
+    snprintf(reason, sizeof reason, "%u x %u pixels; allowed at most %d pixels", (unsigned)width, (unsigned)height, (int)PETSC_MAX_INT);
+    png_error(png, reason);
+  }
+  size_t limit;
+  if (memory_limit_bytes(&limit) || bytes > limit || pixels * sizeof(float) > limit) {
+    char reason[160];
+    snprintf(reason, sizeof reason, "%u x %u pixels need %.3g GB, more than the memory limit (-memory_limit)", (unsigned)width, (unsigned)height, (double)(bytes + pixels * sizeof(float)) / 1e9);
+    png_error(png, reason);
+  }
+  data = malloc(bytes);
   rows = malloc(sizeof(png_bytep) * height);
   if (!data || !rows) png_error(png, "out of memory");
   for (png_uint_32 y = 0; y < height; y++) rows[y] = data + y * stride;
@@ -125,18 +224,19 @@ static PetscErrorCode read_png(const char *path, Micrograph *m)
   png_destroy_read_struct(&png, &info, NULL);
   fclose(file);
   m->ny = height, m->nx = width, m->frames = 1;
-  PetscCall(PetscMalloc1((size_t)width * height, &m->pixels));
-  for (png_uint_32 y = 0; y < height; y++)
+  PetscErrorCode ierr = checked_malloc(pixels, sizeof(float), "the image", path, &m->pixels);
+  for (png_uint_32 y = 0; !ierr && y < height; y++)
     for (png_uint_32 x = 0; x < width; x++) {
-      double v[3];
+      double v[3] = {0, 0, 0};
       for (int c = 0; c < 3 && c < channels; c++) {
         size_t k = (size_t)x * channels + c;
-        v[c] = bytes == 2 ? ((uint16_t *)rows[y])[k] : rows[y][k];
+        v[c] = sample_bytes == 2 ? ((uint16_t *)rows[y])[k] : rows[y][k];
       }
       m->pixels[(size_t)y * width + x] = (float)(channels >= 3 ? 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2] : v[0]);
     }
   free(data);
   free(rows);
+  PetscCall(ierr);
   PetscCall(PetscStrncpy(m->format, "png", sizeof m->format));
   PetscFunctionReturn(0);
 }

@@ -203,6 +203,95 @@ static void test_hostile_hdf5(void)
   expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "an emd_group_type of 64 values");
 }
 
+/* A minimal little-endian TIFF written byte by byte, so that its header can lie: one strip of
+ * `data_bytes` bytes (a ramp) holding a width x height image of `samples` x `bits`-bit samples of
+ * sample format `format` (1 uint, 2 int, 3 IEEE float, 6 complex float), uncompressed. */
+static void write_tiff_header(const char *path, uint32_t width, uint32_t height, uint16_t bits, uint16_t format, uint16_t samples, uint32_t data_bytes)
+{
+  const uint16_t n          = 10;
+  uint32_t       data_start = 8 + 2 + 12 * n + 4;
+  uint32_t       entries[10][3] = {{256, 4, width}, {257, 4, height}, {258, 3, bits}, {259, 3, 1}, {262, 3, 1}, {273, 4, data_start}, {277, 3, samples}, {278, 4, height}, {279, 4, data_bytes}, {339, 3, format}};
+  FILE          *f = fopen(path, "wb");
+  uint32_t       first = 8, none = 0, one = 1;
+  fwrite("II*\0", 1, 4, f), fwrite(&first, 4, 1, f), fwrite(&n, 2, 1, f);
+  for (int e = 0; e < n; e++) {
+    uint16_t tag = (uint16_t)entries[e][0], type = (uint16_t)entries[e][1];
+    fwrite(&tag, 2, 1, f), fwrite(&type, 2, 1, f), fwrite(&one, 4, 1, f), fwrite(&entries[e][2], 4, 1, f);
+  }
+  fwrite(&none, 4, 1, f);
+  for (uint32_t i = 0; i < data_bytes; i++) fputc((int)(i % 251), f);
+  fclose(f);
+}
+
+/* TIFF headers that lie or that the scanline decoder does not handle. The old reader read 8-
+ * and 16-bit float samples as 64-bit doubles (past the row: a garbage image, exit 0), allocated
+ * width x height from the header alone, read complex samples as integers and a 0 x 0 image. */
+static void test_hostile_tiff(void)
+{
+  char        path[400];
+  Micrograph *m = NULL;
+  snprintf(path, sizeof path, "%s/h.tif", directory);
+  write_tiff_header(path, 4, 3, 16, 1, 1, 24); /* the control: a valid 4 x 3 uint16 image */
+  UNIT_CALL(micrograph_read(path, 0, &m));
+  if (m) {
+    UNIT_CHECK(m->nx == 4 && m->ny == 3 && m->pixels[1] == 3 * 256 + 2, "valid TIFF read as %dx%d, pixel 1 = %g", (int)m->nx, (int)m->ny, m->pixels[1]);
+    UNIT_CALL(micrograph_destroy(&m));
+  }
+  write_tiff_header(path, 9, 7, 16, 3, 1, 9 * 7 * 2);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "16-bit float TIFF");
+  write_tiff_header(path, 64, 4, 8, 3, 1, 64 * 4);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "8-bit float TIFF");
+  write_tiff_header(path, 4, 3, 32, 6, 1, 48);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "complex float TIFF");
+  write_tiff_header(path, 40000, 40000, 32, 3, 1, 64);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "uncompressed 40000 x 40000 floats (6.4 GB) in a 200-byte file");
+  write_tiff_header(path, 0, 0, 8, 1, 1, 0);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "0 x 0 TIFF");
+}
+
+static uint32_t crc32_of(const unsigned char *bytes, size_t n)
+{
+  uint32_t crc = 0xffffffffu;
+  for (size_t i = 0; i < n; i++) {
+    crc ^= bytes[i];
+    for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+static void write_png_chunk(FILE *f, const unsigned char *chunk, uint32_t data_length)
+{
+  uint32_t      crc       = crc32_of(chunk, 4 + data_length);
+  unsigned char length[4] = {(unsigned char)(data_length >> 24), (unsigned char)(data_length >> 16), (unsigned char)(data_length >> 8), (unsigned char)data_length};
+  unsigned char check[4]  = {(unsigned char)(crc >> 24), (unsigned char)(crc >> 16), (unsigned char)(crc >> 8), (unsigned char)crc};
+  fwrite(length, 1, 4, f), fwrite(chunk, 1, 4 + data_length, f), fwrite(check, 1, 4, f);
+}
+
+/* A PNG whose IHDR announces width x height 8-bit grey pixels, then an IDAT of 4 bytes that are
+ * not a zlib stream, then IEND. */
+static void write_png_header(const char *path, uint32_t width, uint32_t height)
+{
+  unsigned char header[4 + 13] = {'I', 'H', 'D', 'R'}, data[4 + 4] = {'I', 'D', 'A', 'T', 1, 2, 3, 4}, end[4] = {'I', 'E', 'N', 'D'};
+  for (int i = 0; i < 4; i++) header[4 + i] = (unsigned char)(width >> (24 - 8 * i)), header[8 + i] = (unsigned char)(height >> (24 - 8 * i));
+  header[12] = 8; /* bit depth; colour type 0 (grey), compression, filter, interlace 0 */
+  FILE *f    = fopen(path, "wb");
+  fwrite("\x89PNG\r\n\x1a\n", 1, 8, f);
+  write_png_chunk(f, header, 13), write_png_chunk(f, data, 4), write_png_chunk(f, end, 0);
+  fclose(f);
+}
+
+/* libpng limits each side to 10^6 pixels but not their product: the old reader allocated
+ * 10^12 bytes for a 69-byte file before reading any pixel. */
+static void test_hostile_png(void)
+{
+  char path[400];
+  snprintf(path, sizeof path, "%s/h.png", directory);
+  write_png_header(path, 1000000, 1000000);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "PNG of 10^6 x 10^6 pixels in 69 bytes");
+  write_png_header(path, 4, 3);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "PNG of 4 x 3 pixels with damaged image data");
+}
+
 /* A little-endian TIA SER file (32-bit offsets) with one 2-D element: header fields as given,
  * the offset array at 30, the element at `element` (normally 38), then `data_bytes` of pixels
  * (uint16 ramp). Values stored as given so that a test can lie in any of them. */
@@ -428,6 +517,8 @@ int main(int argc, char **argv)
   UNIT_RUN(test_hostile_hdf5);
   UNIT_RUN(test_hostile_ser);
   UNIT_RUN(test_hostile_dm);
+  UNIT_RUN(test_hostile_tiff);
+  UNIT_RUN(test_hostile_png);
   if (access("../shared/data/formats/MANIFEST.md", R_OK) == 0) {
     UNIT_RUN(test_shared_ser);
     UNIT_RUN(test_shared_emd);
