@@ -11,9 +11,17 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "checked_size.h"
 #include "crystal.h"
 #include "elements.h"
 #include "error_check.h"
+
+/* Bounds on what a CIF may ask for: 192 operations is the largest space group (Fm-3m in its
+ * conventional cell); 100000 positions keep the quadratic duplicate search to seconds. */
+#define CIF_MAX_OPERATIONS 192
+#define CIF_MAX_POSITIONS  100000
 
 typedef struct {
   char *text; /* NUL-terminated token */
@@ -269,13 +277,14 @@ static PetscErrorCode find_block(const CifFile *cif, const char *block, PetscInt
 static PetscErrorCode read_cif(const char *filename, const char *block, CifReader *rd, Crystal **out)
 {
   PetscFunctionBeginUser;
+  struct stat status;
   rd->handle = fopen(filename, "rb");
   PetscCheckPointerErrno(rd->handle, "open CIF file", filename);
-  PetscCheck(fseek(rd->handle, 0, SEEK_END) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read CIF file '%s'", filename);
-  long size = ftell(rd->handle);
-  rewind(rd->handle);
-  PetscCheck(size >= 0 && size < (1L << 30), PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "CIF file '%s': cannot determine its size or larger than 1 GiB", filename);
-  PetscCall(PetscMalloc1(size + 1, &rd->file.buffer));
+  PetscCheck(fstat(fileno(rd->handle), &status) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read CIF file '%s': %s", filename, strerror(errno));
+  PetscCheck(S_ISREG(status.st_mode), PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "CIF file '%s' is %s", filename, S_ISDIR(status.st_mode) ? "a directory" : "not a regular file");
+  long size = (long)status.st_size;
+  PetscCheck(size >= 0 && size < (1L << 30), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "CIF file '%s' has %ld bytes; allowed less than 1 GiB", filename, size);
+  PetscCall(checked_malloc((size_t)size + 1, 1, "the CIF file's text", filename, &rd->file.buffer));
   size_t got = fread(rd->file.buffer, 1, (size_t)size, rd->handle);
   fclose(rd->handle);
   rd->handle = NULL;
@@ -311,6 +320,8 @@ static PetscErrorCode read_cif(const char *filename, const char *block, CifReade
         if (!strcasecmp(tag, "_atom_site_occupancy")) col_occ = c;
       }
       if (col_op >= 0 && !rd->ops) {
+        PetscCheck(rows <= CIF_MAX_OPERATIONS, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: %" PetscInt_FMT " symmetry operations; a space group has at most %d", filename, t->line, rows,
+                   CIF_MAX_OPERATIONS);
         PetscCall(PetscMalloc1(rows, &rd->ops));
         for (PetscInt r = 0; r < rows; r++) PetscCall(parse_operation(&rd->file, &rd->file.token[values + r * ntags + col_op], &rd->ops[rd->nops++]));
       }
@@ -371,6 +382,10 @@ static PetscErrorCode read_cif(const char *filename, const char *block, CifReade
   /* Symmetry expansion. A trial crystal gives the metric for the duplicate test. */
   PetscCall(crystal_create_from_cell(filename, cell, cell + 3, 1, rd->sites, &rd->trial));
   PetscInt     nexpanded = 0;
+  /* The duplicate search below is quadratic in the positions: bound them before allocating. */
+  PetscCheck(nsites <= CIF_MAX_POSITIONS / rd->nops, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "CIF file '%s': %" PetscInt_FMT " sites x %" PetscInt_FMT " symmetry operations = %lld positions in the cell; allowed at most %d", filename, nsites, rd->nops,
+             (long long)nsites * rd->nops, CIF_MAX_POSITIONS);
   PetscCall(PetscMalloc2(nsites * rd->nops, &rd->expanded, nsites * rd->nops, &rd->expanded_line));
   for (PetscInt s = 0; s < nsites; s++)
     for (PetscInt o = 0; o < rd->nops; o++) {

@@ -1,10 +1,13 @@
 /* structure_io.c — XYZ, extended XYZ and Prismatic writers and readers (see structure_io.h). */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include "checked_size.h"
 #include "elements.h"
 #include "error_check.h"
 #include "structure_io.h"
@@ -137,27 +140,49 @@ typedef struct {
   char    *text;   /* the whole file */
 } Lines;
 
+/* The whole file as lines. A structure file is text: a NUL byte (which would end a line the
+ * line count did not foresee) is refused, as is a directory or a file of 2 GiB or more (line
+ * numbers are PetscInt). */
 static PetscErrorCode lines_read(const char *path, Lines *lines)
 {
+  struct stat status;
   PetscFunctionBeginUser;
+  lines->text = NULL, lines->line = NULL, lines->n = 0;
   FILE *file = fopen(path, "rb");
   PetscCheck(file, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot open structure file '%s': %s", path, strerror(errno));
-  PetscCheck(fseek(file, 0, SEEK_END) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read structure file '%s': %s", path, strerror(errno));
-  long size = ftell(file);
-  rewind(file);
-  PetscCall(PetscMalloc1(size + 1, &lines->text));
-  size_t got = fread(lines->text, 1, (size_t)size, file);
+  int regular = fstat(fileno(file), &status) == 0;
+  if (!regular || !S_ISREG(status.st_mode)) {
+    int is_directory = regular && S_ISDIR(status.st_mode);
+    fclose(file);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "structure file '%s' is %s", path, is_directory ? "a directory" : "not a regular file");
+  }
+  if (status.st_size >= (off_t)PETSC_MAX_INT) {
+    fclose(file);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "structure file '%s' has %lld bytes; allowed less than 2 GiB", path, (long long)status.st_size);
+  }
+  size_t         size = (size_t)status.st_size;
+  PetscErrorCode ierr = checked_malloc(size + 1, 1, "the structure file's text", path, &lines->text);
+  if (ierr) fclose(file);
+  PetscCall(ierr);
+  size_t got = fread(lines->text, 1, size, file);
   fclose(file);
-  PetscCheck((long)got == size, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read structure file '%s': short read", path);
+  if (got != size) {
+    PetscCall(PetscFree(lines->text));
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read structure file '%s': short read (%zu of %zu bytes)", path, got, size);
+  }
   lines->text[size] = 0;
+  const char *nul   = memchr(lines->text, 0, size);
+  if (nul) {
+    PetscCall(PetscFree(lines->text));
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "structure file '%s' has a NUL byte at offset %lld: not a text file", path, (long long)(nul - lines->text));
+  }
   PetscInt count = 1;
-  for (long i = 0; i < size; i++) count += lines->text[i] == '\n';
+  for (size_t i = 0; i < size; i++) count += lines->text[i] == '\n';
   PetscCall(PetscMalloc1(count, &lines->line));
-  lines->n = 0;
   char *start = lines->text;
-  for (long i = 0; i <= size; i++) {
-    if (lines->text[i] == '\n' || lines->text[i] == 0) {
-      PetscBool end = lines->text[i] == 0;
+  for (size_t i = 0; i <= size; i++) {
+    if (lines->text[i] == '\n' || i == size) {
+      PetscBool end = i == size;
       lines->text[i] = 0;
       if (i > 0 && lines->text[i - 1] == '\r') lines->text[i - 1] = 0;
       if (!(end && *start == 0)) lines->line[lines->n++] = start;
@@ -266,7 +291,9 @@ static PetscErrorCode read_xyz(const char *path, Lines *lines, AtomList *atoms)
     PetscCall(parse_int(field[0], path, 1, "atom count", &count));
     PetscCheck(count >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:1: negative atom count %ld", path, count);
   }
-  PetscCheck(lines->n >= 2 + count, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line 1 announces %ld atoms but the file has only %" PetscInt_FMT " atom lines", path, count, PetscMax(lines->n - 2, 0));
+  /* Compared without adding to `count`: 2 + LONG_MAX would overflow. */
+  PetscCheck(lines->n >= 2 && count <= lines->n - 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line 1 announces %ld atoms but the file has only %" PetscInt_FMT " atom lines", path, count,
+             PetscMax(lines->n - 2, 0));
   const char *comment = lines->line[1];
   if (extxyz_value(comment, "Lattice", buffer, sizeof buffer)) {
     int n = split_fields(buffer, field, MAX_FIELDS);
@@ -289,15 +316,23 @@ static PetscErrorCode read_xyz(const char *path, Lines *lines, AtomList *atoms)
       char *type  = strtok_r(NULL, ":", &save);
       char *width = type ? strtok_r(NULL, ":", &save) : NULL;
       PetscCheck(width, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:2: Properties entry '%s' is not name:type:count", path, name);
-      int w = atoi(width);
-      PetscCheck(w >= 1 && w <= 9, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:2: Properties entry '%s' has count '%s'", path, name, width);
+      char *end;
+      long  w = strtol(width, &end, 10);
+      PetscCheck(end != width && *end == 0 && w >= 1 && w <= 9, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:2: Properties entry '%s' has count '%s'; allowed 1 to 9", path, name, width);
+      /* The columns this reader uses have a fixed width: pos 3, the others 1. A pos of width 1
+       * once made the reader take y and z from fields the line did not have. */
+      int known = !strcasecmp(name, "species") || !strcasecmp(name, "pos") || !strcasecmp(name, "object_id") || !strcasecmp(name, "class") || !strcasecmp(name, "occupancy") ||
+                  !strcasecmp(name, "thermal_rms");
+      long expected = !strcasecmp(name, "pos") ? 3 : 1;
+      PetscCheck(!known || w == expected, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:2: Properties entry '%s' has count %ld; allowed %ld", path, name, w, expected);
       if (!strcasecmp(name, "species")) column_species = column;
       else if (!strcasecmp(name, "pos")) column_position = column;
       else if (!strcasecmp(name, "object_id")) column_object = column;
       else if (!strcasecmp(name, "class")) column_class = column;
       else if (!strcasecmp(name, "occupancy")) column_occupancy = column;
       else if (!strcasecmp(name, "thermal_rms")) column_rms = column;
-      column += w;
+      column += (int)w;
+      PetscCheck(column <= MAX_FIELDS, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:2: Properties describe more than %d columns", path, MAX_FIELDS);
     }
     n_columns = column;
     PetscCheck(column_species >= 0 && column_position >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:2: Properties lacks species or pos", path);
@@ -316,6 +351,7 @@ static PetscErrorCode read_xyz(const char *path, Lines *lines, AtomList *atoms)
     if (column_object >= 0) {
       long v;
       PetscCall(parse_int(field[column_object], path, line, "object_id", &v));
+      PetscCheck(v >= INT_MIN && v <= INT_MAX, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%" PetscInt_FMT ": object_id %ld does not fit in 32 bits", path, line, v);
       atoms->object_id[k] = (int)v;
     }
     if (column_class >= 0) {

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "checked_size.h"
 #include "dataset.h"
 #include "error_check.h"
 #include "timing.h"
@@ -22,9 +23,13 @@ static PetscErrorCode check_dataset_3d(hid_t dataset, const char *name, const ch
   space = H5Dget_space(dataset);
   PetscCallHDF5(space, "H5Dget_space", path);
   rank = H5Sget_simple_extent_ndims(space);
-  PetscCheck(rank == 3, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "database '%s': %s has %d dimensions, expected 3 ([N][ny][nx])", path, name, rank);
-  H5Sget_simple_extent_dims(space, dims, NULL);
+  if (rank == 3) H5Sget_simple_extent_dims(space, dims, NULL); /* only then: dims has 3 entries */
   H5Sclose(space);
+  PetscCheck(rank == 3, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "database '%s': %s has %d dimensions, expected 3 ([N][ny][nx])", path, name, rank);
+  size_t pixels;
+  PetscCheck(dims[1] > 0 && dims[2] > 0 && !size_multiply_overflows(dims[1], dims[2], &pixels) && pixels <= (size_t)PETSC_MAX_INT && dims[0] <= (hsize_t)PETSC_MAX_INT,
+             PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "database '%s': %s is %llu x %llu x %llu; allowed up to %d images of at least 1 x 1 and at most %d pixels", path, name,
+             (unsigned long long)dims[0], (unsigned long long)dims[1], (unsigned long long)dims[2], (int)PETSC_MAX_INT, (int)PETSC_MAX_INT);
   PetscFunctionReturn(0);
 }
 
@@ -368,59 +373,113 @@ void resample_dose(float *image, PetscInt count, double dose, double pixel_area,
 
 /* ---- external labelled files ---- */
 
-PetscErrorCode labelled_set_read_hdf5(const char *path, PetscInt *count, PetscInt *ny, PetscInt *nx, float **images, uint8_t **masks)
+/* The shape of dataset `name` of a labelled set: rank checked before the dimensions are read
+ * (dims has H5S_MAX_RANK entries anyway), numbers only. */
+static PetscErrorCode labelled_set_shape(hid_t file, const char *name, const char *path, hid_t *set, int *rank, hsize_t dims[H5S_MAX_RANK])
 {
-  hid_t   file, set, space;
-  hsize_t dims[4] = {1, 1, 1, 1}, map_dims[4] = {1, 1, 1, 1};
-  int     rank, map_rank;
+  hid_t       space, type;
+  H5T_class_t class;
 
   PetscFunctionBeginUser;
+  *set = H5Dopen2(file, name, H5P_DEFAULT);
+  PetscCheck(*set >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': cannot open the dataset '%s'", path, name);
+  space = H5Dget_space(*set);
+  *rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+  if (*rank >= 0 && *rank <= H5S_MAX_RANK) H5Sget_simple_extent_dims(space, dims, NULL);
+  if (space >= 0) H5Sclose(space);
+  PetscCheck(*rank >= 0 && *rank <= H5S_MAX_RANK, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': cannot read the shape of '%s'", path, name);
+  type  = H5Dget_type(*set);
+  class = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
+  if (type >= 0) H5Tclose(type);
+  PetscCheck(class == H5T_INTEGER || class == H5T_FLOAT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': '%s' does not hold numbers (HDF5 type class %d)", path, name, (int)class);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode labelled_set_read_from(hid_t file, const char *path, PetscInt *count, PetscInt *ny, PetscInt *nx, float **images, float **maps, uint8_t **masks)
+{
+  hid_t   set = -1;
+  hsize_t dims[H5S_MAX_RANK], map_dims[H5S_MAX_RANK];
+  int     rank, map_rank;
+  size_t  pixels, total, channels, map_values;
+  herr_t  status;
+
+  PetscFunctionBeginUser;
+  PetscCheck(H5Lexists(file, "images", H5P_DEFAULT) > 0 && H5Lexists(file, "maps", H5P_DEFAULT) > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "'%s' has no 'images' and 'maps' datasets (the labelled-set layout) and no /data/images and /data/masks (a nanoforge database)", path);
+  PetscCall(labelled_set_shape(file, "images", path, &set, &rank, dims));
+  if (!(rank == 3 || (rank == 4 && dims[3] == 1))) {
+    H5Dclose(set);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': images has %d dimensions; it must be [N][ny][nx] or [N][ny][nx][1]", path, rank);
+  }
+  if (dims[0] == 0 || dims[1] == 0 || dims[2] == 0 || size_multiply_overflows(dims[1], dims[2], &pixels) || pixels > (size_t)PETSC_MAX_INT || dims[0] > (hsize_t)PETSC_MAX_INT ||
+      size_multiply_overflows(pixels, dims[0], &total) || total > (size_t)PETSC_MAX_INT) {
+    H5Dclose(set);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': images are %llu x %llu x %llu; allowed 1 to %d images of at least 1 x 1 pixel, %d pixels in all", path,
+            (unsigned long long)dims[0], (unsigned long long)dims[1], (unsigned long long)dims[2], (int)PETSC_MAX_INT, (int)PETSC_MAX_INT);
+  }
+  *count = (PetscInt)dims[0], *ny = (PetscInt)dims[1], *nx = (PetscInt)dims[2];
+  PetscErrorCode ierr = checked_malloc(total, sizeof(float), "the images", path, images);
+  if (ierr) H5Dclose(set);
+  PetscCall(ierr);
+  status = H5Dread(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, *images);
+  H5Dclose(set);
+  PetscCheck(status >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': cannot read the images", path);
+
+  PetscCall(labelled_set_shape(file, "maps", path, &set, &map_rank, map_dims));
+  if (!((map_rank == 3 || map_rank == 4) && map_dims[0] == dims[0] && map_dims[1] == dims[1] && map_dims[2] == dims[2] && (map_rank == 3 || map_dims[3] > 0))) {
+    H5Dclose(set);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': maps must have the shape of images ([N][ny][nx], optionally [..][C]); images are %llu x %llu x %llu, maps have %d dimensions", path,
+            (unsigned long long)dims[0], (unsigned long long)dims[1], (unsigned long long)dims[2], map_rank);
+  }
+  channels = map_rank == 4 ? (size_t)map_dims[3] : 1;
+  ierr     = checked_bytes(total, channels, 1, "the maps", path, &map_values);
+  if (!ierr) ierr = checked_malloc(map_values, sizeof(float), "the maps", path, maps);
+  if (ierr) H5Dclose(set);
+  PetscCall(ierr);
+  status = H5Dread(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, *maps);
+  H5Dclose(set);
+  PetscCheck(status >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': cannot read the maps", path);
+  PetscCall(PetscMalloc1(total, masks));
+  for (size_t p = 0; p < total; p++) {
+    const float *map = *maps;
+    if (channels == 1) (*masks)[p] = map[p] > 0.5f;
+    else {
+      size_t best = 0;
+      for (size_t c = 1; c < channels; c++)
+        if (map[p * channels + c] > map[p * channels + best]) best = c;
+      (*masks)[p] = best != 0;
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode labelled_set_read_hdf5(const char *path, PetscInt *count, PetscInt *ny, PetscInt *nx, float **images, uint8_t **masks)
+{
+  hid_t       file;
+  float      *maps = NULL;
+  H5E_auto2_t report;
+  void       *report_data;
+
+  PetscFunctionBeginUser;
+  *images = NULL, *masks = NULL;
   {
     FILE *probe = fopen(path, "rb");
     PetscCheckPointerErrno(probe, "cannot open the labelled set", path);
     fclose(probe);
   }
-  file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  PetscCallHDF5(file, "opening the labelled set", path);
-  PetscCheck(H5Lexists(file, "images", H5P_DEFAULT) > 0 && H5Lexists(file, "maps", H5P_DEFAULT) > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "'%s' has no 'images' and 'maps' datasets (the labelled-set layout) and no /data/images and /data/masks (a nanoforge database)", path);
-  set = H5Dopen2(file, "images", H5P_DEFAULT);
-  PetscCallHDF5(set, "opening images", path);
-  space = H5Dget_space(set);
-  rank = H5Sget_simple_extent_ndims(space);
-  H5Sget_simple_extent_dims(space, dims, NULL);
-  H5Sclose(space);
-  PetscCheck(rank == 3 || (rank == 4 && dims[3] == 1), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': images must be [N][ny][nx] or [N][ny][nx][1]", path);
-  *count = (PetscInt)dims[0], *ny = (PetscInt)dims[1], *nx = (PetscInt)dims[2];
-  size_t total = (size_t)dims[0] * dims[1] * dims[2];
-  PetscCall(PetscMalloc1(total, images));
-  PetscCallHDF5(H5Dread(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, *images), "reading images", path);
-  H5Dclose(set);
-  set = H5Dopen2(file, "maps", H5P_DEFAULT);
-  PetscCallHDF5(set, "opening maps", path);
-  space = H5Dget_space(set);
-  map_rank = H5Sget_simple_extent_ndims(space);
-  H5Sget_simple_extent_dims(space, map_dims, NULL);
-  H5Sclose(space);
-  PetscCheck((map_rank == 3 || map_rank == 4) && map_dims[0] == dims[0] && map_dims[1] == dims[1] && map_dims[2] == dims[2], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "'%s': maps must have the shape of images ([N][ny][nx], optionally [..][C]); images are %llu x %llu x %llu", path, (unsigned long long)dims[0],
-             (unsigned long long)dims[1], (unsigned long long)dims[2]);
-  size_t channels = map_rank == 4 ? map_dims[3] : 1;
-  float *maps;
-  PetscCall(PetscMalloc1(total * channels, &maps));
-  PetscCallHDF5(H5Dread(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, maps), "reading maps", path);
-  H5Dclose(set);
-  H5Fclose(file);
-  PetscCall(PetscMalloc1(total, masks));
-  for (size_t p = 0; p < total; p++) {
-    if (channels == 1) (*masks)[p] = maps[p] > 0.5f;
-    else {
-      size_t best = 0;
-      for (size_t c = 1; c < channels; c++)
-        if (maps[p * channels + c] > maps[p * channels + best]) best = c;
-      (*masks)[p] = best != 0;
-    }
-  }
+  /* HDF5's own error stack is silenced: a damaged file gets one error naming it. */
+  (void)H5Eget_auto2(H5E_DEFAULT, &report, &report_data);
+  (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  file                = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  PetscErrorCode ierr = file >= 0 ? labelled_set_read_from(file, path, count, ny, nx, images, &maps, masks) : 0;
+  if (file >= 0) H5Fclose(file);
+  (void)H5Eset_auto2(H5E_DEFAULT, report, report_data);
   PetscCall(PetscFree(maps));
+  if (ierr || file < 0) {
+    PetscCall(PetscFree(*images));
+    PetscCall(PetscFree(*masks));
+  }
+  PetscCheck(file >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "cannot open the labelled set '%s': damaged, truncated or not HDF5", path);
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }

@@ -5,16 +5,22 @@
  * TagTypeID, TotalNumberElements, ValidNumberElements, OffsetArrayOffset; each 2-D element:
  * calibration X (offset f64, delta f64, element i32), calibration Y (same), DataType i16,
  * ArraySizeX i32, ArraySizeY i32, data (row-major, X fastest). */
+#include <errno.h>
 #include <math.h>
 #include <png.h>
+#include <stdarg.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <tiffio.h>
+#include <sys/stat.h>
 #include <hdf5.h>
+#include "checked_size.h"
 #include "error_check.h"
 #include "micrograph.h"
+
+static PetscErrorCode check_image_size(const char *path, const char *what, unsigned long long ny, unsigned long long nx, unsigned long long frames);
 
 PetscErrorCode micrograph_destroy(Micrograph **m)
 {
@@ -27,33 +33,74 @@ PetscErrorCode micrograph_destroy(Micrograph **m)
 
 /* ---------------- TIFF ---------------- */
 
-static PetscErrorCode read_tiff(const char *path, PetscInt index, Micrograph *m)
+/* libtiff's and libpng's messages go to this buffer instead of stderr: the PETSc error that
+ * follows a failure quotes the last one, in one line. */
+static char library_message[256];
+
+static void keep_library_message(const char *module, const char *format, va_list arguments)
 {
-  TIFF    *tif;
-  uint32_t width = 0, height = 0;
-  uint16_t bits = 8, samples = 1, format = SAMPLEFORMAT_UINT, planar = PLANARCONFIG_CONTIG;
+  char text[200];
+  vsnprintf(text, sizeof text, format, arguments);
+  snprintf(library_message, sizeof library_message, "%s%s%s", module ? module : "", module ? ": " : "", text);
+  for (char *c = library_message; *c; c++)
+    if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f) *c = '?';
+}
+
+static void ignore_tiff_warning(const char *module, const char *format, va_list arguments)
+{
+  (void)module, (void)format, (void)arguments;
+}
+
+/* Sample layouts this reader decodes in its scanline path: 8/16/32/64-bit integers and 32/64-bit
+ * IEEE floats, interleaved. Anything else either goes through libtiff's RGBA decoder (integer
+ * samples of 1, 2, 4, 12, ... bits, tiles, planes) or is refused (other float widths, complex). */
+static PetscErrorCode read_tiff_directory(TIFF *tif, const char *path, PetscInt index, long long file_size, Micrograph *m)
+{
+  uint32_t       width = 0, height = 0;
+  uint16_t       bits = 8, samples = 1, format = SAMPLEFORMAT_UINT, planar = PLANARCONFIG_CONTIG, compression = COMPRESSION_NONE;
+  unsigned char *row = NULL;
+  uint32_t      *rgba = NULL;
 
   PetscFunctionBeginUser;
-  tif = TIFFOpen(path, "r");
-  PetscCheck(tif, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read the TIFF file '%s'", path);
   m->frames = TIFFNumberOfDirectories(tif);
   PetscCheck(index >= 0 && index < m->frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-index %d: TIFF file '%s' holds %d images", (int)index, path, (int)m->frames);
-  PetscCheck(TIFFSetDirectory(tif, (uint16_t)index), PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read image %d of TIFF file '%s'", (int)index, path);
+  PetscCheck(TIFFSetDirectory(tif, (uint16_t)index), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "cannot read image %d of TIFF file '%s': %s", (int)index, path, library_message);
   TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &width);
   TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &height);
   TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bits);
   TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &samples);
   TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &format);
   TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &compression);
+  PetscCall(check_image_size(path, "the TIFF image", height, width, (unsigned long long)m->frames));
+  PetscCheck(samples >= 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "TIFF file '%s': 0 samples per pixel", path);
+  PetscCheck(format != SAMPLEFORMAT_IEEEFP || bits == 32 || bits == 64, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "TIFF file '%s': %u-bit floating-point samples are not supported; allowed 32 or 64 bits (or integer samples)", path, (unsigned)bits);
+  PetscCheck(format == SAMPLEFORMAT_UINT || format == SAMPLEFORMAT_INT || format == SAMPLEFORMAT_IEEEFP || format == SAMPLEFORMAT_VOID, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "TIFF file '%s': sample format %u (complex) is not supported; allowed unsigned or signed integers and IEEE floats", path, (unsigned)format);
+  size_t pixels = (size_t)width * height, bits_needed;
+  if (compression == COMPRESSION_NONE) { /* raw samples must all be in the file: no 4 GB request from a 200-byte header */
+    PetscCall(checked_bytes(pixels, samples, bits, "the TIFF image (in bits)", path, &bits_needed));
+    PetscCheck(bits_needed / 8 <= (size_t)file_size, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "TIFF file '%s': a %u x %u uncompressed image of %u x %u-bit samples does not fit in the file's %lld bytes", path, (unsigned)width, (unsigned)height,
+               (unsigned)samples, (unsigned)bits, file_size);
+  }
   m->ny = height, m->nx = width;
-  PetscCall(PetscMalloc1((size_t)width * height, &m->pixels));
-  int simple = !TIFFIsTiled(tif) && planar == PLANARCONFIG_CONTIG && (bits == 8 || bits == 16 || bits == 32 || bits == 64) && samples >= 1;
+  PetscCall(checked_malloc(pixels, sizeof(float), "the image", path, &m->pixels));
+  int simple = !TIFFIsTiled(tif) && planar == PLANARCONFIG_CONTIG && (bits == 8 || bits == 16 || bits == 32 || bits == 64);
   if (simple) {
-    tsize_t        line = TIFFScanlineSize(tif);
-    unsigned char *row;
-    PetscCall(PetscMalloc1(line, &row));
+    tsize_t line = TIFFScanlineSize(tif);
+    size_t  needed;
+    /* Every sample the loop below reads lies inside one scanline. */
+    PetscCall(checked_bytes((size_t)width, samples, (size_t)bits / 8, "a TIFF row", path, &needed));
+    PetscCheck(line > 0 && (size_t)line >= needed, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "TIFF file '%s': rows of %lld bytes cannot hold %u pixels of %u x %u-bit samples", path,
+               (long long)line, (unsigned)width, (unsigned)samples, (unsigned)bits);
+    PetscCall(checked_malloc((size_t)line, 1, "a TIFF row", path, &row));
     for (uint32_t y = 0; y < height; y++) {
-      PetscCheck(TIFFReadScanline(tif, row, y, 0) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "TIFF file '%s': cannot read row %u", path, y);
+      if (TIFFReadScanline(tif, row, y, 0) < 0) {
+        PetscCall(PetscFree(row));
+        SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "TIFF file '%s': cannot read row %u: %s", path, y, library_message);
+      }
       for (uint32_t x = 0; x < width; x++) {
         double value = 0;
         int    channels = samples >= 3 ? 3 : 1;
@@ -70,52 +117,106 @@ static PetscErrorCode read_tiff(const char *path, PetscInt index, Micrograph *m)
     }
     PetscCall(PetscFree(row));
   } else { /* tiled, planar, odd bit depths: libtiff's 8-bit RGBA path */
-    uint32_t *rgba;
-    PetscCall(PetscMalloc1((size_t)width * height, &rgba));
-    PetscCheck(TIFFReadRGBAImageOriented(tif, width, height, rgba, ORIENTATION_TOPLEFT, 0), PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "TIFF file '%s': cannot decode the image", path);
-    for (size_t p = 0; p < (size_t)width * height; p++)
-      m->pixels[p] = (float)(0.2126 * TIFFGetR(rgba[p]) + 0.7152 * TIFFGetG(rgba[p]) + 0.0722 * TIFFGetB(rgba[p]));
+    PetscCall(checked_malloc(pixels, sizeof(uint32_t), "the RGBA image", path, &rgba));
+    if (!TIFFReadRGBAImageOriented(tif, width, height, rgba, ORIENTATION_TOPLEFT, 0)) {
+      PetscCall(PetscFree(rgba));
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "TIFF file '%s': cannot decode the image (%u x %u-bit samples): %s", path, (unsigned)samples, (unsigned)bits, library_message);
+    }
+    for (size_t p = 0; p < pixels; p++) m->pixels[p] = (float)(0.2126 * TIFFGetR(rgba[p]) + 0.7152 * TIFFGetG(rgba[p]) + 0.0722 * TIFFGetB(rgba[p]));
     PetscCall(PetscFree(rgba));
   }
-  TIFFClose(tif);
   PetscCall(PetscStrncpy(m->format, "tiff", sizeof m->format));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_tiff(const char *path, PetscInt index, Micrograph *m)
+{
+  TIFF            *tif;
+  struct stat      status;
+  TIFFErrorHandler errors, warnings;
+
+  PetscFunctionBeginUser;
+  PetscCheck(stat(path, &status) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot read the TIFF file '%s': %s", path, strerror(errno));
+  library_message[0] = '\0';
+  errors             = TIFFSetErrorHandler(keep_library_message);
+  warnings           = TIFFSetWarningHandler(ignore_tiff_warning);
+  tif                = TIFFOpen(path, "r");
+  PetscErrorCode ierr = tif ? read_tiff_directory(tif, path, index, (long long)status.st_size, m) : 0;
+  if (tif) TIFFClose(tif);
+  TIFFSetErrorHandler(errors);
+  TIFFSetWarningHandler(warnings);
+  PetscCheck(tif, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "cannot read the TIFF file '%s': %s", path, library_message[0] ? library_message : "damaged");
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
 /* ---------------- PNG ---------------- */
 
+static void png_failed(png_structp png, png_const_charp message)
+{
+  snprintf(library_message, sizeof library_message, "%s", message);
+  for (char *c = library_message; *c; c++)
+    if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f) *c = '?';
+  png_longjmp(png, 1);
+}
+
+static void png_warned(png_structp png, png_const_charp message)
+{
+  (void)png, (void)message;
+}
+
 static PetscErrorCode read_png(const char *path, Micrograph *m)
 {
-  FILE          *file = fopen(path, "rb");
-  png_structp    png;
-  png_infop      info;
-  unsigned char *data = NULL;
-  png_bytep     *rows = NULL;
+  FILE                   *file = fopen(path, "rb");
+  png_structp             png;
+  png_infop               info;
+  unsigned char *volatile data = NULL; /* volatile: assigned after setjmp, freed after longjmp */
+  png_bytep *volatile     rows = NULL;
+  size_t                  stride, pixels, bytes;
+  png_uint_32             width, height;
 
   PetscFunctionBeginUser;
   PetscCheckPointerErrno(file, "cannot open the PNG file", path);
-  png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-  info = png ? png_create_info_struct(png) : NULL;
-  PetscCheck(png && info, PETSC_COMM_SELF, PETSC_ERR_MEM, "libpng: out of memory reading '%s'", path);
+  library_message[0] = '\0';
+  png                = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, png_failed, png_warned);
+  info               = png ? png_create_info_struct(png) : NULL;
+  if (!png || !info) {
+    png_destroy_read_struct(png ? &png : NULL, NULL, NULL);
+    fclose(file);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_MEM, "libpng: out of memory reading '%s'", path);
+  }
   if (setjmp(png_jmpbuf(png))) {
     png_destroy_read_struct(&png, &info, NULL);
     fclose(file);
     free(data);
     free(rows);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "PNG file '%s' is damaged or not a PNG", path);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "PNG file '%s' is damaged or not a PNG: %s", path, library_message);
   }
   png_init_io(png, file);
   png_read_info(png, info);
-  png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
-  int         depth = png_get_bit_depth(png, info), colour = png_get_color_type(png, info);
+  width = png_get_image_width(png, info), height = png_get_image_height(png, info);
+  int depth = png_get_bit_depth(png, info), colour = png_get_color_type(png, info);
   if (colour == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
   if (colour == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
   if (colour & PNG_COLOR_MASK_ALPHA) png_set_strip_alpha(png);
   if (depth == 16) png_set_swap(png); /* little-endian uint16 in memory */
   png_read_update_info(png, info);
-  int channels = png_get_channels(png, info), bytes = png_get_bit_depth(png, info) == 16 ? 2 : 1;
-  size_t stride = png_get_rowbytes(png, info);
-  data = malloc(stride * height);
+  int channels = png_get_channels(png, info), sample_bytes = png_get_bit_depth(png, info) == 16 ? 2 : 1;
+  stride       = png_get_rowbytes(png, info);
+  /* Sizes checked before the buffers: libpng limits each side to 10^6, not their product. */
+  if (width == 0 || height == 0 || size_multiply_overflows(width, height, &pixels) || pixels > (size_t)PETSC_MAX_INT || size_multiply_overflows(stride, height, &bytes) ||
+      stride < (size_t)width * channels * sample_bytes) {
+    char reason[160];
+    snprintf(reason, sizeof reason, "%u x %u pixels; allowed at most %d pixels", (unsigned)width, (unsigned)height, (int)PETSC_MAX_INT);
+    png_error(png, reason);
+  }
+  size_t limit;
+  if (memory_limit_bytes(&limit) || bytes > limit || pixels * sizeof(float) > limit) {
+    char reason[160];
+    snprintf(reason, sizeof reason, "%u x %u pixels need %.3g GB, more than the memory limit (-memory_limit)", (unsigned)width, (unsigned)height, (double)(bytes + pixels * sizeof(float)) / 1e9);
+    png_error(png, reason);
+  }
+  data = malloc(bytes);
   rows = malloc(sizeof(png_bytep) * height);
   if (!data || !rows) png_error(png, "out of memory");
   for (png_uint_32 y = 0; y < height; y++) rows[y] = data + y * stride;
@@ -123,18 +224,19 @@ static PetscErrorCode read_png(const char *path, Micrograph *m)
   png_destroy_read_struct(&png, &info, NULL);
   fclose(file);
   m->ny = height, m->nx = width, m->frames = 1;
-  PetscCall(PetscMalloc1((size_t)width * height, &m->pixels));
-  for (png_uint_32 y = 0; y < height; y++)
+  PetscErrorCode ierr = checked_malloc(pixels, sizeof(float), "the image", path, &m->pixels);
+  for (png_uint_32 y = 0; !ierr && y < height; y++)
     for (png_uint_32 x = 0; x < width; x++) {
-      double v[3];
+      double v[3] = {0, 0, 0};
       for (int c = 0; c < 3 && c < channels; c++) {
         size_t k = (size_t)x * channels + c;
-        v[c] = bytes == 2 ? ((uint16_t *)rows[y])[k] : rows[y][k];
+        v[c] = sample_bytes == 2 ? ((uint16_t *)rows[y])[k] : rows[y][k];
       }
       m->pixels[(size_t)y * width + x] = (float)(channels >= 3 ? 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2] : v[0]);
     }
   free(data);
   free(rows);
+  PetscCall(ierr);
   PetscCall(PetscStrncpy(m->format, "png", sizeof m->format));
   PetscFunctionReturn(0);
 }
@@ -156,6 +258,17 @@ static herr_t first_group(hid_t group, const char *name, const H5L_info_t *info,
   return 0;
 }
 
+/* An attribute holding exactly one element (a scalar, or an array of one): HDF5 writes every
+ * element of an attribute into the caller's buffer, so a many-element attribute read into one
+ * variable would write past it. */
+static PetscBool attribute_is_single(hid_t attribute)
+{
+  hid_t    space = H5Aget_space(attribute);
+  hssize_t n     = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+  if (space >= 0) H5Sclose(space);
+  return n == 1 ? PETSC_TRUE : PETSC_FALSE;
+}
+
 /* EMD: a group under /data with emd_group_type == 1 and a `data` dataset. */
 static herr_t emd_group(hid_t group, const char *name, const H5L_info_t *info, void *data)
 {
@@ -167,7 +280,10 @@ static herr_t emd_group(hid_t group, const char *name, const H5L_info_t *info, v
   if (child >= 0) {
     if (H5Aexists(child, "emd_group_type") > 0) {
       hid_t attribute = H5Aopen(child, "emd_group_type", H5P_DEFAULT);
-      if (attribute >= 0 && H5Aread(attribute, H5T_NATIVE_INT, &type) >= 0 && type == 1 && H5Lexists(child, "data", H5P_DEFAULT) > 0) found = 1;
+      hid_t stored    = attribute >= 0 ? H5Aget_type(attribute) : -1;
+      int   numeric   = stored >= 0 && (H5Tget_class(stored) == H5T_INTEGER || H5Tget_class(stored) == H5T_FLOAT);
+      if (numeric && attribute_is_single(attribute) && H5Aread(attribute, H5T_NATIVE_INT, &type) >= 0 && type == 1 && H5Lexists(child, "data", H5P_DEFAULT) > 0) found = 1;
+      if (stored >= 0) H5Tclose(stored);
       if (attribute >= 0) H5Aclose(attribute);
     }
     H5Gclose(child);
@@ -187,190 +303,274 @@ static double angstrom_per_unit(const char *units)
   return 0;
 }
 
-static double emd_pixel_size(hid_t file, const char *group, int rank)
+/* The `units` string attribute of an EMD dim dataset ("" when absent or not one string). */
+static void emd_units(hid_t dim, char *units, size_t size)
 {
-  char   name[320];
+  units[0] = '\0';
+  if (H5Aexists(dim, "units") <= 0) return;
+  hid_t attribute = H5Aopen(dim, "units", H5P_DEFAULT);
+  if (attribute < 0) return;
+  hid_t type = H5Aget_type(attribute);
+  if (type >= 0 && H5Tget_class(type) == H5T_STRING && attribute_is_single(attribute)) {
+    if (H5Tis_variable_str(type) > 0) {
+      char *text   = NULL;
+      hid_t memory = H5Tcopy(H5T_C_S1);
+      H5Tset_size(memory, H5T_VARIABLE);
+      if (H5Aread(attribute, memory, &text) >= 0 && text) snprintf(units, size, "%s", text), H5free_memory(text);
+      H5Tclose(memory);
+    } else {
+      size_t length = H5Tget_size(type);
+      if (length > 0 && length < size) {
+        hid_t memory = H5Tcopy(H5T_C_S1);
+        H5Tset_size(memory, length + 1);
+        if (H5Aread(attribute, memory, units) < 0) units[0] = '\0';
+        units[size - 1] = '\0';
+        H5Tclose(memory);
+      }
+    }
+  }
+  if (type >= 0) H5Tclose(type);
+  H5Aclose(attribute);
+}
+
+/* Pixel size in Å from the EMD dim dataset `group`/dim<rank> (its first two axis values and
+ * its units); 0 when absent or in units not known. A dim that is not a 1-D axis is an error. */
+static PetscErrorCode emd_pixel_size(hid_t file, const char *group, int rank, const char *path, double *pixel_size)
+{
+  char   name[320], units[64];
   double size = 0, axis[2];
-  snprintf(name, sizeof name, "%s/dim%d", group, rank);
-  if (H5Lexists(file, name, H5P_DEFAULT) <= 0) return 0;
+
+  PetscFunctionBeginUser;
+  *pixel_size = 0;
+  PetscCall(PetscSNPrintf(name, sizeof name, "%s/dim%d", group, rank));
+  if (H5Lexists(file, name, H5P_DEFAULT) <= 0) PetscFunctionReturn(0);
   hid_t dim = H5Dopen2(file, name, H5P_DEFAULT);
-  if (dim < 0) return 0;
-  hid_t   space = H5Dget_space(dim);
+  if (dim < 0) PetscFunctionReturn(0);
+  hid_t space      = H5Dget_space(dim);
+  int   dimensions = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+  if (dimensions != 1) {
+    if (space >= 0) H5Sclose(space);
+    H5Dclose(dim);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': the calibration axis %s has %d dimensions; an EMD dim dataset has 1", path, name, dimensions);
+  }
   hsize_t n = 0, start = 0, count = 2;
   H5Sget_simple_extent_dims(space, &n, NULL);
   if (n >= 2) {
     hid_t memory = H5Screate_simple(1, &count, NULL);
-    H5Sselect_hyperslab(space, H5S_SELECT_SET, &start, NULL, &count, NULL);
-    if (H5Dread(dim, H5T_NATIVE_DOUBLE, memory, space, H5P_DEFAULT, axis) >= 0) size = axis[1] - axis[0];
+    if (H5Sselect_hyperslab(space, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0 && H5Dread(dim, H5T_NATIVE_DOUBLE, memory, space, H5P_DEFAULT, axis) >= 0) size = axis[1] - axis[0];
     H5Sclose(memory);
   }
   H5Sclose(space);
-  double scale = 0;
-  if (size > 0 && H5Aexists(dim, "units") > 0) {
-    hid_t attribute = H5Aopen(dim, "units", H5P_DEFAULT), type = H5Aget_type(attribute);
-    char  units[64] = "";
-    if (H5Tis_variable_str(type) > 0) {
-      char *text = NULL;
-      hid_t memory = H5Tcopy(H5T_C_S1);
-      H5Tset_size(memory, H5T_VARIABLE);
-      if (H5Aread(attribute, memory, &text) >= 0 && text) snprintf(units, sizeof units, "%s", text), H5free_memory(text);
-      H5Tclose(memory);
-    } else {
-      size_t length = H5Tget_size(type);
-      if (length < sizeof units) {
-        hid_t memory = H5Tcopy(H5T_C_S1);
-        H5Tset_size(memory, length + 1);
-        H5Aread(attribute, memory, units);
-        H5Tclose(memory);
-      }
-    }
-    scale = angstrom_per_unit(units);
-    H5Tclose(type);
-    H5Aclose(attribute);
+  if (isfinite(size) && size > 0) {
+    emd_units(dim, units, sizeof units);
+    *pixel_size = size * angstrom_per_unit(units);
   }
   H5Dclose(dim);
-  return size * scale;
-}
-
-/* Read 2-D image `index` of a dataset of rank 2 ([ny][nx]), 3 with the stack first
- * ([N][ny][nx]) or, for Velox, last ([ny][nx][N]). */
-static PetscErrorCode read_hdf5_image(hid_t file, const char *name, PetscInt index, PetscBool stack_last, const char *path, Micrograph *m)
-{
-  hid_t   set = H5Dopen2(file, name, H5P_DEFAULT), space, memory;
-  hsize_t dims[4] = {1, 1, 1, 1}, start[3] = {0, 0, 0}, count[3];
-  int     rank;
-
-  PetscFunctionBeginUser;
-  PetscCallHDF5(set, "opening the image dataset", path);
-  space = H5Dget_space(set);
-  rank = H5Sget_simple_extent_ndims(space);
-  H5Sget_simple_extent_dims(space, dims, NULL);
-  if (rank == 4 && dims[3] == 1) rank = 3; /* [N][ny][nx][1] */
-  PetscCheck(rank == 2 || rank == 3, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': %s has %d dimensions; expected an image or a stack of images", path, name, rank);
-  if (rank == 2) {
-    m->frames = 1, m->ny = dims[0], m->nx = dims[1];
-    count[0] = dims[0], count[1] = dims[1];
-  } else if (stack_last) {
-    m->frames = dims[2], m->ny = dims[0], m->nx = dims[1];
-    start[2] = (hsize_t)index, count[0] = dims[0], count[1] = dims[1], count[2] = 1;
-  } else {
-    m->frames = dims[0], m->ny = dims[1], m->nx = dims[2];
-    start[0] = (hsize_t)index, count[0] = 1, count[1] = dims[1], count[2] = dims[2];
-  }
-  PetscCheck(index >= 0 && index < m->frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-index %d: '%s' holds %d images in %s", (int)index, path, (int)m->frames, name);
-  PetscCall(PetscMalloc1((size_t)m->ny * m->nx, &m->pixels));
-  if (H5Sget_simple_extent_ndims(space) == 4) {
-    hsize_t start4[4] = {(hsize_t)index, 0, 0, 0}, count4[4] = {1, dims[1], dims[2], 1};
-    PetscCallHDF5(H5Sselect_hyperslab(space, H5S_SELECT_SET, start4, NULL, count4, NULL), "selecting the image", path);
-    memory = H5Screate_simple(4, count4, NULL);
-  } else {
-    PetscCallHDF5(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL), "selecting the image", path);
-    memory = H5Screate_simple(rank, count, NULL);
-  }
-  PetscCallHDF5(H5Dread(set, H5T_NATIVE_FLOAT, memory, space, H5P_DEFAULT, m->pixels), "reading the image", path);
-  H5Sclose(memory);
-  H5Sclose(space);
-  H5Dclose(set);
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode read_hdf5(const char *path, PetscInt index, Micrograph *m)
+/* Image sizes from any file, checked before anything is allocated: at least 1 x 1 pixel,
+ * and rows x columns (and the stack) within what PetscInt indexes. */
+static PetscErrorCode check_image_size(const char *path, const char *what, unsigned long long ny, unsigned long long nx, unsigned long long frames)
 {
-  hid_t      file;
+  size_t pixels;
+
+  PetscFunctionBeginUser;
+  PetscCheck(ny > 0 && nx > 0 && frames > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': %s is %llu x %llu pixels (%llu images); an image needs at least 1 x 1 pixel", path, what, ny, nx,
+             frames);
+  PetscCheck(!size_multiply_overflows((size_t)ny, (size_t)nx, &pixels) && pixels <= (size_t)PETSC_MAX_INT && frames <= (unsigned long long)PETSC_MAX_INT, PETSC_COMM_SELF,
+             PETSC_ERR_FILE_UNEXPECTED, "'%s': %s is %llu x %llu pixels (%llu images); allowed at most %d pixels and %d images", path, what, ny, nx, frames, (int)PETSC_MAX_INT,
+             (int)PETSC_MAX_INT);
+  PetscFunctionReturn(0);
+}
+
+/* Read 2-D image `index` of the open dataset `set` of rank 2 ([ny][nx]), 3 with the stack first
+ * ([N][ny][nx]) or, for Velox, last ([ny][nx][N]), or 4 as [N][ny][nx][1]. */
+static PetscErrorCode read_hdf5_image_from(hid_t set, hid_t space, const char *name, PetscInt index, PetscBool stack_last, const char *path, Micrograph *m)
+{
+  hsize_t     dims[H5S_MAX_RANK], start[4] = {0, 0, 0, 0}, count[4] = {1, 1, 1, 1}, ny, nx, frames;
+  int         rank, stored_rank;
+  hid_t       type, memory;
+  H5T_class_t class;
+
+  PetscFunctionBeginUser;
+  /* The rank first: dims[] is filled with as many entries as the file says. */
+  stored_rank = rank = H5Sget_simple_extent_ndims(space);
+  PetscCheck(rank >= 0 && rank <= H5S_MAX_RANK, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': cannot read the shape of %s", path, name);
+  PetscCheck(rank == 2 || rank == 3 || rank == 4, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': %s has %d dimensions; expected an image [ny][nx] or a stack of images", path, name, rank);
+  PetscCheck(H5Sget_simple_extent_dims(space, dims, NULL) == rank, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': cannot read the shape of %s", path, name);
+  PetscCheck(rank < 4 || dims[3] == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': %s is 4-D with %llu channels; expected [N][ny][nx][1]", path, name, (unsigned long long)dims[3]);
+  if (rank == 4) rank = 3; /* [N][ny][nx][1] */
+  type  = H5Dget_type(set);
+  class = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
+  if (type >= 0) H5Tclose(type);
+  PetscCheck(class == H5T_INTEGER || class == H5T_FLOAT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': %s does not hold numbers (HDF5 type class %d); expected integer or float pixels", path,
+             name, (int)class);
+  if (rank == 2) ny = dims[0], nx = dims[1], frames = 1;
+  else if (stack_last) ny = dims[0], nx = dims[1], frames = dims[2];
+  else frames = dims[0], ny = dims[1], nx = dims[2];
+  PetscCall(check_image_size(path, name, ny, nx, frames));
+  m->frames = (PetscInt)frames, m->ny = (PetscInt)ny, m->nx = (PetscInt)nx;
+  PetscCheck(index >= 0 && index < m->frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-index %d: '%s' holds %d images in %s", (int)index, path, (int)m->frames, name);
+  if (rank == 2) count[0] = ny, count[1] = nx;
+  else if (stack_last) start[2] = (hsize_t)index, count[0] = ny, count[1] = nx;
+  else start[0] = (hsize_t)index, count[1] = ny, count[2] = nx;
+  PetscCall(checked_malloc((size_t)ny * nx, sizeof(float), "the image", path, &m->pixels));
+  PetscCallHDF5(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL), "selecting the image", path);
+  memory = H5Screate_simple(stored_rank, count, NULL);
+  PetscCallHDF5(memory, "H5Screate_simple", path);
+  herr_t status = H5Dread(set, H5T_NATIVE_FLOAT, memory, space, H5P_DEFAULT, m->pixels);
+  H5Sclose(memory);
+  PetscCallHDF5(status, "reading the image", path);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_hdf5_image(hid_t file, const char *name, PetscInt index, PetscBool stack_last, const char *path, Micrograph *m)
+{
+  hid_t set, space;
+
+  PetscFunctionBeginUser;
+  set = H5Dopen2(file, name, H5P_DEFAULT);
+  PetscCheck(set >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': cannot open the image dataset %s", path, name);
+  space = H5Dget_space(set);
+  PetscErrorCode status = space >= 0 ? read_hdf5_image_from(set, space, name, index, stack_last, path, m) : PETSC_ERR_FILE_UNEXPECTED;
+  if (space >= 0) H5Sclose(space);
+  H5Dclose(set);
+  PetscCheck(space >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': cannot read the shape of %s", path, name);
+  PetscCall(status);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_hdf5_from(hid_t file, const char *path, PetscInt index, Micrograph *m)
+{
   FirstChild child = {""};
   char       name[400];
 
   PetscFunctionBeginUser;
-  file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  PetscCallHDF5(file, "opening the HDF5 micrograph", path);
   if (H5Lexists(file, "/Data", H5P_DEFAULT) > 0 && H5Lexists(file, "/Data/Image", H5P_DEFAULT) > 0) { /* Velox */
     hid_t group = H5Gopen2(file, "/Data/Image", H5P_DEFAULT);
-    H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, NULL, first_group, &child);
-    H5Gclose(group);
+    if (group >= 0) H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, NULL, first_group, &child), H5Gclose(group);
     PetscCheck(child.name[0], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Velox EMD file '%s' has no image under /Data/Image", path);
     PetscCall(PetscSNPrintf(name, sizeof name, "/Data/Image/%s/Data", child.name));
     PetscCall(read_hdf5_image(file, name, index, PETSC_TRUE, path, m));
     PetscCall(PetscStrncpy(m->format, "velox-emd", sizeof m->format));
   } else if (H5Lexists(file, "/data", H5P_DEFAULT) > 0) {
     hid_t group = H5Gopen2(file, "/data", H5P_DEFAULT);
+    PetscCheck(group >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': /data is not a group (EMD files keep their images in groups under /data)", path);
     /* nanoforge databases name the group "images"; Berkeley EMD files any name */
-    if (H5Lexists(group, "images", H5P_DEFAULT) > 0) PetscCall(PetscStrncpy(child.name, "/data/images", sizeof child.name));
+    if (H5Lexists(group, "images", H5P_DEFAULT) > 0) snprintf(child.name, sizeof child.name, "/data/images");
     else H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, NULL, emd_group, &child);
     H5Gclose(group);
     PetscCheck(child.name[0], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "EMD file '%s' has no group with emd_group_type=1 under /data", path);
     PetscCall(PetscSNPrintf(name, sizeof name, "%s/data", child.name));
     PetscCall(read_hdf5_image(file, name, index, PETSC_FALSE, path, m));
-    m->pixel_size = emd_pixel_size(file, child.name, m->frames > 1 || !strcmp(child.name, "/data/images") ? 3 : 2);
+    PetscCall(emd_pixel_size(file, child.name, m->frames > 1 || !strcmp(child.name, "/data/images") ? 3 : 2, path, &m->pixel_size));
     PetscCall(PetscStrncpy(m->format, "emd", sizeof m->format));
   } else if (H5Lexists(file, "images", H5P_DEFAULT) > 0) {
     PetscCall(read_hdf5_image(file, "images", index, PETSC_FALSE, path, m));
     PetscCall(PetscStrncpy(m->format, "hdf5", sizeof m->format));
-  } else {
-    H5Fclose(file);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "HDF5 file '%s' holds no image: expected EMD (/data/<group>/data), Velox (/Data/Image) or an 'images' dataset", path);
-  }
-  H5Fclose(file);
+  } else SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "HDF5 file '%s' holds no image: expected EMD (/data/<group>/data), Velox (/Data/Image) or an 'images' dataset", path);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_hdf5(const char *path, PetscInt index, Micrograph *m)
+{
+  hid_t       file;
+  H5E_auto2_t report;
+  void       *report_data;
+
+  PetscFunctionBeginUser;
+  /* HDF5's own error stack is silenced while a micrograph is read: a damaged or hostile file
+   * gets one PETSc error naming the file and the fault, not pages of HDF5 diagnostics. */
+  (void)H5Eget_auto2(H5E_DEFAULT, &report, &report_data);
+  (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  file                  = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  PetscErrorCode status = file >= 0 ? read_hdf5_from(file, path, index, m) : 0;
+  if (file >= 0) H5Fclose(file);
+  (void)H5Eset_auto2(H5E_DEFAULT, report, report_data);
+  PetscCheck(file >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "cannot open the HDF5 micrograph '%s': damaged, truncated or not HDF5", path);
+  PetscCall(status);
   PetscFunctionReturn(0);
 }
 
 /* ---------------- FEI / TIA SER ---------------- */
 
+/* `size` bytes at `offset`, which the caller has checked to lie inside the file. */
 static PetscErrorCode read_bytes(FILE *file, long long offset, void *buffer, size_t size, const char *path)
 {
   PetscFunctionBeginUser;
-  PetscCheck(fseeko(file, (off_t)offset, SEEK_SET) == 0 && fread(buffer, 1, size, file) == size, PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
+  PetscCheck(offset >= 0 && fseeko(file, (off_t)offset, SEEK_SET) == 0 && fread(buffer, 1, size, file) == size, PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
              "SER file '%s' is truncated (reading %zu bytes at offset %lld)", path, size, offset);
   PetscFunctionReturn(0);
 }
 
-/* The SER format is little-endian; these readers assume a little-endian host (x86, ARM). */
-static PetscErrorCode read_ser(const char *path, PetscInt index, Micrograph *m)
+/* Every offset and size in a SER header is checked against the file's size before it is used:
+ * a 51-byte file must not ask for terabytes. */
+static PetscErrorCode check_inside(const char *path, const char *what, long long offset, size_t bytes, long long file_size)
 {
-  FILE   *file = fopen(path, "rb");
-  uint16_t header[3];
-  int32_t  fields[4];
-  long long offset_array;
+  PetscFunctionBeginUser;
+  PetscCheck(offset >= 0 && offset <= file_size && bytes <= (unsigned long long)(file_size - offset), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "SER file '%s': %s (%zu bytes at offset %lld) lies outside the file of %lld bytes", path, what, bytes, offset, file_size);
+  PetscFunctionReturn(0);
+}
+
+/* The SER format is little-endian; these readers assume a little-endian host (x86, ARM). */
+static PetscErrorCode read_ser_from(FILE *file, long long file_size, const char *path, PetscInt index, Micrograph *m)
+{
+  uint16_t       header[3];
+  int32_t        fields[4];
+  long long      offset_array, element;
+  unsigned char  head[50], *raw = NULL;
+  static const int sizes[9] = {0, 1, 2, 4, 1, 2, 4, 4, 8};
 
   PetscFunctionBeginUser;
-  PetscCheckPointerErrno(file, "cannot open the SER file", path);
+  PetscCall(check_inside(path, "the header", 0, 22, file_size));
   PetscCall(read_bytes(file, 0, header, 6, path));
   PetscCall(read_bytes(file, 6, fields, 16, path)); /* DataTypeID, TagTypeID, total, valid */
   int wide = header[2] >= 0x0220;
   PetscCheck(fields[0] == 0x4122, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "SER file '%s' holds 1-D data (spectra, DataTypeID 0x%x), not images", path, fields[0]);
+  PetscCheck(fields[3] >= 1 && fields[3] <= fields[2], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "SER file '%s': %d valid elements of %d; allowed 1 to the total", path, fields[3],
+             fields[2]);
   m->frames = fields[3];
   PetscCheck(index >= 0 && index < m->frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-index %d: SER file '%s' holds %d images", (int)index, path, (int)m->frames);
-  if (wide) PetscCall(read_bytes(file, 22, &offset_array, 8, path));
-  else {
+  if (wide) {
+    PetscCall(check_inside(path, "the offset of the offset array", 22, 8, file_size));
+    PetscCall(read_bytes(file, 22, &offset_array, 8, path));
+  } else {
     int32_t o;
+    PetscCall(check_inside(path, "the offset of the offset array", 22, 4, file_size));
     PetscCall(read_bytes(file, 22, &o, 4, path));
     offset_array = o;
   }
-  long long element;
-  if (wide) PetscCall(read_bytes(file, offset_array + 8 * index, &element, 8, path));
+  /* index < valid <= 2^31: the entry's offset cannot overflow once offset_array is in the file */
+  PetscCall(check_inside(path, "the offset array", offset_array, (size_t)(index + 1) * (wide ? 8 : 4), file_size));
+  if (wide) PetscCall(read_bytes(file, offset_array + 8 * (long long)index, &element, 8, path));
   else {
     int32_t o;
-    PetscCall(read_bytes(file, offset_array + 4 * index, &o, 4, path));
+    PetscCall(read_bytes(file, offset_array + 4 * (long long)index, &o, 4, path));
     element = o;
   }
-  unsigned char head[50];
-  PetscCall(read_bytes(file, element, head, 50, path));
-  double   delta_x;
-  int16_t  type;
-  int32_t  nx, ny;
+  PetscCall(check_inside(path, "the element header", element, sizeof head, file_size));
+  PetscCall(read_bytes(file, element, head, sizeof head, path));
+  double  delta_x;
+  int16_t type;
+  int32_t nx, ny;
   memcpy(&delta_x, head + 8, 8);
   memcpy(&type, head + 40, 2);
   memcpy(&nx, head + 42, 4);
   memcpy(&ny, head + 46, 4);
-  static const int sizes[9] = {0, 1, 2, 4, 1, 2, 4, 4, 8};
   PetscCheck(type >= 1 && type <= 8 && nx > 0 && ny > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "SER file '%s': unsupported element (type %d, %d x %d)", path, type, nx, ny);
-  size_t   n = (size_t)nx * ny;
-  unsigned char *raw;
-  PetscCall(PetscMalloc1(n * sizes[type], &raw));
-  PetscCall(read_bytes(file, element + 50, raw, n * sizes[type], path));
-  fclose(file);
+  PetscCall(check_image_size(path, "the element", (unsigned long long)ny, (unsigned long long)nx, (unsigned long long)m->frames));
+  size_t n = (size_t)nx * ny, bytes;
+  PetscCall(checked_bytes(n, 1, (size_t)sizes[type], "the element's data", path, &bytes));
+  PetscCall(check_inside(path, "the element's data", element + (long long)sizeof head, bytes, file_size));
+  PetscCall(checked_malloc(bytes, 1, "the element's data", path, &raw));
+  PetscErrorCode ierr = read_bytes(file, element + (long long)sizeof head, raw, bytes, path);
+  if (!ierr) ierr = checked_malloc(n, sizeof(float), "the image", path, &m->pixels);
+  if (ierr) PetscCall(PetscFree(raw));
+  PetscCall(ierr);
   m->ny = ny, m->nx = nx;
   m->pixel_size = delta_x * 1e10; /* metres → Å */
-  PetscCall(PetscMalloc1(n, &m->pixels));
   for (size_t p = 0; p < n; p++) {
     double v;
     switch (type) {
@@ -387,6 +587,23 @@ static PetscErrorCode read_ser(const char *path, PetscInt index, Micrograph *m)
   }
   PetscCall(PetscFree(raw));
   PetscCall(PetscStrncpy(m->format, "ser", sizeof m->format));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_ser(const char *path, PetscInt index, Micrograph *m)
+{
+  FILE       *file = fopen(path, "rb");
+  struct stat status;
+
+  PetscFunctionBeginUser;
+  PetscCheckPointerErrno(file, "cannot open the SER file", path);
+  if (fstat(fileno(file), &status) != 0) {
+    fclose(file);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read the size of the SER file '%s'", path);
+  }
+  PetscErrorCode ierr = read_ser_from(file, (long long)status.st_size, path, index, m);
+  fclose(file);
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 

@@ -12,13 +12,19 @@
  * Images are ImageList/<k>/ImageData/{Data, DataType, Dimensions/<d>, Calibrations/
  * Dimension/<d>/Scale}; dimensions are fastest-first. ImageList entry 0 is normally the
  * RGBA thumbnail (DataType 23), which is skipped. */
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include "checked_size.h"
 #include "error_check.h"
 #include "micrograph.h"
 
 #define DM_MAX_IMAGES 16
+#define DM_MAX_INFO   64 /* info words of one data tag: enough for a struct of 30 fields */
 
 typedef struct {
   long long data_offset; /* file offset of the Data array values (-1: none) */
@@ -30,16 +36,34 @@ typedef struct {
   double    scale;       /* Calibrations/Dimension/0/Scale */
 } DmImage;
 
+/* Everything in a DM file is hostile until checked: counts and sizes are unsigned 64-bit words
+ * bounded by what is left of the file before they are multiplied, skipped or converted. */
 typedef struct {
   FILE       *file;
   const char *path;
+  long long   file_size;
   int         version;
   int         little;    /* data values little-endian */
   DmImage     images[DM_MAX_IMAGES];
   int         error;
+  char        fault[256]; /* the first fault found, for the message */
 } DmParser;
 
-static int simple_size(int type)
+/* Note the first fault (later ones follow from it). */
+static void fail(DmParser *p, const char *format, ...)
+{
+  va_list arguments;
+  if (p->error) return;
+  p->error = 1;
+  va_start(arguments, format);
+  vsnprintf(p->fault, sizeof p->fault, format, arguments);
+  va_end(arguments);
+  /* Tag names come from the file: no control or non-ASCII bytes reach the terminal. */
+  for (char *c = p->fault; *c; c++)
+    if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f) *c = '?';
+}
+
+static int simple_size(unsigned long long type)
 {
   switch (type) {
   case 2: case 4: return 2;
@@ -54,19 +78,40 @@ static unsigned long long read_be(DmParser *p, int bytes)
 {
   unsigned char b[8];
   unsigned long long v = 0;
-  if (fread(b, 1, (size_t)bytes, p->file) != (size_t)bytes) { p->error = 1; return 0; }
+  if (p->error) return 0;
+  if (fread(b, 1, (size_t)bytes, p->file) != (size_t)bytes) { fail(p, "truncated at offset %lld", (long long)ftello(p->file)); return 0; }
   for (int i = 0; i < bytes; i++) v = (v << 8) | b[i];
   return v;
 }
 
 static unsigned long long read_word(DmParser *p) { return read_be(p, p->version == 4 ? 8 : 4); }
 
+/* Bytes left in the file after the current position. */
+static unsigned long long bytes_left(DmParser *p)
+{
+  off_t at = ftello(p->file);
+  return at < 0 || at > p->file_size ? 0 : (unsigned long long)(p->file_size - at);
+}
+
+/* Skip `count` values of `size` bytes, which must lie inside the file. */
+static void skip(DmParser *p, unsigned long long count, unsigned long long size, const char *tag)
+{
+  size_t bytes;
+  if (p->error) return;
+  if (size_multiply_overflows((size_t)count, (size_t)size, &bytes) || bytes > bytes_left(p)) {
+    fail(p, "tag %s announces %llu values of %llu bytes, more than the %llu bytes left in the file", tag, count, size, bytes_left(p));
+    return;
+  }
+  if (fseeko(p->file, (off_t)bytes, SEEK_CUR) != 0) fail(p, "cannot skip tag %s", tag);
+}
+
 /* A simple value in the data byte order, as double. */
 static double read_value(DmParser *p, int type)
 {
   unsigned char b[8] = {0};
-  int           n = simple_size(type);
-  if (!n || fread(b, 1, (size_t)n, p->file) != (size_t)n) { p->error = 1; return 0; }
+  int           n = simple_size((unsigned long long)type);
+  if (p->error) return 0;
+  if (!n || fread(b, 1, (size_t)n, p->file) != (size_t)n) { fail(p, "truncated at offset %lld", (long long)ftello(p->file)); return 0; }
   if (!p->little)
     for (int i = 0; i < n / 2; i++) { unsigned char t = b[i]; b[i] = b[n - 1 - i]; b[n - 1 - i] = t; }
   switch (type) {
@@ -82,115 +127,170 @@ static double read_value(DmParser *p, int type)
   }
 }
 
+/* A whole number stored as any simple type (DataType, a dimension): a float, a negative value
+ * or one above `limit` is a fault, never converted (a double out of range of int is UB). */
+static long long read_count(DmParser *p, unsigned long long type, long long limit, const char *tag)
+{
+  double v = read_value(p, (int)type);
+  if (p->error) return 0;
+  if (!(v >= 0 && v <= (double)limit && v == floor(v))) {
+    fail(p, "tag %s is %g; allowed a whole number from 0 to %lld", tag, v, limit);
+    return 0;
+  }
+  return (long long)v;
+}
+
+/* "ImageList/<k>/ImageData/<rest>": k (0..DM_MAX_IMAGES-1) and rest, without sscanf's %d
+ * (undefined for out-of-range numbers). */
+static int image_tag(const char *path, int *k, const char **rest)
+{
+  static const char prefix[] = "ImageList/";
+  if (strncmp(path, prefix, sizeof prefix - 1)) return 0;
+  char *end;
+  long  value = strtol(path + sizeof prefix - 1, &end, 10);
+  if (end == path + sizeof prefix - 1 || value < 0 || value >= DM_MAX_IMAGES || strncmp(end, "/ImageData/", 11)) return 0;
+  *k = (int)value, *rest = end + 11;
+  return 1;
+}
+
 static void data_tag(DmParser *p, const char *path)
 {
   char marker[4];
-  if (fread(marker, 1, 4, p->file) != 4 || memcmp(marker, "%%%%", 4)) { p->error = 1; return; }
-  long long n = (long long)read_word(p);
-  if (n <= 0 || n > 64) { p->error = 1; return; }
-  long long info[64];
-  for (long long i = 0; i < n; i++) info[i] = (long long)read_word(p);
+  if (fread(marker, 1, 4, p->file) != 4 || memcmp(marker, "%%%%", 4)) { fail(p, "tag %s lacks its %%%%%%%% marker", path); return; }
+  unsigned long long n = read_word(p);
   if (p->error) return;
-  int k = -1, d = -1;
-  char rest[200] = "";
-  if (sscanf(path, "ImageList/%d/ImageData/%199s", &k, rest) == 2 && k >= 0 && k < DM_MAX_IMAGES) {
+  if (n == 0 || n > DM_MAX_INFO) { fail(p, "tag %s has %llu info words; allowed 1 to %d", path, n, DM_MAX_INFO); return; }
+  unsigned long long info[DM_MAX_INFO];
+  for (unsigned long long i = 0; i < n; i++) info[i] = read_word(p);
+  if (p->error) return;
+  unsigned long long type = info[0];
+  /* Arrays: [20, element type, (struct description), length]; the length is the last word. */
+  if (type == 20 && n < 3) { fail(p, "array tag %s has %llu info words; at least 3 needed", path, n); return; }
+  int         k;
+  const char *rest;
+  if (image_tag(path, &k, &rest)) {
     DmImage *image = &p->images[k];
-    if (info[0] == 20 && !strcmp(rest, "Data")) { /* the pixel array: note where it is, skip it */
-      int element = (int)info[1];
-      long long count = info[n - 1], size = simple_size(element);
-      if (!size) { p->error = 1; return; }
+    if (type == 20 && !strcmp(rest, "Data")) { /* the pixel array: note where it is, skip it */
+      unsigned long long element = info[1], count = info[n - 1];
+      int                size    = simple_size(element);
+      if (!size) { fail(p, "tag %s holds elements of type %llu; allowed simple numbers (2 to 12)", path, element); return; }
       image->data_offset = ftello(p->file);
-      image->element_type = element, image->element_count = count;
-      fseeko(p->file, (off_t)(count * size), SEEK_CUR);
+      image->element_type = (int)element, image->element_count = (long long)(count > (unsigned long long)LLONG_MAX ? LLONG_MAX : count);
+      skip(p, count, (unsigned long long)size, path);
       return;
     }
-    if (simple_size((int)info[0]) && !strcmp(rest, "DataType")) { image->data_type = (int)read_value(p, (int)info[0]); return; }
-    if (simple_size((int)info[0]) && sscanf(rest, "Dimensions/%d", &d) == 1 && d >= 0 && d < 4) {
-      image->dims[d] = (long long)read_value(p, (int)info[0]);
-      if (d + 1 > image->n_dims) image->n_dims = d + 1;
-      return;
+    if (simple_size(type) && !strcmp(rest, "DataType")) { image->data_type = (int)read_count(p, type, 1 << 16, path); return; }
+    char *end;
+    if (simple_size(type) && !strncmp(rest, "Dimensions/", 11)) {
+      long d = strtol(rest + 11, &end, 10);
+      if (end != rest + 11 && *end == '\0' && d >= 0 && d < 4) {
+        image->dims[d] = read_count(p, type, LLONG_MAX / 2, path); /* the product is checked later */
+        if (d + 1 > image->n_dims) image->n_dims = (int)d + 1;
+        return;
+      }
     }
-    if (simple_size((int)info[0]) && !strcmp(rest, "Calibrations/Dimension/0/Scale")) { image->scale = read_value(p, (int)info[0]); return; }
+    if (simple_size(type) && !strcmp(rest, "Calibrations/Dimension/0/Scale")) { image->scale = read_value(p, (int)type); return; }
   }
   /* Anything else: skip its bytes. */
-  long long bytes = 0;
-  if (simple_size((int)info[0])) bytes = simple_size((int)info[0]);
-  else if (info[0] == 18) bytes = 2 * info[1];
-  else if (info[0] == 15) {
-    for (long long f = 0; f < info[2]; f++) bytes += simple_size((int)info[4 + 2 * f]);
-  } else if (info[0] == 20) {
-    if (info[1] == 15) {
-      long long fields = info[3], size = 0;
-      for (long long f = 0; f < fields; f++) size += simple_size((int)info[5 + 2 * f]);
-      bytes = size * info[n - 1];
-    } else bytes = (long long)simple_size((int)info[1]) * info[n - 1];
-  } else { p->error = 1; return; }
-  fseeko(p->file, (off_t)bytes, SEEK_CUR);
+  if (simple_size(type)) skip(p, 1, (unsigned long long)simple_size(type), path);
+  else if (type == 18) { /* string: [18, length] in UTF-16 */
+    if (n < 2) { fail(p, "string tag %s has no length", path); return; }
+    skip(p, info[1], 2, path);
+  } else if (type == 15) { /* struct: [15, name length, fields, (name length, type) x fields] */
+    unsigned long long fields = n >= 3 ? info[2] : ~0ULL, bytes = 0;
+    if (fields > (n - 3) / 2) { fail(p, "struct tag %s announces %llu fields in %llu info words", path, fields, n); return; }
+    for (unsigned long long f = 0; f < fields; f++) bytes += (unsigned long long)simple_size(info[4 + 2 * f]);
+    skip(p, 1, bytes, path);
+  } else if (type == 20) {
+    if (info[1] == 15) { /* array of structs: [20, 15, name length, fields, (name length, type) x fields, length] */
+      unsigned long long fields = n >= 4 ? info[3] : ~0ULL, size = 0;
+      if (fields > (n - 5) / 2 || n < 5) { fail(p, "array tag %s announces structs of %llu fields in %llu info words", path, fields, n); return; }
+      for (unsigned long long f = 0; f < fields; f++) size += (unsigned long long)simple_size(info[5 + 2 * f]);
+      skip(p, info[n - 1], size, path);
+    } else skip(p, info[n - 1], (unsigned long long)simple_size(info[1]), path);
+  } else fail(p, "tag %s has type %llu, which this reader does not know", path, type);
 }
 
 static void group(DmParser *p, const char *path, int depth)
 {
-  if (depth > 64) { p->error = 1; return; }
+  if (depth > 64) { fail(p, "tag groups nested deeper than 64 at %s", path); return; }
   (void)read_be(p, 1);
   (void)read_be(p, 1);
-  long long tags = (long long)read_word(p);
-  for (long long t = 0; t < tags && !p->error; t++) {
+  unsigned long long tags = read_word(p);
+  /* Each tag takes at least 3 bytes: a count beyond that is a lie, stopped by the end of the file. */
+  for (unsigned long long t = 0; t < tags && !p->error; t++) {
     int  kind = (int)read_be(p, 1);
     int  length = (int)read_be(p, 2);
     char name[256] = "", child[1024];
+    if (p->error) return;
     if (length > 0) {
-      if (length >= (int)sizeof name) { p->error = 1; return; }
-      if (fread(name, 1, (size_t)length, p->file) != (size_t)length) { p->error = 1; return; }
+      if (length >= (int)sizeof name) { fail(p, "a tag name of %d bytes under '%s'; allowed up to %d", length, path, (int)sizeof name - 1); return; }
+      if (fread(name, 1, (size_t)length, p->file) != (size_t)length) { fail(p, "truncated in a tag name under '%s'", path); return; }
       name[length] = '\0';
-    } else snprintf(name, sizeof name, "%lld", t); /* unnamed entries of a list: their index */
+    } else snprintf(name, sizeof name, "%llu", t); /* unnamed entries of a list: their index */
     if (p->version == 4) (void)read_be(p, 8);   /* tag length, not needed */
-    if (strlen(path) + strlen(name) + 2 > sizeof child) { p->error = 1; return; }
-    strcpy(child, path);
+    if (strlen(path) + strlen(name) + 2 > sizeof child) { fail(p, "tag path longer than %d bytes", (int)sizeof child); return; }
+    strcpy(child, path); /* fits: checked just above */
     if (path[0]) strcat(child, "/");
     strcat(child, name);
     if (kind == 20) group(p, child, depth + 1);
     else if (kind == 21) data_tag(p, child);
     else if (kind == 0) return; /* end marker */
-    else p->error = 1;
+    else fail(p, "tag %s has kind %d; allowed 20 (group) or 21 (data)", child, kind);
   }
+}
+
+static PetscErrorCode read_dm_from(DmParser *p, const char *path, PetscInt index, Micrograph *m)
+{
+  PetscFunctionBeginUser;
+  for (int i = 0; i < DM_MAX_IMAGES; i++) p->images[i].data_offset = -1;
+  p->version = (int)read_be(p, 4);
+  PetscCheck(!p->error && (p->version == 3 || p->version == 4), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "DM file '%s': version %d; allowed 3 or 4", path, p->version);
+  (void)read_be(p, p->version == 4 ? 8 : 4); /* root length */
+  p->little = read_be(p, 4) == 1;
+  group(p, "", 0);
+  PetscCheck(!p->error, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "DM%d file '%s' is damaged: %s", p->version, path, p->fault);
+  DmImage *image = NULL;
+  for (int i = 0; i < DM_MAX_IMAGES && !image; i++)
+    if (p->images[i].data_offset >= 0 && p->images[i].data_type != 23 && p->images[i].n_dims >= 1) image = &p->images[i];
+  PetscCheck(image, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "DM file '%s' holds no image besides the thumbnail", path);
+  unsigned long long nx = (unsigned long long)image->dims[0], ny = image->n_dims >= 2 ? (unsigned long long)image->dims[1] : 1, frames = image->n_dims >= 3 ? (unsigned long long)image->dims[2] : 1;
+  size_t pixels, values;
+  /* The product is checked, not computed with wrap-around (which once let 17.9 GB through). */
+  PetscCheck(nx > 0 && ny > 0 && frames > 0 && !size_multiply_overflows((size_t)nx, (size_t)ny, &pixels) && !size_multiply_overflows(pixels, (size_t)frames, &values) &&
+               values == (unsigned long long)image->element_count,
+             PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "DM file '%s': dimensions %llu x %llu x %llu do not match the %lld stored values", path, nx, ny, frames, image->element_count);
+  PetscCheck(pixels <= (size_t)PETSC_MAX_INT && frames <= (unsigned long long)PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "DM file '%s': %llu x %llu pixels (%llu images); allowed at most %d pixels and %d images", path, ny, nx, frames, (int)PETSC_MAX_INT, (int)PETSC_MAX_INT);
+  PetscCheck(index >= 0 && (unsigned long long)index < frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-index %d: DM file '%s' holds %llu images", (int)index, path, frames);
+  m->nx = (PetscInt)nx, m->ny = (PetscInt)ny, m->frames = (PetscInt)frames;
+  m->pixel_size = 0; /* DM scales come in the file's units (nm, 1/nm, ...); not converted */
+  PetscCall(checked_malloc(pixels, sizeof(float), "the image", path, &m->pixels));
+  /* The whole array was checked to lie inside the file when its tag was skipped. */
+  PetscCheck(fseeko(p->file, (off_t)(image->data_offset + (long long)index * (long long)pixels * simple_size((unsigned long long)image->element_type)), SEEK_SET) == 0, PETSC_COMM_SELF,
+             PETSC_ERR_FILE_READ, "DM file '%s': cannot seek to image %d", path, (int)index);
+  for (size_t i = 0; i < pixels; i++) m->pixels[i] = (float)read_value(p, image->element_type);
+  PetscCheck(!p->error, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "DM file '%s' is truncated", path);
+  PetscCall(PetscStrncpy(m->format, p->version == 4 ? "dm4" : "dm3", sizeof m->format));
+  PetscFunctionReturn(0);
 }
 
 PetscErrorCode micrograph_read_dm(const char *path, PetscInt index, Micrograph *m)
 {
-  DmParser p = {0};
+  DmParser    p = {0};
+  struct stat status;
 
   PetscFunctionBeginUser;
   p.file = fopen(path, "rb");
   p.path = path;
   PetscCheckPointerErrno(p.file, "cannot open the DM file", path);
-  for (int i = 0; i < DM_MAX_IMAGES; i++) p.images[i].data_offset = -1;
-  p.version = (int)read_be(&p, 4);
-  (void)read_be(&p, p.version == 4 ? 8 : 4); /* root length */
-  p.little = read_be(&p, 4) == 1;
-  group(&p, "", 0);
-  if (p.error) {
+  if (fstat(fileno(p.file), &status) != 0) {
     fclose(p.file);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "DM%d file '%s' is damaged or uses a tag layout this reader does not know", p.version, path);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read the size of the DM file '%s'", path);
   }
-  DmImage *image = NULL;
-  for (int i = 0; i < DM_MAX_IMAGES && !image; i++)
-    if (p.images[i].data_offset >= 0 && p.images[i].data_type != 23 && p.images[i].n_dims >= 1) image = &p.images[i];
-  if (!image) {
-    fclose(p.file);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "DM file '%s' holds no image besides the thumbnail", path);
-  }
-  long long nx = image->dims[0], ny = image->n_dims >= 2 ? image->dims[1] : 1, frames = image->n_dims >= 3 ? image->dims[2] : 1;
-  if (fclose(p.file), p.file = fopen(path, "rb"), !p.file) SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot reopen '%s'", path);
-  PetscCheck(nx > 0 && ny > 0 && nx * ny * frames == image->element_count, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "DM file '%s': dimensions %lld x %lld x %lld do not match the %lld stored values", path, nx, ny, frames, image->element_count);
-  PetscCheck(index >= 0 && index < frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-index %d: DM file '%s' holds %lld images", (int)index, path, frames);
-  m->nx = (PetscInt)nx, m->ny = (PetscInt)ny, m->frames = (PetscInt)frames;
-  m->pixel_size = 0; /* DM scales come in the file's units (nm, 1/nm, ...); not converted */
-  PetscCall(PetscMalloc1((size_t)nx * ny, &m->pixels));
-  fseeko(p.file, (off_t)(image->data_offset + (long long)index * nx * ny * simple_size(image->element_type)), SEEK_SET);
-  for (long long i = 0; i < nx * ny; i++) m->pixels[i] = (float)read_value(&p, image->element_type);
+  p.file_size         = (long long)status.st_size;
+  PetscErrorCode ierr = read_dm_from(&p, path, index, m);
   fclose(p.file);
-  PetscCheck(!p.error, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "DM file '%s' is truncated", path);
-  PetscCall(PetscStrncpy(m->format, p.version == 4 ? "dm4" : "dm3", sizeof m->format));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }

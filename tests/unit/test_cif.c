@@ -122,6 +122,42 @@ static void test_broken_files(void)
   UNIT_CALL_FAILS(crystal_create_from_cif(path, &c));
 }
 
+static PetscErrorCode cif_refusal(const char *path)
+{
+  Crystal *c = NULL;
+  (void)PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
+  PetscErrorCode code = crystal_create_from_cif(path, &c);
+  (void)PetscPopErrorHandler();
+  if (c) crystal_destroy(&c);
+  return c ? 0 : code;
+}
+
+/* What a CIF may ask for is bounded before allocating: the old reader took any number of
+ * symmetry operations and expanded sites x operations into a quadratic duplicate search (hours
+ * for a few MB of file), and read a directory as a 2^63-byte file. */
+static void test_hostile_cif(void)
+{
+  char        path[512];
+  const char *head = "data_x\n_cell_length_a 4\n_cell_length_b 4\n_cell_length_c 4\n_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n";
+  size_t      capacity = 2000000, n = 0;
+  char       *text;
+  PetscMalloc1(capacity, &text);
+  n += (size_t)snprintf(text + n, capacity - n, "%sloop_\n_symmetry_equiv_pos_as_xyz\n", head);
+  for (int o = 0; o < 193; o++) n += (size_t)snprintf(text + n, capacity - n, "'x,y,z'\n");
+  snprintf(text + n, capacity - n, "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nAu1 0 0 0\n");
+  write_file("ops.cif", text, path);
+  PetscErrorCode code = cif_refusal(path);
+  UNIT_CHECK(code == PETSC_ERR_FILE_UNEXPECTED, "193 symmetry operations: error %d, expected %d", (int)code, (int)PETSC_ERR_FILE_UNEXPECTED);
+  n = (size_t)snprintf(text, capacity, "%sloop_\n_symmetry_equiv_pos_as_xyz\n'x,y,z'\n'-x,-y,-z'\nloop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n", head);
+  for (int site = 0; site < 50001; site++) n += (size_t)snprintf(text + n, capacity - n, "Au%d %.6f %.6f 0.1\n", site, (site % 223) / 223.0, (site / 223) / 225.0);
+  write_file("sites.cif", text, path);
+  code = cif_refusal(path);
+  UNIT_CHECK(code == PETSC_ERR_FILE_UNEXPECTED, "50001 sites x 2 operations: error %d, expected %d", (int)code, (int)PETSC_ERR_FILE_UNEXPECTED);
+  PetscFree(text);
+  code = cif_refusal(directory);
+  UNIT_CHECK(code == PETSC_ERR_FILE_OPEN, "a directory: error %d, expected %d", (int)code, (int)PETSC_ERR_FILE_OPEN);
+}
+
 /* A CIF with the identity alone (P1: gold written out as its 4 cell atoms, with no
  * operations or with only 'x,y,z') must still give bounded polyhedra: the Laue group is
  * then the lattice's holohedry, flagged as such, and the cuboctahedron and the {111}
@@ -217,6 +253,7 @@ int main(int argc, char **argv)
   UNIT_RUN(test_rocksalt);
   UNIT_RUN(test_wurtzite);
   UNIT_RUN(test_broken_files);
+  UNIT_RUN(test_hostile_cif);
   UNIT_RUN(test_identity_only_uses_holohedry);
   UNIT_RUN(test_data_blocks);
   char command[512];

@@ -231,6 +231,51 @@ static void test_labelled_hdf5(void)
   remove(path);
 }
 
+/* A labelled set with `images` and `maps` of the given shapes (never written: HDF5 allocates
+ * contiguous storage late, so huge shapes cost nothing). */
+static void write_labelled_shapes(const char *path, int rank, const hsize_t *dims, int map_rank, const hsize_t *map_dims)
+{
+  hid_t file  = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t space = H5Screate_simple(rank, dims, NULL), set = H5Dcreate2(file, "images", H5T_NATIVE_FLOAT, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Dclose(set), H5Sclose(space);
+  space = H5Screate_simple(map_rank, map_dims, NULL), set = H5Dcreate2(file, "maps", H5T_NATIVE_FLOAT, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Dclose(set), H5Sclose(space), H5Fclose(file);
+}
+
+static void expect_labelled_refused(const char *path, const char *what)
+{
+  PetscInt count, ny, nx;
+  float   *images = NULL;
+  uint8_t *masks  = NULL;
+  (void)PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
+  PetscErrorCode code = labelled_set_read_hdf5(path, &count, &ny, &nx, &images, &masks);
+  (void)PetscPopErrorHandler();
+  UNIT_CHECK(code == PETSC_ERR_FILE_UNEXPECTED && !images && !masks, "%s: error %d, expected %d, and no outputs", what, (int)code, (int)PETSC_ERR_FILE_UNEXPECTED);
+}
+
+/* The old reader read the dimensions of `images` into a 4-entry array before checking the
+ * rank (rank 32: the program counter became 0x424242424242 through evaluate -data), and took
+ * 0-sized images and a map with 0 channels. */
+static void test_hostile_labelled(void)
+{
+  char    path[PETSC_MAX_PATH_LEN + 32];
+  hsize_t dims[32], fine[3] = {2, 4, 4}, empty[3] = {2, 0, 4}, no_channels[4] = {2, 4, 4, 0}, huge[3] = {1 << 16, 1 << 16, 1 << 16};
+  for (int d = 0; d < 32; d++) dims[d] = 1;
+  dims[15] = 0x424242424242ULL;
+  snprintf(path, sizeof path, "%s.hostile.h5", database_path);
+  write_labelled_shapes(path, 32, dims, 32, dims);
+  expect_labelled_refused(path, "images and maps of rank 32");
+  write_labelled_shapes(path, 3, empty, 3, empty);
+  expect_labelled_refused(path, "images of 2 x 0 x 4");
+  write_labelled_shapes(path, 3, fine, 4, no_channels);
+  expect_labelled_refused(path, "maps with 0 channels");
+  write_labelled_shapes(path, 3, huge, 3, huge);
+  expect_labelled_refused(path, "2^48 pixels");
+  write_labelled_shapes(path, 3, fine, 32, dims);
+  expect_labelled_refused(path, "maps of rank 32");
+  remove(path);
+}
+
 int main(int argc, char **argv)
 {
   if (argc >= 7 && !strcmp(argv[1], "--write-synthetic")) {
@@ -250,6 +295,7 @@ int main(int argc, char **argv)
   UNIT_RUN(test_normalize_and_dose);
   UNIT_RUN(test_bad_databases);
   UNIT_RUN(test_labelled_hdf5);
+  UNIT_RUN(test_hostile_labelled);
   remove(database_path);
   return UNIT_END();
 }

@@ -122,6 +122,335 @@ static void test_bad_files(void)
   UNIT_CALL_FAILS(micrograph_read(path, 0, &m));
 }
 
+/* micrograph_read must refuse `path` with error `expected`, a message naming the file, and no
+ * image. */
+static void expect_refused(const char *path, PetscErrorCode expected, const char *what)
+{
+  Micrograph *m = NULL;
+  const char *text     = NULL;
+  char       *specific = NULL;
+  (void)PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
+  PetscErrorCode code = micrograph_read(path, 0, &m);
+  (void)PetscPopErrorHandler();
+  (void)PetscErrorMessage(code, &text, &specific);
+  UNIT_CHECK(code == expected && !m, "%s: error %d, expected %d (%s)", what, (int)code, (int)expected, specific ? specific : "");
+  UNIT_CHECK(!code || (specific && strstr(specific, path)), "%s: the message '%s' does not name the file", what, specific ? specific : "");
+  if (m) micrograph_destroy(&m);
+}
+
+/* An HDF5 file with one float dataset `name` of the given shape (data never written: HDF5
+ * allocates contiguous storage late, so huge shapes cost nothing). */
+static void write_hdf5_shape(const char *path, const char *group, const char *name, int rank, const hsize_t *dims)
+{
+  hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), where = file;
+  if (group) {
+    hid_t data = H5Gcreate2(file, "data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    where      = H5Gcreate2(data, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Gclose(data);
+    int   one = 1;
+    hid_t scalar = H5Screate(H5S_SCALAR), attribute = H5Acreate2(where, "emd_group_type", H5T_NATIVE_INT, scalar, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(attribute, H5T_NATIVE_INT, &one), H5Aclose(attribute), H5Sclose(scalar);
+  }
+  hid_t space = H5Screate_simple(rank, dims, NULL), set = H5Dcreate2(where, name, H5T_NATIVE_FLOAT, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Dclose(set), H5Sclose(space);
+  if (group) H5Gclose(where);
+  H5Fclose(file);
+}
+
+/* Hostile HDF5 shapes. The old reader filled a 4-entry dims[] with as many dimensions as the
+ * file had (32: 224 bytes past it on the stack, the program-counter hijack of the hostile
+ * catalogue), accepted a 0 x 0 image (NULL pixels, segment crashed), read a 32-D EMD dim axis
+ * into one hsize_t, and an emd_group_type of 64 ints into one int. */
+static void test_hostile_hdf5(void)
+{
+  char    path[400];
+  hsize_t dims[32];
+  for (int d = 0; d < 32; d++) dims[d] = 1;
+  snprintf(path, sizeof path, "%s/rank32.h5", directory);
+  dims[19] = 0x414141414141ULL;
+  write_hdf5_shape(path, NULL, "images", 32, dims);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "images of rank 32");
+  dims[19] = 1, dims[30] = dims[31] = 16;
+  write_hdf5_shape(path, NULL, "images", 32, dims);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "images [1]x..x[16][16] of rank 32");
+  hsize_t empty[3] = {1, 0, 0}, huge[2] = {1 << 20, 1 << 20}, stack[4] = {2, 8, 8, 3};
+  write_hdf5_shape(path, NULL, "images", 3, empty);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "a 0 x 0 image");
+  write_hdf5_shape(path, NULL, "images", 2, huge);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "a 2^20 x 2^20 image (2^40 pixels)");
+  write_hdf5_shape(path, NULL, "images", 4, stack);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "images [N][ny][nx][3]");
+  /* EMD: a valid 4 x 4 image whose calibration axis (dim2: x of [ny][nx]) has 32 dimensions. */
+  hsize_t image[2] = {4, 4};
+  write_hdf5_shape(path, "img", "data", 2, image);
+  hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+  dims[30] = dims[31] = 1, dims[0] = dims[1] = 8;
+  hid_t space = H5Screate_simple(32, dims, NULL), set = H5Dcreate2(file, "/data/img/dim2", H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Dclose(set), H5Sclose(space), H5Fclose(file);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "an EMD dim2 of 32 dimensions");
+  /* EMD: emd_group_type with 64 elements (only a single value is read). */
+  write_hdf5_shape(path, NULL, "unused", 2, image);
+  file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+  hid_t data = H5Gcreate2(file, "data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), group = H5Gcreate2(data, "g", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  hsize_t many = 64;
+  int     ones[64];
+  for (int i = 0; i < 64; i++) ones[i] = 1;
+  space           = H5Screate_simple(1, &many, NULL);
+  hid_t attribute = H5Acreate2(group, "emd_group_type", H5T_NATIVE_INT, space, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite(attribute, H5T_NATIVE_INT, ones), H5Aclose(attribute), H5Sclose(space);
+  space = H5Screate_simple(2, image, NULL), set = H5Dcreate2(group, "data", H5T_NATIVE_FLOAT, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Dclose(set), H5Sclose(space), H5Gclose(group), H5Gclose(data), H5Fclose(file);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "an emd_group_type of 64 values");
+}
+
+/* A minimal little-endian TIFF written byte by byte, so that its header can lie: one strip of
+ * `data_bytes` bytes (a ramp) holding a width x height image of `samples` x `bits`-bit samples of
+ * sample format `format` (1 uint, 2 int, 3 IEEE float, 6 complex float), uncompressed. */
+static void write_tiff_header(const char *path, uint32_t width, uint32_t height, uint16_t bits, uint16_t format, uint16_t samples, uint32_t data_bytes)
+{
+  const uint16_t n          = 10;
+  uint32_t       data_start = 8 + 2 + 12 * n + 4;
+  uint32_t       entries[10][3] = {{256, 4, width}, {257, 4, height}, {258, 3, bits}, {259, 3, 1}, {262, 3, 1}, {273, 4, data_start}, {277, 3, samples}, {278, 4, height}, {279, 4, data_bytes}, {339, 3, format}};
+  FILE          *f = fopen(path, "wb");
+  uint32_t       first = 8, none = 0, one = 1;
+  fwrite("II*\0", 1, 4, f), fwrite(&first, 4, 1, f), fwrite(&n, 2, 1, f);
+  for (int e = 0; e < n; e++) {
+    uint16_t tag = (uint16_t)entries[e][0], type = (uint16_t)entries[e][1];
+    fwrite(&tag, 2, 1, f), fwrite(&type, 2, 1, f), fwrite(&one, 4, 1, f), fwrite(&entries[e][2], 4, 1, f);
+  }
+  fwrite(&none, 4, 1, f);
+  for (uint32_t i = 0; i < data_bytes; i++) fputc((int)(i % 251), f);
+  fclose(f);
+}
+
+/* TIFF headers that lie or that the scanline decoder does not handle. The old reader read 8-
+ * and 16-bit float samples as 64-bit doubles (past the row: a garbage image, exit 0), allocated
+ * width x height from the header alone, read complex samples as integers and a 0 x 0 image. */
+static void test_hostile_tiff(void)
+{
+  char        path[400];
+  Micrograph *m = NULL;
+  snprintf(path, sizeof path, "%s/h.tif", directory);
+  write_tiff_header(path, 4, 3, 16, 1, 1, 24); /* the control: a valid 4 x 3 uint16 image */
+  UNIT_CALL(micrograph_read(path, 0, &m));
+  if (m) {
+    UNIT_CHECK(m->nx == 4 && m->ny == 3 && m->pixels[1] == 3 * 256 + 2, "valid TIFF read as %dx%d, pixel 1 = %g", (int)m->nx, (int)m->ny, m->pixels[1]);
+    UNIT_CALL(micrograph_destroy(&m));
+  }
+  write_tiff_header(path, 9, 7, 16, 3, 1, 9 * 7 * 2);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "16-bit float TIFF");
+  write_tiff_header(path, 64, 4, 8, 3, 1, 64 * 4);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "8-bit float TIFF");
+  write_tiff_header(path, 4, 3, 32, 6, 1, 48);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "complex float TIFF");
+  write_tiff_header(path, 40000, 40000, 32, 3, 1, 64);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "uncompressed 40000 x 40000 floats (6.4 GB) in a 200-byte file");
+  write_tiff_header(path, 0, 0, 8, 1, 1, 0);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "0 x 0 TIFF");
+}
+
+static uint32_t crc32_of(const unsigned char *bytes, size_t n)
+{
+  uint32_t crc = 0xffffffffu;
+  for (size_t i = 0; i < n; i++) {
+    crc ^= bytes[i];
+    for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+static void write_png_chunk(FILE *f, const unsigned char *chunk, uint32_t data_length)
+{
+  uint32_t      crc       = crc32_of(chunk, 4 + data_length);
+  unsigned char length[4] = {(unsigned char)(data_length >> 24), (unsigned char)(data_length >> 16), (unsigned char)(data_length >> 8), (unsigned char)data_length};
+  unsigned char check[4]  = {(unsigned char)(crc >> 24), (unsigned char)(crc >> 16), (unsigned char)(crc >> 8), (unsigned char)crc};
+  fwrite(length, 1, 4, f), fwrite(chunk, 1, 4 + data_length, f), fwrite(check, 1, 4, f);
+}
+
+/* A PNG whose IHDR announces width x height 8-bit grey pixels, then an IDAT of 4 bytes that are
+ * not a zlib stream, then IEND. */
+static void write_png_header(const char *path, uint32_t width, uint32_t height)
+{
+  unsigned char header[4 + 13] = {'I', 'H', 'D', 'R'}, data[4 + 4] = {'I', 'D', 'A', 'T', 1, 2, 3, 4}, end[4] = {'I', 'E', 'N', 'D'};
+  for (int i = 0; i < 4; i++) header[4 + i] = (unsigned char)(width >> (24 - 8 * i)), header[8 + i] = (unsigned char)(height >> (24 - 8 * i));
+  header[12] = 8; /* bit depth; colour type 0 (grey), compression, filter, interlace 0 */
+  FILE *f    = fopen(path, "wb");
+  fwrite("\x89PNG\r\n\x1a\n", 1, 8, f);
+  write_png_chunk(f, header, 13), write_png_chunk(f, data, 4), write_png_chunk(f, end, 0);
+  fclose(f);
+}
+
+/* libpng limits each side to 10^6 pixels but not their product: the old reader allocated
+ * 10^12 bytes for a 69-byte file before reading any pixel. */
+static void test_hostile_png(void)
+{
+  char path[400];
+  snprintf(path, sizeof path, "%s/h.png", directory);
+  write_png_header(path, 1000000, 1000000);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "PNG of 10^6 x 10^6 pixels in 69 bytes");
+  write_png_header(path, 4, 3);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "PNG of 4 x 3 pixels with damaged image data");
+}
+
+/* A little-endian TIA SER file (32-bit offsets) with one 2-D element: header fields as given,
+ * the offset array at 30, the element at `element` (normally 38), then `data_bytes` of pixels
+ * (uint16 ramp). Values stored as given so that a test can lie in any of them. */
+static void write_ser(const char *path, int32_t total, int32_t valid, int32_t offset_array, int32_t element, int16_t type, int32_t nx, int32_t ny, size_t data_bytes)
+{
+  unsigned char header[38] = {0x49, 0x49, 0x97, 0x01, 0x10, 0x02};
+  int32_t       data_type = 0x4122, tag_type = 0x4152;
+  memcpy(header + 6, &data_type, 4), memcpy(header + 10, &tag_type, 4), memcpy(header + 14, &total, 4), memcpy(header + 18, &valid, 4), memcpy(header + 22, &offset_array, 4);
+  memcpy(header + 30, &element, 4);
+  unsigned char head[50] = {0};
+  double        delta = 2e-10; /* 2 Å */
+  memcpy(head + 8, &delta, 8), memcpy(head + 40, &type, 2), memcpy(head + 42, &nx, 4), memcpy(head + 46, &ny, 4);
+  FILE *f = fopen(path, "wb");
+  fwrite(header, 1, sizeof header, f), fwrite(head, 1, sizeof head, f);
+  for (size_t i = 0; i < data_bytes / 2; i++) {
+    uint16_t v = (uint16_t)(7 * i);
+    fwrite(&v, 2, 1, f);
+  }
+  fclose(f);
+}
+
+/* SER headers that lie. The old reader allocated whatever the element header asked for (5 TB
+ * from a 51-byte file; 2^31 x 2^31 x 8 bytes wrapped around), trusted the valid count and the
+ * offsets. Each is now refused as a damaged file before any allocation. */
+static void test_hostile_ser(void)
+{
+  char        path[400];
+  Micrograph *m = NULL;
+  snprintf(path, sizeof path, "%s/a.ser", directory);
+  write_ser(path, 1, 1, 30, 38, 2, 3, 2, 12); /* the control: a valid 3 x 2 uint16 image */
+  UNIT_CALL(micrograph_read(path, 0, &m));
+  if (m) {
+    UNIT_CHECK(m->nx == 3 && m->ny == 2 && m->pixels[5] == 35 && !strcmp(m->format, "ser"), "valid SER read as %dx%d, pixel 5 = %g", (int)m->nx, (int)m->ny, m->pixels[5]);
+    UNIT_CHECK_RELATIVE(m->pixel_size, 2.0, 1e-12);
+    UNIT_CALL(micrograph_destroy(&m));
+  }
+  write_ser(path, 1, 1, 30, 38, 8, 1 << 20, 1 << 20, 12); /* 8 TB of doubles in a 100-byte file */
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "SER asking for 8 TB");
+  write_ser(path, 1, 1, 30, 38, 8, 0x7fffffff, 0x7fffffff, 12); /* nx * ny * 8 overflows 64 bits */
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "SER whose size overflows");
+  write_ser(path, 1, 1, 30, 38, 2, 3, 3, 12); /* 18 bytes announced, 12 present */
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "SER with 6 bytes missing");
+  write_ser(path, 1, -5, 30, 38, 2, 3, 2, 12);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "SER with -5 valid elements");
+  write_ser(path, 1, 1, 0x7ffffff0, 38, 2, 3, 2, 12);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "SER offset array past the end");
+  write_ser(path, 1, 1, 30, -40, 2, 3, 2, 12);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "SER element at a negative offset");
+  write_ser(path, 1, 1, 30, 38, 9, 3, 2, 12);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "SER element type 9");
+}
+
+/* A DM3/DM4 file built in memory: big-endian structure, little-endian values. */
+typedef struct {
+  unsigned char bytes[4096];
+  size_t        n;
+  int           version;
+} DmBuilder;
+
+static void dm_put(DmBuilder *b, unsigned long long value, int size)
+{
+  for (int i = size - 1; i >= 0; i--) b->bytes[b->n++] = (unsigned char)(value >> (8 * i));
+}
+static void dm_word(DmBuilder *b, unsigned long long value) { dm_put(b, value, b->version == 4 ? 8 : 4); }
+static void dm_little(DmBuilder *b, unsigned long long value, int size)
+{
+  for (int i = 0; i < size; i++) b->bytes[b->n++] = (unsigned char)(value >> (8 * i));
+}
+/* A tag header: kind 20 (group) or 21 (data), its name, and for DM4 a tag length (unused). */
+static void dm_tag(DmBuilder *b, int kind, const char *name)
+{
+  dm_put(b, (unsigned long long)kind, 1), dm_put(b, strlen(name), 2);
+  memcpy(b->bytes + b->n, name, strlen(name)), b->n += strlen(name);
+  if (b->version == 4) dm_put(b, 0, 8);
+}
+static void dm_group(DmBuilder *b, const char *name, int tags)
+{
+  dm_tag(b, 20, name);
+  dm_put(b, 0, 1), dm_put(b, 0, 1), dm_word(b, (unsigned long long)tags);
+}
+/* A data tag with the given info words (its value bytes follow, written by the caller). */
+static void dm_data(DmBuilder *b, const char *name, int n, const unsigned long long *info)
+{
+  dm_tag(b, 21, name);
+  memcpy(b->bytes + b->n, "%%%%", 4), b->n += 4;
+  dm_word(b, (unsigned long long)n);
+  for (int i = 0; i < n; i++) dm_word(b, info[i]);
+}
+
+/* ImageList/0/ImageData with Data (uint16 array of `count`, `written` values 7*i present),
+ * DataType 10 and Dimensions nx, ny stored as `dimension_type` (5 u32, 6 f32, 12 u64); then a
+ * tag `extra` with the info words given (its values absent) when extra_n > 0. */
+static void write_dm(const char *path, int version, unsigned long long count, int written, int dimension_type, double nx, double ny, int extra_n, const unsigned long long *extra)
+{
+  DmBuilder b = {.n = 0, .version = version};
+  dm_put(&b, (unsigned long long)version, 4), dm_put(&b, 0, version == 4 ? 8 : 4), dm_put(&b, 1, 4); /* version, root length, little-endian values */
+  dm_put(&b, 0, 1), dm_put(&b, 0, 1), dm_word(&b, extra_n > 0 ? 2 : 1);
+  dm_group(&b, "ImageList", 1);
+  dm_group(&b, "", 1);
+  dm_group(&b, "ImageData", 3);
+  unsigned long long array[3] = {20, 4, count}, int32[1] = {3}, dimension[1] = {(unsigned long long)dimension_type};
+  dm_data(&b, "Data", 3, array);
+  for (int i = 0; i < written; i++) dm_little(&b, (unsigned long long)(7 * i), 2);
+  dm_data(&b, "DataType", 1, int32), dm_little(&b, 10, 4);
+  dm_group(&b, "Dimensions", 2);
+  for (int d = 0; d < 2; d++) {
+    double value = d ? ny : nx;
+    dm_data(&b, "", 1, dimension);
+    if (dimension_type == 6) {
+      float    v = (float)value;
+      uint32_t bits;
+      memcpy(&bits, &v, 4), dm_little(&b, bits, 4);
+    } else dm_little(&b, (unsigned long long)value, dimension_type == 12 ? 8 : 4);
+  }
+  if (extra_n > 0) dm_data(&b, "Extra", extra_n, extra);
+  FILE *f = fopen(path, "wb");
+  fwrite(b.bytes, 1, b.n, f), fclose(f);
+}
+
+/* DM tags that lie. The old reader multiplied counts by sizes in signed 64 bits (overflow, UB)
+ * and skipped that far, indexed its 64-word info array with field counts from the file (the
+ * 130-byte SIGSEGV), converted a float dimension of 1e30 to an integer (UB), and accepted
+ * dimensions whose product wrapped around to the stored count (2^62 x 4 = 0 values: an image
+ * of 2^64 pixels with no data). */
+static void test_hostile_dm(void)
+{
+  char        path[400];
+  Micrograph *m = NULL;
+  snprintf(path, sizeof path, "%s/a.dm3", directory);
+  for (int version = 3; version <= 4; version++) { /* the control: a valid 3 x 2 uint16 image */
+    write_dm(path, version, 6, 6, 5, 3, 2, 0, NULL);
+    UNIT_CALL(micrograph_read(path, 0, &m));
+    if (m) {
+      UNIT_CHECK(m->nx == 3 && m->ny == 2 && m->pixels[5] == 35 && m->format[2] == '0' + version, "valid DM%d read as %dx%d %s, pixel 5 = %g", version, (int)m->nx, (int)m->ny, m->format,
+                 m->pixels[5]);
+      UNIT_CALL(micrograph_destroy(&m));
+    }
+  }
+  write_dm(path, 4, 6, 6, 5, 3, 2, 3, (const unsigned long long[]){20, 7, 0}); /* and with an empty extra array */
+  UNIT_CALL(micrograph_read(path, 0, &m));
+  if (m) UNIT_CALL(micrograph_destroy(&m));
+  write_dm(path, 4, 1ULL << 62, 6, 5, 3, 2, 0, NULL);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "DM4 Data array of 2^62 values");
+  write_dm(path, 4, 6, 6, 5, 3, 2, 3, (const unsigned long long[]){20, 7, 0x2000000000000001ULL});
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "DM4 array of 2^61+1 doubles (x 8 overflows)");
+  write_dm(path, 3, 6, 6, 5, 3, 2, 5, (const unsigned long long[]){15, 0, 1000, 0, 2});
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "DM3 struct of 1000 fields in 5 info words");
+  write_dm(path, 3, 6, 6, 5, 3, 2, 6, (const unsigned long long[]){20, 15, 0, 100000, 0, 2});
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "DM3 array of structs of 100000 fields");
+  write_dm(path, 3, 6, 6, 5, 3, 2, 1, (const unsigned long long[]){18});
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "DM3 string without a length");
+  write_dm(path, 3, 6, 6, 6, 1e30, 2, 0, NULL);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "DM3 dimension 1e30 as a float");
+  write_dm(path, 3, 0, 0, 12, 4611686018427387904.0, 4, 0, NULL);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "DM3 dimensions 2^62 x 4 wrapping to 0 values");
+  write_dm(path, 3, 6, 4, 5, 3, 2, 0, NULL);
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "DM3 Data array 2 values short (the tags after it misread)");
+}
+
 /* Real instrument files, if the shared folder is present (see its MANIFEST.md). */
 static const char *shared = "../shared/data/formats";
 
@@ -185,6 +514,11 @@ int main(int argc, char **argv)
   UNIT_RUN(test_tiff);
   UNIT_RUN(test_emd);
   UNIT_RUN(test_bad_files);
+  UNIT_RUN(test_hostile_hdf5);
+  UNIT_RUN(test_hostile_ser);
+  UNIT_RUN(test_hostile_dm);
+  UNIT_RUN(test_hostile_tiff);
+  UNIT_RUN(test_hostile_png);
   if (access("../shared/data/formats/MANIFEST.md", R_OK) == 0) {
     UNIT_RUN(test_shared_ser);
     UNIT_RUN(test_shared_emd);

@@ -126,6 +126,54 @@ static void test_reader_errors(void)
   UNIT_CALL_FAILS(structure_read(path, STRUCTURE_FORMAT_AUTO, &atoms));
 }
 
+/* structure_read must refuse the `size` bytes `text` with error `expected` and no atoms. */
+static void expect_xyz_refused(const char *text, size_t size, PetscErrorCode expected, const char *what)
+{
+  AtomList *atoms = NULL;
+  char      path[300];
+  snprintf(path, sizeof path, "%s/hostile.exyz", folder);
+  FILE *file = fopen(path, "wb");
+  fwrite(text, 1, size, file), fclose(file);
+  (void)PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
+  PetscErrorCode code = structure_read(path, STRUCTURE_FORMAT_AUTO, &atoms);
+  (void)PetscPopErrorHandler();
+  UNIT_CHECK(code == expected && !atoms, "%s: error %d, expected %d", what, (int)code, (int)expected);
+  if (atoms) atom_list_destroy(&atoms);
+}
+
+/* Hostile structure files. The old reader ended lines at NUL bytes it had not counted (heap
+ * overflow of its line array, then a hang), added 2 to an atom count of LONG_MAX (SIGSEGV),
+ * took y and z of a pos of width 1 from fields the line did not have, and read counts with
+ * atoi (undefined beyond int). */
+static void test_hostile_structures(void)
+{
+  static const char nul[] = "3\ncomment\nAu 0 0 0\0Au 1 1 1\0Au 2 2 2\0Au 3 3 3\0Au 4 4 4\nAu 5 5 5\n";
+  expect_xyz_refused(nul, sizeof nul - 1, PETSC_ERR_FILE_UNEXPECTED, "NUL bytes between atoms");
+  static const char huge[] = "9223372036854775807\ncomment\nAu 0 0 0\n";
+  expect_xyz_refused(huge, sizeof huge - 1, PETSC_ERR_FILE_UNEXPECTED, "atom count LONG_MAX");
+  static const char narrow[] = "1\nProperties=species:S:1:pos:R:1\nAu 1.0\n";
+  expect_xyz_refused(narrow, sizeof narrow - 1, PETSC_ERR_FILE_UNEXPECTED, "pos of width 1");
+  static const char wide[] = "1\nProperties=species:S:1:pos:R:3:x:R:99999999999\nAu 1 2 3\n";
+  expect_xyz_refused(wide, sizeof wide - 1, PETSC_ERR_FILE_UNEXPECTED, "a property of width 99999999999");
+  static const char many[] = "1\nProperties=species:S:1:pos:R:3:a:R:9:b:R:9:c:R:9:d:R:9:e:R:9:f:R:9:g:R:9:h:R:9\nAu 1 2 3\n";
+  expect_xyz_refused(many, sizeof many - 1, PETSC_ERR_FILE_UNEXPECTED, "76 columns");
+  static const char object[] = "1\nProperties=species:S:1:pos:R:3:object_id:I:1\nAu 1 2 3 99999999999\n";
+  expect_xyz_refused(object, sizeof object - 1, PETSC_ERR_FILE_UNEXPECTED, "object_id beyond 32 bits");
+  static const char fine[] = "1\nProperties=species:S:1:pos:R:3:object_id:I:1\nAu 1 2 3 7\n"; /* the control */
+  AtomList *atoms = NULL;
+  char      path[300];
+  snprintf(path, sizeof path, "%s/fine.exyz", folder);
+  FILE *file = fopen(path, "wb");
+  fwrite(fine, 1, sizeof fine - 1, file), fclose(file);
+  UNIT_CALL(structure_read(path, STRUCTURE_FORMAT_AUTO, &atoms));
+  UNIT_CHECK(atoms && atoms->n == 1 && atoms->object_id[0] == 7 && atoms->position[0][2] == 3, "the valid extended XYZ control read wrong");
+  if (atoms) atom_list_destroy(&atoms);
+  (void)PetscPushErrorHandler(PetscReturnErrorHandler, NULL); /* a directory given as a structure file */
+  PetscErrorCode code = structure_read(folder, STRUCTURE_FORMAT_AUTO, &atoms);
+  (void)PetscPopErrorHandler();
+  UNIT_CHECK(code == PETSC_ERR_FILE_OPEN && !atoms, "a directory: error %d, expected %d", (int)code, (int)PETSC_ERR_FILE_OPEN);
+}
+
 static void test_no_partial_file(void)
 {
   AtomList *atoms;
@@ -164,6 +212,7 @@ int main(int argc, char **argv)
   UNIT_RUN(test_extended_xyz_round_trip);
   UNIT_RUN(test_prismatic_round_trip);
   UNIT_RUN(test_reader_errors);
+  UNIT_RUN(test_hostile_structures);
   UNIT_RUN(test_no_partial_file);
   UNIT_RUN(test_picture);
   char command[300];
