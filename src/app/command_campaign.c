@@ -44,18 +44,19 @@ static PetscErrorCode report(MPI_Comm comm, const Plan *plan, const DatabaseLayo
   PetscFunctionReturn(0);
 }
 
-/* Before any work: the database and its journal must not be the options file (or the
- * FFTW wisdom), nor a folder. */
+/* Before any work: the database and its journal must not be the options file, the FFTW
+ * wisdom or the -cif, nor a folder. */
 static PetscErrorCode check_campaign_outputs(MPI_Comm comm, const char *output_option, const char *path)
 {
-  char options_file[PETSC_MAX_PATH_LEN], journal[PETSC_MAX_PATH_LEN], wisdom[PETSC_MAX_PATH_LEN] = "";
+  char options_file[PETSC_MAX_PATH_LEN], journal[PETSC_MAX_PATH_LEN], wisdom[PETSC_MAX_PATH_LEN] = "", cif[PETSC_MAX_PATH_LEN] = "";
   PetscFunctionBeginUser;
   PetscCall(output_file_options_file(options_file));
   PetscCall(journal_path(path, journal));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-fftw_wisdom", wisdom, sizeof wisdom, NULL));
   const OutputFileOutput outputs[] = {{output_option, path, &output_file_kind_any}, {"(the journal beside the database)", journal, &output_file_kind_any}};
-  const OutputFileInput  inputs[]  = {{"-options_file", options_file}, {"-fftw_wisdom", wisdom}};
-  PetscCall(output_file_check_all(comm, 2, outputs, 2, inputs));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-cif", cif, sizeof cif, NULL));
+  const OutputFileInput inputs[] = {{"-options_file", options_file}, {"-fftw_wisdom", wisdom}, {"-cif", cif}};
+  PetscCall(output_file_check_all(comm, 2, outputs, 3, inputs));
   PetscFunctionReturn(0);
 }
 

@@ -72,6 +72,35 @@ check_error "evaluate -data X -o X refused" "Option -o: .*db.h5' is the same fil
 check_error "evaluate -montage = -model refused" "Option -montage: .*same file as the input -model" $NF evaluate -model "$WORK/model.h5" -data "$WORK/db.h5" -montage "$WORK/model.h5"
 unchanged "evaluate: the data are unchanged" "$WORK/db.h5" "$DB_SUM"
 
+cat > "$WORK/au.cif" <<'CIF'
+data_Au
+_cell_length_a 4.078
+_cell_length_b 4.078
+_cell_length_c 4.078
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+loop_
+_symmetry_equiv_pos_as_xyz
+x,y,z
+x,y+1/2,z+1/2
+x+1/2,y,z+1/2
+x+1/2,y+1/2,z
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Au1 Au 0 0 0
+CIF
+CIF_SUM=$(sum "$WORK/au.cif")
+check_error "build -cif X -o X refused" "Option -o: .*au.cif' is the same file as the input -cif" $NF build -cif "$WORK/au.cif" -o "$WORK/au.cif"
+check_error "simulate -cif X -o X refused" "Option -o: .*au.cif' is the same file as the input -cif" $NF simulate -cif "$WORK/au.cif" -o "$WORK/au.cif"
+grep -v '^-material' "$WORK/tiny.opts" > "$WORK/cif.opts"
+check_error "campaign -cif X -o X refused" "Option -o: .*au.cif' is the same file as the input -cif" $NF campaign -options_file "$WORK/cif.opts" -cif "$WORK/au.cif" -o "$WORK/au.cif"
+unchanged "the CIF file is unchanged" "$WORK/au.cif" "$CIF_SUM"
+
 # ---- campaign: what -o may replace ----
 OPTS_SUM=$(sum "$WORK/tiny.opts")
 check_error "campaign -options_file F -o F refused" "Option -o: .*tiny.opts' is the same file as the input -options_file" $CAMPAIGN -o "$WORK/tiny.opts"
