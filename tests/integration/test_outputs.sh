@@ -6,7 +6,7 @@
 #   campaign -o refuses a file that is not a campaign database, or another plan's database;
 #   a journal copied from another run of the same plan is refused naming both files;
 #   bytes damaged in a finished database are named by -verify (exit 1), recomputed by a
-#   resume bit for bit, after which -verify passes; train -verify names damaged units too.
+#   resume on 2 ranks bit for bit, after which -verify passes; train -verify names them too.
 . tests/integration/lib.sh
 cp "$NANOFORGE" "$WORK/binary" && NANOFORGE="$WORK/binary"
 NF=$NANOFORGE
@@ -137,7 +137,7 @@ check_true "the damage changed the database" "h5diff sees no difference" sh -c "
 check_error "-verify names the damaged unit (exit non-zero)" "1 of 4 finished units are damaged .*: unit 2;" $CAMPAIGN -o "$WORK/d.h5" -verify
 check_error "train -verify names it too, before training" "unit 2;" $NF train -db "$WORK/d.h5" -o "$WORK/m.h5" -depth 2 -base_filters 4 -batch 2 -epochs 1
 check_true "train wrote nothing" "m.h5 exists" test ! -e "$WORK/m.h5"
-check_output "resume recomputes the damaged unit" "1 finished unit\(s\) of .*d.h5' no longer match .*: 2; computing them again" $CAMPAIGN -o "$WORK/d.h5"
+check_output "resume on 2 ranks recomputes the damaged unit" "1 finished unit\(s\) of .*d.h5' no longer match .*: 2; computing them again" $MPIRUN -n 2 $CAMPAIGN -o "$WORK/d.h5"
 check_output "-verify passes after the repair" "all intact" $CAMPAIGN -o "$WORK/d.h5" -verify
 st=0
 for object in /data/images/data /data/masks/data /metadata/defocus /metadata/structure_id; do
