@@ -371,9 +371,11 @@ PetscErrorCode command_simulate(MPI_Comm comm)
     PetscCall(PetscFree(o));
     PetscFunctionReturn(0);
   }
-  PetscCall(options_check_unused(comm));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(check_outputs(comm, o));
+  PetscErrorCode ierr = options_check_unused(comm);
+  if (!ierr) ierr = check_outputs(comm, o);
+  if (ierr) PetscCall(PetscFree(o)); /* refused before any work */
+  PetscCall(ierr);
   PetscCall(simulate(comm, o)); /* every rank shares the exit waves' FFTs; rank 0 does the rest */
   PetscCallMPI(MPI_Barrier(comm));
   PetscCall(PetscFree(o));
