@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include "commands.h"
 #include "options.h"
+#include "output_file.h"
 #include "plan.h"
 #include "provenance.h"
 #include "structure_io.h"
@@ -23,6 +24,19 @@ static PetscErrorCode check_folder_writable(const char *option, const char *path
   else PetscCall(PetscStrncpy(folder, path, PetscMin(sizeof folder, (size_t)(slash - path) + 1)));
   PetscCheck(access(folder, W_OK | X_OK) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Option %s: cannot write '%s': folder '%s' %s; allowed: a file in an existing, writable folder", option, path, folder,
              access(folder, F_OK) ? "does not exist" : "is not writable");
+  PetscFunctionReturn(0);
+}
+
+/* Before any work: the structure file and the picture must not be the -cif or the options
+ * file, nor replace a file of another kind (a picture over a non-PNG). */
+static PetscErrorCode check_outputs(MPI_Comm comm, const char *output, const char *picture, const char *cif)
+{
+  char options_file[PETSC_MAX_PATH_LEN];
+  PetscFunctionBeginUser;
+  PetscCall(output_file_options_file(options_file));
+  const OutputFileOutput outputs[] = {{"-o", output, &output_file_kind_any}, {"-png", picture, &output_file_kind_png}};
+  const OutputFileInput  inputs[]  = {{"-cif", cif}, {"-options_file", options_file}};
+  PetscCall(output_file_check_all(comm, 2, outputs, 2, inputs));
   PetscFunctionReturn(0);
 }
 
@@ -57,6 +71,7 @@ PetscErrorCode command_build(MPI_Comm comm)
    * structure file is written when only the picture's folder is bad). */
   PetscCall(check_folder_writable("-o", output));
   PetscCall(check_folder_writable("-png", picture));
+  PetscCall(check_outputs(comm, output, picture, distributions.cif));
   /* A bad extension is an error before any work. */
   if (output[0] && format == STRUCTURE_FORMAT_AUTO) PetscCall(structure_format_from_path(output, &format));
 

@@ -44,18 +44,19 @@ static PetscErrorCode report(MPI_Comm comm, const Plan *plan, const DatabaseLayo
   PetscFunctionReturn(0);
 }
 
-/* Before any work: the database and its journal must not be the options file (or the
- * FFTW wisdom), nor a folder. */
+/* Before any work: the database and its journal must not be the options file, the FFTW
+ * wisdom or the -cif, nor a folder. */
 static PetscErrorCode check_campaign_outputs(MPI_Comm comm, const char *output_option, const char *path)
 {
-  char options_file[PETSC_MAX_PATH_LEN], journal[PETSC_MAX_PATH_LEN], wisdom[PETSC_MAX_PATH_LEN] = "";
+  char options_file[PETSC_MAX_PATH_LEN], journal[PETSC_MAX_PATH_LEN], wisdom[PETSC_MAX_PATH_LEN] = "", cif[PETSC_MAX_PATH_LEN] = "";
   PetscFunctionBeginUser;
   PetscCall(output_file_options_file(options_file));
   PetscCall(journal_path(path, journal));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-fftw_wisdom", wisdom, sizeof wisdom, NULL));
-  const OutputFileOutput outputs[] = {{output_option, path, &output_file_kind_any}, {"(the journal beside the database)", journal, &output_file_kind_any}};
-  const OutputFileInput  inputs[]  = {{"-options_file", options_file}, {"-fftw_wisdom", wisdom}};
-  PetscCall(output_file_check_all(comm, 2, outputs, 2, inputs));
+  const OutputFileOutput outputs[] = {{output_option, path, &output_file_kind_any}, {"-o (its journal)", journal, &output_file_kind_any}};
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-cif", cif, sizeof cif, NULL));
+  const OutputFileInput inputs[] = {{"-options_file", options_file}, {"-fftw_wisdom", wisdom}, {"-cif", cif}};
+  PetscCall(output_file_check_all(comm, 2, outputs, 3, inputs));
   PetscFunctionReturn(0);
 }
 
@@ -139,16 +140,27 @@ PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscB
     PetscCallMPI(MPI_Bcast(&problem, 1, MPI_INT, 0, comm));
     PetscCheck(!problem, comm, PETSC_ERR_FILE_OPEN, "Option %s: cannot write the database '%s' in folder '%s': %s", output_option, path, folder, strerror(problem));
   }
-  PetscCall(check_campaign_outputs(comm, output_option, path));
-  PetscCall(campaign_check_database_path(comm, path, plan, fresh));
+  UnitWork       work;
+  PetscErrorCode ierr = check_campaign_outputs(comm, output_option, path);
+  if (!ierr) ierr = campaign_check_database_path(comm, path, plan, fresh);
+  if (ierr) { /* refused before any work: free what we hold, then report */
+    PetscCall(work_unit_pipeline_destroy(&pipeline));
+    PetscCall(plan_destroy(&plan));
+    PetscCall(ierr);
+  }
   PetscCall(work_unit_pipeline_check_resources(pipeline, plan, &layout, save_exit_waves, path));
-  UnitWork work;
   PetscCall(work_unit_pipeline_prepare(pipeline, comm, path));
   work_unit_pipeline_work(pipeline, save_atoms, save_exit_waves, &work);
   if (save_atoms) PetscCall(work_unit_pipeline_count_atoms(pipeline, comm, plan, &layout.atom_offsets));
   layout.exit_wave_count = 0;
   if (save_exit_waves) PetscCall(work_unit_pipeline_exit_wave_layout(pipeline, &layout));
-  PetscCall(campaign_run(comm, path, fresh, plan, &layout, &work, &settings, &summary));
+  ierr = campaign_run(comm, path, fresh, plan, &layout, &work, &settings, &summary);
+  if (ierr) { /* e.g. a journal of another run, a changed plan: free what we hold, then report */
+    PetscCall(PetscFree(layout.atom_offsets));
+    PetscCall(work_unit_pipeline_destroy(&pipeline));
+    PetscCall(plan_destroy(&plan));
+    PetscCall(ierr);
+  }
   PetscCall(PetscFree(layout.atom_offsets));
   PetscCall(report(comm, plan, &layout, &summary, path));
   if (summary.stopped) command_set_exit_status(COMMAND_EXIT_RESUMABLE);

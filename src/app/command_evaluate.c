@@ -349,7 +349,12 @@ PetscErrorCode command_evaluate(MPI_Comm comm)
     char       temporary[PETSC_MAX_PATH_LEN + 8];
     PetscCall(PetscMemzero(&t, sizeof t));
     t.rank = rank, t.size = size, t.threshold = threshold, t.montage_capacity = montage[0] ? montage_count : 0;
-    PetscCall(check_outputs(comm, output, montage, model, data, n_data, masks, n_masks));
+    PetscErrorCode ierr = check_outputs(comm, output, montage, model, data, n_data, masks, n_masks);
+    if (ierr) { /* refused before any work: free the option strings, then report */
+      for (PetscInt f = 0; f < n_data; f++) PetscCall(PetscFree(data[f]));
+      for (PetscInt f = 0; f < n_masks; f++) PetscCall(PetscFree(masks[f]));
+    }
+    PetscCall(ierr);
     PetscCall(predictor_create(model, (int)batch, normalize, &p));
     TilingConfig tiling = {p->train_height, overlap >= 0 ? (int)overlap : p->train_height / 4, (int)batch, BLEND_COSINE};
     PetscCheck(p->train_height == p->train_width, comm, PETSC_ERR_SUP, "model '%s' was trained on %dx%d images; tiling needs square training images", model,

@@ -132,7 +132,10 @@ PetscErrorCode command_segment(MPI_Comm comm)
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
 
-  PetscCall(check_outputs(comm, inputs, n_inputs, model, have_output, output, directory));
+  PetscErrorCode ierr = check_outputs(comm, inputs, n_inputs, model, have_output, output, directory);
+  if (ierr) /* refused before any work: free the option strings, then report */
+    for (PetscInt f = 0; f < n_inputs; f++) PetscCall(PetscFree(inputs[f]));
+  PetscCall(ierr);
   Predictor *p;
   PetscCall(predictor_create(model, (int)batch, normalize, &p));
   TilingConfig tiling = {tile > 0 ? (int)tile : p->train_height, 0, (int)batch, (BlendMode)blend};

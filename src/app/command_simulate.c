@@ -366,9 +366,9 @@ static PetscErrorCode check_outputs(MPI_Comm comm, const SimulateOptions *o)
   const OutputFileOutput outputs[] = {{"-o", o->output, &output_file_kind_hdf5}, {"-png", o->png, &output_file_kind_png}};
   PetscFunctionBeginUser;
   PetscCall(output_file_options_file(options_file));
-  const OutputFileInput inputs[] = {{"-structure", o->structure}, {"-fftw_wisdom", o->grid.fftw_wisdom}, {"-options_file", options_file}, {"-png", o->png}};
-  PetscCall(output_file_check_all(comm, 1, outputs, 4, inputs)); /* -o against everything else */
-  PetscCall(output_file_check_all(comm, 1, outputs + 1, 3, inputs));
+  const OutputFileInput inputs[] = {{"-structure", o->structure}, {"-cif", o->recipe.cif}, {"-fftw_wisdom", o->grid.fftw_wisdom}, {"-options_file", options_file}, {"-png", o->png}};
+  PetscCall(output_file_check_all(comm, 1, outputs, 5, inputs)); /* -o against everything else */
+  PetscCall(output_file_check_all(comm, 1, outputs + 1, 4, inputs));
   PetscFunctionReturn(0);
 }
 
@@ -385,9 +385,11 @@ PetscErrorCode command_simulate(MPI_Comm comm)
     PetscCall(PetscFree(o));
     PetscFunctionReturn(0);
   }
-  PetscCall(options_check_unused(comm));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(check_outputs(comm, o));
+  PetscErrorCode ierr = options_check_unused(comm);
+  if (!ierr) ierr = check_outputs(comm, o);
+  if (ierr) PetscCall(PetscFree(o)); /* refused before any work */
+  PetscCall(ierr);
   PetscCall(simulate(comm, o)); /* every rank shares the exit waves' FFTs; rank 0 does the rest */
   PetscCallMPI(MPI_Barrier(comm));
   PetscCall(PetscFree(o));

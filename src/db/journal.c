@@ -138,37 +138,23 @@ static PetscErrorCode create_journal(Journal *j, const Plan *plan)
 }
 
 /* Reads an existing journal: checks the plan, marks finished units, drops a torn tail. */
-static PetscErrorCode read_journal(Journal *j, const Plan *plan)
+/* The lines of a journal's text: header (checked against `plan` unless NULL), options (into
+ * `options`), units. *good_end is the end of the last valid line. */
+static PetscErrorCode parse_lines(Journal *j, const Plan *plan, char *text, size_t size, char *options, size_t *good_end_out)
 {
-  FILE  *file;
-  char  *text;
-  long   size;
-  size_t good_end = 0;
+  size_t good_end = 0, options_used = 0;
   char   content[JOURNAL_MAX_LINE];
-  char  *options;
-  size_t options_size, options_used = 0;
   PetscFunctionBeginUser;
-  PetscCheckPointerErrno(file = fopen(j->path, "rb"), "Opening the journal", j->path);
-  PetscCallErrno(fseek(file, 0, SEEK_END), "Reading the journal", j->path);
-  size = ftell(file);
-  rewind(file);
-  PetscCall(PetscMalloc1((size_t)size + 1, &text));
-  PetscCheck(fread(text, 1, (size_t)size, file) == (size_t)size, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "Reading the journal '%s' failed", j->path);
-  text[size] = 0;
-  fclose(file);
-  options_size = (size_t)size + 1;
-  PetscCall(PetscMalloc1(options_size, &options));
-  options[0] = 0;
-
+  *good_end_out = 0;
   int line_number = 0;
-  for (size_t start = 0; start < (size_t)size;) {
-    char  *newline = memchr(text + start, '\n', (size_t)size - start);
-    size_t length  = newline ? (size_t)(newline - (text + start)) : (size_t)size - start;
+  for (size_t start = 0; start < size;) {
+    char  *newline = memchr(text + start, '\n', size - start);
+    size_t length  = newline ? (size_t)(newline - (text + start)) : size - start;
     line_number++;
     PetscBool valid = newline && line_is_valid(text + start, length, content, sizeof content);
     if (!valid) {
       /* Only the last line may be torn by a crash during its append. */
-      PetscCheck(!newline || start + length + 1 == (size_t)size, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+      PetscCheck(!newline || start + length + 1 == size, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
                  "Journal '%s' is corrupt at line %d (checksum mismatch in the middle of the file); it cannot be trusted: rerun with -fresh to start over", j->path, line_number);
       PetscCheck(line_number > 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s' has no valid header line; rerun with -fresh to start over", j->path);
       j->n_torn_lines++;
@@ -221,8 +207,42 @@ static PetscErrorCode read_journal(Journal *j, const Plan *plan)
     good_end = start + length + 1;
     start    = good_end;
   }
+  *good_end_out = good_end;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_journal(Journal *j, const Plan *plan)
+{
+  FILE  *file;
+  char  *text;
+  long   size;
+  size_t good_end = 0;
+  char  *options;
+  size_t options_size;
+  PetscFunctionBeginUser;
+  struct stat info;
+  PetscCallErrno(stat(j->path, &info), "Reading the journal", j->path);
+  PetscCheck(S_ISREG(info.st_mode), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s' is not a regular file (a folder?); remove it or give another -o", j->path);
+  size = (long)info.st_size;
+  PetscCall(checked_malloc((size_t)size + 1, 1, "the journal's text", j->path, &text));
+  file = fopen(j->path, "rb");
+  size_t got = file ? fread(text, 1, (size_t)size, file) : 0;
+  if (file) fclose(file);
+  if (got != (size_t)size) PetscCall(PetscFree(text));
+  PetscCheck(got == (size_t)size, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "Reading the journal '%s' failed: %s", j->path, file ? "short read" : strerror(errno));
+  text[size] = 0;
+  options_size = (size_t)size + 1;
+  PetscCall(PetscMalloc1(options_size, &options));
+  options[0] = 0;
+
+  PetscErrorCode ierr = parse_lines(j, plan, text, (size_t)size, options, &good_end);
   PetscCall(PetscFree(text));
-  PetscCheck(j->done, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s' is empty or has no valid header line", j->path);
+  if (ierr) PetscCall(PetscFree(options));
+  PetscCall(ierr);
+  /* An empty journal is not one of ours (a new journal is renamed into place whole): say so,
+   * rather than reporting a changed plan. */
+  if (!good_end) PetscCall(PetscFree(options));
+  PetscCheck(good_end > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s' is empty or has no valid header line, so it cannot tell which units are finished; rerun with -fresh to start over", j->path);
   if (!plan) {
     PetscCall(PetscFree(options));
     PetscFunctionReturn(0);
@@ -253,11 +273,17 @@ PetscErrorCode journal_open(const char *database_path, const Plan *plan, PetscBo
   PetscCall(journal_path(database_path, j->path));
   PetscCall(allocate_units(j, plan->n_structures));
   j->n_conditions = plan->n_conditions;
+  PetscErrorCode ierr;
   if (fresh || stat(j->path, &info) != 0) {
-    PetscCall(create_journal(j, plan));
-    PetscCallErrno(j->fd = open(j->path, O_WRONLY | O_APPEND), "Opening the journal for appending", j->path);
+    ierr = create_journal(j, plan);
+    if (!ierr && (j->fd = open(j->path, O_WRONLY | O_APPEND)) < 0)
+      ierr = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, PETSC_ERR_FILE_OPEN, PETSC_ERROR_INITIAL, "Opening the journal for appending '%s': %s", j->path, strerror(errno));
   } else {
-    PetscCall(read_journal(j, plan));
+    ierr = read_journal(j, plan);
+  }
+  if (ierr) { /* free what we hold before the error goes up */
+    PetscCall(journal_destroy(&j));
+    PetscCall(ierr);
   }
   PetscCall(PetscLogEventEnd(NF_EVENT_JOURNAL, 0, 0, 0, 0));
   *journal = j;
@@ -268,6 +294,7 @@ PetscErrorCode journal_load(const char *database_path, Journal **journal)
 {
   Journal *j;
   PetscFunctionBeginUser;
+  *journal = NULL;
   PetscCall(PetscNew(&j));
   j->fd = -1;
   PetscCall(journal_path(database_path, j->path));

@@ -6,7 +6,7 @@
 #   campaign -o refuses a file that is not a campaign database, or another plan's database;
 #   a journal copied from another run of the same plan is refused naming both files;
 #   bytes damaged in a finished database are named by -verify (exit 1), recomputed by a
-#   resume bit for bit, after which -verify passes; train -verify names damaged units too.
+#   resume on 2 ranks bit for bit, after which -verify passes; train -verify names them too.
 . tests/integration/lib.sh
 cp "$NANOFORGE" "$WORK/binary" && NANOFORGE="$WORK/binary"
 NF=$NANOFORGE
@@ -72,6 +72,35 @@ check_error "evaluate -data X -o X refused" "Option -o: .*db.h5' is the same fil
 check_error "evaluate -montage = -model refused" "Option -montage: .*same file as the input -model" $NF evaluate -model "$WORK/model.h5" -data "$WORK/db.h5" -montage "$WORK/model.h5"
 unchanged "evaluate: the data are unchanged" "$WORK/db.h5" "$DB_SUM"
 
+cat > "$WORK/au.cif" <<'CIF'
+data_Au
+_cell_length_a 4.078
+_cell_length_b 4.078
+_cell_length_c 4.078
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+loop_
+_symmetry_equiv_pos_as_xyz
+x,y,z
+x,y+1/2,z+1/2
+x+1/2,y,z+1/2
+x+1/2,y+1/2,z
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Au1 Au 0 0 0
+CIF
+CIF_SUM=$(sum "$WORK/au.cif")
+check_error "build -cif X -o X refused" "Option -o: .*au.cif' is the same file as the input -cif" $NF build -cif "$WORK/au.cif" -o "$WORK/au.cif"
+check_error "simulate -cif X -o X refused" "Option -o: .*au.cif' is the same file as the input -cif" $NF simulate -cif "$WORK/au.cif" -o "$WORK/au.cif"
+grep -v '^-material' "$WORK/tiny.opts" > "$WORK/cif.opts"
+check_error "campaign -cif X -o X refused" "Option -o: .*au.cif' is the same file as the input -cif" $NF campaign -options_file "$WORK/cif.opts" -cif "$WORK/au.cif" -o "$WORK/au.cif"
+unchanged "the CIF file is unchanged" "$WORK/au.cif" "$CIF_SUM"
+
 # ---- campaign: what -o may replace ----
 OPTS_SUM=$(sum "$WORK/tiny.opts")
 check_error "campaign -options_file F -o F refused" "Option -o: .*tiny.opts' is the same file as the input -options_file" $CAMPAIGN -o "$WORK/tiny.opts"
@@ -108,7 +137,7 @@ check_true "the damage changed the database" "h5diff sees no difference" sh -c "
 check_error "-verify names the damaged unit (exit non-zero)" "1 of 4 finished units are damaged .*: unit 2;" $CAMPAIGN -o "$WORK/d.h5" -verify
 check_error "train -verify names it too, before training" "unit 2;" $NF train -db "$WORK/d.h5" -o "$WORK/m.h5" -depth 2 -base_filters 4 -batch 2 -epochs 1
 check_true "train wrote nothing" "m.h5 exists" test ! -e "$WORK/m.h5"
-check_output "resume recomputes the damaged unit" "1 finished unit\(s\) of .*d.h5' no longer match .*: 2; computing them again" $CAMPAIGN -o "$WORK/d.h5"
+check_output "resume on 2 ranks recomputes the damaged unit" "1 finished unit\(s\) of .*d.h5' no longer match .*: 2; computing them again" $MPIRUN -n 2 $CAMPAIGN -o "$WORK/d.h5"
 check_output "-verify passes after the repair" "all intact" $CAMPAIGN -o "$WORK/d.h5" -verify
 st=0
 for object in /data/images/data /data/masks/data /metadata/defocus /metadata/structure_id; do

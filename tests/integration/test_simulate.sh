@@ -56,7 +56,7 @@ check_error "negative dose" "-dose" $NANOFORGE simulate -structure particle.xyz 
 check_error "unknown element" "Xq" $NANOFORGE simulate -structure unknown.xyz -cell 20,20,20 -o bad5.h5
 check_error "missing structure file" "nothere.xyz" $NANOFORGE simulate -structure nothere.xyz -cell 20,20,20 -o bad6.h5
 check_error "image larger than the field" "-image_size" $NANOFORGE simulate -structure particle.xyz -cell 10,10,10 -sampling 0.1 -image_size 500 -o bad7.h5
-check_error "unwritable output" "cannot create" $NANOFORGE simulate -structure particle.xyz -cell 10,10,10 -sampling 0.1 -o no/such/dir/out.h5
+check_error "unwritable output refused before any work, naming -o" "Option -o: cannot write .no/such/dir/out.h5.: folder .no/such/dir.: No such file or directory" $NANOFORGE simulate -structure particle.xyz -cell 10,10,10 -sampling 0.1 -o no/such/dir/out.h5
 check_true "no partial output" "a bad run left a file" sh -c "! ls bad*.h5* >/dev/null 2>&1"
 
 # Built from the structure options (no -structure): a 55-atom icosahedron, labelled particle.

@@ -165,6 +165,12 @@ static void test_run_id_and_checksums(void)
   fclose(f);
   UNIT_CALL_FAILS(journal_open(database, plan, PETSC_FALSE, &j)); /* a malformed checksum is corruption */
   journal_destroy(&j);
+  f = fopen(journal_file, "wb"); /* an empty journal: refused as such, not as a changed plan */
+  fclose(f);
+  UNIT_CALL_FAILS(journal_open(database, plan, PETSC_FALSE, &j));
+  journal_destroy(&j);
+  UNIT_CALL_FAILS(journal_load(database, &j));
+  UNIT_CHECK(j == NULL, "a failed load returns no journal");
   plan_destroy(&plan);
 }
 
