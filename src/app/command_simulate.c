@@ -54,7 +54,7 @@ static PetscErrorCode read_options(MPI_Comm comm, SimulateOptions *o)
   PetscCall(PetscOptionsBool("-save_exit_wave", "Also store the complex exit waves on the simulation grid (/data/exit_wave)", NULL, o->save_exit_wave, &o->save_exit_wave, NULL));
   PetscCall(PetscOptionsBool("-save_potential", "Also store the projected potential of all atoms on the simulation grid (/data/potential) [V·Å]", NULL, o->save_potential, &o->save_potential, NULL));
   PetscCall(PetscOptionsBool("-save_labels", "Also store a label image: 0 background, 1 particle, 2 support, 3 other (/data/labels)", NULL, o->save_labels, &o->save_labels, NULL));
-  PetscCall(PetscOptionsInt("-n_conditions", "Imaging conditions drawn from the imaging distributions, all from the same exit waves", NULL, o->n_conditions, &o->n_conditions, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-n_conditions", "Imaging conditions drawn from the imaging distributions, all from the same exit waves", 1, 100000, &o->n_conditions, NULL));
   PetscCall(options_seed(PetscOptionsObject, &o->seed));
   PetscCall(options_integer64(PetscOptionsObject, "-unit", "Work-unit id keying the random streams (phonons, imaging draws, noise)", 0, PLAN_MAX_UNIT_ID, &o->unit, NULL));
   PetscCall(simulation_grid_options_read(PetscOptionsObject, &o->grid));
