@@ -246,8 +246,10 @@ double simulation_memory_estimate(const SimulationGrid *grid, PetscInt64 n_image
   /* Peak while a unit's exit waves are computed, the lens and intensity of the previous unit
    * still held: exit waves 8nk, multislice work + propagator + transmission 24n, band-limit mask
    * and potential 8n; lens work + transfer 16n and its Fourier-space waves 8nk; intensity 4n;
-   * detector resampling and the mask's distance fields (image-sized, at most grid-sized) 16n. */
-  double bytes = n * (68.0 + 16.0 * k);
+   * detector resampling and the mask's distance fields (image-sized, at most grid-sized) 16n;
+   * FFTW plans' and HDF5's own buffers about 8n. Measured peak resident sizes (docs/clusters.md):
+   * campaign 640² and 1280² with 2 configurations 0.98 and 1.02 of this; simulate 1.3-1.5. */
+  double bytes = n * (76.0 + 16.0 * k);
   if (keep_exit_waves) bytes += 16.0 * n * k; /* the kept waves and their database buffer */
   bytes += (double)n_images * (double)image_pixels * 5.0; /* float images + byte masks of the unit */
   return bytes + SIMULATION_BASELINE_BYTES;
