@@ -82,6 +82,13 @@ PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscB
   }
   if (check_unused) PetscCall(options_check_unused(comm));
   PetscCheck(settings.progress_interval > 0, comm, PETSC_ERR_USER_INPUT, "Option -progress_interval: %g is not allowed; give a positive number of seconds", (double)settings.progress_interval);
+  {
+    /* Checked again by campaign_run; here so that a bad value writes no database or journal. */
+    int size;
+    PetscCallMPI(MPI_Comm_size(comm, &size));
+    PetscCheck(settings.sim_ranks >= 1 && size % settings.sim_ranks == 0, comm, PETSC_ERR_USER_INPUT,
+               "Option -sim_ranks: %" PetscInt_FMT " does not divide the %d ranks of this run; allowed: a divisor of the rank count", settings.sim_ranks, size);
+  }
 
   PetscCall(plan_options_collect(not_plan_options, &plan_options));
   PetscCall(plan_create(seed, n_structures, n_conditions, plan_options, &plan));

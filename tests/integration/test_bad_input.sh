@@ -47,6 +47,17 @@ bad "segment -model missing" "missing.h5" segment -model missing.h5 -input x.png
 bad "segment -input a directory" "-input: 'adir' is a directory" segment -model garbage.h5 -input adir
 bad "segment -model not HDF5" "garbage.h5" segment -model garbage.h5 -input x.png -o mask.png
 
+bad "train -o in a missing folder (found after an epoch before)" "-o: cannot write 'nofolder/m.h5'" train -db garbage.h5 -o nofolder/m.h5
+bad "evaluate -o in a missing folder" "-o: cannot write 'nofolder/s.csv'" evaluate -model garbage.h5 -data garbage.h5 -o nofolder/s.csv
+bad "segment -o in a missing folder" "-o: cannot write 'nofolder/k.png'" segment -model garbage.h5 -input garbage.h5 -o nofolder/k.png
+bad "campaign -sim_ranks not dividing the ranks (wrote the database before)" "-sim_ranks: 3 does not divide" campaign -options_file "$QUICKSTART" -sim_ranks 3 -o c.h5
+
+# PETSc's own parse errors name the option
+bad "train -batch not a number" "Option -batch: .*abc" train -db garbage.h5 -o m.h5 -batch abc
+bad "train -resume not a boolean" "Option -resume: .*maybe" train -db garbage.h5 -o m.h5 -resume maybe
+bad "simulate -sampling not a number" "Option -sampling: .*abc" simulate -material Au -radius 5 -cell 20,20,20 -sampling abc -o x.h5
+bad "evaluate -threshold 2 (exit 0 before)" "-threshold 2" evaluate -model garbage.h5 -data garbage.h5 -threshold 2
+
 # Counts and ids: 64-bit, refused out of range when parsed (never wrapped)
 bad "campaign -structures 1.1e9 -conditions 2" "-structures 1100000000 x -conditions 2" campaign -options_file "$QUICKSTART" -structures 1.1e9 -conditions 2 -o c.h5
 bad "campaign -structures 3e9 (wrapped before)" "-structures: 3000000000 is out of range" campaign -options_file "$QUICKSTART" -structures 3000000000 -o c.h5
