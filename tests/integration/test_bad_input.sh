@@ -88,3 +88,13 @@ bad "campaign larger than the free disk" "-structures 2000000000 .* needs .* GB 
 # -memory_limit runs the campaign as before and is not part of the plan
 check_output "campaign -plan_only prints the memory estimate" "estimated memory: [0-9.e+-]+ GB per rank" "$NANOFORGE" campaign -options_file "$QUICKSTART" -o "$WORK/p.h5" -plan_only -memory_limit 8G
 check_output "build -unit 99999999999 is that unit (was 1215752191)" "unit 99999999999\)" "$NANOFORGE" build -material Au -radius 5 -unit 99999999999 -o "$WORK/u.xyz"
+
+# On 2 ranks the up-front refusals are collective: one error line, not one per rank (and no abort)
+out=$(cd "$FIXTURES" && _limited $MPIRUN -n 2 "$NANOFORGE" campaign -options_file "$QUICKSTART" -memory_limit 10M -o c2.h5 2>&1); st=$?
+n=$(printf '%s\n' "$out" | grep -c 'nanoforge: error'); aborts=$(printf '%s\n' "$out" | grep -c MPI_ABORT)
+check_true "2 ranks: campaign over -memory_limit fails once, cleanly" "exit $st, $n error lines, $aborts MPI_ABORT: $out" \
+  [ $st -ne 0 -a "$n" -eq 1 -a "$aborts" -eq 0 -a ! -e "$FIXTURES/c2.h5" ]
+out=$(cd "$FIXTURES" && _limited $MPIRUN -n 2 "$NANOFORGE" simulate $SMALL -memory_limit 1M -o x2.h5 2>&1); st=$?
+n=$(printf '%s\n' "$out" | grep -c 'nanoforge: error'); aborts=$(printf '%s\n' "$out" | grep -c MPI_ABORT)
+check_true "2 ranks: simulate over -memory_limit fails once, cleanly" "exit $st, $n error lines, $aborts MPI_ABORT: $out" \
+  [ $st -ne 0 -a "$n" -eq 1 -a "$aborts" -eq 0 -a ! -e "$FIXTURES/x2.h5" ]
