@@ -123,9 +123,10 @@ void           work_unit_pipeline_work(WorkUnitPipeline *pipeline, PetscBool sav
 PetscErrorCode work_unit_pipeline_plan_summary(WorkUnitPipeline *pipeline, const Plan *plan, const DatabaseLayout *layout, FILE *stream);
 /* Before any work: estimate one unit's peak memory per rank (unit 0's grid, which is every
  * unit's) and the database's size, and refuse, with the figures, a run that would not fit the
- * memory limit (-memory_limit) or the free space of the database's folder. */
-PetscErrorCode work_unit_pipeline_check_resources(WorkUnitPipeline *pipeline, const Plan *plan, const DatabaseLayout *layout, PetscBool save_exit_waves,
-                                                  const char *database_path);
+ * memory limit (-memory_limit) or the free space of the database's folder (unless
+ * !check_free_space). Collective: every rank fails alike. */
+PetscErrorCode work_unit_pipeline_check_resources(WorkUnitPipeline *pipeline, MPI_Comm comm, const Plan *plan, const DatabaseLayout *layout, PetscBool save_exit_waves,
+                                                  PetscBool check_free_space, const char *database_path);
 PetscErrorCode work_unit_pipeline_destroy(WorkUnitPipeline **pipeline);
 
 /* The body of `nanoforge campaign` (src/app/command_campaign.c), shared with `run`:

@@ -50,3 +50,8 @@ PetscErrorCode options_memory_limit(void);
  * -mask, -o, ...) whose value is a directory: read as a file it gives a misleading error deep
  * inside a reader, and written as a file it fails late. Call once at start. */
 PetscErrorCode options_check_file_paths(void);
+
+/* Refuse, before any work, an output file (option `option`, value `path`; "" = not given) whose
+ * folder does not exist or is not writable, with one line naming the option, the path and the
+ * folder: otherwise the run fails only when it first writes (train: after an epoch). */
+PetscErrorCode options_check_output_folder(const char option[], const char path[]);

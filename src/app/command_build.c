@@ -11,22 +11,6 @@
 #include "structure_recipe.h"
 #include "timing.h"
 
-/* The folder of `path` ("" = no file) exists and is writable; the error names the option. */
-static PetscErrorCode check_folder_writable(const char *option, const char *path)
-{
-  char        folder[PETSC_MAX_PATH_LEN];
-  const char *slash;
-  PetscFunctionBeginUser;
-  if (!path[0]) PetscFunctionReturn(0);
-  slash = strrchr(path, '/');
-  if (!slash) PetscCall(PetscStrncpy(folder, ".", sizeof folder));
-  else if (slash == path) PetscCall(PetscStrncpy(folder, "/", sizeof folder));
-  else PetscCall(PetscStrncpy(folder, path, PetscMin(sizeof folder, (size_t)(slash - path) + 1)));
-  PetscCheck(access(folder, W_OK | X_OK) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Option %s: cannot write '%s': folder '%s' %s; allowed: a file in an existing, writable folder", option, path, folder,
-             access(folder, F_OK) ? "does not exist" : "is not writable");
-  PetscFunctionReturn(0);
-}
-
 /* Before any work: the structure file and the picture must not be the -cif or the options
  * file, nor replace a file of another kind (a picture over a non-PNG). */
 static PetscErrorCode check_outputs(MPI_Comm comm, const char *output, const char *picture, const char *cif)
@@ -69,8 +53,8 @@ PetscErrorCode command_build(MPI_Comm comm)
   PetscCall(structure_format_from_name(format_name, "-format", &format));
   /* An output folder that cannot be written is an error before any work (and before the
    * structure file is written when only the picture's folder is bad). */
-  PetscCall(check_folder_writable("-o", output));
-  PetscCall(check_folder_writable("-png", picture));
+  PetscCall(options_check_output_folder("-o", output));
+  PetscCall(options_check_output_folder("-png", picture));
   PetscCall(check_outputs(comm, output, picture, distributions.cif));
   /* A bad extension is an error before any work. */
   if (output[0] && format == STRUCTURE_FORMAT_AUTO) PetscCall(structure_format_from_path(output, &format));

@@ -13,7 +13,7 @@
  * none of them enters the plan, so changing them never blocks a resume. */
 static const char *const not_plan_options[] = {
   "o", "db", "fresh", "verify", "plan_only", "sim_ranks", "prefetch", "progress_interval", "sync_writes", "stop_file",
-  "memory_limit", "seed", "structures", "conditions", "fftw_wisdom", "options_file", "allow_unused_options", "help", "h",
+  "memory_limit", "check_free_space", "seed", "structures", "conditions", "fftw_wisdom", "options_file", "allow_unused_options", "help", "h",
   "log*", "malloc*", "options_*", "info*", "on_error*", "history", "fp_trap", "no_signal_handler", "skip_petscrc",
   "check_pointer_intensity", "memory_view", "objects_dump", "start_in_debugger", "debugger_ranks", "mpi_*", NULL
 };
@@ -64,6 +64,7 @@ PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscB
 {
   char              path[PETSC_MAX_PATH_LEN] = "database.h5", stop_file[PETSC_MAX_PATH_LEN] = "";
   PetscInt64        n_structures = 10, n_conditions = 1, seed = 1;
+  PetscBool         check_free_space = PETSC_TRUE;
   PetscBool         fresh = PETSC_FALSE, verify = PETSC_FALSE, plan_only = PETSC_FALSE, save_atoms = PETSC_FALSE, save_exit_waves = PETSC_FALSE, help, stop_given;
   CampaignSettings  settings;
   CampaignSummary   summary;
@@ -84,6 +85,7 @@ PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscB
   PetscCall(PetscOptionsBool("-save_atoms", "Also store every structure's atoms (ragged, /data/atoms with offsets)", NULL, save_atoms, &save_atoms, NULL));
   PetscCall(PetscOptionsBool("-save_exit_waves", "Also store every structure's exit waves (/data/exit_waves: one complex grid per phonon configuration; large: 8 bytes per grid pixel)", NULL, save_exit_waves, &save_exit_waves, NULL));
   PetscCall(PetscOptionsBool("-verify", "Check every finished unit of the database against the checksums in its journal, name the damaged ones (exit 1 if any), and stop", NULL, verify, &verify, NULL));
+  PetscCall(PetscOptionsBool("-check_free_space", "Refuse a plan whose database is larger than the free space of its folder (statvfs), before any work; false where statvfs misleads (quotas)", NULL, check_free_space, &check_free_space, NULL));
   PetscCall(PetscOptionsBool("-plan_only", "Print the plan (counts, parameter ranges, estimated cost) and stop", NULL, plan_only, &plan_only, NULL));
   PetscCall(PetscOptionsInt("-sim_ranks", "Ranks per simulation (a worker group); must divide the rank count", NULL, settings.sim_ranks, &settings.sim_ranks, NULL));
   PetscCall(PetscOptionsInt("-prefetch", "Units queued per worker group so it never waits for the master", NULL, settings.prefetch, &settings.prefetch, NULL));
@@ -107,6 +109,13 @@ PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscB
     PetscFunctionReturn(0);
   }
   PetscCheck(settings.progress_interval > 0, comm, PETSC_ERR_USER_INPUT, "Option -progress_interval: %g is not allowed; give a positive number of seconds", (double)settings.progress_interval);
+  {
+    /* Checked again by campaign_run; here so that a bad value writes no database or journal. */
+    int size;
+    PetscCallMPI(MPI_Comm_size(comm, &size));
+    PetscCheck(settings.sim_ranks >= 1 && size % settings.sim_ranks == 0, comm, PETSC_ERR_USER_INPUT,
+               "Option -sim_ranks: %" PetscInt_FMT " does not divide the %d ranks of this run; allowed: a divisor of the rank count", settings.sim_ranks, size);
+  }
 
   PetscCall(plan_options_collect(not_plan_options, &plan_options));
   PetscCall(plan_create(seed, n_structures, n_conditions, plan_options, &plan));
@@ -148,7 +157,7 @@ PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscB
     PetscCall(plan_destroy(&plan));
     PetscCall(ierr);
   }
-  PetscCall(work_unit_pipeline_check_resources(pipeline, plan, &layout, save_exit_waves, path));
+  PetscCall(work_unit_pipeline_check_resources(pipeline, comm, plan, &layout, save_exit_waves, check_free_space, path));
   PetscCall(work_unit_pipeline_prepare(pipeline, comm, path));
   work_unit_pipeline_work(pipeline, save_atoms, save_exit_waves, &work);
   if (save_atoms) PetscCall(work_unit_pipeline_count_atoms(pipeline, comm, plan, &layout.atom_offsets));

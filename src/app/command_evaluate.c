@@ -341,6 +341,9 @@ PetscErrorCode command_evaluate(MPI_Comm comm)
   PetscCheck(n_data > 0, comm, PETSC_ERR_USER_INPUT, "-data: give labelled data (a database, an HDF5 file with images and maps, or images with -mask)");
   PetscCheck(!have_masks || n_masks == n_data, comm, PETSC_ERR_USER_INPUT, "-mask: %d masks for %d -data images; give one mask per image", (int)n_masks, (int)n_data);
   PetscCheck(!strcmp(split, "validation") || !strcmp(split, "all"), comm, PETSC_ERR_USER_INPUT, "-split %s: allowed validation, all", split);
+  PetscCheck(threshold > 0 && threshold < 1, comm, PETSC_ERR_USER_INPUT, "-threshold %g: allowed 0 < threshold < 1", threshold);
+  PetscCall(options_check_output_folder("-o", output));
+  PetscCall(options_check_output_folder("-montage", montage));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   {

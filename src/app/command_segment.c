@@ -129,6 +129,7 @@ PetscErrorCode command_segment(MPI_Comm comm)
   PetscCheck(n_inputs > 0, comm, PETSC_ERR_USER_INPUT, "-input: give one or more micrographs");
   PetscCheck(!have_output || n_inputs == 1, comm, PETSC_ERR_USER_INPUT, "-o names one mask; with %d inputs use -output_dir", (int)n_inputs);
   PetscCheck(threshold > 0 && threshold < 1, comm, PETSC_ERR_USER_INPUT, "-threshold %g: allowed 0 < threshold < 1", threshold);
+  if (have_output) PetscCall(options_check_output_folder("-o", output));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
 

@@ -9,6 +9,7 @@
  * end, so an error leaves no partial file. MPI: one broadcast (this file uses MPI). */
 #include <math.h>
 #include <string.h>
+#include "checked_size.h"
 #include "commands.h"
 #include "detector.h"
 #include "emd_file.h"
@@ -55,7 +56,7 @@ static PetscErrorCode read_options(MPI_Comm comm, SimulateOptions *o)
   PetscCall(PetscOptionsBool("-save_exit_wave", "Also store the complex exit waves on the simulation grid (/data/exit_wave)", NULL, o->save_exit_wave, &o->save_exit_wave, NULL));
   PetscCall(PetscOptionsBool("-save_potential", "Also store the projected potential of all atoms on the simulation grid (/data/potential) [V·Å]", NULL, o->save_potential, &o->save_potential, NULL));
   PetscCall(PetscOptionsBool("-save_labels", "Also store a label image: 0 background, 1 particle, 2 support, 3 other (/data/labels)", NULL, o->save_labels, &o->save_labels, NULL));
-  PetscCall(PetscOptionsInt("-n_conditions", "Imaging conditions drawn from the imaging distributions, all from the same exit waves", NULL, o->n_conditions, &o->n_conditions, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-n_conditions", "Imaging conditions drawn from the imaging distributions, all from the same exit waves", 1, 100000, &o->n_conditions, NULL));
   PetscCall(options_seed(PetscOptionsObject, &o->seed));
   PetscCall(options_integer64(PetscOptionsObject, "-unit", "Work-unit id keying the random streams (phonons, imaging draws, noise)", 0, PLAN_MAX_UNIT_ID, &o->unit, NULL));
   PetscCall(simulation_grid_options_read(PetscOptionsObject, &o->grid));
@@ -271,8 +272,15 @@ static PetscErrorCode simulate(MPI_Comm comm, SimulateOptions *o)
     PetscCall(PetscSNPrintf(what, sizeof what, "simulate (grid %" PetscInt_FMT "x%" PetscInt_FMT ", %" PetscInt_FMT " phonon configuration(s), %" PetscInt_FMT " images of %" PetscInt_FMT "x%" PetscInt_FMT ")",
                             o->grid.nx, o->grid.ny, PetscMax(o->grid.fp_configs, 1), o->n_conditions, geometry.nx, geometry.ny));
     /* + the potential of -save_potential and the label image: one grid and one image more */
-    PetscCall(simulation_memory_check(what, simulation_memory_estimate(&o->grid, o->n_conditions + 1, (PetscInt64)geometry.nx * geometry.ny, PETSC_FALSE) +
-                                              4.0 * (double)o->grid.nx * (double)o->grid.ny));
+    const double bytes = simulation_memory_estimate(&o->grid, o->n_conditions + 1, (PetscInt64)geometry.nx * geometry.ny, PETSC_FALSE) + 4.0 * (double)o->grid.nx * (double)o->grid.ny;
+    size_t       limit;
+    PetscCall(memory_limit_bytes(&limit));
+    /* All ranks agree before any fails, so the error is collective: one line, no rank waiting. */
+    double worst = bytes / (double)limit;
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_DOUBLE, MPI_MAX, comm));
+    PetscCheck(worst <= 1, comm, PETSC_ERR_MEM,
+               "%s needs an estimated %.3g GB per rank, more than the memory limit of %.3g GB (-memory_limit; default the machine's memory): use a coarser -sampling, a smaller -cell or fewer -fp_configs",
+               what, bytes / 1e9, bytes / 1e9 / worst);
   }
   r.n_conditions = o->n_conditions;
   PetscCall(PetscMalloc2(r.n_conditions, &r.conditions, r.n_conditions * IMAGING_PARAMETER_COUNT, &r.values));

@@ -39,7 +39,7 @@ static void print_usage(FILE *stream)
     fprintf(stream, "  %-9s %s%s\n", commands[i].name, commands[i].summary,
             (commands[i].function || !strcmp(commands[i].name, "help")) ? "" : "  [not built yet]");
   fprintf(stream, "\nEvery command accepts -help (its options with defaults and units), -options_file FILE,\n"
-                  "-seed N and -allow_unused_options. Lengths in Å, voltages in kV, angles in mrad, doses in e/Å².\n");
+                  "-seed N, -allow_unused_options and -memory_limit SIZE (bytes per rank, k/M/G/T suffix; default the machine's memory). Lengths in Å, voltages in kV, angles in mrad, doses in e/Å².\n");
 }
 
 /* PETSc's help printer while PetscInitialize runs: its generic page is not what a user of a

@@ -462,33 +462,45 @@ static double database_bytes(const Plan *plan, const DatabaseLayout *layout)
          (double)plan->n_structures * (double)layout->exit_wave_count * (double)layout->exit_wave_ny * (double)layout->exit_wave_nx * 8.0;
 }
 
-PetscErrorCode work_unit_pipeline_check_resources(WorkUnitPipeline *p, const Plan *plan, const DatabaseLayout *layout, PetscBool save_exit_waves,
-                                                  const char *database_path)
+PetscErrorCode work_unit_pipeline_check_resources(WorkUnitPipeline *p, MPI_Comm comm, const Plan *plan, const DatabaseLayout *layout, PetscBool save_exit_waves,
+                                                  PetscBool check_free_space, const char *database_path)
 {
   StructureRecipe recipe;
   AtomList       *atoms;
   SimulationGrid  grid;
-  char            what[256], copy[PETSC_MAX_PATH_LEN];
-  struct statvfs  file_system;
-  struct stat     existing;
+  size_t          limit;
+  int             rank;
   PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(build_unit(p, 0, &recipe, &atoms, &grid));
   PetscCall(atom_list_destroy(&atoms));
+  /* Every rank checks its own limit (nodes may differ); all fail together, so the error is
+   * collective: one line, a clean exit, no rank left waiting. */
+  PetscCall(memory_limit_bytes(&limit));
   const double memory = simulation_memory_estimate(&grid, plan->n_conditions, (PetscInt64)layout->ny * layout->nx, save_exit_waves);
-  PetscCall(PetscSNPrintf(what, sizeof what, "A work unit (grid %" PetscInt_FMT "x%" PetscInt_FMT ", %" PetscInt_FMT " phonon configuration(s), %" PetscInt_FMT " images of %" PetscInt_FMT "x%" PetscInt_FMT ")",
-                          grid.nx, grid.ny, PetscMax(grid.fp_configs, 1), plan->n_conditions, layout->ny, layout->nx));
-  PetscCall(simulation_memory_check(what, memory));
-  /* The database grows as units are written: what is still to come must fit the free space. */
+  double       worst[2] = {memory / (double)limit, 0}, free_bytes = INFINITY;
+  /* The database grows as units are written: what is still to come must fit the free space of
+   * its folder (rank 0 writes it). */
   const double total = database_bytes(plan, layout);
   double       still_needed = total;
-  if (stat(database_path, &existing) == 0) still_needed -= (double)existing.st_size;
-  PetscCall(PetscStrncpy(copy, database_path, sizeof copy));
-  if (statvfs(dirname(copy), &file_system) == 0) {
-    const double free_bytes = (double)file_system.f_bavail * (double)file_system.f_frsize;
-    PetscCheck(still_needed <= free_bytes, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-               "Options -structures %" PetscInt_FMT " x -conditions %" PetscInt_FMT ": the database '%s' needs %.3g GB (%" PetscInt_FMT " images of %" PetscInt_FMT "x%" PetscInt_FMT
-               ", 5 bytes per pixel) but its folder has %.3g GB free; free space, choose another -o, or plan fewer images",
-               plan->n_structures, plan->n_conditions, database_path, total / 1e9, plan->n_images, layout->ny, layout->nx, free_bytes / 1e9);
+  if (rank == 0 && check_free_space) {
+    char           copy[PETSC_MAX_PATH_LEN];
+    struct statvfs file_system;
+    struct stat    existing;
+    if (stat(database_path, &existing) == 0) still_needed -= (double)existing.st_size;
+    PetscCall(PetscStrncpy(copy, database_path, sizeof copy));
+    if (statvfs(dirname(copy), &file_system) == 0) free_bytes = (double)file_system.f_bavail * (double)file_system.f_frsize;
+    worst[1] = still_needed / free_bytes;
   }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, worst, 2, MPI_DOUBLE, MPI_MAX, comm));
+  PetscCallMPI(MPI_Bcast(&free_bytes, 1, MPI_DOUBLE, 0, comm));
+  PetscCheck(worst[0] <= 1, comm, PETSC_ERR_MEM,
+             "A work unit (grid %" PetscInt_FMT "x%" PetscInt_FMT ", %" PetscInt_FMT " phonon configuration(s), %" PetscInt_FMT " images of %" PetscInt_FMT "x%" PetscInt_FMT
+             ") needs an estimated %.3g GB per rank, more than the memory limit of %.3g GB%s (-memory_limit; default the machine's memory): use a coarser -sampling, a smaller -cell or fewer -fp_configs",
+             grid.nx, grid.ny, PetscMax(grid.fp_configs, 1), plan->n_conditions, layout->ny, layout->nx, memory / 1e9, (double)limit / 1e9, worst[0] * (double)limit > memory * 1.0000001 ? " on some rank" : "");
+  PetscCheck(worst[1] <= 1, comm, PETSC_ERR_USER_INPUT,
+             "Options -structures %" PetscInt_FMT " x -conditions %" PetscInt_FMT ": the database '%s' needs %.3g GB (%" PetscInt_FMT " images of %" PetscInt_FMT "x%" PetscInt_FMT
+             ", 5 bytes per pixel) but its folder has %.3g GB free; free space, choose another -o, plan fewer images, or give -check_free_space false",
+             plan->n_structures, plan->n_conditions, database_path, total / 1e9, plan->n_images, layout->ny, layout->nx, free_bytes / 1e9);
   PetscFunctionReturn(0);
 }

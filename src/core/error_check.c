@@ -1,10 +1,36 @@
 /* error_check.c — the user-facing PETSc error handler (see error_check.h).
  * MPI: rank and communicator queries only (this file uses MPI). */
+#include <stdio.h>
+#include <string.h>
 #include "error_check.h"
 
 static PetscBool error_raised_on_all_ranks = PETSC_FALSE;
 
 PetscBool error_was_collective(void) { return error_raised_on_all_ranks; }
+
+/* PETSc's own option parsing says "Input string abc has no integer value" or "Unknown logical
+ * value: maybe" without the option's name: find the option given that value and name it. */
+static void name_the_option(const char *message, char *named, size_t size)
+{
+  char        value[256] = "";
+  const char *start = NULL;
+  if (!strncmp(message, "Input string ", 13)) start = message + 13;
+  else if (!strncmp(message, "Unknown logical value: ", 23)) start = message + 23;
+  if (!start) return;
+  size_t n = strcspn(start, " ");
+  if (n == 0 || n >= sizeof value) return;
+  memcpy(value, start, n);
+  value[n] = 0;
+  char *all = NULL, *save = NULL, *previous = NULL;
+  if (PetscOptionsGetAll(NULL, &all) || !all) return;
+  for (char *token = strtok_r(all, " ", &save); token; previous = token, token = strtok_r(NULL, " ", &save)) {
+    if (previous && previous[0] == '-' && !strcmp(token, value)) {
+      snprintf(named, size, "Option %s: %s", previous, message);
+      break;
+    }
+  }
+  PetscFree(all);
+}
 
 PetscErrorCode error_handler_for_users(MPI_Comm comm, int line, const char *function, const char *file,
                                        PetscErrorCode code, PetscErrorType type, const char *message, void *context)
@@ -29,6 +55,9 @@ PetscErrorCode error_handler_for_users(MPI_Comm comm, int line, const char *func
     if (comm != MPI_COMM_NULL) MPI_Comm_rank(comm, &rank);
     MPI_Comm_rank(PETSC_COMM_WORLD, &world_rank);
     /* A collective error is printed once, by the communicator's first rank. */
+    char named[1024] = "";
+    if (message) name_the_option(message, named, sizeof named);
+    if (named[0]) message = named;
     if (rank == 0) {
       if (world_rank) fprintf(stderr, "nanoforge: error (rank %d): %s\n", world_rank, message ? message : "unknown");
       else fprintf(stderr, "nanoforge: error: %s\n", message ? message : "unknown");

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "checked_size.h"
 #include "options.h"
 
@@ -189,5 +190,20 @@ PetscErrorCode options_check_file_paths(void)
     }
   }
   PetscCall(PetscFree(all));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode options_check_output_folder(const char option[], const char path[])
+{
+  char        folder[PETSC_MAX_PATH_LEN];
+  const char *slash;
+  PetscFunctionBeginUser;
+  if (!path || !path[0]) PetscFunctionReturn(0);
+  slash = strrchr(path, '/');
+  if (!slash) PetscCall(PetscStrncpy(folder, ".", sizeof folder));
+  else if (slash == path) PetscCall(PetscStrncpy(folder, "/", sizeof folder));
+  else PetscCall(PetscStrncpy(folder, path, PetscMin(sizeof folder, (size_t)(slash - path) + 1)));
+  PetscCheck(access(folder, W_OK | X_OK) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Option %s: cannot write '%s': folder '%s' %s; allowed: a file in an existing, writable folder", option, path,
+             folder, access(folder, F_OK) ? "does not exist" : "is not writable");
   PetscFunctionReturn(0);
 }

@@ -97,13 +97,16 @@ PetscErrorCode imaging_options_read(PetscOptionItems *PetscOptionsObject, Imagin
   for (int p = 0; p < IMAGING_PARAMETER_COUNT; p++) {
     ImagingParameterRule rule = imaging_rule((ImagingParameter)p);
     PetscCall(PetscSNPrintf(option, sizeof option, "-%s", imaging_parameter_info[p].name));
-    PetscCall(PetscSNPrintf(help, sizeof help, "Imaging: %s [%s]", imaging_parameter_info[p].help, imaging_parameter_info[p].units));
+    /* The allowed range is part of the help (and of docs/options.md) whenever there is one. */
+    if (isfinite(rule.lowest) || isfinite(rule.highest))
+      PetscCall(PetscSNPrintf(help, sizeof help, "Imaging: %s [%s]; allowed: %s", imaging_parameter_info[p].help, imaging_parameter_info[p].units, rule.allowed));
+    else PetscCall(PetscSNPrintf(help, sizeof help, "Imaging: %s [%s]", imaging_parameter_info[p].help, imaging_parameter_info[p].units));
     PetscCall(options_distribution(PetscOptionsObject, option, help, rule.default_spec, &d->parameter[p]));
     PetscCall(distribution_check_range(&d->parameter[p], rule.lowest, rule.highest, rule.allowed));
   }
   d->focal_points = 0;
-  PetscCall(PetscOptionsInt("-focal_points", "Imaging: partial temporal coherence by explicit Gauss-Hermite integration over defocus with this many points (0 = quasi-coherent envelope)",
-                            NULL, d->focal_points, &d->focal_points, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-focal_points", "Imaging: partial temporal coherence by explicit Gauss-Hermite integration over defocus with this many points (0 = quasi-coherent envelope, else 2..64)",
+                            0, 64, &d->focal_points, NULL));
   PetscCheck(d->focal_points == 0 || (d->focal_points >= 2 && d->focal_points <= 64), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "-focal_points %" PetscInt_FMT " is not allowed: use 0 (envelope) or 2..64", d->focal_points);
   d->mtf_on_noise = PETSC_FALSE;

@@ -11,6 +11,7 @@
 #include "electron.h"
 #include "error_check.h"
 #include "checked_size.h"
+#include "options.h"
 #include "simulation_grid.h"
 
 void simulation_grid_defaults(SimulationGrid *grid)
@@ -48,7 +49,7 @@ PetscErrorCode simulation_grid_options_read(PetscOptionItems *PetscOptionsObject
   PetscBool set;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscOptionsRealArray("-cell", "Simulation cell lengths x,y,z [Å] (default: the structure's cell)", "simulation_grid_options_read", cell, &n_cell, &set));
+  PetscCall(PetscOptionsRealArray("-cell", "Simulation cell lengths x,y,z [Å] (default: the structure's cell); allowed: > 0, at most 16384 grid pixels per side at -sampling and 1e6 slices", "simulation_grid_options_read", cell, &n_cell, &set));
   if (set) {
     PetscCheck(n_cell == 3, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-cell needs three lengths x,y,z [Å], got %" PetscInt_FMT, n_cell);
     for (int d = 0; d < 3; d++) {
@@ -56,13 +57,13 @@ PetscErrorCode simulation_grid_options_read(PetscOptionItems *PetscOptionsObject
       grid->cell[d] = cell[d];
     }
   }
-  PetscCall(PetscOptionsReal("-sampling", "Pixel size of the simulation grid [Å/px] (upper bound; the grid is rounded up to an FFT-friendly size)", "simulation_grid_options_read", grid->requested_sampling, &grid->requested_sampling, NULL));
+  PetscCall(PetscOptionsReal("-sampling", "Pixel size of the simulation grid [Å/px] (upper bound; the grid is rounded up to an FFT-friendly size); allowed: (0, 10)", "simulation_grid_options_read", grid->requested_sampling, &grid->requested_sampling, NULL));
   PetscCheck(grid->requested_sampling > 0 && grid->requested_sampling < 10, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-sampling %g Å/px: allowed (0, 10)", grid->requested_sampling);
-  PetscCall(PetscOptionsReal("-slice_thickness", "Multislice slice thickness [Å]", "simulation_grid_options_read", grid->slice_thickness, &grid->slice_thickness, NULL));
+  PetscCall(PetscOptionsReal("-slice_thickness", "Multislice slice thickness [Å]; allowed: > 0", "simulation_grid_options_read", grid->slice_thickness, &grid->slice_thickness, NULL));
   PetscCheck(grid->slice_thickness > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-slice_thickness %g Å: must be > 0 (zero slices)", grid->slice_thickness);
-  PetscCall(PetscOptionsReal("-voltage", "Accelerating voltage [kV]", "simulation_grid_options_read", grid->voltage, &grid->voltage, NULL));
+  PetscCall(PetscOptionsReal("-voltage", "Accelerating voltage [kV]; allowed: [1, 5000]", "simulation_grid_options_read", grid->voltage, &grid->voltage, NULL));
   PetscCheck(grid->voltage >= 1 && grid->voltage <= 5000, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-voltage %g kV: allowed [1, 5000]", grid->voltage);
-  PetscCall(PetscOptionsInt("-fp_configs", "Frozen-phonon configurations (0 = static lattice)", "simulation_grid_options_read", grid->fp_configs, &grid->fp_configs, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-fp_configs", "Frozen-phonon configurations (0 = static lattice)", 0, 10000, &grid->fp_configs, NULL));
   PetscCheck(grid->fp_configs >= 0 && grid->fp_configs <= 10000, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-fp_configs %" PetscInt_FMT ": allowed 0 (static lattice) to 10000", grid->fp_configs);
   PetscCall(PetscOptionsRealArray("-beam_tilt", "Beam tilt x,y [mrad]", "simulation_grid_options_read", tilt, &n_tilt, &set));
   if (set) {
@@ -245,8 +246,10 @@ double simulation_memory_estimate(const SimulationGrid *grid, PetscInt64 n_image
   /* Peak while a unit's exit waves are computed, the lens and intensity of the previous unit
    * still held: exit waves 8nk, multislice work + propagator + transmission 24n, band-limit mask
    * and potential 8n; lens work + transfer 16n and its Fourier-space waves 8nk; intensity 4n;
-   * detector resampling and the mask's distance fields (image-sized, at most grid-sized) 16n. */
-  double bytes = n * (68.0 + 16.0 * k);
+   * detector resampling and the mask's distance fields (image-sized, at most grid-sized) 16n;
+   * FFTW plans' and HDF5's own buffers about 8n. Measured peak resident sizes (docs/clusters.md):
+   * campaign 640² and 1280² with 2 configurations 0.98 and 1.02 of this; simulate 1.3-1.5. */
+  double bytes = n * (76.0 + 16.0 * k);
   if (keep_exit_waves) bytes += 16.0 * n * k; /* the kept waves and their database buffer */
   bytes += (double)n_images * (double)image_pixels * 5.0; /* float images + byte masks of the unit */
   return bytes + SIMULATION_BASELINE_BYTES;

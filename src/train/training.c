@@ -103,6 +103,7 @@ PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
   c->lr_scaling_linear = !strcmp(scaling, "linear");
   PetscCall(loss_kind_from_string(loss_name, &c->loss));
   PetscCheck(c->global_batch > 0, comm, PETSC_ERR_USER_INPUT, "-batch %d: must be positive", (int)c->global_batch);
+  PetscCall(options_check_output_folder("-o", c->output)); /* not at the first checkpoint, an epoch later */
   PetscCheck(c->epochs > 0, comm, PETSC_ERR_USER_INPUT, "-epochs %d: must be positive", (int)c->epochs);
   PetscCheck(c->keep_checkpoints >= 1, comm, PETSC_ERR_USER_INPUT, "-keep_checkpoints %d: must be at least 1", (int)c->keep_checkpoints);
   PetscCheck(c->pixel_size > 0, comm, PETSC_ERR_USER_INPUT, "-pixel_size %g: must be positive [Å]", c->pixel_size);

@@ -12,8 +12,12 @@ a test fails when it drifts from the program. Do not edit by hand.
 
 Units: lengths in Å, voltages in kV, angles in mrad, doses in e/Å². Each line reads
 `-option <now VALUE : formerly DEFAULT>: description`; with no other options given, VALUE is the default.
-Every command also takes `-options_file FILE`, `-help`, `-log_view` (time per phase) and
-`-allow_unused_options` (otherwise an option that no command reads is an error).
+Every command also takes `-options_file FILE`, `-help`, `-log_view` (time per phase),
+`-allow_unused_options` (otherwise an option that no command reads is an error) and
+`-memory_limit SIZE` (bytes per rank with a k/M/G/T suffix, default the machine's memory: runs and
+models estimated to need more are refused before any work). Counts and ids are 64-bit integers,
+refused outside their range when parsed (e.g. `-structures` 1..2147483647, `-conditions`
+1..8388608, at most 2147483647 images per database, `-unit` 0..2^40-1).
 Options that accept a distribution take a number or `uniform:a,b`, `loguniform:a,b`,
 `normal:mu,sigma[,lo,hi]`, `lognormal:mu,sigma`, `int:a,b`, `choice:x,y,...` (weights `x@w`).
 HEAD
