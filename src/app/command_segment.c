@@ -90,9 +90,16 @@ static PetscErrorCode check_outputs(MPI_Comm comm, char *const inputs[], PetscIn
     outputs[2 * f + 1] = (OutputFileOutput){have_output ? "-o (overlay)" : "-output_dir", paths[2 * f + 1], &output_file_kind_png};
     read[f]            = (OutputFileInput){"-input", inputs[f]};
   }
+  /* Two inputs of one name from different folders would write one mask over the other. */
+  PetscErrorCode ierr = 0;
+  for (PetscInt f = 0; f < n_inputs && !ierr; f++)
+    for (PetscInt g = f + 1; g < n_inputs && !ierr; g++)
+      if (!strcmp(paths[2 * f], paths[2 * g]))
+        ierr = PetscError(comm, __LINE__, PETSC_FUNCTION_NAME, __FILE__, PETSC_ERR_USER_INPUT, PETSC_ERROR_INITIAL,
+                          "-input '%s' and '%s' would both write '%s'; allowed: inputs with different names, or one -output_dir per folder", inputs[f], inputs[g], paths[2 * f]);
   read[n_inputs]     = (OutputFileInput){"-model", model};
   read[n_inputs + 1] = (OutputFileInput){"-options_file", options_file};
-  PetscErrorCode ierr = output_file_check_all(comm, (int)(2 * n_inputs), outputs, (int)n_inputs + 2, read);
+  if (!ierr) ierr = output_file_check_all(comm, (int)(2 * n_inputs), outputs, (int)n_inputs + 2, read);
   PetscCall(PetscFree3(paths, outputs, read));
   PetscCall(ierr);
   PetscFunctionReturn(0);

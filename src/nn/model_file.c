@@ -1,5 +1,5 @@
 /* model_file.c — the HDF5 model / checkpoint file (serial HDF5, see model_file.h).
- * Every HDF5 call goes through PetscCallHDF5; the file is written to <path>.tmp and
+ * Every HDF5 call goes through PetscCallHDF5; the file is written to <path>.tmp<pid> and
  * renamed, and every array carries an FNV-1a checksum checked on load. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -198,16 +198,13 @@ static PetscErrorCode write_config(hid_t file, const UNetConfig *c, int height, 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode model_file_write(const char *path, UNet *net, Optimizer *optimizer, const ModelTrainingState *state)
+/* Everything the model file holds, written into the open (temporary) file. */
+static PetscErrorCode write_model_contents(hid_t file, const char *temporary, UNet *net, Optimizer *optimizer, const ModelTrainingState *state)
 {
-  char  temporary[PETSC_MAX_PATH_LEN];
-  hid_t file, group, dataset;
+  hid_t group, dataset;
   int   height, width;
 
   PetscFunctionBegin;
-  PetscCall(PetscSNPrintf(temporary, sizeof(temporary), "%s.tmp", path));
-  file = H5Fcreate(temporary, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  PetscCallHDF5(file, "create", temporary);
   unet_size(net, &height, &width, NULL);
   PetscCall(write_config(file, unet_config(net), height, width, temporary));
   PetscCall(hdf5_attribute_write_string(file, "provenance", state ? state->provenance : NULL, temporary));
@@ -255,6 +252,25 @@ PetscErrorCode model_file_write(const char *path, UNet *net, Optimizer *optimize
     PetscCallHDF5(H5Gclose(group), "close group", temporary);
   }
   PetscCallHDF5(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush", temporary);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode model_file_write(const char *path, UNet *net, Optimizer *optimizer, const ModelTrainingState *state)
+{
+  char  temporary[PETSC_MAX_PATH_LEN];
+  hid_t file;
+
+  PetscFunctionBegin;
+  /* The process id keeps two runs writing the same -o from sharing a temporary. */
+  PetscCall(PetscSNPrintf(temporary, sizeof(temporary), "%s.tmp%d", path, (int)getpid()));
+  file = H5Fcreate(temporary, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  PetscCallHDF5(file, "create", temporary);
+  PetscErrorCode status = write_model_contents(file, temporary, net, optimizer, state);
+  if (status) { /* a half-written temporary is of no use to anyone: remove it */
+    H5Fclose(file);
+    unlink(temporary);
+    PetscCall(status);
+  }
   PetscCallHDF5(H5Fclose(file), "close", temporary);
   /* the data must be on disk before the rename makes it the real file (crash safety) */
   int descriptor;

@@ -46,12 +46,12 @@ check_error "train -o through a hard link refused" "same file as the input -db" 
 check_error "train -o whose _best.h5 is the -db refused" "Option -o \(best model\): .*run_best.h5' is the same file as the input -db" $NF train -db "$WORK/run_best.h5" -o "$WORK/run.h5"
 unchanged "train: the database is unchanged" "$WORK/db.h5" "$DB_SUM"
 start=$(date +%s)
-check_error "train -o in a missing folder refused" "Option -o: cannot write '/nonexistent-nanoforge/m.h5': folder '/nonexistent-nanoforge': No such file" $NF train -db "$WORK/db.h5" -o /nonexistent-nanoforge/m.h5 -epochs 50
+check_error "train -o in a missing folder refused" "Option -o: cannot write '/nonexistent-nanoforge/m.h5': folder '/nonexistent-nanoforge' does not exist" $NF train -db "$WORK/db.h5" -o /nonexistent-nanoforge/m.h5 -epochs 50
 check_true "train -o in a missing folder fails within 5 s" "took $(( $(date +%s) - start )) s" test $(( $(date +%s) - start )) -lt 5
 echo "my notes" > "$WORK/notes.h5"
 check_error "train -o onto a file that is not HDF5 refused" "notes.h5' exists and is not an HDF5 file" $NF train -db "$WORK/db.h5" -o "$WORK/notes.h5"
 check_true "train: the foreign file is unchanged" "notes.h5 changed" grep -q "my notes" "$WORK/notes.h5"
-check_error "train -o a folder refused" "is a folder" $NF train -db "$WORK/db.h5" -o "$WORK"
+check_error "train -o a folder refused" "Option -o: '.*' is a directory" $NF train -db "$WORK/db.h5" -o "$WORK"
 
 # ---- simulate, segment, evaluate ----
 printf '1\n\nAu 8 8 3\n' > "$WORK/s.xyz"
@@ -68,6 +68,8 @@ check_error "segment -o = -model refused" "same file as the input -model" $NF se
 mkdir -p "$WORK/out" && cp "$WORK/img.png" "$WORK/out/img_overlay.png"
 check_error "segment overlay in -output_dir = an input refused" "Option -output_dir: .*img_overlay.png' is the same file as the input -input" $NF segment -model "$WORK/model.h5" -input "$WORK/out/img_overlay.png,$WORK/img.png" -output_dir "$WORK/out"
 unchanged "segment: the input is unchanged" "$WORK/img.png" "$IMG_SUM"
+mkdir -p "$WORK/other" && cp "$WORK/img.png" "$WORK/other/img.png"
+check_error "segment: two inputs of one name into one -output_dir refused" "would both write '.*out/img_mask.png'" $NF segment -model "$WORK/model.h5" -input "$WORK/img.png,$WORK/other/img.png" -output_dir "$WORK/out"
 check_error "evaluate -data X -o X refused" "Option -o: .*db.h5' is the same file as the input -data" $NF evaluate -model "$WORK/model.h5" -data "$WORK/db.h5" -o "$WORK/db.h5"
 check_error "evaluate -montage = -model refused" "Option -montage: .*same file as the input -model" $NF evaluate -model "$WORK/model.h5" -data "$WORK/db.h5" -montage "$WORK/model.h5"
 unchanged "evaluate: the data are unchanged" "$WORK/db.h5" "$DB_SUM"
