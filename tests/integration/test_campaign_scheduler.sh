@@ -81,7 +81,9 @@ same_db "stopped and resumed equals uninterrupted" "$WORK/r1.h5" "$db"
 db="$WORK/usr1.h5"
 $MPIRUN -n 2 "$TOOL" -tool -o "$db" $PLAN -unit_seconds 0.2 > "$WORK/usr1.log" 2>&1 &
 pid=$!
-sleep 1.2
+# Signal once the first unit is journaled (the ranks have their handler by then): a fixed
+# sleep raced the start of MPI on a loaded machine (exit 138, killed by the signal itself).
+for i in $(seq 100); do grep -q '^U ' "$db.journal" 2>/dev/null && break; sleep 0.1; done
 kill -USR1 $pid
 wait $pid; st=$?
 check_true "SIGUSR1 gives exit 3" "exit status $st: $(tail -3 "$WORK/usr1.log")" [ $st -eq 3 ]
