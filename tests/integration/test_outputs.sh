@@ -132,6 +132,7 @@ check_output "-verify passes on an intact database" "4 finished unit\(s\) of 4 c
 cp "$WORK/a.h5" "$WORK/d.h5" && cp "$WORK/a.h5.journal" "$WORK/d.h5.journal"
 # Unit 2 holds images 4 and 5: find image 4's bytes in the file and overwrite some with random ones.
 h5dump -d /data/images/data -s "4,0,0" -c "1,64,64" -b LE -o "$WORK/u.bin" "$WORK/d.h5" > /dev/null 2>&1
+command -v python3 > /dev/null || echo "FAIL outputs_setup: python3 is needed to locate unit 2's bytes in the file"
 offset=$(python3 -c "import sys; d=open(sys.argv[1],'rb').read(); u=open(sys.argv[2],'rb').read(); print(d.find(u[:512]) if len(u)==16384 and d.count(u[:512])==1 else -1)" "$WORK/d.h5" "$WORK/u.bin")
 check_true "unit 2's image found in the file" "offset $offset" test "$offset" -gt 0
 head -c 64 /dev/urandom | dd of="$WORK/d.h5" bs=1 seek=$((offset + 1000)) conv=notrunc 2>/dev/null
