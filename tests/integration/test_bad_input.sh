@@ -100,3 +100,9 @@ n=$(printf '%s\n' "$out" | grep -c 'nanoforge: error'); aborts=$(printf '%s\n' "
 check_true "2 ranks: simulate over -memory_limit fails once, cleanly" "exit $st, $n error lines, $aborts MPI_ABORT: $out" \
   [ $st -ne 0 -a "$n" -eq 1 -a "$aborts" -eq 0 -a ! -e "$FIXTURES/x2.h5" ]
 check_output "build -seed 99999999999 is that seed (was 1215752191)" "seed 99999999999," "$NANOFORGE" build -material Au -radius 5 -seed 99999999999 -o "$WORK/s.xyz"
+
+# -memory_limit and -check_free_space change how a campaign runs, not what it computes: a resumed
+# run that adds them is the same plan (they are not in the plan's options).
+check "tiny campaign" "$NANOFORGE" campaign -options_file "$QUICKSTART" -structures 2 -conditions 1 -o "$WORK/t.h5"
+check_output "resumed with -memory_limit and -check_free_space: same plan, nothing to do" "already complete" \
+  "$NANOFORGE" campaign -options_file "$QUICKSTART" -structures 2 -conditions 1 -o "$WORK/t.h5" -memory_limit 16G -check_free_space false
