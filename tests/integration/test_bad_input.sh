@@ -69,6 +69,8 @@ bad "simulate -unit negative" "-unit: -1 is out of range" simulate $SMALL -unit 
 bad "simulate -unit not a number" "-unit: 'abc' is not an integer" simulate $SMALL -unit abc -o x.h5
 bad "build -unit 2^40" "-unit: 1099511627776 is out of range" build -material Au -radius 5 -unit 1099511627776 -o u.xyz
 bad "campaign -seed negative" "-seed: -3 is out of range" campaign -options_file "$QUICKSTART" -seed -3 -o c.h5
+bad "amorphous support of 1.1e10 atoms (wrapped to 1.4e9 and passed before)" "needs 1.103e\+10 atoms" build -material Au -radius 5 -support amorphous_carbon -support_size 1e4,1e4,1e3 -o sup.xyz
+bad "graphene support of 3.8e17 atoms" "needs 3.816e\+17 atoms" build -material Au -radius 5 -support graphene -support_size 1e9,1e9,3 -o sup.xyz
 bad "simulate -n_conditions 0" "-n_conditions" simulate $SMALL -n_conditions 0 -o x.h5
 
 # Physical values with documented ranges
