@@ -360,7 +360,7 @@ PetscErrorCode command_evaluate(MPI_Comm comm)
     PetscCall(ierr);
     PetscCall(predictor_create(model, (int)batch, normalize, &p));
     TilingConfig tiling = {p->train_height, overlap >= 0 ? (int)overlap : p->train_height / 4, (int)batch, BLEND_COSINE};
-    PetscCheck(p->train_height == p->train_width, comm, PETSC_ERR_SUP, "model '%s' was trained on %dx%d images; tiling needs square training images", model,
+    PetscCheck(p->train_height == p->train_width, comm, PETSC_ERR_USER_INPUT, "model '%s' was trained on %dx%d images; tiling needs square training images", model,
                p->train_height, p->train_width);
     /* Rows are collected in memory and the file is written only once every input has been
      * scored, so a bad input leaves no partial or temporary file behind. */

@@ -306,7 +306,9 @@ PetscErrorCode work_unit_pipeline_count_atoms(WorkUnitPipeline *p, MPI_Comm comm
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCall(PetscCalloc1(plan->n_structures, &count));
+  /* 8 bytes per structure on every rank: refused with the figure when that is above the limit. */
+  PetscCall(checked_malloc((size_t)plan->n_structures, sizeof *count, "the atom counts of -save_atoms", "-structures", &count));
+  PetscCall(PetscArrayzero(count, plan->n_structures));
   for (PetscInt unit = rank; unit < plan->n_structures; unit += size) {
     StructureRecipe recipe;
     AtomList       *atoms;

@@ -70,11 +70,9 @@ PetscErrorCode options_help_requested(PetscBool *requested)
 
 PetscErrorCode options_seed(PetscOptionItems *PetscOptionsObject, PetscInt64 *seed)
 {
-  PetscInt value = (PetscInt)*seed;
   PetscFunctionBeginUser;
-  PetscCall(PetscOptionsInt("-seed", "Random seed: the same seed gives bit-identical results on any rank count", NULL, value, &value, NULL));
-  PetscCheck(value >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option -seed: %" PetscInt_FMT " is negative; allowed: an integer >= 0", value);
-  *seed = value;
+  /* 64-bit: the Philox key is 64 bits, and PetscOptionsInt would wrap a seed above 2^31. */
+  PetscCall(options_integer64(PetscOptionsObject, "-seed", "Random seed: the same seed gives bit-identical results on any rank count", 0, INT64_MAX, seed, NULL));
   PetscFunctionReturn(0);
 }
 

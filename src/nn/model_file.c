@@ -396,8 +396,12 @@ PetscErrorCode model_file_read_config(const char *path, UNetConfig *config, int 
 
   PetscFunctionBegin;
   PetscCall(open_model(path, &file));
-  PetscCall(read_config(file, path, config, &height, &width));
-  PetscCall(check_config_against_weights(file, path, config, height, width));
+  PetscErrorCode failed = read_config(file, path, config, &height, &width);
+  if (!failed) failed = check_config_against_weights(file, path, config, height, width);
+  if (failed) {
+    H5Fclose(file); /* not left open on the error path */
+    PetscCall(failed);
+  }
   if (train_height) *train_height = height;
   if (train_width) *train_width = width;
   PetscCallHDF5(H5Fclose(file), "close", path);

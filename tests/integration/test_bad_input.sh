@@ -68,6 +68,9 @@ bad "campaign -conditions above 2^23" "-conditions: 99999999 is out of range" ca
 bad "simulate -unit negative" "-unit: -1 is out of range" simulate $SMALL -unit -1 -o x.h5
 bad "simulate -unit not a number" "-unit: 'abc' is not an integer" simulate $SMALL -unit abc -o x.h5
 bad "build -unit 2^40" "-unit: 1099511627776 is out of range" build -material Au -radius 5 -unit 1099511627776 -o u.xyz
+bad "campaign -seed negative" "-seed: -3 is out of range" campaign -options_file "$QUICKSTART" -seed -3 -o c.h5
+bad "amorphous support of 1.1e10 atoms (wrapped to 1.4e9 and passed before)" "needs 1.103e\+10 atoms" build -material Au -radius 5 -support amorphous_carbon -support_size 1e4,1e4,1e3 -o sup.xyz
+bad "graphene support of 3.8e17 atoms" "needs 3.816e\+17 atoms" build -material Au -radius 5 -support graphene -support_size 1e9,1e9,3 -o sup.xyz
 bad "simulate -n_conditions 0" "-n_conditions" simulate $SMALL -n_conditions 0 -o x.h5
 
 # Physical values with documented ranges
@@ -98,3 +101,10 @@ out=$(cd "$FIXTURES" && _limited $MPIRUN -n 2 "$NANOFORGE" simulate $SMALL -memo
 n=$(printf '%s\n' "$out" | grep -c 'nanoforge: error'); aborts=$(printf '%s\n' "$out" | grep -c MPI_ABORT)
 check_true "2 ranks: simulate over -memory_limit fails once, cleanly" "exit $st, $n error lines, $aborts MPI_ABORT: $out" \
   [ $st -ne 0 -a "$n" -eq 1 -a "$aborts" -eq 0 -a ! -e "$FIXTURES/x2.h5" ]
+check_output "build -seed 99999999999 is that seed (was 1215752191)" "seed 99999999999," "$NANOFORGE" build -material Au -radius 5 -seed 99999999999 -o "$WORK/s.xyz"
+
+# -memory_limit and -check_free_space change how a campaign runs, not what it computes: a resumed
+# run that adds them is the same plan (they are not in the plan's options).
+check "tiny campaign" "$NANOFORGE" campaign -options_file "$QUICKSTART" -structures 2 -conditions 1 -o "$WORK/t.h5"
+check_output "resumed with -memory_limit and -check_free_space: same plan, nothing to do" "already complete" \
+  "$NANOFORGE" campaign -options_file "$QUICKSTART" -structures 2 -conditions 1 -o "$WORK/t.h5" -memory_limit 16G -check_free_space false

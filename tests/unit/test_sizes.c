@@ -100,6 +100,21 @@ static void test_memory_check_against_limit(void)
   memory_limit_set(0);
 }
 
+/* Counts at huge means: the old sampler cast a double above 2^64 to uint64_t (0 here), which made
+ * -dose above 4.6e20 e/Å² an all-zero image with exit 0. */
+static void test_poisson_at_huge_means(void)
+{
+  RngStream stream;
+  rng_stream_init(&stream, 1, 2, RNG_PURPOSE_TEST);
+  const double means[3] = {1e12, 1e16, 1e19};
+  for (int i = 0; i < 3; i++) {
+    double sum = 0;
+    for (int k = 0; k < 100; k++) sum += (double)rng_poisson(&stream, means[i]);
+    UNIT_CHECK_RELATIVE(sum / 100, means[i], 1e-5);
+  }
+  UNIT_CHECK(rng_poisson(&stream, 1e25) >= (uint64_t)1.7e19, "a mean of 1e25 must give the largest count, not wrap");
+}
+
 int main(int argc, char **argv)
 {
   UNIT_BEGIN(argc, argv);
@@ -108,5 +123,6 @@ int main(int argc, char **argv)
   UNIT_RUN(test_unit_id_above_2_32);
   UNIT_RUN(test_memory_estimate_scaling);
   UNIT_RUN(test_memory_check_against_limit);
+  UNIT_RUN(test_poisson_at_huge_means);
   return UNIT_END();
 }
