@@ -82,8 +82,8 @@ static PetscErrorCode read_columns(Dataset *d, const char *group_name)
   PetscCallHDF5(H5Literate(scan.group, H5_INDEX_NAME, H5_ITER_INC, NULL, scan_column, &scan), "listing the columns of group", d->path);
   if (scan.n > 0) {
     d->n_columns = scan.n;
-    PetscCall(PetscMalloc1(scan.n, &d->column_names));
-    PetscCall(PetscMalloc1(scan.n, &d->columns));
+    PetscCall(PetscCalloc1(scan.n, &d->column_names)); /* zeroed: dataset_destroy may meet a partial set */
+    PetscCall(PetscCalloc1(scan.n, &d->columns));
     for (PetscInt c = 0; c < scan.n; c++) {
       hid_t column = H5Dopen2(scan.group, scan.names[c], H5P_DEFAULT);
       PetscCallHDF5(column, "opening a column", d->path);
@@ -100,17 +100,12 @@ static PetscErrorCode read_columns(Dataset *d, const char *group_name)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode dataset_open(MPI_Comm comm, const char *path, const char *column_group, Dataset **out)
+static PetscErrorCode dataset_open_into(Dataset *d, MPI_Comm comm, const char *path, const char *column_group)
 {
-  Dataset *d;
-  hid_t    access;
-  hsize_t  dims[3], mask_dims[3];
+  hid_t   access;
+  hsize_t dims[3], mask_dims[3];
 
   PetscFunctionBeginUser;
-  PetscCall(PetscCalloc1(1, &d));
-  PetscCall(PetscStrncpy(d->path, path, sizeof d->path));
-  d->comm = comm;
-  d->file = d->images = d->masks = -1;
   {
     FILE *probe = fopen(path, "rb"); /* a plain message for a missing file, before HDF5's */
     PetscCheckPointerErrno(probe, "cannot open the database", path);
@@ -154,6 +149,22 @@ PetscErrorCode dataset_open(MPI_Comm comm, const char *path, const char *column_
   if (ids) PetscCall(PetscStrncpy(d->structure_column, "structure_id", sizeof d->structure_column));
   else if ((ids = dataset_column(d, "unit_id"))) PetscCall(PetscStrncpy(d->structure_column, "unit_id", sizeof d->structure_column));
   for (PetscInt i = 0; i < d->count; i++) d->structure_id[i] = ids ? (int64_t)ids[i] : (int64_t)i;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode dataset_open(MPI_Comm comm, const char *path, const char *column_group, Dataset **out)
+{
+  Dataset *d;
+
+  PetscFunctionBeginUser;
+  *out = NULL;
+  PetscCall(PetscCalloc1(1, &d));
+  PetscCall(PetscStrncpy(d->path, path, sizeof d->path));
+  d->comm = comm;
+  d->file = d->images = d->masks = -1;
+  PetscErrorCode ierr = dataset_open_into(d, comm, path, column_group);
+  if (ierr) PetscCall(dataset_destroy(&d)); /* a bad database leaks neither memory nor HDF5 handles */
+  PetscCall(ierr);
   *out = d;
   PetscFunctionReturn(0);
 }
@@ -218,14 +229,12 @@ PetscErrorCode dataset_read(Dataset *d, const PetscInt *indices, PetscInt n, flo
 
 /* ---- subset selection ---- */
 
-PetscErrorCode dataset_select(const Dataset *d, const char *spec, PetscBool *selected)
+/* The conditions of `copy` (modified), each narrowing `selected`. */
+static PetscErrorCode select_conditions(const Dataset *d, char *copy, PetscBool *selected)
 {
-  char *copy, *condition, *save = NULL;
+  char *condition, *save = NULL;
 
   PetscFunctionBeginUser;
-  for (PetscInt i = 0; i < d->count; i++) selected[i] = PETSC_TRUE;
-  if (!spec || !spec[0]) PetscFunctionReturn(0);
-  PetscCall(PetscStrallocpy(spec, &copy));
   for (condition = strtok_r(copy, ",", &save); condition; condition = strtok_r(NULL, ",", &save)) {
     static const char *operators[] = {">=", "<=", "==", "!=", ">", "<"};
     char              *at = NULL;
@@ -255,7 +264,20 @@ PetscErrorCode dataset_select(const Dataset *d, const char *spec, PetscBool *sel
       if (!keep) selected[i] = PETSC_FALSE;
     }
   }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode dataset_select(const Dataset *d, const char *spec, PetscBool *selected)
+{
+  char *copy;
+
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < d->count; i++) selected[i] = PETSC_TRUE;
+  if (!spec || !spec[0]) PetscFunctionReturn(0);
+  PetscCall(PetscStrallocpy(spec, &copy));
+  PetscErrorCode ierr = select_conditions(d, copy, selected); /* the copy is freed on errors too */
   PetscCall(PetscFree(copy));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
