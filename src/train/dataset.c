@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "checked_size.h"
 #include "dataset.h"
 #include "error_check.h"
@@ -107,16 +108,19 @@ static PetscErrorCode dataset_open_into(Dataset *d, MPI_Comm comm, const char *p
 
   PetscFunctionBeginUser;
   {
-    FILE *probe = fopen(path, "rb"); /* a plain message for a missing file, before HDF5's */
+    FILE       *probe = fopen(path, "rb"); /* a plain message for a missing file, before HDF5's */
+    struct stat status;
     PetscCheckPointerErrno(probe, "cannot open the database", path);
+    int is_file = fstat(fileno(probe), &status) == 0 && S_ISREG(status.st_mode);
     fclose(probe);
+    PetscCheck(is_file, comm, PETSC_ERR_FILE_OPEN, "database '%s' is a directory or not a regular file", path);
   }
   PetscCheck(H5Fis_hdf5(path) > 0, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' is not an HDF5 file (expected a nanoforge database)", path);
   access = H5Pcreate(H5P_FILE_ACCESS);
   PetscCallHDF5(H5Pset_fapl_mpio(access, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio", path);
   d->file = H5Fopen(path, H5F_ACC_RDONLY, access);
   H5Pclose(access);
-  PetscCallHDF5(d->file, "opening the database", path);
+  PetscCheck(d->file >= 0, comm, PETSC_ERR_FILE_UNEXPECTED, "cannot open the database '%s': damaged, truncated or not HDF5", path);
   PetscCheck(H5Lexists(d->file, "/data", H5P_DEFAULT) > 0 && H5Lexists(d->file, "/data/images", H5P_DEFAULT) > 0 && H5Lexists(d->file, "/data/images/data", H5P_DEFAULT) > 0,
              comm, PETSC_ERR_FILE_UNEXPECTED, "database '%s' has no images (/data/images/data): is it a nanoforge database?", path);
   PetscCheck(H5Lexists(d->file, "/data/masks", H5P_DEFAULT) > 0 && H5Lexists(d->file, "/data/masks/data", H5P_DEFAULT) > 0, comm, PETSC_ERR_FILE_UNEXPECTED,
@@ -162,7 +166,14 @@ PetscErrorCode dataset_open(MPI_Comm comm, const char *path, const char *column_
   PetscCall(PetscStrncpy(d->path, path, sizeof d->path));
   d->comm = comm;
   d->file = d->images = d->masks = -1;
+  /* HDF5's own error stack is silenced while the database is opened and checked: a damaged or
+   * foreign file gets one error naming it, not pages of HDF5 diagnostics. */
+  H5E_auto2_t report;
+  void       *report_data;
+  (void)H5Eget_auto2(H5E_DEFAULT, &report, &report_data);
+  (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   PetscErrorCode ierr = dataset_open_into(d, comm, path, column_group);
+  (void)H5Eset_auto2(H5E_DEFAULT, report, report_data);
   if (ierr) PetscCall(dataset_destroy(&d)); /* a bad database leaks neither memory nor HDF5 handles */
   PetscCall(ierr);
   *out = d;
