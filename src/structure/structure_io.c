@@ -71,10 +71,10 @@ static PetscErrorCode write_body(FILE *file, StructureFormat format, const AtomL
   size_t length = comment ? strlen(comment) + 1 : 1;
   char  *text;
   PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < atoms->n; i++) /* before the allocation, so an error leaks nothing */
+    PetscCheck(element_from_z(atoms->atomic_number[i]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "atom %" PetscInt_FMT " has atomic number %d; allowed 1..%d", i, atoms->atomic_number[i], ELEMENT_MAX_Z);
   PetscCall(PetscMalloc1(length, &text));
   safe_comment(comment, text, length);
-  for (PetscInt i = 0; i < atoms->n; i++)
-    PetscCheck(element_from_z(atoms->atomic_number[i]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "atom %" PetscInt_FMT " has atomic number %d; allowed 1..%d", i, atoms->atomic_number[i], ELEMENT_MAX_Z);
   if (format == STRUCTURE_FORMAT_XYZ) {
     fprintf(file, "%" PetscInt_FMT "\n%s\n", atoms->n, text);
     for (PetscInt i = 0; i < atoms->n; i++)
@@ -106,7 +106,10 @@ static PetscErrorCode write_body(FILE *file, StructureFormat format, const AtomL
       fprintf(file, "%d %.6f %.6f %.6f %.4f %.5f\n", atoms->atomic_number[i], atoms->position[i][0], atoms->position[i][1], atoms->position[i][2], (double)atoms->occupancy[i],
               (double)atoms->thermal_rms[i]);
     fprintf(file, "-1\n");
-  } else SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "structure format %d cannot be written", (int)format);
+  } else {
+    PetscCall(PetscFree(text));
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "structure format %d cannot be written", (int)format);
+  }
   PetscCall(PetscFree(text));
   PetscFunctionReturn(0);
 }

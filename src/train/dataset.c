@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "checked_size.h"
 #include "dataset.h"
 #include "error_check.h"
@@ -82,8 +83,8 @@ static PetscErrorCode read_columns(Dataset *d, const char *group_name)
   PetscCallHDF5(H5Literate(scan.group, H5_INDEX_NAME, H5_ITER_INC, NULL, scan_column, &scan), "listing the columns of group", d->path);
   if (scan.n > 0) {
     d->n_columns = scan.n;
-    PetscCall(PetscMalloc1(scan.n, &d->column_names));
-    PetscCall(PetscMalloc1(scan.n, &d->columns));
+    PetscCall(PetscCalloc1(scan.n, &d->column_names)); /* zeroed: dataset_destroy may meet a partial set */
+    PetscCall(PetscCalloc1(scan.n, &d->columns));
     for (PetscInt c = 0; c < scan.n; c++) {
       hid_t column = H5Dopen2(scan.group, scan.names[c], H5P_DEFAULT);
       PetscCallHDF5(column, "opening a column", d->path);
@@ -100,28 +101,26 @@ static PetscErrorCode read_columns(Dataset *d, const char *group_name)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode dataset_open(MPI_Comm comm, const char *path, const char *column_group, Dataset **out)
+static PetscErrorCode dataset_open_into(Dataset *d, MPI_Comm comm, const char *path, const char *column_group)
 {
-  Dataset *d;
-  hid_t    access;
-  hsize_t  dims[3], mask_dims[3];
+  hid_t   access;
+  hsize_t dims[3], mask_dims[3];
 
   PetscFunctionBeginUser;
-  PetscCall(PetscCalloc1(1, &d));
-  PetscCall(PetscStrncpy(d->path, path, sizeof d->path));
-  d->comm = comm;
-  d->file = d->images = d->masks = -1;
   {
-    FILE *probe = fopen(path, "rb"); /* a plain message for a missing file, before HDF5's */
+    FILE       *probe = fopen(path, "rb"); /* a plain message for a missing file, before HDF5's */
+    struct stat status;
     PetscCheckPointerErrno(probe, "cannot open the database", path);
+    int is_file = fstat(fileno(probe), &status) == 0 && S_ISREG(status.st_mode);
     fclose(probe);
+    PetscCheck(is_file, comm, PETSC_ERR_FILE_OPEN, "database '%s' is a directory or not a regular file", path);
   }
   PetscCheck(H5Fis_hdf5(path) > 0, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' is not an HDF5 file (expected a nanoforge database)", path);
   access = H5Pcreate(H5P_FILE_ACCESS);
   PetscCallHDF5(H5Pset_fapl_mpio(access, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio", path);
   d->file = H5Fopen(path, H5F_ACC_RDONLY, access);
   H5Pclose(access);
-  PetscCallHDF5(d->file, "opening the database", path);
+  PetscCheck(d->file >= 0, comm, PETSC_ERR_FILE_UNEXPECTED, "cannot open the database '%s': damaged, truncated or not HDF5", path);
   PetscCheck(H5Lexists(d->file, "/data", H5P_DEFAULT) > 0 && H5Lexists(d->file, "/data/images", H5P_DEFAULT) > 0 && H5Lexists(d->file, "/data/images/data", H5P_DEFAULT) > 0,
              comm, PETSC_ERR_FILE_UNEXPECTED, "database '%s' has no images (/data/images/data): is it a nanoforge database?", path);
   PetscCheck(H5Lexists(d->file, "/data/masks", H5P_DEFAULT) > 0 && H5Lexists(d->file, "/data/masks/data", H5P_DEFAULT) > 0, comm, PETSC_ERR_FILE_UNEXPECTED,
@@ -154,6 +153,29 @@ PetscErrorCode dataset_open(MPI_Comm comm, const char *path, const char *column_
   if (ids) PetscCall(PetscStrncpy(d->structure_column, "structure_id", sizeof d->structure_column));
   else if ((ids = dataset_column(d, "unit_id"))) PetscCall(PetscStrncpy(d->structure_column, "unit_id", sizeof d->structure_column));
   for (PetscInt i = 0; i < d->count; i++) d->structure_id[i] = ids ? (int64_t)ids[i] : (int64_t)i;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode dataset_open(MPI_Comm comm, const char *path, const char *column_group, Dataset **out)
+{
+  Dataset *d;
+
+  PetscFunctionBeginUser;
+  *out = NULL;
+  PetscCall(PetscCalloc1(1, &d));
+  PetscCall(PetscStrncpy(d->path, path, sizeof d->path));
+  d->comm = comm;
+  d->file = d->images = d->masks = -1;
+  /* HDF5's own error stack is silenced while the database is opened and checked: a damaged or
+   * foreign file gets one error naming it, not pages of HDF5 diagnostics. */
+  H5E_auto2_t report;
+  void       *report_data;
+  (void)H5Eget_auto2(H5E_DEFAULT, &report, &report_data);
+  (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  PetscErrorCode ierr = dataset_open_into(d, comm, path, column_group);
+  (void)H5Eset_auto2(H5E_DEFAULT, report, report_data);
+  if (ierr) PetscCall(dataset_destroy(&d)); /* a bad database leaks neither memory nor HDF5 handles */
+  PetscCall(ierr);
   *out = d;
   PetscFunctionReturn(0);
 }
@@ -218,14 +240,12 @@ PetscErrorCode dataset_read(Dataset *d, const PetscInt *indices, PetscInt n, flo
 
 /* ---- subset selection ---- */
 
-PetscErrorCode dataset_select(const Dataset *d, const char *spec, PetscBool *selected)
+/* The conditions of `copy` (modified), each narrowing `selected`. */
+static PetscErrorCode select_conditions(const Dataset *d, char *copy, PetscBool *selected)
 {
-  char *copy, *condition, *save = NULL;
+  char *condition, *save = NULL;
 
   PetscFunctionBeginUser;
-  for (PetscInt i = 0; i < d->count; i++) selected[i] = PETSC_TRUE;
-  if (!spec || !spec[0]) PetscFunctionReturn(0);
-  PetscCall(PetscStrallocpy(spec, &copy));
   for (condition = strtok_r(copy, ",", &save); condition; condition = strtok_r(NULL, ",", &save)) {
     static const char *operators[] = {">=", "<=", "==", "!=", ">", "<"};
     char              *at = NULL;
@@ -255,7 +275,20 @@ PetscErrorCode dataset_select(const Dataset *d, const char *spec, PetscBool *sel
       if (!keep) selected[i] = PETSC_FALSE;
     }
   }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode dataset_select(const Dataset *d, const char *spec, PetscBool *selected)
+{
+  char *copy;
+
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < d->count; i++) selected[i] = PETSC_TRUE;
+  if (!spec || !spec[0]) PetscFunctionReturn(0);
+  PetscCall(PetscStrallocpy(spec, &copy));
+  PetscErrorCode ierr = select_conditions(d, copy, selected); /* the copy is freed on errors too */
   PetscCall(PetscFree(copy));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 

@@ -618,8 +618,11 @@ PetscErrorCode micrograph_read(const char *path, PetscInt index, Micrograph **ou
   PetscFunctionBeginUser;
   file = fopen(path, "rb");
   PetscCheckPointerErrno(file, "cannot open the micrograph", path);
-  size_t got = fread(magic, 1, sizeof magic, file);
+  struct stat file_status;
+  int         is_file = fstat(fileno(file), &file_status) == 0 && S_ISREG(file_status.st_mode);
+  size_t      got     = is_file ? fread(magic, 1, sizeof magic, file) : 0;
   fclose(file);
+  PetscCheck(is_file, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "the micrograph '%s' is a directory or not a regular file", path);
   PetscCall(PetscCalloc1(1, &m));
   PetscErrorCode status = 0;
   if (got >= 4 && ((magic[0] == 'I' && magic[1] == 'I' && magic[2] == 42) || (magic[0] == 'M' && magic[1] == 'M' && magic[3] == 42))) status = read_tiff(path, index, m);

@@ -197,6 +197,10 @@ static void test_bad_databases(void)
   if (f) fputs("garbage\n", f), fclose(f);
   UNIT_CALL_FAILS(dataset_open(PETSC_COMM_SELF, path, NULL, &d));
   remove(path);
+  (void)PetscPushErrorHandler(PetscReturnErrorHandler, NULL); /* a directory: a plain message, no HDF5 dump */
+  PetscErrorCode code = dataset_open(PETSC_COMM_SELF, "/tmp", NULL, &d);
+  (void)PetscPopErrorHandler();
+  UNIT_CHECK(code == PETSC_ERR_FILE_OPEN && !d, "a directory as the database: error %d, expected %d", (int)code, (int)PETSC_ERR_FILE_OPEN);
 }
 
 static void test_labelled_hdf5(void)

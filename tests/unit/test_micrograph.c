@@ -108,6 +108,8 @@ static void test_emd(void)
   UNIT_CALL(micrograph_destroy(&m));
 }
 
+static void expect_refused(const char *path, PetscErrorCode expected, const char *what);
+
 static void test_bad_files(void)
 {
   char        path[400];
@@ -120,6 +122,7 @@ static void test_bad_files(void)
   f = fopen(path, "wb"); /* a PNG signature followed by garbage */
   fwrite("\x89PNG\r\n\x1a\nxxxxxxxxxxxxxxxx", 1, 24, f), fclose(f);
   UNIT_CALL_FAILS(micrograph_read(path, 0, &m));
+  expect_refused(directory, PETSC_ERR_FILE_OPEN, "a directory given as a micrograph"); /* was 'not a micrograph format' */
 }
 
 /* micrograph_read must refuse `path` with error `expected`, a message naming the file, and no
