@@ -28,20 +28,20 @@ selected() {
 FILTERS="$*"
 run_one() { # name command...
   name=$1; shift
-  log="$logs/$name.log"
+  log="$logs/$name$log_suffix.log" # integration logs end .sh.log: some share a unit test's name
   start=$(date +%s)
   "$@" > "$log" 2>&1
   status=$?
   end=$(date +%s)
-  p=$(grep -c '^PASS ' "$log")
-  f=$(grep -c '^FAIL ' "$log")
-  s=$(grep -c '^SKIP ' "$log")
-  grep '^SKIP ' "$log" >> "$skip_list"
+  p=$(grep -a -c '^PASS ' "$log")
+  f=$(grep -a -c '^FAIL ' "$log")
+  s=$(grep -a -c '^SKIP ' "$log")
+  grep -a '^SKIP ' "$log" >> "$skip_list"
   if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
     echo "FAIL $name: exited with status $status and no FAIL line (see $log)" >> "$log"
     f=1
   fi
-  grep '^FAIL ' "$log"
+  grep -a '^FAIL ' "$log"
   printf '%-40s %4d passed %3d failed %3d skipped %4ds\n' "$name" "$p" "$f" "$s" "$((end - start))"
   passed=$((passed + p))
   failed=$((failed + f))
@@ -53,6 +53,7 @@ for t in "$NF_BUILD"/tests/test_*; do
   if [ -n "$FILTERS" ]; then selected "$name" $FILTERS || continue; fi
   run_one "$name" "$t"
 done
+log_suffix=.sh
 for t in tests/integration/test_*.sh; do
   [ -f "$t" ] || continue
   name=$(basename "$t" .sh)

@@ -38,7 +38,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
   __lsan_disable();
   if (PetscInitializeNoArguments()) abort();
   __lsan_enable();
-  if (PetscPushErrorHandler(PetscReturnErrorHandler, NULL)) abort();
+  /* NF_FUZZ_VERBOSE=1 keeps PETSc's messages: what the reader said about an input. */
+  if (!getenv("NF_FUZZ_VERBOSE") && PetscPushErrorHandler(PetscReturnErrorHandler, NULL)) abort();
   const char *dir = getenv("TMPDIR");
   snprintf(fuzz_path, sizeof fuzz_path, "%s/nanoforge-fuzz.XXXXXX", dir && *dir ? dir : "/tmp");
   int fd = mkstemp(fuzz_path);

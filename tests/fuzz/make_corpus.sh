@@ -24,6 +24,8 @@ for f in "$formats"/*.tif; do small "$f" && cp "$f" $corpus/tiff_png/; done
 # HDF5: Berkeley EMD files and one Velox EMD (the smallest, 197 KB).
 for f in "$formats"/*.emd; do small "$f" && cp "$f" $corpus/hdf5/; done
 cp "$formats"/fei_example_tem_stack.emd $corpus/hdf5/
+# ... and a nanoforge database (2 structures x 2 conditions, 16x16, with masks): dataset.c's layout.
+${NF_BUILD:-build}/tests/test_dataset --write-synthetic $corpus/hdf5/synthetic_database_2x2_16px.h5 2 2 16 5 >/dev/null
 
 # Structures written by the program in each format, and a picture (PNG).
 $NANOFORGE build -material Au -shape sphere -radius 4 -o $corpus/xyz/au_sphere.xyz >/dev/null

@@ -19,7 +19,8 @@ for t in "$@"; do
   nice "$bin" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 $FUZZ_LIMITS -max_total_time="$seconds" \
     -artifact_prefix="tests/data/fuzz_crashes/$t/" "$FUZZ_BUILD/corpus/$t" "tests/fuzz/corpus/$t" > "$log" 2>&1
   after=$(ls "tests/data/fuzz_crashes/$t" | wc -l)
-  runs=$(grep -o 'exec/s: [0-9]*' "$log" | tail -1)
+  # fork mode's status line: "#424: cov: 1030 ft: 1030 corp: 94 exec/s 212 oom/timeout/crash: 0/0/0 ..."
+  stats=$(grep -a '^#[0-9]*: cov:' "$log" | tail -1 | awk '{print $1, "inputs,", $3, "edges covered,", $9, "per second"}' | tr -d '#:')
   if [ "$after" -gt "$before" ]; then
     echo "FAIL fuzz_$t: $((after - before)) new input(s) in tests/data/fuzz_crashes/$t/ (log: $log)"
     status=1
@@ -27,7 +28,7 @@ for t in "$@"; do
     echo "FAIL fuzz_$t: the fuzzer stopped with an error and saved nothing (log: $log)"
     status=1
   else
-    echo "PASS fuzz_$t: ${seconds}s, $runs, corpus $(ls "$FUZZ_BUILD/corpus/$t" | wc -l) files"
+    echo "PASS fuzz_$t: ${seconds}s, $stats, corpus $(ls "$FUZZ_BUILD/corpus/$t" | wc -l) files"
   fi
 done
 exit $status
