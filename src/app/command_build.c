@@ -42,7 +42,7 @@ PetscErrorCode command_build(MPI_Comm comm)
   PetscCall(PetscOptionsString("-o", "Output structure file: .xyz (XYZ), .exyz/.extxyz (extended XYZ with labels), .prismatic (Prismatic/computem)", NULL, output, output, sizeof output, NULL));
   PetscCall(PetscOptionsString("-format", "Output format overriding the extension: auto, xyz, extxyz, prismatic", NULL, format_name, format_name, sizeof format_name, NULL));
   PetscCall(PetscOptionsString("-png", "Picture of the structure along the beam and from the side (PNG)", NULL, picture, picture, sizeof picture, NULL));
-  PetscCall(PetscOptionsInt("-png_height", "Picture height [pixels]", NULL, picture_height, &picture_height, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-png_height", "Picture height [pixels]", 16, 16384, &picture_height, NULL));
   PetscCall(options_seed(PetscOptionsObject, &seed));
   PetscCall(options_integer64(PetscOptionsObject, "-unit", "Work-unit id: which draw of the distributions (with -seed) to build", 0, PLAN_MAX_UNIT_ID, &unit, NULL));
   PetscOptionsEnd();

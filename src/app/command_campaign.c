@@ -87,8 +87,8 @@ PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscB
   PetscCall(PetscOptionsBool("-verify", "Check every finished unit of the database against the checksums in its journal, name the damaged ones (exit 1 if any), and stop", NULL, verify, &verify, NULL));
   PetscCall(PetscOptionsBool("-check_free_space", "Refuse a plan whose database is larger than the free space of its folder (statvfs), before any work; false where statvfs misleads (quotas)", NULL, check_free_space, &check_free_space, NULL));
   PetscCall(PetscOptionsBool("-plan_only", "Print the plan (counts, parameter ranges, estimated cost) and stop", NULL, plan_only, &plan_only, NULL));
-  PetscCall(PetscOptionsInt("-sim_ranks", "Ranks per simulation (a worker group); must divide the rank count", NULL, settings.sim_ranks, &settings.sim_ranks, NULL));
-  PetscCall(PetscOptionsInt("-prefetch", "Units queued per worker group so it never waits for the master", NULL, settings.prefetch, &settings.prefetch, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-sim_ranks", "Ranks per simulation (a worker group); must divide the rank count", 1, 1048576, &settings.sim_ranks, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-prefetch", "Units queued per worker group so it never waits for the master", 1, 65536, &settings.prefetch, NULL));
   PetscCall(PetscOptionsReal("-progress_interval", "Seconds between progress lines [s]", NULL, settings.progress_interval, &settings.progress_interval, NULL));
   PetscCall(PetscOptionsBool("-sync_writes", "fsync each unit's data before journaling it (durable against node crashes)", NULL, settings.sync_writes, &settings.sync_writes, NULL));
   PetscCall(PetscOptionsString("-stop_file", "A file whose appearance stops the campaign cleanly (default: STOP in the current folder and beside the database)", NULL, stop_file, stop_file, sizeof stop_file, &stop_given));

@@ -327,10 +327,10 @@ PetscErrorCode command_evaluate(MPI_Comm comm)
   PetscCall(PetscOptionsReal("-threshold", "Foreground probability threshold", NULL, threshold, &threshold, NULL));
   PetscCall(PetscOptionsString("-o", "Per-image and aggregate scores (CSV)", NULL, output, output, sizeof output, NULL));
   PetscCall(PetscOptionsString("-normalize", "Override the training run's normalisation (minmax, standard)", NULL, normalize, normalize, sizeof normalize, NULL));
-  PetscCall(PetscOptionsInt("-batch", "Tiles per forward pass", NULL, batch, &batch, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-batch", "Tiles per forward pass", 1, 4096, &batch, NULL));
   PetscCall(PetscOptionsString("-montage", "PNG of rows (image, true mask, predicted mask) for the first images", NULL, montage, montage, sizeof montage, NULL));
-  PetscCall(PetscOptionsInt("-montage_count", "Rows of the -montage", NULL, montage_count, &montage_count, NULL));
-  PetscCall(PetscOptionsInt("-overlap", "Tile overlap for images larger than the training size [pixels] (default tile/4)", NULL, overlap, &overlap, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-montage_count", "Rows of the -montage", 1, 10000, &montage_count, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-overlap", "Tile overlap for images larger than the training size [pixels] (default tile/4)", -1, 65535, &overlap, NULL));
   PetscOptionsEnd();
   PetscCall(options_help_requested(&help));
   if (help) PetscFunctionReturn(0);

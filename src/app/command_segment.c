@@ -120,12 +120,12 @@ PetscErrorCode command_segment(MPI_Comm comm)
   PetscCall(PetscOptionsStringArray("-input", "Micrographs, comma-separated (TIFF, PNG, HDF5/EMD, Velox EMD, SER, DM3, DM4)", NULL, inputs, &n_inputs, NULL));
   PetscCall(PetscOptionsString("-o", "Mask PNG for a single input (overlay beside it as <name>_overlay.png)", NULL, output, output, sizeof output, &have_output));
   PetscCall(PetscOptionsString("-output_dir", "Folder for <input>_mask.png and <input>_overlay.png when -o is not given", NULL, directory, directory, sizeof directory, NULL));
-  PetscCall(PetscOptionsInt("-index", "Image of a stack (0 = first)", NULL, index, &index, NULL));
-  PetscCall(PetscOptionsInt("-tile", "Tile side [pixels] (default: the training image size)", NULL, tile, &tile, NULL));
-  PetscCall(PetscOptionsInt("-overlap", "Tile overlap [pixels] (default tile/4)", NULL, overlap, &overlap, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-index", "Image of a stack (0 = first)", 0, PETSC_MAX_INT, &index, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-tile", "Tile side [pixels] (default: the training image size)", 0, 65536, &tile, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-overlap", "Tile overlap [pixels] (default tile/4)", -1, 65535, &overlap, NULL));
   PetscCall(PetscOptionsEnum("-blend", "Blending weights across the overlap", NULL, blend_mode_names, blend, &blend, NULL));
   PetscCall(PetscOptionsReal("-threshold", "Foreground probability threshold", NULL, threshold, &threshold, NULL));
-  PetscCall(PetscOptionsInt("-batch", "Tiles per forward pass", NULL, batch, &batch, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-batch", "Tiles per forward pass", 1, 4096, &batch, NULL));
   PetscCall(PetscOptionsString("-normalize", "Override the training run's normalisation (minmax, standard)", NULL, normalize, normalize, sizeof normalize, NULL));
   PetscOptionsEnd();
   PetscCall(options_help_requested(&help));

@@ -29,6 +29,9 @@ bad() {
 }
 
 # Files: directories, missing, empty, not HDF5
+bad "segment -tile negative (was exit 0)" "Option -tile: -5 is out of range; allowed: integers in \\[0, 65536\\]" segment -model missing.h5 -input missing.tif -tile -5
+bad "train -epochs above 2^31 (wrapped before)" "Option -epochs: 3000000000 is out of range" train -db missing.h5 -epochs 3000000000
+bad "campaign -prefetch 0" "Option -prefetch: 0 is out of range" campaign -options_file "$QUICKSTART" -prefetch 0 -o x.h5
 bad "simulate -structure a directory" "-structure: 'adir' is a directory" simulate -structure adir -cell 20,20,10
 bad "simulate -structure missing" "missing.xyz" simulate -structure missing.xyz -cell 20,20,10
 bad "simulate -structure empty" "empty.xyz" simulate -structure empty.xyz -cell 20,20,10
@@ -79,8 +82,8 @@ bad "simulate -dose negative" "-dose" simulate $SMALL -dose -5 -o x.h5
 bad "simulate -voltage 0" "-voltage" simulate $SMALL -voltage 0 -o x.h5
 bad "simulate -sampling 0" "-sampling" simulate -material Au -radius 5 -cell 20,20,20 -sampling 0 -o x.h5
 bad "simulate -cell 1e9 (hung before)" "-cell 1e\\+09 x 1e\\+09" simulate -material Au -radius 5 -cell 1e9,1e9,10 -o x.h5
-bad "train -depth 100" "-depth 100" train -db garbage.h5 -o m.h5 -depth 100
-bad "train -epochs -1" "-epochs -1" train -db garbage.h5 -o m.h5 -epochs -1
+bad "train -depth 100" "Option -depth: 100 is out of range; allowed: integers in .1, 8." train -db garbage.h5 -o m.h5 -depth 100
+bad "train -epochs -1" "Option -epochs: -1 is out of range" train -db garbage.h5 -o m.h5 -epochs -1
 
 # Memory and disk checked before any work, with the figures
 bad "simulate over -memory_limit" "needs an estimated .* GB .*-memory_limit" simulate $SMALL -memory_limit 1M -o x.h5

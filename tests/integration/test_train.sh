@@ -32,7 +32,7 @@ check_output "train_reports_batches" "global batch 8 = 2 ranks x per-rank batch 
 
 # Bucketed all-reduce averages exactly; a replica divergence is detected (2 ranks).
 out=$($MPIRUN -np 2 ${NF_BUILD:-build}/tests/test_gradient_allreduce 2>&1)
-check_true "allreduce_and_replica_check_2ranks" "$out" test "$(echo "$out" | grep -c '^PASS')" -eq 4 -a "$(echo "$out" | grep -c '^FAIL')" -eq 0
+check_true "allreduce_and_replica_check_2ranks" "$out" test "$(echo "$out" | grep -c '^PASS')" -eq 6 -a "$(echo "$out" | grep -c '^FAIL')" -eq 0
 
 # ---- resume equals uninterrupted ----
 check "train_uninterrupted_4" "$NANOFORGE" train $SMALL -o "$WORK/full.h5" -epochs 4 -steps_per_epoch 4 -lr 3e-3
