@@ -39,6 +39,11 @@ PetscErrorCode checked_malloc(size_t count, size_t element_size, const char *wha
   PetscCall(memory_limit_bytes(&limit));
   PetscCheck(bytes <= limit, PETSC_COMM_SELF, PETSC_ERR_MEM, "'%s': %s needs %.3g GB (%zu bytes), more than the memory limit of %.3g GB (-memory_limit)", source, what,
              bytes / 1e9, bytes, limit / 1e9);
-  PetscCall(PetscMalloc(bytes ? bytes : 1, (void **)pointer));
+  /* Below the limit the system may still refuse (ulimit -v, other processes): one line naming
+   * the request, not PETSc's traceback from inside its allocator. */
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  PetscErrorCode failed = PetscMalloc(bytes ? bytes : 1, (void **)pointer);
+  PetscCall(PetscPopErrorHandler());
+  PetscCheck(!failed, PETSC_COMM_SELF, PETSC_ERR_MEM, "'%s': %s needs %.3g GB (%zu bytes), which the system could not allocate", source, what, bytes / 1e9, bytes);
   PetscFunctionReturn(0);
 }
