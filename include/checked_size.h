@@ -25,7 +25,8 @@ static inline PetscBool size_add_overflows(size_t a, size_t b, size_t *sum)
 PetscErrorCode checked_bytes(size_t count1, size_t count2, size_t element_size, const char *what, const char *source, size_t *bytes);
 
 /* The per-process memory limit in bytes: -memory_limit (bytes, with k/M/G/T suffix) when
- * given, else the machine's physical memory. Allocations from file sizes above it are refused. */
+ * given, else the machine's physical memory or the
+ * address-space limit (ulimit -v), whichever is smaller. Allocations from file sizes above it are refused. */
 PetscErrorCode memory_limit_bytes(size_t *limit);
 /* Override the limit (tests, and the -memory_limit option once parsed); 0 restores the default. */
 void           memory_limit_set(size_t bytes);

@@ -1,4 +1,5 @@
 /* checked_size.c — overflow-checked sizes and capped allocation (see checked_size.h). */
+#include <sys/resource.h>
 #include <unistd.h>
 #include "checked_size.h"
 
@@ -16,6 +17,10 @@ PetscErrorCode memory_limit_bytes(size_t *limit)
   long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
   size_t physical;
   if (pages <= 0 || page_size <= 0 || size_multiply_overflows((size_t)pages, (size_t)page_size, &physical)) physical = SIZE_MAX;
+  /* An address-space limit (ulimit -v, some batch systems) is a harder ceiling: a request
+   * above it can only fail at the OS, so refuse it here with the figure. */
+  struct rlimit address_space;
+  if (getrlimit(RLIMIT_AS, &address_space) == 0 && address_space.rlim_cur != RLIM_INFINITY && (size_t)address_space.rlim_cur < physical) physical = (size_t)address_space.rlim_cur;
   *limit = physical;
   PetscFunctionReturn(0);
 }
