@@ -6,8 +6,10 @@
  * image size → expected counts N = dose · pixel area · I → Poisson(N) → + readout noise
  * → divided by dose · pixel area, so images are in units of the vacuum intensity (1)
  * whatever the dose. dose = 0: the noise-free image (readout noise is not added either).
- * Noise streams: (seed, unit + condition·2^40, RNG_PURPOSE_DETECTOR_NOISE), pixels in
- * row-major order, so the same seed gives the same image bit for bit.
+ * Noise: pixel p (row-major) draws number p of the counter-based sequences (seed,
+ * unit + condition·2^40, RNG_PURPOSE_DETECTOR_NOISE / _READOUT_NOISE) and its count is the Poisson
+ * quantile of that one uniform (rng_poisson_quantile): the same seed gives the same image bit for
+ * bit, and a last-bit change of one pixel's intensity changes at most that pixel's count.
  */
 #pragma once
 #include <stdint.h>
