@@ -48,3 +48,11 @@ double detector_mtf(const ImagingConditions *conditions, double k);
  * [ny][nx] on the simulation grid. */
 PetscErrorCode detector_image(const ImagingConditions *conditions, const DetectorGeometry *geometry, PetscInt nx, PetscInt ny,
                               const float *intensity, uint64_t seed, uint64_t unit, int condition, float *image);
+
+/* Dose noise in place: image[p] (expected intensity, vacuum 1; negative ringing counts as 0)
+ * becomes Poisson(electrons_per_unit · image[p]) counts, plus readout_noise · N(0, 1) when
+ * readout_noise > 0, divided by electrons_per_unit. Pixel p (< 2^32) takes uniform number p of
+ * (seed, noise_unit, RNG_PURPOSE_DETECTOR_NOISE) for its count, by rng_poisson_quantile, and
+ * number p of (seed, noise_unit, RNG_PURPOSE_READOUT_NOISE) for its readout noise;
+ * noise_unit = unit + condition·2^40. */
+void detector_dose_noise(uint64_t seed, uint64_t noise_unit, double electrons_per_unit, double readout_noise, PetscInt n, float *image);

@@ -59,7 +59,7 @@ double   rng_normal(RngStream *stream);
  * transformed rejection (1993) above, so large means (high doses) stay exact and fast; from 2^50
  * the normal limit (rounded, capped at 1.8e19 so it fits). */
 uint64_t rng_poisson(RngStream *stream, double mean);
-/* Random access: uniform number `index` on (0, 1) (53 bits) of the sequence (seed, unit, purpose),
+/* Random access: uniform number `index` on (0, 1) (52 bits, never 0 or 1) of the sequence (seed, unit, purpose),
  * from the Philox block of counter (index, purpose, unit low, unit high). No state: pixel p of an
  * image draws number p, so one pixel's draw depends on nothing but its own key and index. */
 double   rng_uniform_at(uint64_t seed, uint64_t unit, uint32_t purpose, uint32_t index);
@@ -69,7 +69,7 @@ double   rng_normal_quantile(double u);
 /* The Poisson quantile: the smallest k with P(X <= k) >= u for X ~ Poisson(mean), u in (0, 1).
  * Inversion, so for a fixed u the count never decreases as the mean grows and a tiny change of
  * the mean changes the count by at most one, and only for a tiny set of u. Exact summation of
- * the CDF from k = 0 below mean 64; from 64, the uniform asymptotic expansion of the quantile
+ * the CDF below mean 64 (from k = 0, or the upper tail from the top for u > 0.9); from 64, the uniform asymptotic expansion of the quantile
  * (Temme 1979, as in Giles, ACM TOMS 42 (2016) Algorithm 955) to order 1/mean, whose error in the
  * continuous quantile is O(mean^-3/2) (below 1e-3 counts at 64, 1e-6 at 1e4): a count is off by
  * one only for u that close to a step. Capped at 1.8e19. Mean <= 0 (or NaN) gives 0. */

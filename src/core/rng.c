@@ -130,9 +130,10 @@ double rng_uniform_at(uint64_t seed, uint64_t unit, uint32_t purpose, uint32_t i
   const uint32_t counter[4] = {index, purpose, (uint32_t)unit, (uint32_t)(unit >> 32)};
   uint32_t       block[4];
   philox4x32_10(counter, key, block);
-  /* The same mapping as rng_uniform: 53 bits, never 0 or 1. */
+  /* 52 bits, shifted by half a step: k/2^52 + 2^-53, all exactly representable inside (0, 1).
+   * (53 bits shifted so would round the top value, 1 - 2^-54, to 1.) */
   const uint64_t bits = ((uint64_t)block[0] << 32) | block[1];
-  return ((double)(bits >> 11) + 0.5) * 0x1.0p-53;
+  return ((double)(bits >> 12) + 0.5) * 0x1.0p-52;
 }
 
 /* Acklam, "An algorithm for computing the inverse normal cumulative distribution function"
@@ -145,15 +146,15 @@ double rng_normal_quantile(double u)
   static const double d[4] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00};
   const double        low = 0.02425;
   double              x;
+  /* Upper half by symmetry: 1 - u is exact there, and the Halley step below needs Φ(x) − u
+   * without the cancellation of Φ(x) ≈ 1. */
+  if (u > 0.5) return -rng_normal_quantile(1.0 - u);
   if (u < low) {
     double q = sqrt(-2.0 * log(u));
     x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
-  } else if (u <= 1.0 - low) {
+  } else {
     double q = u - 0.5, r = q * q;
     x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0);
-  } else {
-    double q = sqrt(-2.0 * log1p(-u));
-    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
   }
   /* Halley: e = Φ(x) − u, Φ(x) = erfc(−x/√2)/2. */
   double e = 0.5 * erfc(-x / M_SQRT2) - u;
@@ -164,17 +165,31 @@ double rng_normal_quantile(double u)
 uint64_t rng_poisson_quantile(double u, double mean)
 {
   if (!(mean > 0.0)) return 0;
+  if (mean < 64.0 && u > 0.9) {
+    /* The upper tail, summed from the top: near u = 1 the CDF summed from 0 rounds to a total
+     * just below 1 and stalls, which would make the count jump about with the mean. 1 - u is
+     * exact here, and terms below 1e-40 (far under the smallest 1 - u, 2^-54) are left out. */
+    double p[512];
+    int    top = 0, k;
+    double tail = 0.0, q = 1.0 - u;
+    p[0] = exp(-mean);
+    while (top < 511 && (top <= mean || p[top] > 1e-40)) {
+      p[top + 1] = p[top] * mean / (top + 1);
+      top++;
+    }
+    /* The smallest k with P(X > k) <= 1 - u. */
+    for (k = top; k > 0 && tail + p[k] <= q; k--) tail += p[k];
+    return (uint64_t)k;
+  }
   if (mean < 64.0) {
-    /* Sum the CDF from k = 0 (exp(-64) is far from underflow). Stop where it stops growing:
-     * a u above the rounded total (chance ~1e-16) takes the last k reached. */
+    /* Sum the CDF from k = 0 (exp(-64) is far from underflow); u <= 0.9 is reached long
+     * before rounding matters. */
     double   probability = exp(-mean), cumulative = probability;
     uint64_t k           = 0;
-    while (u > cumulative && k < 1000) {
+    while (u > cumulative) {
       k++;
       probability *= mean / (double)k;
-      const double previous = cumulative;
       cumulative += probability;
-      if (cumulative == previous && (double)k > mean) break;
     }
     return k;
   }
@@ -182,8 +197,8 @@ uint64_t rng_poisson_quantile(double u, double mean)
    * k = floor(x). dx/dmean > 0 for every w this generator reaches (|w| < 8.3) when mean >= 64. */
   const double w = rng_normal_quantile(u), w2 = w * w, root = sqrt(mean);
   const double x = mean + root * w + (1.0 / 3.0 + w2 / 6.0) + (-w / 36.0 - w * w2 / 72.0) / root + (-8.0 / 405.0 + 7.0 * w2 / 810.0 + w2 * w2 / 270.0) / mean;
+  if (x >= 1.8e19) return (uint64_t)1.8e19; /* also u = 1 (x = +inf) */
   if (!(x > 0.0)) return 0;
-  if (x >= 1.8e19) return (uint64_t)1.8e19;
   return (uint64_t)floor(x);
 }
 

@@ -178,13 +178,10 @@ PetscErrorCode detector_resample(PetscInt nx, PetscInt ny, const float *in, Pets
   PetscFunctionReturn(0);
 }
 
-/* Poisson counts (and readout noise when readout_noise > 0) of n pixels of expected intensity
- * image[p] (vacuum 1), in units of the vacuum count. Pixel p draws number p of the counter-based
- * sequences (seed, key_unit, purpose), one uniform each, and the count is the Poisson quantile of
- * that uniform: it depends on nothing but the pixel's own key and mean, and never decreases as
- * the mean grows, so a last-bit change of one pixel's intensity (another FFT plan's rounding)
- * changes at most that pixel's count by one, and only rarely. */
-static void detector_noise(uint64_t seed, uint64_t key_unit, double electrons_per_unit, double readout_noise, PetscInt n, float *image)
+/* Per pixel, so that a pixel's count depends on nothing but its own key and mean: a last-bit
+ * change of one pixel's intensity (another FFT plan's rounding) changes at most that pixel's
+ * count, by one, and only rarely (include/detector.h). */
+void detector_dose_noise(uint64_t seed, uint64_t key_unit, double electrons_per_unit, double readout_noise, PetscInt n, float *image)
 {
   for (PetscInt p = 0; p < n; p++) {
     double expected = electrons_per_unit * PetscMax(image[p], 0.0f); /* ringing can dip below 0 */
@@ -221,7 +218,7 @@ PetscErrorCode detector_image(const ImagingConditions *c, const DetectorGeometry
     PetscCall(resample_filtered(nx, ny, intensity, g->field_nx, g->field_ny, &signal, g->pixel, &r));
     PetscCall(PetscMalloc1(n_field, &field));
     PetscCall(PetscArraycpy(field, r->real_out, n_field));
-    detector_noise(seed, key_unit, electrons_per_unit, 0.0, n_field, field);
+    detector_dose_noise(seed, key_unit, electrons_per_unit, 0.0, n_field, field);
     PetscCall(resample_filtered(g->field_nx, g->field_ny, field, g->field_nx, g->field_ny, &blur, g->pixel, &r));
     PetscCall(PetscFree(field));
     for (PetscInt j = 0; j < g->ny; j++)
@@ -232,7 +229,7 @@ PetscErrorCode detector_image(const ImagingConditions *c, const DetectorGeometry
     PetscCall(resample_filtered(nx, ny, intensity, g->field_nx, g->field_ny, c, g->pixel, &r));
     for (PetscInt j = 0; j < g->ny; j++)
       memcpy(image + j * g->nx, r->real_out + (j + g->offset[1]) * g->field_nx + g->offset[0], sizeof(float) * g->nx);
-    if (c->dose > 0) detector_noise(seed, key_unit, electrons_per_unit, c->readout_noise, g->nx * g->ny, image);
+    if (c->dose > 0) detector_dose_noise(seed, key_unit, electrons_per_unit, c->readout_noise, g->nx * g->ny, image);
   }
   PetscCall(PetscLogEventEnd(NF_EVENT_DETECTOR, 0, 0, 0, 0));
   PetscFunctionReturn(0);
