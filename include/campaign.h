@@ -105,7 +105,9 @@ PetscErrorCode work_unit_pipeline_layout(WorkUnitPipeline *pipeline, const Plan 
 /* Collective. Make every rank use the same FFT plans, so that results do not depend on
  * which rank computes a unit, nor on whether the run was resumed: rank 0 plans the
  * transforms of unit 0's grid with FFTW_MEASURE, keeping the wisdom in <database>.fftw_wisdom
- * (or -fftw_wisdom) and reusing it in later runs, and broadcasts it to every rank. */
+ * (or -fftw_wisdom) and reusing it in later runs, and broadcasts it to every rank. A new database
+ * without -fftw_wisdom also starts from, and adds to, the per-host cache of simulate
+ * (simulation_grid_wisdom_default), so separate campaigns of one plan on one host share plans. */
 PetscErrorCode work_unit_pipeline_prepare(WorkUnitPipeline *pipeline, MPI_Comm comm, const char *database_path);
 /* Collective: build every unit's structure once (units spread over the ranks) to count
  * its atoms, so that -save_atoms can create the ragged atom datasets at full size before

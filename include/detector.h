@@ -6,8 +6,10 @@
  * image size → expected counts N = dose · pixel area · I → Poisson(N) → + readout noise
  * → divided by dose · pixel area, so images are in units of the vacuum intensity (1)
  * whatever the dose. dose = 0: the noise-free image (readout noise is not added either).
- * Noise streams: (seed, unit + condition·2^40, RNG_PURPOSE_DETECTOR_NOISE), pixels in
- * row-major order, so the same seed gives the same image bit for bit.
+ * Noise: pixel p (row-major) draws number p of the counter-based sequences (seed,
+ * unit + condition·2^40, RNG_PURPOSE_DETECTOR_NOISE / _READOUT_NOISE) and its count is the Poisson
+ * quantile of that one uniform (rng_poisson_quantile): the same seed gives the same image bit for
+ * bit, and a last-bit change of one pixel's intensity changes at most that pixel's count.
  */
 #pragma once
 #include <stdint.h>
@@ -46,3 +48,11 @@ double detector_mtf(const ImagingConditions *conditions, double k);
  * [ny][nx] on the simulation grid. */
 PetscErrorCode detector_image(const ImagingConditions *conditions, const DetectorGeometry *geometry, PetscInt nx, PetscInt ny,
                               const float *intensity, uint64_t seed, uint64_t unit, int condition, float *image);
+
+/* Dose noise in place: image[p] (expected intensity, vacuum 1; negative ringing counts as 0)
+ * becomes Poisson(electrons_per_unit · image[p]) counts, plus readout_noise · N(0, 1) when
+ * readout_noise > 0, divided by electrons_per_unit. Pixel p (< 2^32) takes uniform number p of
+ * (seed, noise_unit, RNG_PURPOSE_DETECTOR_NOISE) for its count, by rng_poisson_quantile, and
+ * number p of (seed, noise_unit, RNG_PURPOSE_READOUT_NOISE) for its readout noise;
+ * noise_unit = unit + condition·2^40. */
+void detector_dose_noise(uint64_t seed, uint64_t noise_unit, double electrons_per_unit, double readout_noise, PetscInt n, float *image);

@@ -27,6 +27,7 @@ typedef enum {
   RNG_PURPOSE_AUGMENT = 9,       /* training augmentations */
   RNG_PURPOSE_WEIGHT_INIT = 10,  /* network weight initialisation */
   RNG_PURPOSE_SPLIT = 11,        /* train/validation split */
+  RNG_PURPOSE_READOUT_NOISE = 12,/* detector readout noise, one number per pixel (rng_uniform_at) */
   RNG_PURPOSE_TEST = 99          /* unit tests */
 } RngPurpose;
 
@@ -58,6 +59,21 @@ double   rng_normal(RngStream *stream);
  * transformed rejection (1993) above, so large means (high doses) stay exact and fast; from 2^50
  * the normal limit (rounded, capped at 1.8e19 so it fits). */
 uint64_t rng_poisson(RngStream *stream, double mean);
+/* Random access: uniform number `index` on (0, 1) (52 bits, never 0 or 1) of the sequence (seed, unit, purpose),
+ * from the Philox block of counter (index, purpose, unit low, unit high). No state: pixel p of an
+ * image draws number p, so one pixel's draw depends on nothing but its own key and index. */
+double   rng_uniform_at(uint64_t seed, uint64_t unit, uint32_t purpose, uint32_t index);
+/* The standard normal quantile Φ⁻¹(u), u in (0, 1): Acklam's rational approximation refined by
+ * one Halley step on erfc, relative error below 1e-14; increasing in u. */
+double   rng_normal_quantile(double u);
+/* The Poisson quantile: the smallest k with P(X <= k) >= u for X ~ Poisson(mean), u in (0, 1).
+ * Inversion, so for a fixed u the count never decreases as the mean grows and a tiny change of
+ * the mean changes the count by at most one, and only for a tiny set of u. Exact summation of
+ * the CDF below mean 64 (from k = 0, or the upper tail from the top for u > 0.9); from 64, the uniform asymptotic expansion of the quantile
+ * (Temme 1979, as in Giles, ACM TOMS 42 (2016) Algorithm 955) to order 1/mean, whose error in the
+ * continuous quantile is O(mean^-3/2) (below 1e-3 counts at 64, 1e-6 at 1e4): a count is off by
+ * one only for u that close to a step. Capped at 1.8e19. Mean <= 0 (or NaN) gives 0. */
+uint64_t rng_poisson_quantile(double u, double mean);
 /* Uniformly random rotation (Haar measure on SO(3)) from a uniform unit quaternion
  * (Shoemake 1992). R acts on column vectors: r' = R r; R is row-major R[row][col]. */
 void     rng_rotation(RngStream *stream, double rotation[3][3]);

@@ -335,12 +335,23 @@ PetscErrorCode work_unit_pipeline_prepare(WorkUnitPipeline *p, MPI_Comm comm, co
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   const PetscBool no_file = strcmp(p->grid.fftw_wisdom, "none") == 0 ? PETSC_TRUE : PETSC_FALSE; /* -fftw_wisdom none */
-  if (p->grid.fftw_wisdom[0]) PetscCall(PetscStrncpy(path, p->grid.fftw_wisdom, sizeof path));
+  const PetscBool given   = p->grid.fftw_wisdom[0] && !no_file ? PETSC_TRUE : PETSC_FALSE;
+  char            host_cache[PETSC_MAX_PATH_LEN] = "";
+  if (given) PetscCall(PetscStrncpy(path, p->grid.fftw_wisdom, sizeof path));
   else PetscCall(PetscSNPrintf(path, sizeof path, "%s.fftw_wisdom", database_path));
   if (rank == 0) {
     struct stat info;
     PetscBool   existed = !no_file && stat(path, &info) == 0 ? PETSC_TRUE : PETSC_FALSE;
     if (existed) PetscCheck(fftwf_import_wisdom_from_filename(path), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "FFTW wisdom file '%s' cannot be read; delete it (results of a resumed run may then differ in the last bits)", path);
+    if (!given && !no_file && !existed) {
+      /* A new database without -fftw_wisdom: start from the per-host cache that simulate keeps, so
+       * separate campaigns of one plan on this host (any rank count, any output file) use the
+       * same plans and give the same bits. A resume reads <database>.fftw_wisdom, written below. */
+      SimulationGrid cache_grid = p->grid;
+      PetscCall(simulation_grid_wisdom_default(&cache_grid));
+      PetscCall(PetscStrncpy(host_cache, cache_grid.fftw_wisdom, sizeof host_cache));
+      PetscCall(simulation_grid_wisdom_import(host_cache));
+    }
     /* Plan every transform of unit 0's grid (the multislice and the lens) once here. */
     StructureRecipe recipe;
     AtomList       *atoms;
@@ -369,6 +380,7 @@ PetscErrorCode work_unit_pipeline_prepare(WorkUnitPipeline *p, MPI_Comm comm, co
     /* Write back whenever planning added to the wisdom (also to an existing, shared file):
      * a resumed run must find every plan this run used. */
     if (!no_file) PetscCall(simulation_grid_wisdom_export(path));
+    PetscCall(simulation_grid_wisdom_export(host_cache)); /* no-op when empty */
   }
   PetscCallMPI(MPI_Bcast(&length, 1, MPI_LONG, 0, comm));
   if (rank != 0) PetscCall(PetscMalloc1(length, &wisdom));

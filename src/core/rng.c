@@ -124,6 +124,84 @@ uint64_t rng_poisson(RngStream *stream, double mean)
   return k;
 }
 
+double rng_uniform_at(uint64_t seed, uint64_t unit, uint32_t purpose, uint32_t index)
+{
+  const uint32_t key[2]     = {(uint32_t)seed, (uint32_t)(seed >> 32)};
+  const uint32_t counter[4] = {index, purpose, (uint32_t)unit, (uint32_t)(unit >> 32)};
+  uint32_t       block[4];
+  philox4x32_10(counter, key, block);
+  /* 52 bits, shifted by half a step: k/2^52 + 2^-53, all exactly representable inside (0, 1).
+   * (53 bits shifted so would round the top value, 1 - 2^-54, to 1.) */
+  const uint64_t bits = ((uint64_t)block[0] << 32) | block[1];
+  return ((double)(bits >> 12) + 0.5) * 0x1.0p-52;
+}
+
+/* Acklam, "An algorithm for computing the inverse normal cumulative distribution function"
+ * (2003): relative error 1.15e-9, then one Halley step with erfc brings it to machine precision. */
+double rng_normal_quantile(double u)
+{
+  static const double a[6] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00};
+  static const double b[5] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01};
+  static const double c[6] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00};
+  static const double d[4] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00};
+  const double        low = 0.02425;
+  double              x;
+  /* Upper half by symmetry: 1 - u is exact there, and the Halley step below needs Φ(x) − u
+   * without the cancellation of Φ(x) ≈ 1. */
+  if (u > 0.5) return -rng_normal_quantile(1.0 - u);
+  if (u < low) {
+    double q = sqrt(-2.0 * log(u));
+    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
+  } else {
+    double q = u - 0.5, r = q * q;
+    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0);
+  }
+  /* Halley: e = Φ(x) − u, Φ(x) = erfc(−x/√2)/2. */
+  double e = 0.5 * erfc(-x / M_SQRT2) - u;
+  double step = e * sqrt(2.0 * M_PI) * exp(0.5 * x * x);
+  return x - step / (1.0 + 0.5 * x * step);
+}
+
+uint64_t rng_poisson_quantile(double u, double mean)
+{
+  if (!(mean > 0.0)) return 0;
+  if (mean < 64.0 && u > 0.9) {
+    /* The upper tail, summed from the top: near u = 1 the CDF summed from 0 rounds to a total
+     * just below 1 and stalls, which would make the count jump about with the mean. 1 - u is
+     * exact here, and terms below 1e-40 (far under the smallest 1 - u, 2^-54) are left out. */
+    double p[512];
+    int    top = 0, k;
+    double tail = 0.0, q = 1.0 - u;
+    p[0] = exp(-mean);
+    while (top < 511 && (top <= mean || p[top] > 1e-40)) {
+      p[top + 1] = p[top] * mean / (top + 1);
+      top++;
+    }
+    /* The smallest k with P(X > k) <= 1 - u. */
+    for (k = top; k > 0 && tail + p[k] <= q; k--) tail += p[k];
+    return (uint64_t)k;
+  }
+  if (mean < 64.0) {
+    /* Sum the CDF from k = 0 (exp(-64) is far from underflow); u <= 0.9 is reached long
+     * before rounding matters. */
+    double   probability = exp(-mean), cumulative = probability;
+    uint64_t k           = 0;
+    while (u > cumulative) {
+      k++;
+      probability *= mean / (double)k;
+      cumulative += probability;
+    }
+    return k;
+  }
+  /* x = mean + √mean w + (1/3 + w²/6) + (−w/36 − w³/72)/√mean + (−8/405 + 7w²/810 + w⁴/270)/mean,
+   * k = floor(x). dx/dmean > 0 for every w this generator reaches (|w| < 8.3) when mean >= 64. */
+  const double w = rng_normal_quantile(u), w2 = w * w, root = sqrt(mean);
+  const double x = mean + root * w + (1.0 / 3.0 + w2 / 6.0) + (-w / 36.0 - w * w2 / 72.0) / root + (-8.0 / 405.0 + 7.0 * w2 / 810.0 + w2 * w2 / 270.0) / mean;
+  if (x >= 1.8e19) return (uint64_t)1.8e19; /* also u = 1 (x = +inf) */
+  if (!(x > 0.0)) return 0;
+  return (uint64_t)floor(x);
+}
+
 void rng_rotation(RngStream *stream, double rotation[3][3])
 {
   double u1 = rng_uniform(stream), u2 = rng_uniform(stream), u3 = rng_uniform(stream);

@@ -178,14 +178,15 @@ PetscErrorCode detector_resample(PetscInt nx, PetscInt ny, const float *in, Pets
   PetscFunctionReturn(0);
 }
 
-/* Poisson counts (and readout noise when `readout`) of n pixels of expected intensity image[p]
- * (vacuum 1), in units of the vacuum count: draws from `stream` in pixel order. */
-static void detector_noise(RngStream *stream, double electrons_per_unit, double readout_noise, PetscInt n, float *image)
+/* Per pixel, so that a pixel's count depends on nothing but its own key and mean: a last-bit
+ * change of one pixel's intensity (another FFT plan's rounding) changes at most that pixel's
+ * count, by one, and only rarely (include/detector.h). */
+void detector_dose_noise(uint64_t seed, uint64_t key_unit, double electrons_per_unit, double readout_noise, PetscInt n, float *image)
 {
   for (PetscInt p = 0; p < n; p++) {
     double expected = electrons_per_unit * PetscMax(image[p], 0.0f); /* ringing can dip below 0 */
-    double counts   = (double)rng_poisson(stream, expected);
-    if (readout_noise > 0) counts += readout_noise * rng_normal(stream);
+    double counts   = (double)rng_poisson_quantile(rng_uniform_at(seed, key_unit, RNG_PURPOSE_DETECTOR_NOISE, (uint32_t)p), expected);
+    if (readout_noise > 0) counts += readout_noise * rng_normal_quantile(rng_uniform_at(seed, key_unit, RNG_PURPOSE_READOUT_NOISE, (uint32_t)p));
     image[p] = (float)(counts / electrons_per_unit);
   }
 }
@@ -199,8 +200,10 @@ PetscErrorCode detector_image(const ImagingConditions *c, const DetectorGeometry
              "detector_image: unit %llu or condition %d out of range", (unsigned long long)unit, condition);
   PetscCall(PetscLogEventBegin(NF_EVENT_DETECTOR, 0, 0, 0, 0));
   const double electrons_per_unit = c->dose * g->pixel[0] * g->pixel[1]; /* expected electrons per pixel in vacuum */
-  RngStream    stream;
-  rng_stream_init(&stream, seed, unit + ((uint64_t)condition << 40), RNG_PURPOSE_DETECTOR_NOISE);
+  const uint64_t key_unit = unit + ((uint64_t)condition << 40);
+  /* Pixel indices are the Philox counter's 32-bit block index. */
+  PetscCheck((uint64_t)g->field_nx * (uint64_t)g->field_ny < ((uint64_t)1 << 32), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "detector field of %" PetscInt_FMT " x %" PetscInt_FMT " pixels is too large: at most 2^32 pixels (use a larger -detector_pixel)", g->field_nx, g->field_ny);
   if (c->dose > 0 && c->mtf_on_noise && c->mtf[2] > 0) {
     /* Scintillator cameras: each electron's light spreads by the point-spread function, so the
      * MTF filters the recorded counts, shot noise included (its spectrum becomes MTF²); the
@@ -215,18 +218,18 @@ PetscErrorCode detector_image(const ImagingConditions *c, const DetectorGeometry
     PetscCall(resample_filtered(nx, ny, intensity, g->field_nx, g->field_ny, &signal, g->pixel, &r));
     PetscCall(PetscMalloc1(n_field, &field));
     PetscCall(PetscArraycpy(field, r->real_out, n_field));
-    detector_noise(&stream, electrons_per_unit, 0.0, n_field, field);
+    detector_dose_noise(seed, key_unit, electrons_per_unit, 0.0, n_field, field);
     PetscCall(resample_filtered(g->field_nx, g->field_ny, field, g->field_nx, g->field_ny, &blur, g->pixel, &r));
     PetscCall(PetscFree(field));
     for (PetscInt j = 0; j < g->ny; j++)
       memcpy(image + j * g->nx, r->real_out + (j + g->offset[1]) * g->field_nx + g->offset[0], sizeof(float) * g->nx);
     if (c->readout_noise > 0)
-      for (PetscInt p = 0; p < g->nx * g->ny; p++) image[p] += (float)(c->readout_noise * rng_normal(&stream) / electrons_per_unit);
+      for (PetscInt p = 0; p < g->nx * g->ny; p++) image[p] += (float)(c->readout_noise * rng_normal_quantile(rng_uniform_at(seed, key_unit, RNG_PURPOSE_READOUT_NOISE, (uint32_t)p)) / electrons_per_unit);
   } else {
     PetscCall(resample_filtered(nx, ny, intensity, g->field_nx, g->field_ny, c, g->pixel, &r));
     for (PetscInt j = 0; j < g->ny; j++)
       memcpy(image + j * g->nx, r->real_out + (j + g->offset[1]) * g->field_nx + g->offset[0], sizeof(float) * g->nx);
-    if (c->dose > 0) detector_noise(&stream, electrons_per_unit, c->readout_noise, g->nx * g->ny, image);
+    if (c->dose > 0) detector_dose_noise(seed, key_unit, electrons_per_unit, c->readout_noise, g->nx * g->ny, image);
   }
   PetscCall(PetscLogEventEnd(NF_EVENT_DETECTOR, 0, 0, 0, 0));
   PetscFunctionReturn(0);

@@ -75,7 +75,7 @@ PetscErrorCode simulation_grid_options_read(PetscOptionItems *PetscOptionsObject
   }
   PetscCall(PetscOptionsBool("-transmission_band_limit", "Band-limit the transmission function exp(i sigma v) to 2/3 of Nyquist (one more FFT pair per slice)", "simulation_grid_options_read", grid->transmission_band_limit, &grid->transmission_band_limit, NULL));
   PetscCall(simulation_fft_planning_options_read(PetscOptionsObject));
-  PetscCall(PetscOptionsString("-fftw_wisdom", "FFTW wisdom file: imported before planning, exported after (none = no file; simulate defaults to ${XDG_CACHE_HOME:-$HOME/.cache}/nanoforge/fftw-wisdom-HOST)", "simulation_grid_options_read", grid->fftw_wisdom, grid->fftw_wisdom, sizeof(grid->fftw_wisdom), NULL));
+  PetscCall(PetscOptionsString("-fftw_wisdom", "FFTW wisdom file: imported before planning, exported after (none = no file; simulate, and a new campaign besides DB.h5.fftw_wisdom, use ${XDG_CACHE_HOME:-$HOME/.cache}/nanoforge/fftw-wisdom-HOST)", "simulation_grid_options_read", grid->fftw_wisdom, grid->fftw_wisdom, sizeof(grid->fftw_wisdom), NULL));
   PetscFunctionReturn(0);
 }
 

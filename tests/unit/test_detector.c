@@ -186,6 +186,46 @@ static void test_mtf_on_noise(void)
   free(flat); free(out); free(again);
 }
 
+/* Issue 11: a pixel's dose noise depends on its own expected count only. Changing one pixel's
+ * intensity (by its last bit, as another FFT plan's rounding does, or by 50 %) must leave every
+ * other pixel's value bit-identical, and move that pixel's count up, by at most one count for the
+ * last bit. Drawing all pixels from one stream in order (before issue 11) fails the 50 % case:
+ * the rejection sampler takes a different number of uniforms and every later pixel shifts. */
+static void test_dose_noise_per_pixel(void)
+{
+  const PetscInt n = 4096, perturbed = 256;
+  const double   electrons = 300; /* expected counts 3 to 900: both Poisson branches (below and above 64) */
+  float *intensity = malloc(sizeof(float) * n), *reference = malloc(sizeof(float) * n), *changed = malloc(sizeof(float) * n);
+  for (PetscInt p = 0; p < n; p++) intensity[p] = (float)(0.01 + 3.0 * ((p * 2654435761u) % 1000) / 1000.0);
+  for (int readout = 0; readout < 2; readout++) {
+    const double readout_noise = readout ? 2.0 : 0.0;
+    memcpy(reference, intensity, sizeof(float) * n);
+    detector_dose_noise(11, 5 + (2ull << 40), electrons, readout_noise, n, reference);
+    int others_changed = 0, too_far = 0, went_down = 0, last_bit_moves = 0;
+    for (int factor = 0; factor < 2; factor++)
+      for (PetscInt j = 0; j < perturbed; j++) {
+        const PetscInt pixel = (j * 16 + 7) % n;
+        memcpy(changed, intensity, sizeof(float) * n);
+        changed[pixel] = factor ? 1.5f * changed[pixel] : nextafterf(changed[pixel], INFINITY);
+        detector_dose_noise(11, 5 + (2ull << 40), electrons, readout_noise, n, changed);
+        others_changed += memcmp(changed, reference, sizeof(float) * pixel) != 0 ||
+                          memcmp(changed + pixel + 1, reference + pixel + 1, sizeof(float) * (n - pixel - 1)) != 0;
+        const double step = (changed[pixel] - reference[pixel]) * electrons; /* in counts */
+        went_down += step < -1e-3;
+        if (!factor) {
+          too_far += fabs(step) > 1 + 1e-3;
+          last_bit_moves += fabs(step) > 1e-3;
+        }
+      }
+    UNIT_CHECK(others_changed == 0, "readout %g: changing one pixel's intensity changed other pixels in %d of %d cases", readout_noise, others_changed, 2 * (int)perturbed);
+    UNIT_CHECK(went_down == 0, "readout %g: a larger intensity gave a smaller count in %d cases (the sampler must be monotone)", readout_noise, went_down);
+    UNIT_CHECK(too_far == 0, "readout %g: a last-bit change moved a count by more than one in %d cases", readout_noise, too_far);
+    /* A one-ulp change of a mean near 300 crosses a quantile step with chance ~1e-5: none of 256. */
+    UNIT_CHECK(last_bit_moves <= 1, "readout %g: %d of %d last-bit changes moved the count", readout_noise, last_bit_moves, (int)perturbed);
+  }
+  free(intensity); free(reference); free(changed);
+}
+
 int main(int argc, char **argv)
 {
   UNIT_BEGIN(argc, argv);
@@ -195,5 +235,6 @@ int main(int argc, char **argv)
   UNIT_RUN(test_mtf);
   UNIT_RUN(test_poisson_statistics);
   UNIT_RUN(test_mtf_on_noise);
+  UNIT_RUN(test_dose_noise_per_pixel);
   return UNIT_END();
 }
