@@ -72,7 +72,16 @@ static int options_files_readable(int argc, char **argv)
       fprintf(stderr, "nanoforge: error: Option -options_file: cannot open '%s': %s\n", path, strerror(errno));
       return 0;
     }
+    /* PETSc parses a file whose first line starts with "---" or "%YAML" as YAML, and a bad YAML
+     * document ends in its traceback: nanoforge's files are "-option value" lines. */
+    char first[8] = "";
+    size_t got = fread(first, 1, sizeof first - 1, file);
     fclose(file);
+    first[got] = 0;
+    if (!strncmp(first, "---", 3) || !strncmp(first, "%YAML", 5)) {
+      fprintf(stderr, "nanoforge: error: Option -options_file: '%s' starts like a YAML document ('%.5s'); allowed: a file of '-option value' lines (# starts a comment)\n", path, first);
+      return 0;
+    }
   }
   return 1;
 }

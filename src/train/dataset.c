@@ -9,6 +9,7 @@
 #include "checked_size.h"
 #include "dataset.h"
 #include "error_check.h"
+#include "hdf5_attribute.h"
 #include "timing.h"
 
 const char *const normalize_mode_names[] = {"minmax", "standard", "NormalizeMode", "NORMALIZE_", NULL};
@@ -88,6 +89,9 @@ static PetscErrorCode read_columns(Dataset *d, const char *group_name)
     for (PetscInt c = 0; c < scan.n; c++) {
       hid_t column = H5Dopen2(scan.group, scan.names[c], H5P_DEFAULT);
       PetscCallHDF5(column, "opening a column", d->path);
+      PetscErrorCode damaged = hdf5_dataset_check_storage(column, scan.names[c], d->path);
+      if (damaged) H5Dclose(column);
+      PetscCall(damaged);
       PetscCall(PetscStrallocpy(scan.names[c], &d->column_names[c]));
       PetscCall(PetscMalloc1(d->count, &d->columns[c]));
       PetscCallHDF5(H5Dread(column, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, d->columns[c]), "reading a metadata column", d->path);
@@ -131,6 +135,8 @@ static PetscErrorCode dataset_open_into(Dataset *d, MPI_Comm comm, const char *p
   PetscCallHDF5(d->masks, "opening /data/masks/data", path);
   PetscCall(check_dataset_3d(d->images, "/data/images/data", path, dims));
   PetscCall(check_dataset_3d(d->masks, "/data/masks/data", path, mask_dims));
+  PetscCall(hdf5_dataset_check_storage(d->images, "/data/images/data", path));
+  PetscCall(hdf5_dataset_check_storage(d->masks, "/data/masks/data", path));
   PetscCheck(dims[0] == mask_dims[0] && dims[1] == mask_dims[1] && dims[2] == mask_dims[2], comm, PETSC_ERR_FILE_UNEXPECTED,
              "database '%s': images are %llu x %llu x %llu but masks are %llu x %llu x %llu; they must match", path, (unsigned long long)dims[0],
              (unsigned long long)dims[1], (unsigned long long)dims[2], (unsigned long long)mask_dims[0], (unsigned long long)mask_dims[1], (unsigned long long)mask_dims[2]);
@@ -425,6 +431,7 @@ static PetscErrorCode labelled_set_shape(hid_t file, const char *name, const cha
   class = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
   if (type >= 0) H5Tclose(type);
   PetscCheck(class == H5T_INTEGER || class == H5T_FLOAT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': '%s' does not hold numbers (HDF5 type class %d)", path, name, (int)class);
+  PetscCall(hdf5_dataset_check_storage(*set, name, path));
   PetscFunctionReturn(0);
 }
 

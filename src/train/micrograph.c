@@ -18,6 +18,7 @@
 #include <hdf5.h>
 #include "checked_size.h"
 #include "error_check.h"
+#include "hdf5_attribute.h"
 #include "micrograph.h"
 
 static PetscErrorCode check_image_size(const char *path, const char *what, unsigned long long ny, unsigned long long nx, unsigned long long frames);
@@ -355,6 +356,12 @@ static PetscErrorCode emd_pixel_size(hid_t file, const char *group, int rank, co
   }
   hsize_t n = 0, start = 0, count = 2;
   H5Sget_simple_extent_dims(space, &n, NULL);
+  PetscErrorCode damaged = hdf5_dataset_check_storage(dim, name, path);
+  if (damaged) {
+    H5Sclose(space);
+    H5Dclose(dim);
+    PetscCall(damaged);
+  }
   if (n >= 2) {
     hid_t memory = H5Screate_simple(1, &count, NULL);
     if (H5Sselect_hyperslab(space, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0 && H5Dread(dim, H5T_NATIVE_DOUBLE, memory, space, H5P_DEFAULT, axis) >= 0) size = axis[1] - axis[0];
@@ -410,6 +417,7 @@ static PetscErrorCode read_hdf5_image_from(hid_t set, hid_t space, const char *n
   else if (stack_last) ny = dims[0], nx = dims[1], frames = dims[2];
   else frames = dims[0], ny = dims[1], nx = dims[2];
   PetscCall(check_image_size(path, name, ny, nx, frames));
+  PetscCall(hdf5_dataset_check_storage(set, name, path));
   m->frames = (PetscInt)frames, m->ny = (PetscInt)ny, m->nx = (PetscInt)nx;
   PetscCheck(index >= 0 && index < m->frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-index %d: '%s' holds %d images in %s", (int)index, path, (int)m->frames, name);
   if (rank == 2) count[0] = ny, count[1] = nx;

@@ -45,6 +45,7 @@ command_for() { # kind file
   *labelled*) echo "evaluate -model $M -data $2" ;;
   *cif*) echo "build -cif $2 -o x.xyz" ;;
   *xyz* | *structure*) echo "simulate -structure $2 -cell 20,20,10 -sampling 0.2" ;;
+  *options*) echo "build -options_file $2 -o x.xyz" ;;
   *model*) echo "segment -model $2 -input $DATA/tiff/tiny_5x5_tiling_overread.tif -o x.png" ;;
   *emd* | *velox* | *micrograph* | *tif* | *png* | dm* | *_dm* | *ser*) echo "segment -model $M -input $2 -o x.png" ;;
   esac
