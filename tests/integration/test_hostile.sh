@@ -12,7 +12,7 @@
 # FAIL line per file. The exception is a file that was hostile only to an old bug and is a valid
 # input now (listed in VALID below): it must succeed with an empty stderr and write its output.
 . tests/integration/lib.sh
-SYN=build/tests/test_dataset
+SYN=${NF_BUILD:-build}/tests/test_dataset
 DATA=$PWD/tests/data/hostile
 CRASHES=$PWD/tests/data/fuzz_crashes
 if [ ! -x "$SYN" ]; then echo "FAIL hostile_setup: $SYN missing (make tests-build)"; exit 1; fi

@@ -34,7 +34,7 @@ unchanged() { # name file checksum-before
 }
 
 # ---- train ----
-SYN=build/tests/test_dataset
+SYN=${NF_BUILD:-build}/tests/test_dataset
 "$SYN" --write-synthetic "$WORK/db.h5" 16 2 32 5 >/dev/null 2>&1 || echo "FAIL outputs_setup: cannot write the synthetic database"
 DB_SUM=$(sum "$WORK/db.h5")
 check_error "train -db X -o X refused" "Option -o: .*db.h5' is the same file as the input -db" $NF train -db "$WORK/db.h5" -o "$WORK/db.h5"
