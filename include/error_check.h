@@ -51,3 +51,8 @@ PetscErrorCode error_handler_for_users(MPI_Comm comm, int line, const char *func
 /* True when the last error was raised on a communicator spanning every rank (so every
  * rank meets it and the program may finalize instead of aborting). */
 PetscBool error_was_collective(void);
+
+/* `status` is what a check run on rank 0 alone returned (0 elsewhere; run it under
+ * PetscReturnErrorHandler so it returns rather than raises). Raise the same error with the same
+ * message on every rank of `comm`, so all ranks stop together with one line. Collective. */
+PetscErrorCode error_share_from_rank0(MPI_Comm comm, PetscErrorCode status);

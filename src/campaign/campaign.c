@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "campaign.h"
+#include "error_check.h"
 #include "timing.h"
 
 #define TAG_WORK 7101
@@ -339,33 +340,6 @@ PetscErrorCode campaign_execute(MPI_Comm comm, const Plan *plan, Journal *journa
   PetscFunctionReturn(0);
 }
 
-/* Run `ierr = call` on rank 0 with errors returned rather than raised, then raise the
- * same error with the same message on every rank, so all ranks stop together. */
-static PetscErrorCode share_rank0_error(MPI_Comm comm, PetscErrorCode ierr)
-{
-  struct {
-    int  code;
-    char message[2048];
-  } shared = {0, ""};
-  int rank;
-  PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0 && ierr) {
-    char *specific = NULL;
-    shared.code = (int)ierr;
-    PetscErrorMessage(ierr, NULL, &specific);
-    PetscCall(PetscStrncpy(shared.message, specific ? specific : "error on rank 0", sizeof shared.message));
-  }
-  PetscCallMPI(MPI_Bcast(&shared, (int)sizeof shared, MPI_BYTE, 0, comm));
-  if (shared.code) {
-    /* PETSc stores messages with a trailing newline; the handler adds its own. */
-    size_t n = strlen(shared.message);
-    while (n && (shared.message[n - 1] == '\n' || shared.message[n - 1] == ' ')) shared.message[--n] = 0;
-    SETERRQ(comm, (PetscErrorCode)shared.code, "%s", shared.message);
-  }
-  PetscFunctionReturn(0);
-}
-
 /* Rank 0, before the journal is touched: an existing -o must be a database that this
  * campaign may write. Without a journal beside it, a file that is not a nanoforge campaign
  * database is never replaced, nor (without -fresh) the database of another plan. With a
@@ -436,7 +410,7 @@ PetscErrorCode campaign_run(MPI_Comm comm, const char *database_path, PetscBool 
     PetscCall(PetscPopErrorHandler());
     if (ierr) PetscCall(journal_destroy(&journal));
   }
-  PetscCall(share_rank0_error(comm, ierr));
+  PetscCall(error_share_from_rank0(comm, ierr));
   if (rank == 0) {
     state[0] = journal->n_done;
     state[1] = journal->created;
@@ -516,7 +490,7 @@ PetscErrorCode campaign_verify(MPI_Comm comm, const char *database_path)
     ierr = verify_on_rank0(database_path);
     PetscCall(PetscPopErrorHandler());
   }
-  PetscCall(share_rank0_error(comm, ierr));
+  PetscCall(error_share_from_rank0(comm, ierr));
   PetscFunctionReturn(0);
 }
 
@@ -531,6 +505,6 @@ PetscErrorCode campaign_check_database_path(MPI_Comm comm, const char *database_
     ierr = check_existing_database(database_path, plan, fresh);
     PetscCall(PetscPopErrorHandler());
   }
-  PetscCall(share_rank0_error(comm, ierr));
+  PetscCall(error_share_from_rank0(comm, ierr));
   PetscFunctionReturn(0);
 }

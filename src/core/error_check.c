@@ -1,5 +1,5 @@
 /* error_check.c — the user-facing PETSc error handler (see error_check.h).
- * MPI: rank and communicator queries only (this file uses MPI). */
+ * MPI: rank and communicator queries, and the broadcast of a rank-0 error (this file uses MPI). */
 #include <stdio.h>
 #include <string.h>
 #include "error_check.h"
@@ -65,4 +65,30 @@ PetscErrorCode error_handler_for_users(MPI_Comm comm, int line, const char *func
     }
   }
   return code;
+}
+
+PetscErrorCode error_share_from_rank0(MPI_Comm comm, PetscErrorCode status)
+{
+  struct {
+    int  code;
+    char message[2048];
+  } shared = {0, ""};
+  int rank;
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0 && status) {
+    const char *text     = NULL;
+    char       *specific = NULL;
+    shared.code = (int)status;
+    PetscErrorMessage(status, &text, &specific);
+    PetscCall(PetscStrncpy(shared.message, specific ? specific : text ? text : "error on rank 0", sizeof shared.message));
+  }
+  PetscCallMPI(MPI_Bcast(&shared, (int)sizeof shared, MPI_BYTE, 0, comm));
+  if (shared.code) {
+    /* PETSc stores messages with a trailing newline; the handler adds its own. */
+    size_t n = strlen(shared.message);
+    while (n && (shared.message[n - 1] == '\n' || shared.message[n - 1] == ' ')) shared.message[--n] = 0;
+    SETERRQ(comm, (PetscErrorCode)shared.code, "%s", shared.message);
+  }
+  PetscFunctionReturn(0);
 }

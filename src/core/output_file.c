@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "error_check.h"
 #include "output_file.h"
 
 const OutputFileKind output_file_kind_hdf5 = {"an HDF5 file", "\x89HDF\r\n\x1a\n", 8};
@@ -59,33 +60,17 @@ PetscErrorCode output_file_check(const char *option, const char *path, const Out
 
 PetscErrorCode output_file_check_all(MPI_Comm comm, int n_outputs, const OutputFileOutput *outputs, int n_inputs, const OutputFileInput *inputs)
 {
-  struct {
-    int  code;
-    char message[1024];
-  } shared = {0, ""};
-  int rank;
+  PetscErrorCode ierr = 0;
+  int            rank;
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (rank == 0) {
-    PetscErrorCode ierr = 0;
     PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
     for (int o = 0; o < n_outputs && !ierr; o++)
       if (outputs[o].path && outputs[o].path[0]) ierr = output_file_check(outputs[o].option, outputs[o].path, outputs[o].kind, n_inputs, inputs);
     PetscCall(PetscPopErrorHandler());
-    if (ierr) {
-      const char *text = NULL;
-      char       *specific = NULL;
-      PetscErrorMessage(ierr, &text, &specific);
-      shared.code = (int)ierr;
-      PetscCall(PetscStrncpy(shared.message, specific ? specific : text ? text : "output check failed", sizeof shared.message));
-    }
   }
-  PetscCallMPI(MPI_Bcast(&shared, (int)sizeof shared, MPI_BYTE, 0, comm));
-  if (shared.code) {
-    size_t n = strlen(shared.message);
-    while (n && (shared.message[n - 1] == '\n' || shared.message[n - 1] == ' ')) shared.message[--n] = 0;
-    SETERRQ(comm, (PetscErrorCode)shared.code, "%s", shared.message);
-  }
+  PetscCall(error_share_from_rank0(comm, ierr));
   PetscFunctionReturn(0);
 }
 
