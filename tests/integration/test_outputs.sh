@@ -45,9 +45,11 @@ ln "$WORK/db.h5" "$WORK/run_best.h5"
 check_error "train -o through a hard link refused" "same file as the input -db" $NF train -db "$WORK/db.h5" -o "$WORK/hard.h5"
 check_error "train -o whose _best.h5 is the -db refused" "Option -o \(best model\): .*run_best.h5' is the same file as the input -db" $NF train -db "$WORK/run_best.h5" -o "$WORK/run.h5"
 unchanged "train: the database is unchanged" "$WORK/db.h5" "$DB_SUM"
-start=$(date +%s)
 check_error "train -o in a missing folder refused" "Option -o: cannot write '/nonexistent-nanoforge/m.h5': folder '/nonexistent-nanoforge' does not exist" $NF train -db "$WORK/db.h5" -o /nonexistent-nanoforge/m.h5 -epochs 50
-check_true "train -o in a missing folder fails within 5 s" "took $(( $(date +%s) - start )) s" test $(( $(date +%s) - start )) -lt 5
+# Refused before training starts (it was found at the first checkpoint, an epoch later): the
+# training banner never appears. A check of what ran, not of seconds (the sanitizer build is slow).
+check_true "train -o in a missing folder refused before training" "training started: $($NF train -db "$WORK/db.h5" -o /nonexistent-nanoforge/m.h5 -epochs 50 2>/dev/null | head -2)" \
+  test -z "$($NF train -db "$WORK/db.h5" -o /nonexistent-nanoforge/m.h5 -epochs 50 2>/dev/null | grep '^train: ')"
 echo "my notes" > "$WORK/notes.h5"
 check_error "train -o onto a file that is not HDF5 refused" "notes.h5' exists and is not an HDF5 file" $NF train -db "$WORK/db.h5" -o "$WORK/notes.h5"
 check_true "train: the foreign file is unchanged" "notes.h5 changed" grep -q "my notes" "$WORK/notes.h5"
