@@ -56,3 +56,18 @@ PetscBool error_was_collective(void);
  * PetscReturnErrorHandler so it returns rather than raises). Raise the same error with the same
  * message on every rank of `comm`, so all ranks stop together with one line. Collective. */
 PetscErrorCode error_share_from_rank0(MPI_Comm comm, PetscErrorCode status);
+
+/* Run `call` on rank 0 of `comm` alone, its errors returned rather than raised, then raise its
+ * error (if any) on every rank with error_share_from_rank0. Collective. */
+#define PetscCallOnRank0Shared(comm, call) \
+  do { \
+    int            nf_rank_; \
+    PetscErrorCode nf_status_ = 0; \
+    PetscCallMPI(MPI_Comm_rank((comm), &nf_rank_)); \
+    if (nf_rank_ == 0) { \
+      PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL)); \
+      nf_status_ = (call); \
+      PetscCall(PetscPopErrorHandler()); \
+    } \
+    PetscCall(error_share_from_rank0((comm), nf_status_)); \
+  } while (0)

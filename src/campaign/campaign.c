@@ -481,30 +481,14 @@ static PetscErrorCode verify_on_rank0(const char *path)
 
 PetscErrorCode campaign_verify(MPI_Comm comm, const char *database_path)
 {
-  int            rank;
-  PetscErrorCode ierr = 0;
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) {
-    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
-    ierr = verify_on_rank0(database_path);
-    PetscCall(PetscPopErrorHandler());
-  }
-  PetscCall(error_share_from_rank0(comm, ierr));
+  PetscCallOnRank0Shared(comm, verify_on_rank0(database_path));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode campaign_check_database_path(MPI_Comm comm, const char *database_path, const Plan *plan, PetscBool fresh)
 {
-  int            rank;
-  PetscErrorCode ierr = 0;
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) {
-    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
-    ierr = check_existing_database(database_path, plan, fresh);
-    PetscCall(PetscPopErrorHandler());
-  }
-  PetscCall(error_share_from_rank0(comm, ierr));
+  PetscCallOnRank0Shared(comm, check_existing_database(database_path, plan, fresh));
   PetscFunctionReturn(0);
 }

@@ -58,19 +58,19 @@ PetscErrorCode output_file_check(const char *option, const char *path, const Out
   PetscFunctionReturn(0);
 }
 
+/* Rank 0's part: the outputs in order, stopping at the first refusal. */
+static PetscErrorCode check_outputs_in_order(int n_outputs, const OutputFileOutput *outputs, int n_inputs, const OutputFileInput *inputs)
+{
+  PetscFunctionBeginUser;
+  for (int o = 0; o < n_outputs; o++)
+    if (outputs[o].path && outputs[o].path[0]) PetscCall(output_file_check(outputs[o].option, outputs[o].path, outputs[o].kind, n_inputs, inputs));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode output_file_check_all(MPI_Comm comm, int n_outputs, const OutputFileOutput *outputs, int n_inputs, const OutputFileInput *inputs)
 {
-  PetscErrorCode ierr = 0;
-  int            rank;
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) {
-    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
-    for (int o = 0; o < n_outputs && !ierr; o++)
-      if (outputs[o].path && outputs[o].path[0]) ierr = output_file_check(outputs[o].option, outputs[o].path, outputs[o].kind, n_inputs, inputs);
-    PetscCall(PetscPopErrorHandler());
-  }
-  PetscCall(error_share_from_rank0(comm, ierr));
+  PetscCallOnRank0Shared(comm, check_outputs_in_order(n_outputs, outputs, n_inputs, inputs));
   PetscFunctionReturn(0);
 }
 
