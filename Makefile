@@ -16,7 +16,7 @@ ifneq ($(SANITIZE),)
 OPTFLAGS     ?= -O1 -march=x86-64-v2 -mtune=generic
 endif
 OPTFLAGS     ?= -O3 -march=x86-64-v2 -mtune=generic
-CFLAGS       ?= -std=c11 -g $(OPTFLAGS) -Wall -Wextra -fcx-limited-range -fno-math-errno -fopenmp-simd
+CFLAGS       ?= -std=c11 -g $(OPTFLAGS) -Wall -Wextra -Werror=implicit-function-declaration -fcx-limited-range -fno-math-errno -fopenmp-simd
 CPPFLAGS     ?=
 LDFLAGS      ?=
 MPIEXEC      ?= mpirun

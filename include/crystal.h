@@ -1,5 +1,5 @@
-/* crystal.h — periodic crystals: lattice, basis, built-in materials, CIF input, and
- * filling a Volume with the crystal's atoms.
+/* crystal.h — periodic crystals: lattice, basis, built-in materials, CIF input (filling
+ * a Volume with the crystal's atoms: crystal_fill.h).
  *
  * Usage:
  *   Crystal *au;  Volume *ball;  AtomList *atoms;
@@ -23,7 +23,6 @@
 
 #define CRYSTAL_MAX_POINT_OPERATIONS 48
 
-typedef struct Volume Volume; /* volume.h */
 
 /* One atom of the basis. */
 typedef struct {
@@ -98,15 +97,3 @@ PetscErrorCode crystal_family(const Crystal *crystal, const int hkl[3], PetscInt
 /* Shortest distance between two atoms of the infinite crystal [Å]. */
 double         crystal_nearest_neighbour_distance(const Crystal *crystal);
 
-/* Append every atom of the crystal (lattice origin placed at `origin`) that lies inside
- * `volume` (volume_contains) to `atoms`, with the given object id and class and the site
- * occupancy. Cost is linear in the atoms enumerated: the lattice-index box is taken from
- * the volume's bounding box. Fails if the volume is unbounded or empty. */
-PetscErrorCode crystal_fill(const Crystal *crystal, const Volume *volume, const double origin[3], int object_id,
-                            AtomClass atom_class, AtomList *atoms);
-/* Slow, obviously correct reference (src/structure/crystal_ref.c): tests every site in the
- * index cube |i|,|j|,|k| <= half_range around `origin`, in the same order as crystal_fill. */
-PetscErrorCode crystal_fill_ref(const Crystal *crystal, const Volume *volume, const double origin[3], PetscInt half_range, int object_id,
-                                AtomClass atom_class, AtomList *atoms);
-/* Number of atoms crystal_fill would append (no allocation). */
-PetscErrorCode crystal_fill_count(const Crystal *crystal, const Volume *volume, const double origin[3], PetscInt *count);

@@ -32,7 +32,9 @@
  */
 #pragma once
 #include <stdint.h>
-#include "layers.h"
+#include <stddef.h>
+#include <petscsys.h>
+#include "batchnorm.h" /* BatchNormReducer */
 
 typedef enum { UNET_BLOCK_PLAIN = 0, UNET_BLOCK_RESIDUAL = 1 } UNetBlock;
 typedef enum { UNET_DECODER_TRANSPOSED = 0, UNET_DECODER_UPSAMPLE = 1 } UNetDecoder;
@@ -104,7 +106,7 @@ float *unet_batchnorm_state(UNet *net);
  * NULL removes the hook. */
 typedef PetscErrorCode (*UNetGradientHook)(void *context, size_t ready);
 void unet_set_gradient_hook(UNet *net, UNetGradientHook hook, void *context);
-/* Synchronised batch norm for data parallelism (see BatchNormReducer in layers.h). */
+/* Synchronised batch norm for data parallelism (see BatchNormReducer in batchnorm.h). */
 void unet_set_batchnorm_reducer(UNet *net, BatchNormReducer reducer, void *context);
 
 /* Floating-point operations (multiply-add = 2) of the convolutions (incl. transposed and

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <string.h>
 #include <hdf5.h>
+#include "tensor.h"
 #include "checked_size.h"
 #include "hdf5_attribute.h"
 #include "model_file.h"

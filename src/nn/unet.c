@@ -4,7 +4,12 @@
  * buckets finish from offset 0 upwards (see unet.h). */
 #include <math.h>
 #include <string.h>
+#include "tensor.h"
 #include "unet.h"
+#include "conv2d.h"
+#include "batchnorm.h"
+#include "activation.h"
+#include "pooling.h"
 #include "rng.h"
 
 typedef enum { NODE_CONV, NODE_BATCHNORM, NODE_ADD, NODE_POOL, NODE_UPSAMPLE, NODE_TRANSPOSED, NODE_CONCAT } NodeKind;

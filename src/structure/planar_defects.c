@@ -1,5 +1,5 @@
 /* planar_defects.c — twins and stacking faults as piecewise affine maps of the perfect crystal
- * (planar_defect.h).
+ * (planar_defects.h).
  *
  * Region r (between boundary r−1 and r along the plane normal n) holds the atoms L_r·y + t_r of
  * the perfect lattice positions y. Each defect derives the next region's map from the one below:
@@ -7,7 +7,8 @@
  *   fault:             t' = t + s (s the partial, or the full inter-layer vector for I1)
  * so defects compose (a fault above a twin shifts the twinned crystal). */
 #include <math.h>
-#include "planar_defect.h"
+#include "crystal_fill.h"
+#include "planar_defects.h"
 
 static double dot3(const double a[3], const double b[3]) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
 

@@ -1,8 +1,9 @@
 /* polyhedra.c — ideal particle shapes: sphere, cube, octahedron, cuboctahedron, truncated
- * octahedron, rods (particle_shape.h). The polyhedra are Wulff shapes with the energy ratios
+ * octahedron, rods (polyhedra.h). The polyhedra are Wulff shapes with the energy ratios
  * that make the named solid in a cubic crystal. */
 #include <math.h>
-#include "particle_shape.h"
+#include "polyhedra.h"
+#include "wulff.h"
 
 static const char shape_names[] = "sphere,cube,octahedron,cuboctahedron,truncated_octahedron";
 

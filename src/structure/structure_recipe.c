@@ -4,14 +4,16 @@
 #include <string.h>
 #include <unistd.h>
 #include "crystal.h"
+#include "crystal_fill.h"
 #include "elements.h"
 #include "options.h"
-#include "particle_shape.h"
-#include "planar_defect.h"
+#include "wulff.h"
+#include "polyhedra.h"
+#include "planar_defects.h"
 #include "scene.h"
 #include "structure_recipe.h"
 #include "transform.h"
-#include "twinned_particle.h"
+#include "twinned_particles.h"
 #include "volume.h"
 
 static const char *const shape_names[] = {"sphere", "wulff", "cube", "octahedron", "cuboctahedron", "truncated_octahedron", "rod", "icosahedron", "decahedron", "none"};

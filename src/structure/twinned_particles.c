@@ -1,12 +1,12 @@
 /* twinned_particles.c — Mackay icosahedra and Ino/Marks decahedra from strained tetrahedral
- * fcc grains (twinned_particle.h).
+ * fcc grains (twinned_particles.h).
  *
  * An fcc tetrahedron with corner O and edge vectors e1, e2, e3 holds the sites
  * O + a e1 + b e2 + c e3 (a, b, c >= 0 integers). Mapping the regular tetrahedron's edges onto
  * those of a Mackay icosahedron's 20 tetrahedra, or a decahedron's 5, is the homogeneous strain
  * of each grain; shared faces (the twin planes) are shared sites and are merged. */
 #include <math.h>
-#include "twinned_particle.h"
+#include "twinned_particles.h"
 
 PetscInt twinned_icosahedron_count(PetscInt shells)
 {

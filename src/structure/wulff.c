@@ -1,4 +1,4 @@
-/* wulff.c — Wulff and Winterbottom shapes from surface energies (particle_shape.h).
+/* wulff.c — Wulff and Winterbottom shapes from surface energies (wulff.h).
  *
  * Wulff: facet (hkl) at distance λ·γ_hkl from the centre; Winterbottom adds the interface
  * plane at λ·(γ_interface − γ_support). λ follows from the equivalent-sphere radius:
@@ -6,7 +6,8 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
-#include "particle_shape.h"
+#include "crystal_fill.h"
+#include "wulff.h"
 
 /* Miller indices written "111", "1-10", "-1-12" (single digits) or "1,-1,0" / "10 0 1". */
 static PetscErrorCode parse_indices(const char *text, size_t length, const char *where, const char *item, int hkl[3])

@@ -6,7 +6,8 @@
  */
 #include <petscsys.h>
 #include <petsctime.h>
-#include "layers.h"
+#include "tensor.h"
+#include "conv2d.h"
 #include "rng.h"
 
 static double seconds(void)

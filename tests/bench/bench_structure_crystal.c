@@ -4,9 +4,10 @@
  *   build/bench/bench_structure_crystal [-repeats N]
  */
 #include <math.h>
-#include "particle_shape.h"
-#include "planar_defect.h"
-#include "twinned_particle.h"
+#include "crystal_fill.h"
+#include "wulff.h"
+#include "planar_defects.h"
+#include "twinned_particles.h"
 
 typedef enum { CASE_SPHERE, CASE_DEFECTS, CASE_WULFF, CASE_ICOSAHEDRON } Case;
 

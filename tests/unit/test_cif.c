@@ -3,7 +3,8 @@
  * choice of a data block in a file with several. */
 #include <unistd.h>
 #include "crystal.h"
-#include "particle_shape.h"
+#include "crystal_fill.h"
+#include "polyhedra.h"
 #include "volume.h"
 #include "unit.h"
 

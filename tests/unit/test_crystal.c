@@ -1,5 +1,6 @@
 /* test_crystal.c — lattices, prototypes, materials, families, crystal_fill counts. */
 #include "crystal.h"
+#include "crystal_fill.h"
 #include "rng.h"
 #include "volume.h"
 #include "unit.h"

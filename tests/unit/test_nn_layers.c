@@ -1,8 +1,12 @@
 /* test_nn_layers.c — every nn kernel against a direct-loop reference and against
  * central finite differences of a random linear functional L = Σ r·y. */
 #include <stdint.h>
+#include "tensor.h"
 #include "unit.h"
-#include "layers.h"
+#include "conv2d.h"
+#include "batchnorm.h"
+#include "activation.h"
+#include "pooling.h"
 #include "loss.h"
 #include "rng.h"
 

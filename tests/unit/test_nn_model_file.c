@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <unistd.h>
 #include <hdf5.h>
+#include "tensor.h"
 #include "unit.h"
 #include "model_file.h"
 #include "loss.h"

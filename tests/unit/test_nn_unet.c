@@ -2,6 +2,7 @@
  * differences, the gradient-ready hook, seeding, resizing, and overfitting 4 small images. */
 #include <pthread.h>
 #include <stdint.h>
+#include "tensor.h"
 #include "unit.h"
 #include "unet.h"
 #include "loss.h"

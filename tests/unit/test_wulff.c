@@ -1,5 +1,7 @@
 /* test_wulff.c — energy parsing, Wulff/Winterbottom sizing, ideal polyhedra, bad energies. */
-#include "particle_shape.h"
+#include "crystal_fill.h"
+#include "wulff.h"
+#include "polyhedra.h"
 #include "unit.h"
 
 static const double zero[3] = {0, 0, 0};

@@ -1,14 +1,12 @@
-/* particle_shape.h — particle shapes as Volumes in the crystal's frame: Wulff and
- * Winterbottom constructions, ideal polyhedra, rods, spheres.
+/* wulff.h — Wulff and Winterbottom particle shapes as Volumes in the crystal's frame.
  *
  * Usage:
  *   SurfaceEnergy families[PARTICLE_SHAPE_MAX_FAMILIES];  PetscInt nfamilies;  Volume *shape;
  *   PetscCall(wulff_parse_energies("{111}:1.0,{100}:1.15", "-wulff_energies", &nfamilies, families));
  *   PetscCall(particle_shape_wulff(au, nfamilies, families, NULL, 20.0, centre, &shape)); // R_eq = 20 Å
  *   PetscCall(crystal_fill(au, shape, centre, 0, ATOM_CLASS_PARTICLE, atoms));
- *   PetscCall(particle_shape_polyhedron(au, "cuboctahedron", 15.0, centre, &shape));
  *
- * Sizes are equivalent-sphere radii [Å]: the polyhedron has the volume of a sphere of that
+ * Sizes are equivalent-sphere radii [Å]: the shape has the volume of a sphere of that
  * radius. Plane distances are measured from `centre`, which should be a lattice site (the
  * crystal origin passed to crystal_fill) so the shape is symmetric. Surface energies are
  * relative (any unit); only their ratios matter.
@@ -51,15 +49,3 @@ PetscErrorCode particle_shape_wulff(const Crystal *crystal, PetscInt nfamilies, 
 PetscErrorCode particle_shape_wulff_atoms(const Crystal *crystal, PetscInt nfamilies, const SurfaceEnergy *families,
                                           const WulffTruncation *truncation, PetscInt natoms, const double centre[3],
                                           Volume **shape, double *radius);
-/* Ideal shapes by name: "sphere", "cube" ({100}), "octahedron" ({111}), "cuboctahedron"
- * ({100} and {111} meeting at vertices), "truncated_octahedron" (regular hexagons and
- * squares), "tetrahedron" is not offered (not centrosymmetric). Unknown name → error listing
- * particle_shape_names(). */
-PetscErrorCode particle_shape_polyhedron(const Crystal *crystal, const char *name, double radius, const double centre[3],
-                                         Volume **shape);
-/* A rod (prism) along the crystal's c axis [001]: side facets are the {100} members
- * perpendicular to c (4 for cubic, 6 for hexagonal) at `half_width` Å, caps at ±length/2. */
-PetscErrorCode particle_shape_rod(const Crystal *crystal, double half_width, double length, const double centre[3],
-                                  Volume **shape);
-/* "sphere,cube,octahedron,cuboctahedron,truncated_octahedron" */
-const char    *particle_shape_names(void);

@@ -1,4 +1,4 @@
-/* planar_defect.h — twin planes and stacking faults in a crystal, built while filling a Volume.
+/* planar_defects.h — twin planes and stacking faults in a crystal, built while filling a Volume.
  *
  * Usage (fcc particle with 1 twin and 2 stacking faults on {111}):
  *   PlanarDefects *defects;  RngStream rng;

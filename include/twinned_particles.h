@@ -1,4 +1,4 @@
-/* twinned_particle.h — multiply twinned particles built from strained fcc tetrahedral grains:
+/* twinned_particles.h — multiply twinned particles built from strained fcc tetrahedral grains:
  * Mackay icosahedra (20 grains) and Ino/Marks decahedra (5 grains).
  *
  * Usage:
