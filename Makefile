@@ -69,7 +69,7 @@ UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC = $(wildcard tests/bench/bench_*.c)
 BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps check run bench install uninstall clean docs-options elements-data fuzz fuzz-build fuzz-harnesses
+.PHONY: all deps check run bench install uninstall clean docs-options elements-data fuzz fuzz-build fuzz-harnesses print-cppflags
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -172,3 +172,7 @@ clean:
 	rm -rf $(BUILD) build-sanitize $(FUZZ_BUILD) bin .git-revision
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/src/app/main.d
+
+# The preprocessor flags the build uses (tests/integration/test_headers.sh compiles each header alone).
+print-cppflags:
+	@echo $(ALL_CPPFLAGS)

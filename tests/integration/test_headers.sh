@@ -1,0 +1,46 @@
+# test_headers.sh — the header layout of docs/architecture.md holds: include/<area>/<module>.h
+# beside src/<area>/<module>.c, no include cycle, and every header compiles on its own (it
+# includes what it uses). A header moved back to include/, a module header with no source, a
+# cycle such as crystal.h <-> volume.h, or a header that leans on its includer fails here.
+. tests/integration/lib.sh
+cppflags=$(make -s --no-print-directory print-cppflags)
+
+# 1. Placement: every header under include/<area>/ with a source of the same name in src/<area>/.
+for h in $(find include -name '*.h' | sort); do
+  rel=${h#include/}
+  case "$rel" in
+  */*) area=${rel%%/*}; module=$(basename "$rel" .h) ;;
+  *) echo "FAIL header $h in an area folder: headers live in include/<area>/"; continue ;;
+  esac
+  # app/commands.h is the table of command entry points, one per src/app/command_*.c.
+  if [ -f "src/$area/$module.c" ] || { [ "$rel" = app/commands.h ] && ls src/app/command_*.c > /dev/null 2>&1; }; then
+    echo "PASS header $rel has src/$area/$module.c"
+  else
+    echo "FAIL header $rel has src/$area/$module.c: no such source (one module = one header + its source)"
+  fi
+done
+
+# 2. No include cycles among the project's headers (tsort reports a loop).
+for h in $(find include -name '*.h'); do
+  rel=${h#include/}
+  echo "$rel $rel"
+  sed -n 's/^#include "\(.*\)".*/\1/p' "$h" | while read -r dep; do echo "$dep $rel"; done
+done > "$WORK/edges"
+if tsort "$WORK/edges" > /dev/null 2> "$WORK/tsort.err"; then
+  echo "PASS headers have no include cycle"
+else
+  echo "FAIL headers have no include cycle: $(tr '\n' ' ' < "$WORK/tsort.err")"
+fi
+
+# 3. Each header compiles alone.
+for h in $(find include -name '*.h' | sort); do
+  rel=${h#include/}
+  printf '#include "%s"\n' "$rel" > "$WORK/alone.c"
+  # shellcheck disable=SC2086
+  if out=$(mpicc $cppflags -std=c11 -Wall -Werror=implicit-function-declaration -fsyntax-only "$WORK/alone.c" 2>&1); then
+    echo "PASS header $rel compiles on its own"
+  else
+    echo "$out" | head -5
+    echo "FAIL header $rel compiles on its own"
+  fi
+done
