@@ -203,7 +203,7 @@ PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscB
   CampaignRequest *r;
   PetscBool        done = PETSC_FALSE;
   PetscFunctionBeginUser;
-  PetscCall(PetscNew(&r)); /* three paths and the settings: too large for the stack of every rank's caller */
+  PetscCall(PetscNew(&r)); /* five path buffers (about 20 kB) kept off the stack */
   PetscErrorCode ierr = read_options(comm, output_option, r);
   if (!ierr && database_path) ierr = PetscStrncpy(database_path, r->path, PETSC_MAX_PATH_LEN);
   if (!ierr) ierr = campaign_steps(comm, output_option, check_unused, r, &done);
