@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 #include <petscsys.h>
+#include "parallel.h"
 
 /* HDF5 call returning hid_t or herr_t; `operation` and `filename` appear in the message. */
 #define PetscCallHDF5(call, operation, filename) \
@@ -61,10 +62,10 @@ PetscErrorCode error_share_from_rank0(MPI_Comm comm, PetscErrorCode status);
  * error (if any) on every rank with error_share_from_rank0. Collective. */
 #define PetscCallOnRank0Shared(comm, call) \
   do { \
-    int            nf_rank_; \
+    PetscBool      nf_root_; \
     PetscErrorCode nf_status_ = 0; \
-    PetscCallMPI(MPI_Comm_rank((comm), &nf_rank_)); \
-    if (nf_rank_ == 0) { \
+    PetscCall(parallel_is_root((comm), &nf_root_)); \
+    if (nf_root_) { \
       PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL)); \
       nf_status_ = (call); \
       PetscCall(PetscPopErrorHandler()); \

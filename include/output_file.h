@@ -8,7 +8,7 @@
  *     mistyped path fails in a second and not after hours of work.
  * Writing itself goes to a temporary name in the same folder, renamed over the final
  * name when complete (model_file.c, emd_file.c, picture.c, metrics.c, journal.c).
- * POSIX; output_file_check_all uses MPI (one broadcast). Errors are PETSC_ERR_USER_INPUT naming the option and the paths. */
+ * POSIX; output_file_check_all is collective (rank 0 checks and shares its verdict). Errors are PETSC_ERR_USER_INPUT naming the option and the paths. */
 #pragma once
 #include <petscsys.h>
 

@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "options.h"
 #include "output_file.h"
+#include "parallel.h"
 #include "plan.h"
 #include "provenance.h"
 #include "structure_io.h"
@@ -35,7 +36,7 @@ PetscErrorCode command_build(MPI_Comm comm)
   StructureFormat              format = STRUCTURE_FORMAT_AUTO;
   PetscBool                    help;
   Provenance                  *provenance;
-  int                          rank;
+  PetscBool                    root;
   PetscFunctionBeginUser;
   PetscOptionsBegin(comm, NULL, "nanoforge build: one atomic structure (particle, support, scene)", NULL);
   PetscCall(structure_recipe_options_read(PetscOptionsObject, &distributions));
@@ -60,9 +61,9 @@ PetscErrorCode command_build(MPI_Comm comm)
   if (output[0] && format == STRUCTURE_FORMAT_AUTO) PetscCall(structure_format_from_path(output, &format));
 
   PetscCall(provenance_create(comm, &provenance));
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(parallel_is_root(comm, &root));
   /* One structure: rank 0 builds it; other ranks have nothing to do. */
-  if (rank == 0) {
+  if (root) {
     AtomList      *atoms;
     PetscLogDouble start, built, written;
     char           description[512], *comment;

@@ -10,6 +10,7 @@
 #include "micrograph.h"
 #include "options.h"
 #include "output_file.h"
+#include "parallel.h"
 #include "picture.h"
 #include "training.h"
 
@@ -137,8 +138,8 @@ PetscErrorCode command_segment(MPI_Comm comm)
   PetscCheck(!have_output || n_inputs == 1, comm, PETSC_ERR_USER_INPUT, "-o names one mask; with %d inputs use -output_dir", (int)n_inputs);
   PetscCheck(threshold > 0 && threshold < 1, comm, PETSC_ERR_USER_INPUT, "-threshold %g: allowed 0 < threshold < 1", threshold);
   if (have_output) PetscCall(options_check_output_folder("-o", output));
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(parallel_rank(comm, &rank));
+  PetscCall(parallel_size(comm, &size));
 
   PetscErrorCode ierr = check_outputs(comm, inputs, n_inputs, model, have_output, output, directory);
   if (ierr) /* refused before any work: free the option strings, then report */
@@ -179,6 +180,6 @@ PetscErrorCode command_segment(MPI_Comm comm)
   }
   PetscCall(predictor_destroy(&p));
   for (PetscInt f = 0; f < n_inputs; f++) PetscCall(PetscFree(inputs[f]));
-  PetscCallMPI(MPI_Barrier(comm));
+  PetscCall(parallel_barrier(comm, "segment: every rank's masks are written before the command ends"));
   PetscFunctionReturn(0);
 }

@@ -1,13 +1,14 @@
 /* command_version.c — `nanoforge version`: the build and run provenance recorded in outputs. */
 #include "commands.h"
 #include "options.h"
+#include "parallel.h"
 #include "provenance.h"
 
 PetscErrorCode command_version(MPI_Comm comm)
 {
   PetscBool   help;
   Provenance *provenance;
-  int         rank;
+  PetscBool   root;
   PetscFunctionBeginUser;
   PetscInt64  seed = 1;
   PetscOptionsBegin(comm, NULL, "nanoforge version: build and run provenance", NULL);
@@ -17,8 +18,8 @@ PetscErrorCode command_version(MPI_Comm comm)
   if (help) PetscFunctionReturn(0);
   PetscCall(options_check_unused(comm));
   PetscCall(provenance_create(comm, &provenance));
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) PetscCall(provenance_print(provenance, stdout, ""));
+  PetscCall(parallel_is_root(comm, &root));
+  if (root) PetscCall(provenance_print(provenance, stdout, ""));
   PetscCall(provenance_destroy(&provenance));
   PetscFunctionReturn(0);
 }

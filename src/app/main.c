@@ -1,7 +1,7 @@
 /* main.c — command dispatch: `nanoforge <command> [options]`.
  * The command name is taken off argv before PETSc sees the options, so every
  * remaining argument is an option of that command.
- * MPI: MPI_Abort when an error met only some ranks (this file uses MPI). */
+ * An error met by some ranks only aborts the job (parallel_abort), so no rank hangs. */
 #include <errno.h>
 #include <hdf5.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "error_check.h"
 #include "options.h"
+#include "parallel.h"
 #include "timing.h"
 
 typedef struct {
@@ -147,9 +148,9 @@ int main(int argc, char **argv)
   if (!ierr) ierr = command->function(PETSC_COMM_WORLD);
   if (ierr) {
     int size = 1;
-    MPI_Comm_size(PETSC_COMM_WORLD, &size);
+    (void)parallel_size(PETSC_COMM_WORLD, &size);
     /* Another rank may be waiting in a collective call: end them all rather than hang. */
-    if (size > 1 && !error_was_collective()) MPI_Abort(PETSC_COMM_WORLD, 1);
+    if (size > 1 && !error_was_collective()) parallel_abort(PETSC_COMM_WORLD, 1);
     PetscFinalize();
     return 1;
   }

@@ -1,4 +1,6 @@
-/* campaign.c — master/worker self-scheduling of work units. This file uses MPI.
+/* campaign.c — master/worker self-scheduling of work units. This file uses MPI: the scheduler's
+ * point-to-point protocol below, the split into worker groups and the broadcasts inside a group
+ * are its own, not shared helpers (those are in parallel.c).
  *
  * Messages (all between world rank 0 and the leaders of groups 1..G-1):
  *   TAG_WORK  master → leader : int64 unit id, -1 = no more work, -2 = stop: drop queued units
@@ -130,93 +132,138 @@ static void print_progress(const Plan *plan, PetscInt done, PetscInt done_before
   fflush(stdout);
 }
 
-/* The master: world rank 0, leader of group 0. */
+/* The master's view of the run: which units each other leader holds, and whether to stop. */
+typedef struct {
+  int        size;           /* ranks of comm */
+  int        group_size;     /* ranks per worker group (-sim_ranks): leaders are its multiples */
+  PetscInt   next;           /* next unit id to consider */
+  PetscInt   done_before;    /* units the journal listed when this run began */
+  PetscInt  *outstanding;    /* [size]: units handed to the group led by this rank, not yet done */
+  PetscBool *told_to_finish; /* [size] */
+  PetscBool  stop, cancel_sent;
+  double     start, last_progress, last_stop_check; /* MPI_Wtime */
+} Master;
+
+/* Skip units the journal already lists. */
+static void master_next_undone(Master *m, const Plan *plan, const Journal *journal)
+{
+  while (m->next < plan->n_structures && journal->done[m->next]) m->next++;
+}
+
+static PetscErrorCode master_send(MPI_Comm comm, int leader, int64_t message)
+{
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Send(&message, 1, MPI_INT64_T, leader, TAG_WORK, comm));
+  PetscFunctionReturn(0);
+}
+
+/* Hand each other leader its first `prefetch` units, or tell it to finish when none are left. */
+static PetscErrorCode master_hand_first_units(MPI_Comm comm, const Plan *plan, const Journal *journal, const CampaignSettings *settings, Master *m)
+{
+  PetscFunctionBeginUser;
+  for (int leader = m->group_size; leader < m->size; leader += m->group_size) {
+    for (PetscInt k = 0; k < settings->prefetch; k++) {
+      master_next_undone(m, plan, journal);
+      if (m->stop || m->next >= plan->n_structures) break;
+      PetscCall(master_send(comm, leader, m->next++));
+      m->outstanding[leader]++;
+    }
+    if (m->outstanding[leader] == 0) {
+      PetscCall(master_send(comm, leader, -1));
+      m->told_to_finish[leader] = PETSC_TRUE;
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Journal every finished unit reported so far and give its leader the next unit (or the end). */
+static PetscErrorCode master_collect_reports(MPI_Comm comm, const Plan *plan, Journal *journal, Master *m)
+{
+  PetscFunctionBeginUser;
+  for (;;) {
+    int        arrived;
+    MPI_Status status;
+    int64_t    report[4];
+    PetscCallMPI(MPI_Iprobe(MPI_ANY_SOURCE, TAG_DONE, comm, &arrived, &status));
+    if (!arrived) break;
+    const int leader = status.MPI_SOURCE;
+    PetscCallMPI(MPI_Recv(report, 4, MPI_INT64_T, leader, TAG_DONE, comm, MPI_STATUS_IGNORE));
+    if (!report[2]) PetscCall(journal_append(journal, (PetscInt)report[0], (uint64_t)report[3]));
+    m->outstanding[leader]--;
+    if (report[1]) m->stop = PETSC_TRUE;
+    master_next_undone(m, plan, journal);
+    if (!m->stop && m->next < plan->n_structures) {
+      PetscCall(master_send(comm, leader, m->next++));
+      m->outstanding[leader]++;
+    } else if (m->outstanding[leader] == 0 && !m->told_to_finish[leader]) {
+      PetscCall(master_send(comm, leader, -1));
+      m->told_to_finish[leader] = PETSC_TRUE;
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* A signal, or (every 0.5 s) a STOP file, asks for a stop: units queued on leaders but not
+ * started are handed back once (-2); they stay undone. */
+static PetscErrorCode master_check_stop(MPI_Comm comm, const CampaignSettings *settings, double now, Master *m)
+{
+  PetscFunctionBeginUser;
+  if (stop_signal_requested()) m->stop = PETSC_TRUE;
+  if (!m->stop && now - m->last_stop_check >= 0.5) {
+    m->last_stop_check = now;
+    if (file_exists(settings->stop_files[0]) || file_exists(settings->stop_files[1])) m->stop = PETSC_TRUE;
+  }
+  if (m->stop && !m->cancel_sent) {
+    for (int leader = m->group_size; leader < m->size; leader += m->group_size)
+      if (m->outstanding[leader] > 0 && !m->told_to_finish[leader]) PetscCall(master_send(comm, leader, -2));
+    m->cancel_sent = PETSC_TRUE;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The end: every leader not yet told, and the master's own group, learn there is no more work. */
+static PetscErrorCode master_finish(MPI_Comm comm, MPI_Comm group, Master *m)
+{
+  int64_t finish = -1;
+  PetscFunctionBeginUser;
+  for (int leader = m->group_size; leader < m->size; leader += m->group_size)
+    if (!m->told_to_finish[leader]) PetscCall(master_send(comm, leader, -1));
+  PetscCallMPI(MPI_Bcast(&finish, 1, MPI_INT64_T, 0, group));
+  PetscFunctionReturn(0);
+}
+
+/* The master: world rank 0, leader of group 0. Between answering the other leaders it computes
+ * units itself, so a run on one group (or one rank) needs no separate scheduler rank. */
 static PetscErrorCode run_master(MPI_Comm comm, MPI_Comm group, const Plan *plan, Journal *journal, Database *database, const UnitWork *work,
                                  const CampaignSettings *settings, UnitBuffers *b, CampaignSummary *summary)
 {
-  int        size;
-  const int  g = (int)settings->sim_ranks;
-  PetscInt   next = 0;         /* next unit id to consider */
-  PetscInt  *outstanding;      /* [size]: units handed to the group led by this rank, not yet done */
-  PetscBool *told_to_finish;   /* [size] */
-  PetscBool  stop = PETSC_FALSE, cancel_sent = PETSC_FALSE;
-  double     start = MPI_Wtime(), last_progress = start, last_stop_check = start;
+  Master m = {0};
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCall(PetscCalloc1(size, &outstanding));
-  PetscCall(PetscCalloc1(size, &told_to_finish));
-  const PetscInt done_before = journal->n_done;
-
-#define NEXT_UNDONE() do { while (next < plan->n_structures && journal->done[next]) next++; } while (0)
+  PetscCallMPI(MPI_Comm_size(comm, &m.size));
+  m.group_size  = (int)settings->sim_ranks;
+  m.done_before = journal->n_done;
+  m.start = m.last_progress = m.last_stop_check = MPI_Wtime();
+  PetscCall(PetscCalloc1(m.size, &m.outstanding));
+  PetscCall(PetscCalloc1(m.size, &m.told_to_finish));
   /* Stop requested before anything started (a STOP file left in place): do nothing. */
-  if (stop_signal_requested() || file_exists(settings->stop_files[0]) || file_exists(settings->stop_files[1])) stop = PETSC_TRUE;
-
-  /* Hand each other leader its first units. */
-  for (int leader = g; leader < size; leader += g) {
-    for (PetscInt k = 0; k < settings->prefetch; k++) {
-      NEXT_UNDONE();
-      if (stop || next >= plan->n_structures) break;
-      int64_t unit = next++;
-      PetscCallMPI(MPI_Send(&unit, 1, MPI_INT64_T, leader, TAG_WORK, comm));
-      outstanding[leader]++;
-    }
-    if (outstanding[leader] == 0) {
-      int64_t finish = -1;
-      PetscCallMPI(MPI_Send(&finish, 1, MPI_INT64_T, leader, TAG_WORK, comm));
-      told_to_finish[leader] = PETSC_TRUE;
-    }
-  }
-
+  if (stop_signal_requested() || file_exists(settings->stop_files[0]) || file_exists(settings->stop_files[1])) m.stop = PETSC_TRUE;
+  PetscCall(master_hand_first_units(comm, plan, journal, settings, &m));
   for (;;) {
-    /* Collect every finished unit reported so far; hand out more. */
-    for (;;) {
-      int        arrived;
-      MPI_Status status;
-      PetscCallMPI(MPI_Iprobe(MPI_ANY_SOURCE, TAG_DONE, comm, &arrived, &status));
-      if (!arrived) break;
-      int64_t report[4];
-      PetscCallMPI(MPI_Recv(report, 4, MPI_INT64_T, status.MPI_SOURCE, TAG_DONE, comm, MPI_STATUS_IGNORE));
-      if (!report[2]) PetscCall(journal_append(journal, (PetscInt)report[0], (uint64_t)report[3]));
-      outstanding[status.MPI_SOURCE]--;
-      if (report[1]) stop = PETSC_TRUE;
-      NEXT_UNDONE();
-      if (!stop && next < plan->n_structures) {
-        int64_t unit = next++;
-        PetscCallMPI(MPI_Send(&unit, 1, MPI_INT64_T, status.MPI_SOURCE, TAG_WORK, comm));
-        outstanding[status.MPI_SOURCE]++;
-      } else if (outstanding[status.MPI_SOURCE] == 0 && !told_to_finish[status.MPI_SOURCE]) {
-        int64_t finish = -1;
-        PetscCallMPI(MPI_Send(&finish, 1, MPI_INT64_T, status.MPI_SOURCE, TAG_WORK, comm));
-        told_to_finish[status.MPI_SOURCE] = PETSC_TRUE;
-      }
-    }
+    PetscCall(master_collect_reports(comm, plan, journal, &m));
     double now = MPI_Wtime();
-    if (stop_signal_requested()) stop = PETSC_TRUE;
-    if (!stop && now - last_stop_check >= 0.5) {
-      last_stop_check = now;
-      if (file_exists(settings->stop_files[0]) || file_exists(settings->stop_files[1])) stop = PETSC_TRUE;
+    PetscCall(master_check_stop(comm, settings, now, &m));
+    if (!settings->quiet && now - m.last_progress >= settings->progress_interval) {
+      print_progress(plan, journal->n_done, m.done_before, now - m.start);
+      m.last_progress = now;
     }
-    if (stop && !cancel_sent) {
-      /* Units queued on leaders but not started are handed back; they stay undone. */
-      for (int leader = g; leader < size; leader += g) {
-        if (outstanding[leader] == 0 || told_to_finish[leader]) continue;
-        int64_t cancel = -2;
-        PetscCallMPI(MPI_Send(&cancel, 1, MPI_INT64_T, leader, TAG_WORK, comm));
-      }
-      cancel_sent = PETSC_TRUE;
-    }
-    if (!settings->quiet && now - last_progress >= settings->progress_interval) {
-      print_progress(plan, journal->n_done, done_before, now - start);
-      last_progress = now;
-    }
-    NEXT_UNDONE();
+    master_next_undone(&m, plan, journal);
     PetscInt in_flight = 0;
-    for (int leader = g; leader < size; leader += g) in_flight += outstanding[leader];
-    if (!stop && next < plan->n_structures) {
+    for (int leader = m.group_size; leader < m.size; leader += m.group_size) in_flight += m.outstanding[leader];
+    if (!m.stop && m.next < plan->n_structures) {
       /* Nothing to answer right now: the master works on a unit itself. */
-      int64_t unit = next++;
-      PetscCallMPI(MPI_Bcast(&unit, 1, MPI_INT64_T, 0, group));
+      int64_t  unit     = m.next++;
       uint64_t checksum = 0;
+      PetscCallMPI(MPI_Bcast(&unit, 1, MPI_INT64_T, 0, group));
       PetscCall(do_unit(group, 0, (PetscInt)unit, database, work, settings, b, summary, &checksum));
       PetscCall(journal_append(journal, (PetscInt)unit, checksum));
     } else if (in_flight > 0) {
@@ -225,20 +272,13 @@ static PetscErrorCode run_master(MPI_Comm comm, MPI_Comm group, const Plan *plan
       break;
     }
   }
-#undef NEXT_UNDONE
-  for (int leader = g; leader < size; leader += g) {
-    if (told_to_finish[leader]) continue;
-    int64_t finish = -1;
-    PetscCallMPI(MPI_Send(&finish, 1, MPI_INT64_T, leader, TAG_WORK, comm));
-  }
-  int64_t finish = -1;
-  PetscCallMPI(MPI_Bcast(&finish, 1, MPI_INT64_T, 0, group));
-  summary->n_done_before = done_before;
-  summary->n_done_now    = journal->n_done - done_before;
-  summary->stopped       = stop && journal->n_done < plan->n_structures;
-  if (!settings->quiet) print_progress(plan, journal->n_done, done_before, MPI_Wtime() - start);
-  PetscCall(PetscFree(outstanding));
-  PetscCall(PetscFree(told_to_finish));
+  PetscCall(master_finish(comm, group, &m));
+  summary->n_done_before = m.done_before;
+  summary->n_done_now    = journal->n_done - m.done_before;
+  summary->stopped       = m.stop && journal->n_done < plan->n_structures;
+  if (!settings->quiet) print_progress(plan, journal->n_done, m.done_before, MPI_Wtime() - m.start);
+  PetscCall(PetscFree(m.outstanding));
+  PetscCall(PetscFree(m.told_to_finish));
   PetscFunctionReturn(0);
 }
 

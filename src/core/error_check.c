@@ -1,8 +1,9 @@
 /* error_check.c — the user-facing PETSc error handler (see error_check.h).
- * MPI: rank and communicator queries, and the broadcast of a rank-0 error (this file uses MPI). */
+ * No MPI calls: rank queries and the broadcast of a rank-0 error go through the parallel module. */
 #include <stdio.h>
 #include <string.h>
 #include "error_check.h"
+#include "parallel.h"
 
 static PetscBool error_raised_on_all_ranks = PETSC_FALSE;
 
@@ -44,16 +45,12 @@ PetscErrorCode error_handler_for_users(MPI_Comm comm, int line, const char *func
   if (type == PETSC_ERROR_INITIAL) {
     /* An error raised on the whole world is met by every rank alike: main() can then
      * finalize cleanly instead of aborting. */
-    int comparison = MPI_UNEQUAL, world_size = 1;
-    MPI_Comm_size(PETSC_COMM_WORLD, &world_size);
-    if (comm != MPI_COMM_NULL) MPI_Comm_compare(comm, PETSC_COMM_WORLD, &comparison);
-    error_raised_on_all_ranks = (world_size == 1 || comparison == MPI_IDENT || comparison == MPI_CONGRUENT) ? PETSC_TRUE : PETSC_FALSE;
+    error_raised_on_all_ranks = parallel_spans_world_unchecked(comm);
   }
   if (!user_facing) return PetscTraceBackErrorHandler(comm, line, function, file, code, type, message, NULL);
   if (type == PETSC_ERROR_INITIAL) {
-    int rank = 0, world_rank = 0;
-    if (comm != MPI_COMM_NULL) MPI_Comm_rank(comm, &rank);
-    MPI_Comm_rank(PETSC_COMM_WORLD, &world_rank);
+    /* Unchecked queries: a PETSc error raised here would re-enter this handler. */
+    int rank = parallel_rank_unchecked(comm), world_rank = parallel_rank_unchecked(PETSC_COMM_WORLD);
     /* A collective error is printed once, by the communicator's first rank. */
     char named[1024] = "";
     if (message) name_the_option(message, named, sizeof named);
@@ -73,17 +70,17 @@ PetscErrorCode error_share_from_rank0(MPI_Comm comm, PetscErrorCode status)
     int  code;
     char message[2048];
   } shared = {0, ""};
-  int rank;
+  PetscBool root;
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0 && status) {
+  PetscCall(parallel_is_root(comm, &root));
+  if (root && status) {
     const char *text     = NULL;
     char       *specific = NULL;
     shared.code = (int)status;
     PetscErrorMessage(status, &text, &specific);
     PetscCall(PetscStrncpy(shared.message, specific ? specific : text ? text : "error on rank 0", sizeof shared.message));
   }
-  PetscCallMPI(MPI_Bcast(&shared, (int)sizeof shared, MPI_BYTE, 0, comm));
+  PetscCall(parallel_broadcast_bytes(comm, &shared, sizeof shared));
   if (shared.code) {
     /* PETSc stores messages with a trailing newline; the handler adds its own. */
     size_t n = strlen(shared.message);

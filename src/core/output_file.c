@@ -1,5 +1,5 @@
 /* output_file.c — refuse outputs that would destroy an input or a foreign file.
- * MPI: one broadcast in output_file_check_all. */
+ * output_file_check_all is collective: rank 0 checks, PetscCallOnRank0Shared shares the verdict. */
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>

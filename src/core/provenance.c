@@ -1,7 +1,9 @@
 /* provenance.c — collects build and run facts for every output file.
- * MPI: one broadcast of rank 0's host name (this file uses MPI). */
+ * Rank 0's host name and start time are broadcast (parallel module), so every rank records
+ * the same provenance. */
 #include <time.h>
 #include <unistd.h>
+#include "parallel.h"
 #include "provenance.h"
 
 #ifndef NF_VERSION
@@ -28,13 +30,13 @@ PetscErrorCode provenance_create(MPI_Comm comm, Provenance **out)
 #endif
   PetscCall(PetscStrncpy(p->build_flags, NF_BUILD_CFLAGS, sizeof p->build_flags));
   if (gethostname(p->hostname, sizeof p->hostname - 1)) PetscCall(PetscStrncpy(p->hostname, "unknown", sizeof p->hostname));
-  PetscCallMPI(MPI_Bcast(p->hostname, (int)sizeof p->hostname, MPI_CHAR, 0, comm));
+  PetscCall(parallel_broadcast_string(comm, p->hostname, sizeof p->hostname));
   time_t now = time(NULL);
   struct tm utc;
   gmtime_r(&now, &utc);
   strftime(p->started_utc, sizeof p->started_utc, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  PetscCallMPI(MPI_Bcast(p->started_utc, (int)sizeof p->started_utc, MPI_CHAR, 0, comm));
-  PetscCallMPI(MPI_Comm_size(comm, &p->size));
+  PetscCall(parallel_broadcast_string(comm, p->started_utc, sizeof p->started_utc));
+  PetscCall(parallel_size(comm, &p->size));
   PetscCall(PetscOptionsGetAll(NULL, &p->options));
   *out = p;
   PetscFunctionReturn(0);

@@ -65,7 +65,8 @@ check_true "finished campaign leaves the file unchanged" "r2.h5 changed" [ "$bef
 check_error "changed plan refused, naming the option" "-radius: was 'uniform:4,6', now 'uniform:4,7'" $MPIRUN -n 2 $CAMPAIGN -o "$WORK/r2.h5" -radius uniform:4,7
 check_error "changed seed refused" "-seed: was 3, now 4" $CAMPAIGN -o "$WORK/r2.h5" -seed 4
 check_output "-fresh starts over with the new plan" "0 of 8 units already complete, 8 to do" $MPIRUN -n 2 $CAMPAIGN -o "$WORK/r2.h5" -radius uniform:4,7 -fresh -structures 8
-check_error "unwritable folder reported" "cannot write the database .*/proc/nanoforge-no-such" $CAMPAIGN -o /proc/nanoforge-no-such/db.h5
+check_error "unwritable folder reported" "Option -o: cannot write ./proc/nanoforge-no-such/db.h5.: folder ./proc/nanoforge-no-such.: No such file or directory" $CAMPAIGN -o /proc/nanoforge-no-such/db.h5
+check_error "unwritable folder reported on 2 ranks" "^nanoforge: error: Option -o: cannot write ./proc/nanoforge-no-such/db.h5.: folder ./proc/nanoforge-no-such.: No such file or directory" $MPIRUN -n 2 $CAMPAIGN -o /proc/nanoforge-no-such/db.h5
 check_error "image size must be fixed" "-image_size: 'uniform:32,64' is not allowed" $CAMPAIGN -o "$WORK/x.h5" -image_size uniform:32,64
 check_error "typo in an option is refused" "no_such_option" $CAMPAIGN -o "$WORK/x.h5" -no_such_option 1
 
