@@ -47,9 +47,11 @@ PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
   PetscOptionsBegin(comm, NULL, "nanoforge train: data-parallel U-Net training on a database", NULL);
   PetscCall(PetscOptionsString("-db", "Database to train on (HDF5, campaign layout)", NULL, c->database, c->database, sizeof c->database, &found));
   PetscCall(PetscOptionsString("-o", "Final model file; checkpoints <stem>_checkpoint_EEEE.h5, <stem>_best.h5, <stem>_metrics.csv/.png beside it", NULL, c->output, c->output, sizeof c->output, NULL));
-  PetscCall(PetscOptionsString("-column_group", "HDF5 group of the per-image metadata columns (default: search /metadata, /data/images, /data)", NULL, c->column_group, c->column_group, sizeof c->column_group, NULL));
+  PetscCall(PetscOptionsString("-column_group", "HDF5 group of the per-image metadata columns (default: search the database's own, then other EMD writers')", NULL, c->column_group, c->column_group, sizeof c->column_group, NULL));
   PetscCall(PetscOptionsString("-select", "Subset of images by metadata, e.g. \"dose>=100,dose<=600\" (operators >= <= > < == !=)", NULL, c->select, c->select, sizeof c->select, NULL));
   PetscCall(PetscOptionsReal("-val_fraction", "Fraction of STRUCTURES held out for validation", NULL, c->validation_fraction, &c->validation_fraction, NULL));
+  PetscCall(PetscOptionsEnum("-split_by", "Groups kept on one side of the train/validation split: structure (needs the structure id column) or image (allows leakage)", NULL, split_grouping_names,
+                             (PetscEnum)c->split_by, (PetscEnum *)&c->split_by, NULL));
   PetscCall(PetscOptionsEnum("-normalize", "Per-image normalisation", NULL, normalize_mode_names, (PetscEnum)c->normalize, (PetscEnum *)&c->normalize, NULL));
   PetscCall(PetscOptionsBool("-augment", "Random dihedral (8 symmetries) augmentation", NULL, c->augment, &c->augment, NULL));
   PetscCall(options_distribution(PetscOptionsObject, "-dose_resample", "Re-sample each training image at a dose drawn from this distribution [e/Å²] (0: off)", "0", &c->dose_resample));
@@ -108,6 +110,42 @@ PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
   PetscCheck(c->keep_checkpoints >= 1, comm, PETSC_ERR_USER_INPUT, "-keep_checkpoints %d: must be at least 1", (int)c->keep_checkpoints);
   PetscCheck(c->pixel_size > 0, comm, PETSC_ERR_USER_INPUT, "-pixel_size %g: must be positive [Å]", c->pixel_size);
   PetscCall(unet_config_check(&c->net));
+  PetscFunctionReturn(0);
+}
+
+void training_split_rule(const TrainingConfig *c, DatasetSplitRule *rule)
+{
+  memset(rule, 0, sizeof *rule);
+  rule->seed                = c->seed;
+  rule->validation_fraction = c->validation_fraction;
+  rule->grouping            = c->split_by;
+  (void)PetscStrncpy(rule->select, c->select, sizeof rule->select);
+  (void)PetscStrncpy(rule->column_group, c->column_group, sizeof rule->column_group);
+}
+
+void training_split_to_model(const DatasetSplitRule *rule, ModelSplit *split)
+{
+  memset(split, 0, sizeof *split);
+  split->present             = PETSC_TRUE;
+  split->seed                = rule->seed;
+  split->validation_fraction = rule->validation_fraction;
+  (void)PetscStrncpy(split->grouping, split_grouping_names[rule->grouping], sizeof split->grouping);
+  (void)PetscStrncpy(split->select, rule->select, sizeof split->select);
+  (void)PetscStrncpy(split->column_group, rule->column_group, sizeof split->column_group);
+}
+
+PetscErrorCode training_split_from_model(const char *model_path, const ModelSplit *split, DatasetSplitRule *rule)
+{
+  PetscFunctionBeginUser;
+  memset(rule, 0, sizeof *rule);
+  PetscCheck(split->present, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "model '%s' stores no train/validation split (made by an older nanoforge): evaluate it with -split all, or retrain it", model_path);
+  PetscCheck(!strcmp(split->grouping, split_grouping_names[SPLIT_BY_STRUCTURE]) || !strcmp(split->grouping, split_grouping_names[SPLIT_BY_IMAGE]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "model '%s': split_grouping '%s' is not one of structure, image", model_path, split->grouping);
+  rule->seed                = split->seed;
+  rule->validation_fraction = split->validation_fraction;
+  rule->grouping            = !strcmp(split->grouping, split_grouping_names[SPLIT_BY_IMAGE]) ? SPLIT_BY_IMAGE : SPLIT_BY_STRUCTURE;
+  PetscCall(PetscStrncpy(rule->select, split->select, sizeof rule->select));
+  PetscCall(PetscStrncpy(rule->column_group, split->column_group, sizeof rule->column_group));
   PetscFunctionReturn(0);
 }
 
@@ -257,7 +295,9 @@ PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingRepo
              (int)c->net.depth, divisor);
   PetscCall(PetscMalloc1(d->count, &selected));
   PetscCall(dataset_select(d, c->select, selected));
-  PetscCall(dataset_split(d, selected, c->validation_fraction, c->seed, &train, &n_train, &validation, &n_validation));
+  DatasetSplitRule rule;
+  training_split_rule(c, &rule);
+  PetscCall(dataset_split(d, selected, &rule, &train, &n_train, &validation, &n_validation));
   PetscCheck(n_train >= c->global_batch, comm, PETSC_ERR_USER_INPUT, "database '%s'%s%s: %d training images, fewer than one global batch (-batch %d)", c->database,
              c->select[0] ? " with -select " : "", c->select, (int)n_train, (int)c->global_batch);
   PetscInt steps_per_epoch = n_train / c->global_batch;
@@ -275,7 +315,7 @@ PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingRepo
     char text[256];
     unet_config_describe(&c->net, text, sizeof text);
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %s: %d images %dx%d (%d selected), split by %s: %d train, %d validation\n", c->database, (int)d->count, (int)d->ny,
-                          (int)d->nx, (int)(n_train + n_validation), d->structure_column[0] ? d->structure_column : "image (no structure column)", (int)n_train,
+                          (int)d->nx, (int)(n_train + n_validation), rule.grouping == SPLIT_BY_IMAGE ? "image" : "structure", (int)n_train,
                           (int)n_validation));
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: U-Net %s, %zu parameters\n", text, unet_parameter_count(net)));
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %s, lr %g%s, decay %g/epoch, global batch %d = %d ranks x per-rank batch %d, %d steps/epoch, %d epochs\n",
@@ -391,6 +431,7 @@ PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingRepo
       PetscCall(metrics_history_to_table(history, table));
       ModelTrainingState save = {.epoch = epoch + 1, .step = step, .seed = c->seed, .best_score = best, .options = provenance->options, .provenance = provenance_line,
                                  .metrics_rows = (int)history->count, .metrics_columns = METRICS_COLUMNS, .metric_names = (char *)metrics_column_names(), .metrics = table};
+      training_split_to_model(&rule, &save.split);
       PetscCall(checkpoint_save(stem, epoch + 1, c->keep_checkpoints, net, optimizer, &save));
       if (is_best) {
         PetscCall(checkpoint_best_path(stem, path, sizeof path));
