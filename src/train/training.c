@@ -315,7 +315,7 @@ PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingRepo
     char text[256];
     unet_config_describe(&c->net, text, sizeof text);
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %s: %d images %dx%d (%d selected), split by %s: %d train, %d validation\n", c->database, (int)d->count, (int)d->ny,
-                          (int)d->nx, (int)(n_train + n_validation), rule.grouping == SPLIT_BY_IMAGE ? "image" : "structure", (int)n_train,
+                          (int)d->nx, (int)(n_train + n_validation), rule.grouping == SPLIT_BY_IMAGE ? "image" : DATABASE_STRUCTURE_ID, (int)n_train,
                           (int)n_validation));
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: U-Net %s, %zu parameters\n", text, unet_parameter_count(net)));
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %s, lr %g%s, decay %g/epoch, global batch %d = %d ranks x per-rank batch %d, %d steps/epoch, %d epochs\n",
