@@ -260,6 +260,110 @@ static PetscErrorCode validate(MPI_Comm comm, const TrainingConfig *c, Dataset *
   PetscFunctionReturn(0);
 }
 
+/* Rank 0: what the run will do (data, split, network, optimizer, communication). */
+static PetscErrorCode print_run_banner(const TrainingConfig *c, const Dataset *d, const DatasetSplitRule *rule, UNet *net, const OptimizerConfig *optimizer_config, PetscInt n_train,
+                                       PetscInt n_validation, int size, int local_batch, PetscInt steps_per_epoch)
+{
+  PetscFunctionBeginUser;
+  char text[256];
+  unet_config_describe(&c->net, text, sizeof text);
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %s: %d images %dx%d (%d selected), split by %s: %d train, %d validation\n", c->database, (int)d->count, (int)d->ny,
+                        (int)d->nx, (int)(n_train + n_validation), rule->grouping == SPLIT_BY_IMAGE ? "image" : DATABASE_STRUCTURE_ID, (int)n_train,
+                        (int)n_validation));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: U-Net %s, %zu parameters\n", text, unet_parameter_count(net)));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %s, lr %g%s, decay %g/epoch, global batch %d = %d ranks x per-rank batch %d, %d steps/epoch, %d epochs\n",
+                        optimizer_kind_name(optimizer_config->kind), optimizer_config->learning_rate, c->lr_scaling_linear ? " (linear scaling)" : "",
+                        optimizer_config->epoch_decay, (int)c->global_batch, size, local_batch, (int)steps_per_epoch, (int)c->epochs));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: gradient all-reduce in buckets of %d floats, %s; batch norm %s\n", (int)c->bucket_floats,
+                        size == 1 ? "not needed (1 rank)" : c->overlap ? "started during backward" : "after backward",
+                        !c->net.batchnorm ? "off" : (size > 1 && c->sync_batchnorm) ? "synchronised over ranks" : "per rank"));
+  PetscFunctionReturn(0);
+}
+
+/* -resume: the newest readable checkpoint (the same on every rank), its epoch, step, best score
+ * and metrics history; nothing when there is none yet. */
+static PetscErrorCode resume_from_checkpoint(MPI_Comm comm, const TrainingConfig *c, const char *stem, UNet *net, Optimizer *optimizer, MetricsHistory *history, PetscInt *first_epoch, PetscInt *step,
+                                             double *best)
+{
+  ModelTrainingState state = {0};
+  int                rank;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscInt epoch_loaded;
+  PetscCall(checkpoint_load_latest(stem, net, optimizer, &state, rank == 0 ? PETSC_TRUE : PETSC_FALSE, &epoch_loaded));
+  PetscInt range[2] = {epoch_loaded, -epoch_loaded};
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, range, 2, MPIU_INT, MPI_MIN, comm));
+  PetscCheck(range[0] == -range[1], comm, PETSC_ERR_FILE_UNEXPECTED, "-resume: the ranks found different checkpoints of '%s' (epochs %d and %d)", stem, (int)range[0],
+             (int)-range[1]);
+  if (epoch_loaded >= 0) {
+    *first_epoch = (PetscInt)state.epoch;
+    *step        = (PetscInt)state.step;
+    *best        = state.best_score;
+    PetscCheck(state.seed == c->seed, comm, PETSC_ERR_USER_INPUT, "-resume: checkpoint of '%s' was made with -seed %llu, this run has -seed %llu", stem,
+               (unsigned long long)state.seed, (unsigned long long)c->seed);
+    if (state.metrics && state.metrics_columns == METRICS_COLUMNS) PetscCall(metrics_history_from_table(history, state.metrics_rows, state.metrics));
+    if (rank == 0) PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: resumed from the checkpoint of epoch %d (step %d)\n", (int)*first_epoch, (int)*step));
+    PetscCall(replicas_check(comm, unet_parameters(net), unet_parameter_count(net), *step));
+  } else if (rank == 0) PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: -resume: no checkpoint of '%s' yet, starting from scratch\n", stem));
+  PetscCall(model_training_state_clear(&state));
+  PetscFunctionReturn(0);
+}
+
+/* Rank 0, end of an epoch: the checkpoint (with the split), the best model when it is the best
+ * so far, the metrics table and plot, and the final model after the last epoch. */
+static PetscErrorCode save_epoch_files(const TrainingConfig *c, const DatasetSplitRule *rule, const char *stem, PetscInt epoch, PetscInt step, double best, PetscBool is_best, PetscBool last, UNet *net,
+                                       Optimizer *optimizer, MetricsHistory *history, const Provenance *provenance, char *provenance_line)
+{
+  char path[PETSC_MAX_PATH_LEN + 64];
+
+  PetscFunctionBeginUser;
+  double *table;
+  PetscCall(PetscMalloc1((size_t)history->count * METRICS_COLUMNS, &table));
+  PetscCall(metrics_history_to_table(history, table));
+  ModelTrainingState save = {.epoch = epoch + 1, .step = step, .seed = c->seed, .best_score = best, .options = provenance->options, .provenance = provenance_line,
+                             .metrics_rows = (int)history->count, .metrics_columns = METRICS_COLUMNS, .metric_names = (char *)metrics_column_names(), .metrics = table};
+  training_split_to_model(rule, &save.split);
+  PetscCall(checkpoint_save(stem, epoch + 1, c->keep_checkpoints, net, optimizer, &save));
+  if (is_best) {
+    PetscCall(checkpoint_best_path(stem, path, sizeof path));
+    PetscCall(model_file_write(path, net, NULL, &save));
+  }
+  PetscCall(PetscSNPrintf(path, sizeof path, "%s_metrics.csv", stem));
+  PetscCall(metrics_history_write_csv(history, path));
+  PetscCall(PetscSNPrintf(path, sizeof path, "%s_metrics.png", stem));
+  PetscCall(metrics_history_write_png(history, path));
+  if (last) PetscCall(model_file_write(c->output, net, optimizer, &save));
+  PetscCall(PetscFree(table));
+  PetscFunctionReturn(0);
+}
+
+/* What the run measured, the same on every rank (times are maxima over the ranks). */
+static PetscErrorCode fill_report(MPI_Comm comm, const TrainingConfig *c, GradientReducer *reducer, UNet *net, const EpochMetrics *last_row, PetscInt first_epoch, PetscInt last_epoch, double run_seconds,
+                                  double first_step_seconds, double forward_seconds, double backward_seconds, TrainingReport *report)
+{
+  PetscFunctionBeginUser;
+  double times[2];
+  gradient_reducer_times(reducer, &times[0], &times[1]);
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, times, 2, MPI_DOUBLE, MPI_MAX, comm));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &run_seconds, 1, MPI_DOUBLE, MPI_MAX, comm));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &first_step_seconds, 1, MPI_DOUBLE, MPI_MAX, comm));
+  report->epochs_done = last_epoch > first_epoch ? last_epoch : first_epoch;
+  report->seconds = run_seconds;
+  report->images_per_second = run_seconds > 0 ? report->images / run_seconds : 0;
+  report->first_step_seconds = first_step_seconds;
+  report->steady_images_per_second = report->steps > 1 && run_seconds > first_step_seconds
+                                       ? (report->images - c->global_batch) / (run_seconds - first_step_seconds) : 0;
+  report->allreduce_seconds = times[0];
+  report->wait_seconds = times[1];
+  report->forward_seconds = forward_seconds;
+  report->backward_seconds = backward_seconds;
+  report->validation = last_row->validation;
+  report->train = last_row->train;
+  report->parameter_checksum = training_checksum(unet_parameters(net), unet_parameter_count(net));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingReport *report)
 {
   int                rank, size;
@@ -270,9 +374,8 @@ PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingRepo
   Optimizer         *optimizer = NULL;
   GradientReducer   *reducer = NULL;
   OptimizerConfig    optimizer_config = c->optimizer;
-  ModelTrainingState state = {0};
   MetricsHistory    *history;
-  char               stem[PETSC_MAX_PATH_LEN], path[PETSC_MAX_PATH_LEN + 64];
+  char               stem[PETSC_MAX_PATH_LEN];
   Provenance        *provenance;
   char              *provenance_line = NULL;
 
@@ -311,42 +414,11 @@ PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingRepo
   PetscCall(checkpoint_stem(c->output, stem, sizeof stem));
   PetscCall(metrics_history_create(&history));
 
-  if (rank == 0) {
-    char text[256];
-    unet_config_describe(&c->net, text, sizeof text);
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %s: %d images %dx%d (%d selected), split by %s: %d train, %d validation\n", c->database, (int)d->count, (int)d->ny,
-                          (int)d->nx, (int)(n_train + n_validation), rule.grouping == SPLIT_BY_IMAGE ? "image" : DATABASE_STRUCTURE_ID, (int)n_train,
-                          (int)n_validation));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: U-Net %s, %zu parameters\n", text, unet_parameter_count(net)));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %s, lr %g%s, decay %g/epoch, global batch %d = %d ranks x per-rank batch %d, %d steps/epoch, %d epochs\n",
-                          optimizer_kind_name(optimizer_config.kind), optimizer_config.learning_rate, c->lr_scaling_linear ? " (linear scaling)" : "",
-                          optimizer_config.epoch_decay, (int)c->global_batch, size, local_batch, (int)steps_per_epoch, (int)c->epochs));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: gradient all-reduce in buckets of %d floats, %s; batch norm %s\n", (int)c->bucket_floats,
-                          size == 1 ? "not needed (1 rank)" : c->overlap ? "started during backward" : "after backward",
-                          !c->net.batchnorm ? "off" : (size > 1 && c->sync_batchnorm) ? "synchronised over ranks" : "per rank"));
-  }
+  if (rank == 0) PetscCall(print_run_banner(c, d, &rule, net, &optimizer_config, n_train, n_validation, size, local_batch, steps_per_epoch));
 
   PetscInt first_epoch = 0, step = 0;
   double   best = -1;
-  if (c->resume) {
-    PetscInt epoch_loaded;
-    PetscCall(checkpoint_load_latest(stem, net, optimizer, &state, rank == 0 ? PETSC_TRUE : PETSC_FALSE, &epoch_loaded));
-    PetscInt range[2] = {epoch_loaded, -epoch_loaded};
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, range, 2, MPIU_INT, MPI_MIN, comm));
-    PetscCheck(range[0] == -range[1], comm, PETSC_ERR_FILE_UNEXPECTED, "-resume: the ranks found different checkpoints of '%s' (epochs %d and %d)", stem, (int)range[0],
-               (int)-range[1]);
-    if (epoch_loaded >= 0) {
-      first_epoch = (PetscInt)state.epoch;
-      step = (PetscInt)state.step;
-      best = state.best_score;
-      PetscCheck(state.seed == c->seed, comm, PETSC_ERR_USER_INPUT, "-resume: checkpoint of '%s' was made with -seed %llu, this run has -seed %llu", stem,
-                 (unsigned long long)state.seed, (unsigned long long)c->seed);
-      if (state.metrics && state.metrics_columns == METRICS_COLUMNS) PetscCall(metrics_history_from_table(history, state.metrics_rows, state.metrics));
-      if (rank == 0) PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: resumed from the checkpoint of epoch %d (step %d)\n", (int)first_epoch, (int)step));
-      PetscCall(replicas_check(comm, unet_parameters(net), unet_parameter_count(net), step));
-    } else if (rank == 0) PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: -resume: no checkpoint of '%s' yet, starting from scratch\n", stem));
-    PetscCall(model_training_state_clear(&state));
-  }
+  if (c->resume) PetscCall(resume_from_checkpoint(comm, c, stem, net, optimizer, history, &first_epoch, &step, &best));
 
   size_t   spatial = (size_t)d->ny * d->nx;
   int      channels = unet_config_output_channels(&c->net);
@@ -426,46 +498,13 @@ PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingRepo
       PetscCall(PetscPrintf(PETSC_COMM_SELF, "epoch %3d/%d  lr %.3g  loss %.4f  val %.4f  F1 %.4f  val %.4f  IoU %.4f  val %.4f  %.1f s%s\n", (int)(epoch + 1),
                             (int)c->epochs, learning_rate, row.train_loss, row.validation_loss, row.train.f1, row.validation.f1, row.train.iou, row.validation.iou,
                             row.seconds, is_best ? "  (best)" : ""));
-      double *table;
-      PetscCall(PetscMalloc1((size_t)history->count * METRICS_COLUMNS, &table));
-      PetscCall(metrics_history_to_table(history, table));
-      ModelTrainingState save = {.epoch = epoch + 1, .step = step, .seed = c->seed, .best_score = best, .options = provenance->options, .provenance = provenance_line,
-                                 .metrics_rows = (int)history->count, .metrics_columns = METRICS_COLUMNS, .metric_names = (char *)metrics_column_names(), .metrics = table};
-      training_split_to_model(&rule, &save.split);
-      PetscCall(checkpoint_save(stem, epoch + 1, c->keep_checkpoints, net, optimizer, &save));
-      if (is_best) {
-        PetscCall(checkpoint_best_path(stem, path, sizeof path));
-        PetscCall(model_file_write(path, net, NULL, &save));
-      }
-      PetscCall(PetscSNPrintf(path, sizeof path, "%s_metrics.csv", stem));
-      PetscCall(metrics_history_write_csv(history, path));
-      PetscCall(PetscSNPrintf(path, sizeof path, "%s_metrics.png", stem));
-      PetscCall(metrics_history_write_png(history, path));
-      if (epoch + 1 == last_epoch) PetscCall(model_file_write(c->output, net, optimizer, &save));
-      PetscCall(PetscFree(table));
+      PetscCall(save_epoch_files(c, &rule, stem, epoch, step, best, is_best, epoch + 1 == last_epoch, net, optimizer, history, provenance, provenance_line));
     }
   }
   PetscCall(replicas_check(comm, unet_parameters(net), unet_parameter_count(net), step));
   PetscCallMPI(MPI_Barrier(comm)); /* files of rank 0 complete before anyone returns */
 
-  double times[2];
-  gradient_reducer_times(reducer, &times[0], &times[1]);
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, times, 2, MPI_DOUBLE, MPI_MAX, comm));
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &run_seconds, 1, MPI_DOUBLE, MPI_MAX, comm));
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &first_step_seconds, 1, MPI_DOUBLE, MPI_MAX, comm));
-  report->epochs_done = last_epoch > first_epoch ? last_epoch : first_epoch;
-  report->seconds = run_seconds;
-  report->images_per_second = run_seconds > 0 ? report->images / run_seconds : 0;
-  report->first_step_seconds = first_step_seconds;
-  report->steady_images_per_second = report->steps > 1 && run_seconds > first_step_seconds
-                                       ? (report->images - c->global_batch) / (run_seconds - first_step_seconds) : 0;
-  report->allreduce_seconds = times[0];
-  report->wait_seconds = times[1];
-  report->forward_seconds = forward_seconds;
-  report->backward_seconds = backward_seconds;
-  report->validation = row.validation;
-  report->train = row.train;
-  report->parameter_checksum = training_checksum(unet_parameters(net), unet_parameter_count(net));
+  PetscCall(fill_report(comm, c, reducer, net, &row, first_epoch, last_epoch, run_seconds, first_step_seconds, forward_seconds, backward_seconds, report));
 
   PetscCall(PetscFree(order));
   PetscCall(PetscFree3(images, probabilities, grad_logits));
