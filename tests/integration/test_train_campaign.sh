@@ -3,8 +3,9 @@
 # a tiny quickstart-like plan (8 structures x 2 conditions of 32x32 pixels), then `train`
 # (2 ranks, 2 epochs, a small U-Net) and `evaluate` of the model on the held-out split that the
 # model file stores. Checks: the split is by structure_id and holds whole structures (both
-# images of each validation structure are scored, none of a training one), every score is a
-# number in [0, 1], and the model stores the split as typed attributes. Then the same
+# images of each validation structure are scored, none of a training one), evaluate's pooled
+# scores equal training's last validation scores (the same images), every score is a number in
+# [0, 1], and the model stores the split as typed attributes. Then the same
 # database without its structure id column: refused without -split_by image, accepted with it.
 . tests/integration/lib.sh
 
@@ -16,11 +17,17 @@ check "campaign_tiny" $MPIRUN -np 2 "$NANOFORGE" campaign -options_file "$WORK/t
 TRAIN="-depth 2 -base_filters 8 -batch 4 -epochs 2 -val_fraction 0.25 -lr 3e-3 -seed 3"
 check_output "train_on_campaign_split_by_structure" "16 images 32x32 \(16 selected\), split by structure_id: 12 train, 4 validation" \
   $MPIRUN -np 2 "$NANOFORGE" train -db "$WORK/tiny.h5" -o "$WORK/model.h5" $TRAIN
+train_scores=$(echo "$out" | sed -n 's/.*validation precision \([0-9.]*\) recall \([0-9.]*\) F1 \([0-9.]*\) IoU \([0-9.]*\).*/\1 \2 \3 \4/p')
 check_output "model_stores_split_seed_uint64" "H5T_STD_U64LE" h5dump -a /training/split_seed "$WORK/model.h5"
 check_output "model_stores_split_fraction" "\(0\): 0.25" h5dump -a /training/split_validation_fraction "$WORK/model.h5"
 check_output "model_stores_split_grouping" "\"structure\"" h5dump -a /training/split_grouping "$WORK/model.h5"
 
 check_output "evaluate_on_campaign_database" "tiny.h5: 4 images" $MPIRUN -np 2 "$NANOFORGE" evaluate -model "$WORK/model.h5" -data "$WORK/tiny.h5" -o "$WORK/scores.csv"
+evaluate_scores=$(echo "$out" | sed -n 's/.*precision \([0-9.]*\)  recall \([0-9.]*\)  F1 \([0-9.]*\)  IoU \([0-9.]*\).*/\1 \2 \3 \4/p')
+# The same held-out images as training's last validation (the split read back from the model
+# file, not from defaults): precision, recall, F1 and IoU equal to 4 decimals.
+check_true "evaluate_scores_equal_training_validation ($evaluate_scores)" "train's last validation scores '$train_scores', evaluate's '$evaluate_scores'" \
+  test -n "$train_scores" -a "$train_scores" = "$evaluate_scores"
 # Rows: source,index,tp,fp,fn,tn,precision,recall,f1,iou; image i shows structure i/2 (2 conditions).
 check_true "evaluate_scores_in_0_1" "a score outside [0, 1] or not a number in $(cat "$WORK/scores.csv" 2>/dev/null)" \
   sh -c "awk -F, 'NR > 1 { n++; for (k = 7; k <= 10; k++) if (\$k !~ /^[0-9.]+\$/ || \$k < 0 || \$k > 1) bad++ } END { exit !(n == 5 && bad == 0) }' '$WORK/scores.csv'"
