@@ -137,7 +137,8 @@ PetscErrorCode database_write_unit(Database *database, const DatabaseUnit *unit,
 /* Collective: close every object and the file, freeing the handle. */
 PetscErrorCode database_close(Database **database);
 
-/* Serial reading for tests and tools (any process, no MPI-IO): image i and its mask. */
+/* Serial reading for tests and tools (one process, through database_reader.h on
+ * PETSC_COMM_SELF): image i and, when mask is non-NULL, its mask as 0/1. */
 PetscErrorCode database_read_image(const char *path, PetscInt index, PetscInt ny, PetscInt nx, float *image, uint8_t *mask);
 
 /* FNV-1a 64 of a unit's images then masks, byte by byte as they are stored (float32 and

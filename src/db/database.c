@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "database.h"
+#include "database_reader.h"
 #include "checked_size.h"
 #include "error_check.h"
 #include "hdf5_attribute.h"
@@ -523,24 +524,16 @@ PetscErrorCode database_close(Database **database)
 
 PetscErrorCode database_read_image(const char *path, PetscInt index, PetscInt ny, PetscInt nx, float *image, uint8_t *mask)
 {
-  hid_t   file, dataset, file_space, memory_space;
-  hsize_t start[3] = {(hsize_t)index, 0, 0}, extent[3] = {1, (hsize_t)ny, (hsize_t)nx};
+  DatabaseReader *reader;
   PetscFunctionBeginUser;
-  PetscCall(PetscLogEventBegin(NF_EVENT_DB_READ, 0, 0, 0, 0));
-  PetscCallHDF5(file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), "opening the database", path);
-  for (int which = 0; which < 2; which++) {
-    if (which == 1 && !mask) break;
-    PetscCallHDF5(dataset = H5Dopen2(file, which ? DATABASE_MASKS : DATABASE_IMAGES, H5P_DEFAULT), "opening images or masks", path);
-    PetscCallHDF5(file_space = H5Dget_space(dataset), "H5Dget_space", path);
-    PetscCallHDF5(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, extent, NULL), "selecting an image", path);
-    PetscCallHDF5(memory_space = H5Screate_simple(3, extent, NULL), "H5Screate_simple", path);
-    PetscCallHDF5(H5Dread(dataset, which ? H5T_NATIVE_UINT8 : H5T_NATIVE_FLOAT, memory_space, file_space, H5P_DEFAULT, which ? (void *)mask : (void *)image), "reading an image", path);
-    PetscCallHDF5(H5Sclose(memory_space), "H5Sclose", path);
-    PetscCallHDF5(H5Sclose(file_space), "H5Sclose", path);
-    PetscCallHDF5(H5Dclose(dataset), "H5Dclose", path);
-  }
-  PetscCallHDF5(H5Fclose(file), "closing the database", path);
-  PetscCall(PetscLogEventEnd(NF_EVENT_DB_READ, 0, 0, 0, 0));
+  PetscCall(database_reader_open(PETSC_COMM_SELF, path, NULL, &reader));
+  PetscErrorCode ierr = 0;
+  if (reader->ny != ny || reader->nx != nx)
+    ierr = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, PETSC_ERR_FILE_UNEXPECTED, PETSC_ERROR_INITIAL, "database '%s' holds %dx%d images, the caller expects %dx%d", path,
+                      (int)reader->ny, (int)reader->nx, (int)ny, (int)nx);
+  if (!ierr) ierr = database_reader_read_range(reader, index, 1, image, mask);
+  PetscCall(database_reader_close(&reader));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
