@@ -1,6 +1,6 @@
 /* dataset.c — reading the campaign database for training, split, shuffle, augment,
  * normalise, dose re-sampling, subset selection.
- * MPI: dataset_open opens the HDF5 file collectively with the MPI-IO driver; reads are
+ * MPI: dataset_open opens the database collectively (database_reader.h, MPI-IO); reads are
  * independent hyperslabs. Nothing else here communicates. */
 #include <math.h>
 #include <stdlib.h>
@@ -163,7 +163,8 @@ PetscErrorCode dataset_split(const Dataset *d, const PetscBool *selected, const 
 
   PetscFunctionBeginUser;
   PetscCheck(fraction >= 0 && fraction < 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-val_fraction %g: allowed 0 <= fraction < 1", fraction);
-  PetscCheck(rule->grouping == SPLIT_BY_IMAGE || d->has_structure_id || fraction == 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+  /* Every rank of the dataset's communicator decides the same, so the error is raised on all. */
+  PetscCheck(rule->grouping == SPLIT_BY_IMAGE || d->has_structure_id || fraction == 0, d->comm, PETSC_ERR_USER_INPUT,
              "database '%s' has no structure id column (%s/%s), so images of one structure could land on both sides of the train/validation split (leakage); give -split_by image to split by image anyway",
              d->path, DATABASE_METADATA_GROUP, DATABASE_STRUCTURE_ID);
   if (rule->grouping == SPLIT_BY_IMAGE) group = d->image_index;

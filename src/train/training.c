@@ -364,6 +364,88 @@ static PetscErrorCode fill_report(MPI_Comm comm, const TrainingConfig *c, Gradie
   PetscFunctionReturn(0);
 }
 
+/* Buffers of one rank's share of a step (allocated once: no allocation inside the loop). */
+typedef struct {
+  float   *images, *probabilities, *grad_logits, *scratch_image;
+  uint8_t *masks, *scratch_mask, *scratch;
+} StepBuffers;
+
+/* Seconds of this run's steps on this rank. */
+typedef struct {
+  double forward_seconds, backward_seconds, run_seconds, first_step_seconds;
+} StepTimes;
+
+/* The optimizer steps of one epoch: read, augment, forward, backward, average the gradients,
+ * update; adds to the loss sum and the training confusion matrix. */
+static PetscErrorCode train_epoch_steps(MPI_Comm comm, const TrainingConfig *c, Dataset *d, const PetscInt *order, PetscInt steps_per_epoch, PetscInt epoch, UNet *net, Optimizer *optimizer,
+                                        const OptimizerConfig *optimizer_config, GradientReducer *reducer, StepBuffers *b, PetscInt *step, StepTimes *times, TrainingReport *report,
+                                        double *loss_sum, double *learning_rate, Confusion *confusion)
+{
+  int          rank, size;
+  float       *images = b->images, *probabilities = b->probabilities, *grad_logits = b->grad_logits, *scratch_image = b->scratch_image;
+  uint8_t     *masks = b->masks, *scratch_mask = b->scratch_mask, *scratch = b->scratch;
+  const size_t spatial = (size_t)d->ny * d->nx;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  const int local_batch = (int)(c->global_batch / size);
+  for (PetscInt s = 0; s < steps_per_epoch; s++) {
+    const PetscInt *mine = order + s * c->global_batch + (PetscInt)rank * local_batch;
+    PetscCall(dataset_read(d, mine, local_batch, images, masks));
+    for (int j = 0; j < local_batch; j++)
+      PetscCall(prepare_training_image(c, d, epoch, mine[j], images + j * spatial, masks + j * spatial, scratch_image, scratch_mask));
+    *learning_rate = optimizer_learning_rate(optimizer_config, (long)epoch, (long)*step);
+    double t0 = MPI_Wtime(), loss;
+    PetscCall(unet_zero_gradients(net));
+    PetscCall(PetscLogEventBegin(NF_EVENT_FORWARD, 0, 0, 0, 0));
+    PetscCall(unet_forward(net, images, local_batch, PETSC_TRUE, probabilities));
+    PetscCall(loss_compute(c->loss, c->net.head, probabilities, masks, local_batch, (int)d->ny, (int)d->nx, &loss, grad_logits));
+    PetscCall(PetscLogEventEnd(NF_EVENT_FORWARD, 0, 0, 0, 0));
+    double t1 = MPI_Wtime();
+    PetscCall(gradient_reducer_begin(reducer));
+    PetscCall(PetscLogEventBegin(NF_EVENT_BACKWARD, 0, 0, 0, 0));
+    PetscCall(unet_backward(net, grad_logits));
+    PetscCall(PetscLogEventEnd(NF_EVENT_BACKWARD, 0, 0, 0, 0));
+    double t2 = MPI_Wtime();
+    PetscCall(gradient_reducer_finish(reducer));
+    PetscCall(PetscLogEventBegin(NF_EVENT_OPTIMIZER, 0, 0, 0, 0));
+    PetscCall(optimizer_step(optimizer, unet_parameters(net), unet_gradients(net), *learning_rate));
+    PetscCall(PetscLogEventEnd(NF_EVENT_OPTIMIZER, 0, 0, 0, 0));
+    times->run_seconds += MPI_Wtime() - t0;
+    if (report->steps == 0) times->first_step_seconds = MPI_Wtime() - t0;
+    times->forward_seconds += t1 - t0, times->backward_seconds += t2 - t1;
+    *loss_sum += loss;
+    add_predictions(c->net.head, probabilities, masks, local_batch, spatial, scratch, confusion);
+    (*step)++;
+    report->steps++;
+    report->images += c->global_batch;
+    if (c->check_replicas > 0 && *step % c->check_replicas == 0) PetscCall(replicas_check(comm, unet_parameters(net), unet_parameter_count(net), *step));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Collective: the database opened, its images selected (-select) and split by the run's rule;
+ * the sizes checked against the network depth and the global batch. */
+static PetscErrorCode open_and_split(MPI_Comm comm, const TrainingConfig *c, Dataset **dataset, DatasetSplitRule *rule, PetscBool **selected, PetscInt **train, PetscInt *n_train, PetscInt **validation,
+                                     PetscInt *n_validation)
+{
+  PetscFunctionBeginUser;
+  PetscCall(dataset_open(comm, c->database, c->column_group, dataset));
+  Dataset *d = *dataset;
+  const int divisor = 1 << c->net.depth;
+  PetscCheck(d->ny % divisor == 0 && d->nx % divisor == 0, comm, PETSC_ERR_USER_INPUT,
+             "database '%s' holds %dx%d images; -depth %d needs sides divisible by %d (choose a smaller -depth or other image sizes)", c->database, (int)d->ny, (int)d->nx,
+             (int)c->net.depth, divisor);
+  PetscCall(PetscMalloc1(d->count, selected));
+  PetscCall(dataset_select(d, c->select, *selected));
+  training_split_rule(c, rule);
+  PetscCall(dataset_split(d, *selected, rule, train, n_train, validation, n_validation));
+  PetscCheck(*n_train >= c->global_batch, comm, PETSC_ERR_USER_INPUT, "database '%s'%s%s: %d training images, fewer than one global batch (-batch %d)", c->database,
+             c->select[0] ? " with -select " : "", c->select, (int)*n_train, (int)c->global_batch);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingReport *report)
 {
   int                rank, size;
@@ -391,18 +473,8 @@ PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingRepo
   PetscCall(provenance_create(comm, &provenance));
   PetscCall(provenance_one_line(provenance, &provenance_line));
 
-  PetscCall(dataset_open(comm, c->database, c->column_group, &d));
-  const int divisor = 1 << c->net.depth;
-  PetscCheck(d->ny % divisor == 0 && d->nx % divisor == 0, comm, PETSC_ERR_USER_INPUT,
-             "database '%s' holds %dx%d images; -depth %d needs sides divisible by %d (choose a smaller -depth or other image sizes)", c->database, (int)d->ny, (int)d->nx,
-             (int)c->net.depth, divisor);
-  PetscCall(PetscMalloc1(d->count, &selected));
-  PetscCall(dataset_select(d, c->select, selected));
   DatasetSplitRule rule;
-  training_split_rule(c, &rule);
-  PetscCall(dataset_split(d, selected, &rule, &train, &n_train, &validation, &n_validation));
-  PetscCheck(n_train >= c->global_batch, comm, PETSC_ERR_USER_INPUT, "database '%s'%s%s: %d training images, fewer than one global batch (-batch %d)", c->database,
-             c->select[0] ? " with -select " : "", c->select, (int)n_train, (int)c->global_batch);
+  PetscCall(open_and_split(comm, c, &d, &rule, &selected, &train, &n_train, &validation, &n_validation));
   PetscInt steps_per_epoch = n_train / c->global_batch;
   if (c->steps_per_epoch > 0) steps_per_epoch = PetscMin(steps_per_epoch, c->steps_per_epoch);
   if (c->lr_scaling_linear) optimizer_config.learning_rate *= (double)c->global_batch / 16.0;
@@ -422,14 +494,13 @@ PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingRepo
 
   size_t   spatial = (size_t)d->ny * d->nx;
   int      channels = unet_config_output_channels(&c->net);
-  float   *images, *probabilities, *grad_logits, *scratch_image;
-  uint8_t *masks, *scratch_mask, *scratch;
-  PetscCall(PetscMalloc3(spatial * local_batch, &images, spatial * local_batch * channels, &probabilities, spatial * local_batch * channels, &grad_logits));
-  PetscCall(PetscMalloc4(spatial * local_batch, &masks, spatial, &scratch_mask, spatial, &scratch, spatial, &scratch_image));
+  StepBuffers buffers;
+  PetscCall(PetscMalloc3(spatial * local_batch, &buffers.images, spatial * local_batch * channels, &buffers.probabilities, spatial * local_batch * channels, &buffers.grad_logits));
+  PetscCall(PetscMalloc4(spatial * local_batch, &buffers.masks, spatial, &buffers.scratch_mask, spatial, &buffers.scratch, spatial, &buffers.scratch_image));
   PetscCall(PetscMalloc1(n_train, &order));
 
-  double   forward_seconds = 0, backward_seconds = 0, run_seconds = 0, first_step_seconds = 0;
-  PetscInt last_epoch = c->epochs;
+  StepTimes times = {0};
+  PetscInt  last_epoch = c->epochs;
   if (c->stop_after_epochs > 0) last_epoch = PetscMin(last_epoch, first_epoch + c->stop_after_epochs);
   EpochMetrics row = {0};
   if (first_epoch >= last_epoch && rank == 0)
@@ -444,38 +515,7 @@ PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingRepo
       PetscCallMPI(MPI_Allreduce(&mine, &high, 1, MPI_UINT64_T, MPI_MAX, comm));
       PetscCheck(low == high, comm, PETSC_ERR_PLIB, "epoch %d: the shuffled order differs between ranks", (int)epoch + 1);
     }
-    for (PetscInt s = 0; s < steps_per_epoch; s++) {
-      const PetscInt *mine = order + s * c->global_batch + (PetscInt)rank * local_batch;
-      PetscCall(dataset_read(d, mine, local_batch, images, masks));
-      for (int j = 0; j < local_batch; j++)
-        PetscCall(prepare_training_image(c, d, epoch, mine[j], images + j * spatial, masks + j * spatial, scratch_image, scratch_mask));
-      learning_rate = optimizer_learning_rate(&optimizer_config, (long)epoch, (long)step);
-      double t0 = MPI_Wtime(), loss;
-      PetscCall(unet_zero_gradients(net));
-      PetscCall(PetscLogEventBegin(NF_EVENT_FORWARD, 0, 0, 0, 0));
-      PetscCall(unet_forward(net, images, local_batch, PETSC_TRUE, probabilities));
-      PetscCall(loss_compute(c->loss, c->net.head, probabilities, masks, local_batch, (int)d->ny, (int)d->nx, &loss, grad_logits));
-      PetscCall(PetscLogEventEnd(NF_EVENT_FORWARD, 0, 0, 0, 0));
-      double t1 = MPI_Wtime();
-      PetscCall(gradient_reducer_begin(reducer));
-      PetscCall(PetscLogEventBegin(NF_EVENT_BACKWARD, 0, 0, 0, 0));
-      PetscCall(unet_backward(net, grad_logits));
-      PetscCall(PetscLogEventEnd(NF_EVENT_BACKWARD, 0, 0, 0, 0));
-      double t2 = MPI_Wtime();
-      PetscCall(gradient_reducer_finish(reducer));
-      PetscCall(PetscLogEventBegin(NF_EVENT_OPTIMIZER, 0, 0, 0, 0));
-      PetscCall(optimizer_step(optimizer, unet_parameters(net), unet_gradients(net), learning_rate));
-      PetscCall(PetscLogEventEnd(NF_EVENT_OPTIMIZER, 0, 0, 0, 0));
-      run_seconds += MPI_Wtime() - t0;
-      if (report->steps == 0) first_step_seconds = MPI_Wtime() - t0;
-      forward_seconds += t1 - t0, backward_seconds += t2 - t1;
-      loss_sum += loss;
-      add_predictions(c->net.head, probabilities, masks, local_batch, spatial, scratch, &confusion);
-      step++;
-      report->steps++;
-      report->images += c->global_batch;
-      if (c->check_replicas > 0 && step % c->check_replicas == 0) PetscCall(replicas_check(comm, unet_parameters(net), unet_parameter_count(net), step));
-    }
+    PetscCall(train_epoch_steps(comm, c, d, order, steps_per_epoch, epoch, net, optimizer, &optimizer_config, reducer, &buffers, &step, &times, report, &loss_sum, &learning_rate, &confusion));
     double sums[5] = {loss_sum, confusion.true_positive, confusion.false_positive, confusion.false_negative, confusion.true_negative};
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sums, 5, MPI_DOUBLE, MPI_SUM, comm));
     Confusion total = {sums[1], sums[2], sums[3], sums[4]};
@@ -487,7 +527,7 @@ PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingRepo
     row.validation_loss = NAN;
     row.validation.precision = row.validation.recall = row.validation.f1 = row.validation.iou = NAN;
     if (c->validate && n_validation > 0)
-      PetscCall(validate(comm, c, d, net, validation, n_validation, local_batch, images, masks, probabilities, scratch, &row.validation_loss, &row.validation));
+      PetscCall(validate(comm, c, d, net, validation, n_validation, local_batch, buffers.images, buffers.masks, buffers.probabilities, buffers.scratch, &row.validation_loss, &row.validation));
     row.seconds = MPI_Wtime() - epoch_start;
     PetscCall(metrics_history_append(history, &row));
     double score = isfinite(row.validation.f1) ? row.validation.f1 : row.train.f1;
@@ -504,11 +544,11 @@ PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingRepo
   PetscCall(replicas_check(comm, unet_parameters(net), unet_parameter_count(net), step));
   PetscCallMPI(MPI_Barrier(comm)); /* files of rank 0 complete before anyone returns */
 
-  PetscCall(fill_report(comm, c, reducer, net, &row, first_epoch, last_epoch, run_seconds, first_step_seconds, forward_seconds, backward_seconds, report));
+  PetscCall(fill_report(comm, c, reducer, net, &row, first_epoch, last_epoch, times.run_seconds, times.first_step_seconds, times.forward_seconds, times.backward_seconds, report));
 
   PetscCall(PetscFree(order));
-  PetscCall(PetscFree3(images, probabilities, grad_logits));
-  PetscCall(PetscFree4(masks, scratch_mask, scratch, scratch_image));
+  PetscCall(PetscFree3(buffers.images, buffers.probabilities, buffers.grad_logits));
+  PetscCall(PetscFree4(buffers.masks, buffers.scratch_mask, buffers.scratch, buffers.scratch_image));
   PetscCall(metrics_history_destroy(&history));
   PetscCall(gradient_reducer_destroy(&reducer));
   PetscCall(optimizer_destroy(&optimizer));
