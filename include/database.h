@@ -12,7 +12,7 @@
  *   /data/masks            emd_group_type=1, data [N][ny][nx] uint8 (1 = particle), dim1..3 as above
  *   /metadata/<column>     [N] float64: one per sampled parameter (structure columns
  *                          repeated for each of a structure's images, then imaging
- *                          columns), plus structure_id, condition_index, image_seed
+ *                          columns), plus structure_id, condition_index, image_seed (int64)
  *   /metadata/structures/<column>  [N_structures] float64: per-structure columns
  *   /data/atoms (optional, -save_atoms): every structure's atoms, ragged:
  *       offsets [N_structures + 1] int64 (atoms of structure s: rows offsets[s]..offsets[s+1]-1),
