@@ -12,7 +12,7 @@
  *   /data/masks            emd_group_type=1, data [N][ny][nx] uint8 (1 = particle), dim1..3 as above
  *   /metadata/<column>     [N] float64: one per sampled parameter (structure columns
  *                          repeated for each of a structure's images, then imaging
- *                          columns), plus structure_id, condition_index, image_seed
+ *                          columns), plus structure_id, condition_index, image_seed (int64)
  *   /metadata/structures/<column>  [N_structures] float64: per-structure columns
  *   /data/atoms (optional, -save_atoms): every structure's atoms, ragged:
  *       offsets [N_structures + 1] int64 (atoms of structure s: rows offsets[s]..offsets[s+1]-1),
@@ -35,6 +35,41 @@
 #include "journal.h"
 #include "plan.h"
 #include "provenance.h"
+
+/* ---- The layout's names and types, spelled here and nowhere else (src/db owns the layout in
+ * both directions: database.c writes it, database_reader.c reads it; docs/database.md). ---- */
+#define DATABASE_DATA_GROUP       "/data"
+#define DATABASE_IMAGES_GROUP     "/data/images"
+#define DATABASE_MASKS_GROUP      "/data/masks"
+#define DATABASE_IMAGES           "/data/images/data" /* [N][ny][nx] float32 */
+#define DATABASE_MASKS            "/data/masks/data"  /* [N][ny][nx] uint8, 1 = particle */
+#define DATABASE_METADATA_GROUP   "/metadata"         /* per-image columns [N] */
+#define DATABASE_STRUCTURES_GROUP "/metadata/structures" /* per-structure columns [N_structures] float64 */
+#define DATABASE_STRUCTURE_ID     "structure_id"      /* the grouping column of the train/validation split */
+#define DATABASE_CONDITION_INDEX  "condition_index"
+#define DATABASE_IMAGE_SEED       "image_seed"
+/* EMD version attributes (version_major, version_minor), 32-bit little-endian integers in
+ * every file db writes (database and single-simulation EMD files). */
+#define DATABASE_EMD_VERSION_MAJOR 0
+#define DATABASE_EMD_VERSION_MINOR 2
+
+/* How a column is stored: the id columns are int64, sampled parameters float64. */
+typedef enum { DATABASE_INT64 = 0, DATABASE_FLOAT64 = 1 } DatabaseColumnType;
+extern const char *const database_column_type_names[]; /* "int64", "float64" */
+/* A fixed column of every database: its name, its type and what it means. */
+typedef struct {
+  const char        *name;
+  DatabaseColumnType type;
+  const char        *meaning;
+} DatabaseColumn;
+#define DATABASE_ID_COLUMNS 3
+extern const DatabaseColumn database_id_columns[DATABASE_ID_COLUMNS]; /* structure_id, condition_index, image_seed */
+
+/* Writes the EMD version attributes on `file` (the one spelling of their names and types). */
+PetscErrorCode database_write_emd_version(hid_t file, const char *path);
+/* Serial, for test databases that must lack a part: unlinks `name` (e.g. DATABASE_MASKS_GROUP,
+ * or DATABASE_METADATA_GROUP "/" DATABASE_STRUCTURE_ID) from the file at `path`. */
+PetscErrorCode database_remove_part(const char *path, const char *name);
 
 #define DATABASE_MAX_COLUMNS 128
 #define DATABASE_NAME_LEN    64
@@ -102,7 +137,8 @@ PetscErrorCode database_write_unit(Database *database, const DatabaseUnit *unit,
 /* Collective: close every object and the file, freeing the handle. */
 PetscErrorCode database_close(Database **database);
 
-/* Serial reading for tests and tools (any process, no MPI-IO): image i and its mask. */
+/* Serial reading for tests and tools (one process, through database_reader.h on
+ * PETSC_COMM_SELF): image i and, when mask is non-NULL, its mask as 0/1. */
 PetscErrorCode database_read_image(const char *path, PetscInt index, PetscInt ny, PetscInt nx, float *image, uint8_t *mask);
 
 /* FNV-1a 64 of a unit's images then masks, byte by byte as they are stored (float32 and

@@ -8,33 +8,45 @@
  * the augmentation choices depend on the seed, the epoch and the image index only, so
  * every rank computes the same ones without communication, whatever the rank count.
  *
- * Layout read (issue 5, EMD v0.2): /data/images/data [N][ny][nx] float32,
- * /data/masks/data [N][ny][nx] uint8, per-image columns = 1-D numeric datasets of
- * length N found in a column group (by default the first of /metadata, /data/metadata,
- * /data/images, /data that has any), a structure id column "structure_id" (or
- * "unit_id") used for the split. */
+ * The layout is database.h's and only database_reader.h reads it. A database without its
+ * structure id column is split only when the user asks for image-level groups. */
 #pragma once
 #include <stdint.h>
 #include <hdf5.h>
 #include <petscsys.h>
+#include "database_reader.h"
 #include "rng.h"
 
-/* An open database of labelled images. */
+/* An open database of labelled images (read through database_reader.h). */
 typedef struct {
-  char      path[PETSC_MAX_PATH_LEN]; /* the file, for messages */
-  MPI_Comm  comm;                     /* the ranks that opened it */
-  hid_t     file;                     /* HDF5 file (MPI-IO driver) */
-  hid_t     images;                   /* /data/images/data */
-  hid_t     masks;                    /* /data/masks/data */
-  PetscInt  count;                    /* images N */
-  PetscInt  ny, nx;                   /* image rows, columns */
-  PetscInt  n_columns;                /* per-image metadata columns found */
-  char    **column_names;             /* [n_columns] */
-  double  **columns;                  /* [n_columns][count], converted to double */
-  char      column_group[256];        /* where the columns were found ("" = none) */
-  int64_t  *structure_id;             /* [count]: images of one structure share it */
-  char      structure_column[64];     /* the column it came from ("" = one per image) */
+  char            path[PETSC_MAX_PATH_LEN]; /* the file, for messages */
+  MPI_Comm        comm;                     /* the ranks that opened it */
+  DatabaseReader *reader;                   /* the database (MPI-IO) */
+  PetscInt        count;                    /* images N */
+  PetscInt        ny, nx;                   /* image rows, columns */
+  PetscInt        n_columns;                /* per-image metadata columns found */
+  char          **column_names;             /* [n_columns] (the reader's) */
+  double        **columns;                  /* [n_columns][count], converted to double */
+  char            column_group[256];        /* where the columns were found ("" = none) */
+  PetscBool       has_structure_id;         /* the database has the structure id column */
+  int64_t        *structure_id;             /* [count]: images of one structure share it (image index without the column) */
+  int64_t        *image_index;              /* [count]: 0 .. count-1, the groups of an image-level split */
 } Dataset;
+
+/* What a train/validation split groups: whole structures (no leakage between the sides) or
+ * single images (for databases without a structure id column, on request only). */
+typedef enum { SPLIT_BY_STRUCTURE = 0, SPLIT_BY_IMAGE = 1 } SplitGrouping;
+extern const char *const split_grouping_names[]; /* PETSc enum list: "structure", "image", ... */
+
+/* How a training run split its database: stored in the model file as typed attributes and
+ * read back by evaluation, so both sides compute the same split. */
+typedef struct {
+  uint64_t      seed;                /* -seed */
+  double        validation_fraction; /* -val_fraction */
+  SplitGrouping grouping;            /* -split_by */
+  char          select[1024];        /* -select ("" = all) */
+  char          column_group[256];   /* -column_group ("" = search) */
+} DatasetSplitRule;
 
 /* Open collectively. column_group NULL or "" = search the default groups. Errors name
  * the file: missing images, missing masks, masks of another shape, non-3-D data. */
@@ -51,12 +63,12 @@ const double  *dataset_column(const Dataset *dataset, const char *name);
  * column is an error naming it and listing the columns. spec NULL or "" selects all. */
 PetscErrorCode dataset_select(const Dataset *dataset, const char *spec, PetscBool *selected);
 
-/* Split the selected images by structure: a fraction `validation_fraction` of the distinct
- * structure ids (drawn with RNG_PURPOSE_SPLIT from `seed`; at least one when the fraction is
- * positive and there are two or more structures) goes to validation. Outputs are ascending
- * image indices, allocated with PetscMalloc1 (free with PetscFree). */
-PetscErrorCode dataset_split(const Dataset *dataset, const PetscBool *selected, double validation_fraction, uint64_t seed,
-                             PetscInt **train, PetscInt *n_train, PetscInt **validation, PetscInt *n_validation);
+/* Split the selected images by rule->grouping: a fraction rule->validation_fraction of the
+ * distinct groups (drawn with RNG_PURPOSE_SPLIT from rule->seed; at least one when the fraction
+ * is positive and there are two or more groups) goes to validation. Grouping by structure on a
+ * database without a structure id column is an error naming the file and -split_by (leakage).
+ * Outputs are ascending image indices, allocated with PetscMalloc1 (free with PetscFree). */
+PetscErrorCode dataset_split(const Dataset *dataset, const PetscBool *selected, const DatasetSplitRule *rule, PetscInt **train, PetscInt *n_train, PetscInt **validation, PetscInt *n_validation);
 
 /* The order of epoch `epoch`: a Fisher–Yates permutation of `base` (n entries) into `order`,
  * from the stream (seed, epoch, RNG_PURPOSE_SHUFFLE). Depends on nothing else. */
@@ -85,9 +97,10 @@ void resample_dose(float *image, PetscInt count, double dose, double pixel_area,
  * Outputs allocated with PetscMalloc1. */
 PetscErrorCode labelled_set_read_hdf5(const char *path, PetscInt *count, PetscInt *ny, PetscInt *nx, float **images, uint8_t **masks);
 
-/* A small labelled synthetic database in the campaign layout (serial HDF5), for tests and
- * demonstrations: n_structures × n_conditions images of size×size pixels, each structure a
- * few disks (particles: mask 1) at random places, each condition another contrast sign,
- * blur and Poisson dose; columns /metadata/{structure_id, condition_index, dose, radius}.
- * Deterministic in `seed`. with_masks PETSC_FALSE leaves /data/masks out (bad-input tests). */
+/* A small labelled synthetic database written by the campaign's writer (database_create on
+ * PETSC_COMM_SELF), for tests and demonstrations: n_structures × n_conditions images of
+ * size×size pixels, each structure a few disks (particles: mask 1) at random places, each
+ * condition another contrast sign, blur and Poisson dose; columns "radius" (per structure) and
+ * "dose" besides the id columns. Deterministic in `seed`. with_masks PETSC_FALSE removes the
+ * masks afterwards (bad-input tests). */
 PetscErrorCode dataset_write_synthetic(const char *path, PetscInt n_structures, PetscInt n_conditions, PetscInt size, uint64_t seed, PetscBool with_masks);

@@ -9,7 +9,10 @@
  *   /optimizer/state       float [optimizer_state_count]  (attributes checksum, kind, steps,
  *                          learning_rate, beta1, beta2, epsilon, momentum, weight_decay,
  *                          epoch_decay, warmup_steps)   — only when an optimizer is saved
- *   /training              attributes epoch, step, seed, best_score
+ *   /training              attributes epoch, step, seed, best_score, and the split of the
+ *                          database: split_seed (uint64), split_validation_fraction (float64),
+ *                          split_grouping, split_select, split_column_group (strings); models
+ *                          of older versions lack them (ModelSplit.present = false)
  *   /training/rng_state    uint64 [4]                     (attribute checksum)
  *   /training/metrics      double [rows][columns] with attributes column_names (comma-separated), checksum
  *
@@ -21,6 +24,18 @@
 #include <stdint.h>
 #include "unet.h"
 #include "optimizer.h"
+
+/* How a training run split its database into training and validation images, stored as
+ * typed attributes so that evaluation recomputes the same split (meanings are the train
+ * module's: dataset.h DatasetSplitRule). */
+typedef struct {
+  PetscBool present;             /* false: a model of an older version, without a stored split */
+  uint64_t  seed;                /* the split's random seed */
+  double    validation_fraction; /* fraction of the groups held out */
+  char      grouping[16];        /* "structure" or "image" */
+  char      select[1024];        /* the subset selector ("" = all images) */
+  char      column_group[256];   /* where the columns were read ("" = searched) */
+} ModelSplit;
 
 /* What a training run stores besides weights. Strings and arrays are owned by the struct
  * after model_file_load (free with model_training_state_clear); for writing, the caller's. */
@@ -36,6 +51,7 @@ typedef struct {
   int      metrics_columns;
   char    *metric_names;   /* comma-separated column names, e.g. "epoch,train_loss,val_f1" */
   double  *metrics;        /* [rows][columns] */
+  ModelSplit split;        /* written when split.present */
 } ModelTrainingState;
 
 /* Frees the owned strings/arrays and zeroes the struct. */
@@ -46,6 +62,9 @@ PetscErrorCode model_file_write(const char *path, UNet *net, Optimizer *optimize
 
 /* Reads only the architecture and the training image size (to create the network). */
 PetscErrorCode model_file_read_config(const char *path, UNetConfig *config, int *train_height, int *train_width);
+
+/* Reads only the stored split (split->present = false for models without one). */
+PetscErrorCode model_file_read_split(const char *path, ModelSplit *split);
 
 /* Loads weights and BN state into net (its config must match the file's: otherwise an error
  * "model file X was made for depth 3, base 16, ...; this run asks for depth 4, ..."); the

@@ -18,6 +18,7 @@
 #include "dataset.h"
 #include "distribution.h"
 #include "loss.h"
+#include "model_file.h"
 #include "metrics.h"
 #include "optimizer.h"
 #include "unet.h"
@@ -29,6 +30,7 @@ typedef struct {
   char          column_group[256];            /* -column_group ("" = search) */
   char          select[1024];                 /* -select "dose>=100,dose<=600" ("" = all) */
   double        validation_fraction;          /* -val_fraction 0.25 */
+  SplitGrouping split_by;                     /* -split_by structure|image */
   NormalizeMode normalize;                    /* -normalize minmax|standard */
   PetscBool     augment;                      /* -augment: the 8 dihedral symmetries */
   Distribution  dose_resample;                /* -dose_resample [e/Å²] (constant 0 = off) */
@@ -71,6 +73,13 @@ typedef struct {
 
 /* Reads the train command's options (inside its own PetscOptionsBegin/End). */
 PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *config);
+/* The split a run with `config` makes, as dataset_split takes it and the model file stores it. */
+void training_split_rule(const TrainingConfig *config, DatasetSplitRule *rule);
+/* The same rule as the model file's typed fields (and back: an error naming the model file
+ * for a grouping it does not know). */
+void           training_split_to_model(const DatasetSplitRule *rule, ModelSplit *split);
+PetscErrorCode training_split_from_model(const char *model_path, const ModelSplit *split, DatasetSplitRule *rule);
+
 /* Collective: the whole run. */
 PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *config, TrainingReport *report);
 

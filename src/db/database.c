@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "database.h"
+#include "database_reader.h"
 #include "checked_size.h"
 #include "error_check.h"
 #include "hdf5_attribute.h"
@@ -33,6 +34,38 @@ static PetscErrorCode write_double_attribute(hid_t object, const char *name, dou
 {
   PetscFunctionBeginUser;
   PetscCall(hdf5_attribute_write_scalar(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, path));
+  PetscFunctionReturn(0);
+}
+
+const char *const database_column_type_names[] = {"int64", "float64"};
+
+const DatabaseColumn database_id_columns[DATABASE_ID_COLUMNS] = {
+  {DATABASE_STRUCTURE_ID,    DATABASE_INT64, "the work unit (structure) the image shows: images of one structure share it"},
+  {DATABASE_CONDITION_INDEX, DATABASE_INT64, "the imaging condition, 0 .. n_conditions - 1"                               },
+  {DATABASE_IMAGE_SEED,      DATABASE_INT64, "the plan seed every random number of the image derives from"               },
+};
+
+static hid_t column_file_type(DatabaseColumnType type)
+{
+  return type == DATABASE_INT64 ? H5T_STD_I64LE : H5T_IEEE_F64LE;
+}
+
+PetscErrorCode database_write_emd_version(hid_t file, const char *path)
+{
+  const int major = DATABASE_EMD_VERSION_MAJOR, minor = DATABASE_EMD_VERSION_MINOR;
+  PetscFunctionBeginUser;
+  PetscCall(hdf5_attribute_write_scalar(file, "version_major", H5T_STD_I32LE, H5T_NATIVE_INT, &major, path));
+  PetscCall(hdf5_attribute_write_scalar(file, "version_minor", H5T_STD_I32LE, H5T_NATIVE_INT, &minor, path));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode database_remove_part(const char *path, const char *name)
+{
+  hid_t file;
+  PetscFunctionBeginUser;
+  PetscCallHDF5(file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT), "opening the database to remove a part", path);
+  PetscCallHDF5(H5Ldelete(file, name, H5P_DEFAULT), name, path);
+  PetscCallHDF5(H5Fclose(file), "closing the database", path);
   PetscFunctionReturn(0);
 }
 
@@ -100,7 +133,7 @@ static PetscErrorCode create_dimension(hid_t group, const char *dataset_name, Pe
 }
 
 /* An EMD data group: emd_group_type=1, data [N][ny][nx] of `type` (one chunk per image), dim1..3. */
-static PetscErrorCode create_emd_group(hid_t data_group, const char *group_name, hid_t type, const Database *db, int rank_in_comm, hid_t *dataset)
+static PetscErrorCode create_emd_group(hid_t file, const char *group_name, hid_t type, const Database *db, int rank_in_comm, hid_t *dataset)
 {
   hid_t          group;
   const char    *path = db->path;
@@ -108,7 +141,7 @@ static PetscErrorCode create_emd_group(hid_t data_group, const char *group_name,
   const hsize_t  chunk[3] = {1, (hsize_t)db->layout.ny, (hsize_t)db->layout.nx};
   const PetscBool known   = db->layout.pixel_size > 0;
   PetscFunctionBeginUser;
-  PetscCallHDF5(group = H5Gcreate2(data_group, group_name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating an EMD group", path);
+  PetscCallHDF5(group = H5Gcreate2(file, group_name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating an EMD group", path);
   PetscCall(write_int_attribute(group, "emd_group_type", 1, path));
   PetscCall(create_dataset(group, "data", type, 3, dims, chunk, dataset, path));
   PetscCall(create_dimension(group, "dim1", db->n_images, 1.0, "image_index", "[index]", rank_in_comm, path));
@@ -123,7 +156,7 @@ static PetscErrorCode check_column_names(const DatabaseLayout *layout)
   PetscFunctionBeginUser;
   PetscCheck(layout->n_structure_columns >= 0 && layout->n_structure_columns <= DATABASE_MAX_COLUMNS && layout->n_image_columns >= 0 && layout->n_image_columns <= DATABASE_MAX_COLUMNS,
              PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "A database holds at most %d structure and %d imaging columns", DATABASE_MAX_COLUMNS, DATABASE_MAX_COLUMNS);
-  const char *reserved[] = {"structure_id", "condition_index", "image_seed", "structures"};
+  const char *reserved[] = {DATABASE_STRUCTURE_ID, DATABASE_CONDITION_INDEX, DATABASE_IMAGE_SEED, "structures"};
   for (int i = 0; i < layout->n_structure_columns + layout->n_image_columns; i++) {
     const char *name = i < layout->n_structure_columns ? layout->structure_columns[i] : layout->image_columns[i - layout->n_structure_columns];
     PetscCheck(name[0] && !strchr(name, '/'), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "Column name '%s' is empty or holds '/'", name);
@@ -212,8 +245,7 @@ PetscErrorCode database_create(MPI_Comm comm, const char *path, const DatabaseLa
   PetscCallHDF5(H5Pclose(access), "H5Pclose", path);
 
   /* Root: EMD version and provenance. */
-  PetscCall(write_int_attribute(db->file, "version_major", 0, path));
-  PetscCall(write_int_attribute(db->file, "version_minor", 2, path));
+  PetscCall(database_write_emd_version(db->file, path));
   PetscCall(hdf5_attribute_write_string(db->file, "nanoforge_version", provenance->version, path));
   PetscCall(hdf5_attribute_write_string(db->file, "git_revision", provenance->git_revision, path));
   PetscCall(hdf5_attribute_write_string(db->file, "compiler", provenance->compiler, path));
@@ -234,21 +266,20 @@ PetscErrorCode database_create(MPI_Comm comm, const char *path, const DatabaseLa
   PetscCall(write_int_attribute(db->file, "n_conditions", plan->n_conditions, path));
   PetscCall(hdf5_attribute_write_string(db->file, "progress", "finished units are listed in the journal beside this file (<file>.journal); rows of other units hold undefined bytes", path));
 
-  PetscCallHDF5(data_group = H5Gcreate2(db->file, "data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating /data", path);
-  PetscCall(create_emd_group(data_group, "images", H5T_IEEE_F32LE, db, rank, &db->images));
-  PetscCall(create_emd_group(data_group, "masks", H5T_STD_U8LE, db, rank, &db->masks));
+  PetscCallHDF5(data_group = H5Gcreate2(db->file, DATABASE_DATA_GROUP, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating " DATABASE_DATA_GROUP, path);
+  PetscCall(create_emd_group(db->file, DATABASE_IMAGES_GROUP, H5T_IEEE_F32LE, db, rank, &db->images));
+  PetscCall(create_emd_group(db->file, DATABASE_MASKS_GROUP, H5T_STD_U8LE, db, rank, &db->masks));
   PetscCallHDF5(H5Gclose(data_group), "H5Gclose", path);
 
   hsize_t n_images[1] = {(hsize_t)db->n_images}, n_structures[1] = {(hsize_t)layout->n_structures};
-  PetscCallHDF5(metadata_group = H5Gcreate2(db->file, "metadata", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating /metadata", path);
-  PetscCall(create_dataset(metadata_group, "structure_id", H5T_STD_I64LE, 1, n_images, NULL, &db->structure_id, path));
-  PetscCall(create_dataset(metadata_group, "condition_index", H5T_STD_I64LE, 1, n_images, NULL, &db->condition_index, path));
-  PetscCall(create_dataset(metadata_group, "image_seed", H5T_STD_I64LE, 1, n_images, NULL, &db->image_seed, path));
+  PetscCallHDF5(metadata_group = H5Gcreate2(db->file, DATABASE_METADATA_GROUP, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating " DATABASE_METADATA_GROUP, path);
+  hid_t *id_columns[DATABASE_ID_COLUMNS] = {&db->structure_id, &db->condition_index, &db->image_seed};
+  for (int c = 0; c < DATABASE_ID_COLUMNS; c++) PetscCall(create_dataset(metadata_group, database_id_columns[c].name, column_file_type(database_id_columns[c].type), 1, n_images, NULL, id_columns[c], path));
   for (int c = 0; c < layout->n_structure_columns; c++)
     PetscCall(create_dataset(metadata_group, layout->structure_columns[c], H5T_IEEE_F64LE, 1, n_images, NULL, &db->image_columns[c], path));
   for (int c = 0; c < layout->n_image_columns; c++)
     PetscCall(create_dataset(metadata_group, layout->image_columns[c], H5T_IEEE_F64LE, 1, n_images, NULL, &db->image_columns[layout->n_structure_columns + c], path));
-  PetscCallHDF5(structures_group = H5Gcreate2(metadata_group, "structures", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating /metadata/structures", path);
+  PetscCallHDF5(structures_group = H5Gcreate2(db->file, DATABASE_STRUCTURES_GROUP, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating " DATABASE_STRUCTURES_GROUP, path);
   for (int c = 0; c < layout->n_structure_columns; c++)
     PetscCall(create_dataset(structures_group, layout->structure_columns[c], H5T_IEEE_F64LE, 1, n_structures, NULL, &db->structure_columns[c], path));
   PetscCallHDF5(H5Gclose(structures_group), "H5Gclose", path);
@@ -346,19 +377,19 @@ PetscErrorCode database_open(MPI_Comm comm, const char *path, const DatabaseLayo
   PetscCall(check_run_id(db->file, path, layout->run_id));
   const hsize_t image_dims[3] = {(hsize_t)db->n_images, (hsize_t)layout->ny, (hsize_t)layout->nx};
   const hsize_t n_images[1] = {(hsize_t)db->n_images}, n_structures[1] = {(hsize_t)layout->n_structures};
-  PetscCall(open_dataset_checked(db->file, "/data/images/data", 3, image_dims, &db->images, path));
-  PetscCall(open_dataset_checked(db->file, "/data/masks/data", 3, image_dims, &db->masks, path));
-  PetscCall(open_dataset_checked(db->file, "/metadata/structure_id", 1, n_images, &db->structure_id, path));
-  PetscCall(open_dataset_checked(db->file, "/metadata/condition_index", 1, n_images, &db->condition_index, path));
-  PetscCall(open_dataset_checked(db->file, "/metadata/image_seed", 1, n_images, &db->image_seed, path));
+  PetscCall(open_dataset_checked(db->file, DATABASE_IMAGES, 3, image_dims, &db->images, path));
+  PetscCall(open_dataset_checked(db->file, DATABASE_MASKS, 3, image_dims, &db->masks, path));
+  PetscCall(open_dataset_checked(db->file, DATABASE_METADATA_GROUP "/" DATABASE_STRUCTURE_ID, 1, n_images, &db->structure_id, path));
+  PetscCall(open_dataset_checked(db->file, DATABASE_METADATA_GROUP "/" DATABASE_CONDITION_INDEX, 1, n_images, &db->condition_index, path));
+  PetscCall(open_dataset_checked(db->file, DATABASE_METADATA_GROUP "/" DATABASE_IMAGE_SEED, 1, n_images, &db->image_seed, path));
   char name[2 * DATABASE_NAME_LEN + 32];
   for (int c = 0; c < layout->n_structure_columns + layout->n_image_columns; c++) {
     const char *column = c < layout->n_structure_columns ? layout->structure_columns[c] : layout->image_columns[c - layout->n_structure_columns];
-    PetscCall(PetscSNPrintf(name, sizeof name, "/metadata/%s", column));
+    PetscCall(PetscSNPrintf(name, sizeof name, DATABASE_METADATA_GROUP "/%s", column));
     PetscCall(open_dataset_checked(db->file, name, 1, n_images, &db->image_columns[c], path));
   }
   for (int c = 0; c < layout->n_structure_columns; c++) {
-    PetscCall(PetscSNPrintf(name, sizeof name, "/metadata/structures/%s", layout->structure_columns[c]));
+    PetscCall(PetscSNPrintf(name, sizeof name, DATABASE_STRUCTURES_GROUP "/%s", layout->structure_columns[c]));
     PetscCall(open_dataset_checked(db->file, name, 1, n_structures, &db->structure_columns[c], path));
   }
   if (layout->atom_offsets) {
@@ -493,24 +524,16 @@ PetscErrorCode database_close(Database **database)
 
 PetscErrorCode database_read_image(const char *path, PetscInt index, PetscInt ny, PetscInt nx, float *image, uint8_t *mask)
 {
-  hid_t   file, dataset, file_space, memory_space;
-  hsize_t start[3] = {(hsize_t)index, 0, 0}, extent[3] = {1, (hsize_t)ny, (hsize_t)nx};
+  DatabaseReader *reader;
   PetscFunctionBeginUser;
-  PetscCall(PetscLogEventBegin(NF_EVENT_DB_READ, 0, 0, 0, 0));
-  PetscCallHDF5(file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), "opening the database", path);
-  for (int which = 0; which < 2; which++) {
-    if (which == 1 && !mask) break;
-    PetscCallHDF5(dataset = H5Dopen2(file, which ? "/data/masks/data" : "/data/images/data", H5P_DEFAULT), "opening images or masks", path);
-    PetscCallHDF5(file_space = H5Dget_space(dataset), "H5Dget_space", path);
-    PetscCallHDF5(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, extent, NULL), "selecting an image", path);
-    PetscCallHDF5(memory_space = H5Screate_simple(3, extent, NULL), "H5Screate_simple", path);
-    PetscCallHDF5(H5Dread(dataset, which ? H5T_NATIVE_UINT8 : H5T_NATIVE_FLOAT, memory_space, file_space, H5P_DEFAULT, which ? (void *)mask : (void *)image), "reading an image", path);
-    PetscCallHDF5(H5Sclose(memory_space), "H5Sclose", path);
-    PetscCallHDF5(H5Sclose(file_space), "H5Sclose", path);
-    PetscCallHDF5(H5Dclose(dataset), "H5Dclose", path);
-  }
-  PetscCallHDF5(H5Fclose(file), "closing the database", path);
-  PetscCall(PetscLogEventEnd(NF_EVENT_DB_READ, 0, 0, 0, 0));
+  PetscCall(database_reader_open(PETSC_COMM_SELF, path, NULL, &reader));
+  PetscErrorCode ierr = 0;
+  if (reader->ny != ny || reader->nx != nx)
+    ierr = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, PETSC_ERR_FILE_UNEXPECTED, PETSC_ERROR_INITIAL, "database '%s' holds %dx%d images, the caller expects %dx%d", path,
+                      (int)reader->ny, (int)reader->nx, (int)ny, (int)nx);
+  if (!ierr) ierr = database_reader_read_range(reader, index, 1, image, mask);
+  PetscCall(database_reader_close(&reader));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
@@ -568,9 +591,9 @@ static PetscErrorCode verify_open_file(hid_t file, const char *path, const Journ
   PetscFunctionBeginUser;
   PetscCall(check_run_id(file, path, journal->run_id));
   for (int which = 0; which < 2; which++) {
-    const char *name = which ? "/data/masks/data" : "/data/images/data";
+    const char *name = which ? DATABASE_MASKS : DATABASE_IMAGES;
     hid_t       space;
-    PetscCheck(H5Lexists(file, "/data", H5P_DEFAULT) > 0 && H5Lexists(file, which ? "/data/masks" : "/data/images", H5P_DEFAULT) > 0 && H5Lexists(file, name, H5P_DEFAULT) > 0, PETSC_COMM_SELF,
+    PetscCheck(H5Lexists(file, DATABASE_DATA_GROUP, H5P_DEFAULT) > 0 && H5Lexists(file, which ? DATABASE_MASKS_GROUP : DATABASE_IMAGES_GROUP, H5P_DEFAULT) > 0 && H5Lexists(file, name, H5P_DEFAULT) > 0, PETSC_COMM_SELF,
                PETSC_ERR_FILE_UNEXPECTED, "Database '%s' lacks %s; it is not a campaign database", path, name);
     PetscCallHDF5(datasets[which] = H5Dopen2(file, name, H5P_DEFAULT), "opening a dataset", path);
     PetscCallHDF5(space = H5Dget_space(datasets[which]), "H5Dget_space", path);

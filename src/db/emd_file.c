@@ -2,6 +2,7 @@
  * No MPI: the campaign database (database.c) is the parallel writer. */
 #include <stdio.h>
 #include <unistd.h>
+#include "database.h"
 #include "emd_file.h"
 #include "error_check.h"
 #include "hdf5_attribute.h"
@@ -40,7 +41,6 @@ static PetscErrorCode write_dataset(hid_t group, const char *name, hid_t file_ty
 PetscErrorCode emd_file_create(const char *path, const Provenance *provenance, EmdFile **out)
 {
   EmdFile *f;
-  int      value;
   PetscFunctionBeginUser;
   PetscCall(PetscCalloc1(1, &f));
   f->file = f->data = f->parameters = -1;
@@ -58,10 +58,7 @@ PetscErrorCode emd_file_create(const char *path, const Provenance *provenance, E
     (void)H5Eset_auto2(H5E_DEFAULT, report, report_data);
   }
   PetscCheck(f->file >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot create the output file '%s' (HDF5 H5Fcreate failed on '%s')", path, f->temporary);
-  value = 0;
-  PetscCall(hdf5_attribute_write_scalar(f->file, "version_major", H5T_STD_I32LE, H5T_NATIVE_INT, &value, path));
-  value = 2;
-  PetscCall(hdf5_attribute_write_scalar(f->file, "version_minor", H5T_STD_I32LE, H5T_NATIVE_INT, &value, path));
+  PetscCall(database_write_emd_version(f->file, path));
   if (provenance) {
     PetscCall(write_string_attribute(f->file, "nanoforge_version", provenance->version, path));
     PetscCall(write_string_attribute(f->file, "git_revision", provenance->git_revision, path));

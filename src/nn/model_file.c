@@ -116,6 +116,54 @@ static PetscErrorCode read_string(hid_t object, const char *name, char **value, 
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode write_split(hid_t group, const ModelSplit *split, const char *path)
+{
+  PetscFunctionBegin;
+  PetscCall(write_uint(group, "split_seed", split->seed, path));
+  PetscCall(write_double(group, "split_validation_fraction", split->validation_fraction, path));
+  PetscCall(hdf5_attribute_write_string(group, "split_grouping", split->grouping, path));
+  PetscCall(hdf5_attribute_write_string(group, "split_select", split->select, path));
+  PetscCall(hdf5_attribute_write_string(group, "split_column_group", split->column_group, path));
+  PetscFunctionReturn(0);
+}
+
+/* The split attributes of /training; a model of an older version has none (present = false). */
+static PetscErrorCode read_split(hid_t group, ModelSplit *split, const char *path)
+{
+  htri_t    exists;
+  PetscBool found[3];
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(split, sizeof *split));
+  PetscCallHDF5(exists = H5Aexists(group, "split_seed"), "split_seed", path);
+  if (exists <= 0) PetscFunctionReturn(0);
+  PetscCall(read_uint(group, "split_seed", &split->seed, path));
+  PetscCall(read_double(group, "split_validation_fraction", &split->validation_fraction, path));
+  PetscCall(hdf5_attribute_read_string(group, "split_grouping", split->grouping, sizeof split->grouping, &found[0], path));
+  PetscCall(hdf5_attribute_read_string(group, "split_select", split->select, sizeof split->select, &found[1], path));
+  PetscCall(hdf5_attribute_read_string(group, "split_column_group", split->column_group, sizeof split->column_group, &found[2], path));
+  PetscCheck(found[0] && found[1] && found[2], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "model file '%s' is damaged: /training has split_seed but not every split_* attribute", path);
+  split->present = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode model_file_read_split(const char *path, ModelSplit *split)
+{
+  hid_t file, group;
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(split, sizeof *split));
+  PetscCallHDF5(file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), "opening the model file", path);
+  htri_t exists = H5Lexists(file, "training", H5P_DEFAULT);
+  PetscErrorCode ierr = 0;
+  if (exists > 0) {
+    PetscCallHDF5(group = H5Gopen2(file, "training", H5P_DEFAULT), "open group /training", path);
+    ierr = read_split(group, split, path);
+    H5Gclose(group);
+  }
+  PetscCallHDF5(H5Fclose(file), "closing the model file", path);
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
 /* ---------------------------------------------------------------- dataset helpers */
 
 /* 1-D (rows = 0) or 2-D dataset with a checksum attribute. */
@@ -240,6 +288,7 @@ static PetscErrorCode write_model_contents(hid_t file, const char *temporary, UN
     PetscCall(write_int(group, "step", state->step, temporary));
     PetscCall(write_uint(group, "seed", state->seed, temporary));
     PetscCall(write_double(group, "best_score", state->best_score, temporary));
+    if (state->split.present) PetscCall(write_split(group, &state->split, temporary));
     PetscCall(write_array(group, "rng_state", H5T_NATIVE_UINT64, state->rng_state, 0, 4, sizeof(uint64_t), temporary, NULL));
     PetscCheck(state->metrics_rows >= 0 && state->metrics_columns >= 0 && (state->metrics_rows == 0 || state->metrics),
                PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "metrics table %d × %d without data", state->metrics_rows,
@@ -473,6 +522,7 @@ PetscErrorCode model_file_load(const char *path, UNet *net, Optimizer *optimizer
       state->step  = step;
       PetscCall(read_uint(group, "seed", &state->seed, path));
       PetscCall(read_double(group, "best_score", &state->best_score, path));
+      PetscCall(read_split(group, &state->split, path));
       PetscCall(read_array(group, "rng_state", H5T_NATIVE_UINT64, state->rng_state, 4, sizeof(uint64_t), path));
       exists = H5Lexists(group, "metrics", H5P_DEFAULT);
       PetscCallHDF5(exists, "metrics", path);

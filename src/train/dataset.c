@@ -1,164 +1,41 @@
 /* dataset.c — reading the campaign database for training, split, shuffle, augment,
  * normalise, dose re-sampling, subset selection.
- * MPI: dataset_open opens the HDF5 file collectively with the MPI-IO driver; reads are
+ * MPI: dataset_open opens the database collectively (database_reader.h, MPI-IO); reads are
  * independent hyperslabs. Nothing else here communicates. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "checked_size.h"
 #include "dataset.h"
 #include "error_check.h"
 #include "hdf5_attribute.h"
 #include "timing.h"
 
+const char *const split_grouping_names[] = {"structure", "image", "SplitGrouping", "SPLIT_BY_", NULL};
 const char *const normalize_mode_names[] = {"minmax", "standard", "NormalizeMode", "NORMALIZE_", NULL};
 
 /* ---- opening ---- */
 
-static PetscErrorCode check_dataset_3d(hid_t dataset, const char *name, const char *path, hsize_t dims[3])
+/* Every column as double (the selector's values), and the structure ids as int64 when the
+ * database has them. */
+static PetscErrorCode load_columns(Dataset *d)
 {
-  hid_t space;
-  int   rank;
+  DatabaseReader *r = d->reader;
 
   PetscFunctionBeginUser;
-  space = H5Dget_space(dataset);
-  PetscCallHDF5(space, "H5Dget_space", path);
-  rank = H5Sget_simple_extent_ndims(space);
-  if (rank == 3) H5Sget_simple_extent_dims(space, dims, NULL); /* only then: dims has 3 entries */
-  H5Sclose(space);
-  PetscCheck(rank == 3, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "database '%s': %s has %d dimensions, expected 3 ([N][ny][nx])", path, name, rank);
-  size_t pixels;
-  PetscCheck(dims[1] > 0 && dims[2] > 0 && !size_multiply_overflows(dims[1], dims[2], &pixels) && pixels <= (size_t)PETSC_MAX_INT && dims[0] <= (hsize_t)PETSC_MAX_INT,
-             PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "database '%s': %s is %llu x %llu x %llu; allowed up to %d images of at least 1 x 1 and at most %d pixels", path, name,
-             (unsigned long long)dims[0], (unsigned long long)dims[1], (unsigned long long)dims[2], (int)PETSC_MAX_INT, (int)PETSC_MAX_INT);
-  PetscFunctionReturn(0);
-}
-
-typedef struct {
-  hid_t    group;
-  hsize_t  count;
-  PetscInt n;
-  char   **names;
-  int      capacity;
-} ColumnScan;
-
-/* H5Literate callback: note every 1-D numeric dataset of length `count`. */
-static herr_t scan_column(hid_t group, const char *name, const H5L_info_t *info, void *data)
-{
-  ColumnScan *scan = (ColumnScan *)data;
-  H5O_info_t  object;
-  (void)info;
-  if (H5Oget_info_by_name(group, name, &object, H5P_DEFAULT) < 0 || object.type != H5O_TYPE_DATASET) return 0;
-  hid_t dataset = H5Dopen2(group, name, H5P_DEFAULT);
-  if (dataset < 0) return 0;
-  hid_t       space = H5Dget_space(dataset), type = H5Dget_type(dataset);
-  H5T_class_t class = H5Tget_class(type);
-  hsize_t     dims[4] = {0};
-  int         rank = H5Sget_simple_extent_ndims(space);
-  if (rank == 1) H5Sget_simple_extent_dims(space, dims, NULL);
-  if (rank == 1 && dims[0] == scan->count && (class == H5T_INTEGER || class == H5T_FLOAT || class == H5T_ENUM)) {
-    if (scan->n == scan->capacity) {
-      scan->capacity = scan->capacity ? 2 * scan->capacity : 16;
-      scan->names = realloc(scan->names, sizeof(char *) * scan->capacity);
-    }
-    scan->names[scan->n++] = strdup(name);
+  d->n_columns = r->n_columns;
+  PetscCall(PetscCalloc1(d->n_columns + 1, &d->columns)); /* zeroed: dataset_destroy may meet a partial set */
+  for (PetscInt c = 0; c < d->n_columns; c++) {
+    PetscCall(PetscMalloc1(d->count, &d->columns[c]));
+    PetscCall(database_reader_read_column(r, r->column_names[c], DATABASE_FLOAT64, 0, d->count, d->columns[c]));
   }
-  H5Tclose(type);
-  H5Sclose(space);
-  H5Dclose(dataset);
-  return 0;
-}
-
-static PetscErrorCode read_columns(Dataset *d, const char *group_name)
-{
-  ColumnScan scan = {0};
-  htri_t     exists;
-
-  PetscFunctionBeginUser;
-  exists = H5Lexists(d->file, group_name, H5P_DEFAULT);
-  if (exists <= 0) PetscFunctionReturn(0);
-  scan.group = H5Gopen2(d->file, group_name, H5P_DEFAULT);
-  if (scan.group < 0) PetscFunctionReturn(0); /* not a group */
-  scan.count = (hsize_t)d->count;
-  PetscCallHDF5(H5Literate(scan.group, H5_INDEX_NAME, H5_ITER_INC, NULL, scan_column, &scan), "listing the columns of group", d->path);
-  if (scan.n > 0) {
-    d->n_columns = scan.n;
-    PetscCall(PetscCalloc1(scan.n, &d->column_names)); /* zeroed: dataset_destroy may meet a partial set */
-    PetscCall(PetscCalloc1(scan.n, &d->columns));
-    for (PetscInt c = 0; c < scan.n; c++) {
-      hid_t column = H5Dopen2(scan.group, scan.names[c], H5P_DEFAULT);
-      PetscCallHDF5(column, "opening a column", d->path);
-      PetscErrorCode damaged = hdf5_dataset_check_storage(column, scan.names[c], d->path);
-      if (damaged) H5Dclose(column);
-      PetscCall(damaged);
-      PetscCall(PetscStrallocpy(scan.names[c], &d->column_names[c]));
-      PetscCall(PetscMalloc1(d->count, &d->columns[c]));
-      PetscCallHDF5(H5Dread(column, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, d->columns[c]), "reading a metadata column", d->path);
-      H5Dclose(column);
-      free(scan.names[c]);
-    }
-    PetscCall(PetscStrncpy(d->column_group, group_name, sizeof d->column_group));
-  }
-  free(scan.names);
-  H5Gclose(scan.group);
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode dataset_open_into(Dataset *d, MPI_Comm comm, const char *path, const char *column_group)
-{
-  hid_t   access;
-  hsize_t dims[3], mask_dims[3];
-
-  PetscFunctionBeginUser;
-  {
-    FILE       *probe = fopen(path, "rb"); /* a plain message for a missing file, before HDF5's */
-    struct stat status;
-    PetscCheckPointerErrno(probe, "cannot open the database", path);
-    int is_file = fstat(fileno(probe), &status) == 0 && S_ISREG(status.st_mode);
-    fclose(probe);
-    PetscCheck(is_file, comm, PETSC_ERR_FILE_OPEN, "database '%s' is a directory or not a regular file", path);
-  }
-  PetscCheck(H5Fis_hdf5(path) > 0, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' is not an HDF5 file (expected a nanoforge database)", path);
-  access = H5Pcreate(H5P_FILE_ACCESS);
-  PetscCallHDF5(H5Pset_fapl_mpio(access, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio", path);
-  d->file = H5Fopen(path, H5F_ACC_RDONLY, access);
-  H5Pclose(access);
-  PetscCheck(d->file >= 0, comm, PETSC_ERR_FILE_UNEXPECTED, "cannot open the database '%s': damaged, truncated or not HDF5", path);
-  PetscCheck(H5Lexists(d->file, "/data", H5P_DEFAULT) > 0 && H5Lexists(d->file, "/data/images", H5P_DEFAULT) > 0 && H5Lexists(d->file, "/data/images/data", H5P_DEFAULT) > 0,
-             comm, PETSC_ERR_FILE_UNEXPECTED, "database '%s' has no images (/data/images/data): is it a nanoforge database?", path);
-  PetscCheck(H5Lexists(d->file, "/data/masks", H5P_DEFAULT) > 0 && H5Lexists(d->file, "/data/masks/data", H5P_DEFAULT) > 0, comm, PETSC_ERR_FILE_UNEXPECTED,
-             "database '%s' has no masks (/data/masks/data): training and evaluation need ground-truth masks", path);
-  d->images = H5Dopen2(d->file, "/data/images/data", H5P_DEFAULT);
-  PetscCallHDF5(d->images, "opening /data/images/data", path);
-  d->masks = H5Dopen2(d->file, "/data/masks/data", H5P_DEFAULT);
-  PetscCallHDF5(d->masks, "opening /data/masks/data", path);
-  PetscCall(check_dataset_3d(d->images, "/data/images/data", path, dims));
-  PetscCall(check_dataset_3d(d->masks, "/data/masks/data", path, mask_dims));
-  PetscCall(hdf5_dataset_check_storage(d->images, "/data/images/data", path));
-  PetscCall(hdf5_dataset_check_storage(d->masks, "/data/masks/data", path));
-  PetscCheck(dims[0] == mask_dims[0] && dims[1] == mask_dims[1] && dims[2] == mask_dims[2], comm, PETSC_ERR_FILE_UNEXPECTED,
-             "database '%s': images are %llu x %llu x %llu but masks are %llu x %llu x %llu; they must match", path, (unsigned long long)dims[0],
-             (unsigned long long)dims[1], (unsigned long long)dims[2], (unsigned long long)mask_dims[0], (unsigned long long)mask_dims[1], (unsigned long long)mask_dims[2]);
-  PetscCheck(dims[0] > 0, comm, PETSC_ERR_FILE_UNEXPECTED, "database '%s' holds no images", path);
-  d->count = (PetscInt)dims[0];
-  d->ny = (PetscInt)dims[1];
-  d->nx = (PetscInt)dims[2];
-
-  if (column_group && column_group[0]) {
-    PetscCall(read_columns(d, column_group));
-    PetscCheck(d->n_columns > 0, comm, PETSC_ERR_USER_INPUT, "-column_group %s: database '%s' has no per-image columns (1-D datasets of length %d) there", column_group,
-               path, (int)d->count);
-  } else {
-    const char *groups[] = {"/metadata", "/data/metadata", "/data/images", "/data/parameters", "/data"};
-    for (size_t g = 0; g < sizeof groups / sizeof groups[0] && d->n_columns == 0; g++) PetscCall(read_columns(d, groups[g]));
-  }
-
   PetscCall(PetscMalloc1(d->count, &d->structure_id));
-  const double *ids = dataset_column(d, "structure_id");
-  if (ids) PetscCall(PetscStrncpy(d->structure_column, "structure_id", sizeof d->structure_column));
-  else if ((ids = dataset_column(d, "unit_id"))) PetscCall(PetscStrncpy(d->structure_column, "unit_id", sizeof d->structure_column));
-  for (PetscInt i = 0; i < d->count; i++) d->structure_id[i] = ids ? (int64_t)ids[i] : (int64_t)i;
+  PetscCall(PetscMalloc1(d->count, &d->image_index));
+  for (PetscInt i = 0; i < d->count; i++) d->image_index[i] = i;
+  d->has_structure_id = database_reader_column_index(r, DATABASE_STRUCTURE_ID) >= 0;
+  if (d->has_structure_id) PetscCall(database_reader_read_column(r, DATABASE_STRUCTURE_ID, DATABASE_INT64, 0, d->count, d->structure_id));
+  else
+    for (PetscInt i = 0; i < d->count; i++) d->structure_id[i] = i;
   PetscFunctionReturn(0);
 }
 
@@ -170,17 +47,15 @@ PetscErrorCode dataset_open(MPI_Comm comm, const char *path, const char *column_
   *out = NULL;
   PetscCall(PetscCalloc1(1, &d));
   PetscCall(PetscStrncpy(d->path, path, sizeof d->path));
-  d->comm = comm;
-  d->file = d->images = d->masks = -1;
-  /* HDF5's own error stack is silenced while the database is opened and checked: a damaged or
-   * foreign file gets one error naming it, not pages of HDF5 diagnostics. */
-  H5E_auto2_t report;
-  void       *report_data;
-  (void)H5Eget_auto2(H5E_DEFAULT, &report, &report_data);
-  (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  PetscErrorCode ierr = dataset_open_into(d, comm, path, column_group);
-  (void)H5Eset_auto2(H5E_DEFAULT, report, report_data);
-  if (ierr) PetscCall(dataset_destroy(&d)); /* a bad database leaks neither memory nor HDF5 handles */
+  d->comm             = comm;
+  PetscErrorCode ierr = database_reader_open(comm, path, column_group, &d->reader);
+  if (!ierr) {
+    d->count = d->reader->count, d->ny = d->reader->ny, d->nx = d->reader->nx;
+    d->column_names = d->reader->column_names;
+    PetscCall(PetscStrncpy(d->column_group, d->reader->column_group, sizeof d->column_group));
+    ierr = load_columns(d);
+  }
+  if (ierr) PetscCall(dataset_destroy(&d));
   PetscCall(ierr);
   *out = d;
   PetscFunctionReturn(0);
@@ -192,16 +67,11 @@ PetscErrorCode dataset_destroy(Dataset **dataset)
 
   PetscFunctionBeginUser;
   if (!d) PetscFunctionReturn(0);
-  if (d->images >= 0) H5Dclose(d->images);
-  if (d->masks >= 0) H5Dclose(d->masks);
-  if (d->file >= 0) H5Fclose(d->file);
-  for (PetscInt c = 0; c < d->n_columns; c++) {
-    PetscCall(PetscFree(d->column_names[c]));
-    PetscCall(PetscFree(d->columns[c]));
-  }
-  PetscCall(PetscFree(d->column_names));
+  for (PetscInt c = 0; d->columns && c < d->n_columns; c++) PetscCall(PetscFree(d->columns[c]));
   PetscCall(PetscFree(d->columns));
   PetscCall(PetscFree(d->structure_id));
+  PetscCall(PetscFree(d->image_index));
+  PetscCall(database_reader_close(&d->reader));
   PetscCall(PetscFree(*dataset));
   PetscFunctionReturn(0);
 }
@@ -215,32 +85,8 @@ const double *dataset_column(const Dataset *d, const char *name)
 
 PetscErrorCode dataset_read(Dataset *d, const PetscInt *indices, PetscInt n, float *images, uint8_t *masks)
 {
-  hsize_t start[3] = {0, 0, 0}, count[3] = {1, (hsize_t)d->ny, (hsize_t)d->nx};
-  hid_t   file_space, memory_space;
-  size_t  pixels = (size_t)d->ny * d->nx;
-
   PetscFunctionBeginUser;
-  PetscCall(PetscLogEventBegin(NF_EVENT_DB_READ, 0, 0, 0, 0));
-  memory_space = H5Screate_simple(3, count, NULL);
-  PetscCallHDF5(memory_space, "H5Screate_simple", d->path);
-  for (PetscInt k = 0; k < n; k++) {
-    PetscCheck(indices[k] >= 0 && indices[k] < d->count, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "image %d is outside database '%s' (%d images)", (int)indices[k],
-               d->path, (int)d->count);
-    start[0] = (hsize_t)indices[k];
-    file_space = H5Dget_space(d->images);
-    PetscCallHDF5(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count, NULL), "selecting an image", d->path);
-    PetscCallHDF5(H5Dread(d->images, H5T_NATIVE_FLOAT, memory_space, file_space, H5P_DEFAULT, images + k * pixels), "reading an image", d->path);
-    H5Sclose(file_space);
-    if (masks) {
-      file_space = H5Dget_space(d->masks);
-      PetscCallHDF5(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count, NULL), "selecting a mask", d->path);
-      PetscCallHDF5(H5Dread(d->masks, H5T_NATIVE_UINT8, memory_space, file_space, H5P_DEFAULT, masks + k * pixels), "reading a mask", d->path);
-      H5Sclose(file_space);
-      for (size_t p = 0; p < pixels; p++) masks[k * pixels + p] = masks[k * pixels + p] != 0;
-    }
-  }
-  H5Sclose(memory_space);
-  PetscCall(PetscLogEventEnd(NF_EVENT_DB_READ, 0, 0, 0, 0));
+  PetscCall(database_reader_read_indices(d->reader, indices, n, images, masks));
   PetscFunctionReturn(0);
 }
 
@@ -306,18 +152,25 @@ static int compare_int64(const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-PetscErrorCode dataset_split(const Dataset *d, const PetscBool *selected, double fraction, uint64_t seed, PetscInt **train, PetscInt *n_train, PetscInt **validation,
-                             PetscInt *n_validation)
+PetscErrorCode dataset_split(const Dataset *d, const PetscBool *selected, const DatasetSplitRule *rule, PetscInt **train, PetscInt *n_train, PetscInt **validation, PetscInt *n_validation)
 {
+  const double   fraction = rule->validation_fraction;
+  const uint64_t seed     = rule->seed;
+  const int64_t *group    = d->structure_id;
   int64_t  *ids;
   PetscInt  n_ids = 0, n_distinct = 0, n_val_structures;
   RngStream stream;
 
   PetscFunctionBeginUser;
   PetscCheck(fraction >= 0 && fraction < 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-val_fraction %g: allowed 0 <= fraction < 1", fraction);
+  /* Every rank of the dataset's communicator decides the same, so the error is raised on all. */
+  PetscCheck(rule->grouping == SPLIT_BY_IMAGE || d->has_structure_id || fraction == 0, d->comm, PETSC_ERR_USER_INPUT,
+             "database '%s' has no structure id column (%s/%s), so images of one structure could land on both sides of the train/validation split (leakage); give -split_by image to split by image anyway",
+             d->path, DATABASE_METADATA_GROUP, DATABASE_STRUCTURE_ID);
+  if (rule->grouping == SPLIT_BY_IMAGE) group = d->image_index;
   PetscCall(PetscMalloc1(d->count, &ids));
   for (PetscInt i = 0; i < d->count; i++)
-    if (!selected || selected[i]) ids[n_ids++] = d->structure_id[i];
+    if (!selected || selected[i]) ids[n_ids++] = group[i];
   qsort(ids, (size_t)n_ids, sizeof *ids, compare_int64);
   for (PetscInt i = 0; i < n_ids; i++)
     if (i == 0 || ids[i] != ids[i - 1]) ids[n_distinct++] = ids[i];
@@ -337,7 +190,7 @@ PetscErrorCode dataset_split(const Dataset *d, const PetscBool *selected, double
   *n_train = *n_validation = 0;
   for (PetscInt i = 0; i < d->count; i++) {
     if (selected && !selected[i]) continue;
-    int64_t key = d->structure_id[i];
+    int64_t key = group[i];
     if (n_val_structures && bsearch(&key, ids, (size_t)n_val_structures, sizeof *ids, compare_int64)) (*validation)[(*n_validation)++] = i;
     else (*train)[(*n_train)++] = i;
   }

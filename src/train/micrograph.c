@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <hdf5.h>
 #include "checked_size.h"
+#include "database.h"
 #include "error_check.h"
 #include "hdf5_attribute.h"
 #include "micrograph.h"
@@ -465,14 +466,14 @@ static PetscErrorCode read_hdf5_from(hid_t file, const char *path, PetscInt inde
   } else if (H5Lexists(file, "/data", H5P_DEFAULT) > 0) {
     hid_t group = H5Gopen2(file, "/data", H5P_DEFAULT);
     PetscCheck(group >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': /data is not a group (EMD files keep their images in groups under /data)", path);
-    /* nanoforge databases name the group "images"; Berkeley EMD files any name */
-    if (H5Lexists(group, "images", H5P_DEFAULT) > 0) snprintf(child.name, sizeof child.name, "/data/images");
+    /* nanoforge databases have their images group (database.h); Berkeley EMD files any name */
+    if (H5Lexists(file, DATABASE_IMAGES_GROUP, H5P_DEFAULT) > 0) snprintf(child.name, sizeof child.name, "%s", DATABASE_IMAGES_GROUP);
     else H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, NULL, emd_group, &child);
     H5Gclose(group);
     PetscCheck(child.name[0], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "EMD file '%s' has no group with emd_group_type=1 under /data", path);
     PetscCall(PetscSNPrintf(name, sizeof name, "%s/data", child.name));
     PetscCall(read_hdf5_image(file, name, index, PETSC_FALSE, path, m));
-    PetscCall(emd_pixel_size(file, child.name, m->frames > 1 || !strcmp(child.name, "/data/images") ? 3 : 2, path, &m->pixel_size));
+    PetscCall(emd_pixel_size(file, child.name, m->frames > 1 || !strcmp(child.name, DATABASE_IMAGES_GROUP) ? 3 : 2, path, &m->pixel_size));
     PetscCall(PetscStrncpy(m->format, "emd", sizeof m->format));
   } else if (H5Lexists(file, "images", H5P_DEFAULT) > 0) {
     PetscCall(read_hdf5_image(file, "images", index, PETSC_FALSE, path, m));

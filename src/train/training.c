@@ -47,9 +47,11 @@ PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
   PetscOptionsBegin(comm, NULL, "nanoforge train: data-parallel U-Net training on a database", NULL);
   PetscCall(PetscOptionsString("-db", "Database to train on (HDF5, campaign layout)", NULL, c->database, c->database, sizeof c->database, &found));
   PetscCall(PetscOptionsString("-o", "Final model file; checkpoints <stem>_checkpoint_EEEE.h5, <stem>_best.h5, <stem>_metrics.csv/.png beside it", NULL, c->output, c->output, sizeof c->output, NULL));
-  PetscCall(PetscOptionsString("-column_group", "HDF5 group of the per-image metadata columns (default: search /metadata, /data/images, /data)", NULL, c->column_group, c->column_group, sizeof c->column_group, NULL));
+  PetscCall(PetscOptionsString("-column_group", "HDF5 group of the per-image metadata columns (default: search the database's own, then other EMD writers')", NULL, c->column_group, c->column_group, sizeof c->column_group, NULL));
   PetscCall(PetscOptionsString("-select", "Subset of images by metadata, e.g. \"dose>=100,dose<=600\" (operators >= <= > < == !=)", NULL, c->select, c->select, sizeof c->select, NULL));
   PetscCall(PetscOptionsReal("-val_fraction", "Fraction of STRUCTURES held out for validation", NULL, c->validation_fraction, &c->validation_fraction, NULL));
+  PetscCall(PetscOptionsEnum("-split_by", "Groups kept on one side of the train/validation split: structure (needs the structure id column) or image (allows leakage)", NULL, split_grouping_names,
+                             (PetscEnum)c->split_by, (PetscEnum *)&c->split_by, NULL));
   PetscCall(PetscOptionsEnum("-normalize", "Per-image normalisation", NULL, normalize_mode_names, (PetscEnum)c->normalize, (PetscEnum *)&c->normalize, NULL));
   PetscCall(PetscOptionsBool("-augment", "Random dihedral (8 symmetries) augmentation", NULL, c->augment, &c->augment, NULL));
   PetscCall(options_distribution(PetscOptionsObject, "-dose_resample", "Re-sample each training image at a dose drawn from this distribution [e/Å²] (0: off)", "0", &c->dose_resample));
@@ -108,6 +110,42 @@ PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
   PetscCheck(c->keep_checkpoints >= 1, comm, PETSC_ERR_USER_INPUT, "-keep_checkpoints %d: must be at least 1", (int)c->keep_checkpoints);
   PetscCheck(c->pixel_size > 0, comm, PETSC_ERR_USER_INPUT, "-pixel_size %g: must be positive [Å]", c->pixel_size);
   PetscCall(unet_config_check(&c->net));
+  PetscFunctionReturn(0);
+}
+
+void training_split_rule(const TrainingConfig *c, DatasetSplitRule *rule)
+{
+  memset(rule, 0, sizeof *rule);
+  rule->seed                = c->seed;
+  rule->validation_fraction = c->validation_fraction;
+  rule->grouping            = c->split_by;
+  (void)PetscStrncpy(rule->select, c->select, sizeof rule->select);
+  (void)PetscStrncpy(rule->column_group, c->column_group, sizeof rule->column_group);
+}
+
+void training_split_to_model(const DatasetSplitRule *rule, ModelSplit *split)
+{
+  memset(split, 0, sizeof *split);
+  split->present             = PETSC_TRUE;
+  split->seed                = rule->seed;
+  split->validation_fraction = rule->validation_fraction;
+  (void)PetscStrncpy(split->grouping, split_grouping_names[rule->grouping], sizeof split->grouping);
+  (void)PetscStrncpy(split->select, rule->select, sizeof split->select);
+  (void)PetscStrncpy(split->column_group, rule->column_group, sizeof split->column_group);
+}
+
+PetscErrorCode training_split_from_model(const char *model_path, const ModelSplit *split, DatasetSplitRule *rule)
+{
+  PetscFunctionBeginUser;
+  memset(rule, 0, sizeof *rule);
+  PetscCheck(split->present, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "model '%s' stores no train/validation split (made by an older nanoforge): evaluate it with -split all, or retrain it", model_path);
+  PetscCheck(!strcmp(split->grouping, split_grouping_names[SPLIT_BY_STRUCTURE]) || !strcmp(split->grouping, split_grouping_names[SPLIT_BY_IMAGE]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "model '%s': split_grouping '%s' is not one of structure, image", model_path, split->grouping);
+  rule->seed                = split->seed;
+  rule->validation_fraction = split->validation_fraction;
+  rule->grouping            = !strcmp(split->grouping, split_grouping_names[SPLIT_BY_IMAGE]) ? SPLIT_BY_IMAGE : SPLIT_BY_STRUCTURE;
+  PetscCall(PetscStrncpy(rule->select, split->select, sizeof rule->select));
+  PetscCall(PetscStrncpy(rule->column_group, split->column_group, sizeof rule->column_group));
   PetscFunctionReturn(0);
 }
 
@@ -222,191 +260,89 @@ static PetscErrorCode validate(MPI_Comm comm, const TrainingConfig *c, Dataset *
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingReport *report)
+/* Rank 0: what the run will do (data, split, network, optimizer, communication). */
+static PetscErrorCode print_run_banner(const TrainingConfig *c, const Dataset *d, const DatasetSplitRule *rule, UNet *net, const OptimizerConfig *optimizer_config, PetscInt n_train,
+                                       PetscInt n_validation, int size, int local_batch, PetscInt steps_per_epoch)
 {
-  int                rank, size;
-  Dataset           *d = NULL;
-  PetscBool         *selected;
-  PetscInt          *train, *validation, n_train, n_validation, *order;
-  UNet              *net = NULL;
-  Optimizer         *optimizer = NULL;
-  GradientReducer   *reducer = NULL;
-  OptimizerConfig    optimizer_config = c->optimizer;
+  PetscFunctionBeginUser;
+  char text[256];
+  unet_config_describe(&c->net, text, sizeof text);
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %s: %d images %dx%d (%d selected), split by %s: %d train, %d validation\n", c->database, (int)d->count, (int)d->ny,
+                        (int)d->nx, (int)(n_train + n_validation), rule->grouping == SPLIT_BY_IMAGE ? "image" : DATABASE_STRUCTURE_ID, (int)n_train,
+                        (int)n_validation));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: U-Net %s, %zu parameters\n", text, unet_parameter_count(net)));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %s, lr %g%s, decay %g/epoch, global batch %d = %d ranks x per-rank batch %d, %d steps/epoch, %d epochs\n",
+                        optimizer_kind_name(optimizer_config->kind), optimizer_config->learning_rate, c->lr_scaling_linear ? " (linear scaling)" : "",
+                        optimizer_config->epoch_decay, (int)c->global_batch, size, local_batch, (int)steps_per_epoch, (int)c->epochs));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: gradient all-reduce in buckets of %d floats, %s; batch norm %s\n", (int)c->bucket_floats,
+                        size == 1 ? "not needed (1 rank)" : c->overlap ? "started during backward" : "after backward",
+                        !c->net.batchnorm ? "off" : (size > 1 && c->sync_batchnorm) ? "synchronised over ranks" : "per rank"));
+  PetscFunctionReturn(0);
+}
+
+/* -resume: the newest readable checkpoint (the same on every rank), its epoch, step, best score
+ * and metrics history; nothing when there is none yet. */
+static PetscErrorCode resume_from_checkpoint(MPI_Comm comm, const TrainingConfig *c, const char *stem, UNet *net, Optimizer *optimizer, MetricsHistory *history, PetscInt *first_epoch, PetscInt *step,
+                                             double *best)
+{
   ModelTrainingState state = {0};
-  MetricsHistory    *history;
-  char               stem[PETSC_MAX_PATH_LEN], path[PETSC_MAX_PATH_LEN + 64];
-  Provenance        *provenance;
-  char              *provenance_line = NULL;
+  int                rank;
 
   PetscFunctionBeginUser;
-  memset(report, 0, sizeof *report);
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCheck(c->global_batch % size == 0, comm, PETSC_ERR_USER_INPUT, "-batch %d: the global batch must be divisible by the %d ranks", (int)c->global_batch, size);
-  const int local_batch = (int)(c->global_batch / size);
-  PetscCheck(c->database[0], comm, PETSC_ERR_USER_INPUT, "-db: give the database to train on");
-  PetscCall(check_outputs(comm, c));
-  if (c->verify) PetscCall(verify_database(comm, c->database));
-  PetscCall(provenance_create(comm, &provenance));
-  PetscCall(provenance_one_line(provenance, &provenance_line));
+  PetscInt epoch_loaded;
+  PetscCall(checkpoint_load_latest(stem, net, optimizer, &state, rank == 0 ? PETSC_TRUE : PETSC_FALSE, &epoch_loaded));
+  PetscInt range[2] = {epoch_loaded, -epoch_loaded};
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, range, 2, MPIU_INT, MPI_MIN, comm));
+  PetscCheck(range[0] == -range[1], comm, PETSC_ERR_FILE_UNEXPECTED, "-resume: the ranks found different checkpoints of '%s' (epochs %d and %d)", stem, (int)range[0],
+             (int)-range[1]);
+  if (epoch_loaded >= 0) {
+    *first_epoch = (PetscInt)state.epoch;
+    *step        = (PetscInt)state.step;
+    *best        = state.best_score;
+    PetscCheck(state.seed == c->seed, comm, PETSC_ERR_USER_INPUT, "-resume: checkpoint of '%s' was made with -seed %llu, this run has -seed %llu", stem,
+               (unsigned long long)state.seed, (unsigned long long)c->seed);
+    if (state.metrics && state.metrics_columns == METRICS_COLUMNS) PetscCall(metrics_history_from_table(history, state.metrics_rows, state.metrics));
+    if (rank == 0) PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: resumed from the checkpoint of epoch %d (step %d)\n", (int)*first_epoch, (int)*step));
+    PetscCall(replicas_check(comm, unet_parameters(net), unet_parameter_count(net), *step));
+  } else if (rank == 0) PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: -resume: no checkpoint of '%s' yet, starting from scratch\n", stem));
+  PetscCall(model_training_state_clear(&state));
+  PetscFunctionReturn(0);
+}
 
-  PetscCall(dataset_open(comm, c->database, c->column_group, &d));
-  const int divisor = 1 << c->net.depth;
-  PetscCheck(d->ny % divisor == 0 && d->nx % divisor == 0, comm, PETSC_ERR_USER_INPUT,
-             "database '%s' holds %dx%d images; -depth %d needs sides divisible by %d (choose a smaller -depth or other image sizes)", c->database, (int)d->ny, (int)d->nx,
-             (int)c->net.depth, divisor);
-  PetscCall(PetscMalloc1(d->count, &selected));
-  PetscCall(dataset_select(d, c->select, selected));
-  PetscCall(dataset_split(d, selected, c->validation_fraction, c->seed, &train, &n_train, &validation, &n_validation));
-  PetscCheck(n_train >= c->global_batch, comm, PETSC_ERR_USER_INPUT, "database '%s'%s%s: %d training images, fewer than one global batch (-batch %d)", c->database,
-             c->select[0] ? " with -select " : "", c->select, (int)n_train, (int)c->global_batch);
-  PetscInt steps_per_epoch = n_train / c->global_batch;
-  if (c->steps_per_epoch > 0) steps_per_epoch = PetscMin(steps_per_epoch, c->steps_per_epoch);
-  if (c->lr_scaling_linear) optimizer_config.learning_rate *= (double)c->global_batch / 16.0;
+/* Rank 0, end of an epoch: the checkpoint (with the split), the best model when it is the best
+ * so far, the metrics table and plot, and the final model after the last epoch. */
+static PetscErrorCode save_epoch_files(const TrainingConfig *c, const DatasetSplitRule *rule, const char *stem, PetscInt epoch, PetscInt step, double best, PetscBool is_best, PetscBool last, UNet *net,
+                                       Optimizer *optimizer, MetricsHistory *history, const Provenance *provenance, char *provenance_line)
+{
+  char path[PETSC_MAX_PATH_LEN + 64];
 
-  PetscCall(unet_create(&c->net, (int)d->ny, (int)d->nx, local_batch, c->seed, &net));
-  PetscCall(optimizer_create(&optimizer_config, unet_parameter_count(net), &optimizer));
-  PetscCall(gradient_reducer_create(comm, unet_gradients(net), unet_parameter_count(net), (size_t)c->bucket_floats, c->overlap, &reducer));
-  PetscCall(gradient_reducer_attach(reducer, net, c->sync_batchnorm));
-  PetscCall(checkpoint_stem(c->output, stem, sizeof stem));
-  PetscCall(metrics_history_create(&history));
-
-  if (rank == 0) {
-    char text[256];
-    unet_config_describe(&c->net, text, sizeof text);
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %s: %d images %dx%d (%d selected), split by %s: %d train, %d validation\n", c->database, (int)d->count, (int)d->ny,
-                          (int)d->nx, (int)(n_train + n_validation), d->structure_column[0] ? d->structure_column : "image (no structure column)", (int)n_train,
-                          (int)n_validation));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: U-Net %s, %zu parameters\n", text, unet_parameter_count(net)));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %s, lr %g%s, decay %g/epoch, global batch %d = %d ranks x per-rank batch %d, %d steps/epoch, %d epochs\n",
-                          optimizer_kind_name(optimizer_config.kind), optimizer_config.learning_rate, c->lr_scaling_linear ? " (linear scaling)" : "",
-                          optimizer_config.epoch_decay, (int)c->global_batch, size, local_batch, (int)steps_per_epoch, (int)c->epochs));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: gradient all-reduce in buckets of %d floats, %s; batch norm %s\n", (int)c->bucket_floats,
-                          size == 1 ? "not needed (1 rank)" : c->overlap ? "started during backward" : "after backward",
-                          !c->net.batchnorm ? "off" : (size > 1 && c->sync_batchnorm) ? "synchronised over ranks" : "per rank"));
+  PetscFunctionBeginUser;
+  double *table;
+  PetscCall(PetscMalloc1((size_t)history->count * METRICS_COLUMNS, &table));
+  PetscCall(metrics_history_to_table(history, table));
+  ModelTrainingState save = {.epoch = epoch + 1, .step = step, .seed = c->seed, .best_score = best, .options = provenance->options, .provenance = provenance_line,
+                             .metrics_rows = (int)history->count, .metrics_columns = METRICS_COLUMNS, .metric_names = (char *)metrics_column_names(), .metrics = table};
+  training_split_to_model(rule, &save.split);
+  PetscCall(checkpoint_save(stem, epoch + 1, c->keep_checkpoints, net, optimizer, &save));
+  if (is_best) {
+    PetscCall(checkpoint_best_path(stem, path, sizeof path));
+    PetscCall(model_file_write(path, net, NULL, &save));
   }
+  PetscCall(PetscSNPrintf(path, sizeof path, "%s_metrics.csv", stem));
+  PetscCall(metrics_history_write_csv(history, path));
+  PetscCall(PetscSNPrintf(path, sizeof path, "%s_metrics.png", stem));
+  PetscCall(metrics_history_write_png(history, path));
+  if (last) PetscCall(model_file_write(c->output, net, optimizer, &save));
+  PetscCall(PetscFree(table));
+  PetscFunctionReturn(0);
+}
 
-  PetscInt first_epoch = 0, step = 0;
-  double   best = -1;
-  if (c->resume) {
-    PetscInt epoch_loaded;
-    PetscCall(checkpoint_load_latest(stem, net, optimizer, &state, rank == 0 ? PETSC_TRUE : PETSC_FALSE, &epoch_loaded));
-    PetscInt range[2] = {epoch_loaded, -epoch_loaded};
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, range, 2, MPIU_INT, MPI_MIN, comm));
-    PetscCheck(range[0] == -range[1], comm, PETSC_ERR_FILE_UNEXPECTED, "-resume: the ranks found different checkpoints of '%s' (epochs %d and %d)", stem, (int)range[0],
-               (int)-range[1]);
-    if (epoch_loaded >= 0) {
-      first_epoch = (PetscInt)state.epoch;
-      step = (PetscInt)state.step;
-      best = state.best_score;
-      PetscCheck(state.seed == c->seed, comm, PETSC_ERR_USER_INPUT, "-resume: checkpoint of '%s' was made with -seed %llu, this run has -seed %llu", stem,
-                 (unsigned long long)state.seed, (unsigned long long)c->seed);
-      if (state.metrics && state.metrics_columns == METRICS_COLUMNS) PetscCall(metrics_history_from_table(history, state.metrics_rows, state.metrics));
-      if (rank == 0) PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: resumed from the checkpoint of epoch %d (step %d)\n", (int)first_epoch, (int)step));
-      PetscCall(replicas_check(comm, unet_parameters(net), unet_parameter_count(net), step));
-    } else if (rank == 0) PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: -resume: no checkpoint of '%s' yet, starting from scratch\n", stem));
-    PetscCall(model_training_state_clear(&state));
-  }
-
-  size_t   spatial = (size_t)d->ny * d->nx;
-  int      channels = unet_config_output_channels(&c->net);
-  float   *images, *probabilities, *grad_logits, *scratch_image;
-  uint8_t *masks, *scratch_mask, *scratch;
-  PetscCall(PetscMalloc3(spatial * local_batch, &images, spatial * local_batch * channels, &probabilities, spatial * local_batch * channels, &grad_logits));
-  PetscCall(PetscMalloc4(spatial * local_batch, &masks, spatial, &scratch_mask, spatial, &scratch, spatial, &scratch_image));
-  PetscCall(PetscMalloc1(n_train, &order));
-
-  double   forward_seconds = 0, backward_seconds = 0, run_seconds = 0, first_step_seconds = 0;
-  PetscInt last_epoch = c->epochs;
-  if (c->stop_after_epochs > 0) last_epoch = PetscMin(last_epoch, first_epoch + c->stop_after_epochs);
-  EpochMetrics row = {0};
-  if (first_epoch >= last_epoch && rank == 0)
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: the checkpoint is already at epoch %d of %d: nothing to do (raise -epochs to train on)\n", (int)first_epoch, (int)c->epochs));
-  for (PetscInt epoch = first_epoch; epoch < last_epoch; epoch++) {
-    double    epoch_start = MPI_Wtime(), loss_sum = 0, learning_rate = 0;
-    Confusion confusion = {0};
-    dataset_shuffle(train, n_train, c->seed, epoch, order);
-    { /* The order must be the same on every rank: compare a checksum of it. */
-      uint64_t mine = training_checksum((const float *)order, (size_t)n_train * sizeof(PetscInt) / sizeof(float)), low, high;
-      PetscCallMPI(MPI_Allreduce(&mine, &low, 1, MPI_UINT64_T, MPI_MIN, comm));
-      PetscCallMPI(MPI_Allreduce(&mine, &high, 1, MPI_UINT64_T, MPI_MAX, comm));
-      PetscCheck(low == high, comm, PETSC_ERR_PLIB, "epoch %d: the shuffled order differs between ranks", (int)epoch + 1);
-    }
-    for (PetscInt s = 0; s < steps_per_epoch; s++) {
-      const PetscInt *mine = order + s * c->global_batch + (PetscInt)rank * local_batch;
-      PetscCall(dataset_read(d, mine, local_batch, images, masks));
-      for (int j = 0; j < local_batch; j++)
-        PetscCall(prepare_training_image(c, d, epoch, mine[j], images + j * spatial, masks + j * spatial, scratch_image, scratch_mask));
-      learning_rate = optimizer_learning_rate(&optimizer_config, (long)epoch, (long)step);
-      double t0 = MPI_Wtime(), loss;
-      PetscCall(unet_zero_gradients(net));
-      PetscCall(PetscLogEventBegin(NF_EVENT_FORWARD, 0, 0, 0, 0));
-      PetscCall(unet_forward(net, images, local_batch, PETSC_TRUE, probabilities));
-      PetscCall(loss_compute(c->loss, c->net.head, probabilities, masks, local_batch, (int)d->ny, (int)d->nx, &loss, grad_logits));
-      PetscCall(PetscLogEventEnd(NF_EVENT_FORWARD, 0, 0, 0, 0));
-      double t1 = MPI_Wtime();
-      PetscCall(gradient_reducer_begin(reducer));
-      PetscCall(PetscLogEventBegin(NF_EVENT_BACKWARD, 0, 0, 0, 0));
-      PetscCall(unet_backward(net, grad_logits));
-      PetscCall(PetscLogEventEnd(NF_EVENT_BACKWARD, 0, 0, 0, 0));
-      double t2 = MPI_Wtime();
-      PetscCall(gradient_reducer_finish(reducer));
-      PetscCall(PetscLogEventBegin(NF_EVENT_OPTIMIZER, 0, 0, 0, 0));
-      PetscCall(optimizer_step(optimizer, unet_parameters(net), unet_gradients(net), learning_rate));
-      PetscCall(PetscLogEventEnd(NF_EVENT_OPTIMIZER, 0, 0, 0, 0));
-      run_seconds += MPI_Wtime() - t0;
-      if (report->steps == 0) first_step_seconds = MPI_Wtime() - t0;
-      forward_seconds += t1 - t0, backward_seconds += t2 - t1;
-      loss_sum += loss;
-      add_predictions(c->net.head, probabilities, masks, local_batch, spatial, scratch, &confusion);
-      step++;
-      report->steps++;
-      report->images += c->global_batch;
-      if (c->check_replicas > 0 && step % c->check_replicas == 0) PetscCall(replicas_check(comm, unet_parameters(net), unet_parameter_count(net), step));
-    }
-    double sums[5] = {loss_sum, confusion.true_positive, confusion.false_positive, confusion.false_negative, confusion.true_negative};
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sums, 5, MPI_DOUBLE, MPI_SUM, comm));
-    Confusion total = {sums[1], sums[2], sums[3], sums[4]};
-    memset(&row, 0, sizeof row);
-    row.epoch = epoch + 1;
-    row.learning_rate = learning_rate;
-    row.train_loss = sums[0] / ((double)steps_per_epoch * size);
-    confusion_scores(&total, &row.train);
-    row.validation_loss = NAN;
-    row.validation.precision = row.validation.recall = row.validation.f1 = row.validation.iou = NAN;
-    if (c->validate && n_validation > 0)
-      PetscCall(validate(comm, c, d, net, validation, n_validation, local_batch, images, masks, probabilities, scratch, &row.validation_loss, &row.validation));
-    row.seconds = MPI_Wtime() - epoch_start;
-    PetscCall(metrics_history_append(history, &row));
-    double score = isfinite(row.validation.f1) ? row.validation.f1 : row.train.f1;
-    PetscBool is_best = score > best ? PETSC_TRUE : PETSC_FALSE;
-    if (is_best) best = score;
-
-    if (rank == 0) {
-      PetscCall(PetscPrintf(PETSC_COMM_SELF, "epoch %3d/%d  lr %.3g  loss %.4f  val %.4f  F1 %.4f  val %.4f  IoU %.4f  val %.4f  %.1f s%s\n", (int)(epoch + 1),
-                            (int)c->epochs, learning_rate, row.train_loss, row.validation_loss, row.train.f1, row.validation.f1, row.train.iou, row.validation.iou,
-                            row.seconds, is_best ? "  (best)" : ""));
-      double *table;
-      PetscCall(PetscMalloc1((size_t)history->count * METRICS_COLUMNS, &table));
-      PetscCall(metrics_history_to_table(history, table));
-      ModelTrainingState save = {.epoch = epoch + 1, .step = step, .seed = c->seed, .best_score = best, .options = provenance->options, .provenance = provenance_line,
-                                 .metrics_rows = (int)history->count, .metrics_columns = METRICS_COLUMNS, .metric_names = (char *)metrics_column_names(), .metrics = table};
-      PetscCall(checkpoint_save(stem, epoch + 1, c->keep_checkpoints, net, optimizer, &save));
-      if (is_best) {
-        PetscCall(checkpoint_best_path(stem, path, sizeof path));
-        PetscCall(model_file_write(path, net, NULL, &save));
-      }
-      PetscCall(PetscSNPrintf(path, sizeof path, "%s_metrics.csv", stem));
-      PetscCall(metrics_history_write_csv(history, path));
-      PetscCall(PetscSNPrintf(path, sizeof path, "%s_metrics.png", stem));
-      PetscCall(metrics_history_write_png(history, path));
-      if (epoch + 1 == last_epoch) PetscCall(model_file_write(c->output, net, optimizer, &save));
-      PetscCall(PetscFree(table));
-    }
-  }
-  PetscCall(replicas_check(comm, unet_parameters(net), unet_parameter_count(net), step));
-  PetscCallMPI(MPI_Barrier(comm)); /* files of rank 0 complete before anyone returns */
-
+/* What the run measured, the same on every rank (times are maxima over the ranks). */
+static PetscErrorCode fill_report(MPI_Comm comm, const TrainingConfig *c, GradientReducer *reducer, UNet *net, const EpochMetrics *last_row, PetscInt first_epoch, PetscInt last_epoch, double run_seconds,
+                                  double first_step_seconds, double forward_seconds, double backward_seconds, TrainingReport *report)
+{
+  PetscFunctionBeginUser;
   double times[2];
   gradient_reducer_times(reducer, &times[0], &times[1]);
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, times, 2, MPI_DOUBLE, MPI_MAX, comm));
@@ -422,13 +358,197 @@ PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingRepo
   report->wait_seconds = times[1];
   report->forward_seconds = forward_seconds;
   report->backward_seconds = backward_seconds;
-  report->validation = row.validation;
-  report->train = row.train;
+  report->validation = last_row->validation;
+  report->train = last_row->train;
   report->parameter_checksum = training_checksum(unet_parameters(net), unet_parameter_count(net));
+  PetscFunctionReturn(0);
+}
+
+/* Buffers of one rank's share of a step (allocated once: no allocation inside the loop). */
+typedef struct {
+  float   *images, *probabilities, *grad_logits, *scratch_image;
+  uint8_t *masks, *scratch_mask, *scratch;
+} StepBuffers;
+
+/* Seconds of this run's steps on this rank. */
+typedef struct {
+  double forward_seconds, backward_seconds, run_seconds, first_step_seconds;
+} StepTimes;
+
+/* The optimizer steps of one epoch: read, augment, forward, backward, average the gradients,
+ * update; adds to the loss sum and the training confusion matrix. */
+static PetscErrorCode train_epoch_steps(MPI_Comm comm, const TrainingConfig *c, Dataset *d, const PetscInt *order, PetscInt steps_per_epoch, PetscInt epoch, UNet *net, Optimizer *optimizer,
+                                        const OptimizerConfig *optimizer_config, GradientReducer *reducer, StepBuffers *b, PetscInt *step, StepTimes *times, TrainingReport *report,
+                                        double *loss_sum, double *learning_rate, Confusion *confusion)
+{
+  int          rank, size;
+  float       *images = b->images, *probabilities = b->probabilities, *grad_logits = b->grad_logits, *scratch_image = b->scratch_image;
+  uint8_t     *masks = b->masks, *scratch_mask = b->scratch_mask, *scratch = b->scratch;
+  const size_t spatial = (size_t)d->ny * d->nx;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  const int local_batch = (int)(c->global_batch / size);
+  for (PetscInt s = 0; s < steps_per_epoch; s++) {
+    const PetscInt *mine = order + s * c->global_batch + (PetscInt)rank * local_batch;
+    PetscCall(dataset_read(d, mine, local_batch, images, masks));
+    for (int j = 0; j < local_batch; j++)
+      PetscCall(prepare_training_image(c, d, epoch, mine[j], images + j * spatial, masks + j * spatial, scratch_image, scratch_mask));
+    *learning_rate = optimizer_learning_rate(optimizer_config, (long)epoch, (long)*step);
+    double t0 = MPI_Wtime(), loss;
+    PetscCall(unet_zero_gradients(net));
+    PetscCall(PetscLogEventBegin(NF_EVENT_FORWARD, 0, 0, 0, 0));
+    PetscCall(unet_forward(net, images, local_batch, PETSC_TRUE, probabilities));
+    PetscCall(loss_compute(c->loss, c->net.head, probabilities, masks, local_batch, (int)d->ny, (int)d->nx, &loss, grad_logits));
+    PetscCall(PetscLogEventEnd(NF_EVENT_FORWARD, 0, 0, 0, 0));
+    double t1 = MPI_Wtime();
+    PetscCall(gradient_reducer_begin(reducer));
+    PetscCall(PetscLogEventBegin(NF_EVENT_BACKWARD, 0, 0, 0, 0));
+    PetscCall(unet_backward(net, grad_logits));
+    PetscCall(PetscLogEventEnd(NF_EVENT_BACKWARD, 0, 0, 0, 0));
+    double t2 = MPI_Wtime();
+    PetscCall(gradient_reducer_finish(reducer));
+    PetscCall(PetscLogEventBegin(NF_EVENT_OPTIMIZER, 0, 0, 0, 0));
+    PetscCall(optimizer_step(optimizer, unet_parameters(net), unet_gradients(net), *learning_rate));
+    PetscCall(PetscLogEventEnd(NF_EVENT_OPTIMIZER, 0, 0, 0, 0));
+    times->run_seconds += MPI_Wtime() - t0;
+    if (report->steps == 0) times->first_step_seconds = MPI_Wtime() - t0;
+    times->forward_seconds += t1 - t0, times->backward_seconds += t2 - t1;
+    *loss_sum += loss;
+    add_predictions(c->net.head, probabilities, masks, local_batch, spatial, scratch, confusion);
+    (*step)++;
+    report->steps++;
+    report->images += c->global_batch;
+    if (c->check_replicas > 0 && *step % c->check_replicas == 0) PetscCall(replicas_check(comm, unet_parameters(net), unet_parameter_count(net), *step));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Collective: the database opened, its images selected (-select) and split by the run's rule;
+ * the sizes checked against the network depth and the global batch. */
+static PetscErrorCode open_and_split(MPI_Comm comm, const TrainingConfig *c, Dataset **dataset, DatasetSplitRule *rule, PetscBool **selected, PetscInt **train, PetscInt *n_train, PetscInt **validation,
+                                     PetscInt *n_validation)
+{
+  PetscFunctionBeginUser;
+  PetscCall(dataset_open(comm, c->database, c->column_group, dataset));
+  Dataset *d = *dataset;
+  const int divisor = 1 << c->net.depth;
+  PetscCheck(d->ny % divisor == 0 && d->nx % divisor == 0, comm, PETSC_ERR_USER_INPUT,
+             "database '%s' holds %dx%d images; -depth %d needs sides divisible by %d (choose a smaller -depth or other image sizes)", c->database, (int)d->ny, (int)d->nx,
+             (int)c->net.depth, divisor);
+  PetscCall(PetscMalloc1(d->count, selected));
+  PetscCall(dataset_select(d, c->select, *selected));
+  training_split_rule(c, rule);
+  PetscCall(dataset_split(d, *selected, rule, train, n_train, validation, n_validation));
+  PetscCheck(*n_train >= c->global_batch, comm, PETSC_ERR_USER_INPUT, "database '%s'%s%s: %d training images, fewer than one global batch (-batch %d)", c->database,
+             c->select[0] ? " with -select " : "", c->select, (int)*n_train, (int)c->global_batch);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingReport *report)
+{
+  int                rank, size;
+  Dataset           *d = NULL;
+  PetscBool         *selected;
+  PetscInt          *train, *validation, n_train, n_validation, *order;
+  UNet              *net = NULL;
+  Optimizer         *optimizer = NULL;
+  GradientReducer   *reducer = NULL;
+  OptimizerConfig    optimizer_config = c->optimizer;
+  MetricsHistory    *history;
+  char               stem[PETSC_MAX_PATH_LEN];
+  Provenance        *provenance;
+  char              *provenance_line = NULL;
+
+  PetscFunctionBeginUser;
+  memset(report, 0, sizeof *report);
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCheck(c->global_batch % size == 0, comm, PETSC_ERR_USER_INPUT, "-batch %d: the global batch must be divisible by the %d ranks", (int)c->global_batch, size);
+  const int local_batch = (int)(c->global_batch / size);
+  PetscCheck(c->database[0], comm, PETSC_ERR_USER_INPUT, "-db: give the database to train on");
+  PetscCall(check_outputs(comm, c));
+  if (c->verify) PetscCall(verify_database(comm, c->database));
+  PetscCall(provenance_create(comm, &provenance));
+  PetscCall(provenance_one_line(provenance, &provenance_line));
+
+  DatasetSplitRule rule;
+  PetscCall(open_and_split(comm, c, &d, &rule, &selected, &train, &n_train, &validation, &n_validation));
+  PetscInt steps_per_epoch = n_train / c->global_batch;
+  if (c->steps_per_epoch > 0) steps_per_epoch = PetscMin(steps_per_epoch, c->steps_per_epoch);
+  if (c->lr_scaling_linear) optimizer_config.learning_rate *= (double)c->global_batch / 16.0;
+
+  PetscCall(unet_create(&c->net, (int)d->ny, (int)d->nx, local_batch, c->seed, &net));
+  PetscCall(optimizer_create(&optimizer_config, unet_parameter_count(net), &optimizer));
+  PetscCall(gradient_reducer_create(comm, unet_gradients(net), unet_parameter_count(net), (size_t)c->bucket_floats, c->overlap, &reducer));
+  PetscCall(gradient_reducer_attach(reducer, net, c->sync_batchnorm));
+  PetscCall(checkpoint_stem(c->output, stem, sizeof stem));
+  PetscCall(metrics_history_create(&history));
+
+  if (rank == 0) PetscCall(print_run_banner(c, d, &rule, net, &optimizer_config, n_train, n_validation, size, local_batch, steps_per_epoch));
+
+  PetscInt first_epoch = 0, step = 0;
+  double   best = -1;
+  if (c->resume) PetscCall(resume_from_checkpoint(comm, c, stem, net, optimizer, history, &first_epoch, &step, &best));
+
+  size_t   spatial = (size_t)d->ny * d->nx;
+  int      channels = unet_config_output_channels(&c->net);
+  StepBuffers buffers;
+  PetscCall(PetscMalloc3(spatial * local_batch, &buffers.images, spatial * local_batch * channels, &buffers.probabilities, spatial * local_batch * channels, &buffers.grad_logits));
+  PetscCall(PetscMalloc4(spatial * local_batch, &buffers.masks, spatial, &buffers.scratch_mask, spatial, &buffers.scratch, spatial, &buffers.scratch_image));
+  PetscCall(PetscMalloc1(n_train, &order));
+
+  StepTimes times = {0};
+  PetscInt  last_epoch = c->epochs;
+  if (c->stop_after_epochs > 0) last_epoch = PetscMin(last_epoch, first_epoch + c->stop_after_epochs);
+  EpochMetrics row = {0};
+  if (first_epoch >= last_epoch && rank == 0)
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: the checkpoint is already at epoch %d of %d: nothing to do (raise -epochs to train on)\n", (int)first_epoch, (int)c->epochs));
+  for (PetscInt epoch = first_epoch; epoch < last_epoch; epoch++) {
+    double    epoch_start = MPI_Wtime(), loss_sum = 0, learning_rate = 0;
+    Confusion confusion = {0};
+    dataset_shuffle(train, n_train, c->seed, epoch, order);
+    { /* The order must be the same on every rank: compare a checksum of it. */
+      uint64_t mine = training_checksum((const float *)order, (size_t)n_train * sizeof(PetscInt) / sizeof(float)), low, high;
+      PetscCallMPI(MPI_Allreduce(&mine, &low, 1, MPI_UINT64_T, MPI_MIN, comm));
+      PetscCallMPI(MPI_Allreduce(&mine, &high, 1, MPI_UINT64_T, MPI_MAX, comm));
+      PetscCheck(low == high, comm, PETSC_ERR_PLIB, "epoch %d: the shuffled order differs between ranks", (int)epoch + 1);
+    }
+    PetscCall(train_epoch_steps(comm, c, d, order, steps_per_epoch, epoch, net, optimizer, &optimizer_config, reducer, &buffers, &step, &times, report, &loss_sum, &learning_rate, &confusion));
+    double sums[5] = {loss_sum, confusion.true_positive, confusion.false_positive, confusion.false_negative, confusion.true_negative};
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sums, 5, MPI_DOUBLE, MPI_SUM, comm));
+    Confusion total = {sums[1], sums[2], sums[3], sums[4]};
+    memset(&row, 0, sizeof row);
+    row.epoch = epoch + 1;
+    row.learning_rate = learning_rate;
+    row.train_loss = sums[0] / ((double)steps_per_epoch * size);
+    confusion_scores(&total, &row.train);
+    row.validation_loss = NAN;
+    row.validation.precision = row.validation.recall = row.validation.f1 = row.validation.iou = NAN;
+    if (c->validate && n_validation > 0)
+      PetscCall(validate(comm, c, d, net, validation, n_validation, local_batch, buffers.images, buffers.masks, buffers.probabilities, buffers.scratch, &row.validation_loss, &row.validation));
+    row.seconds = MPI_Wtime() - epoch_start;
+    PetscCall(metrics_history_append(history, &row));
+    double score = isfinite(row.validation.f1) ? row.validation.f1 : row.train.f1;
+    PetscBool is_best = score > best ? PETSC_TRUE : PETSC_FALSE;
+    if (is_best) best = score;
+
+    if (rank == 0) {
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "epoch %3d/%d  lr %.3g  loss %.4f  val %.4f  F1 %.4f  val %.4f  IoU %.4f  val %.4f  %.1f s%s\n", (int)(epoch + 1),
+                            (int)c->epochs, learning_rate, row.train_loss, row.validation_loss, row.train.f1, row.validation.f1, row.train.iou, row.validation.iou,
+                            row.seconds, is_best ? "  (best)" : ""));
+      PetscCall(save_epoch_files(c, &rule, stem, epoch, step, best, is_best, epoch + 1 == last_epoch, net, optimizer, history, provenance, provenance_line));
+    }
+  }
+  PetscCall(replicas_check(comm, unet_parameters(net), unet_parameter_count(net), step));
+  PetscCallMPI(MPI_Barrier(comm)); /* files of rank 0 complete before anyone returns */
+
+  PetscCall(fill_report(comm, c, reducer, net, &row, first_epoch, last_epoch, times.run_seconds, times.first_step_seconds, times.forward_seconds, times.backward_seconds, report));
 
   PetscCall(PetscFree(order));
-  PetscCall(PetscFree3(images, probabilities, grad_logits));
-  PetscCall(PetscFree4(masks, scratch_mask, scratch, scratch_image));
+  PetscCall(PetscFree3(buffers.images, buffers.probabilities, buffers.grad_logits));
+  PetscCall(PetscFree4(buffers.masks, buffers.scratch_mask, buffers.scratch, buffers.scratch_image));
   PetscCall(metrics_history_destroy(&history));
   PetscCall(gradient_reducer_destroy(&reducer));
   PetscCall(optimizer_destroy(&optimizer));

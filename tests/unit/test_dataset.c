@@ -3,10 +3,12 @@
  * normalisation, dose re-sampling, the subset selector, bad databases.
  *
  * Also a tool for the integration tests:  test_dataset --write-synthetic PATH STRUCTURES
- * CONDITIONS SIZE SEED [nomasks]  writes a synthetic database and exits. */
+ * CONDITIONS SIZE SEED [nomasks|nostructureid]  writes a synthetic database (without its
+ * masks, or without its structure id column) and exits. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include "database.h"
 #include "dataset.h"
 #include "unit.h"
 
@@ -19,7 +21,7 @@ static void test_open_and_read(void)
   if (!d) return;
   UNIT_CHECK(d->count == 24 && d->ny == 32 && d->nx == 32, "count %d ny %d nx %d", (int)d->count, (int)d->ny, (int)d->nx);
   UNIT_CHECK(!strcmp(d->column_group, "/metadata"), "columns found in '%s'", d->column_group);
-  UNIT_CHECK(!strcmp(d->structure_column, "structure_id"), "structure column '%s'", d->structure_column);
+  UNIT_CHECK(d->has_structure_id, "the structure id column was not found");
   UNIT_CHECK(d->structure_id[5] == 2 && d->structure_id[23] == 11, "structure ids %lld %lld", (long long)d->structure_id[5], (long long)d->structure_id[23]);
   float   images[2 * 32 * 32];
   uint8_t masks[2 * 32 * 32];
@@ -45,7 +47,7 @@ static void test_split_no_leak(void)
   PetscInt *train, *validation, n_train, n_validation;
   UNIT_CALL(dataset_open(PETSC_COMM_SELF, database_path, NULL, &d));
   if (!d) return;
-  UNIT_CALL(dataset_split(d, NULL, 0.25, 7, &train, &n_train, &validation, &n_validation));
+  UNIT_CALL(dataset_split(d, NULL, &(DatasetSplitRule){.seed = 7, .validation_fraction = 0.25}, &train, &n_train, &validation, &n_validation));
   UNIT_CHECK(n_train + n_validation == 24, "%d + %d images", (int)n_train, (int)n_validation);
   UNIT_CHECK(n_validation == 6, "validation should hold 3 of 12 structures = 6 images, has %d", (int)n_validation); /* 0.25 × 12 */
   for (PetscInt a = 0; a < n_train; a++)
@@ -54,14 +56,14 @@ static void test_split_no_leak(void)
   for (PetscInt a = 1; a < n_train; a++) UNIT_CHECK(train[a] > train[a - 1], "train list not ascending");
   /* Deterministic in the seed, and another seed another split. */
   PetscInt *train2, *validation2, n2, m2, same = 1;
-  UNIT_CALL(dataset_split(d, NULL, 0.25, 7, &train2, &n2, &validation2, &m2));
+  UNIT_CALL(dataset_split(d, NULL, &(DatasetSplitRule){.seed = 7, .validation_fraction = 0.25}, &train2, &n2, &validation2, &m2));
   for (PetscInt b = 0; b < m2; b++) same &= validation2[b] == validation[b];
   UNIT_CHECK(same && m2 == n_validation, "same seed gave another split");
   UNIT_CALL(PetscFree(train2));
   UNIT_CALL(PetscFree(validation2));
   int differs = 0;
   for (uint64_t seed = 8; seed < 12; seed++) {
-    UNIT_CALL(dataset_split(d, NULL, 0.25, seed, &train2, &n2, &validation2, &m2));
+    UNIT_CALL(dataset_split(d, NULL, &(DatasetSplitRule){.seed = seed, .validation_fraction = 0.25}, &train2, &n2, &validation2, &m2));
     for (PetscInt b = 0; b < m2 && b < n_validation; b++) differs |= validation2[b] != validation[b];
     UNIT_CALL(PetscFree(train2));
     UNIT_CALL(PetscFree(validation2));
@@ -72,12 +74,45 @@ static void test_split_no_leak(void)
   /* With a selection: only selected images appear. */
   PetscBool selected[24];
   UNIT_CALL(dataset_select(d, "condition_index==0", selected));
-  UNIT_CALL(dataset_split(d, selected, 0.5, 7, &train, &n_train, &validation, &n_validation));
+  UNIT_CALL(dataset_split(d, selected, &(DatasetSplitRule){.seed = 7, .validation_fraction = 0.5}, &train, &n_train, &validation, &n_validation));
   UNIT_CHECK(n_train == 6 && n_validation == 6, "selected split %d + %d, expected 6 + 6", (int)n_train, (int)n_validation);
   for (PetscInt a = 0; a < n_train; a++) UNIT_CHECK(train[a] % 2 == 0, "unselected image %d in split", (int)train[a]);
   UNIT_CALL(PetscFree(train));
   UNIT_CALL(PetscFree(validation));
   UNIT_CALL(dataset_destroy(&d));
+}
+
+/* Without the structure id column a structure split is refused (leakage), naming the file and
+ * -split_by; an image split is made on request, and it does split images of one structure. */
+static void test_split_without_structure_id(void)
+{
+  char      path[PETSC_MAX_PATH_LEN + 32], message[1024] = "";
+  Dataset  *d = NULL;
+  PetscInt *train = NULL, *validation = NULL, n_train = 0, n_validation = 0;
+  snprintf(path, sizeof path, "%s.noid.h5", database_path);
+  UNIT_CALL(dataset_write_synthetic(path, 6, 2, 16, 1, PETSC_TRUE));
+  UNIT_CALL(database_remove_part(path, DATABASE_METADATA_GROUP "/" DATABASE_STRUCTURE_ID));
+  UNIT_CALL(dataset_open(PETSC_COMM_SELF, path, NULL, &d));
+  if (!d) return;
+  UNIT_CHECK(!d->has_structure_id, "a removed structure id column was found");
+  (void)PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
+  PetscErrorCode code = dataset_split(d, NULL, &(DatasetSplitRule){.seed = 7, .validation_fraction = 0.5}, &train, &n_train, &validation, &n_validation);
+  (void)PetscPopErrorHandler();
+  const char *text = NULL;
+  (void)PetscErrorMessage(code, NULL, (char **)&text);
+  if (text) snprintf(message, sizeof message, "%s", text);
+  UNIT_CHECK(code == PETSC_ERR_USER_INPUT, "structure split without the column: error %d, expected %d", (int)code, (int)PETSC_ERR_USER_INPUT);
+  UNIT_CHECK(strstr(message, path) && strstr(message, "-split_by image") && strstr(message, "leakage"), "the refusal should name the file, -split_by image and leakage: '%s'", message);
+  UNIT_CALL(dataset_split(d, NULL, &(DatasetSplitRule){.seed = 7, .validation_fraction = 0.5, .grouping = SPLIT_BY_IMAGE}, &train, &n_train, &validation, &n_validation));
+  UNIT_CHECK(n_train == 6 && n_validation == 6, "image split of 12 images at 0.5: %d + %d", (int)n_train, (int)n_validation);
+  int split_structures = 0; /* images 2s and 2s+1 show structure s */
+  for (PetscInt b = 0; b < n_validation; b++)
+    for (PetscInt a = 0; a < n_train; a++) split_structures += train[a] / 2 == validation[b] / 2;
+  UNIT_CHECK(split_structures > 0, "an image split of 6 structures x 2 images kept every structure on one side (seed 7)");
+  UNIT_CALL(PetscFree(train));
+  UNIT_CALL(PetscFree(validation));
+  UNIT_CALL(dataset_destroy(&d));
+  remove(path);
 }
 
 static void test_select(void)
@@ -285,6 +320,7 @@ int main(int argc, char **argv)
   if (argc >= 7 && !strcmp(argv[1], "--write-synthetic")) {
     PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
     PetscCall(dataset_write_synthetic(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), (uint64_t)atoll(argv[6]), !(argc > 7 && !strcmp(argv[7], "nomasks"))));
+    if (argc > 7 && !strcmp(argv[7], "nostructureid")) PetscCall(database_remove_part(argv[2], DATABASE_METADATA_GROUP "/" DATABASE_STRUCTURE_ID));
     PetscCall(PetscFinalize());
     return 0;
   }
@@ -293,6 +329,7 @@ int main(int argc, char **argv)
   if (dataset_write_synthetic(database_path, 12, 2, 32, 3, PETSC_TRUE)) printf("FAIL writing the synthetic database\n");
   UNIT_RUN(test_open_and_read);
   UNIT_RUN(test_split_no_leak);
+  UNIT_RUN(test_split_without_structure_id);
   UNIT_RUN(test_select);
   UNIT_RUN(test_shuffle);
   UNIT_RUN(test_dihedral);
