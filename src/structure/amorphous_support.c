@@ -181,7 +181,7 @@ PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_
                "amorphous support: edge %g Å along %c is shorter than twice the minimum distance %g Å, so the periodic minimum image is undefined", spec->size[d], "xy"[d], largest);
   double phi = packing_fraction(spec, fraction);
   PetscCheck(phi < AMORPHOUS_RSA_JAMMING_FRACTION, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "amorphous support: density %g atoms/Å³ (%.3f g/cm³) with minimum distance %g Å is a packing fraction %.3f, beyond the random sequential addition jamming limit %.2f (random close packing is 0.64); lower the density or the minimum distance",
+             "amorphous support: density %g atoms/Å³ (-support_density %.3f g/cm³) with minimum distance %g Å (-support_min_distance) is a packing fraction %.3f, beyond the random sequential addition jamming limit %.2f (random close packing is 0.64); lower the density or the minimum distance",
              spec->density, amorphous_support_mass_density(spec), spec->min_distance[0][0], phi, AMORPHOUS_RSA_JAMMING_FRACTION);
 
   volume  = spec->size[0] * spec->size[1] * spec->size[2];
