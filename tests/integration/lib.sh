@@ -42,6 +42,7 @@ check_output() {
 }
 check_error() {
   name=$1; pattern=$2; shift 2
+  if [ -z "$pattern" ]; then _record 1 "$name" "check_error needs a pattern naming the option or file"; return; fi
   out=$(_limited "$@" 2>&1); st=$?
   if [ $st -ne 0 ] && echo "$out" | grep -Eq -- "$pattern"; then _record 0 "$name"
   else echo "$out" | tail -20; _record 1 "$name" "expected non-zero exit and /$pattern/, got exit $st from: $*"; fi

@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_lint_expected_failures.sh — every expected failure in the integration tests checks its
 # message: no test calls check_fails (a bare non-zero exit, which a crash or the wrong refusal
-# also gives), and lib.sh no longer defines it. The lint is run once on a planted bad script,
+# also gives), lib.sh no longer defines it, and check_error refuses an empty pattern. The lint
+# is run once on a planted bad script,
 # so it is shown to fail.
 . tests/integration/lib.sh
 
@@ -27,3 +28,5 @@ EOF
 out=$(lint "$WORK/test_planted.sh"); st=$?
 check_true "the lint flags the planted check_fails (line 2) and nothing else" "exit $st, output: $out" \
   [ $st -ne 0 -a "$out" = "$WORK/test_planted.sh:2: check_fails (use check_error \"name\" \"regex naming the option or file\" ...)" ]
+check_output "check_error refuses an empty pattern (it would match any message)" "^FAIL empty: check_error needs a pattern" \
+  sh -c '. tests/integration/lib.sh; check_error "empty" "" false'
