@@ -2,8 +2,7 @@
 # test_lint_expected_failures.sh — every expected failure in the integration tests checks its
 # message: no test calls check_fails (a bare non-zero exit, which a crash or the wrong refusal
 # also gives), lib.sh no longer defines it, and check_error refuses an empty pattern. The lint
-# is run once on a planted bad script,
-# so it is shown to fail.
+# is run once on a planted bad script, so it is shown to fail.
 . tests/integration/lib.sh
 
 # lint FILE...: prints one line per offending call; exit 1 if any.
