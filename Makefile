@@ -69,7 +69,7 @@ UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC = $(wildcard tests/bench/bench_*.c)
 BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps check run bench install uninstall clean docs-options elements-data fuzz fuzz-build fuzz-harnesses print-cppflags
+.PHONY: all deps check run bench install uninstall clean docs-options elements-data fuzz fuzz-build fuzz-harnesses format format-check print-cppflags
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -115,6 +115,23 @@ tests-build: $(BIN) $(UNIT_BIN)
 check: deps
 	@$(MAKE) --no-print-directory tests-build
 	@NF_BUILD=$(BUILD) NANOFORGE=$(CURDIR)/$(BIN) $(SANITIZE_ENV) sh tests/run_tests.sh $(TESTS)
+
+# Formatting (.clang-format): `make format` rewrites the C files in place; `make format-check`
+# changes nothing and fails, listing the files clang-format would change (run by
+# tests/integration/test_format.sh in make check).
+CLANG_FORMAT ?= clang-format-14
+FORMAT_SRC    = $(shell find src include tests/unit tests/fuzz tests/bench -name '*.[ch]' 2>/dev/null | LC_ALL=C sort)
+format:
+	@$(CLANG_FORMAT) --style=file -i $(FORMAT_SRC)
+
+# One clang-format run over all files; its warnings name file:line, reduced to the file names.
+# A failure that names no file (a broken .clang-format, say) is shown and fails too.
+format-check:
+	@command -v $(CLANG_FORMAT) >/dev/null 2>&1 || { echo "format-check: $(CLANG_FORMAT) not found (make deps installs it)" >&2; exit 2; }
+	@out=$$($(CLANG_FORMAT) --style=file --dry-run -Werror $(FORMAT_SRC) 2>&1 >/dev/null); st=$$?; \
+	bad=$$(echo "$$out" | sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: error: code should be clang-formatted.*/\1/p' | uniq); \
+	if [ -n "$$bad" ]; then echo "format-check: not formatted (run make format):"; echo "$$bad" | sed 's/^/  /'; exit 1; fi; \
+	if [ $$st -ne 0 ]; then echo "format-check: $(CLANG_FORMAT) failed (exit $$st):"; echo "$$out" | head -20; exit 1; fi
 
 # Fuzzing (tests/fuzz/README.md): libFuzzer harnesses, one per reader, built with clang,
 # AddressSanitizer and UBSan against the library compiled into build-fuzz/; `make fuzz` runs

@@ -153,12 +153,29 @@ static inline int cell_coordinate(double offset, double inverse, int n)
   return c < 0 ? 0 : c >= n ? n - 1 : c;
 }
 
-PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_t seed, uint64_t unit, int object_id, AtomList *atoms)
+/* One fill in progress: the spec's numbers prepared for the placement loop, the cell list
+ * and the atoms placed so far. */
+typedef struct {
+  const AmorphousSupportSpec *spec;
+  double                      fraction[AMORPHOUS_MAX_SPECIES]; /* normalised species fractions */
+  double                      largest;                         /* largest minimum distance [Å] */
+  double                      phi;                             /* packing fraction asked for */
+  double                      squared[AMORPHOUS_MAX_SPECIES][AMORPHOUS_MAX_SPECIES]; /* min. distances² */
+  PetscInt                    n_atoms, count[AMORPHOUS_MAX_SPECIES];                 /* in all, per species */
+  CellList                    cells;
+  int                         neighbour[27][3]; /* cell offsets, nearest first */
+  PlacedAtom                 *placed_atom;      /* [n_atoms + 1] */
+  unsigned char              *species;          /* [n_atoms + 1]: species of atom i, shuffled */
+  PetscInt                    placed;
+  PetscBool                   exhausted; /* max_attempts proposals in a row were rejected */
+  RngStream                   stream;
+} RsaFill;
+
+/* The spec checked (species, sizes, distances, a reachable density, a countable number of
+ * atoms) and its derived numbers into f: fractions, largest distance, packing fraction, atoms. */
+static PetscErrorCode check_spec(const AmorphousSupportSpec *spec, RsaFill *f)
 {
-  double   fraction[AMORPHOUS_MAX_SPECIES], total = 0, largest = 0, volume;
-  PetscInt n_atoms, count[AMORPHOUS_MAX_SPECIES];
-  CellList cells;
-  RngStream stream;
+  double total = 0, largest = 0;
   PetscFunctionBeginUser;
   PetscCheck(spec->n_species >= 1 && spec->n_species <= AMORPHOUS_MAX_SPECIES, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "amorphous support: %d species; allowed 1..%d", spec->n_species, AMORPHOUS_MAX_SPECIES);
   for (int d = 0; d < 3; d++)
@@ -175,218 +192,272 @@ PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_
     }
   }
   PetscCheck(total > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "amorphous support: species fractions sum to 0");
-  for (int a = 0; a < spec->n_species; a++) fraction[a] = spec->fraction[a] / total;
+  for (int a = 0; a < spec->n_species; a++) f->fraction[a] = spec->fraction[a] / total;
   for (int d = 0; d < 2; d++)
     PetscCheck(spec->size[d] >= 2 * largest, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
                "amorphous support: edge %g Å along %c is shorter than twice the minimum distance %g Å, so the periodic minimum image is undefined", spec->size[d], "xy"[d], largest);
-  double phi = packing_fraction(spec, fraction);
+  double phi = packing_fraction(spec, f->fraction);
   PetscCheck(phi < AMORPHOUS_RSA_JAMMING_FRACTION, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "amorphous support: density %g atoms/Å³ (%.3f g/cm³) with minimum distance %g Å is a packing fraction %.3f, beyond the random sequential addition jamming limit %.2f (random close packing is 0.64); lower the density or the minimum distance",
+             "amorphous support: density %g atoms/Å³ (-support_density %.3f g/cm³) with minimum distance %g Å (-support_min_distance) is a packing fraction %.3f, beyond the random sequential addition jamming limit %.2f (random close packing is 0.64); lower the density or the minimum distance",
              spec->density, amorphous_support_mass_density(spec), spec->min_distance[0][0], phi, AMORPHOUS_RSA_JAMMING_FRACTION);
 
-  volume  = spec->size[0] * spec->size[1] * spec->size[2];
+  double volume = spec->size[0] * spec->size[1] * spec->size[2];
   /* Checked as a double before the cast: llround to a 32-bit PetscInt would wrap 5e9 atoms to a
    * count that passes the limit. */
   const double wanted = spec->density * volume;
   PetscCheck(isfinite(wanted) && wanted < 2e9, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "amorphous support: %g x %g x %g Å at %g atoms/Å³ needs %.4g atoms; allowed: fewer than 2e9 (shrink -support_size or -support_thickness)", spec->size[0], spec->size[1],
              spec->size[2], spec->density, wanted);
-  n_atoms = (PetscInt)llround(wanted);
+  f->spec    = spec;
+  f->largest = largest;
+  f->phi     = phi;
+  f->n_atoms = (PetscInt)llround(wanted);
+  PetscFunctionReturn(0);
+}
 
-  /* Exact composition: counts by largest remainder, then the species order shuffled. */
-  {
-    PetscInt assigned = 0;
-    for (int a = 0; a < spec->n_species; a++) {
-      count[a] = (PetscInt)floor(fraction[a] * n_atoms);
-      assigned += count[a];
-    }
-    for (int a = 0; assigned < n_atoms; a = (a + 1) % spec->n_species, assigned++) count[a]++;
-  }
-
+/* The cell list (cells at least the largest minimum distance wide, all empty) and the atom
+ * arrays. */
+static PetscErrorCode allocate_cells(RsaFill *f)
+{
+  const AmorphousSupportSpec *spec = f->spec;
+  PetscFunctionBeginUser;
   for (int d = 0; d < 3; d++) {
-    PetscCheck(spec->size[d] / largest < 1e6, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "amorphous support: edge %g Å along %c; allowed: below %g Å (1e6 minimum distances)", spec->size[d],
-               "xyz"[d], 1e6 * largest);
-    cells.n[d] = (int)floor(spec->size[d] / largest);
-    if (cells.n[d] < 1) cells.n[d] = 1;
-    cells.inverse[d] = cells.n[d] / spec->size[d];
+    PetscCheck(spec->size[d] / f->largest < 1e6, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "amorphous support: edge %g Å along %c; allowed: below %g Å (1e6 minimum distances)", spec->size[d],
+               "xyz"[d], 1e6 * f->largest);
+    f->cells.n[d] = (int)floor(spec->size[d] / f->largest);
+    if (f->cells.n[d] < 1) f->cells.n[d] = 1;
+    f->cells.inverse[d] = f->cells.n[d] / spec->size[d];
   }
-  size_t n_cells = (size_t)cells.n[0] * cells.n[1] * cells.n[2];
-  PlacedAtom    *placed_atom;
-  unsigned char *species;
-  PetscCall(checked_malloc(n_cells, sizeof *cells.head, "the neighbour cells of the amorphous support", "-support_size", &cells.head));
-  PetscCall(PetscMalloc1(n_atoms + 1, &placed_atom));
-  PetscCall(PetscMalloc1(n_atoms + 1, &species));
-  for (size_t c = 0; c < n_cells; c++) cells.head[c] = -1;
+  size_t n_cells = (size_t)f->cells.n[0] * f->cells.n[1] * f->cells.n[2];
+  PetscCall(checked_malloc(n_cells, sizeof *f->cells.head, "the neighbour cells of the amorphous support", "-support_size", &f->cells.head));
+  PetscCall(PetscMalloc1(f->n_atoms + 1, &f->placed_atom));
+  PetscCall(PetscMalloc1(f->n_atoms + 1, &f->species));
+  for (size_t c = 0; c < n_cells; c++) f->cells.head[c] = -1;
+  PetscFunctionReturn(0);
+}
 
-  rng_stream_init(&stream, seed, unit, RNG_PURPOSE_SUPPORT);
-  {
-    PetscInt k = 0;
-    for (int a = 0; a < spec->n_species; a++)
-      for (PetscInt i = 0; i < count[a]; i++) species[k++] = (unsigned char)a;
-    if (spec->n_species > 1)
-      for (PetscInt i = n_atoms - 1; i > 0; i--) {
-        PetscInt      j = (PetscInt)rng_below(&stream, (uint64_t)i + 1);
-        unsigned char t = species[i];
-        species[i]      = species[j];
-        species[j]      = t;
-      }
+/* Exact composition: counts by largest remainder, then the species order shuffled (the first
+ * draws of the stream). */
+static void assign_species(RsaFill *f)
+{
+  const AmorphousSupportSpec *spec     = f->spec;
+  PetscInt                    assigned = 0, k = 0;
+  for (int a = 0; a < spec->n_species; a++) {
+    f->count[a] = (PetscInt)floor(f->fraction[a] * f->n_atoms);
+    assigned += f->count[a];
   }
-
-  double squared[AMORPHOUS_MAX_SPECIES][AMORPHOUS_MAX_SPECIES];
+  for (int a = 0; assigned < f->n_atoms; a = (a + 1) % spec->n_species, assigned++) f->count[a]++;
   for (int a = 0; a < spec->n_species; a++)
-    for (int b = 0; b < spec->n_species; b++) squared[a][b] = spec->min_distance[a][b] * spec->min_distance[a][b];
-  const double lx = spec->size[0], ly = spec->size[1], lz = spec->size[2];
-  const double scale = 1.0 / 4294967296.0;
-  const int    nx = cells.n[0], ny = cells.n[1], nz = cells.n[2];
-  PetscBool    exhausted = PETSC_FALSE;
-  PetscInt     placed = 0;
-  int          neighbour[27][3], n_neighbours = 0;
-  for (int order = 0; order <= 3; order++) /* by the number of non-zero offsets */
+    for (PetscInt i = 0; i < f->count[a]; i++) f->species[k++] = (unsigned char)a;
+  if (spec->n_species > 1)
+    for (PetscInt i = f->n_atoms - 1; i > 0; i--) {
+      PetscInt      j = (PetscInt)rng_below(&f->stream, (uint64_t)i + 1);
+      unsigned char t = f->species[i];
+      f->species[i]   = f->species[j];
+      f->species[j]   = t;
+    }
+}
+
+/* Squared minimum distances, and the 27 neighbour cells ordered by the number of non-zero
+ * offsets: own cell first, then faces, edges, corners (most proposals late in the fill are
+ * rejected, and the nearest cells reject them soonest). */
+static void prepare_search(RsaFill *f)
+{
+  const AmorphousSupportSpec *spec = f->spec;
+  int                         n    = 0;
+  for (int a = 0; a < spec->n_species; a++)
+    for (int b = 0; b < spec->n_species; b++) f->squared[a][b] = spec->min_distance[a][b] * spec->min_distance[a][b];
+  for (int order = 0; order <= 3; order++)
     for (int dz = -1; dz <= 1; dz++)
       for (int dy = -1; dy <= 1; dy++)
         for (int dx = -1; dx <= 1; dx++)
           if (abs(dx) + abs(dy) + abs(dz) == order) {
-            neighbour[n_neighbours][0] = dx;
-            neighbour[n_neighbours][1] = dy;
-            neighbour[n_neighbours][2] = dz;
-            n_neighbours++;
+            f->neighbour[n][0] = dx;
+            f->neighbour[n][1] = dy;
+            f->neighbour[n][2] = dz;
+            n++;
           }
-  /* Cache-friendly order. Proposals uniform over the whole box touch the whole cell list
-   * at random, and once it outgrows the L2 cache each atom costs more: 16x the volume of
-   * the 100x100x30 Å block took 2.6x the time per atom. Instead the box is cut into tiles
-   * of whole cells holding about TILE_ATOMS atoms each, and filled in RSA_ROUNDS sweeps
-   * over the tiles (alternately forwards and backwards): in each sweep every tile gets its
-   * next 1/RSA_ROUNDS share of its atoms, proposed uniformly inside the tile and checked
-   * against every atom already placed (hard cores are exact across tile boundaries and
-   * the periodic edges). The working set of one step is one tile and the cells around it,
-   * the same for every box, so the cost per atom no longer grows with the volume. Each
-   * tile holds its exact share of the atoms, so the density is uniform tile by tile; the
-   * only departure from one global RSA is the order of proposals within d_min of a tile
-   * boundary, and sweeping in rounds keeps neighbouring tiles within 1/RSA_ROUNDS of
-   * each other's fill. */
-  const double atoms_per_cell = spec->density * (lx / nx) * (ly / ny) * (lz / nz);
-  int          tile_cells[3], n_tiles[3];
-  PetscInt    *tile_count;
-  {
-    int t = atoms_per_cell > 0 ? (int)cbrt(TILE_ATOMS / atoms_per_cell) : 1 << 20;
-    for (int d = 0; d < 3; d++) {
-      tile_cells[d] = PetscMax(1, PetscMin(t, cells.n[d]));
-      n_tiles[d]    = (cells.n[d] + tile_cells[d] - 1) / tile_cells[d];
+}
+
+/* Whether a proposal at (x, y, z) lies closer than the hard-core distance of species s to an
+ * atom already placed (periodic in x and y, not in z). */
+static PetscBool clashes(const RsaFill *f, int s, double x, double y, double z, int cx, int cy, int cz)
+{
+  const double lx = f->spec->size[0], ly = f->spec->size[1];
+  const int    nx = f->cells.n[0], ny = f->cells.n[1], nz = f->cells.n[2];
+  for (int k = 0; k < 27; k++) {
+    int zz = cz + f->neighbour[k][2];
+    if (zz < 0 || zz >= nz) continue; /* z is not periodic */
+    int yy = cy + f->neighbour[k][1];
+    yy     = yy < 0 ? yy + ny : yy >= ny ? yy - ny : yy;
+    int xx = cx + f->neighbour[k][0];
+    xx     = xx < 0 ? xx + nx : xx >= nx ? xx - nx : xx;
+    for (int j = f->cells.head[((size_t)zz * ny + yy) * nx + xx]; j >= 0; j = f->placed_atom[j].next) {
+      double rx = f->placed_atom[j].x - x, ry = f->placed_atom[j].y - y, rz = f->placed_atom[j].z - z;
+      /* minimum image in x and y: both coordinates lie in [0, L) */
+      if (rx > 0.5 * lx) rx -= lx;
+      else if (rx < -0.5 * lx) rx += lx;
+      if (ry > 0.5 * ly) ry -= ly;
+      else if (ry < -0.5 * ly) ry += ly;
+      if (rx * rx + ry * ry + rz * rz < f->squared[s][f->species[j]]) return PETSC_TRUE;
     }
   }
-  const PetscInt total_tiles = (PetscInt)n_tiles[0] * n_tiles[1] * n_tiles[2];
-  PetscCall(PetscMalloc1(total_tiles, &tile_count));
-  {
-    /* Tile shares from cumulative rounding of the volume fraction: they add up to n_atoms. */
-    double   cumulative = 0;
-    PetscInt before     = 0;
-    for (PetscInt t = 0; t < total_tiles; t++) {
-      int    c[3] = {(int)(t % n_tiles[0]), (int)(t / n_tiles[0] % n_tiles[1]), (int)(t / n_tiles[0] / n_tiles[1])};
-      double fraction = 1;
-      for (int d = 0; d < 3; d++) fraction *= (double)(PetscMin(cells.n[d], (c[d] + 1) * tile_cells[d]) - c[d] * tile_cells[d]) / cells.n[d];
-      cumulative += fraction;
-      PetscInt upto = t == total_tiles - 1 ? n_atoms : (PetscInt)llround(n_atoms * cumulative);
-      tile_count[t] = upto - before;
-      before        = upto;
+  return PETSC_FALSE;
+}
+
+/* Atom f->placed, proposed uniformly in the box [low, low + width) until it fits; after
+ * max_attempts rejections in a row the fill is exhausted. */
+static void place_next_atom(RsaFill *f, const double low[3], const double width[3])
+{
+  const double lx = f->spec->size[0], ly = f->spec->size[1], lz = f->spec->size[2];
+  const double scale = 1.0 / 4294967296.0;
+  const int    nx = f->cells.n[0], ny = f->cells.n[1], nz = f->cells.n[2];
+  const int    s  = f->species[f->placed];
+  for (PetscInt attempts = 1;; attempts++) {
+    /* 32 random bits per coordinate: resolution below 1e-8 Å for any slab we build. */
+    float xf = (float)(low[0] + ((double)rng_uint32(&f->stream) + 0.5) * scale * width[0]);
+    float yf = (float)(low[1] + ((double)rng_uint32(&f->stream) + 0.5) * scale * width[1]);
+    float zf = (float)(low[2] + ((double)rng_uint32(&f->stream) + 0.5) * scale * width[2]);
+    /* rounding to float may reach the upper edge: keep [0, L) */
+    if (xf >= lx) xf = 0;
+    if (yf >= ly) yf = 0;
+    if (zf >= lz) zf = nextafterf((float)lz, 0);
+    double x = xf, y = yf, z = zf;
+    int    cx = cell_coordinate(x, f->cells.inverse[0], nx), cy = cell_coordinate(y, f->cells.inverse[1], ny), cz = cell_coordinate(z, f->cells.inverse[2], nz);
+    if (!clashes(f, s, x, y, z, cx, cy, cz)) {
+      size_t     c = ((size_t)cz * ny + cy) * nx + cx;
+      PlacedAtom *atom = &f->placed_atom[f->placed];
+      atom->x          = xf;
+      atom->y          = yf;
+      atom->z          = zf;
+      atom->next       = f->cells.head[c];
+      f->cells.head[c] = (int)f->placed;
+      f->placed++;
+      return;
+    }
+    if (attempts >= f->spec->max_attempts) {
+      f->exhausted = PETSC_TRUE;
+      return;
     }
   }
-  for (int round = 1; round <= RSA_ROUNDS && !exhausted; round++) {
-    for (PetscInt step = 0; step < total_tiles && !exhausted; step++) {
+}
+
+/* Tiles of whole cells holding about TILE_ATOMS atoms each, and each tile's share of the atoms
+ * from cumulative rounding of its volume fraction (the shares add up to n_atoms). */
+static PetscErrorCode tile_layout(const RsaFill *f, int tile_cells[3], int n_tiles[3], PetscInt *total_tiles, PetscInt **tile_count)
+{
+  const AmorphousSupportSpec *spec = f->spec;
+  const int                   nx = f->cells.n[0], ny = f->cells.n[1], nz = f->cells.n[2];
+  const double                atoms_per_cell = spec->density * (spec->size[0] / nx) * (spec->size[1] / ny) * (spec->size[2] / nz);
+  PetscFunctionBeginUser;
+  int t = atoms_per_cell > 0 ? (int)cbrt(TILE_ATOMS / atoms_per_cell) : 1 << 20;
+  for (int d = 0; d < 3; d++) {
+    tile_cells[d] = PetscMax(1, PetscMin(t, f->cells.n[d]));
+    n_tiles[d]    = (f->cells.n[d] + tile_cells[d] - 1) / tile_cells[d];
+  }
+  *total_tiles = (PetscInt)n_tiles[0] * n_tiles[1] * n_tiles[2];
+  PetscCall(PetscMalloc1(*total_tiles, tile_count));
+  double   cumulative = 0;
+  PetscInt before     = 0;
+  for (PetscInt k = 0; k < *total_tiles; k++) {
+    int    c[3] = {(int)(k % n_tiles[0]), (int)(k / n_tiles[0] % n_tiles[1]), (int)(k / n_tiles[0] / n_tiles[1])};
+    double fraction = 1;
+    for (int d = 0; d < 3; d++) fraction *= (double)(PetscMin(f->cells.n[d], (c[d] + 1) * tile_cells[d]) - c[d] * tile_cells[d]) / f->cells.n[d];
+    cumulative += fraction;
+    PetscInt upto  = k == *total_tiles - 1 ? f->n_atoms : (PetscInt)llround(f->n_atoms * cumulative);
+    (*tile_count)[k] = upto - before;
+    before           = upto;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Cache-friendly order. Proposals uniform over the whole box touch the whole cell list
+ * at random, and once it outgrows the L2 cache each atom costs more: 16x the volume of
+ * the 100x100x30 Å block took 2.6x the time per atom. Instead the box is cut into tiles
+ * of whole cells holding about TILE_ATOMS atoms each, and filled in RSA_ROUNDS sweeps
+ * over the tiles (alternately forwards and backwards): in each sweep every tile gets its
+ * next 1/RSA_ROUNDS share of its atoms, proposed uniformly inside the tile and checked
+ * against every atom already placed (hard cores are exact across tile boundaries and
+ * the periodic edges). The working set of one step is one tile and the cells around it,
+ * the same for every box, so the cost per atom no longer grows with the volume. Each
+ * tile holds its exact share of the atoms, so the density is uniform tile by tile; the
+ * only departure from one global RSA is the order of proposals within d_min of a tile
+ * boundary, and sweeping in rounds keeps neighbouring tiles within 1/RSA_ROUNDS of
+ * each other's fill. */
+static PetscErrorCode fill_tiles(RsaFill *f)
+{
+  const AmorphousSupportSpec *spec = f->spec;
+  int                         tile_cells[3], n_tiles[3];
+  PetscInt                    total_tiles, *tile_count;
+  PetscFunctionBeginUser;
+  PetscCall(tile_layout(f, tile_cells, n_tiles, &total_tiles, &tile_count));
+  for (int round = 1; round <= RSA_ROUNDS && !f->exhausted; round++) {
+    for (PetscInt step = 0; step < total_tiles && !f->exhausted; step++) {
       const PetscInt tile = round % 2 ? step : total_tiles - 1 - step;
       const int      c[3] = {(int)(tile % n_tiles[0]), (int)(tile / n_tiles[0] % n_tiles[1]), (int)(tile / n_tiles[0] / n_tiles[1])};
       double         low[3], width[3];
       for (int d = 0; d < 3; d++) {
-        int first_cell = c[d] * tile_cells[d], end_cell = PetscMin(cells.n[d], first_cell + tile_cells[d]);
-        low[d]         = spec->size[d] * first_cell / cells.n[d];
-        width[d]       = spec->size[d] * end_cell / cells.n[d] - low[d];
+        int first_cell = c[d] * tile_cells[d], end_cell = PetscMin(f->cells.n[d], first_cell + tile_cells[d]);
+        low[d]         = spec->size[d] * first_cell / f->cells.n[d];
+        width[d]       = spec->size[d] * end_cell / f->cells.n[d] - low[d];
       }
       const PetscInt share = tile_count[tile] * round / RSA_ROUNDS - tile_count[tile] * (round - 1) / RSA_ROUNDS;
-      for (PetscInt k = 0; k < share && !exhausted; k++) {
-        const PetscInt i = placed;
-        const int      s = species[i];
-    PetscInt  attempts = 0;
-    for (;;) {
-      /* 32 random bits per coordinate: resolution below 1e-8 Å for any slab we build. */
-      float  xf = (float)(low[0] + ((double)rng_uint32(&stream) + 0.5) * scale * width[0]);
-      float  yf = (float)(low[1] + ((double)rng_uint32(&stream) + 0.5) * scale * width[1]);
-      float  zf = (float)(low[2] + ((double)rng_uint32(&stream) + 0.5) * scale * width[2]);
-      /* rounding to float may reach the upper edge: keep [0, L) */
-      if (xf >= lx) xf = 0;
-      if (yf >= ly) yf = 0;
-      if (zf >= lz) zf = nextafterf((float)lz, 0);
-      double x = xf, y = yf, z = zf;
-      int    cx = cell_coordinate(x, cells.inverse[0], nx), cy = cell_coordinate(y, cells.inverse[1], ny), cz = cell_coordinate(z, cells.inverse[2], nz);
-      PetscBool clash = PETSC_FALSE;
-      /* Own cell first, then faces, edges, corners: most proposals late in the fill are
-       * rejected, and the nearest cells reject them soonest. */
-      for (int k = 0; k < 27 && !clash; k++) {
-        int zz = cz + neighbour[k][2];
-        if (zz < 0 || zz >= nz) continue; /* z is not periodic */
-        int yy = cy + neighbour[k][1];
-        yy = yy < 0 ? yy + ny : yy >= ny ? yy - ny : yy;
-        int xx = cx + neighbour[k][0];
-        xx = xx < 0 ? xx + nx : xx >= nx ? xx - nx : xx;
-        for (int j = cells.head[((size_t)zz * ny + yy) * nx + xx]; j >= 0; j = placed_atom[j].next) {
-          double rx = placed_atom[j].x - x, ry = placed_atom[j].y - y, rz = placed_atom[j].z - z;
-          /* minimum image in x and y: both coordinates lie in [0, L) */
-          if (rx > 0.5 * lx) rx -= lx;
-          else if (rx < -0.5 * lx) rx += lx;
-          if (ry > 0.5 * ly) ry -= ly;
-          else if (ry < -0.5 * ly) ry += ly;
-          if (rx * rx + ry * ry + rz * rz < squared[s][species[j]]) {
-            clash = PETSC_TRUE;
-            break;
-          }
-        }
-      }
-      if (!clash) {
-        size_t c       = ((size_t)cz * ny + cy) * nx + cx;
-        placed_atom[i].x    = xf;
-        placed_atom[i].y    = yf;
-        placed_atom[i].z    = zf;
-        placed_atom[i].next = cells.head[c];
-        cells.head[c]  = (int)i;
-        placed++;
-        break;
-      }
-      if (++attempts >= spec->max_attempts) {
-        exhausted = PETSC_TRUE;
-        break;
-      }
-    }
-  }
-    }
-  }
-  if (!exhausted) {
-    PetscInt first = atoms->n;
-    PetscCall(atom_list_reserve(atoms, atoms->n + n_atoms));
-    for (PetscInt i = 0; i < n_atoms; i++) {
-      PetscInt k            = first + i;
-      atoms->position[k][0] = placed_atom[i].x + spec->origin[0];
-      atoms->position[k][1] = placed_atom[i].y + spec->origin[1];
-      atoms->position[k][2] = placed_atom[i].z + spec->origin[2];
-      atoms->atomic_number[k] = spec->atomic_number[species[i]];
-      atoms->object_id[k]     = object_id;
-      atoms->atom_class[k]    = (unsigned char)ATOM_CLASS_SUPPORT;
-      atoms->occupancy[k]     = 1.0f;
-      atoms->thermal_rms[k]   = 0.0f;
-    }
-    atoms->n += n_atoms;
-    if (first == 0) {
-      PetscCall(PetscMemzero(atoms->cell, sizeof atoms->cell));
-      for (int d = 0; d < 3; d++) atoms->cell[d][d] = spec->size[d];
-      atoms->periodic[0] = atoms->periodic[1] = PETSC_TRUE;
-      atoms->periodic[2] = PETSC_FALSE;
+      for (PetscInt k = 0; k < share && !f->exhausted; k++) place_next_atom(f, low, width);
     }
   }
   PetscCall(PetscFree(tile_count));
-  PetscCall(PetscFree(cells.head));
-  PetscCall(PetscFree(placed_atom));
-  PetscCall(PetscFree(species));
-  PetscCheck(!exhausted, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+  PetscFunctionReturn(0);
+}
+
+/* The placed atoms, shifted by the origin, appended to `atoms`; a list that was empty takes
+ * the slab's cell, periodic in x and y. */
+static PetscErrorCode append_atoms(const RsaFill *f, int object_id, AtomList *atoms)
+{
+  const AmorphousSupportSpec *spec  = f->spec;
+  PetscInt                    first = atoms->n;
+  PetscFunctionBeginUser;
+  PetscCall(atom_list_reserve(atoms, atoms->n + f->n_atoms));
+  for (PetscInt i = 0; i < f->n_atoms; i++) {
+    PetscInt k              = first + i;
+    atoms->position[k][0]   = f->placed_atom[i].x + spec->origin[0];
+    atoms->position[k][1]   = f->placed_atom[i].y + spec->origin[1];
+    atoms->position[k][2]   = f->placed_atom[i].z + spec->origin[2];
+    atoms->atomic_number[k] = spec->atomic_number[f->species[i]];
+    atoms->object_id[k]     = object_id;
+    atoms->atom_class[k]    = (unsigned char)ATOM_CLASS_SUPPORT;
+    atoms->occupancy[k]     = 1.0f;
+    atoms->thermal_rms[k]   = 0.0f;
+  }
+  atoms->n += f->n_atoms;
+  if (first == 0) {
+    PetscCall(PetscMemzero(atoms->cell, sizeof atoms->cell));
+    for (int d = 0; d < 3; d++) atoms->cell[d][d] = spec->size[d];
+    atoms->periodic[0] = atoms->periodic[1] = PETSC_TRUE;
+    atoms->periodic[2]                      = PETSC_FALSE;
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_t seed, uint64_t unit, int object_id, AtomList *atoms)
+{
+  RsaFill f;
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(&f, sizeof f));
+  PetscCall(check_spec(spec, &f));
+  PetscCall(allocate_cells(&f));
+  rng_stream_init(&f.stream, seed, unit, RNG_PURPOSE_SUPPORT);
+  assign_species(&f);
+  prepare_search(&f);
+  PetscErrorCode ierr = fill_tiles(&f);
+  if (!ierr && !f.exhausted) ierr = append_atoms(&f, object_id, atoms);
+  PetscCall(PetscFree(f.cells.head));
+  PetscCall(PetscFree(f.placed_atom));
+  PetscCall(PetscFree(f.species));
+  PetscCall(ierr);
+  PetscCheck(!f.exhausted, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "amorphous support: density %g atoms/Å³ (%.3f g/cm³) with minimum distance %g Å could not be reached: %" PetscInt_FMT " of %" PetscInt_FMT
              " atoms placed before %" PetscInt_FMT " consecutive proposals were rejected (packing fraction %.3f; random sequential addition jams near %.2f); lower the density or the minimum distance",
-             spec->density, amorphous_support_mass_density(spec), spec->min_distance[0][0], placed, n_atoms, spec->max_attempts, phi, AMORPHOUS_RSA_JAMMING_FRACTION);
+             spec->density, amorphous_support_mass_density(spec), spec->min_distance[0][0], f.placed, f.n_atoms, spec->max_attempts, f.phi, AMORPHOUS_RSA_JAMMING_FRACTION);
   PetscFunctionReturn(0);
 }
 

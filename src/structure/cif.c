@@ -225,7 +225,8 @@ static PetscErrorCode site_element(const CifFile *cif, const Token *t, int *z)
   PetscFunctionReturn(0);
 }
 
-/* Everything the reader allocates, freed by crystal_create_from_cif whether or not reading failed. */
+/* Everything the reader allocates, freed by crystal_create_from_cif whether or not reading failed,
+ * and what the data block gave (cell, sites) on its way to the crystal. */
 typedef struct {
   CifFile            file;
   FILE              *handle;
@@ -234,8 +235,18 @@ typedef struct {
   PetscBool          ops_from_file; /* the file listed its operations */
   CrystalSite       *sites, *expanded;
   int               *site_line, *expanded_line;
+  PetscInt           nsites;
+  double             cell[6];      /* a, b, c [Å], alpha, beta, gamma [degrees] */
+  PetscBool          have_cell[6]; /* which of them the block gave */
   Crystal           *trial;
 } CifReader;
+
+static const char *const cell_tags[6] = {"_cell_length_a", "_cell_length_b", "_cell_length_c", "_cell_angle_alpha", "_cell_angle_beta", "_cell_angle_gamma"};
+
+/* Columns of one loop_ that the reader uses; -1 where the loop lacks the tag. */
+typedef struct {
+  PetscInt op, x, y, z, type, label, occupancy;
+} LoopColumns;
 
 /* The tokens [*begin, *end) of the data block `block` (NULL or "": the first one; a file
  * without data_ headers is one block). An unknown name is a user error that lists the blocks. */
@@ -274,7 +285,8 @@ static PetscErrorCode find_block(const CifFile *cif, const char *block, PetscInt
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode read_cif(const char *filename, const char *block, CifReader *rd, Crystal **out)
+/* The whole file into rd->file.buffer (a regular file under 1 GiB), then tokenized. */
+static PetscErrorCode load_tokens(const char *filename, CifReader *rd)
 {
   PetscFunctionBeginUser;
   struct stat status;
@@ -291,86 +303,119 @@ static PetscErrorCode read_cif(const char *filename, const char *block, CifReade
   PetscCheck(got == (size_t)size, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "CIF file '%s': read %zu of %ld bytes", filename, got, size);
   rd->file.buffer[size] = 0;
   PetscCall(tokenize(&rd->file));
+  PetscFunctionReturn(0);
+}
 
-  double              cell[6];
-  PetscBool           have[6] = {PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE};
-  const char         *cell_tags[6] = {"_cell_length_a", "_cell_length_b", "_cell_length_c", "_cell_angle_alpha", "_cell_angle_beta", "_cell_angle_gamma"};
-  PetscInt            nsites = 0, begin, end;
+static LoopColumns loop_columns(const CifReader *rd, PetscInt first, PetscInt ntags)
+{
+  LoopColumns col = {-1, -1, -1, -1, -1, -1, -1};
+  for (PetscInt c = 0; c < ntags; c++) {
+    const char *tag = rd->file.token[first + c].text;
+    if (!strcasecmp(tag, "_symmetry_equiv_pos_as_xyz") || !strcasecmp(tag, "_space_group_symop_operation_xyz") || !strcasecmp(tag, "_space_group_symop.operation_xyz")) col.op = c;
+    if (!strcasecmp(tag, "_atom_site_fract_x")) col.x = c;
+    if (!strcasecmp(tag, "_atom_site_fract_y")) col.y = c;
+    if (!strcasecmp(tag, "_atom_site_fract_z")) col.z = c;
+    if (!strcasecmp(tag, "_atom_site_type_symbol")) col.type = c;
+    if (!strcasecmp(tag, "_atom_site_label")) col.label = c;
+    if (!strcasecmp(tag, "_atom_site_occupancy")) col.occupancy = c;
+  }
+  return col;
+}
+
+/* The atom_site loop's rows (values from token `values`, `ntags` per row) into rd->sites. */
+static PetscErrorCode read_sites(CifReader *rd, const Token *t, PetscInt values, PetscInt ntags, PetscInt rows, LoopColumns col)
+{
+  const char *filename = rd->file.filename;
+  PetscFunctionBeginUser;
+  PetscCheck(col.x >= 0 && col.y >= 0 && col.z >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: atom_site loop lacks one of _atom_site_fract_x/y/z", filename, t->line);
+  PetscCheck(col.type >= 0 || col.label >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: atom_site loop has neither _atom_site_type_symbol nor _atom_site_label", filename,
+             t->line);
+  PetscCheck(!rd->sites, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: a second atom_site loop", filename, t->line);
+  PetscCall(PetscMalloc2(rows, &rd->sites, rows, &rd->site_line));
+  for (PetscInt r = 0; r < rows; r++) {
+    Token    *row = &rd->file.token[values + r * ntags];
+    PetscBool present;
+    PetscCall(site_element(&rd->file, &row[col.type >= 0 ? col.type : col.label], &rd->sites[r].atomic_number));
+    PetscCall(parse_number(&rd->file, &row[col.x], "_atom_site_fract_x", &rd->sites[r].fractional[0], NULL));
+    PetscCall(parse_number(&rd->file, &row[col.y], "_atom_site_fract_y", &rd->sites[r].fractional[1], NULL));
+    PetscCall(parse_number(&rd->file, &row[col.z], "_atom_site_fract_z", &rd->sites[r].fractional[2], NULL));
+    rd->sites[r].occupancy = 1;
+    if (col.occupancy >= 0) {
+      PetscCall(parse_number(&rd->file, &row[col.occupancy], "_atom_site_occupancy", &rd->sites[r].occupancy, &present));
+      if (!present) rd->sites[r].occupancy = 1;
+      PetscCheck(rd->sites[r].occupancy > 0 && rd->sites[r].occupancy <= 1 + 1e-6, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: occupancy %g; allowed (0, 1]", filename,
+                 row[col.occupancy].line, rd->sites[r].occupancy);
+    }
+    rd->site_line[r] = row[0].line;
+    rd->nsites++;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The loop_ at token *i: its operations (the first such loop only) and atom sites; *i moves
+ * past the loop's values. */
+static PetscErrorCode read_loop(CifReader *rd, PetscInt end, PetscInt *i)
+{
+  const Token *t = &rd->file.token[*i];
+  PetscFunctionBeginUser;
+  PetscInt first = ++*i;
+  while (*i < end && is_tag(rd->file.token[*i].text)) ++*i;
+  PetscInt ntags = *i - first, values = *i;
+  PetscCheck(ntags > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: loop_ without tags", rd->file.filename, t->line);
+  while (*i < end && !is_tag(rd->file.token[*i].text) && !is_keyword(rd->file.token[*i].text)) ++*i;
+  PetscInt nvalues = *i - values;
+  PetscCheck(nvalues % ntags == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s:%d: loop with %" PetscInt_FMT " tags has %" PetscInt_FMT " values, not a multiple (a missing or extra value in a row)", rd->file.filename, t->line, ntags, nvalues);
+  PetscInt    rows = nvalues / ntags;
+  LoopColumns col  = loop_columns(rd, first, ntags);
+  if (col.op >= 0 && !rd->ops) {
+    PetscCheck(rows <= CIF_MAX_OPERATIONS, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: %" PetscInt_FMT " symmetry operations; a space group has at most %d", rd->file.filename, t->line,
+               rows, CIF_MAX_OPERATIONS);
+    PetscCall(PetscMalloc1(rows, &rd->ops));
+    for (PetscInt r = 0; r < rows; r++) PetscCall(parse_operation(&rd->file, &rd->file.token[values + r * ntags + col.op], &rd->ops[rd->nops++]));
+  }
+  if (col.x >= 0 || col.y >= 0 || col.z >= 0) PetscCall(read_sites(rd, t, values, ntags, rows, col));
+  PetscFunctionReturn(0);
+}
+
+/* A tag and its value at token i: a cell parameter or a single symmetry operation (others are
+ * skipped). */
+static PetscErrorCode read_tag_value(CifReader *rd, PetscInt end, PetscInt i)
+{
+  const Token *t = &rd->file.token[i];
+  PetscFunctionBeginUser;
+  PetscCheck(i + 1 < end && !is_tag(rd->file.token[i + 1].text) && !is_keyword(rd->file.token[i + 1].text), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: tag %s has no value",
+             rd->file.filename, t->line, t->text);
+  for (int c = 0; c < 6; c++)
+    if (!strcasecmp(t->text, cell_tags[c])) {
+      PetscCall(parse_number(&rd->file, &rd->file.token[i + 1], cell_tags[c], &rd->cell[c], NULL));
+      rd->have_cell[c] = PETSC_TRUE;
+    }
+  if ((!strcasecmp(t->text, "_symmetry_equiv_pos_as_xyz") || !strcasecmp(t->text, "_space_group_symop_operation_xyz")) && !rd->ops) {
+    PetscCall(PetscMalloc1(1, &rd->ops));
+    PetscCall(parse_operation(&rd->file, &rd->file.token[i + 1], &rd->ops[rd->nops++]));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Cell, operations and sites from the data block `block`; the identity when the block lists
+ * no operations. */
+static PetscErrorCode read_block(CifReader *rd, const char *block)
+{
+  const char *filename = rd->file.filename;
+  PetscInt    begin, end;
+  PetscFunctionBeginUser;
   PetscCall(find_block(&rd->file, block, &begin, &end));
   for (PetscInt i = begin; i < end;) {
-    Token *t = &rd->file.token[i];
-    if (!strcasecmp(t->text, "loop_")) {
-      PetscInt first = ++i;
-      while (i < end && is_tag(rd->file.token[i].text)) i++;
-      PetscInt ntags = i - first, values = i;
-      PetscCheck(ntags > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: loop_ without tags", filename, t->line);
-      while (i < end && !is_tag(rd->file.token[i].text) && !is_keyword(rd->file.token[i].text)) i++;
-      PetscInt nvalues = i - values;
-      PetscCheck(nvalues % ntags == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s:%d: loop with %" PetscInt_FMT " tags has %" PetscInt_FMT " values, not a multiple (a missing or extra value in a row)", filename, t->line, ntags, nvalues);
-      PetscInt rows = nvalues / ntags, col_op = -1, col_x = -1, col_y = -1, col_z = -1, col_type = -1, col_label = -1, col_occ = -1;
-      for (PetscInt c = 0; c < ntags; c++) {
-        const char *tag = rd->file.token[first + c].text;
-        if (!strcasecmp(tag, "_symmetry_equiv_pos_as_xyz") || !strcasecmp(tag, "_space_group_symop_operation_xyz") || !strcasecmp(tag, "_space_group_symop.operation_xyz")) col_op = c;
-        if (!strcasecmp(tag, "_atom_site_fract_x")) col_x = c;
-        if (!strcasecmp(tag, "_atom_site_fract_y")) col_y = c;
-        if (!strcasecmp(tag, "_atom_site_fract_z")) col_z = c;
-        if (!strcasecmp(tag, "_atom_site_type_symbol")) col_type = c;
-        if (!strcasecmp(tag, "_atom_site_label")) col_label = c;
-        if (!strcasecmp(tag, "_atom_site_occupancy")) col_occ = c;
-      }
-      if (col_op >= 0 && !rd->ops) {
-        PetscCheck(rows <= CIF_MAX_OPERATIONS, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: %" PetscInt_FMT " symmetry operations; a space group has at most %d", filename, t->line, rows,
-                   CIF_MAX_OPERATIONS);
-        PetscCall(PetscMalloc1(rows, &rd->ops));
-        for (PetscInt r = 0; r < rows; r++) PetscCall(parse_operation(&rd->file, &rd->file.token[values + r * ntags + col_op], &rd->ops[rd->nops++]));
-      }
-      if (col_x >= 0 || col_y >= 0 || col_z >= 0) {
-        PetscCheck(col_x >= 0 && col_y >= 0 && col_z >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: atom_site loop lacks one of _atom_site_fract_x/y/z", filename,
-                   t->line);
-        PetscCheck(col_type >= 0 || col_label >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: atom_site loop has neither _atom_site_type_symbol nor _atom_site_label",
-                   filename, t->line);
-        PetscCheck(!rd->sites, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: a second atom_site loop", filename, t->line);
-        PetscCall(PetscMalloc2(rows, &rd->sites, rows, &rd->site_line));
-        for (PetscInt r = 0; r < rows; r++) {
-          Token    *row = &rd->file.token[values + r * ntags];
-          PetscBool present;
-          PetscCall(site_element(&rd->file, &row[col_type >= 0 ? col_type : col_label], &rd->sites[r].atomic_number));
-          PetscCall(parse_number(&rd->file, &row[col_x], "_atom_site_fract_x", &rd->sites[r].fractional[0], NULL));
-          PetscCall(parse_number(&rd->file, &row[col_y], "_atom_site_fract_y", &rd->sites[r].fractional[1], NULL));
-          PetscCall(parse_number(&rd->file, &row[col_z], "_atom_site_fract_z", &rd->sites[r].fractional[2], NULL));
-          rd->sites[r].occupancy = 1;
-          if (col_occ >= 0) {
-            PetscCall(parse_number(&rd->file, &row[col_occ], "_atom_site_occupancy", &rd->sites[r].occupancy, &present));
-            if (!present) rd->sites[r].occupancy = 1;
-            PetscCheck(rd->sites[r].occupancy > 0 && rd->sites[r].occupancy <= 1 + 1e-6, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%d: occupancy %g; allowed (0, 1]", filename,
-                       row[col_occ].line, rd->sites[r].occupancy);
-          }
-          rd->site_line[r] = row[0].line;
-          nsites++;
-        }
-      }
-      continue;
-    }
-    if (is_tag(t->text)) {
-      PetscCheck(i + 1 < end && !is_tag(rd->file.token[i + 1].text) && !is_keyword(rd->file.token[i + 1].text), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s:%d: tag %s has no value", filename, t->line, t->text);
-      for (int c = 0; c < 6; c++)
-        if (!strcasecmp(t->text, cell_tags[c])) {
-          PetscCall(parse_number(&rd->file, &rd->file.token[i + 1], cell_tags[c], &cell[c], NULL));
-          have[c] = PETSC_TRUE;
-        }
-      if ((!strcasecmp(t->text, "_symmetry_equiv_pos_as_xyz") || !strcasecmp(t->text, "_space_group_symop_operation_xyz")) && !rd->ops) {
-        PetscCall(PetscMalloc1(1, &rd->ops));
-        PetscCall(parse_operation(&rd->file, &rd->file.token[i + 1], &rd->ops[rd->nops++]));
-      }
+    const char *text = rd->file.token[i].text;
+    if (!strcasecmp(text, "loop_")) PetscCall(read_loop(rd, end, &i));
+    else if (is_tag(text)) {
+      PetscCall(read_tag_value(rd, end, i));
       i += 2;
-      continue;
-    }
-    i++; /* a stray value: ignored, as CIF readers do */
+    } else i++; /* a stray value: ignored, as CIF readers do */
   }
-  for (int c = 0; c < 6; c++) PetscCheck(have[c], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s is missing", filename, cell_tags[c]);
-  PetscCheck(nsites > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: no atom sites (_atom_site_fract_x/y/z loop)", filename);
+  for (int c = 0; c < 6; c++) PetscCheck(rd->have_cell[c], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s is missing", filename, cell_tags[c]);
+  PetscCheck(rd->nsites > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: no atom sites (_atom_site_fract_x/y/z loop)", filename);
   rd->ops_from_file = rd->ops ? PETSC_TRUE : PETSC_FALSE;
   if (!rd->ops) {
     PetscCall(PetscMalloc1(1, &rd->ops));
@@ -378,10 +423,17 @@ static PetscErrorCode read_cif(const char *filename, const char *block, CifReade
     for (int k = 0; k < 3; k++) rd->ops[0].W[k][k] = 1;
     rd->nops = 1;
   }
+  PetscFunctionReturn(0);
+}
 
-  /* Symmetry expansion. A trial crystal gives the metric for the duplicate test. */
-  PetscCall(crystal_create_from_cell(filename, cell, cell + 3, 1, rd->sites, &rd->trial));
-  PetscInt     nexpanded = 0;
+/* Every site under every operation into rd->expanded, copies closer than 0.01 Å merged (the
+ * metric from a trial crystal of the cell); the crystal of the expanded sites into *out. */
+static PetscErrorCode expand_sites(CifReader *rd, Crystal **out)
+{
+  const char *filename = rd->file.filename;
+  PetscInt    nsites = rd->nsites, nexpanded = 0;
+  PetscFunctionBeginUser;
+  PetscCall(crystal_create_from_cell(filename, rd->cell, rd->cell + 3, 1, rd->sites, &rd->trial));
   /* The duplicate search below is quadratic in the positions: bound them before allocating. */
   PetscCheck(nsites <= CIF_MAX_POSITIONS / rd->nops, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "CIF file '%s': %" PetscInt_FMT " sites x %" PetscInt_FMT " symmetry operations = %lld positions in the cell; allowed at most %d", filename, nsites, rd->nops,
@@ -413,14 +465,18 @@ static PetscErrorCode read_cif(const char *filename, const char *block, CifReade
       }
     }
   PetscCall(crystal_destroy(&rd->trial));
-  PetscCall(crystal_create_from_cell(filename, cell, cell + 3, nexpanded, rd->expanded, out));
-  /* Laue group: holohedry operations that are ± a rotation part of the CIF's operations.
-   * A CIF with the identity alone (no operations, or only x,y,z: P1 or a structure
-   * written out in full) would leave {hkl} = ±(hkl) and polyhedra unbounded; its Laue
-   * group is then taken to be the lattice's holohedry (metric symmetry), and the crystal
-   * says so (family_from_metric) so that the build output can tell the user. */
-  Crystal *c = *out;
-  PetscInt kept = 0;
+  PetscCall(crystal_create_from_cell(filename, rd->cell, rd->cell + 3, nexpanded, rd->expanded, out));
+  PetscFunctionReturn(0);
+}
+
+/* Laue group: holohedry operations that are ± a rotation part of the CIF's operations.
+ * A CIF with the identity alone (no operations, or only x,y,z: P1 or a structure
+ * written out in full) would leave {hkl} = ±(hkl) and polyhedra unbounded; its Laue
+ * group is then taken to be the lattice's holohedry (metric symmetry), and the crystal
+ * says so (family_from_metric) so that the build output can tell the user. */
+static void keep_laue_operations(const CifReader *rd, Crystal *c)
+{
+  PetscInt  kept          = 0;
   PetscBool identity_only = PETSC_TRUE;
   for (PetscInt o = 0; o < rd->nops; o++)
     for (int a = 0; a < 3; a++)
@@ -428,7 +484,7 @@ static PetscErrorCode read_cif(const char *filename, const char *block, CifReade
   c->ncif_operations = rd->ops_from_file ? rd->nops : 0;
   if (identity_only) {
     c->family_from_metric = PETSC_TRUE;
-    PetscFunctionReturn(0);
+    return;
   }
   for (PetscInt p = 0; p < c->npoint_operations; p++) {
     PetscBool found = PETSC_FALSE;
@@ -440,11 +496,20 @@ static PetscErrorCode read_cif(const char *filename, const char *block, CifReade
         found = same;
       }
     if (found) {
-      if (kept != p) PetscCall(PetscArraycpy(&c->point_operation[kept][0][0], &c->point_operation[p][0][0], 9));
+      if (kept != p) memcpy(&c->point_operation[kept][0][0], &c->point_operation[p][0][0], 9 * sizeof c->point_operation[p][0][0]);
       kept++;
     }
   }
   c->npoint_operations = kept;
+}
+
+static PetscErrorCode read_cif(const char *filename, const char *block, CifReader *rd, Crystal **out)
+{
+  PetscFunctionBeginUser;
+  PetscCall(load_tokens(filename, rd));
+  PetscCall(read_block(rd, block));
+  PetscCall(expand_sites(rd, out));
+  keep_laue_operations(rd, *out);
   PetscFunctionReturn(0);
 }
 

@@ -235,7 +235,7 @@ PetscErrorCode crystal_create_material(const char *material, Crystal **out)
     PetscCall(create_prototype(m->name, m->prototype, species, m->a, m->c, m->u, out));
     PetscFunctionReturn(0);
   }
-  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "unknown material \"%s\"; allowed: %s (or a CIF file)", material, crystal_material_names());
+  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option -material: unknown material \"%s\"; allowed: %s (or a CIF file)", material, crystal_material_names());
 }
 
 void crystal_direction(const Crystal *crystal, const double uvw[3], double out[3])

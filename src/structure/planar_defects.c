@@ -341,7 +341,7 @@ PetscErrorCode planar_defects_place_random(PlanarDefects *p, const Volume *volum
   PetscInt slots = hi - lo - 1; /* interior layers lo+1 .. hi-1 */
   PetscInt need  = (count - 1) * min_separation + 1;
   PetscCheck(slots >= need, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "%" PetscInt_FMT " planar defects at least %" PetscInt_FMT " layers apart need %" PetscInt_FMT " interior layers; the particle has %" PetscInt_FMT
+             "-twins + -stacking_faults: %" PetscInt_FMT " planar defects at least %" PetscInt_FMT " layers apart (-defect_separation) need %" PetscInt_FMT " interior layers; the particle has %" PetscInt_FMT
              " (layers %" PetscInt_FMT "..%" PetscInt_FMT ")",
              count, min_separation, need, PetscMax(slots, 0), lo, hi);
   /* Uniform over valid arrangements: choose `count` of the reduced slots (selection sampling,

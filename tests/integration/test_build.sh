@@ -76,7 +76,7 @@ check_true "P1 CIF cuboctahedron = built-in Au's" "CIF $(count $WORK/cif_cubo.xy
 check_error "-cif and -material together" "-cif.*-material Ag.*one of them" $NANOFORGE build -cif "$long/gold_p1.cif" -material Ag -o $WORK/bad7.xyz
 check_true "no file after -cif with -material" "bad7.xyz exists" [ ! -e $WORK/bad7.xyz ]
 check_error "long CIF path in -material points to -cif" "31 characters.*-cif" $NANOFORGE build -material "$long/gold_p1.cif" -o $WORK/bad8.xyz
-check_error "missing -cif file named" "no_such.cif" $NANOFORGE build -cif $WORK/no_such.cif -o $WORK/bad9.xyz
+check_error "missing -cif file named" "open CIF file '.*no_such.cif': No such file" $NANOFORGE build -cif $WORK/no_such.cif -o $WORK/bad9.xyz
 check_true "no file after missing CIF" "bad9.xyz exists" [ ! -e $WORK/bad9.xyz ]
 
 # -cif_block NAME: a file with two data blocks (P1 gold, then P1 silver); the first by
@@ -105,16 +105,16 @@ check_output "-help lists -radius" "-radius.*20" $NANOFORGE build -help
 check_output "-help lists -cif" "-cif.*CIF file" $NANOFORGE build -help
 check_output "-help lists -cif_block" "-cif_block.*[Dd]ata block" $NANOFORGE build -help
 check_output "-help says -support_size is fixed" "-support_size.*not distributions.*-support_thickness" $NANOFORGE build -help
-check_error "unused option named" "no_such_option" $NANOFORGE build -no_such_option 1
-check_error "bad material named" "Xx" $NANOFORGE build -material Xx -o $WORK/bad1.xyz
+check_error "unused option named" "not used by this command: -no_such_option 1" $NANOFORGE build -no_such_option 1
+check_error "bad material named" "Option -material: unknown material .Xx." $NANOFORGE build -material Xx -o $WORK/bad1.xyz
 check_true "no file after bad material" "bad1.xyz exists" [ ! -e $WORK/bad1.xyz ]
-check_error "bad shape named" "blob" $NANOFORGE build -shape blob -o $WORK/bad2.xyz
-check_error "impossible Wulff energies" "wulff_energies" $NANOFORGE build -shape wulff -wulff_energies "{111}:1.0,{100}:-1" -o $WORK/bad3.xyz
-check_error "too many defects" "defects" $NANOFORGE build -shape sphere -radius 10 -twins 30 -o $WORK/bad4.xyz
+check_error "bad shape named" "Option -shape: unknown shape .blob." $NANOFORGE build -shape blob -o $WORK/bad2.xyz
+check_error "impossible Wulff energies" "-wulff_energies: surface energy -1.* for \{1 0 0\}" $NANOFORGE build -shape wulff -wulff_energies "{111}:1.0,{100}:-1" -o $WORK/bad3.xyz
+check_error "too many defects" "-twins \+ -stacking_faults: 30 planar defects" $NANOFORGE build -shape sphere -radius 10 -twins 30 -o $WORK/bad4.xyz
 check_true "no file after too many defects" "bad4.xyz exists" [ ! -e $WORK/bad4.xyz ]
-check_error "unreachable density names density and distance" "density.*minimum distance" $NANOFORGE build -shape none -support amorphous_carbon -support_size 30,30,10 -support_density 8 -o $WORK/bad5.xyz
+check_error "unreachable density names density and distance" "-support_density 8.000 g/cm.*-support_min_distance" $NANOFORGE build -shape none -support amorphous_carbon -support_size 30,30,10 -support_density 8 -o $WORK/bad5.xyz
 check_true "no file after unreachable density" "bad5.xyz exists" [ ! -e $WORK/bad5.xyz ]
-check_error "unknown extension" "extension" $NANOFORGE build -shape sphere -radius 5 -o $WORK/bad6.pdb
+check_error "unknown extension" "bad6.pdb. from its extension" $NANOFORGE build -shape sphere -radius 5 -o $WORK/bad6.pdb
 check_error "unwritable -png folder named before any work" "-png.*no_such_folder.*does not exist" $NANOFORGE build -shape sphere -radius 5 -o $WORK/bad11.xyz -png $WORK/no_such_folder/p.png
 check_true "no structure file when the picture cannot be written" "bad11.xyz exists" [ ! -e $WORK/bad11.xyz ]
 check_error "a fourth -support_size value is an error" "-support_size: 4 values" $NANOFORGE build -shape none -support amorphous_carbon -support_size 20,20,10,5 -o $WORK/bad12.xyz

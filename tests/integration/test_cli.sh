@@ -22,7 +22,7 @@ printf -- '-seed 3\n-typo_in_file 7\n' > "$WORK/bad.opts"
 check_error "unused option from -options_file named" "-typo_in_file 7" "$NANOFORGE" version -options_file "$WORK/bad.opts"
 printf -- '# a comment\n-seed 3\n' > "$WORK/good.opts"
 check_output "-options_file read" "options: .*-seed 3" "$NANOFORGE" version -options_file "$WORK/good.opts"
-check_fails "missing -options_file is an error" "$NANOFORGE" version -options_file "$WORK/does_not_exist.opts"
+check_error "missing -options_file is an error naming the option and file" "Option -options_file: cannot open '.*does_not_exist.opts'" "$NANOFORGE" version -options_file "$WORK/does_not_exist.opts"
 check_output "-help exits 0 and names the command" "nanoforge version" "$NANOFORGE" version -help
 check_output "-log_view prints the event table" "Event +Count" "$NANOFORGE" version -log_view
 

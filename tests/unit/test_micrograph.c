@@ -526,6 +526,10 @@ int main(int argc, char **argv)
     UNIT_RUN(test_shared_ser);
     UNIT_RUN(test_shared_emd);
     UNIT_RUN(test_shared_dm);
+  } else {
+    /* One SKIP line per case, so the summary counts them and says why. */
+    const char *cases[] = {"test_shared_ser", "test_shared_emd", "test_shared_dm"};
+    for (int i = 0; i < 3; i++) printf("SKIP %s: ../shared/data/formats/MANIFEST.md not found (the real instrument files kept beside the clone)\n", cases[i]);
   }
   char command[400];
   snprintf(command, sizeof command, "rm -rf %s", directory);

@@ -1,6 +1,7 @@
 /* test_tiling.c — tiles cover every pixel; an identity model is reproduced exactly after
  * blending (any image size, both blends, images smaller than a tile); a model that adds a
- * per-tile constant shows the blend is a convex combination. */
+ * per-tile constant shows the blend is a convex combination, and two constant tiles give the
+ * raised-cosine (or linear) profile computed here from its formula. */
 #include "tiling.h"
 #include "unit.h"
 
@@ -126,12 +127,52 @@ static void test_blend_convex(void)
   UNIT_CHECK(output[27] > 1.2f && output[27] < 1.8f, "middle of the overlap %g should mix both tiles", output[27]);
 }
 
+/* Two tiles (32 pixels, overlap 8) side by side along one axis, the first giving 1 everywhere and
+ * the second 2: across the overlap the output is 1 + the second tile's share of the weight. The
+ * two ramps sample u = (j + 0.5) / overlap and 1 - u, so with the raised-cosine weight
+ * sin²(πu/2) (= 0.5 - 0.5 cos πu) and its mirror cos²(πu/2), which sum to 1, the share is
+ * sin²(π (j + 0.5) / 16); with the linear ramp it is (j + 0.5) / 8. The two differ by up to
+ * 0.05 here, far above float rounding, so a swapped blend fails. Both axes are checked. */
+static void test_blend_profile(void)
+{
+  const int overlap = 8, first_overlap = 24; /* tile starts 0 and 24 on a 56-pixel axis */
+  for (int blend = 0; blend < 2; blend++)
+    for (int along_y = 0; along_y < 2; along_y++) {
+      PetscInt ny = along_y ? 56 : 32, nx = along_y ? 32 : 56;
+      float    image[56 * 32], output[56 * 32];
+      for (int i = 0; i < 56 * 32; i++) image[i] = 0;
+      TilingConfig c    = {32, overlap, 4, (BlendMode)blend};
+      int          next = 0;
+      UNIT_CALL(tiling_apply(&c, image, ny, nx, tile_number, &next, output));
+      UNIT_CHECK(next == 2, "%s blend along %c: expected 2 tiles, got %d", blend_mode_names[blend], along_y ? 'y' : 'x', next);
+      double worst = 0;
+      int    worst_at = -1;
+      for (int k = 0; k < 56; k++) {
+        double expected;
+        if (k < first_overlap) expected = 1;
+        else if (k >= first_overlap + overlap) expected = 2;
+        else {
+          double u = (k - first_overlap + 0.5) / overlap;
+          expected = 1 + ((BlendMode)blend == BLEND_COSINE ? pow(sin(M_PI * u / 2), 2) : u);
+        }
+        for (int across = 0; across < 32; across++) {
+          float  got   = along_y ? output[k * nx + across] : output[across * nx + k];
+          double error = fabs(got - expected);
+          if (error > worst) worst = error, worst_at = k;
+        }
+      }
+      UNIT_CHECK(worst < 1e-6, "%s blend along %c: output differs from the expected profile by %g at position %d", blend_mode_names[blend], along_y ? 'y' : 'x',
+                 worst, worst_at);
+    }
+}
+
 int main(int argc, char **argv)
 {
   UNIT_BEGIN(argc, argv);
   UNIT_RUN(test_starts);
   UNIT_RUN(test_identity);
   UNIT_RUN(test_blend_convex);
+  UNIT_RUN(test_blend_profile);
   UNIT_RUN(test_tiny_images);
   return UNIT_END();
 }
