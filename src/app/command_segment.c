@@ -12,7 +12,7 @@
 #include "output_file.h"
 #include "parallel.h"
 #include "picture.h"
-#include "training.h"
+#include "inference.h"
 
 #define MAX_INPUTS 256
 

@@ -18,6 +18,7 @@
 #include "picture.h"
 #include "model_file.h"
 #include "training.h"
+#include "inference.h"
 
 /* CSV rows of one rank with their order key (input file << 40 | position within it). */
 typedef struct {

@@ -12,7 +12,7 @@
 #include <math.h>
 #include "error_check.h"
 #include "timing.h"
-#include "training.h"
+#include "gradient_allreduce.h"
 
 struct GradientReducer {
   MPI_Comm     comm;

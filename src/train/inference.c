@@ -3,7 +3,8 @@
 #include <string.h>
 #include "error_check.h"
 #include "model_file.h"
-#include "training.h"
+#include "inference.h"
+#include "loss.h"
 
 PetscBool predictor_training_option(const Predictor *p, const char *option, char *value, size_t size)
 {

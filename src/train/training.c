@@ -13,6 +13,7 @@
 #include "provenance.h"
 #include "timing.h"
 #include "training.h"
+#include "gradient_allreduce.h"
 
 static const char *const block_names[] = {"plain", "residual", "UNetBlock", "UNET_BLOCK_", NULL};
 static const char *const decoder_names[] = {"transposed", "upsample", "UNetDecoder", "UNET_DECODER_", NULL};
