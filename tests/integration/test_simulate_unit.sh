@@ -59,3 +59,6 @@ check_fails "unit 0 and unit 2 images differ" cmp -s sim_images0.bin sim_images2
 # The plan's counts are checked: -unit must be one of its units, -conditions and -n_conditions agree.
 check_error "-unit outside the plan" "-unit 3 is not a unit of the plan: -structures 3" $NANOFORGE simulate -options_file plan.opts -unit 3 -o bad.h5
 check_error "-n_conditions against the plan's -conditions" "-n_conditions 3 and -conditions 2 differ" $NANOFORGE simulate -options_file plan.opts -n_conditions 3 -o bad.h5
+# The one centring rule: a structure without a cell of its own needs -cell, and the error says so.
+printf '2\nno cell\nAu 0 0 0\nAu 2.04 2.04 0\n' > pair.xyz
+check_error "a structure without a cell and no -cell" "Option -cell: the structure has no cell of its own" $NANOFORGE simulate -structure pair.xyz -o nocell.h5
