@@ -57,7 +57,7 @@ static PetscErrorCode read_options(MPI_Comm comm, SimulateOptions *o)
 {
   char       structure[PETSC_MAX_PATH_LEN] = "";
   PetscInt   n_conditions = 1;
-  PetscInt64 seed;
+  PetscInt64 seed = 1; /* the default of build and campaign (it was 0 here), so a plan without -seed gives their units */
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(o, sizeof *o));
   PetscCall(PetscStrncpy(o->output, "sim.h5", sizeof o->output));

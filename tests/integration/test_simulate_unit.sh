@@ -6,9 +6,9 @@
 # them, as a user's later `simulate -unit k` on the same host would.
 . tests/integration/lib.sh
 cd "$WORK" || exit 1
-# A small plan in the style of input/quickstart.opts: 3 units x 2 conditions of 64x64 pixels.
+# A small plan in the style of input/quickstart.opts: 3 units x 2 conditions of 48x48 pixels. No
+# -seed: simulate's default seed must be the campaign's.
 cat > plan.opts <<'OPTS'
--seed 7
 -structures 3
 -conditions 2
 -material Au
