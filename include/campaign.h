@@ -90,10 +90,12 @@ PetscErrorCode campaign_check_database_path(MPI_Comm comm, const char *database_
  * when the journal belongs to another run). Changes nothing. */
 PetscErrorCode campaign_verify(MPI_Comm comm, const char *database_path);
 
-/* The real per-unit pipeline (src/campaign/work_unit.c): recipe → atoms → exit waves
- * (frozen-phonon configurations) → for each of the M imaging conditions: lens → detector
- * → image, and the particle's ground-truth mask. Opaque here so the scheduler stays
- * free of physics. All options are read inside the caller's PetscOptionsBegin/End. */
+/* The campaign's side of the per-unit pipeline (src/campaign/work_unit.c): the database layout and
+ * columns, the UnitWork callbacks and the checks before a run, around the UnitPipeline
+ * (include/unit_pipeline.h: recipe → atoms → exit waves → for each of the M imaging conditions:
+ * lens → detector → image, and the particle's ground-truth mask), which `simulate -unit k` runs
+ * too. Opaque here so the scheduler stays free of physics. All options are read inside the
+ * caller's PetscOptionsBegin/End. */
 typedef struct WorkUnitPipeline WorkUnitPipeline;
 
 PetscErrorCode work_unit_pipeline_create(PetscInt64 seed, PetscInt n_conditions, WorkUnitPipeline **pipeline);
@@ -102,12 +104,11 @@ PetscErrorCode work_unit_pipeline_options_read(PetscOptionItems *PetscOptionsObj
 /* Check the options that the database needs fixed (a constant -image_size > 0) and fill
  * the layout: image size, pixel size, column names. */
 PetscErrorCode work_unit_pipeline_layout(WorkUnitPipeline *pipeline, const Plan *plan, DatabaseLayout *layout);
-/* Collective. Make every rank use the same FFT plans, so that results do not depend on
- * which rank computes a unit, nor on whether the run was resumed: rank 0 plans the
- * transforms of unit 0's grid with FFTW_MEASURE, keeping the wisdom in <database>.fftw_wisdom
- * (or -fftw_wisdom) and reusing it in later runs, and broadcasts it to every rank. A new database
- * without -fftw_wisdom also starts from, and adds to, the per-host cache of simulate
- * (simulation_grid_wisdom_default), so separate campaigns of one plan on one host share plans. */
+/* Collective. Make every rank use the same FFT plans, so that results do not depend on which
+ * rank computes a unit, nor on whether the run was resumed: unit_pipeline_prepare on unit 0 with
+ * the database's wisdom file <database>.fftw_wisdom (or -fftw_wisdom); a new database without
+ * -fftw_wisdom also starts from, and adds to, the per-host cache that simulate uses, so separate
+ * campaigns of one plan on one host, and `simulate -unit k`, share plans. */
 PetscErrorCode work_unit_pipeline_prepare(WorkUnitPipeline *pipeline, MPI_Comm comm, const char *database_path);
 /* Collective: build every unit's structure once (units spread over the ranks) to count
  * its atoms, so that -save_atoms can create the ragged atom datasets at full size before

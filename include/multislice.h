@@ -81,6 +81,33 @@ typedef struct {
   float _Complex *wave;          /* [n_configs][ny][nx] exit waves (owned; freed by destroy) */
 } ExitWaves;
 
+/* P(k)·mask(k)/(nx·ny) and mask(k)/(nx·ny) (FFT order) of grid rows first_row .. first_row+n_rows-1,
+ * into propagator and mask [n_rows][nx]: the set-up that the serial multislice (all rows) and the
+ * distributed one (the rows a rank owns) share. */
+void multislice_propagator_rows(const SimulationGrid *grid, PetscInt first_row, PetscInt n_rows, float _Complex *propagator, float *mask);
+
+/* Empty exit waves for configurations 0..max(n_configs,1)-1 on the set-up grid (n_configs < 0: an error). */
+PetscErrorCode exit_waves_create(const SimulationGrid *grid, PetscInt n_configs, ExitWaves **exit_waves);
+
+/* The atoms of one frozen-phonon configuration sorted by slice (a stable counting sort): slice s
+ * holds entries [offset[s], offset[s+1]) of position, z and occupancy. Shared by the serial and the
+ * distributed exit waves, so both put the same atoms, in the same order, into each slice. */
+typedef struct {
+  PetscInt  n_slices;
+  PetscInt *offset;        /* [n_slices + 1] */
+  double  (*position)[3];  /* [n][3] displaced positions [Å], sorted by slice */
+  int      *z;             /* [n] atomic numbers, sorted */
+  float    *occupancy;     /* [n] occupancies, sorted */
+  double  (*displaced)[3]; /* [n][3] work: the configuration's positions in list order */
+  PetscInt *slice_of;      /* [n] work */
+  PetscInt *fill;          /* [n_slices + 1] work */
+} SlicedAtoms;
+
+PetscErrorCode sliced_atoms_create(const SimulationGrid *grid, const AtomList *atoms, SlicedAtoms **sliced);
+/* Configuration `config` (phonon_positions: config < 0 is the static lattice) sorted by slice. */
+PetscErrorCode sliced_atoms_fill(SlicedAtoms *sliced, const SimulationGrid *grid, const AtomList *atoms, PetscInt config, uint64_t seed, uint64_t unit);
+PetscErrorCode sliced_atoms_destroy(SlicedAtoms **sliced);
+
 /* Exit waves of `atoms` on the set-up grid for configurations 0..max(n_configs,1)-1.
  * n_configs = 0: static lattice (one wave, atoms at their positions). n_configs >= 1: each
  * configuration displaces every atom by independent N(0, thermal_rms²) in x, y and z, drawn from

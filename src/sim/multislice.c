@@ -16,12 +16,31 @@ static double frequency(PetscInt p, PetscInt n, double s)
   return (double)(p < (n + 1) / 2 ? p : p - n) / ((double)n * s);
 }
 
+void multislice_propagator_rows(const SimulationGrid *grid, PetscInt first_row, PetscInt n_rows, float _Complex *propagator, float *mask)
+{
+  const size_t n       = (size_t)grid->nx * (size_t)grid->ny;
+  const double k_limit = grid->band_limit * PetscMin(0.5 / grid->sampling[0], 0.5 / grid->sampling[1]);
+  const double tilt_x = tan(grid->beam_tilt[0] * 1e-3), tilt_y = tan(grid->beam_tilt[1] * 1e-3);
+  const double dz = grid->slice_thickness, lambda = grid->wavelength;
+  for (PetscInt j = 0; j < n_rows; j++) {
+    const double ky = frequency(first_row + j, grid->ny, grid->sampling[1]);
+    for (PetscInt p = 0; p < grid->nx; p++) {
+      const double kx = frequency(p, grid->nx, grid->sampling[0]), k2 = kx * kx + ky * ky;
+      const size_t at = (size_t)j * (size_t)grid->nx + (size_t)p;
+      const double inside = (sqrt(k2) <= k_limit) ? 1.0 : 0.0;
+      const double phase = -M_PI * lambda * dz * k2 - 2.0 * M_PI * dz * (kx * tilt_x + ky * tilt_y);
+      mask[at] = (float)(inside / (double)n);
+      /* 1/N: FFTW's transforms are unnormalised; folding it in here saves a pass. */
+      propagator[at] = (float _Complex)(inside / (double)n * (cos(phase) + I * sin(phase)));
+    }
+  }
+}
+
 PetscErrorCode multislice_create(const SimulationGrid *grid, Multislice **out)
 {
   Multislice  *ms;
   const size_t n = (size_t)grid->nx * (size_t)grid->ny;
   const double k_limit = grid->band_limit * PetscMin(0.5 / grid->sampling[0], 0.5 / grid->sampling[1]);
-  const double tilt_x = tan(grid->beam_tilt[0] * 1e-3), tilt_y = tan(grid->beam_tilt[1] * 1e-3);
   const double dz = grid->slice_thickness, lambda = grid->wavelength;
 
   PetscFunctionBeginUser;
@@ -67,18 +86,7 @@ PetscErrorCode multislice_create(const SimulationGrid *grid, Multislice **out)
     }
   }
   PetscCall(simulation_grid_wisdom_export(grid->fftw_wisdom));
-  for (PetscInt q = 0; q < grid->ny; q++) {
-    const double ky = frequency(q, grid->ny, grid->sampling[1]);
-    for (PetscInt p = 0; p < grid->nx; p++) {
-      const double kx = frequency(p, grid->nx, grid->sampling[0]), k2 = kx * kx + ky * ky;
-      const size_t at = (size_t)q * (size_t)grid->nx + (size_t)p;
-      const double inside = (sqrt(k2) <= k_limit) ? 1.0 : 0.0;
-      const double phase = -M_PI * lambda * dz * k2 - 2.0 * M_PI * dz * (kx * tilt_x + ky * tilt_y);
-      ms->mask[at] = (float)(inside / (double)n);
-      /* 1/N: FFTW's transforms are unnormalised; folding it in here saves a pass. */
-      ms->propagator[at] = (float _Complex)(inside / (double)n * (cos(phase) + I * sin(phase)));
-    }
-  }
+  multislice_propagator_rows(grid, 0, grid->ny, ms->propagator, ms->mask);
   /* Spans of the disk per row (from the mask itself, so they cover every nonzero entry). */
   PetscCall(PetscMalloc1(2 * grid->ny, &ms->row_span));
   for (PetscInt q = 0; q < grid->ny; q++) {
@@ -287,37 +295,68 @@ PetscErrorCode exit_waves_destroy(ExitWaves **exit_waves)
   PetscFunctionReturn(0);
 }
 
-/* Atoms of one configuration sorted by slice (counting sort): slice s holds
- * [offset[s], offset[s+1]) of the sorted arrays. */
-typedef struct {
-  PetscInt *offset;
-  double  (*position)[3];
-  int      *z;
-  float    *occupancy;
-} SlicedAtoms;
-
-static PetscErrorCode sliced_atoms_fill(const SimulationGrid *grid, const AtomList *atoms, const double (*position)[3], SlicedAtoms *sliced)
+PetscErrorCode exit_waves_create(const SimulationGrid *grid, PetscInt n_configs, ExitWaves **out)
 {
-  PetscInt *slice_of, *fill;
-
+  ExitWaves     *ew;
+  const PetscInt n_waves = PetscMax(n_configs, 1);
   PetscFunctionBeginUser;
-  PetscCall(PetscMalloc2(PetscMax(atoms->n, 1), &slice_of, grid->n_slices + 1, &fill));
+  PetscCheck(n_configs >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "frozen-phonon configurations %" PetscInt_FMT ": must be >= 0", n_configs);
+  PetscCall(PetscCalloc1(1, &ew));
+  ew->nx          = grid->nx;
+  ew->ny          = grid->ny;
+  ew->n_configs   = n_waves;
+  ew->sampling[0] = grid->sampling[0];
+  ew->sampling[1] = grid->sampling[1];
+  ew->wavelength  = grid->wavelength;
+  ew->wave        = fftwf_alloc_complex((size_t)grid->nx * (size_t)grid->ny * (size_t)n_waves);
+  PetscCheck(ew->wave, PETSC_COMM_SELF, PETSC_ERR_MEM, "cannot allocate %" PetscInt_FMT " exit waves of %" PetscInt_FMT " x %" PetscInt_FMT, n_waves, grid->nx, grid->ny);
+  *out = ew;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode sliced_atoms_create(const SimulationGrid *grid, const AtomList *atoms, SlicedAtoms **out)
+{
+  SlicedAtoms   *sliced;
+  const PetscInt na = PetscMax(atoms->n, 1);
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&sliced));
+  sliced->n_slices = grid->n_slices;
+  PetscCall(PetscMalloc1(na, &sliced->displaced));
+  PetscCall(PetscMalloc6(grid->n_slices + 1, &sliced->offset, na, &sliced->position, na, &sliced->z, na, &sliced->occupancy, na, &sliced->slice_of, grid->n_slices + 1, &sliced->fill));
+  *out = sliced;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode sliced_atoms_destroy(SlicedAtoms **sliced)
+{
+  PetscFunctionBeginUser;
+  if (!*sliced) PetscFunctionReturn(0);
+  PetscCall(PetscFree((*sliced)->displaced));
+  PetscCall(PetscFree6((*sliced)->offset, (*sliced)->position, (*sliced)->z, (*sliced)->occupancy, (*sliced)->slice_of, (*sliced)->fill));
+  PetscCall(PetscFree(*sliced));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode sliced_atoms_fill(SlicedAtoms *sliced, const SimulationGrid *grid, const AtomList *atoms, PetscInt config, uint64_t seed, uint64_t unit)
+{
+  PetscFunctionBeginUser;
+  PetscCall(phonon_positions(atoms, config, seed, unit, sliced->displaced));
   PetscCall(PetscArrayzero(sliced->offset, grid->n_slices + 1));
   for (PetscInt i = 0; i < atoms->n; i++) {
-    PetscInt s = (PetscInt)floor(position[i][2] / grid->slice_thickness);
+    PetscInt s = (PetscInt)floor(sliced->displaced[i][2] / grid->slice_thickness);
     s = PetscMin(PetscMax(s, 0), grid->n_slices - 1);
-    slice_of[i] = s;
+    sliced->slice_of[i] = s;
     sliced->offset[s + 1]++;
   }
   for (PetscInt s = 0; s < grid->n_slices; s++) sliced->offset[s + 1] += sliced->offset[s];
-  PetscCall(PetscArraycpy(fill, sliced->offset, grid->n_slices + 1));
+  PetscCall(PetscArraycpy(sliced->fill, sliced->offset, grid->n_slices + 1));
+  /* Stable: the atoms of a slice keep their order in the list. */
   for (PetscInt i = 0; i < atoms->n; i++) {
-    PetscInt to = fill[slice_of[i]]++;
-    memcpy(sliced->position[to], position[i], sizeof(double[3]));
+    PetscInt to = sliced->fill[sliced->slice_of[i]]++;
+    memcpy(sliced->position[to], sliced->displaced[i], sizeof(double[3]));
     sliced->z[to]         = atoms->atomic_number[i];
     sliced->occupancy[to] = atoms->occupancy ? atoms->occupancy[i] : 1.0f;
   }
-  PetscCall(PetscFree2(slice_of, fill));
   PetscFunctionReturn(0);
 }
 
@@ -327,41 +366,28 @@ PetscErrorCode exit_waves_compute(const SimulationGrid *grid, const AtomList *at
   ExitWaves       *ew;
   Multislice      *ms;
   PotentialTables *tables;
-  SlicedAtoms      sliced;
-  double (*position)[3];
+  SlicedAtoms     *sliced;
   float           *potential;
-  const PetscInt   n_waves = PetscMax(n_configs, 1), na = PetscMax(atoms->n, 1);
   const size_t     n = (size_t)grid->nx * (size_t)grid->ny;
 
   PetscFunctionBeginUser;
-  PetscCheck(n_configs >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "frozen-phonon configurations %" PetscInt_FMT ": must be >= 0", n_configs);
-  PetscCall(PetscCalloc1(1, &ew));
-  ew->nx = grid->nx;
-  ew->ny = grid->ny;
-  ew->n_configs = n_waves;
-  ew->sampling[0] = grid->sampling[0];
-  ew->sampling[1] = grid->sampling[1];
-  ew->wavelength = grid->wavelength;
-  ew->wave = fftwf_alloc_complex(n * (size_t)n_waves);
-  PetscCheck(ew->wave, PETSC_COMM_SELF, PETSC_ERR_MEM, "cannot allocate %" PetscInt_FMT " exit waves of %" PetscInt_FMT " x %" PetscInt_FMT, n_waves, grid->nx, grid->ny);
+  PetscCall(exit_waves_create(grid, n_configs, &ew));
   PetscCall(multislice_create(grid, &ms));
   PetscCall(potential_tables_create(grid, atoms, 0, &tables));
-  PetscCall(PetscMalloc1(na, &position));
-  PetscCall(PetscMalloc4(grid->n_slices + 1, &sliced.offset, na, &sliced.position, na, &sliced.z, na, &sliced.occupancy));
-  potential    = fftwf_alloc_real(n);
+  PetscCall(sliced_atoms_create(grid, atoms, &sliced));
+  potential = fftwf_alloc_real(n);
   PetscCheck(potential, PETSC_COMM_SELF, PETSC_ERR_MEM, "cannot allocate slice arrays");
-  for (PetscInt c = 0; c < n_waves; c++) {
+  for (PetscInt c = 0; c < ew->n_configs; c++) {
     float _Complex *wave = ew->wave + (size_t)c * n;
-    PetscCall(phonon_positions(atoms, n_configs == 0 ? -1 : c, seed, unit, position));
-    PetscCall(sliced_atoms_fill(grid, atoms, (const double(*)[3])position, &sliced));
+    PetscCall(sliced_atoms_fill(sliced, grid, atoms, n_configs == 0 ? -1 : c, seed, unit));
     multislice_plane_wave(ms, wave);
     for (PetscInt s = 0; s < grid->n_slices; s++) {
-      const PetscInt first = sliced.offset[s], count = sliced.offset[s + 1] - first;
+      const PetscInt first = sliced->offset[s], count = sliced->offset[s + 1] - first;
       float          shift = 0.0f;
       PetscCall(PetscLogEventBegin(NF_EVENT_POTENTIAL, 0, 0, 0, 0));
       if (count > 0) {
         memset(potential, 0, n * sizeof(float));
-        PetscCall(potential_slice_add_unshifted(tables, count, (const double(*)[3])(sliced.position + first), sliced.z + first, sliced.occupancy + first, 0, grid->ny, potential, &shift));
+        PetscCall(potential_slice_add_unshifted(tables, count, (const double(*)[3])(sliced->position + first), sliced->z + first, sliced->occupancy + first, 0, grid->ny, potential, &shift));
       }
       PetscCall(PetscLogEventEnd(NF_EVENT_POTENTIAL, 0, 0, 0, 0));
       PetscCall(PetscLogEventBegin(NF_EVENT_MULTISLICE, 0, 0, 0, 0));
@@ -371,8 +397,7 @@ PetscErrorCode exit_waves_compute(const SimulationGrid *grid, const AtomList *at
     }
   }
   fftwf_free(potential);
-  PetscCall(PetscFree4(sliced.offset, sliced.position, sliced.z, sliced.occupancy));
-  PetscCall(PetscFree(position));
+  PetscCall(sliced_atoms_destroy(&sliced));
   PetscCall(potential_tables_destroy(&tables));
   PetscCall(multislice_destroy(&ms));
   *out = ew;
