@@ -37,6 +37,9 @@ PetscErrorCode parallel_or(MPI_Comm comm, PetscBool local, PetscBool *any);
  * is the size of `text` on every rank; rank 0's text must fit in it with its NUL, else every rank
  * raises PETSC_ERR_ARG_SIZ. */
 PetscErrorCode parallel_broadcast_string(MPI_Comm comm, char *text, size_t capacity);
+/* Rank 0's NUL-terminated `root_text` (any length; ignored on other ranks) to every rank: each
+ * rank, rank 0 included, gets its own copy in *text, to be freed with PetscFree. */
+PetscErrorCode parallel_broadcast_text(MPI_Comm comm, const char *root_text, char **text);
 /* Rank 0's n bytes (a small struct of plain fields: the ranks run one build on one kind of
  * host) replace every other rank's. */
 PetscErrorCode parallel_broadcast_bytes(MPI_Comm comm, void *bytes, size_t n);

@@ -1,5 +1,6 @@
 /* command_evaluate.c — `nanoforge evaluate`: a model scored on labelled images (the engine is
  * evaluation.h's). */
+#include "parallel.h"
 #include "commands.h"
 #include "evaluation.h"
 #include "options.h"
@@ -19,8 +20,8 @@ PetscErrorCode command_evaluate(MPI_Comm comm)
   PetscErrorCode ierr = evaluation_run(comm, &config, &report);
   PetscCall(evaluation_config_clear(&config)); /* freed on errors too */
   PetscCall(ierr);
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(parallel_rank(comm, &rank));
+  PetscCall(parallel_size(comm, &size));
   if (rank == 0) {
     const Scores *s = &report.scores;
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "evaluate: %d images (pixels pooled): precision %.4f  recall %.4f  F1 %.4f  IoU %.4f  (threshold %g)\n", (int)report.images, s->precision, s->recall,

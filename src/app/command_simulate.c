@@ -9,10 +9,11 @@
  * structure and grid, all of them share the exit waves' FFTs (FFTW-MPI slabs, for fields of view
  * too large for one rank), and rank 0 forms the images, the mask and the file. Outputs are
  * written under temporary names and renamed at the end, so an error leaves no partial file.
- * MPI: only the rank count of the report and a closing barrier here; the collective steps are
+ * MPI: only the rank count of the report and a closing barrier here (parallel.h); the collective steps are
  * the pipeline's (src/campaign/unit_pipeline.c). */
 #include <math.h>
 #include <string.h>
+#include "parallel.h"
 #include "checked_size.h"
 #include "commands.h"
 #include "emd_file.h"
@@ -254,7 +255,7 @@ static PetscErrorCode report(MPI_Comm comm, const SimulateOptions *o, const Simu
   double                  mask_fraction = 0;
   int                     size;
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(parallel_size(comm, &size));
   for (PetscInt k = 0; k < d->nx * d->ny; k++) mask_fraction += r->masks[k];
   mask_fraction /= (double)(d->nx * d->ny);
   PetscCall(PetscPrintf(PETSC_COMM_SELF,
@@ -324,6 +325,6 @@ PetscErrorCode command_simulate(MPI_Comm comm)
   PetscCall(unit_pipeline_destroy(&o->pipeline));
   PetscCall(PetscFree(o));
   PetscCall(ierr);
-  PetscCallMPI(MPI_Barrier(comm)); /* no rank leaves before rank 0 has written the file */
+  PetscCall(parallel_barrier(comm, "no rank leaves before rank 0 has written the file"));
   PetscFunctionReturn(0);
 }

@@ -1,4 +1,5 @@
 /* command_train.c — `nanoforge train`: data-parallel U-Net training on a database. */
+#include "parallel.h"
 #include "commands.h"
 #include "options.h"
 #include "training.h"
@@ -16,8 +17,8 @@ PetscErrorCode command_train(MPI_Comm comm)
   if (help) PetscFunctionReturn(0);
   PetscCall(options_check_unused(comm));
   PetscCall(training_run(comm, &config, &report));
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(parallel_rank(comm, &rank));
+  PetscCall(parallel_size(comm, &size));
   if (rank == 0) {
     double step = report.steps ? report.seconds / report.steps : 0;
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: done: %d epochs, %d steps in this run, %d images in %.2f s = %.2f images/s on %d rank%s (global batch %d, per-rank %d)\n",

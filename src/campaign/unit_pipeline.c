@@ -1,11 +1,12 @@
 /* unit_pipeline.c — one work unit: structure → cell → grid → exit waves → images → masks, shared
  * by `simulate` and `campaign` (include/unit_pipeline.h).
- * MPI: this file uses MPI — the group communicator of the exit waves (its size picks the serial or
+ * MPI: through parallel.h (no MPI call here) — the group communicator of the exit waves (its size picks the serial or
  * the FFTW-MPI path), the broadcast of rank 0's FFTW wisdom, and the reduction of the memory check. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "parallel.h"
 #include "checked_size.h"
 #include "error_check.h"
 #include "structure_io.h"
@@ -183,25 +184,18 @@ static PetscErrorCode wisdom_plan(const UnitPipeline *p, const WisdomFiles *file
 /* Rank 0's wisdom to every rank of comm. */
 static PetscErrorCode wisdom_broadcast(MPI_Comm comm)
 {
-  int   rank;
-  long  length = 0;
-  char *wisdom = NULL;
+  PetscBool is_root;
+  char     *exported = NULL, *wisdom = NULL;
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) {
-    wisdom = fftwf_export_wisdom_to_string();
-    PetscCheck(wisdom, PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not export its wisdom");
-    length = (long)strlen(wisdom) + 1;
+  PetscCall(parallel_is_root(comm, &is_root));
+  if (is_root) {
+    exported = fftwf_export_wisdom_to_string();
+    PetscCheck(exported, PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not export its wisdom");
   }
-  PetscCallMPI(MPI_Bcast(&length, 1, MPI_LONG, 0, comm));
-  if (rank != 0) PetscCall(PetscMalloc1(length, &wisdom));
-  PetscCallMPI(MPI_Bcast(wisdom, (int)length, MPI_CHAR, 0, comm));
-  if (rank != 0) {
-    PetscCheck(fftwf_import_wisdom_from_string(wisdom), PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not import the wisdom of rank 0");
-    PetscCall(PetscFree(wisdom));
-  } else {
-    free(wisdom); /* allocated by FFTW with malloc */
-  }
+  PetscCall(parallel_broadcast_text(comm, exported, &wisdom));
+  free(exported); /* allocated by FFTW with malloc; NULL on other ranks */
+  if (!is_root) PetscCheck(fftwf_import_wisdom_from_string(wisdom), PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not import the wisdom of rank 0");
+  PetscCall(PetscFree(wisdom));
   PetscFunctionReturn(0);
 }
 
@@ -209,7 +203,7 @@ PetscErrorCode unit_pipeline_prepare(UnitPipeline *p, MPI_Comm comm, const char 
 {
   int rank;
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(parallel_rank(comm, &rank));
   if (rank == 0) {
     WisdomFiles files;
     PetscCheck(p->unit >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "unit_pipeline_prepare needs a built unit on rank 0");
@@ -237,7 +231,7 @@ PetscErrorCode unit_pipeline_check_memory(UnitPipeline *p, MPI_Comm comm, const 
   /* Every rank checks its own limit (nodes may differ); all fail together, so the error is
    * collective: one line, no rank left waiting. */
   double worst = bytes / (double)limit;
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_DOUBLE, MPI_MAX, comm));
+  PetscCall(parallel_max_double(comm, &worst, &worst, 1));
   PetscCheck(worst <= 1, comm, PETSC_ERR_MEM,
              "%s (grid %" PetscInt_FMT "x%" PetscInt_FMT ", %" PetscInt_FMT " phonon configuration(s), %" PetscInt_FMT " images of %" PetscInt_FMT "x%" PetscInt_FMT
              ") needs an estimated %.3g GB per rank, more than the memory limit of %.3g GB%s (-memory_limit; default the machine's memory): use a coarser -sampling, a smaller -cell or fewer -fp_configs",
@@ -252,8 +246,8 @@ PetscErrorCode unit_pipeline_exit_waves(UnitPipeline *p, MPI_Comm group)
   int                   size, rank;
   PetscFunctionBeginUser;
   PetscCheck(p->unit >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "unit_pipeline_exit_waves needs a built unit");
-  PetscCallMPI(MPI_Comm_size(group, &size));
-  PetscCallMPI(MPI_Comm_rank(group, &rank));
+  PetscCall(parallel_size(group, &size));
+  PetscCall(parallel_rank(group, &rank));
   PetscCall(exit_waves_destroy(&p->waves));
   if (size > 1) PetscCall(exit_waves_compute_mpi(group, g, p->atoms, g->fp_configs, (uint64_t)p->seed, (uint64_t)p->unit, &p->waves));
   else PetscCall(exit_waves_compute(g, p->atoms, g->fp_configs, (uint64_t)p->seed, (uint64_t)p->unit, &p->waves));

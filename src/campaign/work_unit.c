@@ -7,11 +7,12 @@
  * Every random number is keyed by (seed, unit, purpose): no state crosses units, so a unit's rows
  * are the same whichever rank computes them and in whatever order.
  * MPI: the atom counts of -save_atoms are summed and the resource checks reduced and broadcast
- * here (this file uses MPI). */
+ * here, through parallel.h (no MPI call in this file). */
 #include <math.h>
 #include <libgen.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include "parallel.h"
 #include "checked_size.h"
 #include "error_check.h"
 #include "campaign.h"
@@ -169,8 +170,8 @@ PetscErrorCode work_unit_pipeline_count_atoms(WorkUnitPipeline *w, MPI_Comm comm
   int                 rank, size;
   int64_t            *count;
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(parallel_rank(comm, &rank));
+  PetscCall(parallel_size(comm, &size));
   /* 8 bytes per structure on every rank: refused with the figure when that is above the limit. */
   PetscCall(checked_malloc((size_t)plan->n_structures, sizeof *count, "the atom counts of -save_atoms", "-structures", &count));
   PetscCall(PetscArrayzero(count, plan->n_structures));
@@ -183,7 +184,7 @@ PetscErrorCode work_unit_pipeline_count_atoms(WorkUnitPipeline *w, MPI_Comm comm
     count[unit] = atoms->n;
     PetscCall(atom_list_destroy(&atoms));
   }
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, count, (int)plan->n_structures, MPI_INT64_T, MPI_SUM, comm));
+  PetscCall(parallel_sum_int64(comm, count, count, (int)plan->n_structures));
   PetscCall(PetscMalloc1(plan->n_structures + 1, offsets));
   (*offsets)[0] = 0;
   for (PetscInt unit = 0; unit < plan->n_structures; unit++) (*offsets)[unit + 1] = (*offsets)[unit] + count[unit];
@@ -195,7 +196,7 @@ PetscErrorCode work_unit_pipeline_prepare(WorkUnitPipeline *w, MPI_Comm comm, co
 {
   int rank;
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(parallel_rank(comm, &rank));
   if (rank == 0) PetscCall(unit_pipeline_build(w->pipeline, 0)); /* rank 0 plans unit 0's transforms */
   PetscCall(unit_pipeline_prepare(w->pipeline, comm, database_path));
   PetscFunctionReturn(0);
@@ -301,7 +302,7 @@ PetscErrorCode work_unit_pipeline_check_resources(WorkUnitPipeline *w, MPI_Comm 
 {
   int rank;
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(parallel_rank(comm, &rank));
   /* Unit 0's grid is every unit's (its x, y follow -cell or the fixed support size). */
   PetscCall(unit_pipeline_build(w->pipeline, 0));
   PetscCall(unit_pipeline_check_memory(w->pipeline, comm, "A work unit", save_exit_waves, 0.0));
@@ -318,8 +319,8 @@ PetscErrorCode work_unit_pipeline_check_resources(WorkUnitPipeline *w, MPI_Comm 
     if (statvfs(dirname(copy), &file_system) == 0) free_bytes = (double)file_system.f_bavail * (double)file_system.f_frsize;
     worst = still_needed / free_bytes;
   }
-  PetscCallMPI(MPI_Bcast(&worst, 1, MPI_DOUBLE, 0, comm));
-  PetscCallMPI(MPI_Bcast(&free_bytes, 1, MPI_DOUBLE, 0, comm));
+  PetscCall(parallel_broadcast_bytes(comm, &worst, sizeof worst));
+  PetscCall(parallel_broadcast_bytes(comm, &free_bytes, sizeof free_bytes));
   PetscCheck(worst <= 1, comm, PETSC_ERR_USER_INPUT,
              "Options -structures %" PetscInt_FMT " x -conditions %" PetscInt_FMT ": the database '%s' needs %.3g GB (%" PetscInt_FMT " images of %" PetscInt_FMT "x%" PetscInt_FMT
              ", 5 bytes per pixel) but its folder has %.3g GB free; free space, choose another -o, plan fewer images, or give -check_free_space false",

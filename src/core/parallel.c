@@ -103,6 +103,22 @@ PetscErrorCode parallel_broadcast_string(MPI_Comm comm, char *text, size_t capac
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode parallel_broadcast_text(MPI_Comm comm, const char *root_text, char **text)
+{
+  int     rank;
+  int64_t length = 0;
+  PetscFunctionBeginUser;
+  *text = NULL;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) length = (int64_t)strlen(root_text);
+  PetscCallMPI(MPI_Bcast(&length, 1, MPI_INT64_T, 0, comm));
+  PetscCheck(length < INT_MAX, comm, PETSC_ERR_ARG_SIZ, "parallel: rank 0's text of %lld bytes is above the %d a broadcast carries", (long long)length, INT_MAX);
+  PetscCall(PetscMalloc1((size_t)length + 1, text));
+  if (rank == 0) memcpy(*text, root_text, (size_t)length + 1);
+  PetscCallMPI(MPI_Bcast(*text, (int)length + 1, MPI_CHAR, 0, comm));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode parallel_broadcast_bytes(MPI_Comm comm, void *bytes, size_t n)
 {
   PetscFunctionBeginUser;

@@ -108,6 +108,25 @@ static void test_broadcasts(void)
   UNIT_CALL(parallel_barrier(PETSC_COMM_WORLD, "test: every rank checked its broadcasts"));
 }
 
+/* A text longer than any fixed buffer (FFTW wisdom is tens of kB): every rank gets rank 0's
+ * bytes, in a copy of its own, even where its own argument was something else. */
+static void test_broadcast_text(void)
+{
+  int    rank;
+  size_t n = 70000;
+  char  *mine, *got = NULL;
+  UNIT_CALL(parallel_rank(PETSC_COMM_WORLD, &rank));
+  UNIT_CALL(PetscMalloc1(n + 1, &mine));
+  for (size_t i = 0; i < n; i++) mine[i] = (char)(rank == 0 ? 'a' + i % 26 : 'Z');
+  mine[n] = 0;
+  UNIT_CALL(parallel_broadcast_text(PETSC_COMM_WORLD, mine, &got));
+  size_t wrong = 0;
+  for (size_t i = 0; i < n; i++) wrong += got[i] != (char)('a' + i % 26);
+  UNIT_CHECK(got != mine && strlen(got) == n && wrong == 0, "rank %d: %zu of %zu characters differ from rank 0's (length %zu)", rank, wrong, n, strlen(got));
+  UNIT_CALL(PetscFree(got));
+  UNIT_CALL(PetscFree(mine));
+}
+
 /* Rank 0's text without room for its NUL: every rank refuses (none waits for bytes). */
 static void test_broadcast_too_long(void)
 {
@@ -124,6 +143,7 @@ int main(int argc, char **argv)
   UNIT_RUN(test_double_sums);
   UNIT_RUN(test_logical);
   UNIT_RUN(test_broadcasts);
+  UNIT_RUN(test_broadcast_text);
   UNIT_RUN(test_broadcast_too_long);
   return UNIT_END();
 }
