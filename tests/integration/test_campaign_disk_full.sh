@@ -31,11 +31,11 @@ cat > "$WORK/tiny.opts" <<'OPTS'
 -image_size 64
 OPTS
 CAMPAIGN="$NANOFORGE campaign -options_file $WORK/tiny.opts"
-check_error "a database larger than the free space is refused up front" "needs .* GB .* free" $MPIRUN -n 2 $CAMPAIGN -o "$disk/db.h5"
+check_error "a database larger than the free space is refused up front" "Options -structures 8 x -conditions [0-9]+: the database .*db.h5. needs .* GB .* free" $MPIRUN -n 2 $CAMPAIGN -o "$disk/db.h5"
 check_true "refused up front: nothing written" "$(ls "$disk")" [ -z "$(ls "$disk")" ]
 # The disk filling up during the run (another job, a quota) is still handled: skip the check.
 CAMPAIGN="$CAMPAIGN -check_free_space false"
-check_error "full disk reported clearly" "disk full" $MPIRUN -n 2 $CAMPAIGN -o "$disk/db.h5"
+check_error "full disk reported clearly" "HDF5 writing a unit \(disk full\?\) failed on .*disk/db.h5." $MPIRUN -n 2 $CAMPAIGN -o "$disk/db.h5"
 done_units=$(grep -c '^U ' "$disk/db.h5.journal" 2>/dev/null)
 check_true "journal lists only some units after the full disk" "journal has '$done_units' of 8" [ -n "$done_units" ] && [ "$done_units" -lt 8 ]
 mount -o remount,size=4m "$disk"

@@ -49,13 +49,13 @@ check_true "same seed, same images bit for bit" "images differ" sh -c "h5dump -d
 check_true "conditions differ in defocus" "defocus column constant" sh -c "h5dump -a /parameters/defocus a.h5 | grep -q '(0): .*, .*, '"
 
 # Bad input: a clear one-line error naming the problem, and no output file.
-check_error "sampling too coarse" "too coarse.*mrad" $NANOFORGE simulate -structure particle.xyz -cell 20,20,20 -sampling 0.5 -aperture 30 -o bad1.h5
-check_error "cell smaller than structure" "smaller than the structure" $NANOFORGE simulate -structure particle.xyz -cell 3,3,3 -o bad2.h5
-check_error "zero slices" "slice" $NANOFORGE simulate -structure particle.xyz -cell 20,20,20 -slice_thickness 0 -o bad3.h5
-check_error "negative dose" "-dose" $NANOFORGE simulate -structure particle.xyz -cell 20,20,20 -dose -5 -o bad4.h5
-check_error "unknown element" "Xq" $NANOFORGE simulate -structure unknown.xyz -cell 20,20,20 -o bad5.h5
+check_error "sampling too coarse" "-sampling 0.5 Å/px is too coarse.*use -sampling <= 0.219" $NANOFORGE simulate -structure particle.xyz -cell 20,20,20 -sampling 0.5 -aperture 30 -o bad1.h5
+check_error "cell smaller than structure" "the cell \(3\. Å along x\) is smaller than the structure.*enlarge -cell" $NANOFORGE simulate -structure particle.xyz -cell 3,3,3 -o bad2.h5
+check_error "zero slices" "-slice_thickness 0\.? Å: must be > 0" $NANOFORGE simulate -structure particle.xyz -cell 20,20,20 -slice_thickness 0 -o bad3.h5
+check_error "negative dose" "Option -dose: .-5.*allowed: doses in \[0, 1e12\]" $NANOFORGE simulate -structure particle.xyz -cell 20,20,20 -dose -5 -o bad4.h5
+check_error "unknown element" "unknown.xyz:4: unknown element .Xq.; allowed: chemical symbols" $NANOFORGE simulate -structure unknown.xyz -cell 20,20,20 -o bad5.h5
 check_error "missing structure file" "nothere.xyz" $NANOFORGE simulate -structure nothere.xyz -cell 20,20,20 -o bad6.h5
-check_error "image larger than the field" "-image_size" $NANOFORGE simulate -structure particle.xyz -cell 10,10,10 -sampling 0.1 -image_size 500 -o bad7.h5
+check_error "image larger than the field" "-image_size 500 is larger than the field of view.*-image_size <= 100" $NANOFORGE simulate -structure particle.xyz -cell 10,10,10 -sampling 0.1 -image_size 500 -o bad7.h5
 check_error "unwritable output refused before any work, naming -o" "Option -o: cannot write .no/such/dir/out.h5.: folder .no/such/dir.: No such file or directory" $NANOFORGE simulate -structure particle.xyz -cell 10,10,10 -sampling 0.1 -o no/such/dir/out.h5
 check_true "no partial output" "a bad run left a file" sh -c "! ls bad*.h5* >/dev/null 2>&1"
 

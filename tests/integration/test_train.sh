@@ -84,14 +84,14 @@ check_error "train_database_without_masks" "nomasks.h5' has no masks" "$NANOFORG
 check_error "train_missing_database" "cannot open the database '$WORK/none.h5'" "$NANOFORGE" train -db "$WORK/none.h5" -o "$WORK/x.h5"
 check_error "train_batch_not_divisible" "-batch 7: the global batch must be divisible by the 2 ranks" $MPIRUN -np 2 "$NANOFORGE" train $SMALL -batch 7 -o "$WORK/x.h5"
 check_error "train_unknown_select_column" "no per-image column 'thickness'" "$NANOFORGE" train $SMALL -select "thickness<5" -o "$WORK/x.h5"
-check_error "train_depth_not_dividing" "needs sides divisible by 64" "$NANOFORGE" train -db "$DB" -depth 6 -o "$WORK/x.h5"
-check_error "evaluate_mask_size_mismatch" "but its mask" "$NANOFORGE" evaluate -model "$WORK/acc_best.h5" -data "$WORK/mask.png" -mask "$WORK/acc_metrics.png"
+check_error "train_depth_not_dividing" "database .*db.h5. holds .* images; -depth 6 needs sides divisible by 64" "$NANOFORGE" train -db "$DB" -depth 6 -o "$WORK/x.h5"
+check_error "evaluate_mask_size_mismatch" "image .*mask.png. is [0-9]+x[0-9]+ but its mask .*acc_metrics.png. is" "$NANOFORGE" evaluate -model "$WORK/acc_best.h5" -data "$WORK/mask.png" -mask "$WORK/acc_metrics.png"
 check_true "evaluate_failure_leaves_no_file" "evaluation.csv or its .tmp left behind" sh -c "! ls evaluation.csv evaluation.csv.tmp >/dev/null 2>&1"
 # the bad pair is the second, scored by rank 1: its error still names the files, and no file is left
-check_error "evaluate_2ranks_mask_mismatch_on_rank_1" "but its mask" $MPIRUN -np 2 "$NANOFORGE" evaluate -model "$WORK/acc_best.h5" \
+check_error "evaluate_2ranks_mask_mismatch_on_rank_1" "image .*mask.png. is [0-9]+x[0-9]+ but its mask .*acc_metrics.png. is" $MPIRUN -np 2 "$NANOFORGE" evaluate -model "$WORK/acc_best.h5" \
   -data "$WORK/mask_overlay.png,$WORK/mask.png" -mask "$WORK/mask.png,$WORK/acc_metrics.png" -o "$WORK/never.csv"
 check_true "evaluate_2ranks_failure_leaves_no_file" "never.csv or its .tmp left behind" sh -c "! ls '$WORK/never.csv' '$WORK/never.csv.tmp' >/dev/null 2>&1"
-check_error "segment_bad_micrograph" "not a micrograph format" "$NANOFORGE" segment -model "$WORK/acc_best.h5" -input "$WORK/scores.csv" -output_dir "$WORK"
+check_error "segment_bad_micrograph" "scores.csv. is not a micrograph format" "$NANOFORGE" segment -model "$WORK/acc_best.h5" -input "$WORK/scores.csv" -output_dir "$WORK"
 check_error "evaluate_model_not_hdf5" "scores.csv" "$NANOFORGE" evaluate -model "$WORK/scores.csv" -data "$DB"
 
 # ---- on a real campaign database (quickstart plan), when the campaign command is built ----
