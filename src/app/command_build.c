@@ -2,15 +2,15 @@
  * scene) from the structure options and write it (XYZ, extended XYZ, Prismatic, PNG). */
 #include <string.h>
 #include <unistd.h>
-#include "commands.h"
-#include "options.h"
-#include "output_file.h"
-#include "parallel.h"
-#include "plan.h"
-#include "provenance.h"
-#include "structure_io.h"
-#include "structure_recipe.h"
-#include "timing.h"
+#include "app/commands.h"
+#include "core/options.h"
+#include "core/output_file.h"
+#include "core/parallel.h"
+#include "plan/plan.h"
+#include "core/provenance.h"
+#include "structure/structure_io.h"
+#include "structure/structure_recipe.h"
+#include "core/timing.h"
 
 /* Before any work: the structure file and the picture must not be the -cif or the options
  * file, nor replace a file of another kind (a picture over a non-PNG). */

@@ -2,11 +2,12 @@
  * M imaging conditions into one database, on any number of MPI ranks, resumably. */
 #include <libgen.h>
 #include <string.h>
-#include "campaign.h"
-#include "commands.h"
-#include "options.h"
-#include "output_file.h"
-#include "parallel.h"
+#include "campaign/campaign.h"
+#include "campaign/work_unit.h"
+#include "app/commands.h"
+#include "core/options.h"
+#include "core/output_file.h"
+#include "core/parallel.h"
 
 /* Options that change how a campaign runs but not what it computes, and PETSc's own:
  * none of them enters the plan, so changing them never blocks a resume. */

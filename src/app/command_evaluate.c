@@ -1,9 +1,9 @@
 /* command_evaluate.c — `nanoforge evaluate`: a model scored on labelled images (the engine is
  * evaluation.h's). */
-#include "parallel.h"
-#include "commands.h"
-#include "evaluation.h"
-#include "options.h"
+#include "core/parallel.h"
+#include "app/commands.h"
+#include "train/evaluation.h"
+#include "core/options.h"
 
 PetscErrorCode command_evaluate(MPI_Comm comm)
 {

@@ -1,8 +1,8 @@
 /* command_run.c — `nanoforge run`: the campaign, then training on its database, in one
  * mpirun. The database path is -db (the campaign's -o); the model path is train's -o. */
-#include "campaign.h"
-#include "commands.h"
-#include "options.h"
+#include "campaign/campaign.h"
+#include "app/commands.h"
+#include "core/options.h"
 
 PetscErrorCode command_run(MPI_Comm comm)
 {

@@ -5,14 +5,14 @@
  * MPI: one barrier (this file uses MPI). */
 #include <stdio.h>
 #include <string.h>
-#include "commands.h"
-#include "error_check.h"
-#include "micrograph.h"
-#include "options.h"
-#include "output_file.h"
-#include "parallel.h"
-#include "picture.h"
-#include "inference.h"
+#include "app/commands.h"
+#include "core/error_check.h"
+#include "train/micrograph.h"
+#include "core/options.h"
+#include "core/output_file.h"
+#include "core/parallel.h"
+#include "core/picture.h"
+#include "train/inference.h"
 
 #define MAX_INPUTS 256
 

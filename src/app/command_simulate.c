@@ -13,19 +13,19 @@
  * the pipeline's (src/campaign/unit_pipeline.c). */
 #include <math.h>
 #include <string.h>
-#include "parallel.h"
-#include "checked_size.h"
-#include "commands.h"
-#include "emd_file.h"
-#include "error_check.h"
-#include "options.h"
-#include "output_file.h"
-#include "picture.h"
-#include "plan.h"
-#include "potential.h"
-#include "provenance.h"
-#include "timing.h"
-#include "unit_pipeline.h"
+#include "core/parallel.h"
+#include "core/checked_size.h"
+#include "app/commands.h"
+#include "db/emd_file.h"
+#include "core/error_check.h"
+#include "core/options.h"
+#include "core/output_file.h"
+#include "core/picture.h"
+#include "plan/plan.h"
+#include "sim/potential.h"
+#include "core/provenance.h"
+#include "core/timing.h"
+#include "campaign/unit_pipeline.h"
 
 typedef struct {
   char          output[PETSC_MAX_PATH_LEN];    /* -o */

@@ -1,8 +1,8 @@
 /* command_train.c — `nanoforge train`: data-parallel U-Net training on a database. */
-#include "parallel.h"
-#include "commands.h"
-#include "options.h"
-#include "training.h"
+#include "core/parallel.h"
+#include "app/commands.h"
+#include "core/options.h"
+#include "train/training.h"
 
 PetscErrorCode command_train(MPI_Comm comm)
 {

@@ -1,8 +1,8 @@
 /* command_version.c — `nanoforge version`: the build and run provenance recorded in outputs. */
-#include "commands.h"
-#include "options.h"
-#include "parallel.h"
-#include "provenance.h"
+#include "app/commands.h"
+#include "core/options.h"
+#include "core/parallel.h"
+#include "core/provenance.h"
 
 PetscErrorCode command_version(MPI_Comm comm)
 {

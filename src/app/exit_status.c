@@ -1,5 +1,5 @@
 /* exit_status.c — the process exit status a command asks for (see commands.h). */
-#include "commands.h"
+#include "app/commands.h"
 
 static int requested_exit_status = 0;
 

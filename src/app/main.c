@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "commands.h"
-#include "error_check.h"
-#include "options.h"
-#include "parallel.h"
-#include "timing.h"
+#include "app/commands.h"
+#include "core/error_check.h"
+#include "core/options.h"
+#include "core/parallel.h"
+#include "core/timing.h"
 
 typedef struct {
   const char     *name;

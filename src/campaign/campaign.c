@@ -14,9 +14,10 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "campaign.h"
-#include "error_check.h"
-#include "timing.h"
+#include "campaign/campaign.h"
+#include "campaign/stop_signal.h"
+#include "core/error_check.h"
+#include "core/timing.h"
 
 #define TAG_WORK 7101
 #define TAG_DONE 7102

@@ -2,7 +2,7 @@
  * The handler only sets a flag; the scheduler polls it between units. */
 #include <signal.h>
 #include <string.h>
-#include "campaign.h"
+#include "campaign/stop_signal.h"
 
 static volatile sig_atomic_t stop_requested = 0;
 static struct sigaction      previous_action;

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "parallel.h"
-#include "checked_size.h"
-#include "error_check.h"
-#include "structure_io.h"
-#include "timing.h"
-#include "unit_pipeline.h"
+#include "core/parallel.h"
+#include "core/checked_size.h"
+#include "core/error_check.h"
+#include "structure/structure_io.h"
+#include "core/timing.h"
+#include "campaign/unit_pipeline.h"
 
 PetscErrorCode unit_pipeline_create(PetscInt64 seed, PetscInt n_conditions, UnitPipeline **pipeline)
 {

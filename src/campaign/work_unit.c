@@ -12,11 +12,11 @@
 #include <libgen.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include "parallel.h"
-#include "checked_size.h"
-#include "error_check.h"
-#include "campaign.h"
-#include "unit_pipeline.h"
+#include "core/parallel.h"
+#include "core/checked_size.h"
+#include "core/error_check.h"
+#include "campaign/work_unit.h"
+#include "campaign/unit_pipeline.h"
 
 struct WorkUnitPipeline {
   UnitPipeline *pipeline;                      /* the unit's physics; holds the last unit computed */

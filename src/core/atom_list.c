@@ -1,5 +1,5 @@
 /* atom_list.c — growable list of labelled atoms (see atom_list.h). */
-#include "atom_list.h"
+#include "core/atom_list.h"
 
 PetscErrorCode atom_list_create(PetscInt capacity, AtomList **out)
 {

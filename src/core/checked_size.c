@@ -1,7 +1,7 @@
 /* checked_size.c — overflow-checked sizes and capped allocation (see checked_size.h). */
 #include <sys/resource.h>
 #include <unistd.h>
-#include "checked_size.h"
+#include "core/checked_size.h"
 
 static size_t memory_limit_override = 0;
 

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
-#include "distribution.h"
+#include "core/distribution.h"
 
 #define SPEC_FORMS "a number, const:x, uniform:a,b, loguniform:a,b, normal:mu,sigma[,lo,hi], lognormal:mu,sigma, int:a,b or choice:x,y[,...] (weights as x@w)"
 

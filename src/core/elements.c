@@ -3,7 +3,7 @@
  * mass number of the longest-lived isotope). */
 #include <ctype.h>
 #include <math.h>
-#include "elements.h"
+#include "core/elements.h"
 #include "elements_kirkland.h"
 
 static const double standard_atomic_weight[ELEMENT_MAX_Z + 1] = {

@@ -2,8 +2,8 @@
  * No MPI calls: rank queries and the broadcast of a rank-0 error go through the parallel module. */
 #include <stdio.h>
 #include <string.h>
-#include "error_check.h"
-#include "parallel.h"
+#include "core/error_check.h"
+#include "core/parallel.h"
 
 static PetscBool error_raised_on_all_ranks = PETSC_FALSE;
 

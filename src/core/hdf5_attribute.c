@@ -1,7 +1,7 @@
 /* hdf5_attribute.c — see include/hdf5_attribute.h. Serial HDF5 calls on one object. */
 #include <string.h>
-#include "error_check.h"
-#include "hdf5_attribute.h"
+#include "core/error_check.h"
+#include "core/hdf5_attribute.h"
 
 PetscErrorCode hdf5_attribute_write_scalar(hid_t object, const char *name, hid_t file_type, hid_t memory_type, const void *value, const char *path)
 {

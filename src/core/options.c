@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "checked_size.h"
-#include "options.h"
+#include "core/checked_size.h"
+#include "core/options.h"
 
 PetscErrorCode options_distribution(PetscOptionItems *PetscOptionsObject, const char option[], const char help[],
                                     const char default_spec[], Distribution *distribution)

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "error_check.h"
-#include "output_file.h"
+#include "core/error_check.h"
+#include "core/output_file.h"
 
 const OutputFileKind output_file_kind_hdf5 = {"an HDF5 file", "\x89HDF\r\n\x1a\n", 8};
 const OutputFileKind output_file_kind_png  = {"a PNG image", "\x89PNG\r\n\x1a\n", 8};

@@ -2,7 +2,7 @@
  * the MPI calls of the command layer and of core, as CoMD's parallel.c does for CoMD. */
 #include <limits.h>
 #include <string.h>
-#include "parallel.h"
+#include "core/parallel.h"
 
 PetscErrorCode parallel_rank(MPI_Comm comm, int *rank)
 {

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include "error_check.h"
-#include "picture.h"
+#include "core/error_check.h"
+#include "core/picture.h"
 
 PetscErrorCode picture_write_png(const char *path, int width, int height, int channels, const unsigned char *pixels)
 {

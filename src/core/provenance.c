@@ -3,8 +3,8 @@
  * the same provenance. */
 #include <time.h>
 #include <unistd.h>
-#include "parallel.h"
-#include "provenance.h"
+#include "core/parallel.h"
+#include "core/provenance.h"
 
 #ifndef NF_VERSION
 #define NF_VERSION "unknown"

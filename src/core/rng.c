@@ -1,6 +1,6 @@
 /* rng.c — Philox4x32-10 and the variates built on it. See rng.h. */
 #include <math.h>
-#include "rng.h"
+#include "core/rng.h"
 
 #define PHILOX_M0 0xD2511F53u
 #define PHILOX_M1 0xCD9E8D57u

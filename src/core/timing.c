@@ -1,5 +1,5 @@
 /* timing.c — registration of the per-phase log events (see timing.h). */
-#include "timing.h"
+#include "core/timing.h"
 
 PetscClassId  NF_CLASSID;
 PetscLogEvent NF_EVENT_STRUCTURE, NF_EVENT_POTENTIAL, NF_EVENT_MULTISLICE, NF_EVENT_LENS, NF_EVENT_DETECTOR,

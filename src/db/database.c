@@ -14,12 +14,12 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "database.h"
-#include "database_reader.h"
-#include "checked_size.h"
-#include "error_check.h"
-#include "hdf5_attribute.h"
-#include "timing.h"
+#include "db/database.h"
+#include "db/database_reader.h"
+#include "core/checked_size.h"
+#include "core/error_check.h"
+#include "core/hdf5_attribute.h"
+#include "core/timing.h"
 
 /* ---- small HDF5 helpers ------------------------------------------------------- */
 

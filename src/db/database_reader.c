@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "checked_size.h"
-#include "database_reader.h"
-#include "error_check.h"
-#include "hdf5_attribute.h"
-#include "timing.h"
+#include "core/checked_size.h"
+#include "db/database_reader.h"
+#include "core/error_check.h"
+#include "core/hdf5_attribute.h"
+#include "core/timing.h"
 
 static PetscErrorCode check_dataset_3d(hid_t dataset, const char *name, const char *path, hsize_t dims[3])
 {

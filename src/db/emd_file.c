@@ -2,10 +2,10 @@
  * No MPI: the campaign database (database.c) is the parallel writer. */
 #include <stdio.h>
 #include <unistd.h>
-#include "database.h"
-#include "emd_file.h"
-#include "error_check.h"
-#include "hdf5_attribute.h"
+#include "db/database.h"
+#include "db/emd_file.h"
+#include "core/error_check.h"
+#include "core/hdf5_attribute.h"
 
 /* EMD readers expect UTF-8 strings without a terminator (units such as "Å"), unlike the
  * null-terminated ASCII of hdf5_attribute_write_string, so this file keeps its own. */

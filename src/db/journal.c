@@ -9,10 +9,10 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "checked_size.h"
-#include "error_check.h"
-#include "journal.h"
-#include "timing.h"
+#include "core/checked_size.h"
+#include "core/error_check.h"
+#include "db/journal.h"
+#include "core/timing.h"
 
 #define JOURNAL_MAX_LINE 4096
 

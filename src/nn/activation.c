@@ -1,6 +1,6 @@
 /* activation.c — ReLU, element-wise sum and channel concatenation. */
 #include <string.h>
-#include "activation.h"
+#include "nn/activation.h"
 
 void relu_forward(size_t count, const float *input, float *output)
 {

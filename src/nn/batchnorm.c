@@ -2,7 +2,7 @@
  * Sums are in double; the optional reducer turns the sums into global ones (sync BN). */
 #include <math.h>
 #include <string.h>
-#include "batchnorm.h"
+#include "nn/batchnorm.h"
 
 /* Plane sums as OpenMP SIMD reductions (-fopenmp-simd: vector lanes, no threads). A plain float
  * accumulator is a serial chain of dependent adds that the compiler may not reorder without

@@ -6,7 +6,7 @@
  * needs no im2col: the image itself is the column matrix. */
 #include <string.h>
 #include <cblas.h>
-#include "conv2d.h"
+#include "nn/conv2d.h"
 
 PetscErrorCode conv2d_shape_init(Conv2dShape *shape, int batch, int in_channels, int out_channels, int height,
                                  int width, int kernel, int stride, int padding)

@@ -2,7 +2,7 @@
  * The unit tests compare the fast im2col/sgemm kernels against these on random input. */
 #include <stdlib.h>
 #include <string.h>
-#include "conv2d.h"
+#include "nn/conv2d.h"
 
 #define X_AT(x, s, n, c, y, xx) (x)[(((size_t)(n) * (s)->in_channels + (c)) * (s)->height + (y)) * (s)->width + (xx)]
 #define Y_AT(y, s, n, o, oy, ox) (y)[(((size_t)(n) * (s)->out_channels + (o)) * (s)->out_height + (oy)) * (s)->out_width + (ox)]

@@ -18,7 +18,7 @@
  * The im2col kernels in conv2d.c stay as the fallback and, with conv2d_ref.c, as references. */
 #include <string.h>
 #include <cblas.h>
-#include "conv2d.h"
+#include "nn/conv2d.h"
 
 int conv2d_winograd_applies(const Conv2dShape *s)
 {

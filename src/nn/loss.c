@@ -1,7 +1,7 @@
 /* loss.c — cross-entropy, soft Dice and their sum, with gradients w.r.t. the logits. */
 #include <math.h>
 #include <string.h>
-#include "loss.h"
+#include "nn/loss.h"
 
 PetscErrorCode loss_kind_from_string(const char *text, LossKind *kind)
 {

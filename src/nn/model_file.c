@@ -6,11 +6,11 @@
 #include <unistd.h>
 #include <string.h>
 #include <hdf5.h>
-#include "tensor.h"
-#include "checked_size.h"
-#include "hdf5_attribute.h"
-#include "model_file.h"
-#include "error_check.h"
+#include "nn/tensor.h"
+#include "core/checked_size.h"
+#include "core/hdf5_attribute.h"
+#include "nn/model_file.h"
+#include "core/error_check.h"
 
 #define MODEL_FORMAT "nanoforge-unet"
 #define MODEL_FORMAT_VERSION 1

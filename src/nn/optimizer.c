@@ -1,8 +1,8 @@
 /* optimizer.c — Adam and SGD with momentum over one contiguous parameter buffer. */
 #include <math.h>
 #include <string.h>
-#include "optimizer.h"
-#include "tensor.h"
+#include "nn/optimizer.h"
+#include "nn/tensor.h"
 
 struct Optimizer {
   OptimizerConfig config;

@@ -1,6 +1,6 @@
 /* pooling.c — 2×2 max pooling (stride 2) and 2× nearest-neighbour upsampling. */
 #include <string.h>
-#include "pooling.h"
+#include "nn/pooling.h"
 
 PetscErrorCode maxpool_forward(int batch, int channels, int height, int width, const float *input, float *output,
                                unsigned char *argmax)

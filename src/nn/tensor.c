@@ -1,7 +1,7 @@
 /* tensor.c — shapes, aligned allocation and checksums for the nn module. */
 #include <stdlib.h>
 #include <string.h>
-#include "tensor.h"
+#include "nn/tensor.h"
 
 size_t tensor_shape_count(const TensorShape *shape)
 {

@@ -4,13 +4,13 @@
  * buckets finish from offset 0 upwards (see unet.h). */
 #include <math.h>
 #include <string.h>
-#include "tensor.h"
-#include "unet.h"
-#include "conv2d.h"
-#include "batchnorm.h"
-#include "activation.h"
-#include "pooling.h"
-#include "rng.h"
+#include "nn/tensor.h"
+#include "nn/unet.h"
+#include "nn/conv2d.h"
+#include "nn/batchnorm.h"
+#include "nn/activation.h"
+#include "nn/pooling.h"
+#include "core/rng.h"
 
 typedef enum { NODE_CONV, NODE_BATCHNORM, NODE_ADD, NODE_POOL, NODE_UPSAMPLE, NODE_TRANSPOSED, NODE_CONCAT } NodeKind;
 

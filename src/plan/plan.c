@@ -2,7 +2,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include "plan.h"
+#include "plan/plan.h"
 
 uint64_t plan_hash_string(const char *text, size_t length)
 {

@@ -3,10 +3,10 @@
 #include <string.h>
 #include <complex.h>
 #include <fftw3.h>
-#include "detector.h"
-#include "error_check.h"
-#include "rng.h"
-#include "timing.h"
+#include "sim/detector.h"
+#include "core/error_check.h"
+#include "core/rng.h"
+#include "core/timing.h"
 
 PetscErrorCode detector_geometry(const ImagingConditions *c, PetscInt nx, PetscInt ny, double dx, double dy, DetectorGeometry *g)
 {

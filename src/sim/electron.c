@@ -1,6 +1,6 @@
 /* electron.c — relativistic wavelength and interaction constant (CODATA 2018). */
 #include <math.h>
-#include "electron.h"
+#include "sim/electron.h"
 
 /* CODATA 2018 exact / recommended values. */
 #define PLANCK           6.62607015e-34   /* h [J s] */

@@ -1,9 +1,9 @@
 /* ground_truth.c — masks of atom classes from their projected potential (see ground_truth.h). */
 #include <math.h>
 #include <string.h>
-#include "ground_truth.h"
-#include "potential.h"
-#include "timing.h"
+#include "sim/ground_truth.h"
+#include "sim/potential.h"
+#include "core/timing.h"
 
 PetscErrorCode ground_truth_options_read(PetscOptionItems *PetscOptionsObject, GroundTruthOptions *o)
 {

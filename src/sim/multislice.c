@@ -4,11 +4,11 @@
 #include <string.h>
 #include <stdio.h>
 #include <unistd.h>
-#include "error_check.h"
-#include "multislice.h"
+#include "core/error_check.h"
+#include "sim/multislice.h"
 #include "phase_factor.h"
-#include "rng.h"
-#include "timing.h"
+#include "core/rng.h"
+#include "core/timing.h"
 
 /* Frequency [1/Å] of FFT index p on n points of pixel size s. */
 static double frequency(PetscInt p, PetscInt n, double s)

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <petscsys.h>
 #include <fftw3-mpi.h>
-#include "error_check.h"
-#include "multislice.h"
+#include "core/error_check.h"
+#include "sim/multislice.h"
 #include "phase_factor.h"
-#include "timing.h"
+#include "core/timing.h"
 
 /* fftwf_mpi_init once per process (after MPI_Init, which PETSc has done). */
 static void fftw_mpi_init_once(void)

@@ -3,7 +3,7 @@
  * (small grids only). */
 #include <complex.h>
 #include <math.h>
-#include "multislice.h"
+#include "sim/multislice.h"
 
 /* out[q][p] = Σ_{j,i} in[j][i] e^{∓2πi (p i / nx + q j / ny)}; sign -1 forward, +1 inverse
  * (unnormalised, as FFTW). */

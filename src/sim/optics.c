@@ -4,12 +4,12 @@
 #include <math.h>
 #include <string.h>
 #include <petscsys.h>
-#include "optics.h"
-#include "simulation_grid.h"
-#include "error_check.h"
-#include "options.h"
-#include "rng.h"
-#include "timing.h"
+#include "sim/optics.h"
+#include "sim/simulation_grid.h"
+#include "core/error_check.h"
+#include "core/options.h"
+#include "core/rng.h"
+#include "core/timing.h"
 #include "phase_factor.h"
 
 const int optics_aberration_n[ABERRATION_COUNT] = {1, 1, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5, 5};

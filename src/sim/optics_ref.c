@@ -2,7 +2,7 @@
  * sums in double precision, O(N⁴). Only for small grids in tests (lens_image must match). */
 #include <math.h>
 #include <petscsys.h>
-#include "optics.h"
+#include "sim/optics.h"
 
 static double frequency(PetscInt i, PetscInt n, double d) { return (double)(i < (n + 1) / 2 ? i : i - n) / (n * d); }
 

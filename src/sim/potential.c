@@ -3,9 +3,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "elements.h"
-#include "potential.h"
-#include "timing.h"
+#include "core/elements.h"
+#include "sim/potential.h"
+#include "core/timing.h"
 
 /* Bohr radius [Å] times e/(4πε0) [V·Å] (CODATA 2018): Kirkland's a0·e. */
 #define BOHR_TIMES_CHARGE (0.529177210903 * 14.399645478)

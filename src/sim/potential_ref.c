@@ -3,8 +3,8 @@
  * (n·N + N²); for tests on small grids. */
 #include <complex.h>
 #include <math.h>
-#include "elements.h"
-#include "potential.h"
+#include "core/elements.h"
+#include "sim/potential.h"
 
 #define BOHR_TIMES_CHARGE (0.529177210903 * 14.399645478)
 

@@ -8,11 +8,11 @@
 #include <unistd.h>
 #include <complex.h>
 #include <fftw3.h>
-#include "electron.h"
-#include "error_check.h"
-#include "checked_size.h"
-#include "options.h"
-#include "simulation_grid.h"
+#include "sim/electron.h"
+#include "core/error_check.h"
+#include "core/checked_size.h"
+#include "core/options.h"
+#include "sim/simulation_grid.h"
 
 void simulation_grid_defaults(SimulationGrid *grid)
 {

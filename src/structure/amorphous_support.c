@@ -3,10 +3,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "checked_size.h"
-#include "amorphous_support.h"
-#include "elements.h"
-#include "rng.h"
+#include "core/checked_size.h"
+#include "structure/amorphous_support.h"
+#include "core/elements.h"
+#include "core/rng.h"
 
 #define AVOGADRO 6.02214076e23
 

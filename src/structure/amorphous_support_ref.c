@@ -2,7 +2,7 @@
  * every pair, minimum image in x and y. Used by the unit test to verify the cell-list
  * RSA in amorphous_support.c. */
 #include <math.h>
-#include "amorphous_support.h"
+#include "structure/amorphous_support.h"
 
 static int species_index(const AmorphousSupportSpec *spec, int atomic_number)
 {

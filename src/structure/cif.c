@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "checked_size.h"
-#include "crystal.h"
-#include "elements.h"
-#include "error_check.h"
+#include "core/checked_size.h"
+#include "structure/crystal.h"
+#include "core/elements.h"
+#include "core/error_check.h"
 
 /* Bounds on what a CIF may ask for: 192 operations is the largest space group (Fm-3m in its
  * conventional cell); 100000 positions keep the quadratic duplicate search to seconds. */

@@ -20,7 +20,7 @@
  * against the seed, not pairwise, keeps a chain of slivers from bending one plane round an
  * edge. */
 #include <math.h>
-#include "volume.h"
+#include "structure/volume.h"
 
 static double dot3(const double a[3], const double b[3]) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
 static void   cross3(const double a[3], const double b[3], double c[3])

@@ -1,8 +1,8 @@
 /* crystal.c — lattices, bases, prototypes, built-in materials (crystal.h). */
 #include <ctype.h>
 #include <math.h>
-#include "crystal.h"
-#include "elements.h"
+#include "structure/crystal.h"
+#include "core/elements.h"
 
 static double dot3(const double a[3], const double b[3]) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
 

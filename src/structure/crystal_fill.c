@@ -1,6 +1,6 @@
 /* crystal_fill.c — the atoms of a crystal inside a Volume (crystal_fill.h). */
 #include <math.h>
-#include "crystal_fill.h"
+#include "structure/crystal_fill.h"
 
 static double dot3(const double a[3], const double b[3]) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
 

@@ -1,7 +1,7 @@
 /* crystal_fill_ref.c — the reference for crystal_fill: no bounding box, no index-box arithmetic;
  * every site of a fixed cube of cells is tested (crystal_fill.h). */
-#include "crystal_fill.h"
-#include "volume.h"
+#include "structure/crystal_fill.h"
+#include "structure/volume.h"
 
 PetscErrorCode crystal_fill_ref(const Crystal *crystal, const Volume *volume, const double origin[3], PetscInt half_range, int object_id, AtomClass atom_class,
                                 AtomList *atoms)

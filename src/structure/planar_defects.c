@@ -7,8 +7,8 @@
  *   fault:             t' = t + s (s the partial, or the full inter-layer vector for I1)
  * so defects compose (a fault above a twin shifts the twinned crystal). */
 #include <math.h>
-#include "crystal_fill.h"
-#include "planar_defects.h"
+#include "structure/crystal_fill.h"
+#include "structure/planar_defects.h"
 
 static double dot3(const double a[3], const double b[3]) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
 

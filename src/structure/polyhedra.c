@@ -2,8 +2,8 @@
  * octahedron, rods (polyhedra.h). The polyhedra are Wulff shapes with the energy ratios
  * that make the named solid in a cubic crystal. */
 #include <math.h>
-#include "polyhedra.h"
-#include "wulff.h"
+#include "structure/polyhedra.h"
+#include "structure/wulff.h"
 
 static const char shape_names[] = "sphere,cube,octahedron,cuboctahedron,truncated_octahedron";
 

@@ -1,7 +1,7 @@
 /* scene.c — objects with priorities, bounds and interface clean-up (see scene.h). */
 #include <math.h>
 #include <string.h>
-#include "scene.h"
+#include "structure/scene.h"
 
 PetscErrorCode scene_create(Scene **out)
 {

@@ -1,7 +1,7 @@
 /* scene_ref.c — slow, obviously-correct versions of the scene's cell-grid steps (every
  * pair, minimum image on periodic axes), for the unit test that compares them. */
 #include <math.h>
-#include "scene.h"
+#include "structure/scene.h"
 
 static double distance_squared(const Scene *scene, const double a[3], const double b[3])
 {

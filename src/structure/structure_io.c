@@ -7,10 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "checked_size.h"
-#include "elements.h"
-#include "error_check.h"
-#include "structure_io.h"
+#include "core/checked_size.h"
+#include "core/elements.h"
+#include "core/error_check.h"
+#include "structure/structure_io.h"
 
 PetscErrorCode structure_format_from_name(const char *name, const char *option, StructureFormat *format)
 {

@@ -2,8 +2,8 @@
  * user can see what was built (declared in structure_io.h). */
 #include <math.h>
 #include <stdlib.h>
-#include "picture.h"
-#include "structure_io.h"
+#include "core/picture.h"
+#include "structure/structure_io.h"
 
 typedef struct {
   double depth;

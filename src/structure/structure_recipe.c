@@ -3,18 +3,18 @@
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
-#include "crystal.h"
-#include "crystal_fill.h"
-#include "elements.h"
-#include "options.h"
-#include "wulff.h"
-#include "polyhedra.h"
-#include "planar_defects.h"
-#include "scene.h"
-#include "structure_recipe.h"
-#include "transform.h"
-#include "twinned_particles.h"
-#include "volume.h"
+#include "structure/crystal.h"
+#include "structure/crystal_fill.h"
+#include "core/elements.h"
+#include "core/options.h"
+#include "structure/wulff.h"
+#include "structure/polyhedra.h"
+#include "structure/planar_defects.h"
+#include "structure/scene.h"
+#include "structure/structure_recipe.h"
+#include "structure/transform.h"
+#include "structure/twinned_particles.h"
+#include "structure/volume.h"
 
 static const char *const shape_names[] = {"sphere", "wulff", "cube", "octahedron", "cuboctahedron", "truncated_octahedron", "rod", "icosahedron", "decahedron", "none"};
 #define N_SHAPES ((int)(sizeof shape_names / sizeof shape_names[0]))

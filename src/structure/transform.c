@@ -1,6 +1,6 @@
 /* transform.c — rotations (zone axis, Euler, random, mistilt) and affine maps of atom lists (transform.h). */
 #include <math.h>
-#include "transform.h"
+#include "structure/transform.h"
 
 static double dot3(const double a[3], const double b[3]) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
 static void   cross3(const double a[3], const double b[3], double c[3])

@@ -6,7 +6,7 @@
  * those of a Mackay icosahedron's 20 tetrahedra, or a decahedron's 5, is the homogeneous strain
  * of each grain; shared faces (the twin planes) are shared sites and are merged. */
 #include <math.h>
-#include "twinned_particles.h"
+#include "structure/twinned_particles.h"
 
 PetscInt twinned_icosahedron_count(PetscInt shells)
 {

@@ -1,7 +1,7 @@
 /* volume.c — convex volumes: spheres, half-spaces, cylinders; inside test, bounding boxes by
  * vertex enumeration, polyhedron measure (volume.h). */
 #include <math.h>
-#include "volume.h"
+#include "structure/volume.h"
 
 #define BIG_BOX 1.0e6 /* Å: stand-in for infinity when enumerating vertices of open polyhedra */
 

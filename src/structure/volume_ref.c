@@ -6,7 +6,7 @@
  * facet are dropped. O(n^3) triples, each checked against up to n points: O(n^4) at worst
  * (the check stops at the first point on each side, so random clouds cost less). */
 #include <math.h>
-#include "volume.h"
+#include "structure/volume.h"
 
 static double dot3(const double a[3], const double b[3]) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
 static void   cross3(const double a[3], const double b[3], double c[3])

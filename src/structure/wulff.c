@@ -6,8 +6,8 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
-#include "crystal_fill.h"
-#include "wulff.h"
+#include "structure/crystal_fill.h"
+#include "structure/wulff.h"
 
 /* Miller indices written "111", "1-10", "-1-12" (single digits) or "1,-1,0" / "10 0 1". */
 static PetscErrorCode parse_indices(const char *text, size_t length, const char *where, const char *item, int hkl[3])

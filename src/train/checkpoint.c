@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "checkpoint.h"
-#include "error_check.h"
+#include "train/checkpoint.h"
+#include "core/error_check.h"
 
 PetscErrorCode checkpoint_stem(const char *model_path, char *stem, size_t size)
 {

@@ -5,11 +5,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "checked_size.h"
-#include "dataset.h"
-#include "error_check.h"
-#include "hdf5_attribute.h"
-#include "timing.h"
+#include "core/checked_size.h"
+#include "train/dataset.h"
+#include "core/error_check.h"
+#include "core/hdf5_attribute.h"
+#include "core/timing.h"
 
 const char *const split_grouping_names[] = {"structure", "image", "SplitGrouping", "SPLIT_BY_", NULL};
 const char *const normalize_mode_names[] = {"minmax", "standard", "NormalizeMode", "NORMALIZE_", NULL};

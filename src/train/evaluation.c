@@ -8,17 +8,17 @@
 #include <unistd.h>
 #include <stdio.h>
 #include <string.h>
-#include "database_reader.h"
-#include "evaluation.h"
-#include "error_check.h"
-#include "metrics.h"
-#include "micrograph.h"
-#include "options.h"
-#include "output_file.h"
-#include "picture.h"
-#include "model_file.h"
-#include "training.h"
-#include "inference.h"
+#include "db/database_reader.h"
+#include "train/evaluation.h"
+#include "core/error_check.h"
+#include "train/metrics.h"
+#include "train/micrograph.h"
+#include "core/options.h"
+#include "core/output_file.h"
+#include "core/picture.h"
+#include "nn/model_file.h"
+#include "train/training.h"
+#include "train/inference.h"
 
 /* CSV rows of one rank with their order key (input file << 40 | position within it). */
 typedef struct {

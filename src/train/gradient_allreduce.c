@@ -10,9 +10,9 @@
  * the same float ranges in the same order on every rank, so the collective order matches.
  * The sum of the same values in the same tree is bit-identical on every rank. */
 #include <math.h>
-#include "error_check.h"
-#include "timing.h"
-#include "gradient_allreduce.h"
+#include "core/error_check.h"
+#include "core/timing.h"
+#include "train/gradient_allreduce.h"
 
 struct GradientReducer {
   MPI_Comm     comm;

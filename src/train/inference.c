@@ -1,10 +1,10 @@
 /* inference.c — a trained model applied to images: loading with the training run's
  * preprocessing, batched forward passes, tiled segmentation of large micrographs. Serial. */
 #include <string.h>
-#include "error_check.h"
-#include "model_file.h"
-#include "inference.h"
-#include "loss.h"
+#include "core/error_check.h"
+#include "nn/model_file.h"
+#include "train/inference.h"
+#include "nn/loss.h"
 
 PetscBool predictor_training_option(const Predictor *p, const char *option, char *value, size_t size)
 {

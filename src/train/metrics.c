@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "error_check.h"
-#include "metrics.h"
-#include "picture.h"
+#include "core/error_check.h"
+#include "train/metrics.h"
+#include "core/picture.h"
 
 void confusion_add(Confusion *confusion, const uint8_t *truth, const uint8_t *prediction, PetscInt count)
 {

@@ -16,11 +16,11 @@
 #include <tiffio.h>
 #include <sys/stat.h>
 #include <hdf5.h>
-#include "checked_size.h"
-#include "database.h"
-#include "error_check.h"
-#include "hdf5_attribute.h"
-#include "micrograph.h"
+#include "core/checked_size.h"
+#include "db/database.h"
+#include "core/error_check.h"
+#include "core/hdf5_attribute.h"
+#include "train/micrograph.h"
 
 static PetscErrorCode check_image_size(const char *path, const char *what, unsigned long long ny, unsigned long long nx, unsigned long long frames);
 

@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "checked_size.h"
-#include "error_check.h"
-#include "micrograph.h"
+#include "core/checked_size.h"
+#include "core/error_check.h"
+#include "train/micrograph.h"
 
 #define DM_MAX_IMAGES 16
 #define DM_MAX_INFO   64 /* info words of one data tag: enough for a struct of 30 fields */

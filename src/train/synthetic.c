@@ -3,10 +3,10 @@
  * noisy bright or dark disks on a textured background, with their exact masks. Used by the
  * train tests before (and independently of) a real campaign. */
 #include <math.h>
-#include "database.h"
-#include "dataset.h"
-#include "plan.h"
-#include "provenance.h"
+#include "db/database.h"
+#include "train/dataset.h"
+#include "plan/plan.h"
+#include "core/provenance.h"
 
 /* One structure's images and masks (n_conditions of them), its radius and each image's dose. */
 static void draw_structure(PetscInt s, PetscInt n_conditions, PetscInt size, uint64_t seed, float *images, uint8_t *masks, double *radius, double *dose)

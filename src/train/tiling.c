@@ -1,7 +1,7 @@
 /* tiling.c — overlapping tiles with smooth blending for segmenting large micrographs. */
 #include <math.h>
-#include "error_check.h"
-#include "tiling.h"
+#include "core/error_check.h"
+#include "train/tiling.h"
 
 const char *const blend_mode_names[] = {"cosine", "linear", "BlendMode", "BLEND_", NULL};
 

@@ -5,15 +5,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "campaign.h"
-#include "checkpoint.h"
-#include "error_check.h"
-#include "options.h"
-#include "output_file.h"
-#include "provenance.h"
-#include "timing.h"
-#include "training.h"
-#include "gradient_allreduce.h"
+#include "campaign/campaign.h"
+#include "train/checkpoint.h"
+#include "core/error_check.h"
+#include "core/options.h"
+#include "core/output_file.h"
+#include "core/provenance.h"
+#include "core/timing.h"
+#include "train/training.h"
+#include "train/gradient_allreduce.h"
 
 static const char *const block_names[] = {"plain", "residual", "UNetBlock", "UNET_BLOCK_", NULL};
 static const char *const decoder_names[] = {"transposed", "upsample", "UNetDecoder", "UNET_DECODER_", NULL};

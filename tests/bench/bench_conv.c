@@ -6,9 +6,9 @@
  */
 #include <petscsys.h>
 #include <petsctime.h>
-#include "tensor.h"
-#include "conv2d.h"
-#include "rng.h"
+#include "nn/tensor.h"
+#include "nn/conv2d.h"
+#include "core/rng.h"
 
 static double seconds(void)
 {

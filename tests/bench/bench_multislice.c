@@ -7,10 +7,10 @@
 #include <math.h>
 #include <string.h>
 #include <time.h>
-#include "multislice.h"
-#include "potential.h"
-#include "rng.h"
-#include "timing.h"
+#include "sim/multislice.h"
+#include "sim/potential.h"
+#include "core/rng.h"
+#include "core/timing.h"
 
 static PetscErrorCode build_specimen(AtomList **out)
 {

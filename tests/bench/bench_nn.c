@@ -12,10 +12,10 @@
 #include <cblas.h>
 #include <petscsys.h>
 #include <petsctime.h>
-#include "unet.h"
-#include "loss.h"
-#include "optimizer.h"
-#include "rng.h"
+#include "nn/unet.h"
+#include "nn/loss.h"
+#include "nn/optimizer.h"
+#include "core/rng.h"
 
 static double seconds(void)
 {

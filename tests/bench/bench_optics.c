@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <petscsys.h>
 #include <petsctime.h>
-#include "detector.h"
-#include "optics.h"
+#include "sim/detector.h"
+#include "sim/optics.h"
 
 int main(int argc, char **argv)
 {

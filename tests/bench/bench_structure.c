@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "amorphous_support.h"
-#include "rng.h"
-#include "structure_recipe.h"
-#include "volume.h"
+#include "structure/amorphous_support.h"
+#include "core/rng.h"
+#include "structure/structure_recipe.h"
+#include "structure/volume.h"
 
 static double carbon_block(double x, double y, double z, int repetitions, PetscInt *n_atoms)
 {

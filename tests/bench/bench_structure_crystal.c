@@ -4,10 +4,10 @@
  *   build/bench/bench_structure_crystal [-repeats N]
  */
 #include <math.h>
-#include "crystal_fill.h"
-#include "wulff.h"
-#include "planar_defects.h"
-#include "twinned_particles.h"
+#include "structure/crystal_fill.h"
+#include "structure/wulff.h"
+#include "structure/planar_defects.h"
+#include "structure/twinned_particles.h"
 
 typedef enum { CASE_SPHERE, CASE_DEFECTS, CASE_WULFF, CASE_ICOSAHEDRON } Case;
 

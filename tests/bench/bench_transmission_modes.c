@@ -5,8 +5,8 @@
  *   build/bench/bench_transmission_modes */
 #include <complex.h>
 #include <string.h>
-#include "multislice.h"
-#include "timing.h"
+#include "sim/multislice.h"
+#include "core/timing.h"
 
 static void spectrum(PetscInt n, const float _Complex *wave, fftwf_complex *out)
 {

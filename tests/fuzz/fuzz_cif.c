@@ -1,6 +1,6 @@
 /* fuzz_cif.c — libFuzzer harness for the CIF reader (crystal_create_from_cif, cif.c). */
 #include "fuzz_common.h"
-#include "crystal.h"
+#include "structure/crystal.h"
 
 static PetscErrorCode fuzz_one(const char *path, const uint8_t *data, size_t size)
 {

@@ -1,7 +1,7 @@
 /* fuzz_distribution.c — libFuzzer harness for distribution specs (distribution.c): the
  * input, cut at its first NUL, is parsed as an option value, then drawn from. */
 #include "fuzz_common.h"
-#include "distribution.h"
+#include "core/distribution.h"
 
 static PetscErrorCode fuzz_one(const char *path, const uint8_t *data, size_t size)
 {

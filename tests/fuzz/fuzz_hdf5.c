@@ -2,7 +2,7 @@
  * EMD, a database or an `images` dataset, micrograph.c) and the labelled sets and databases
  * that `evaluate -data` and `train -db` open (dataset.c). */
 #include "fuzz_micrograph.h"
-#include "dataset.h"
+#include "train/dataset.h"
 
 static PetscErrorCode fuzz_one(const char *path, const uint8_t *data, size_t size)
 {

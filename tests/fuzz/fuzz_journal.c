@@ -3,7 +3,7 @@
  * does. With NF_FUZZ_WRITE_SEED=FILE set, it writes a valid journal of that plan (units 0,
  * 3 and 5 done) to FILE and exits: the seed corpus is made that way. */
 #include "fuzz_common.h"
-#include "journal.h"
+#include "db/journal.h"
 
 static PetscErrorCode fuzz_plan(Plan **plan)
 {

@@ -4,7 +4,7 @@
  * each run in one format's code. The first and last image of a stack are read. */
 #pragma once
 #include <hdf5.h>
-#include "micrograph.h"
+#include "train/micrograph.h"
 
 static void fuzz_hdf5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 #define FUZZ_SETUP fuzz_hdf5_quiet

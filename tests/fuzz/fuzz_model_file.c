@@ -4,8 +4,8 @@
  * NF_FUZZ_WRITE_SEED=FILE set, it writes a small model (depth 1, base 4, 16×16, with a
  * training state and metrics) to FILE and exits: the seed corpus is made that way. */
 #include <hdf5.h>
-#include "unet.h"
-#include "model_file.h"
+#include "nn/unet.h"
+#include "nn/model_file.h"
 
 static void fuzz_hdf5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 #define FUZZ_SETUP fuzz_hdf5_quiet

@@ -3,7 +3,7 @@
  * that inputs do not accumulate; every value is then parsed as a distribution spec, as
  * the campaign's sampled options are. */
 #include "fuzz_common.h"
-#include "distribution.h"
+#include "core/distribution.h"
 
 static PetscErrorCode fuzz_one(const char *path, const uint8_t *data, size_t size)
 {

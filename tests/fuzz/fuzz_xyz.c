@@ -1,7 +1,7 @@
 /* fuzz_xyz.c — libFuzzer harness for the structure readers (structure_io.c): XYZ, extended
  * XYZ and Prismatic, recognised from the content as `simulate -structure` does. */
 #include "fuzz_common.h"
-#include "structure_io.h"
+#include "structure/structure_io.h"
 
 static PetscErrorCode fuzz_one(const char *path, const uint8_t *data, size_t size)
 {

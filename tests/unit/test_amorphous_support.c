@@ -1,6 +1,6 @@
 /* test_amorphous_support.c — RSA slabs: density, hard-core distances under the minimum
  * image (checked against the O(N²) reference), origin, reproducibility, bad input. */
-#include "amorphous_support.h"
+#include "structure/amorphous_support.h"
 #include "unit.h"
 
 static void build(const AmorphousSupportSpec *spec, uint64_t seed, uint64_t unit, AtomList **atoms)

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "campaign.h"
-#include "rng.h"
+#include "campaign/campaign.h"
+#include "core/rng.h"
 #include "unit.h"
 
 typedef struct {

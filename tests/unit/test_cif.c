@@ -2,10 +2,10 @@
  * _space_group_symop_operation_xyz, uncertainties, inconsistent or broken files, and the
  * choice of a data block in a file with several. */
 #include <unistd.h>
-#include "crystal.h"
-#include "crystal_fill.h"
-#include "polyhedra.h"
-#include "volume.h"
+#include "structure/crystal.h"
+#include "structure/crystal_fill.h"
+#include "structure/polyhedra.h"
+#include "structure/volume.h"
 #include "unit.h"
 
 static char directory[256];

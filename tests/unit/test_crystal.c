@@ -1,8 +1,8 @@
 /* test_crystal.c — lattices, prototypes, materials, families, crystal_fill counts. */
-#include "crystal.h"
-#include "crystal_fill.h"
-#include "rng.h"
-#include "volume.h"
+#include "structure/crystal.h"
+#include "structure/crystal_fill.h"
+#include "core/rng.h"
+#include "structure/volume.h"
 #include "unit.h"
 
 static const double zero[3] = {0, 0, 0};

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "database_reader.h"
+#include "db/database_reader.h"
 #include "unit.h"
 
 #define STRUCTURES 3

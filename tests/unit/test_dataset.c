@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include "database.h"
-#include "dataset.h"
+#include "db/database.h"
+#include "train/dataset.h"
 #include "unit.h"
 
 static char database_path[PETSC_MAX_PATH_LEN];

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "unit.h"
-#include "detector.h"
+#include "sim/detector.h"
 
 static void conditions_default(ImagingConditions *c)
 {

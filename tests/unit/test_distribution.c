@@ -1,5 +1,5 @@
 /* test_distribution.c — parsing of distribution specs, moments of 10^5 draws, bad specs. */
-#include "distribution.h"
+#include "core/distribution.h"
 #include "unit.h"
 
 #define N_DRAWS 100000

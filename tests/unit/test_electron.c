@@ -1,5 +1,5 @@
 /* test_electron.c — relativistic wavelength and interaction constant against Kirkland's values. */
-#include "electron.h"
+#include "sim/electron.h"
 #include "unit.h"
 
 static void test_wavelength_300kv(void)

@@ -1,6 +1,6 @@
 /* test_elements.c — the generated Kirkland table against the published checksum and
  * spot values, symbols, masses and the scattering factor. */
-#include "elements.h"
+#include "core/elements.h"
 #include "unit.h"
 
 static void test_kirkland_checksum(void)

@@ -4,7 +4,7 @@
  * MPI_Iallreduce with a bucket size that does not divide the buffer gives the exact average
  * on both ranks; the replica check passes for equal buffers and fails for different ones. */
 #include <math.h>
-#include "gradient_allreduce.h"
+#include "train/gradient_allreduce.h"
 #include "unit.h"
 
 static void test_reduce_average(void)

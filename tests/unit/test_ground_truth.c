@@ -2,9 +2,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include "unit.h"
-#include "ground_truth.h"
-#include "potential.h"
-#include "rng.h"
+#include "sim/ground_truth.h"
+#include "sim/potential.h"
+#include "core/rng.h"
 
 /* Brute-force closing with the same ellipse (dilation: any set pixel within; erosion: every
  * pixel within, inside the image, set). */

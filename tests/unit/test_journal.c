@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "journal.h"
+#include "db/journal.h"
 #include "unit.h"
 
 static char folder[256], database[300], journal_file[PETSC_MAX_PATH_LEN];

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include "metrics.h"
+#include "train/metrics.h"
 #include "unit.h"
 
 static void test_known_confusion(void)

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <tiffio.h>
 #include <hdf5.h>
-#include "micrograph.h"
-#include "picture.h"
+#include "train/micrograph.h"
+#include "core/picture.h"
 #include "unit.h"
 
 static char directory[256];

@@ -3,9 +3,9 @@
 #include <complex.h>
 #include <string.h>
 #include <unistd.h>
-#include "multislice.h"
-#include "potential.h"
-#include "timing.h"
+#include "sim/multislice.h"
+#include "sim/potential.h"
+#include "core/timing.h"
 #include "unit.h"
 
 static double total_intensity(const float _Complex *wave, PetscInt n)

@@ -4,8 +4,8 @@
  * Only rank 0 prints. */
 #include <complex.h>
 #include <stdio.h>
-#include "multislice.h"
-#include "timing.h"
+#include "sim/multislice.h"
+#include "core/timing.h"
 #include "unit.h"
 
 static void test_serial_equals_mpi(void)

@@ -1,14 +1,14 @@
 /* test_nn_layers.c — every nn kernel against a direct-loop reference and against
  * central finite differences of a random linear functional L = Σ r·y. */
 #include <stdint.h>
-#include "tensor.h"
+#include "nn/tensor.h"
 #include "unit.h"
-#include "conv2d.h"
-#include "batchnorm.h"
-#include "activation.h"
-#include "pooling.h"
-#include "loss.h"
-#include "rng.h"
+#include "nn/conv2d.h"
+#include "nn/batchnorm.h"
+#include "nn/activation.h"
+#include "nn/pooling.h"
+#include "nn/loss.h"
+#include "core/rng.h"
 
 static RngStream test_rng;
 

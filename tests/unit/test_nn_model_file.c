@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <unistd.h>
 #include <hdf5.h>
-#include "tensor.h"
+#include "nn/tensor.h"
 #include "unit.h"
-#include "model_file.h"
-#include "loss.h"
+#include "nn/model_file.h"
+#include "nn/loss.h"
 
 static char directory[256];
 static char last_message[1024];

@@ -2,12 +2,12 @@
  * differences, the gradient-ready hook, seeding, resizing, and overfitting 4 small images. */
 #include <pthread.h>
 #include <stdint.h>
-#include "tensor.h"
+#include "nn/tensor.h"
 #include "unit.h"
-#include "unet.h"
-#include "loss.h"
-#include "optimizer.h"
-#include "rng.h"
+#include "nn/unet.h"
+#include "nn/loss.h"
+#include "nn/optimizer.h"
+#include "core/rng.h"
 
 /* 4 images of bright disks on a noisy background, and their masks. */
 static void make_disks(int n, int h, int w, float *images, uint8_t *masks, uint64_t seed)

@@ -3,11 +3,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include "unit.h"
-#include "electron.h"
-#include "optics.h"
-#include "rng.h"
-#include "multislice.h"
-#include "simulation_grid.h"
+#include "sim/electron.h"
+#include "sim/optics.h"
+#include "core/rng.h"
+#include "sim/multislice.h"
+#include "sim/simulation_grid.h"
 
 static double frequency(PetscInt i, PetscInt n, double d) { return (double)(i < (n + 1) / 2 ? i : i - n) / (n * d); }
 

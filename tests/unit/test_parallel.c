@@ -5,7 +5,7 @@
  * case: every expected value below is written as a function of the rank count, and the values
  * are chosen so that sum, max, last-rank and rank-0 answers all differ from 2 ranks on. */
 #include <stdint.h>
-#include "parallel.h"
+#include "core/parallel.h"
 #include "unit.h"
 
 static void ranks(int *rank, int *size)

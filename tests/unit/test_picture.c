@@ -1,7 +1,7 @@
 /* test_picture.c — PNG writing (atomic, readable back with libpng) and bitmap text. */
 #include <png.h>
 #include <unistd.h>
-#include "picture.h"
+#include "core/picture.h"
 #include "unit.h"
 
 static int count_lit(const unsigned char *pixels, int n)

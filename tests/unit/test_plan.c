@@ -1,5 +1,5 @@
 /* test_plan.c — the campaign plan: counts, canonical options, hash, difference messages. */
-#include "plan.h"
+#include "plan/plan.h"
 #include "unit.h"
 
 static void test_counts_and_rows(void)

@@ -1,7 +1,7 @@
 /* test_planar_defects.c — twins mirror the lattice, stacking faults shift it by a/6<112>, I1
  * faults in wurtzite, no like-on-like layers, seeded random placement, bad input. */
-#include "crystal_fill.h"
-#include "planar_defects.h"
+#include "structure/crystal_fill.h"
+#include "structure/planar_defects.h"
 #include "unit.h"
 
 static const double zero[3] = {0, 0, 0};

@@ -2,9 +2,9 @@
  * Fourier-phase reference; the k = 0 integral; sub-pixel shifts. */
 #include <complex.h>
 #include <fftw3.h>
-#include "potential.h"
-#include "simulation_grid.h"
-#include "elements.h"
+#include "sim/potential.h"
+#include "sim/simulation_grid.h"
+#include "core/elements.h"
 #include "unit.h"
 
 static void grid_64(SimulationGrid *grid)

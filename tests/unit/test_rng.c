@@ -1,6 +1,6 @@
 /* test_rng.c — Philox4x32-10 known answers (Salmon et al. 2011 / Random123 kat_vectors)
  * and the statistics of the variates built on it. */
-#include "rng.h"
+#include "core/rng.h"
 #include "unit.h"
 
 static void test_philox_known_answers(void)

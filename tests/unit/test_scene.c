@@ -1,7 +1,7 @@
 /* test_scene.c — priorities, overlap removal, minimum distance across interfaces,
  * periodic bounds, clipping, labels, thermal rms, placement on a support. */
-#include "amorphous_support.h"
-#include "scene.h"
+#include "structure/amorphous_support.h"
+#include "structure/scene.h"
 #include "unit.h"
 
 static void line_of_atoms(AtomList **atoms, int n, double x0, double step, int z)

@@ -1,12 +1,12 @@
 /* test_sizes.c — 64-bit counts and ids: parsing with ranges, plan limits checked without
  * wrapping, unit ids above 2^32 keying their own random streams; the memory estimate of a unit
  * and its check against the memory limit. */
-#include "checked_size.h"
-#include "optics.h"
-#include "options.h"
-#include "plan.h"
-#include "rng.h"
-#include "simulation_grid.h"
+#include "core/checked_size.h"
+#include "sim/optics.h"
+#include "core/options.h"
+#include "plan/plan.h"
+#include "core/rng.h"
+#include "sim/simulation_grid.h"
 #include "unit.h"
 
 static void test_parse_integer64(void)

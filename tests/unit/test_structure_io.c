@@ -1,7 +1,7 @@
 /* test_structure_io.c — write then read back XYZ, extended XYZ and Prismatic; reader
  * errors; no partial file on error; the picture. */
 #include <unistd.h>
-#include "structure_io.h"
+#include "structure/structure_io.h"
 #include "unit.h"
 
 static char folder[256];

@@ -1,6 +1,6 @@
 /* test_structure_recipe.c — options → recipe → atoms: sampling per unit, bit-identical
  * builds, the particle on its support without close Au–C pairs, columns, bad input. */
-#include "structure_recipe.h"
+#include "structure/structure_recipe.h"
 #include "unit.h"
 
 static PetscErrorCode read_distributions(StructureRecipeDistributions *d)

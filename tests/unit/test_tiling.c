@@ -2,7 +2,7 @@
  * blending (any image size, both blends, images smaller than a tile); a model that adds a
  * per-tile constant shows the blend is a convex combination, and two constant tiles give the
  * raised-cosine (or linear) profile computed here from its formula. */
-#include "tiling.h"
+#include "train/tiling.h"
 #include "unit.h"
 
 static int calls;

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "model_file.h"
-#include "training.h"
+#include "nn/model_file.h"
+#include "train/training.h"
 #include "unit.h"
 
 static char model_path[PETSC_MAX_PATH_LEN];

@@ -1,5 +1,5 @@
 /* test_transform.c — zone-axis rotations, Euler angles, mistilt, reflection, strain. */
-#include "transform.h"
+#include "structure/transform.h"
 #include "unit.h"
 
 static void apply(const double R[3][3], const double v[3], double out[3])

@@ -1,5 +1,5 @@
 /* test_twinned.c — Mackay icosahedra and decahedra: magic counts, bond lengths, truncations. */
-#include "twinned_particles.h"
+#include "structure/twinned_particles.h"
 #include "unit.h"
 
 static const double zero[3] = {0, 0, 0};

@@ -3,7 +3,7 @@
  * across units (the lens, its buffers) changes no bit of a unit's images and masks. */
 #include <stdio.h>
 #include <unistd.h>
-#include "unit_pipeline.h"
+#include "campaign/unit_pipeline.h"
 #include "unit.h"
 
 /* Options for a pipeline, as a command would read them. */

@@ -3,9 +3,9 @@
  * volume_contains for 10^4 random points, on random clouds, on degenerate clouds (coplanar
  * points: a cube's corners and face centres, a 5×5×5 grid; duplicates; grids jittered just
  * beyond the tolerance), and the errors for flat clouds. A 2000-point cloud, too large for the reference, is checked on its own. */
-#include "rng.h"
+#include "core/rng.h"
 #include "unit.h"
-#include "volume.h"
+#include "structure/volume.h"
 
 #define N_TEST_POINTS 10000
 

@@ -1,7 +1,7 @@
 /* test_wulff.c — energy parsing, Wulff/Winterbottom sizing, ideal polyhedra, bad energies. */
-#include "crystal_fill.h"
-#include "wulff.h"
-#include "polyhedra.h"
+#include "structure/crystal_fill.h"
+#include "structure/wulff.h"
+#include "structure/polyhedra.h"
 #include "unit.h"
 
 static const double zero[3] = {0, 0, 0};

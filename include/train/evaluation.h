@@ -1,0 +1,45 @@
+/* evaluation.h — a trained model scored on labelled images: the held-out split of a database
+ * (recomputed from the split stored in the model file), HDF5 files with `images` and `maps`,
+ * or image + mask file pairs. Per-image and pooled precision, recall, F1 and IoU, written to a
+ * CSV file whose rows are in input order whatever the rank count, and an optional montage.
+ *
+ * MPI: evaluation_run is collective; inputs are dealt round-robin to the ranks, counts and
+ * scores are reduced, rows and montage gathered on rank 0 (evaluation.c). */
+#pragma once
+#include <petscsys.h>
+#include "train/metrics.h"
+
+#define EVALUATION_MAX_FILES 64
+
+/* What an evaluation is told (filled from options by evaluation_config_from_options). */
+typedef struct {
+  char      model[PETSC_MAX_PATH_LEN];   /* -model */
+  char     *data[EVALUATION_MAX_FILES];  /* -data: databases, images+maps files, or images */
+  PetscInt  n_data;
+  char     *masks[EVALUATION_MAX_FILES]; /* -mask: one per -data image (or none) */
+  PetscInt  n_masks;
+  PetscBool all;                         /* -split all (else the model's validation split) */
+  double    threshold;                   /* -threshold on the foreground probability */
+  char      output[PETSC_MAX_PATH_LEN];  /* -o scores CSV */
+  char      normalize[32];               /* -normalize override ("" = the training run's) */
+  PetscInt  batch;                       /* -batch tiles per forward pass */
+  char      montage[PETSC_MAX_PATH_LEN]; /* -montage PNG ("" = none) */
+  PetscInt  montage_count;               /* -montage_count rows */
+  PetscInt  overlap;                     /* -overlap of tiles [pixels] (-1 = tile/4) */
+} EvaluationConfig;
+
+/* What a finished evaluation measured (meaningful on rank 0). */
+typedef struct {
+  PetscInt images;        /* images scored, all inputs */
+  Scores   scores;        /* pixels pooled over every image */
+  double   seconds;       /* max over ranks of the time inside the network and tiling */
+  int      tile;          /* tile side [pixels] (the training size) */
+  PetscInt montage_rows;  /* rows written to the montage (0: none) */
+} EvaluationReport;
+
+/* Reads the evaluate command's options and checks them (one-line errors naming the option). */
+PetscErrorCode evaluation_config_from_options(MPI_Comm comm, EvaluationConfig *config);
+/* Frees the option strings of the config. */
+PetscErrorCode evaluation_config_clear(EvaluationConfig *config);
+/* Collective: score every input, write the CSV (and montage) on rank 0. */
+PetscErrorCode evaluation_run(MPI_Comm comm, const EvaluationConfig *config, EvaluationReport *report);

@@ -1,0 +1,30 @@
+/* inference.h — a trained model ready to predict (serial): the network, its training
+ * image size and normalisation, batched prediction, and tiled segmentation of any-size
+ * micrographs with blended overlaps. */
+#pragma once
+#include <petscsys.h>
+#include "train/dataset.h" /* NormalizeMode */
+#include "train/tiling.h"
+#include "nn/unet.h"
+
+/* A model ready to predict, with the preprocessing of its training run. */
+typedef struct {
+  char          path[PETSC_MAX_PATH_LEN]; /* the model file */
+  UNet         *net;
+  UNetConfig    config;
+  int           train_height, train_width; /* the image size it was trained on */
+  int           batch;                     /* images per forward pass */
+  NormalizeMode normalize;                 /* from the training options (-normalize), or overridden */
+  char         *training_options;          /* the training run's options string ("" if unknown) */
+} Predictor;
+
+/* normalize_override NULL or "" = the training run's. */
+PetscErrorCode predictor_create(const char *model_path, int batch, const char *normalize_override, Predictor **predictor);
+PetscErrorCode predictor_destroy(Predictor **predictor);
+/* The value of `option` (e.g. "-seed") in the training options, or NULL (copied into value). */
+PetscBool predictor_training_option(const Predictor *predictor, const char *option, char *value, size_t size);
+/* Foreground probabilities [count][ny][nx] of already normalised images of one size
+ * (divisible by 2^depth); runs in batches. */
+PetscErrorCode predictor_run(Predictor *predictor, const float *images, int count, int ny, int nx, float *foreground);
+/* Any-size image (raw values): normalised as in training, tiled with overlap and blended. */
+PetscErrorCode predictor_segment(Predictor *predictor, const float *image, PetscInt ny, PetscInt nx, const TilingConfig *tiling, float *foreground);
