@@ -20,7 +20,8 @@ PetscErrorCode command_run(MPI_Comm comm);
  * campaign, "-db" for run), checks unused options when `check_unused`, then plans,
  * runs and reports. `finished` (may be NULL) tells whether every unit is complete;
  * `database_path` (may be NULL, PETSC_MAX_PATH_LEN) receives the path. */
-PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscBool check_unused, PetscBool *finished, char *database_path);
+PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscBool check_unused, PetscBool *finished,
+                                char *database_path);
 
 /* A command that ends in a defined state other than success (a campaign stopped on
  * request and resumable: 3) sets the process exit status here. */

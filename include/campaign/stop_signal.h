@@ -9,4 +9,4 @@ PetscErrorCode stop_signal_install(void);
 PetscErrorCode stop_signal_restore(void);
 PetscBool      stop_signal_requested(void);
 /* Test hook: ask for a stop as if SIGUSR1 had arrived. */
-void           stop_signal_raise(void);
+void stop_signal_raise(void);

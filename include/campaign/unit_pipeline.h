@@ -28,29 +28,29 @@
 
 typedef struct {
   /* What every unit is made from (the options). */
-  PetscInt64                   seed;             /* -seed */
-  PetscInt                     n_conditions;     /* imaging conditions M per unit */
+  PetscInt64                   seed;                               /* -seed */
+  PetscInt                     n_conditions;                       /* imaging conditions M per unit */
   char                         structure_file[PETSC_MAX_PATH_LEN]; /* "" = build from the recipe options */
-  StructureRecipeDistributions recipe_options;   /* -material, -shape, ... */
-  SimulationGrid               grid_options;     /* -cell, -sampling, ... (the template of every unit's grid) */
-  ImagingDistributions         imaging;          /* -defocus, -dose, ... */
-  GroundTruthOptions           ground_truth;     /* mask options */
-  double                       required_angle;   /* largest objective aperture [mrad] any condition can draw */
+  StructureRecipeDistributions recipe_options;                     /* -material, -shape, ... */
+  SimulationGrid               grid_options;   /* -cell, -sampling, ... (the template of every unit's grid) */
+  ImagingDistributions         imaging;        /* -defocus, -dose, ... */
+  GroundTruthOptions           ground_truth;   /* mask options */
+  double                       required_angle; /* largest objective aperture [mrad] any condition can draw */
   /* Kept across units. */
-  Lens                        *lens;             /* while the grid stays the same */
-  float                       *intensity;        /* [grid ny][grid nx] lens image of one condition */
-  size_t                       intensity_size;
+  Lens  *lens;      /* while the grid stays the same */
+  float *intensity; /* [grid ny][grid nx] lens image of one condition */
+  size_t intensity_size;
   /* The current unit (unit_pipeline_build). */
-  PetscInt64                   unit;             /* -1: none built */
-  StructureRecipe              recipe;           /* drawn recipe (no structure file) */
-  char                         description[512]; /* the recipe described, or the structure file's name */
-  AtomList                    *atoms;            /* placed in the cell */
-  PetscBool                    relabelled;       /* a file without particle-class atoms: all atoms made particle */
-  SimulationGrid               grid;             /* set up for these atoms */
-  ImagingConditions           *conditions;       /* [n_conditions] */
-  double                      *values;           /* [n_conditions][IMAGING_PARAMETER_COUNT] drawn option values */
-  DetectorGeometry            *geometry;         /* [n_conditions] detector geometry of each condition */
-  ExitWaves                   *waves;            /* after unit_pipeline_exit_waves, on group rank 0; else NULL */
+  PetscInt64         unit;             /* -1: none built */
+  StructureRecipe    recipe;           /* drawn recipe (no structure file) */
+  char               description[512]; /* the recipe described, or the structure file's name */
+  AtomList          *atoms;            /* placed in the cell */
+  PetscBool          relabelled;       /* a file without particle-class atoms: all atoms made particle */
+  SimulationGrid     grid;             /* set up for these atoms */
+  ImagingConditions *conditions;       /* [n_conditions] */
+  double            *values;           /* [n_conditions][IMAGING_PARAMETER_COUNT] drawn option values */
+  DetectorGeometry  *geometry;         /* [n_conditions] detector geometry of each condition */
+  ExitWaves         *waves;            /* after unit_pipeline_exit_waves, on group rank 0; else NULL */
 } UnitPipeline;
 
 PetscErrorCode unit_pipeline_create(PetscInt64 seed, PetscInt n_conditions, UnitPipeline **pipeline);
@@ -79,7 +79,8 @@ PetscErrorCode unit_pipeline_prepare(UnitPipeline *pipeline, MPI_Comm comm, cons
 /* Collective: refuse (PETSC_ERR_MEM, one line with the figures, on every rank alike) a unit whose
  * estimated peak memory per rank, `extra_bytes` added, exceeds the memory limit of some rank.
  * `what` names the run in the message. */
-PetscErrorCode unit_pipeline_check_memory(UnitPipeline *pipeline, MPI_Comm comm, const char *what, PetscBool keep_waves, double extra_bytes);
+PetscErrorCode unit_pipeline_check_memory(UnitPipeline *pipeline, MPI_Comm comm, const char *what, PetscBool keep_waves,
+                                          double extra_bytes);
 
 /* Collective on `group`: the built unit's exit waves (FFTW-MPI slabs when the group has several
  * ranks). They are kept on group rank 0 only, which forms the images. */

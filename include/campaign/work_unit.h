@@ -30,21 +30,25 @@ PetscErrorCode work_unit_pipeline_prepare(WorkUnitPipeline *pipeline, MPI_Comm c
 /* Collective: build every unit's structure once (units spread over the ranks) to count
  * its atoms, so that -save_atoms can create the ragged atom datasets at full size before
  * work starts. offsets [n_structures + 1], prefix sums; free with PetscFree. */
-PetscErrorCode work_unit_pipeline_count_atoms(WorkUnitPipeline *pipeline, MPI_Comm comm, const Plan *plan, int64_t **offsets);
+PetscErrorCode work_unit_pipeline_count_atoms(WorkUnitPipeline *pipeline, MPI_Comm comm, const Plan *plan,
+                                              int64_t **offsets);
 /* For -save_exit_waves: the exit-wave shape (phonon configurations, unit 0's grid, which is every
  * unit's: its x, y follow -cell or the fixed support size) into the layout, and keep each unit's
  * waves for the UnitWork's exit_waves callback. */
 PetscErrorCode work_unit_pipeline_exit_wave_layout(WorkUnitPipeline *pipeline, DatabaseLayout *layout);
 /* The UnitWork that runs this pipeline (with `atoms` set when `save_atoms`, `exit_waves` when
  * `save_exit_waves`). */
-void           work_unit_pipeline_work(WorkUnitPipeline *pipeline, PetscBool save_atoms, PetscBool save_exit_waves, UnitWork *work);
+void work_unit_pipeline_work(WorkUnitPipeline *pipeline, PetscBool save_atoms, PetscBool save_exit_waves,
+                             UnitWork *work);
 /* -plan_only: on rank 0, draw every unit's recipe and conditions (cheap) and print the
  * counts, each column's range, the simulation grid of unit 0 and an estimated cost. */
-PetscErrorCode work_unit_pipeline_plan_summary(WorkUnitPipeline *pipeline, const Plan *plan, const DatabaseLayout *layout, FILE *stream);
+PetscErrorCode work_unit_pipeline_plan_summary(WorkUnitPipeline *pipeline, const Plan *plan,
+                                               const DatabaseLayout *layout, FILE *stream);
 /* Before any work: estimate one unit's peak memory per rank (unit 0's grid, which is every
  * unit's) and the database's size, and refuse, with the figures, a run that would not fit the
  * memory limit (-memory_limit) or the free space of the database's folder (unless
  * !check_free_space). Collective: every rank fails alike. */
-PetscErrorCode work_unit_pipeline_check_resources(WorkUnitPipeline *pipeline, MPI_Comm comm, const Plan *plan, const DatabaseLayout *layout, PetscBool save_exit_waves,
+PetscErrorCode work_unit_pipeline_check_resources(WorkUnitPipeline *pipeline, MPI_Comm comm, const Plan *plan,
+                                                  const DatabaseLayout *layout, PetscBool save_exit_waves,
                                                   PetscBool check_free_space, const char *database_path);
 PetscErrorCode work_unit_pipeline_destroy(WorkUnitPipeline **pipeline);

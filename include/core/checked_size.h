@@ -22,14 +22,15 @@ static inline PetscBool size_add_overflows(size_t a, size_t b, size_t *sum)
 
 /* count1 * count2 * element_size bytes, or an error naming `what` and `source` (a file or
  * an option) when the product overflows. */
-PetscErrorCode checked_bytes(size_t count1, size_t count2, size_t element_size, const char *what, const char *source, size_t *bytes);
+PetscErrorCode checked_bytes(size_t count1, size_t count2, size_t element_size, const char *what, const char *source,
+                             size_t *bytes);
 
 /* The per-process memory limit in bytes: -memory_limit (bytes, with k/M/G/T suffix) when
  * given, else the machine's physical memory or the
  * address-space limit (ulimit -v), whichever is smaller. Allocations from file sizes above it are refused. */
 PetscErrorCode memory_limit_bytes(size_t *limit);
 /* Override the limit (tests, and the -memory_limit option once parsed); 0 restores the default. */
-void           memory_limit_set(size_t bytes);
+void memory_limit_set(size_t bytes);
 
 /* PetscMalloc of count * element_size bytes after checking the product for overflow and
  * against memory_limit_bytes(); the error names the size requested, `what` and `source`. */

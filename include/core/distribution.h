@@ -34,15 +34,15 @@ typedef enum {
 /* A parsed distribution: a plain value, safe to copy, nothing to free. */
 typedef struct {
   DistributionKind kind;
-  double a, b;            /* const: a; uniform/loguniform/int: [a, b]; normal/lognormal: mu = a, sigma = b */
-  double lower, upper;    /* truncation bounds of a normal (-inf, +inf when not truncated) */
-  int    n_choices;       /* choice: number of entries */
-  char   labels[DISTRIBUTION_MAX_CHOICES][DISTRIBUTION_LABEL_LEN]; /* choice: entries as written */
-  double values[DISTRIBUTION_MAX_CHOICES];     /* choice: numeric values when `numeric` */
-  double cumulative[DISTRIBUTION_MAX_CHOICES]; /* choice: cumulative normalised weights */
-  PetscBool numeric;      /* true when every draw is a number (all kinds but a choice of labels) */
-  char   option[64];      /* the option it came from, for error messages ("-radius") */
-  char   spec[DISTRIBUTION_SPEC_LEN]; /* the spec as written */
+  double           a, b;         /* const: a; uniform/loguniform/int: [a, b]; normal/lognormal: mu = a, sigma = b */
+  double           lower, upper; /* truncation bounds of a normal (-inf, +inf when not truncated) */
+  int              n_choices;    /* choice: number of entries */
+  char             labels[DISTRIBUTION_MAX_CHOICES][DISTRIBUTION_LABEL_LEN]; /* choice: entries as written */
+  double           values[DISTRIBUTION_MAX_CHOICES];                         /* choice: numeric values when `numeric` */
+  double           cumulative[DISTRIBUTION_MAX_CHOICES];                     /* choice: cumulative normalised weights */
+  PetscBool        numeric;    /* true when every draw is a number (all kinds but a choice of labels) */
+  char             option[64]; /* the option it came from, for error messages ("-radius") */
+  char             spec[DISTRIBUTION_SPEC_LEN]; /* the spec as written */
 } Distribution;
 
 /* Parse `spec` given for `option`; a bad spec is a PETSC_ERR_USER_INPUT naming both. */
@@ -50,11 +50,13 @@ PetscErrorCode distribution_parse(const char *option, const char *spec, Distribu
 /* Draw a number. For a choice of labels it is an error (use distribution_sample_label). */
 PetscErrorCode distribution_sample(const Distribution *distribution, RngStream *stream, double *value);
 /* Draw a label: the chosen entry of a choice, or the number formatted with %.17g. */
-PetscErrorCode distribution_sample_label(const Distribution *distribution, RngStream *stream, char label[DISTRIBUTION_LABEL_LEN]);
+PetscErrorCode distribution_sample_label(const Distribution *distribution, RngStream *stream,
+                                         char label[DISTRIBUTION_LABEL_LEN]);
 /* Smallest and largest value a draw can take (infinite for an untruncated normal);
  * for a choice of labels, the index range. */
-void           distribution_range(const Distribution *distribution, double *lowest, double *highest);
+void distribution_range(const Distribution *distribution, double *lowest, double *highest);
 /* True when every draw gives the same value. */
-PetscBool      distribution_is_constant(const Distribution *distribution);
+PetscBool distribution_is_constant(const Distribution *distribution);
 /* Require every draw to lie in [lowest, highest]; the error names the option and spec. */
-PetscErrorCode distribution_check_range(const Distribution *distribution, double lowest, double highest, const char *what_is_allowed);
+PetscErrorCode distribution_check_range(const Distribution *distribution, double lowest, double highest,
+                                        const char *what_is_allowed);

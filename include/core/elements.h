@@ -12,10 +12,10 @@
 #define ELEMENT_MAX_Z 103
 
 typedef struct {
-  int    z;              /* atomic number */
-  char   symbol[4];      /* "Au" */
-  double mass;           /* standard atomic weight [u]; mass number of the longest-lived isotope where none */
-  double kirkland[12];   /* a1 b1 a2 b2 a3 b3 c1 d1 c2 d2 c3 d3, as in the table */
+  int    z;            /* atomic number */
+  char   symbol[4];    /* "Au" */
+  double mass;         /* standard atomic weight [u]; mass number of the longest-lived isotope where none */
+  double kirkland[12]; /* a1 b1 a2 b2 a3 b3 c1 d1 c2 d2 c3 d3, as in the table */
 } Element;
 
 /* The element with atomic number z (1..ELEMENT_MAX_Z), or NULL. */
@@ -24,4 +24,4 @@ const Element *element_from_z(int z);
  * `where` (an option or a file and line) and the unknown symbol. */
 PetscErrorCode element_from_symbol(const char *symbol, const char *where, const Element **element);
 /* Electron scattering factor f_e(q) [Å] at q [1/Å]. */
-double         element_scattering_factor(const Element *element, double q);
+double element_scattering_factor(const Element *element, double q);

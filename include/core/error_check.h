@@ -14,34 +14,37 @@
 #include "core/parallel.h"
 
 /* HDF5 call returning hid_t or herr_t; `operation` and `filename` appear in the message. */
-#define PetscCallHDF5(call, operation, filename) \
-  do { \
-    if ((call) < 0) SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "HDF5 %s failed on '%s'", (operation), (filename)); \
+#define PetscCallHDF5(call, operation, filename)                                                              \
+  do {                                                                                                        \
+    if ((call) < 0)                                                                                           \
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "HDF5 %s failed on '%s'", (operation), (filename)); \
   } while (0)
 
 /* FFTW planner result: NULL means FFTW could not make the plan (size, memory, wisdom). */
-#define PetscCheckFFTWPlan(plan, description) \
-  do { \
+#define PetscCheckFFTWPlan(plan, description)                                                                     \
+  do {                                                                                                            \
     if (!(plan)) SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not create the plan for %s", (description)); \
   } while (0)
 
 /* libc call returning -1 with errno set (open, write, rename, fsync, mkdir, ...). */
-#define PetscCallErrno(call, operation, filename) \
-  do { \
-    errno = 0; \
-    if ((call) == -1) { \
-      int nf_saved_errno_ = errno; \
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s '%s': %s", (operation), (filename), strerror(nf_saved_errno_)); \
-    } \
+#define PetscCallErrno(call, operation, filename)                                           \
+  do {                                                                                      \
+    errno = 0;                                                                              \
+    if ((call) == -1) {                                                                     \
+      int nf_saved_errno_ = errno;                                                          \
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s '%s': %s", (operation), (filename), \
+              strerror(nf_saved_errno_));                                                   \
+    }                                                                                       \
   } while (0)
 
 /* libc call returning a pointer, NULL with errno set on failure (fopen, ...). */
-#define PetscCheckPointerErrno(pointer, operation, filename) \
-  do { \
-    if (!(pointer)) { \
-      int nf_saved_errno_ = errno; \
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s '%s': %s", (operation), (filename), nf_saved_errno_ ? strerror(nf_saved_errno_) : "failed"); \
-    } \
+#define PetscCheckPointerErrno(pointer, operation, filename)                                \
+  do {                                                                                      \
+    if (!(pointer)) {                                                                       \
+      int nf_saved_errno_ = errno;                                                          \
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s '%s': %s", (operation), (filename), \
+              nf_saved_errno_ ? strerror(nf_saved_errno_) : "failed");                      \
+    }                                                                                       \
   } while (0)
 
 /* Error handler for users: input and file errors print one line
@@ -60,15 +63,15 @@ PetscErrorCode error_share_from_rank0(MPI_Comm comm, PetscErrorCode status);
 
 /* Run `call` on rank 0 of `comm` alone, its errors returned rather than raised, then raise its
  * error (if any) on every rank with error_share_from_rank0. Collective. */
-#define PetscCallOnRank0Shared(comm, call) \
-  do { \
-    PetscBool      nf_root_; \
-    PetscErrorCode nf_status_ = 0; \
-    PetscCall(parallel_is_root((comm), &nf_root_)); \
-    if (nf_root_) { \
+#define PetscCallOnRank0Shared(comm, call)                             \
+  do {                                                                 \
+    PetscBool      nf_root_;                                           \
+    PetscErrorCode nf_status_ = 0;                                     \
+    PetscCall(parallel_is_root((comm), &nf_root_));                    \
+    if (nf_root_) {                                                    \
       PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL)); \
-      nf_status_ = (call); \
-      PetscCall(PetscPopErrorHandler()); \
-    } \
-    PetscCall(error_share_from_rank0((comm), nf_status_)); \
+      nf_status_ = (call);                                             \
+      PetscCall(PetscPopErrorHandler());                               \
+    }                                                                  \
+    PetscCall(error_share_from_rank0((comm), nf_status_));             \
   } while (0)

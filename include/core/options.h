@@ -30,14 +30,15 @@ PetscErrorCode options_seed(PetscOptionItems *PetscOptionsObject, PetscInt64 *se
  * "3000000000" and exact exponent forms ("1.1e9"), and refuses anything outside
  * [lowest, highest] or not an integer with one line naming the option, the value and the range
  * (PetscOptionsInt wraps values above 2^31 silently when PetscInt is 32-bit). */
-PetscErrorCode options_integer64(PetscOptionItems *PetscOptionsObject, const char option[], const char help[], PetscInt64 lowest, PetscInt64 highest,
-                                 PetscInt64 *value, PetscBool *given);
+PetscErrorCode options_integer64(PetscOptionItems *PetscOptionsObject, const char option[], const char help[],
+                                 PetscInt64 lowest, PetscInt64 highest, PetscInt64 *value, PetscBool *given);
 /* The same for a PetscInt (the range must lie within PetscInt). */
-PetscErrorCode options_integer(PetscOptionItems *PetscOptionsObject, const char option[], const char help[], PetscInt lowest, PetscInt highest, PetscInt *value,
-                               PetscBool *given);
+PetscErrorCode options_integer(PetscOptionItems *PetscOptionsObject, const char option[], const char help[],
+                               PetscInt lowest, PetscInt highest, PetscInt *value, PetscBool *given);
 
 /* Parse `text` as an integer in [lowest, highest]; the error names `option`. */
-PetscErrorCode options_parse_integer64(const char option[], const char text[], PetscInt64 lowest, PetscInt64 highest, PetscInt64 *value);
+PetscErrorCode options_parse_integer64(const char option[], const char text[], PetscInt64 lowest, PetscInt64 highest,
+                                       PetscInt64 *value);
 
 /* Parse a size in bytes with an optional k, M, G or T suffix (powers of 1024): "512M", "4G". */
 PetscErrorCode options_parse_bytes(const char option[], const char text[], size_t *bytes);

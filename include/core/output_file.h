@@ -41,10 +41,12 @@ typedef struct {
 PetscBool output_file_same(const char *a, const char *b);
 /* All checks above for the output `path` of `option`: not one of `inputs`, not a folder,
  * if it exists then of `kind`, and its folder writable. */
-PetscErrorCode output_file_check(const char *option, const char *path, const OutputFileKind *kind, int n_inputs, const OutputFileInput *inputs);
+PetscErrorCode output_file_check(const char *option, const char *path, const OutputFileKind *kind, int n_inputs,
+                                 const OutputFileInput *inputs);
 /* Collective on comm: rank 0 checks every output (output_file_check) and every rank
  * raises the first problem with the same one-line message, before any work. */
-PetscErrorCode output_file_check_all(MPI_Comm comm, int n_outputs, const OutputFileOutput *outputs, int n_inputs, const OutputFileInput *inputs);
+PetscErrorCode output_file_check_all(MPI_Comm comm, int n_outputs, const OutputFileOutput *outputs, int n_inputs,
+                                     const OutputFileInput *inputs);
 /* The -options_file given on the command line ("" if none): an input of every command
  * (PETSc reads it before the options are parsed and keeps no record of its name). */
 PetscErrorCode output_file_options_file(char path[PETSC_MAX_PATH_LEN]);

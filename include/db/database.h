@@ -41,11 +41,11 @@
 #define DATABASE_DATA_GROUP       "/data"
 #define DATABASE_IMAGES_GROUP     "/data/images"
 #define DATABASE_MASKS_GROUP      "/data/masks"
-#define DATABASE_IMAGES           "/data/images/data" /* [N][ny][nx] float32 */
-#define DATABASE_MASKS            "/data/masks/data"  /* [N][ny][nx] uint8, 1 = particle */
-#define DATABASE_METADATA_GROUP   "/metadata"         /* per-image columns [N] */
+#define DATABASE_IMAGES           "/data/images/data"    /* [N][ny][nx] float32 */
+#define DATABASE_MASKS            "/data/masks/data"     /* [N][ny][nx] uint8, 1 = particle */
+#define DATABASE_METADATA_GROUP   "/metadata"            /* per-image columns [N] */
 #define DATABASE_STRUCTURES_GROUP "/metadata/structures" /* per-structure columns [N_structures] float64 */
-#define DATABASE_STRUCTURE_ID     "structure_id"      /* the grouping column of the train/validation split */
+#define DATABASE_STRUCTURE_ID     "structure_id"         /* the grouping column of the train/validation split */
 #define DATABASE_CONDITION_INDEX  "condition_index"
 #define DATABASE_IMAGE_SEED       "image_seed"
 /* EMD version attributes (version_major, version_minor), 32-bit little-endian integers in
@@ -76,61 +76,63 @@ PetscErrorCode database_remove_part(const char *path, const char *name);
 
 /* What a database holds: sizes and the names of its numeric columns. */
 typedef struct {
-  PetscInt n_structures;   /* N_s, rows of the per-structure columns */
-  PetscInt n_conditions;   /* images per structure */
-  PetscInt ny, nx;         /* image size in pixels */
-  double   pixel_size;     /* Å per pixel, for dim2/dim3 (<= 0: unknown, dims in pixels) */
+  PetscInt n_structures; /* N_s, rows of the per-structure columns */
+  PetscInt n_conditions; /* images per structure */
+  PetscInt ny, nx;       /* image size in pixels */
+  double   pixel_size;   /* Å per pixel, for dim2/dim3 (<= 0: unknown, dims in pixels) */
   int      n_structure_columns;
   char     structure_columns[DATABASE_MAX_COLUMNS][DATABASE_NAME_LEN]; /* e.g. "radius" */
   int      n_image_columns;
-  char     image_columns[DATABASE_MAX_COLUMNS][DATABASE_NAME_LEN];     /* e.g. "defocus", "dose" */
-  int64_t *atom_offsets;   /* [n_structures + 1] when each structure's atoms are stored, else NULL
+  char     image_columns[DATABASE_MAX_COLUMNS][DATABASE_NAME_LEN]; /* e.g. "defocus", "dose" */
+  int64_t *atom_offsets;               /* [n_structures + 1] when each structure's atoms are stored, else NULL
                               (owned by the caller) */
-  PetscInt exit_wave_count;          /* K waves per structure when exit waves are stored, else 0 */
+  PetscInt exit_wave_count;            /* K waves per structure when exit waves are stored, else 0 */
   PetscInt exit_wave_ny, exit_wave_nx; /* the simulation grid */
-  double   exit_wave_sampling[2];    /* y, x [Å] */
-  uint64_t run_id;                   /* the journal's random run id, stored as attribute run_id and checked
+  double   exit_wave_sampling[2];      /* y, x [Å] */
+  uint64_t run_id;                     /* the journal's random run id, stored as attribute run_id and checked
                                         on open (0: none, as with journals of older versions) */
 } DatabaseLayout;
 
 /* An open database. */
 typedef struct {
-  MPI_Comm       comm;          /* every rank that opened it (HDF5 collective calls) */
+  MPI_Comm       comm; /* every rank that opened it (HDF5 collective calls) */
   char           path[PETSC_MAX_PATH_LEN];
   DatabaseLayout layout;
-  PetscInt       n_images;      /* n_structures · n_conditions */
+  PetscInt       n_images; /* n_structures · n_conditions */
   hid_t          file;
-  hid_t          images, masks; /* /data/{images,masks}/data */
+  hid_t          images, masks;                              /* /data/{images,masks}/data */
   hid_t          structure_id, condition_index, image_seed;  /* per-image id columns */
   hid_t          image_columns[2 * DATABASE_MAX_COLUMNS];    /* per-image: structure cols then imaging cols */
   hid_t          structure_columns[DATABASE_MAX_COLUMNS];    /* per-structure */
   hid_t          atom_positions, atom_numbers, atom_classes; /* /data/atoms/... (-1: not stored) */
-  hid_t          exit_waves;    /* /data/exit_waves/data (-1: not stored) */
-  hid_t          independent;   /* dataset transfer list: MPI-IO independent */
-  PetscInt64     seed;          /* the plan's seed, recorded per image */
-  int            sync_fd;       /* POSIX descriptor of the file, for fsync after writes (-1: none) */
+  hid_t          exit_waves;                                 /* /data/exit_waves/data (-1: not stored) */
+  hid_t          independent;                                /* dataset transfer list: MPI-IO independent */
+  PetscInt64     seed;                                       /* the plan's seed, recorded per image */
+  int            sync_fd; /* POSIX descriptor of the file, for fsync after writes (-1: none) */
 } Database;
 
 /* One finished work unit, as the worker hands it to the database. */
 typedef struct {
-  PetscInt       unit;              /* structure id */
-  const float   *images;            /* [n_conditions][ny][nx] */
-  const uint8_t *masks;             /* [n_conditions][ny][nx] */
-  const double  *structure_values;  /* [n_structure_columns] */
-  const double  *image_values;      /* [n_conditions][n_image_columns] */
-  PetscInt64     n_atoms;           /* atoms of the structure (when the layout stores atoms) */
-  const float   *atom_positions;    /* [n_atoms][3] */
-  const uint8_t *atom_numbers;      /* [n_atoms] */
-  const uint8_t *atom_classes;      /* [n_atoms] */
-  const float   *exit_waves;        /* [K][grid_ny][grid_nx][2] when the layout stores exit waves */
+  PetscInt       unit;             /* structure id */
+  const float   *images;           /* [n_conditions][ny][nx] */
+  const uint8_t *masks;            /* [n_conditions][ny][nx] */
+  const double  *structure_values; /* [n_structure_columns] */
+  const double  *image_values;     /* [n_conditions][n_image_columns] */
+  PetscInt64     n_atoms;          /* atoms of the structure (when the layout stores atoms) */
+  const float   *atom_positions;   /* [n_atoms][3] */
+  const uint8_t *atom_numbers;     /* [n_atoms] */
+  const uint8_t *atom_classes;     /* [n_atoms] */
+  const float   *exit_waves;       /* [K][grid_ny][grid_nx][2] when the layout stores exit waves */
 } DatabaseUnit;
 
 /* Collective. Create (truncate) the file with every dataset at full size. The layout's
  * counts must match the plan's. An unwritable folder or a full disk is a clear error. */
-PetscErrorCode database_create(MPI_Comm comm, const char *path, const DatabaseLayout *layout, const Plan *plan, const Provenance *provenance, Database **database);
+PetscErrorCode database_create(MPI_Comm comm, const char *path, const DatabaseLayout *layout, const Plan *plan,
+                               const Provenance *provenance, Database **database);
 /* Collective. Open an existing database for more writes; its shape, columns, plan
  * hash and run id (when the layout has one) must match (else an error naming what differs). */
-PetscErrorCode database_open(MPI_Comm comm, const char *path, const DatabaseLayout *layout, const Plan *plan, Database **database);
+PetscErrorCode database_open(MPI_Comm comm, const char *path, const DatabaseLayout *layout, const Plan *plan,
+                             Database **database);
 /* Independent: write one unit's images, masks and columns. With `sync`, the bytes are
  * on stable storage when it returns (fsync of the file through a POSIX descriptor). */
 PetscErrorCode database_write_unit(Database *database, const DatabaseUnit *unit, PetscBool sync);
@@ -139,7 +141,8 @@ PetscErrorCode database_close(Database **database);
 
 /* Serial reading for tests and tools (one process, through database_reader.h on
  * PETSC_COMM_SELF): image i and, when mask is non-NULL, its mask as 0/1. */
-PetscErrorCode database_read_image(const char *path, PetscInt index, PetscInt ny, PetscInt nx, float *image, uint8_t *mask);
+PetscErrorCode database_read_image(const char *path, PetscInt index, PetscInt ny, PetscInt nx, float *image,
+                                   uint8_t *mask);
 
 /* FNV-1a 64 of a unit's images then masks, byte by byte as they are stored (float32 and
  * uint8, little-endian): the data checksum that the journal keeps for each finished unit. */

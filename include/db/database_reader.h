@@ -42,9 +42,12 @@ PetscInt database_reader_column_index(const DatabaseReader *reader, const char *
 /* Values first .. first+n-1 of column `name`, as `type` (int64_t or double). A missing column
  * is an error naming it and listing the columns; so is asking a float64 column for int64
  * (an int64 column may be read as float64). Independent. */
-PetscErrorCode database_reader_read_column(const DatabaseReader *reader, const char *name, DatabaseColumnType type, PetscInt first, PetscInt n, void *values);
+PetscErrorCode database_reader_read_column(const DatabaseReader *reader, const char *name, DatabaseColumnType type,
+                                           PetscInt first, PetscInt n, void *values);
 /* Images first .. first+n-1 into images [n][ny][nx] and (when masks is non-NULL) their masks
  * as 0/1 into masks [n][ny][nx]. Independent. */
-PetscErrorCode database_reader_read_range(DatabaseReader *reader, PetscInt first, PetscInt n, float *images, uint8_t *masks);
+PetscErrorCode database_reader_read_range(DatabaseReader *reader, PetscInt first, PetscInt n, float *images,
+                                          uint8_t *masks);
 /* The images of `indices` (n of them, any order), as database_reader_read_range. Independent. */
-PetscErrorCode database_reader_read_indices(DatabaseReader *reader, const PetscInt *indices, PetscInt n, float *images, uint8_t *masks);
+PetscErrorCode database_reader_read_indices(DatabaseReader *reader, const PetscInt *indices, PetscInt n, float *images,
+                                            uint8_t *masks);

@@ -37,12 +37,13 @@ typedef struct {
  * provenance (may be NULL) as root attributes. */
 PetscErrorCode emd_file_create(const char *path, const Provenance *provenance, EmdFile **file);
 /* /data/<name>: an EMD data group holding `data` of `rank` dimensions dims[] (row-major). */
-PetscErrorCode emd_file_add_data(EmdFile *file, const char *name, EmdType type, int rank, const hsize_t dims[], const EmdDimension dimension[],
-                                 const void *data);
+PetscErrorCode emd_file_add_data(EmdFile *file, const char *name, EmdType type, int rank, const hsize_t dims[],
+                                 const EmdDimension dimension[], const void *data);
 /* A numeric parameter with its units, or a string parameter, in /parameters. */
 PetscErrorCode emd_file_add_parameter(EmdFile *file, const char *name, double value, const char *units);
 /* A numeric parameter with one value per imaging condition (a float64 array attribute). */
-PetscErrorCode emd_file_add_parameter_array(EmdFile *file, const char *name, PetscInt n, const double *values, const char *units);
+PetscErrorCode emd_file_add_parameter_array(EmdFile *file, const char *name, PetscInt n, const double *values,
+                                            const char *units);
 PetscErrorCode emd_file_add_parameter_string(EmdFile *file, const char *name, const char *value);
 /* Close the file and rename it to its final name. */
 PetscErrorCode emd_file_commit(EmdFile *file);

@@ -28,16 +28,16 @@
 
 typedef struct {
   char       path[PETSC_MAX_PATH_LEN]; /* the journal file */
-  int        fd;                 /* open for appending */
-  PetscInt   n_units;            /* units in the plan */
-  PetscBool *done;               /* [n_units]: finished units */
-  PetscInt   n_done;             /* count of true entries in `done` */
-  PetscInt   n_torn_lines;       /* torn final lines dropped on open (0 or 1) */
-  PetscBool  created;            /* true when this open started a new journal */
-  uint64_t   run_id;             /* random id shared with the database (0: an old journal without one) */
-  uint64_t  *checksum;           /* [n_units]: data checksum of each finished unit */
-  PetscBool *has_checksum;       /* [n_units]: whether its line carried one */
-  PetscInt   n_conditions;       /* images per unit (from the header) */
+  int        fd;                       /* open for appending */
+  PetscInt   n_units;                  /* units in the plan */
+  PetscBool *done;                     /* [n_units]: finished units */
+  PetscInt   n_done;                   /* count of true entries in `done` */
+  PetscInt   n_torn_lines;             /* torn final lines dropped on open (0 or 1) */
+  PetscBool  created;                  /* true when this open started a new journal */
+  uint64_t   run_id;                   /* random id shared with the database (0: an old journal without one) */
+  uint64_t  *checksum;                 /* [n_units]: data checksum of each finished unit */
+  PetscBool *has_checksum;             /* [n_units]: whether its line carried one */
+  PetscInt   n_conditions;             /* images per unit (from the header) */
 } Journal;
 
 /* Open the journal of `database_path` (DB.journal) for `plan`. A missing journal, or

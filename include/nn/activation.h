@@ -13,8 +13,8 @@ void relu_backward(size_t count, const float *output, const float *grad_output, 
 void add_forward(size_t count, const float *a, const float *b, float *output);
 
 /* ---------------- channel concatenation: output = [a (channels_a), b (channels_b)] ---------------- */
-PetscErrorCode concat_forward(int batch, int channels_a, int channels_b, size_t spatial, const float *a,
-                              const float *b, float *output);
+PetscErrorCode concat_forward(int batch, int channels_a, int channels_b, size_t spatial, const float *a, const float *b,
+                              float *output);
 /* grad_a / grad_b may be NULL (not needed). */
 PetscErrorCode concat_backward(int batch, int channels_a, int channels_b, size_t spatial, const float *grad_output,
                                float *grad_a, int accumulate_a, float *grad_b, int accumulate_b);

@@ -18,13 +18,13 @@
 typedef PetscErrorCode (*BatchNormReducer)(void *context, double *values, int count);
 
 typedef struct {
-  int    batch, channels, height, width;
-  float  momentum;  /* running-average update weight, 0.1 */
-  float  epsilon;   /* 1e-5 */
+  int              batch, channels, height, width;
+  float            momentum; /* running-average update weight, 0.1 */
+  float            epsilon;  /* 1e-5 */
   BatchNormReducer reducer;  /* NULL: local statistics only */
-  void  *reducer_context;
-  double *scratch;  /* 2*channels + 1 doubles (owned by the caller) */
-  PetscBool relu;   /* forward only: apply ReLU to the output in the same pass (the backward
+  void            *reducer_context;
+  double          *scratch; /* 2*channels + 1 doubles (owned by the caller) */
+  PetscBool        relu;    /* forward only: apply ReLU to the output in the same pass (the backward
                        pass expects grad_output already masked by output > 0) */
 } BatchNorm;
 
@@ -35,6 +35,5 @@ PetscErrorCode batchnorm_forward(const BatchNorm *bn, const float *input, const 
  * output as relu_output: grad_output is then masked by relu_output > 0 on the fly (no separate
  * ReLU pass); otherwise pass NULL. */
 PetscErrorCode batchnorm_backward(const BatchNorm *bn, const float *input, const float *relu_output, const float *gamma,
-                                  const float *saved_mean, const float *saved_inverse_std,
-                                  const float *grad_output, float *grad_input, int accumulate, float *grad_gamma,
-                                  float *grad_beta);
+                                  const float *saved_mean, const float *saved_inverse_std, const float *grad_output,
+                                  float *grad_input, int accumulate, float *grad_gamma, float *grad_beta);

@@ -20,10 +20,10 @@
 /* ---------------- 2-D convolution (cross-correlation), square kernel, zero padding -------------- */
 typedef struct {
   int batch, in_channels, out_channels;
-  int height, width;   /* input size */
-  int kernel;          /* k: 1 or 3 (any odd k works) */
-  int stride;          /* 1 or 2 */
-  int padding;         /* zero padding on every side, usually kernel/2 */
+  int height, width;         /* input size */
+  int kernel;                /* k: 1 or 3 (any odd k works) */
+  int stride;                /* 1 or 2 */
+  int padding;               /* zero padding on every side, usually kernel/2 */
   int out_height, out_width; /* filled by conv2d_shape_init */
   int algorithm;             /* Conv2dAlgorithm; conv2d_shape_init sets CONV2D_ALGORITHM_AUTO */
 } Conv2dShape;
@@ -52,14 +52,14 @@ size_t         conv2d_winograd_workspace_count(const Conv2dShape *shape);
 PetscErrorCode conv2d_winograd_forward(const Conv2dShape *shape, const float *input, const float *weight,
                                        const float *bias, float *output, float *workspace);
 PetscErrorCode conv2d_winograd_backward(const Conv2dShape *shape, const float *input, const float *weight,
-                                        const float *grad_output, float *grad_input, int accumulate,
-                                        float *grad_weight, float *grad_bias, float *workspace);
+                                        const float *grad_output, float *grad_input, int accumulate, float *grad_weight,
+                                        float *grad_bias, float *workspace);
 /* Direct-loop references (double accumulation), same conventions. */
-PetscErrorCode conv2d_forward_ref(const Conv2dShape *shape, const float *input, const float *weight,
-                                  const float *bias, float *output);
+PetscErrorCode conv2d_forward_ref(const Conv2dShape *shape, const float *input, const float *weight, const float *bias,
+                                  float *output);
 PetscErrorCode conv2d_backward_ref(const Conv2dShape *shape, const float *input, const float *weight,
-                                   const float *grad_output, float *grad_input, int accumulate,
-                                   float *grad_weight, float *grad_bias);
+                                   const float *grad_output, float *grad_input, int accumulate, float *grad_weight,
+                                   float *grad_bias);
 
 /* ---------------- transposed convolution, kernel 2, stride 2 (decoder upsampling) ----------------
  * output (n, o, 2y+i, 2x+j) = bias[o] + sum_c input(n, c, y, x) * weight[c][o][i][j].
@@ -74,5 +74,4 @@ PetscErrorCode transposed_conv_backward(int batch, int in_channels, int out_chan
                                         float *grad_input, int accumulate, float *grad_weight, float *grad_bias,
                                         float *workspace);
 PetscErrorCode transposed_conv_forward_ref(int batch, int in_channels, int out_channels, int height, int width,
-                                           const float *input, const float *weight, const float *bias,
-                                           float *output);
+                                           const float *input, const float *weight, const float *bias, float *output);

@@ -20,8 +20,8 @@ const char    *loss_kind_name(LossKind kind);
 /* probabilities: [batch][C][H][W] from unet_forward (C = 2 for softmax2, 1 for sigmoid).
  * masks: [batch][H][W], 0 = background, nonzero = particle.
  * loss: the mean loss of the batch. grad_logits (may be NULL): [batch][C][H][W]. */
-PetscErrorCode loss_compute(LossKind kind, UNetHead head, const float *probabilities, const uint8_t *masks,
-                            int batch, int height, int width, double *loss, float *grad_logits);
+PetscErrorCode loss_compute(LossKind kind, UNetHead head, const float *probabilities, const uint8_t *masks, int batch,
+                            int height, int width, double *loss, float *grad_logits);
 
 /* Foreground probability of pixel i of image n (channel 1 of softmax2, channel 0 of sigmoid). */
 static inline float loss_foreground(UNetHead head, const float *probabilities, size_t spatial, int n, size_t i)

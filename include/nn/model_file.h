@@ -40,17 +40,17 @@ typedef struct {
 /* What a training run stores besides weights. Strings and arrays are owned by the struct
  * after model_file_load (free with model_training_state_clear); for writing, the caller's. */
 typedef struct {
-  int64_t  epoch;          /* epochs completed */
-  int64_t  step;           /* optimizer steps completed */
-  uint64_t seed;           /* the run's seed */
-  uint64_t rng_state[4];   /* train module's RNG position fields (meaning defined by train) */
-  double   best_score;     /* e.g. best validation F1 so far */
-  char    *options;        /* full options string of the run (may be NULL) */
-  char    *provenance;     /* provenance one-liner (may be NULL) */
-  int      metrics_rows;   /* metrics history: rows (epochs) × columns */
-  int      metrics_columns;
-  char    *metric_names;   /* comma-separated column names, e.g. "epoch,train_loss,val_f1" */
-  double  *metrics;        /* [rows][columns] */
+  int64_t    epoch;        /* epochs completed */
+  int64_t    step;         /* optimizer steps completed */
+  uint64_t   seed;         /* the run's seed */
+  uint64_t   rng_state[4]; /* train module's RNG position fields (meaning defined by train) */
+  double     best_score;   /* e.g. best validation F1 so far */
+  char      *options;      /* full options string of the run (may be NULL) */
+  char      *provenance;   /* provenance one-liner (may be NULL) */
+  int        metrics_rows; /* metrics history: rows (epochs) × columns */
+  int        metrics_columns;
+  char      *metric_names; /* comma-separated column names, e.g. "epoch,train_loss,val_f1" */
+  double    *metrics;      /* [rows][columns] */
   ModelSplit split;        /* written when split.present */
 } ModelTrainingState;
 

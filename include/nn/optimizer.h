@@ -16,13 +16,13 @@ typedef enum { OPTIMIZER_ADAM = 0, OPTIMIZER_SGD = 1 } OptimizerKind;
 
 typedef struct {
   OptimizerKind kind;
-  double learning_rate;  /* base rate: 1e-3 (Adam), 1e-2 (SGD) */
-  double beta1, beta2;   /* Adam: 0.9, 0.999 */
-  double epsilon;        /* Adam: 1e-8 */
-  double momentum;       /* SGD: 0.9 */
-  double weight_decay;   /* 0 */
-  double epoch_decay;    /* learning rate × epoch_decay^epoch: 0.8 (published) */
-  long   warmup_steps;   /* linear warm-up from lr/warmup_steps to lr over the first steps: 0 = none */
+  double        learning_rate; /* base rate: 1e-3 (Adam), 1e-2 (SGD) */
+  double        beta1, beta2;  /* Adam: 0.9, 0.999 */
+  double        epsilon;       /* Adam: 1e-8 */
+  double        momentum;      /* SGD: 0.9 */
+  double        weight_decay;  /* 0 */
+  double        epoch_decay;   /* learning rate × epoch_decay^epoch: 0.8 (published) */
+  long          warmup_steps;  /* linear warm-up from lr/warmup_steps to lr over the first steps: 0 = none */
 } OptimizerConfig;
 
 /* Published defaults for the kind (see above). */

@@ -66,19 +66,19 @@ typedef struct UNet UNet;
  * of height × width (divisible by 2^depth). Weights: He (Kaiming) normal init, std
  * sqrt(2 / fan_in), from RngStream(seed, unit 0, RNG_PURPOSE_WEIGHT_INIT): same seed →
  * same weights on every rank. BN gamma = 1, beta = 0; biases 0; running mean 0, var 1. */
-PetscErrorCode unet_create(const UNetConfig *config, int height, int width, int max_batch, uint64_t seed,
-                           UNet **net);
+PetscErrorCode unet_create(const UNetConfig *config, int height, int width, int max_batch, uint64_t seed, UNet **net);
 PetscErrorCode unet_destroy(UNet **net);
 /* Without building the network: its parameter and batch-norm state counts (what a model file
  * must hold for this config) and an estimate of the bytes unet_create and training would use
  * for batches of max_batch images of height × width. Any pointer may be NULL. */
-PetscErrorCode unet_estimate(const UNetConfig *config, int height, int width, int max_batch, size_t *parameter_count, size_t *bn_state_count, double *bytes);
+PetscErrorCode unet_estimate(const UNetConfig *config, int height, int width, int max_batch, size_t *parameter_count,
+                             size_t *bn_state_count, double *bytes);
 /* Re-allocates workspaces for another image size / batch (e.g. segmentation tiles); the
  * parameters, gradients and BN state are kept. Cheap if the size did not change. */
 PetscErrorCode unet_resize(UNet *net, int height, int width, int max_batch);
 
 const UNetConfig *unet_config(const UNet *net);
-void   unet_size(const UNet *net, int *height, int *width, int *max_batch);
+void              unet_size(const UNet *net, int *height, int *width, int *max_batch);
 
 /* Forward pass. images: [batch][in_channels][H][W]; probabilities: [batch][out_channels][H][W]
  * (softmax over the 2 channels, or the sigmoid). training: batch statistics (and running

@@ -22,7 +22,7 @@
 #define PLAN_MAX_IMAGES     ((PetscInt64)PETSC_MAX_INT) /* -structures x -conditions */
 /* -unit of build and simulate: the imaging and noise streams key (unit, condition) as
  * unit + condition·2^40, so a unit id has 40 bits. */
-#define PLAN_MAX_UNIT_ID    (((PetscInt64)1 << 40) - 1)
+#define PLAN_MAX_UNIT_ID (((PetscInt64)1 << 40) - 1)
 
 typedef struct {
   PetscInt64 seed;         /* -seed */
@@ -36,7 +36,8 @@ typedef struct {
 
 /* Refuses counts outside [1, PLAN_MAX_*] and a product above PLAN_MAX_IMAGES with one line
  * naming the option, the value and the allowed range. */
-PetscErrorCode plan_create(PetscInt64 seed, PetscInt64 n_structures, PetscInt64 n_conditions, const char *options, Plan **plan);
+PetscErrorCode plan_create(PetscInt64 seed, PetscInt64 n_structures, PetscInt64 n_conditions, const char *options,
+                           Plan **plan);
 PetscErrorCode plan_destroy(Plan **plan);
 
 /* Canonical plan options from the PETSc options database: every option that has been
@@ -49,7 +50,8 @@ PetscErrorCode plan_options_collect(const char *const excluded[], char **options
 /* Compare two canonical option sets. `same` is true when they are equal; otherwise
  * `difference` names the first differing option, e.g.
  *   "-radius: was 'uniform:10,50', now 'uniform:10,40'"   or   "-twins: was not given, now '2'". */
-PetscErrorCode plan_options_compare(const char *stored, const char *current, PetscBool *same, char *difference, size_t difference_size);
+PetscErrorCode plan_options_compare(const char *stored, const char *current, PetscBool *same, char *difference,
+                                    size_t difference_size);
 
 /* FNV-1a 64-bit hash of a string (also used for journal line checksums). */
 uint64_t plan_hash_string(const char *text, size_t length);

@@ -28,7 +28,8 @@ typedef struct {
  * (the pixel size is adjusted so that the field holds a whole number of pixels; the actual
  * size is recorded), cropped centrally to image_size. Errors (PETSC_ERR_USER_INPUT): an image
  * size larger than the resampled field, a pixel larger than the field. */
-PetscErrorCode detector_geometry(const ImagingConditions *conditions, PetscInt nx, PetscInt ny, double dx, double dy, DetectorGeometry *geometry);
+PetscErrorCode detector_geometry(const ImagingConditions *conditions, PetscInt nx, PetscInt ny, double dx, double dy,
+                                 DetectorGeometry *geometry);
 
 /* Band-limited (Fourier) resampling of a periodic real field [ny][nx] to [my][mx] over the same
  * extent: the spectrum is cropped or zero-padded (Nyquist bins of even sizes dropped), so no
@@ -46,8 +47,9 @@ double detector_mtf(const ImagingConditions *conditions, double k);
 
 /* The detector image [geometry->ny][geometry->nx] (caller allocates) from the intensity
  * [ny][nx] on the simulation grid. */
-PetscErrorCode detector_image(const ImagingConditions *conditions, const DetectorGeometry *geometry, PetscInt nx, PetscInt ny,
-                              const float *intensity, uint64_t seed, uint64_t unit, int condition, float *image);
+PetscErrorCode detector_image(const ImagingConditions *conditions, const DetectorGeometry *geometry, PetscInt nx,
+                              PetscInt ny, const float *intensity, uint64_t seed, uint64_t unit, int condition,
+                              float *image);
 
 /* Dose noise in place: image[p] (expected intensity, vacuum 1; negative ringing counts as 0)
  * becomes Poisson(electrons_per_unit · image[p]) counts, plus readout_noise · N(0, 1) when
@@ -55,4 +57,5 @@ PetscErrorCode detector_image(const ImagingConditions *conditions, const Detecto
  * (seed, noise_unit, RNG_PURPOSE_DETECTOR_NOISE) for its count, by rng_poisson_quantile, and
  * number p of (seed, noise_unit, RNG_PURPOSE_READOUT_NOISE) for its readout noise;
  * noise_unit = unit + condition·2^40. */
-void detector_dose_noise(uint64_t seed, uint64_t noise_unit, double electrons_per_unit, double readout_noise, PetscInt n, float *image);
+void detector_dose_noise(uint64_t seed, uint64_t noise_unit, double electrons_per_unit, double readout_noise,
+                         PetscInt n, float *image);

@@ -16,9 +16,9 @@
 #include "sim/detector.h"
 
 typedef struct {
-  double threshold;      /* projected potential above which a pixel belongs to the class [V·Å] */
-  double closing_radius; /* radius of the closing disk [Å]; 0 = no closing */
-  PetscBool fill_holes;  /* fill regions of background not connected to the image border */
+  double    threshold;      /* projected potential above which a pixel belongs to the class [V·Å] */
+  double    closing_radius; /* radius of the closing disk [Å]; 0 = no closing */
+  PetscBool fill_holes;     /* fill regions of background not connected to the image border */
 } GroundTruthOptions;
 
 /* Read -mask_threshold [V·Å] (default 5), -mask_closing [Å] (default 1.5), -mask_fill_holes
@@ -38,8 +38,9 @@ PetscErrorCode ground_truth_fill_holes(PetscInt nx, PetscInt ny, unsigned char *
 
 /* Mask [geometry->ny][geometry->nx] of the atoms of class `atom_class` on the detector
  * pixels of `geometry`, for a set-up simulation grid. A class with no atoms gives all 0. */
-PetscErrorCode ground_truth_mask(const SimulationGrid *grid, const AtomList *atoms, AtomClass atom_class, const GroundTruthOptions *options,
-                                 const DetectorGeometry *geometry, unsigned char *mask);
+PetscErrorCode ground_truth_mask(const SimulationGrid *grid, const AtomList *atoms, AtomClass atom_class,
+                                 const GroundTruthOptions *options, const DetectorGeometry *geometry,
+                                 unsigned char *mask);
 
 /* Label image [geometry->ny][geometry->nx]: 0 background, else the AtomClass of the pixel's
  * mask (particle over other over support where masks overlap). */

@@ -21,9 +21,21 @@
 
 /* The aberration coefficients, in the order of the arrays below. */
 typedef enum {
-  ABERRATION_C10, ABERRATION_C12, ABERRATION_C21, ABERRATION_C23, ABERRATION_C30,
-  ABERRATION_C32, ABERRATION_C34, ABERRATION_C41, ABERRATION_C43, ABERRATION_C45,
-  ABERRATION_C50, ABERRATION_C52, ABERRATION_C54, ABERRATION_C56, ABERRATION_COUNT
+  ABERRATION_C10,
+  ABERRATION_C12,
+  ABERRATION_C21,
+  ABERRATION_C23,
+  ABERRATION_C30,
+  ABERRATION_C32,
+  ABERRATION_C34,
+  ABERRATION_C41,
+  ABERRATION_C43,
+  ABERRATION_C45,
+  ABERRATION_C50,
+  ABERRATION_C52,
+  ABERRATION_C54,
+  ABERRATION_C56,
+  ABERRATION_COUNT
 } Aberration;
 
 /* Radial order n and azimuthal symmetry m of each Aberration. */
@@ -32,38 +44,71 @@ extern const int optics_aberration_m[ABERRATION_COUNT];
 
 /* One imaging condition: every number the lens and the detector need. A plain value. */
 typedef struct {
-  double   coefficient[ABERRATION_COUNT]; /* C_nm [Å]; C10 = −defocus, C30 = Cs */
-  double   angle[ABERRATION_COUNT];       /* φ_nm [rad] (unused for m = 0) */
-  double   aperture;          /* objective aperture semi-angle [mrad]; 0 = no aperture */
-  double   aperture_edge;     /* width of the aperture's cosine edge [mrad] */
-  double   focal_spread;      /* total rms focal spread Δ [Å] (direct and from Cc, combined) */
-  double   convergence;       /* illumination semi-angle α [mrad] (Gaussian 1/e half-width) */
-  PetscInt focal_points;      /* 0: quasi-coherent temporal envelope; ≥ 2: explicit Gauss–Hermite
+  double    coefficient[ABERRATION_COUNT]; /* C_nm [Å]; C10 = −defocus, C30 = Cs */
+  double    angle[ABERRATION_COUNT];       /* φ_nm [rad] (unused for m = 0) */
+  double    aperture;                      /* objective aperture semi-angle [mrad]; 0 = no aperture */
+  double    aperture_edge;                 /* width of the aperture's cosine edge [mrad] */
+  double    focal_spread;                  /* total rms focal spread Δ [Å] (direct and from Cc, combined) */
+  double    convergence;                   /* illumination semi-angle α [mrad] (Gaussian 1/e half-width) */
+  PetscInt  focal_points;                  /* 0: quasi-coherent temporal envelope; ≥ 2: explicit Gauss–Hermite
                                  integration over defocus with this many points */
-  double   dose;              /* electrons per Å² (0 = noise-free image) */
-  double   mtf[4];            /* detector MTF c0..c3: (c0−c1)/(1+(k/(2c2))^c3)+c1, k in cycles per
+  double    dose;                          /* electrons per Å² (0 = noise-free image) */
+  double    mtf[4];                        /* detector MTF c0..c3: (c0−c1)/(1+(k/(2c2))^c3)+c1, k in cycles per
                                  detector pixel (Nyquist = 0.5); c2 ≤ 0 means no MTF */
-  double   readout_noise;     /* Gaussian readout noise, rms electrons per pixel */
-  double   drift;             /* length of linear drift during the exposure [Å] */
-  double   drift_angle;       /* direction of the drift from +x [rad] */
-  double   detector_pixel;    /* detector pixel size [Å]; 0 = the simulation sampling */
-  PetscInt image_size;        /* detector image side [pixels]; 0 = the whole field of view */
-  PetscBool mtf_on_noise;     /* the MTF blurs the recorded counts (shot noise included; scintillator
+  double    readout_noise;                 /* Gaussian readout noise, rms electrons per pixel */
+  double    drift;                         /* length of linear drift during the exposure [Å] */
+  double    drift_angle;                   /* direction of the drift from +x [rad] */
+  double    detector_pixel;                /* detector pixel size [Å]; 0 = the simulation sampling */
+  PetscInt  image_size;                    /* detector image side [pixels]; 0 = the whole field of view */
+  PetscBool mtf_on_noise;                  /* the MTF blurs the recorded counts (shot noise included; scintillator
                                  cameras) instead of the noise-free image; readout noise is added after */
 } ImagingConditions;
 
 /* Which imaging option each Distribution below holds. */
 typedef enum {
-  IMAGING_DEFOCUS, IMAGING_CS,
-  IMAGING_C12, IMAGING_PHI12, IMAGING_C21, IMAGING_PHI21, IMAGING_C23, IMAGING_PHI23,
-  IMAGING_C32, IMAGING_PHI32, IMAGING_C34, IMAGING_PHI34,
-  IMAGING_C41, IMAGING_PHI41, IMAGING_C43, IMAGING_PHI43, IMAGING_C45, IMAGING_PHI45,
-  IMAGING_C50, IMAGING_C52, IMAGING_PHI52, IMAGING_C54, IMAGING_PHI54, IMAGING_C56, IMAGING_PHI56,
-  IMAGING_APERTURE, IMAGING_APERTURE_EDGE, IMAGING_FOCAL_SPREAD,
-  IMAGING_CC, IMAGING_ENERGY_SPREAD, IMAGING_VOLTAGE_RIPPLE, IMAGING_CURRENT_RIPPLE,
-  IMAGING_CONVERGENCE, IMAGING_DOSE,
-  IMAGING_MTF_C0, IMAGING_MTF_C1, IMAGING_MTF_C2, IMAGING_MTF_C3,
-  IMAGING_READOUT_NOISE, IMAGING_DRIFT, IMAGING_DRIFT_ANGLE, IMAGING_DETECTOR_PIXEL, IMAGING_IMAGE_SIZE,
+  IMAGING_DEFOCUS,
+  IMAGING_CS,
+  IMAGING_C12,
+  IMAGING_PHI12,
+  IMAGING_C21,
+  IMAGING_PHI21,
+  IMAGING_C23,
+  IMAGING_PHI23,
+  IMAGING_C32,
+  IMAGING_PHI32,
+  IMAGING_C34,
+  IMAGING_PHI34,
+  IMAGING_C41,
+  IMAGING_PHI41,
+  IMAGING_C43,
+  IMAGING_PHI43,
+  IMAGING_C45,
+  IMAGING_PHI45,
+  IMAGING_C50,
+  IMAGING_C52,
+  IMAGING_PHI52,
+  IMAGING_C54,
+  IMAGING_PHI54,
+  IMAGING_C56,
+  IMAGING_PHI56,
+  IMAGING_APERTURE,
+  IMAGING_APERTURE_EDGE,
+  IMAGING_FOCAL_SPREAD,
+  IMAGING_CC,
+  IMAGING_ENERGY_SPREAD,
+  IMAGING_VOLTAGE_RIPPLE,
+  IMAGING_CURRENT_RIPPLE,
+  IMAGING_CONVERGENCE,
+  IMAGING_DOSE,
+  IMAGING_MTF_C0,
+  IMAGING_MTF_C1,
+  IMAGING_MTF_C2,
+  IMAGING_MTF_C3,
+  IMAGING_READOUT_NOISE,
+  IMAGING_DRIFT,
+  IMAGING_DRIFT_ANGLE,
+  IMAGING_DETECTOR_PIXEL,
+  IMAGING_IMAGE_SIZE,
   IMAGING_PARAMETER_COUNT
 } ImagingParameter;
 
@@ -77,9 +122,9 @@ typedef struct {
 /* Name (the option without '-'), units and description of each ImagingParameter:
  * the database columns of the sampled values. */
 typedef struct {
-  const char *name;   /* "defocus" */
-  const char *units;  /* "Å", "mrad", "deg", "e/Å²", "1" */
-  const char *help;   /* one line */
+  const char *name;  /* "defocus" */
+  const char *units; /* "Å", "mrad", "deg", "e/Å²", "1" */
+  const char *help;  /* one line */
 } ImagingParameterInfo;
 extern const ImagingParameterInfo imaging_parameter_info[IMAGING_PARAMETER_COUNT];
 
@@ -106,7 +151,8 @@ double optics_scherzer_defocus(double cs, double wavelength);
 
 /* χ(k) [rad] at spatial frequency (kx, ky) [1/Å], with `extra_defocus` [Å] added to
  * the defocus (used by focal integration). */
-double optics_aberration_phase(const ImagingConditions *conditions, double wavelength, double kx, double ky, double extra_defocus);
+double optics_aberration_phase(const ImagingConditions *conditions, double wavelength, double kx, double ky,
+                               double extra_defocus);
 /* |∇_k χ|² [Å²] (for the spatial envelope). */
 double optics_aberration_gradient_squared(const ImagingConditions *conditions, double wavelength, double kx, double ky);
 /* Aperture transmission in [0, 1] (1 when no aperture). */
@@ -118,7 +164,7 @@ double optics_spatial_envelope(const ImagingConditions *conditions, double wavel
 /* The lens transfer function at (kx, ky). With `with_temporal_envelope` false the
  * temporal envelope is left out (explicit focal integration does it instead). */
 double complex optics_transfer(const ImagingConditions *conditions, double wavelength, double kx, double ky,
-                             double extra_defocus, PetscBool with_temporal_envelope);
+                               double extra_defocus, PetscBool with_temporal_envelope);
 
 /* Gauss–Hermite nodes and weights for ∫ f(x) exp(−x²) dx ≈ Σ w_i f(x_i), n ≤ 64. */
 PetscErrorCode optics_gauss_hermite(PetscInt n, double *nodes, double *weights);
@@ -126,16 +172,16 @@ PetscErrorCode optics_gauss_hermite(PetscInt n, double *nodes, double *weights);
 /* The objective lens on one simulation grid: keeps the Fourier transforms of the
  * exit waves so that any number of imaging conditions reuse them. */
 typedef struct {
-  PetscInt       nx, ny;          /* grid points (x fastest: arrays are [ny][nx]) */
-  double         dx, dy;          /* sampling [Å/pixel] */
-  double         wavelength;      /* electron wavelength [Å] */
-  PetscInt       n_waves;         /* exit waves held (frozen-phonon configurations) */
-  fftwf_complex *wave_fourier;    /* [n_waves][ny][nx] FT of each exit wave, unnormalised */
-  fftwf_complex *work;            /* [ny][nx] */
-  fftwf_complex *transfer;        /* [ny][nx] T(k) of the current condition and focal point, scaled by 1/(nx ny) */
-  PetscInt      *row_span;        /* [ny][2]: T is zero in row j outside kx indices [0, span[0]) and [span[1], nx) */
-  fftwf_plan     inverse;         /* work → work, backward */
-  fftwf_plan     forward;         /* work → work, forward */
+  PetscInt       nx, ny;       /* grid points (x fastest: arrays are [ny][nx]) */
+  double         dx, dy;       /* sampling [Å/pixel] */
+  double         wavelength;   /* electron wavelength [Å] */
+  PetscInt       n_waves;      /* exit waves held (frozen-phonon configurations) */
+  fftwf_complex *wave_fourier; /* [n_waves][ny][nx] FT of each exit wave, unnormalised */
+  fftwf_complex *work;         /* [ny][nx] */
+  fftwf_complex *transfer;     /* [ny][nx] T(k) of the current condition and focal point, scaled by 1/(nx ny) */
+  PetscInt      *row_span;     /* [ny][2]: T is zero in row j outside kx indices [0, span[0]) and [span[1], nx) */
+  fftwf_plan     inverse;      /* work → work, backward */
+  fftwf_plan     forward;      /* work → work, forward */
 } Lens;
 
 PetscErrorCode lens_create(PetscInt nx, PetscInt ny, double dx, double dy, double wavelength, Lens **lens);
@@ -148,4 +194,5 @@ PetscErrorCode lens_set_exit_waves(Lens *lens, PetscInt n_waves, const fftwf_com
 PetscErrorCode lens_image(Lens *lens, const ImagingConditions *conditions, float *image);
 /* The same by direct O(N⁴) discrete Fourier sums in double precision: the reference. */
 PetscErrorCode lens_image_ref(PetscInt nx, PetscInt ny, double dx, double dy, double wavelength, PetscInt n_waves,
-                              const fftwf_complex *const *exit_waves, const ImagingConditions *conditions, double *image);
+                              const fftwf_complex *const *exit_waves, const ImagingConditions *conditions,
+                              double *image);

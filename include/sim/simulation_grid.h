@@ -25,22 +25,22 @@
 #define SIMULATION_BAND_LIMIT (2.0 / 3.0)
 
 typedef struct {
-  PetscInt nx, ny;            /* grid size [px]; set by simulation_grid_setup */
-  double   cell[3];           /* cell lengths along x, y, z [Å] (all 0 = take from the structure) */
-  double   requested_sampling;/* -sampling [Å/px] */
-  double   sampling[2];       /* actual pixel size cell/n along x, y [Å/px]; set by setup */
-  double   slice_thickness;   /* nominal slice thickness [Å] */
-  PetscInt n_slices;          /* ceil(cell z / slice_thickness); set by setup */
-  double   voltage;           /* accelerating voltage [kV] */
-  double   wavelength;        /* relativistic wavelength [Å]; set by setup */
-  double   interaction_constant; /* σ [rad/(V·Å)]; set by setup */
-  double   band_limit;        /* fraction of Nyquist kept (SIMULATION_BAND_LIMIT); >= √2 turns the
+  PetscInt  nx, ny;                          /* grid size [px]; set by simulation_grid_setup */
+  double    cell[3];                         /* cell lengths along x, y, z [Å] (all 0 = take from the structure) */
+  double    requested_sampling;              /* -sampling [Å/px] */
+  double    sampling[2];                     /* actual pixel size cell/n along x, y [Å/px]; set by setup */
+  double    slice_thickness;                 /* nominal slice thickness [Å] */
+  PetscInt  n_slices;                        /* ceil(cell z / slice_thickness); set by setup */
+  double    voltage;                         /* accelerating voltage [kV] */
+  double    wavelength;                      /* relativistic wavelength [Å]; set by setup */
+  double    interaction_constant;            /* σ [rad/(V·Å)]; set by setup */
+  double    band_limit;                      /* fraction of Nyquist kept (SIMULATION_BAND_LIMIT); >= √2 turns the
                                  band limit off (tests of unitarity only: aliasing is then unchecked) */
-  double   beam_tilt[2];      /* beam tilt x, y [mrad] */
-  PetscBool transmission_band_limit; /* band-limit exp(iσv) itself (one more FFT pair per slice);
+  double    beam_tilt[2];                    /* beam tilt x, y [mrad] */
+  PetscBool transmission_band_limit;         /* band-limit exp(iσv) itself (one more FFT pair per slice);
                                  -transmission_band_limit, default true */
-  PetscInt fp_configs;        /* frozen-phonon configurations; 0 = static lattice */
-  char     fftw_wisdom[PETSC_MAX_PATH_LEN]; /* wisdom file; "" or "none" = none */
+  PetscInt  fp_configs;                      /* frozen-phonon configurations; 0 = static lattice */
+  char      fftw_wisdom[PETSC_MAX_PATH_LEN]; /* wisdom file; "" or "none" = none */
 } SimulationGrid;
 
 /* Defaults: no cell, sampling 0.05 Å, slices 1 Å, 300 kV, no tilt, static lattice, no wisdom. */
@@ -77,20 +77,20 @@ typedef enum { FFT_PLANNING_MEASURE, FFT_PLANNING_WISDOM_OR_ESTIMATE } FftPlanni
  * by default). Wisdom from a more rigorous planner also serves a less rigorous request. Read by
  * simulation_grid_options_read; process-wide. */
 PetscErrorCode simulation_fft_planning_options_read(PetscOptionItems *PetscOptionsObject);
-void      simulation_fft_planning_set(FftPlanning planning);
-unsigned  simulation_fft_planning_flags(void);     /* FFTW_MEASURE, or with FFTW_WISDOM_ONLY */
-PetscBool simulation_fft_planning_wisdom_only(void);
+void           simulation_fft_planning_set(FftPlanning planning);
+unsigned       simulation_fft_planning_flags(void); /* FFTW_MEASURE, or with FFTW_WISDOM_ONLY */
+PetscBool      simulation_fft_planning_wisdom_only(void);
 /* Assign to `plan` the result of `call`, an fftwf_plan_* call that passes the variable `flags`:
  * first with the process's planning flags, then, in wisdom-only mode when the wisdom lacks the
  * size, with FFTW_ESTIMATE. */
-#define SIMULATION_FFT_PLAN(plan, call) \
-  do { \
-    unsigned flags = simulation_fft_planning_flags(); \
-    (plan) = (call); \
+#define SIMULATION_FFT_PLAN(plan, call)                     \
+  do {                                                      \
+    unsigned flags = simulation_fft_planning_flags();       \
+    (plan)         = (call);                                \
     if (!(plan) && simulation_fft_planning_wisdom_only()) { \
-      flags = FFTW_ESTIMATE; \
-      (plan) = (call); \
-    } \
+      flags  = FFTW_ESTIMATE;                               \
+      (plan) = (call);                                      \
+    }                                                       \
   } while (0)
 
 PetscErrorCode simulation_grid_wisdom_import(const char *path);
@@ -110,6 +110,7 @@ PetscErrorCode simulation_grid_wisdom_default(SimulationGrid *grid);
  * of every frozen-phonon configuration, multislice, lens and detector buffers, and the unit's
  * `n_images` images and masks of `image_pixels` each; `keep_exit_waves` adds the stored waves.
  * A double, so no product can overflow. */
-double         simulation_memory_estimate(const SimulationGrid *grid, PetscInt64 n_images, PetscInt64 image_pixels, PetscBool keep_exit_waves);
+double simulation_memory_estimate(const SimulationGrid *grid, PetscInt64 n_images, PetscInt64 image_pixels,
+                                  PetscBool keep_exit_waves);
 /* Error (PETSC_ERR_MEM, one line with the figure) when `bytes` exceeds memory_limit_bytes(). */
 PetscErrorCode simulation_memory_check(const char *what, double bytes);

@@ -31,23 +31,23 @@
 
 typedef enum {
   SUPPORT_NONE = 0,
-  SUPPORT_AMORPHOUS_CARBON,  /* a-C, 2.2 g/cm³ */
-  SUPPORT_SILICON_NITRIDE,   /* amorphous Si3N4 (SiNx membranes), 3.1 g/cm³ */
-  SUPPORT_SILICA,            /* amorphous SiO2, 2.2 g/cm³ */
-  SUPPORT_GRAPHENE,          /* one graphene sheet (crystalline) */
-  SUPPORT_MOS2               /* one 2H-MoS2 layer (crystalline) */
+  SUPPORT_AMORPHOUS_CARBON, /* a-C, 2.2 g/cm³ */
+  SUPPORT_SILICON_NITRIDE,  /* amorphous Si3N4 (SiNx membranes), 3.1 g/cm³ */
+  SUPPORT_SILICA,           /* amorphous SiO2, 2.2 g/cm³ */
+  SUPPORT_GRAPHENE,         /* one graphene sheet (crystalline) */
+  SUPPORT_MOS2              /* one 2H-MoS2 layer (crystalline) */
 } SupportKind;
 
 /* An amorphous slab to build. */
 typedef struct {
-  int    n_species;                                   /* 1..AMORPHOUS_MAX_SPECIES */
-  int    atomic_number[AMORPHOUS_MAX_SPECIES];        /* Z of each species */
-  double fraction[AMORPHOUS_MAX_SPECIES];             /* number fraction of each species (normalised on use) */
-  double min_distance[AMORPHOUS_MAX_SPECIES][AMORPHOUS_MAX_SPECIES]; /* hard-core distance per pair [Å], symmetric */
-  double density;                                     /* atoms per Å³ (all species) */
-  double origin[3];                                   /* lowest corner of the slab [Å] */
-  double size[3];                                     /* slab edges along x, y, z [Å] */
-  PetscInt max_attempts;                              /* consecutive rejected proposals before giving up on one atom */
+  int      n_species;                            /* 1..AMORPHOUS_MAX_SPECIES */
+  int      atomic_number[AMORPHOUS_MAX_SPECIES]; /* Z of each species */
+  double   fraction[AMORPHOUS_MAX_SPECIES];      /* number fraction of each species (normalised on use) */
+  double   min_distance[AMORPHOUS_MAX_SPECIES][AMORPHOUS_MAX_SPECIES]; /* hard-core distance per pair [Å], symmetric */
+  double   density;                                                    /* atoms per Å³ (all species) */
+  double   origin[3];                                                  /* lowest corner of the slab [Å] */
+  double   size[3];                                                    /* slab edges along x, y, z [Å] */
+  PetscInt max_attempts; /* consecutive rejected proposals before giving up on one atom */
 } AmorphousSupportSpec;
 
 /* The parameters of a support kind ("amorphous_carbon", "sinx", "sio2", "graphene",
@@ -57,7 +57,8 @@ const char    *support_kind_name(SupportKind kind);
 
 /* Fill `spec` with the default composition, density and minimum distances of an
  * amorphous kind, the given slab size and origin. */
-PetscErrorCode amorphous_support_spec_default(SupportKind kind, const double size[3], const double origin[3], AmorphousSupportSpec *spec);
+PetscErrorCode amorphous_support_spec_default(SupportKind kind, const double size[3], const double origin[3],
+                                              AmorphousSupportSpec *spec);
 
 /* Mass density [g/cm³] of a spec (from its number density and composition). */
 double amorphous_support_mass_density(const AmorphousSupportSpec *spec);
@@ -69,17 +70,18 @@ double amorphous_support_number_density(const AmorphousSupportSpec *spec, double
  * Errors: a density beyond the RSA jamming limit for the minimum distances, or a slab
  * too small for the minimum image (edge < 2 d_min), or max_attempts exhausted — each
  * message names the density, the minimum distance and the limit. */
-PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_t seed, uint64_t unit, int object_id, AtomList *atoms);
+PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_t seed, uint64_t unit, int object_id,
+                                       AtomList *atoms);
 
 /* O(N²) reference check (amorphous_support_ref.c): the smallest pair distance ratio
  * d / d_min(pair) over atoms [first, first + count) of `atoms`, with the minimum image
  * in x and y of the spec's slab; `violations` counts pairs with ratio < 1 - 1e-12. */
-PetscErrorCode amorphous_support_check_ref(const AmorphousSupportSpec *spec, const AtomList *atoms, PetscInt first, PetscInt count,
-                                           double *smallest_ratio, PetscInt *violations);
+PetscErrorCode amorphous_support_check_ref(const AmorphousSupportSpec *spec, const AtomList *atoms, PetscInt first,
+                                           PetscInt count, double *smallest_ratio, PetscInt *violations);
 
 /* Append a crystalline sheet (SUPPORT_GRAPHENE or SUPPORT_MOS2) covering about
  * size[0] × size[1] with its lowest atoms at origin[2]. The sheet uses its rectangular
  * (orthohexagonal) cell, repeated a whole number of times so it is periodic in x and y;
  * `actual_size` returns the repeated extent (may differ from size by < one cell). */
-PetscErrorCode crystalline_support_build(SupportKind kind, const double size[3], const double origin[3], int object_id, AtomList *atoms,
-                                         double actual_size[3]);
+PetscErrorCode crystalline_support_build(SupportKind kind, const double size[3], const double origin[3], int object_id,
+                                         AtomList *atoms, double actual_size[3]);

@@ -23,7 +23,6 @@
 
 #define CRYSTAL_MAX_POINT_OPERATIONS 48
 
-
 /* One atom of the basis. */
 typedef struct {
   int    atomic_number; /* Z */
@@ -32,27 +31,27 @@ typedef struct {
 } CrystalSite;
 
 typedef struct Crystal {
-  char         name[64];        /* material, prototype or CIF file name (for messages) */
-  char         prototype[16];   /* "fcc", "bcc", "hcp", "diamond", "rocksalt", "zincblende", "wurtzite", or "" */
-  double       length[3];       /* a, b, c [Å] */
-  double       angle[3];        /* α, β, γ [degrees] */
-  double       lattice[3][3];   /* lattice vectors as rows [Å] */
-  double       reciprocal[3][3];/* reciprocal vectors as rows, lattice[i]·reciprocal[j] = δ_ij [1/Å] */
-  double       cell_volume;     /* [Å³] */
-  PetscInt     nsites;          /* atoms in the basis (conventional cell) */
-  CrystalSite *site;            /* [nsites] */
+  char         name[64];         /* material, prototype or CIF file name (for messages) */
+  char         prototype[16];    /* "fcc", "bcc", "hcp", "diamond", "rocksalt", "zincblende", "wurtzite", or "" */
+  double       length[3];        /* a, b, c [Å] */
+  double       angle[3];         /* α, β, γ [degrees] */
+  double       lattice[3][3];    /* lattice vectors as rows [Å] */
+  double       reciprocal[3][3]; /* reciprocal vectors as rows, lattice[i]·reciprocal[j] = δ_ij [1/Å] */
+  double       cell_volume;      /* [Å³] */
+  PetscInt     nsites;           /* atoms in the basis (conventional cell) */
+  CrystalSite *site;             /* [nsites] */
   /* Laue group used to expand Miller families {hkl}: integer matrices W acting on fractional
    * column vectors; a family is { h·W }. It is the lattice's holohedry (all integer matrices
    * that keep the metric), intersected with the CIF's rotations (plus inversion) for CIF input.
    * Cubic: 48, hexagonal: 24, triclinic: 2. */
-  PetscInt     npoint_operations;
-  int          point_operation[CRYSTAL_MAX_POINT_OPERATIONS][3][3];
+  PetscInt npoint_operations;
+  int      point_operation[CRYSTAL_MAX_POINT_OPERATIONS][3][3];
   /* CIF input only: how many symmetry operations the file listed (0: none), and whether
    * the Laue group above is the lattice's holohedry because the file gave the identity
    * alone (P1, or a structure written out in full): {hkl} families are then expanded by
    * the metric symmetry of the cell, which may be higher than the structure's. */
-  PetscInt     ncif_operations;
-  PetscBool    family_from_metric;
+  PetscInt  ncif_operations;
+  PetscBool family_from_metric;
 } Crystal;
 
 /* A crystal from cell parameters (Å, degrees) and a basis (copied). Fails (naming `name`) on
@@ -63,13 +62,14 @@ PetscErrorCode crystal_create_from_cell(const char *name, const double length[3]
  * "zincblende", "wurtzite" take species[0] (cation) and species[1] (anion). `c` is used by
  * hcp and wurtzite only (c <= 0: ideal c = a·sqrt(8/3)); wurtzite uses the ideal u = 3/8.
  * Unknown prototype → error listing the allowed ones. */
-PetscErrorCode crystal_create_prototype(const char *prototype, const int species[], double a, double c, Crystal **crystal);
+PetscErrorCode crystal_create_prototype(const char *prototype, const int species[], double a, double c,
+                                        Crystal **crystal);
 /* A built-in material (case-insensitive): Au Ag Pt Pd Cu Ni Al Pb Fe W Mo Cr Si Ge C(diamond)
  * Mg Ti Zn Co CdSe ZnO ZnS GaN MgO NaCl GaAs CdS ... (crystal_material_names() lists them).
  * Unknown name → error listing the allowed ones. */
 PetscErrorCode crystal_create_material(const char *material, Crystal **crystal);
 /* Comma-separated list of the built-in material names. */
-const char    *crystal_material_names(void);
+const char *crystal_material_names(void);
 /* Read the first data block of a CIF file (src/structure/cif.c): cell, symmetry operations
  * (_symmetry_equiv_pos_as_xyz or _space_group_symop_operation_xyz), atom sites
  * (_atom_site_type_symbol or _label, fract_x/y/z, occupancy; "0.123(4)" uncertainties
@@ -84,16 +84,15 @@ PetscErrorCode crystal_create_from_cif_block(const char *filename, const char *b
 PetscErrorCode crystal_destroy(Crystal **crystal);
 
 /* Cartesian vector of a lattice direction [uvw]: u*a + v*b + w*c. */
-void           crystal_direction(const Crystal *crystal, const double uvw[3], double cartesian[3]);
+void crystal_direction(const Crystal *crystal, const double uvw[3], double cartesian[3]);
 /* Fractional → Cartesian position. */
-void           crystal_cartesian(const Crystal *crystal, const double fractional[3], double cartesian[3]);
+void crystal_cartesian(const Crystal *crystal, const double fractional[3], double cartesian[3]);
 /* Unit normal (Cartesian) of the plane (hkl): direction of h*a* + k*b* + l*c*. */
-void           crystal_plane_normal(const Crystal *crystal, const int hkl[3], double normal[3]);
+void crystal_plane_normal(const Crystal *crystal, const int hkl[3], double normal[3]);
 /* Interplanar spacing d_hkl = 1/|h*a* + k*b* + l*c*| [Å] (geometric; d_200 = d_100/2). */
-double         crystal_d_spacing(const Crystal *crystal, const int hkl[3]);
+double crystal_d_spacing(const Crystal *crystal, const int hkl[3]);
 /* Distinct members of the family {hkl} under the crystal's Laue group (including -hkl);
  * at most CRYSTAL_MAX_POINT_OPERATIONS. {111} of a cubic crystal → 8, {100} → 6. */
 PetscErrorCode crystal_family(const Crystal *crystal, const int hkl[3], PetscInt *nmembers, int members[][3]);
 /* Shortest distance between two atoms of the infinite crystal [Å]. */
-double         crystal_nearest_neighbour_distance(const Crystal *crystal);
-
+double crystal_nearest_neighbour_distance(const Crystal *crystal);

@@ -16,7 +16,8 @@ PetscErrorCode crystal_fill(const Crystal *crystal, const Volume *volume, const 
                             AtomClass atom_class, AtomList *atoms);
 /* Slow, obviously correct reference (src/structure/crystal_fill_ref.c): tests every site in the
  * index cube |i|,|j|,|k| <= half_range around `origin`, in the same order as crystal_fill. */
-PetscErrorCode crystal_fill_ref(const Crystal *crystal, const Volume *volume, const double origin[3], PetscInt half_range, int object_id,
-                                AtomClass atom_class, AtomList *atoms);
+PetscErrorCode crystal_fill_ref(const Crystal *crystal, const Volume *volume, const double origin[3],
+                                PetscInt half_range, int object_id, AtomClass atom_class, AtomList *atoms);
 /* Number of atoms crystal_fill would append (no allocation). */
-PetscErrorCode crystal_fill_count(const Crystal *crystal, const Volume *volume, const double origin[3], PetscInt *count);
+PetscErrorCode crystal_fill_count(const Crystal *crystal, const Volume *volume, const double origin[3],
+                                  PetscInt *count);

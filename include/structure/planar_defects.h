@@ -33,11 +33,7 @@
 
 #define PLANAR_DEFECTS_MAX 64
 
-typedef enum {
-  PLANAR_DEFECT_TWIN = 1,
-  PLANAR_DEFECT_STACKING_FAULT = 2,
-  PLANAR_DEFECT_I1_FAULT = 3
-} PlanarDefectType;
+typedef enum { PLANAR_DEFECT_TWIN = 1, PLANAR_DEFECT_STACKING_FAULT = 2, PLANAR_DEFECT_I1_FAULT = 3 } PlanarDefectType;
 
 typedef struct {
   const Crystal   *crystal;       /* not owned: must outlive this object */
@@ -47,23 +43,25 @@ typedef struct {
   double           spacing;       /* distance between consecutive layers [Å] */
   double           layer0_height; /* n·x of layer 0 */
   PetscInt         ndefects;
-  PlanarDefectType type[PLANAR_DEFECTS_MAX];  /* sorted by layer */
+  PlanarDefectType type[PLANAR_DEFECTS_MAX]; /* sorted by layer */
   PetscInt         layer[PLANAR_DEFECTS_MAX];
   /* Derived (planar_defects_add / _place_random keep them current): region r lies between
    * boundary[r-1] and boundary[r] (heights n·x); its atoms are linear·y + shift for perfect
    * lattice positions y (crystal at `origin`). Region 0 is the undisturbed crystal. */
-  double           boundary[PLANAR_DEFECTS_MAX];
-  double           linear[PLANAR_DEFECTS_MAX + 1][3][3];
-  double           shift[PLANAR_DEFECTS_MAX + 1][3];
+  double boundary[PLANAR_DEFECTS_MAX];
+  double linear[PLANAR_DEFECTS_MAX + 1][3][3];
+  double shift[PLANAR_DEFECTS_MAX + 1][3];
 } PlanarDefects;
 
 /* Defects on the plane (hkl) of `crystal` with the lattice origin at `origin`. */
-PetscErrorCode planar_defects_create(const Crystal *crystal, const int hkl[3], const double origin[3], PlanarDefects **defects);
+PetscErrorCode planar_defects_create(const Crystal *crystal, const int hkl[3], const double origin[3],
+                                     PlanarDefects **defects);
 PetscErrorCode planar_defects_destroy(PlanarDefects **defects);
 /* Add one defect at layer k (any integer; two defects on one layer → error). */
 PetscErrorCode planar_defects_add(PlanarDefects *defects, PlanarDefectType type, PetscInt layer);
 /* Lowest and highest layer holding atoms of the perfect crystal inside `volume`. */
-PetscErrorCode planar_defects_layer_range(const PlanarDefects *defects, const Volume *volume, PetscInt *lowest, PetscInt *highest);
+PetscErrorCode planar_defects_layer_range(const PlanarDefects *defects, const Volume *volume, PetscInt *lowest,
+                                          PetscInt *highest);
 /* czone's fccMixedTwinSF: `count` defects on distinct layers strictly inside the particle
  * (between its lowest and highest layer), any two at least `min_separation` (>= 1) layers
  * apart, all such arrangements equally likely; each is a fault (`fault_type`) with probability
@@ -71,5 +69,5 @@ PetscErrorCode planar_defects_layer_range(const PlanarDefects *defects, const Vo
 PetscErrorCode planar_defects_place_random(PlanarDefects *defects, const Volume *volume, RngStream *rng, PetscInt count,
                                            double fault_fraction, PlanarDefectType fault_type, PetscInt min_separation);
 /* Like crystal_fill, for the defected crystal: appends the atoms inside `volume`. */
-PetscErrorCode planar_defects_fill(const PlanarDefects *defects, const Volume *volume, int object_id, AtomClass atom_class,
-                                   AtomList *atoms);
+PetscErrorCode planar_defects_fill(const PlanarDefects *defects, const Volume *volume, int object_id,
+                                   AtomClass atom_class, AtomList *atoms);

@@ -15,11 +15,11 @@
  * ({100} and {111} meeting at vertices), "truncated_octahedron" (regular hexagons and
  * squares), "tetrahedron" is not offered (not centrosymmetric). Unknown name → error listing
  * particle_shape_names(). */
-PetscErrorCode particle_shape_polyhedron(const Crystal *crystal, const char *name, double radius, const double centre[3],
-                                         Volume **shape);
+PetscErrorCode particle_shape_polyhedron(const Crystal *crystal, const char *name, double radius,
+                                         const double centre[3], Volume **shape);
 /* A rod (prism) along the crystal's c axis [001]: side facets are the {100} members
  * perpendicular to c (4 for cubic, 6 for hexagonal) at `half_width` Å, caps at ±length/2. */
 PetscErrorCode particle_shape_rod(const Crystal *crystal, double half_width, double length, const double centre[3],
                                   Volume **shape);
 /* "sphere,cube,octahedron,cuboctahedron,truncated_octahedron" */
-const char    *particle_shape_names(void);
+const char *particle_shape_names(void);

@@ -35,9 +35,9 @@
 #define SCENE_NAME_LEN    64
 
 typedef enum {
-  SCENE_BOUNDARY_OPEN = 0,  /* no bound */
-  SCENE_BOUNDARY_CLIP,      /* atoms outside [lower, upper) are removed */
-  SCENE_BOUNDARY_PERIODIC   /* wrapped into [lower, upper); minimum-image distances */
+  SCENE_BOUNDARY_OPEN = 0, /* no bound */
+  SCENE_BOUNDARY_CLIP,     /* atoms outside [lower, upper) are removed */
+  SCENE_BOUNDARY_PERIODIC  /* wrapped into [lower, upper); minimum-image distances */
 } SceneBoundary;
 
 /* One object of the scene. */
@@ -53,10 +53,10 @@ typedef struct {
 typedef struct {
   PetscInt      n_objects;
   SceneObject   object[SCENE_MAX_OBJECTS];
-  double        lower[3], upper[3];        /* bounds [Å] (used where boundary is not OPEN) */
-  SceneBoundary boundary[3];               /* per axis */
-  double        overlap_distance;          /* region of an object without a Volume [Å]; default 1.0 */
-  double        interface_distance;        /* minimum distance across objects [Å]; default 1.4, 0 = off */
+  double        lower[3], upper[3];             /* bounds [Å] (used where boundary is not OPEN) */
+  SceneBoundary boundary[3];                    /* per axis */
+  double        overlap_distance;               /* region of an object without a Volume [Å]; default 1.0 */
+  double        interface_distance;             /* minimum distance across objects [Å]; default 1.4, 0 = off */
   double        thermal_rms[ELEMENT_MAX_Z + 1]; /* rms displacement per Z [Å]; < 0 keeps the atom's own (default) */
 } Scene;
 
@@ -64,9 +64,10 @@ PetscErrorCode scene_create(Scene **scene);
 PetscErrorCode scene_destroy(Scene **scene);
 /* Add a copy of `atoms` (and of `volume`, may be NULL) as a new object; its atoms get
  * the object's index as object_id and `atom_class`. `index` (may be NULL) returns it. */
-PetscErrorCode scene_add_object(Scene *scene, const char *name, int priority, AtomClass atom_class, const AtomList *atoms, const Volume *volume,
-                                PetscInt *index);
-PetscErrorCode scene_set_bounds(Scene *scene, const double lower[3], const double upper[3], const SceneBoundary boundary[3]);
+PetscErrorCode scene_add_object(Scene *scene, const char *name, int priority, AtomClass atom_class,
+                                const AtomList *atoms, const Volume *volume, PetscInt *index);
+PetscErrorCode scene_set_bounds(Scene *scene, const double lower[3], const double upper[3],
+                                const SceneBoundary boundary[3]);
 /* rms displacement [Å] of every atom with atomic number z (>= 0). */
 PetscErrorCode scene_set_thermal_rms(Scene *scene, int z, double rms);
 
@@ -95,5 +96,5 @@ PetscErrorCode scene_closest_interface_pair(const Scene *scene, double *distance
  * `embedding_depth` Å below `surface_height` (the support's top) and its x–y centroid at
  * `centre_xy` plus a uniform jitter in [-jitter, jitter] per axis drawn from `rng`.
  * `shift` returns the translation (apply it to the particle's Volume too). */
-PetscErrorCode scene_place_on_surface(AtomList *particle, double surface_height, const double centre_xy[2], double embedding_depth, double jitter,
-                                      RngStream *rng, double shift[3]);
+PetscErrorCode scene_place_on_surface(AtomList *particle, double surface_height, const double centre_xy[2],
+                                      double embedding_depth, double jitter, RngStream *rng, double shift[3]);

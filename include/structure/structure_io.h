@@ -17,7 +17,7 @@
 #include "core/atom_list.h"
 
 typedef enum {
-  STRUCTURE_FORMAT_AUTO = 0,      /* from the file name when writing, from the content when reading */
+  STRUCTURE_FORMAT_AUTO = 0, /* from the file name when writing, from the content when reading */
   STRUCTURE_FORMAT_XYZ,
   STRUCTURE_FORMAT_EXTENDED_XYZ,
   STRUCTURE_FORMAT_PRISMATIC

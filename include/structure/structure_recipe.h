@@ -67,26 +67,27 @@ typedef struct {
   Distribution twins, stacking_faults, defect_separation;
   Distribution rotation, inplane_angle, mistilt;
   Distribution support, support_density, support_min_distance, embedding_depth, placement_jitter;
-  Distribution zone_axis;        /* labels "110", "1-10"; a fixed u,v,w gives a one-entry choice */
-  Distribution interface_energy; /* Winterbottom Δγ */
-  Distribution support_thickness; /* [Å], 0 = support_size[2] */
-  int    interface_facet[3];     /* h, k, l; 0,0,0 = no truncation */
-  char   wulff_energies[STRUCTURE_RECIPE_TEXT_LEN]; /* "{111}:1.0,{100}:1.15" */
-  int    defect_plane[3];        /* h, k, l; 0,0,0 = by crystal ({111} cubic, (001) hexagonal) */
-  double support_size[3];        /* [Å] */
-  double interface_distance;     /* [Å] */
-  char   thermal_rms[STRUCTURE_RECIPE_TEXT_LEN]; /* overrides "Au:0.0886,C:0.1" */
-  char   cif[STRUCTURE_RECIPE_PATH_LEN];         /* -cif FILE, "" = none (material from -material) */
-  char   cif_block[STRUCTURE_RECIPE_TEXT_LEN];   /* -cif_block NAME: data block of cif[], "" = the first */
+  Distribution zone_axis;          /* labels "110", "1-10"; a fixed u,v,w gives a one-entry choice */
+  Distribution interface_energy;   /* Winterbottom Δγ */
+  Distribution support_thickness;  /* [Å], 0 = support_size[2] */
+  int          interface_facet[3]; /* h, k, l; 0,0,0 = no truncation */
+  char         wulff_energies[STRUCTURE_RECIPE_TEXT_LEN]; /* "{111}:1.0,{100}:1.15" */
+  int          defect_plane[3];                        /* h, k, l; 0,0,0 = by crystal ({111} cubic, (001) hexagonal) */
+  double       support_size[3];                        /* [Å] */
+  double       interface_distance;                     /* [Å] */
+  char         thermal_rms[STRUCTURE_RECIPE_TEXT_LEN]; /* overrides "Au:0.0886,C:0.1" */
+  char         cif[STRUCTURE_RECIPE_PATH_LEN];         /* -cif FILE, "" = none (material from -material) */
+  char         cif_block[STRUCTURE_RECIPE_TEXT_LEN];   /* -cif_block NAME: data block of cif[], "" = the first */
 } StructureRecipeDistributions;
 
 /* One concrete structure. */
 typedef struct {
-  char        material[DISTRIBUTION_LABEL_LEN]; /* material name or CIF path; with cif[]: the file's base name (for messages) */
-  char        cif[STRUCTURE_RECIPE_PATH_LEN];   /* CIF file from -cif, "" = none; when set it gives the crystal */
+  char
+    material[DISTRIBUTION_LABEL_LEN]; /* material name or CIF path; with cif[]: the file's base name (for messages) */
+  char        cif[STRUCTURE_RECIPE_PATH_LEN];       /* CIF file from -cif, "" = none; when set it gives the crystal */
   char        cif_block[STRUCTURE_RECIPE_TEXT_LEN]; /* its data block from -cif_block, "" = the first */
   char        shape[DISTRIBUTION_LABEL_LEN];
-  double      radius;             /* [Å] */
+  double      radius; /* [Å] */
   PetscInt    shells, ino, marks;
   double      aspect_ratio;
   char        wulff_energies[STRUCTURE_RECIPE_TEXT_LEN];
@@ -96,15 +97,15 @@ typedef struct {
   double      interface_energy;   /* Winterbottom Δγ */
   PetscBool   random_rotation;    /* uniform SO(3) instead of a zone axis */
   int         zone_axis[3];
-  double      inplane_angle;      /* [mrad] */
-  double      mistilt;            /* rms [mrad] */
+  double      inplane_angle; /* [mrad] */
+  double      mistilt;       /* rms [mrad] */
   SupportKind support;
-  double      support_size[3];    /* [Å] */
-  double      support_density;    /* [g/cm³], 0 = default */
+  double      support_size[3];      /* [Å] */
+  double      support_density;      /* [g/cm³], 0 = default */
   double      support_min_distance; /* [Å], 0 = default */
-  double      embedding_depth;    /* [Å] */
-  double      placement_jitter;   /* [Å] */
-  double      interface_distance; /* [Å] */
+  double      embedding_depth;      /* [Å] */
+  double      placement_jitter;     /* [Å] */
+  double      interface_distance;   /* [Å] */
   char        thermal_rms[STRUCTURE_RECIPE_TEXT_LEN];
 } StructureRecipe;
 
@@ -118,9 +119,11 @@ typedef struct {
 #define STRUCTURE_RECIPE_MAX_COLUMNS 32
 
 /* Read every structure option (inside PetscOptionsBegin/End). Bad specs → errors naming the option. */
-PetscErrorCode structure_recipe_options_read(PetscOptionItems *PetscOptionsObject, StructureRecipeDistributions *distributions);
+PetscErrorCode structure_recipe_options_read(PetscOptionItems             *PetscOptionsObject,
+                                             StructureRecipeDistributions *distributions);
 /* Draw one recipe for (seed, unit) from the stream RNG_PURPOSE_PLAN, in a fixed order. */
-PetscErrorCode structure_recipe_sample(const StructureRecipeDistributions *distributions, uint64_t seed, uint64_t unit, StructureRecipe *recipe);
+PetscErrorCode structure_recipe_sample(const StructureRecipeDistributions *distributions, uint64_t seed, uint64_t unit,
+                                       StructureRecipe *recipe);
 /* Build the atoms (appended to `atoms`, which should be empty). Deterministic in
  * (recipe, seed, unit): orientation then placement jitter from RNG_PURPOSE_ORIENTATION, defects
  * from RNG_PURPOSE_STRUCTURE, the support from RNG_PURPOSE_SUPPORT. */
@@ -134,6 +137,7 @@ PetscErrorCode structure_recipe_describe(const StructureRecipe *recipe, char *te
 /* The recipe's numeric columns (name, units, value), at most STRUCTURE_RECIPE_MAX_COLUMNS;
  * the names and their order are the same for every recipe. Labels (material, shape,
  * support) are given as indices: shape in structure_recipe_shape_names(), support as SupportKind. */
-PetscErrorCode structure_recipe_columns(const StructureRecipe *recipe, PetscInt *count, StructureRecipeColumn columns[STRUCTURE_RECIPE_MAX_COLUMNS]);
+PetscErrorCode structure_recipe_columns(const StructureRecipe *recipe, PetscInt *count,
+                                        StructureRecipeColumn columns[STRUCTURE_RECIPE_MAX_COLUMNS]);
 /* "sphere,wulff,cube,octahedron,cuboctahedron,truncated_octahedron,rod,icosahedron,decahedron,none" */
-const char    *structure_recipe_shape_names(void);
+const char *structure_recipe_shape_names(void);

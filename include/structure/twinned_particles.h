@@ -22,8 +22,8 @@
 #include "structure/crystal.h"
 
 /* Atom counts of the regular series (for tests and sizing). */
-PetscInt       twinned_icosahedron_count(PetscInt shells);
-PetscInt       twinned_decahedron_count(PetscInt edge_atoms);
+PetscInt twinned_icosahedron_count(PetscInt shells);
+PetscInt twinned_decahedron_count(PetscInt edge_atoms);
 
 /* Mackay icosahedron with `shells` >= 1. */
 PetscErrorCode twinned_icosahedron(const Crystal *crystal, PetscInt shells, const double centre[3], int object_id,

@@ -25,9 +25,20 @@
 
 typedef struct Volume Volume; /* also forward-declared in crystal.h (C11 allows the repeat) */
 
-typedef struct { double normal[3]; double distance; } VolumePlane;   /* n·x <= distance, |n| = 1 */
-typedef struct { double centre[3]; double radius; } VolumeSphere;
-typedef struct { double point[3]; double axis[3]; double radius; double half_length; } VolumeCylinder; /* |axis| = 1; half_length <= 0: infinite */
+typedef struct {
+  double normal[3];
+  double distance;
+} VolumePlane; /* n·x <= distance, |n| = 1 */
+typedef struct {
+  double centre[3];
+  double radius;
+} VolumeSphere;
+typedef struct {
+  double point[3];
+  double axis[3];
+  double radius;
+  double half_length;
+} VolumeCylinder; /* |axis| = 1; half_length <= 0: infinite */
 
 struct Volume {
   PetscInt        nplanes, plane_capacity;
@@ -59,7 +70,8 @@ PetscErrorCode volume_add_miller_family(Volume *volume, const Crystal *crystal, 
                                         const double origin[3], PetscBool snap);
 /* Cylinder of `radius` around the axis through `centre`; length > 0 adds the two caps at
  * ±length/2 from centre, length <= 0 leaves it infinite. */
-PetscErrorCode volume_add_cylinder(Volume *volume, const double centre[3], const double axis[3], double radius, double length);
+PetscErrorCode volume_add_cylinder(Volume *volume, const double centre[3], const double axis[3], double radius,
+                                   double length);
 /* Axis-aligned box lower <= x <= upper (6 planes). */
 PetscErrorCode volume_add_box(Volume *volume, const double lower[3], const double upper[3]);
 /* Convex hull of the points (>= 4, not coplanar): one plane per hull facet, coplanar
@@ -81,7 +93,7 @@ PetscErrorCode volume_translate(Volume *volume, const double shift[3]);
  * a rotation or reflection; error otherwise). */
 PetscErrorCode volume_transform(Volume *volume, const double linear[3][3], const double shift[3]);
 
-PetscBool      volume_contains(const Volume *volume, const double x[3]);
+PetscBool volume_contains(const Volume *volume, const double x[3]);
 /* Axis-aligned bounding box: planes by vertex enumeration (every 3 planes intersected, kept
  * if inside all the others), intersected with the boxes of spheres and finite cylinders.
  * Fails (PETSC_ERR_USER_INPUT) if the volume is empty or unbounded. */

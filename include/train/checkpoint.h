@@ -19,8 +19,10 @@ PetscErrorCode checkpoint_best_path(const char *stem, char *path, size_t size);
 /* Epochs of the checkpoints present, newest first (PetscMalloc1; free with PetscFree). */
 PetscErrorCode checkpoint_list(const char *stem, PetscInt *count, PetscInt **epochs);
 /* Write the checkpoint of `epoch`, then delete all but the newest `keep` (keep >= 1). */
-PetscErrorCode checkpoint_save(const char *stem, PetscInt epoch, PetscInt keep, UNet *net, Optimizer *optimizer, const ModelTrainingState *state);
+PetscErrorCode checkpoint_save(const char *stem, PetscInt epoch, PetscInt keep, UNet *net, Optimizer *optimizer,
+                               const ModelTrainingState *state);
 /* Load the newest readable checkpoint into net, optimizer, state; *epoch = its epoch, or -1 if
  * there is none (nothing loaded). Each unreadable newer one is named on stderr (rank-0 caller
  * prints) with "falling back to ...". `verbose` prints those notes. */
-PetscErrorCode checkpoint_load_latest(const char *stem, UNet *net, Optimizer *optimizer, ModelTrainingState *state, PetscBool verbose, PetscInt *epoch);
+PetscErrorCode checkpoint_load_latest(const char *stem, UNet *net, Optimizer *optimizer, ModelTrainingState *state,
+                                      PetscBool verbose, PetscInt *epoch);

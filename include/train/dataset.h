@@ -29,8 +29,8 @@ typedef struct {
   double        **columns;                  /* [n_columns][count], converted to double */
   char            column_group[256];        /* where the columns were found ("" = none) */
   PetscBool       has_structure_id;         /* the database has the structure id column */
-  int64_t        *structure_id;             /* [count]: images of one structure share it (image index without the column) */
-  int64_t        *image_index;              /* [count]: 0 .. count-1, the groups of an image-level split */
+  int64_t        *structure_id; /* [count]: images of one structure share it (image index without the column) */
+  int64_t        *image_index;  /* [count]: 0 .. count-1, the groups of an image-level split */
 } Dataset;
 
 /* What a train/validation split groups: whole structures (no leakage between the sides) or
@@ -56,7 +56,7 @@ PetscErrorCode dataset_destroy(Dataset **dataset);
  * images [n][ny][nx], masks [n][ny][nx]; masks may be NULL. */
 PetscErrorCode dataset_read(Dataset *dataset, const PetscInt *indices, PetscInt n, float *images, uint8_t *masks);
 /* The column called `name`, or NULL. */
-const double  *dataset_column(const Dataset *dataset, const char *name);
+const double *dataset_column(const Dataset *dataset, const char *name);
 
 /* Subset selector: selected[i] = 1 for images meeting every comma-separated condition of
  * `spec` ("dose>=100,dose<=600,thickness<50"; operators >= <= > < == !=). An unknown
@@ -68,7 +68,8 @@ PetscErrorCode dataset_select(const Dataset *dataset, const char *spec, PetscBoo
  * is positive and there are two or more groups) goes to validation. Grouping by structure on a
  * database without a structure id column is an error naming the file and -split_by (leakage).
  * Outputs are ascending image indices, allocated with PetscMalloc1 (free with PetscFree). */
-PetscErrorCode dataset_split(const Dataset *dataset, const PetscBool *selected, const DatasetSplitRule *rule, PetscInt **train, PetscInt *n_train, PetscInt **validation, PetscInt *n_validation);
+PetscErrorCode dataset_split(const Dataset *dataset, const PetscBool *selected, const DatasetSplitRule *rule,
+                             PetscInt **train, PetscInt *n_train, PetscInt **validation, PetscInt *n_validation);
 
 /* The order of epoch `epoch`: a Fisher–Yates permutation of `base` (n entries) into `order`,
  * from the stream (seed, epoch, RNG_PURPOSE_SHUFFLE). Depends on nothing else. */
@@ -95,7 +96,8 @@ void resample_dose(float *image, PetscInt count, double dose, double pixel_area,
  *  - HDF5 with datasets `images` and `maps` ([N][ny][nx], optionally a trailing channel axis;
  *    maps with C > 1 channels: particle where the argmax channel is not 0, else map > 0.5);
  * Outputs allocated with PetscMalloc1. */
-PetscErrorCode labelled_set_read_hdf5(const char *path, PetscInt *count, PetscInt *ny, PetscInt *nx, float **images, uint8_t **masks);
+PetscErrorCode labelled_set_read_hdf5(const char *path, PetscInt *count, PetscInt *ny, PetscInt *nx, float **images,
+                                      uint8_t **masks);
 
 /* A small labelled synthetic database written by the campaign's writer (database_create on
  * PETSC_COMM_SELF), for tests and demonstrations: n_structures × n_conditions images of
@@ -103,4 +105,5 @@ PetscErrorCode labelled_set_read_hdf5(const char *path, PetscInt *count, PetscIn
  * condition another contrast sign, blur and Poisson dose; columns "radius" (per structure) and
  * "dose" besides the id columns. Deterministic in `seed`. with_masks PETSC_FALSE removes the
  * masks afterwards (bad-input tests). */
-PetscErrorCode dataset_write_synthetic(const char *path, PetscInt n_structures, PetscInt n_conditions, PetscInt size, uint64_t seed, PetscBool with_masks);
+PetscErrorCode dataset_write_synthetic(const char *path, PetscInt n_structures, PetscInt n_conditions, PetscInt size,
+                                       uint64_t seed, PetscBool with_masks);

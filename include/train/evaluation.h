@@ -13,8 +13,8 @@
 
 /* What an evaluation is told (filled from options by evaluation_config_from_options). */
 typedef struct {
-  char      model[PETSC_MAX_PATH_LEN];   /* -model */
-  char     *data[EVALUATION_MAX_FILES];  /* -data: databases, images+maps files, or images */
+  char      model[PETSC_MAX_PATH_LEN];  /* -model */
+  char     *data[EVALUATION_MAX_FILES]; /* -data: databases, images+maps files, or images */
   PetscInt  n_data;
   char     *masks[EVALUATION_MAX_FILES]; /* -mask: one per -data image (or none) */
   PetscInt  n_masks;
@@ -30,11 +30,11 @@ typedef struct {
 
 /* What a finished evaluation measured (meaningful on rank 0). */
 typedef struct {
-  PetscInt images;        /* images scored, all inputs */
-  Scores   scores;        /* pixels pooled over every image */
-  double   seconds;       /* max over ranks of the time inside the network and tiling */
-  int      tile;          /* tile side [pixels] (the training size) */
-  PetscInt montage_rows;  /* rows written to the montage (0: none) */
+  PetscInt images;       /* images scored, all inputs */
+  Scores   scores;       /* pixels pooled over every image */
+  double   seconds;      /* max over ranks of the time inside the network and tiling */
+  int      tile;         /* tile side [pixels] (the training size) */
+  PetscInt montage_rows; /* rows written to the montage (0: none) */
 } EvaluationReport;
 
 /* Reads the evaluate command's options and checks them (one-line errors naming the option). */

@@ -9,7 +9,8 @@
 
 typedef struct GradientReducer GradientReducer;
 /* bucket_floats: floats per MPI_Iallreduce; overlap: start buckets from the gradient hook. */
-PetscErrorCode gradient_reducer_create(MPI_Comm comm, float *gradients, size_t count, size_t bucket_floats, PetscBool overlap, GradientReducer **reducer);
+PetscErrorCode gradient_reducer_create(MPI_Comm comm, float *gradients, size_t count, size_t bucket_floats,
+                                       PetscBool overlap, GradientReducer **reducer);
 PetscErrorCode gradient_reducer_destroy(GradientReducer **reducer);
 /* Attach to the network (gradient hook, and the batch-norm reducer when sync_batchnorm). */
 PetscErrorCode gradient_reducer_attach(GradientReducer *reducer, UNet *net, PetscBool sync_batchnorm);

@@ -19,7 +19,8 @@ typedef struct {
 } Predictor;
 
 /* normalize_override NULL or "" = the training run's. */
-PetscErrorCode predictor_create(const char *model_path, int batch, const char *normalize_override, Predictor **predictor);
+PetscErrorCode predictor_create(const char *model_path, int batch, const char *normalize_override,
+                                Predictor **predictor);
 PetscErrorCode predictor_destroy(Predictor **predictor);
 /* The value of `option` (e.g. "-seed") in the training options, or NULL (copied into value). */
 PetscBool predictor_training_option(const Predictor *predictor, const char *option, char *value, size_t size);
@@ -27,4 +28,5 @@ PetscBool predictor_training_option(const Predictor *predictor, const char *opti
  * (divisible by 2^depth); runs in batches. */
 PetscErrorCode predictor_run(Predictor *predictor, const float *images, int count, int ny, int nx, float *foreground);
 /* Any-size image (raw values): normalised as in training, tiled with overlap and blended. */
-PetscErrorCode predictor_segment(Predictor *predictor, const float *image, PetscInt ny, PetscInt nx, const TilingConfig *tiling, float *foreground);
+PetscErrorCode predictor_segment(Predictor *predictor, const float *image, PetscInt ny, PetscInt nx,
+                                 const TilingConfig *tiling, float *foreground);

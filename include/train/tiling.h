@@ -21,6 +21,7 @@ typedef struct {
 } TilingConfig;
 
 /* output [ny][nx]: the blended callback outputs for image [ny][nx]. */
-PetscErrorCode tiling_apply(const TilingConfig *config, const float *image, PetscInt ny, PetscInt nx, TileFunction function, void *context, float *output);
+PetscErrorCode tiling_apply(const TilingConfig *config, const float *image, PetscInt ny, PetscInt nx,
+                            TileFunction function, void *context, float *output);
 /* Tile start positions along one axis of length n (n >= tile): 0, step, ..., n - tile. */
 PetscErrorCode tiling_starts(PetscInt n, int tile, int overlap, PetscInt *count, PetscInt **starts);

@@ -11,16 +11,47 @@
 
 /* Options that change how a campaign runs but not what it computes, and PETSc's own:
  * none of them enters the plan, so changing them never blocks a resume. */
-static const char *const not_plan_options[] = {
-  "o", "db", "fresh", "verify", "plan_only", "sim_ranks", "prefetch", "progress_interval", "sync_writes", "stop_file",
-  "memory_limit", "check_free_space", "seed", "structures", "conditions", "fftw_wisdom", "options_file", "allow_unused_options", "help", "h",
-  "log*", "malloc*", "options_*", "info*", "on_error*", "history", "fp_trap", "no_signal_handler", "skip_petscrc",
-  "check_pointer_intensity", "memory_view", "objects_dump", "start_in_debugger", "debugger_ranks", "mpi_*", NULL
-};
+static const char *const not_plan_options[] = {"o",
+                                               "db",
+                                               "fresh",
+                                               "verify",
+                                               "plan_only",
+                                               "sim_ranks",
+                                               "prefetch",
+                                               "progress_interval",
+                                               "sync_writes",
+                                               "stop_file",
+                                               "memory_limit",
+                                               "check_free_space",
+                                               "seed",
+                                               "structures",
+                                               "conditions",
+                                               "fftw_wisdom",
+                                               "options_file",
+                                               "allow_unused_options",
+                                               "help",
+                                               "h",
+                                               "log*",
+                                               "malloc*",
+                                               "options_*",
+                                               "info*",
+                                               "on_error*",
+                                               "history",
+                                               "fp_trap",
+                                               "no_signal_handler",
+                                               "skip_petscrc",
+                                               "check_pointer_intensity",
+                                               "memory_view",
+                                               "objects_dump",
+                                               "start_in_debugger",
+                                               "debugger_ranks",
+                                               "mpi_*",
+                                               NULL};
 
 /* The closing lines, printed by rank 0. The compute and write seconds are summed over all ranks
  * (one reduction: each rank timed only its own units) so the line says where the time went. */
-static PetscErrorCode report(MPI_Comm comm, const Plan *plan, const DatabaseLayout *layout, const CampaignSummary *summary, const char *path)
+static PetscErrorCode report(MPI_Comm comm, const Plan *plan, const DatabaseLayout *layout,
+                             const CampaignSummary *summary, const char *path)
 {
   int       size;
   PetscBool root;
@@ -30,19 +61,29 @@ static PetscErrorCode report(MPI_Comm comm, const Plan *plan, const DatabaseLayo
   PetscCall(parallel_size(comm, &size));
   PetscCall(parallel_sum_double(comm, local, total, 2));
   if (!root) PetscFunctionReturn(0);
-  const double images  = (double)summary->n_done_now * (double)plan->n_conditions;
-  const double rate    = summary->seconds > 0 ? images / summary->seconds : 0;
-  const double bytes   = images * (double)layout->ny * (double)layout->nx * 5.0; /* float image + uint8 mask */
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "campaign: this run finished %" PetscInt_FMT " units (%.0f images) in %.2f s on %d rank%s: %.3g images/s, %.3g images/s per rank\n",
+  const double images = (double)summary->n_done_now * (double)plan->n_conditions;
+  const double rate   = summary->seconds > 0 ? images / summary->seconds : 0;
+  const double bytes  = images * (double)layout->ny * (double)layout->nx * 5.0; /* float image + uint8 mask */
+  PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                        "campaign: this run finished %" PetscInt_FMT
+                        " units (%.0f images) in %.2f s on %d rank%s: %.3g images/s, %.3g images/s per rank\n",
                         summary->n_done_now, images, summary->seconds, size, size > 1 ? "s" : "", rate, rate / size));
   if (summary->n_done_now > 0)
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "campaign: time over all ranks: computing %.2f s, writing %.2f s (%.3g MB at %.3g MB/s per writer, fsync included)\n",
-                          total[0], total[1], bytes / 1e6, total[1] > 0 ? bytes / 1e6 / total[1] : 0));
+    PetscCall(PetscPrintf(
+      PETSC_COMM_SELF,
+      "campaign: time over all ranks: computing %.2f s, writing %.2f s (%.3g MB at %.3g MB/s per writer, fsync included)\n",
+      total[0], total[1], bytes / 1e6, total[1] > 0 ? bytes / 1e6 / total[1] : 0));
   PetscInt complete = summary->n_done_before + summary->n_done_now;
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "campaign: %" PetscInt_FMT " of %" PetscInt_FMT " units complete; database %s, journal %s.journal\n", complete, plan->n_structures, path, path));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                        "campaign: %" PetscInt_FMT " of %" PetscInt_FMT
+                        " units complete; database %s, journal %s.journal\n",
+                        complete, plan->n_structures, path, path));
   if (summary->stopped)
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "campaign: stopped on request (SIGUSR1 or a STOP file) with %" PetscInt_FMT " units to do; remove any STOP file and rerun the same command to continue (exit status %d)\n",
-                          plan->n_structures - complete, COMMAND_EXIT_RESUMABLE));
+    PetscCall(
+      PetscPrintf(PETSC_COMM_SELF,
+                  "campaign: stopped on request (SIGUSR1 or a STOP file) with %" PetscInt_FMT
+                  " units to do; remove any STOP file and rerun the same command to continue (exit status %d)\n",
+                  plan->n_structures - complete, COMMAND_EXIT_RESUMABLE));
   PetscFunctionReturn(0);
 }
 
@@ -51,12 +92,14 @@ static PetscErrorCode report(MPI_Comm comm, const Plan *plan, const DatabaseLayo
  * that check, with the option's name and errno's words; rank 0 checks, every rank raises). */
 static PetscErrorCode check_campaign_outputs(MPI_Comm comm, const char *output_option, const char *path)
 {
-  char options_file[PETSC_MAX_PATH_LEN], journal[PETSC_MAX_PATH_LEN], wisdom[PETSC_MAX_PATH_LEN] = "", cif[PETSC_MAX_PATH_LEN] = "";
+  char options_file[PETSC_MAX_PATH_LEN], journal[PETSC_MAX_PATH_LEN], wisdom[PETSC_MAX_PATH_LEN] = "",
+                                                                      cif[PETSC_MAX_PATH_LEN] = "";
   PetscFunctionBeginUser;
   PetscCall(output_file_options_file(options_file));
   PetscCall(journal_path(path, journal));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-fftw_wisdom", wisdom, sizeof wisdom, NULL));
-  const OutputFileOutput outputs[] = {{output_option, path, &output_file_kind_any}, {"-o (its journal)", journal, &output_file_kind_any}};
+  const OutputFileOutput outputs[] = {{output_option, path, &output_file_kind_any},
+                                      {"-o (its journal)", journal, &output_file_kind_any}};
   PetscCall(PetscOptionsGetString(NULL, NULL, "-cif", cif, sizeof cif, NULL));
   const OutputFileInput inputs[] = {{"-options_file", options_file}, {"-fftw_wisdom", wisdom}, {"-cif", cif}};
   PetscCall(output_file_check_all(comm, 2, outputs, 3, inputs));
@@ -82,21 +125,47 @@ static PetscErrorCode read_options(MPI_Comm comm, const char *output_option, Cam
   r->n_structures = 10, r->n_conditions = 1, r->seed = 1, r->check_free_space = PETSC_TRUE;
   campaign_settings_defaults(&r->settings);
   PetscOptionsBegin(comm, NULL, "nanoforge campaign: N structures x M imaging conditions into one database", NULL);
-  PetscCall(PetscOptionsString(output_option, "Database file to write (HDF5, EMD v0.2); its journal is <file>.journal", NULL, r->path, r->path, sizeof r->path, NULL));
-  PetscCall(options_integer64(PetscOptionsObject, "-structures", "Number of structures N (work units)", 1, PLAN_MAX_STRUCTURES, &r->n_structures, NULL));
-  PetscCall(options_integer64(PetscOptionsObject, "-conditions", "Imaging conditions M per structure (images per unit; exit waves are reused)", 1, PLAN_MAX_CONDITIONS, &r->n_conditions, NULL));
+  PetscCall(PetscOptionsString(output_option, "Database file to write (HDF5, EMD v0.2); its journal is <file>.journal",
+                               NULL, r->path, r->path, sizeof r->path, NULL));
+  PetscCall(options_integer64(PetscOptionsObject, "-structures", "Number of structures N (work units)", 1,
+                              PLAN_MAX_STRUCTURES, &r->n_structures, NULL));
+  PetscCall(options_integer64(PetscOptionsObject, "-conditions",
+                              "Imaging conditions M per structure (images per unit; exit waves are reused)", 1,
+                              PLAN_MAX_CONDITIONS, &r->n_conditions, NULL));
   PetscCall(options_seed(PetscOptionsObject, &r->seed));
-  PetscCall(PetscOptionsBool("-fresh", "Start over: discard the journal and database of an earlier run", NULL, r->fresh, &r->fresh, NULL));
-  PetscCall(PetscOptionsBool("-save_atoms", "Also store every structure's atoms (ragged, /data/atoms with offsets)", NULL, r->save_atoms, &r->save_atoms, NULL));
-  PetscCall(PetscOptionsBool("-save_exit_waves", "Also store every structure's exit waves (/data/exit_waves: one complex grid per phonon configuration; large: 8 bytes per grid pixel)", NULL, r->save_exit_waves, &r->save_exit_waves, NULL));
-  PetscCall(PetscOptionsBool("-verify", "Check every finished unit of the database against the checksums in its journal, name the damaged ones (exit 1 if any), and stop", NULL, r->verify, &r->verify, NULL));
-  PetscCall(PetscOptionsBool("-check_free_space", "Refuse a plan whose database is larger than the free space of its folder (statvfs), before any work; false where statvfs misleads (quotas)", NULL, r->check_free_space, &r->check_free_space, NULL));
-  PetscCall(PetscOptionsBool("-plan_only", "Print the plan (counts, parameter ranges, estimated cost) and stop", NULL, r->plan_only, &r->plan_only, NULL));
-  PetscCall(options_integer(PetscOptionsObject, "-sim_ranks", "Ranks per simulation (a worker group); must divide the rank count", 1, 1048576, &r->settings.sim_ranks, NULL));
-  PetscCall(options_integer(PetscOptionsObject, "-prefetch", "Units queued per worker group so it never waits for the master", 1, 65536, &r->settings.prefetch, NULL));
-  PetscCall(PetscOptionsReal("-progress_interval", "Seconds between progress lines [s]", NULL, r->settings.progress_interval, &r->settings.progress_interval, NULL));
-  PetscCall(PetscOptionsBool("-sync_writes", "fsync each unit's data before journaling it (durable against node crashes)", NULL, r->settings.sync_writes, &r->settings.sync_writes, NULL));
-  PetscCall(PetscOptionsString("-stop_file", "A file whose appearance stops the campaign cleanly (default: STOP in the current folder and beside the database)", NULL, r->stop_file, r->stop_file, sizeof r->stop_file, &r->stop_file_given));
+  PetscCall(PetscOptionsBool("-fresh", "Start over: discard the journal and database of an earlier run", NULL, r->fresh,
+                             &r->fresh, NULL));
+  PetscCall(PetscOptionsBool("-save_atoms", "Also store every structure's atoms (ragged, /data/atoms with offsets)",
+                             NULL, r->save_atoms, &r->save_atoms, NULL));
+  PetscCall(PetscOptionsBool(
+    "-save_exit_waves",
+    "Also store every structure's exit waves (/data/exit_waves: one complex grid per phonon configuration; large: 8 bytes per grid pixel)",
+    NULL, r->save_exit_waves, &r->save_exit_waves, NULL));
+  PetscCall(PetscOptionsBool(
+    "-verify",
+    "Check every finished unit of the database against the checksums in its journal, name the damaged ones (exit 1 if any), and stop",
+    NULL, r->verify, &r->verify, NULL));
+  PetscCall(PetscOptionsBool(
+    "-check_free_space",
+    "Refuse a plan whose database is larger than the free space of its folder (statvfs), before any work; false where statvfs misleads (quotas)",
+    NULL, r->check_free_space, &r->check_free_space, NULL));
+  PetscCall(PetscOptionsBool("-plan_only", "Print the plan (counts, parameter ranges, estimated cost) and stop", NULL,
+                             r->plan_only, &r->plan_only, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-sim_ranks",
+                            "Ranks per simulation (a worker group); must divide the rank count", 1, 1048576,
+                            &r->settings.sim_ranks, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-prefetch",
+                            "Units queued per worker group so it never waits for the master", 1, 65536,
+                            &r->settings.prefetch, NULL));
+  PetscCall(PetscOptionsReal("-progress_interval", "Seconds between progress lines [s]", NULL,
+                             r->settings.progress_interval, &r->settings.progress_interval, NULL));
+  PetscCall(PetscOptionsBool("-sync_writes",
+                             "fsync each unit's data before journaling it (durable against node crashes)", NULL,
+                             r->settings.sync_writes, &r->settings.sync_writes, NULL));
+  PetscCall(PetscOptionsString(
+    "-stop_file",
+    "A file whose appearance stops the campaign cleanly (default: STOP in the current folder and beside the database)",
+    NULL, r->stop_file, r->stop_file, sizeof r->stop_file, &r->stop_file_given));
   PetscCall(work_unit_pipeline_create(r->seed, (PetscInt)r->n_conditions, &r->pipeline));
   PetscCall(work_unit_pipeline_options_read(PetscOptionsObject, r->pipeline));
   PetscOptionsEnd();
@@ -108,10 +177,14 @@ static PetscErrorCode check_settings(MPI_Comm comm, const CampaignSettings *sett
 {
   int size;
   PetscFunctionBeginUser;
-  PetscCheck(settings->progress_interval > 0, comm, PETSC_ERR_USER_INPUT, "Option -progress_interval: %g is not allowed; give a positive number of seconds", (double)settings->progress_interval);
+  PetscCheck(settings->progress_interval > 0, comm, PETSC_ERR_USER_INPUT,
+             "Option -progress_interval: %g is not allowed; give a positive number of seconds",
+             (double)settings->progress_interval);
   PetscCall(parallel_size(comm, &size));
   PetscCheck(settings->sim_ranks >= 1 && size % settings->sim_ranks == 0, comm, PETSC_ERR_USER_INPUT,
-             "Option -sim_ranks: %" PetscInt_FMT " does not divide the %d ranks of this run; allowed: a divisor of the rank count", settings->sim_ranks, size);
+             "Option -sim_ranks: %" PetscInt_FMT
+             " does not divide the %d ranks of this run; allowed: a divisor of the rank count",
+             settings->sim_ranks, size);
   PetscFunctionReturn(0);
 }
 
@@ -133,13 +206,15 @@ static PetscErrorCode choose_stop_files(CampaignRequest *r)
 
 /* The outputs and any existing database are checked before the pipeline takes resources;
  * then the campaign runs. On an error the caller frees the plan and pipeline. */
-static PetscErrorCode check_and_run(MPI_Comm comm, const char *output_option, CampaignRequest *r, const Plan *plan, DatabaseLayout *layout, CampaignSummary *summary)
+static PetscErrorCode check_and_run(MPI_Comm comm, const char *output_option, CampaignRequest *r, const Plan *plan,
+                                    DatabaseLayout *layout, CampaignSummary *summary)
 {
   UnitWork work;
   PetscFunctionBeginUser;
   PetscCall(check_campaign_outputs(comm, output_option, r->path));
   PetscCall(campaign_check_database_path(comm, r->path, plan, r->fresh));
-  PetscCall(work_unit_pipeline_check_resources(r->pipeline, comm, plan, layout, r->save_exit_waves, r->check_free_space, r->path));
+  PetscCall(work_unit_pipeline_check_resources(r->pipeline, comm, plan, layout, r->save_exit_waves, r->check_free_space,
+                                               r->path));
   PetscCall(work_unit_pipeline_prepare(r->pipeline, comm, r->path));
   work_unit_pipeline_work(r->pipeline, r->save_atoms, r->save_exit_waves, &work);
   if (r->save_atoms) PetscCall(work_unit_pipeline_count_atoms(r->pipeline, comm, plan, &layout->atom_offsets));
@@ -183,7 +258,8 @@ static PetscErrorCode plan_and_run(MPI_Comm comm, const char *output_option, Cam
 }
 
 /* The command's steps: options, the early refusals, then -verify or the plan and its run. */
-static PetscErrorCode campaign_steps(MPI_Comm comm, const char *output_option, PetscBool check_unused, CampaignRequest *r, PetscBool *finished)
+static PetscErrorCode campaign_steps(MPI_Comm comm, const char *output_option, PetscBool check_unused,
+                                     CampaignRequest *r, PetscBool *finished)
 {
   PetscBool help;
   PetscFunctionBeginUser;
@@ -199,7 +275,8 @@ static PetscErrorCode campaign_steps(MPI_Comm comm, const char *output_option, P
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscBool check_unused, PetscBool *finished, char *database_path)
+PetscErrorCode campaign_command(MPI_Comm comm, const char *output_option, PetscBool check_unused, PetscBool *finished,
+                                char *database_path)
 {
   CampaignRequest *r;
   PetscBool        done = PETSC_FALSE;

@@ -6,7 +6,7 @@
 
 PetscErrorCode command_run(MPI_Comm comm)
 {
-  PetscBool finished = PETSC_FALSE, help, given;
+  PetscBool finished                 = PETSC_FALSE, help, given;
   char      path[PETSC_MAX_PATH_LEN] = "";
   PetscFunctionBeginUser;
   /* The unused-option check waits for train: the options of both commands are given together. */
@@ -20,7 +20,8 @@ PetscErrorCode command_run(MPI_Comm comm)
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-plan_only", &plan_only, NULL));
   if (plan_only) PetscFunctionReturn(0); /* the plan was printed; nothing to train on */
   if (!finished) {
-    PetscCall(PetscPrintf(comm, "run: the campaign is not complete, so training was not started; rerun the same command to continue\n"));
+    PetscCall(PetscPrintf(
+      comm, "run: the campaign is not complete, so training was not started; rerun the same command to continue\n"));
     PetscFunctionReturn(0);
   }
   PetscCall(PetscOptionsHasName(NULL, NULL, "-db", &given));

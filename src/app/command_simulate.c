@@ -28,28 +28,39 @@
 #include "campaign/unit_pipeline.h"
 
 typedef struct {
-  char          output[PETSC_MAX_PATH_LEN];    /* -o */
-  char          png[PETSC_MAX_PATH_LEN];       /* -png, "" = none */
+  char          output[PETSC_MAX_PATH_LEN]; /* -o */
+  char          png[PETSC_MAX_PATH_LEN];    /* -png, "" = none */
   PetscBool     save_exit_wave, save_potential, save_labels;
-  PetscInt64    unit;                          /* -unit (stream id of this simulation; 40 bits) */
-  UnitPipeline *pipeline;                      /* the options of the structure, grid, imaging and mask */
+  PetscInt64    unit;     /* -unit (stream id of this simulation; 40 bits) */
+  UnitPipeline *pipeline; /* the options of the structure, grid, imaging and mask */
 } SimulateOptions;
 
 /* -n_conditions, or a campaign plan's -conditions (the same count; both must agree), and the
  * plan's -structures, which -unit must lie below. */
-static PetscErrorCode read_counts(PetscOptionItems *PetscOptionsObject, MPI_Comm comm, PetscInt64 unit, PetscInt *n_conditions)
+static PetscErrorCode read_counts(PetscOptionItems *PetscOptionsObject, MPI_Comm comm, PetscInt64 unit,
+                                  PetscInt *n_conditions)
 {
   PetscInt   n = 1, plan_conditions = 1;
   PetscInt64 n_structures = 0;
   PetscBool  n_given, plan_given, structures_given;
   PetscFunctionBeginUser;
-  PetscCall(options_integer(PetscOptionsObject, "-n_conditions", "Imaging conditions drawn from the imaging distributions, all from the same exit waves", 1, 100000, &n, &n_given));
-  PetscCall(options_integer(PetscOptionsObject, "-conditions", "Imaging conditions per unit, as a campaign plan names them (the same as -n_conditions)", 1, 100000, &plan_conditions, &plan_given));
-  PetscCall(options_integer64(PetscOptionsObject, "-structures", "Units of the campaign plan these options come from: -unit must be one of them", 1, PLAN_MAX_STRUCTURES, &n_structures, &structures_given));
-  PetscCheck(!(n_given && plan_given) || n == plan_conditions, comm, PETSC_ERR_USER_INPUT, "-n_conditions %" PetscInt_FMT " and -conditions %" PetscInt_FMT " differ; give one of them (they are the same count)", n,
-             plan_conditions);
-  PetscCheck(!structures_given || unit < n_structures, comm, PETSC_ERR_USER_INPUT, "-unit %" PetscInt64_FMT " is not a unit of the plan: -structures %" PetscInt64_FMT " has units 0..%" PetscInt64_FMT, unit, n_structures,
-             n_structures - 1);
+  PetscCall(options_integer(PetscOptionsObject, "-n_conditions",
+                            "Imaging conditions drawn from the imaging distributions, all from the same exit waves", 1,
+                            100000, &n, &n_given));
+  PetscCall(options_integer(PetscOptionsObject, "-conditions",
+                            "Imaging conditions per unit, as a campaign plan names them (the same as -n_conditions)", 1,
+                            100000, &plan_conditions, &plan_given));
+  PetscCall(options_integer64(PetscOptionsObject, "-structures",
+                              "Units of the campaign plan these options come from: -unit must be one of them", 1,
+                              PLAN_MAX_STRUCTURES, &n_structures, &structures_given));
+  PetscCheck(!(n_given && plan_given) || n == plan_conditions, comm, PETSC_ERR_USER_INPUT,
+             "-n_conditions %" PetscInt_FMT " and -conditions %" PetscInt_FMT
+             " differ; give one of them (they are the same count)",
+             n, plan_conditions);
+  PetscCheck(!structures_given || unit < n_structures, comm, PETSC_ERR_USER_INPUT,
+             "-unit %" PetscInt64_FMT " is not a unit of the plan: -structures %" PetscInt64_FMT
+             " has units 0..%" PetscInt64_FMT,
+             unit, n_structures, n_structures - 1);
   *n_conditions = plan_given ? plan_conditions : n;
   PetscFunctionReturn(0);
 }
@@ -57,20 +68,35 @@ static PetscErrorCode read_counts(PetscOptionItems *PetscOptionsObject, MPI_Comm
 static PetscErrorCode read_options(MPI_Comm comm, SimulateOptions *o)
 {
   char       structure[PETSC_MAX_PATH_LEN] = "";
-  PetscInt   n_conditions = 1;
-  PetscInt64 seed = 1; /* the default of build and campaign (it was 0 here), so a plan without -seed gives their units */
+  PetscInt   n_conditions                  = 1;
+  PetscInt64 seed =
+    1; /* the default of build and campaign (it was 0 here), so a plan without -seed gives their units */
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(o, sizeof *o));
   PetscCall(PetscStrncpy(o->output, "sim.h5", sizeof o->output));
   PetscOptionsBegin(comm, NULL, "nanoforge simulate: HRTEM image(s) and ground-truth mask of one structure", NULL);
-  PetscCall(PetscOptionsString("-structure", "Structure file (XYZ, extended XYZ, Prismatic); a structure without a cell is centred in -cell. Without it the structure is built from the structure options (-material, -shape, ...)", NULL, structure, structure, sizeof structure, NULL));
-  PetscCall(PetscOptionsString("-o", "Output HDF5 file (EMD v0.2)", NULL, o->output, o->output, sizeof o->output, NULL));
-  PetscCall(PetscOptionsString("-png", "Preview PNG: image (condition 0) and mask side by side", NULL, o->png, o->png, sizeof o->png, NULL));
-  PetscCall(PetscOptionsBool("-save_exit_wave", "Also store the complex exit waves on the simulation grid (/data/exit_wave)", NULL, o->save_exit_wave, &o->save_exit_wave, NULL));
-  PetscCall(PetscOptionsBool("-save_potential", "Also store the projected potential of all atoms on the simulation grid (/data/potential) [V·Å]", NULL, o->save_potential, &o->save_potential, NULL));
-  PetscCall(PetscOptionsBool("-save_labels", "Also store a label image: 0 background, 1 particle, 2 support, 3 other (/data/labels)", NULL, o->save_labels, &o->save_labels, NULL));
+  PetscCall(PetscOptionsString(
+    "-structure",
+    "Structure file (XYZ, extended XYZ, Prismatic); a structure without a cell is centred in -cell. Without it the structure is built from the structure options (-material, -shape, ...)",
+    NULL, structure, structure, sizeof structure, NULL));
+  PetscCall(
+    PetscOptionsString("-o", "Output HDF5 file (EMD v0.2)", NULL, o->output, o->output, sizeof o->output, NULL));
+  PetscCall(PetscOptionsString("-png", "Preview PNG: image (condition 0) and mask side by side", NULL, o->png, o->png,
+                               sizeof o->png, NULL));
+  PetscCall(PetscOptionsBool("-save_exit_wave",
+                             "Also store the complex exit waves on the simulation grid (/data/exit_wave)", NULL,
+                             o->save_exit_wave, &o->save_exit_wave, NULL));
+  PetscCall(PetscOptionsBool(
+    "-save_potential", "Also store the projected potential of all atoms on the simulation grid (/data/potential) [V·Å]",
+    NULL, o->save_potential, &o->save_potential, NULL));
+  PetscCall(PetscOptionsBool("-save_labels",
+                             "Also store a label image: 0 background, 1 particle, 2 support, 3 other (/data/labels)",
+                             NULL, o->save_labels, &o->save_labels, NULL));
   PetscCall(options_seed(PetscOptionsObject, &seed));
-  PetscCall(options_integer64(PetscOptionsObject, "-unit", "Work-unit id keying the random streams (phonons, imaging draws, noise); with a campaign's options, row -unit of its database", 0, PLAN_MAX_UNIT_ID, &o->unit, NULL));
+  PetscCall(options_integer64(
+    PetscOptionsObject, "-unit",
+    "Work-unit id keying the random streams (phonons, imaging draws, noise); with a campaign's options, row -unit of its database",
+    0, PLAN_MAX_UNIT_ID, &o->unit, NULL));
   PetscCall(read_counts(PetscOptionsObject, comm, o->unit, &n_conditions));
   PetscCall(unit_pipeline_create(seed, n_conditions, &o->pipeline));
   PetscCall(PetscStrncpy(o->pipeline->structure_file, structure, sizeof o->pipeline->structure_file));
@@ -78,19 +104,22 @@ static PetscErrorCode read_options(MPI_Comm comm, SimulateOptions *o)
   PetscOptionsEnd();
   if (n_conditions > 1) {
     const ImagingDistributions *imaging = &o->pipeline->imaging;
-    PetscCheck(distribution_is_constant(&imaging->parameter[IMAGING_DETECTOR_PIXEL]) && distribution_is_constant(&imaging->parameter[IMAGING_IMAGE_SIZE]), comm,
-               PETSC_ERR_USER_INPUT, "-detector_pixel '%s' and -image_size '%s' must be fixed numbers when -n_conditions > 1 (all images of one file share a shape)",
-               imaging->parameter[IMAGING_DETECTOR_PIXEL].spec, imaging->parameter[IMAGING_IMAGE_SIZE].spec);
+    PetscCheck(
+      distribution_is_constant(&imaging->parameter[IMAGING_DETECTOR_PIXEL]) &&
+        distribution_is_constant(&imaging->parameter[IMAGING_IMAGE_SIZE]),
+      comm, PETSC_ERR_USER_INPUT,
+      "-detector_pixel '%s' and -image_size '%s' must be fixed numbers when -n_conditions > 1 (all images of one file share a shape)",
+      imaging->parameter[IMAGING_DETECTOR_PIXEL].spec, imaging->parameter[IMAGING_IMAGE_SIZE].spec);
   }
   PetscFunctionReturn(0);
 }
 
 /* What the file holds besides the pipeline's unit (its atoms, grid, draws and exit waves). */
 typedef struct {
-  float         *images;     /* [n_conditions][ny][nx] */
-  unsigned char *masks;      /* [n_conditions][ny][nx]; the file holds condition 0's (all share the geometry) */
-  unsigned char *labels;     /* [ny][nx] or NULL */
-  float         *potential;  /* [grid ny][grid nx] or NULL */
+  float         *images;    /* [n_conditions][ny][nx] */
+  unsigned char *masks;     /* [n_conditions][ny][nx]; the file holds condition 0's (all share the geometry) */
+  unsigned char *labels;    /* [ny][nx] or NULL */
+  float         *potential; /* [grid ny][grid nx] or NULL */
   PetscInt       n_particle_atoms;
 } SimulationResult;
 
@@ -101,20 +130,25 @@ static PetscErrorCode write_contents(const SimulateOptions *o, const SimulationR
   const DetectorGeometry *d = &p->geometry[0];
   PetscFunctionBeginUser;
   {
-    EmdDimension dims[3] = {{"condition", "[index]", 1.0}, {"y", "[Å]", d->pixel[1]}, {"x", "[Å]", d->pixel[0]}};
+    EmdDimension dims[3]  = {{"condition", "[index]", 1.0}, {"y", "[Å]", d->pixel[1]}, {"x", "[Å]", d->pixel[0]}};
     hsize_t      shape[3] = {(hsize_t)p->n_conditions, (hsize_t)d->ny, (hsize_t)d->nx};
-    if (p->n_conditions == 1) PetscCall(emd_file_add_data(file, "image", EMD_FLOAT32, 2, shape + 1, dims + 1, r->images));
-    else PetscCall(emd_file_add_data(file, "image", EMD_FLOAT32, 3, shape, dims, r->images));
+    if (p->n_conditions == 1)
+      PetscCall(emd_file_add_data(file, "image", EMD_FLOAT32, 2, shape + 1, dims + 1, r->images));
+    else
+      PetscCall(emd_file_add_data(file, "image", EMD_FLOAT32, 3, shape, dims, r->images));
     PetscCall(emd_file_add_data(file, "mask", EMD_UINT8, 2, shape + 1, dims + 1, r->masks));
     if (r->labels) PetscCall(emd_file_add_data(file, "labels", EMD_UINT8, 2, shape + 1, dims + 1, r->labels));
   }
   if (o->save_exit_wave) {
-    EmdDimension dims[4] = {{"phonon_configuration", "[index]", 1.0}, {"y", "[Å]", g->sampling[1]}, {"x", "[Å]", g->sampling[0]}, {"real_imaginary", "[index]", 1.0}};
+    EmdDimension dims[4]  = {{"phonon_configuration", "[index]", 1.0},
+                             {"y", "[Å]", g->sampling[1]},
+                             {"x", "[Å]", g->sampling[0]},
+                             {"real_imaginary", "[index]", 1.0}};
     hsize_t      shape[4] = {(hsize_t)p->waves->n_configs, (hsize_t)g->ny, (hsize_t)g->nx, 2};
     PetscCall(emd_file_add_data(file, "exit_wave", EMD_FLOAT32, 4, shape, dims, (const float *)p->waves->wave));
   }
   if (r->potential) {
-    EmdDimension dims[2] = {{"y", "[Å]", g->sampling[1]}, {"x", "[Å]", g->sampling[0]}};
+    EmdDimension dims[2]  = {{"y", "[Å]", g->sampling[1]}, {"x", "[Å]", g->sampling[0]}};
     hsize_t      shape[2] = {(hsize_t)g->ny, (hsize_t)g->nx};
     PetscCall(emd_file_add_data(file, "potential", EMD_FLOAT32, 2, shape, dims, r->potential));
   }
@@ -122,7 +156,9 @@ static PetscErrorCode write_contents(const SimulateOptions *o, const SimulationR
   PetscCall(emd_file_add_parameter_string(file, "structure", p->description));
   PetscCall(emd_file_add_parameter(file, "atoms", (double)p->atoms->n, "1"));
   PetscCall(emd_file_add_parameter(file, "particle_atoms", (double)r->n_particle_atoms, "1"));
-  PetscCall(emd_file_add_parameter_string(file, "particle_class", p->relabelled ? "all atoms (the structure file has no class labels)" : "atoms of class particle"));
+  PetscCall(emd_file_add_parameter_string(file, "particle_class",
+                                          p->relabelled ? "all atoms (the structure file has no class labels)"
+                                                        : "atoms of class particle"));
   PetscCall(emd_file_add_parameter(file, "seed", (double)p->seed, "1"));
   PetscCall(emd_file_add_parameter(file, "unit", (double)o->unit, "1"));
   PetscCall(emd_file_add_parameter(file, "cell_x", g->cell[0], "Å"));
@@ -149,8 +185,12 @@ static PetscErrorCode write_contents(const SimulateOptions *o, const SimulationR
     char    spec_name[128];
     PetscCall(PetscMalloc1(p->n_conditions, &column));
     for (PetscInt c = 0; c < p->n_conditions; c++) column[c] = p->values[c * IMAGING_PARAMETER_COUNT + k];
-    if (p->n_conditions == 1) PetscCall(emd_file_add_parameter(file, imaging_parameter_info[k].name, column[0], imaging_parameter_info[k].units));
-    else PetscCall(emd_file_add_parameter_array(file, imaging_parameter_info[k].name, p->n_conditions, column, imaging_parameter_info[k].units));
+    if (p->n_conditions == 1)
+      PetscCall(
+        emd_file_add_parameter(file, imaging_parameter_info[k].name, column[0], imaging_parameter_info[k].units));
+    else
+      PetscCall(emd_file_add_parameter_array(file, imaging_parameter_info[k].name, p->n_conditions, column,
+                                             imaging_parameter_info[k].units));
     PetscCall(PetscFree(column));
     PetscCall(PetscSNPrintf(spec_name, sizeof spec_name, "%s_distribution", imaging_parameter_info[k].name));
     PetscCall(emd_file_add_parameter_string(file, spec_name, p->imaging.parameter[k].spec));
@@ -159,8 +199,10 @@ static PetscErrorCode write_contents(const SimulateOptions *o, const SimulationR
     double *spread;
     PetscCall(PetscMalloc1(p->n_conditions, &spread));
     for (PetscInt c = 0; c < p->n_conditions; c++) spread[c] = p->conditions[c].focal_spread;
-    if (p->n_conditions == 1) PetscCall(emd_file_add_parameter(file, "focal_spread_total", spread[0], "Å"));
-    else PetscCall(emd_file_add_parameter_array(file, "focal_spread_total", p->n_conditions, spread, "Å"));
+    if (p->n_conditions == 1)
+      PetscCall(emd_file_add_parameter(file, "focal_spread_total", spread[0], "Å"));
+    else
+      PetscCall(emd_file_add_parameter_array(file, "focal_spread_total", p->n_conditions, spread, "Å"));
     PetscCall(PetscFree(spread));
   }
   PetscCall(emd_file_add_parameter(file, "detector_pixel_x", d->pixel[0], "Å"));
@@ -172,7 +214,9 @@ static PetscErrorCode write_contents(const SimulateOptions *o, const SimulationR
   PetscCall(emd_file_add_parameter(file, "mask_threshold", p->ground_truth.threshold, "V·Å"));
   PetscCall(emd_file_add_parameter(file, "mask_closing", p->ground_truth.closing_radius, "Å"));
   PetscCall(emd_file_add_parameter(file, "mask_fill_holes", (double)p->ground_truth.fill_holes, "1"));
-  PetscCall(emd_file_add_parameter_string(file, "defocus_convention", "positive defocus = underfocus; C10 = -defocus; Krivanek C_nm in Å, phi_nm in degrees"));
+  PetscCall(emd_file_add_parameter_string(
+    file, "defocus_convention",
+    "positive defocus = underfocus; C10 = -defocus; Krivanek C_nm in Å, phi_nm in degrees"));
   PetscFunctionReturn(0);
 }
 
@@ -220,7 +264,8 @@ static PetscErrorCode check_memory(MPI_Comm comm, const SimulateOptions *o)
 {
   const UnitPipeline *p = o->pipeline;
   /* + the potential of -save_potential and the label image: one grid and one image more */
-  const double extra = 4.0 * (double)p->grid.nx * (double)p->grid.ny + 5.0 * (double)p->geometry[0].nx * (double)p->geometry[0].ny;
+  const double extra =
+    4.0 * (double)p->grid.nx * (double)p->grid.ny + 5.0 * (double)p->geometry[0].nx * (double)p->geometry[0].ny;
   PetscFunctionBeginUser;
   PetscCall(unit_pipeline_check_memory(o->pipeline, comm, "simulate", PETSC_FALSE, extra));
   PetscFunctionReturn(0);
@@ -229,7 +274,7 @@ static PetscErrorCode check_memory(MPI_Comm comm, const SimulateOptions *o)
 /* On the rank holding the exit waves: images and masks of every condition, and the extras asked for. */
 static PetscErrorCode images_compute(const SimulateOptions *o, SimulationResult *r)
 {
-  UnitPipeline  *p = o->pipeline;
+  UnitPipeline  *p  = o->pipeline;
   const PetscInt nx = p->geometry[0].nx, ny = p->geometry[0].ny;
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc2(p->n_conditions * nx * ny, &r->images, p->n_conditions * nx * ny, &r->masks));
@@ -249,23 +294,27 @@ static PetscErrorCode images_compute(const SimulateOptions *o, SimulationResult 
 /* The run's summary: what was done, the image rate, where the time went, the files written. */
 static PetscErrorCode report(MPI_Comm comm, const SimulateOptions *o, const SimulationResult *r, const double times[5])
 {
-  const UnitPipeline     *p = o->pipeline;
-  const SimulationGrid   *g = &p->grid;
-  const DetectorGeometry *d = &p->geometry[0];
+  const UnitPipeline     *p             = o->pipeline;
+  const SimulationGrid   *g             = &p->grid;
+  const DetectorGeometry *d             = &p->geometry[0];
   double                  mask_fraction = 0;
   int                     size;
   PetscFunctionBeginUser;
   PetscCall(parallel_size(comm, &size));
   for (PetscInt k = 0; k < d->nx * d->ny; k++) mask_fraction += r->masks[k];
   mask_fraction /= (double)(d->nx * d->ny);
-  PetscCall(PetscPrintf(PETSC_COMM_SELF,
-                        "simulate: %" PetscInt_FMT " atoms (%" PetscInt_FMT " particle%s), grid %" PetscInt_FMT "x%" PetscInt_FMT " at %.4g Å, %" PetscInt_FMT " slices, %" PetscInt_FMT " phonon configuration(s), %g kV\n"
-                        "simulate: %" PetscInt_FMT " image(s) %" PetscInt_FMT "x%" PetscInt_FMT " at %.4g Å/pixel; mask covers %.1f%%\n"
-                        "simulate: time %.2f s (exit waves %.2f s on %d rank%s, images and masks %.3f s = %.1f images/s, write %.3f s)\n"
-                        "simulate: wrote %s%s%s\n",
-                        p->atoms->n, r->n_particle_atoms, p->relabelled ? ": no class labels in the file, all atoms" : "", g->nx, g->ny, g->sampling[0], g->n_slices,
-                        p->waves->n_configs, g->voltage, p->n_conditions, d->nx, d->ny, d->pixel[0], 100 * mask_fraction, times[4] - times[0], times[2] - times[1], size,
-                        size > 1 ? "s" : "", times[3] - times[2], p->n_conditions / PetscMax(times[3] - times[2], 1e-9), times[4] - times[3], o->output, o->png[0] ? " and " : "", o->png));
+  PetscCall(PetscPrintf(
+    PETSC_COMM_SELF,
+    "simulate: %" PetscInt_FMT " atoms (%" PetscInt_FMT " particle%s), grid %" PetscInt_FMT "x%" PetscInt_FMT
+    " at %.4g Å, %" PetscInt_FMT " slices, %" PetscInt_FMT " phonon configuration(s), %g kV\n"
+    "simulate: %" PetscInt_FMT " image(s) %" PetscInt_FMT "x%" PetscInt_FMT " at %.4g Å/pixel; mask covers %.1f%%\n"
+    "simulate: time %.2f s (exit waves %.2f s on %d rank%s, images and masks %.3f s = %.1f images/s, write %.3f s)\n"
+    "simulate: wrote %s%s%s\n",
+    p->atoms->n, r->n_particle_atoms, p->relabelled ? ": no class labels in the file, all atoms" : "", g->nx, g->ny,
+    g->sampling[0], g->n_slices, p->waves->n_configs, g->voltage, p->n_conditions, d->nx, d->ny, d->pixel[0],
+    100 * mask_fraction, times[4] - times[0], times[2] - times[1], size, size > 1 ? "s" : "", times[3] - times[2],
+    p->n_conditions / PetscMax(times[3] - times[2], 1e-9), times[4] - times[3], o->output, o->png[0] ? " and " : "",
+    o->png));
   PetscFunctionReturn(0);
 }
 
@@ -278,7 +327,8 @@ static PetscErrorCode simulate(MPI_Comm comm, SimulateOptions *o)
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(&r, sizeof r));
   PetscCall(PetscTime(&times[0]));
-  PetscCall(unit_pipeline_build(p, o->unit)); /* the same recipe, seed and unit give the same atoms as `build` and the campaign */
+  PetscCall(unit_pipeline_build(
+    p, o->unit)); /* the same recipe, seed and unit give the same atoms as `build` and the campaign */
   PetscCall(check_memory(comm, o));
   /* FFTW_MEASURE picks plans by timing: the per-host wisdom cache (default) makes every later run
    * reuse this run's plans, so the same seed gives the same bits (docs/physics.md). */
@@ -302,10 +352,15 @@ static PetscErrorCode simulate(MPI_Comm comm, SimulateOptions *o)
 static PetscErrorCode check_outputs(MPI_Comm comm, const SimulateOptions *o)
 {
   char                   options_file[PETSC_MAX_PATH_LEN];
-  const OutputFileOutput outputs[] = {{"-o", o->output, &output_file_kind_hdf5}, {"-png", o->png, &output_file_kind_png}};
+  const OutputFileOutput outputs[] = {{"-o", o->output, &output_file_kind_hdf5},
+                                      {"-png", o->png, &output_file_kind_png}};
   PetscFunctionBeginUser;
   PetscCall(output_file_options_file(options_file));
-  const OutputFileInput inputs[] = {{"-structure", o->pipeline->structure_file}, {"-cif", o->pipeline->recipe_options.cif}, {"-fftw_wisdom", o->pipeline->grid_options.fftw_wisdom}, {"-options_file", options_file}, {"-png", o->png}};
+  const OutputFileInput inputs[] = {{"-structure", o->pipeline->structure_file},
+                                    {"-cif", o->pipeline->recipe_options.cif},
+                                    {"-fftw_wisdom", o->pipeline->grid_options.fftw_wisdom},
+                                    {"-options_file", options_file},
+                                    {"-png", o->png}};
   PetscCall(output_file_check_all(comm, 1, outputs, 5, inputs)); /* -o against everything else */
   PetscCall(output_file_check_all(comm, 1, outputs + 1, 4, inputs));
   PetscFunctionReturn(0);

@@ -10,7 +10,7 @@ PetscErrorCode command_version(MPI_Comm comm)
   Provenance *provenance;
   PetscBool   root;
   PetscFunctionBeginUser;
-  PetscInt64  seed = 1;
+  PetscInt64 seed = 1;
   PetscOptionsBegin(comm, NULL, "nanoforge version: build and run provenance", NULL);
   PetscCall(options_seed(PetscOptionsObject, &seed)); /* accepted by every command; recorded in the provenance */
   PetscOptionsEnd();

@@ -20,15 +20,15 @@ typedef struct {
 } Command;
 
 static const Command commands[] = {
-  {"build",    "build one atomic structure (crystal, particle, support, scene) and write it",    command_build},
-  {"simulate", "simulate the HRTEM image and ground-truth mask of one structure",                command_simulate},
-  {"campaign", "simulate a sampled plan of structures x imaging conditions into one database",  command_campaign},
-  {"train",    "train a U-Net segmentation model on a database (data-parallel over ranks)",     command_train},
-  {"evaluate", "score a model on labelled images: precision, recall, F1, IoU",                  command_evaluate},
-  {"segment",  "apply a model to micrographs (TIFF, PNG, HDF5/EMD): masks and overlays",        command_segment},
-  {"run",      "campaign, then train, in one mpirun",                                            command_run},
-  {"version",  "print version, git revision, compiler and flags",                               command_version},
-  {"help",     "list the commands",                                                              NULL},
+  {"build", "build one atomic structure (crystal, particle, support, scene) and write it", command_build},
+  {"simulate", "simulate the HRTEM image and ground-truth mask of one structure", command_simulate},
+  {"campaign", "simulate a sampled plan of structures x imaging conditions into one database", command_campaign},
+  {"train", "train a U-Net segmentation model on a database (data-parallel over ranks)", command_train},
+  {"evaluate", "score a model on labelled images: precision, recall, F1, IoU", command_evaluate},
+  {"segment", "apply a model to micrographs (TIFF, PNG, HDF5/EMD): masks and overlays", command_segment},
+  {"run", "campaign, then train, in one mpirun", command_run},
+  {"version", "print version, git revision, compiler and flags", command_version},
+  {"help", "list the commands", NULL},
 };
 static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
 
@@ -39,8 +39,10 @@ static void print_usage(FILE *stream)
   for (int i = 0; i < n_commands; i++)
     fprintf(stream, "  %-9s %s%s\n", commands[i].name, commands[i].summary,
             (commands[i].function || !strcmp(commands[i].name, "help")) ? "" : "  [not built yet]");
-  fprintf(stream, "\nEvery command accepts -help (its options with defaults and units), -options_file FILE,\n"
-                  "-seed N, -allow_unused_options and -memory_limit SIZE (bytes per rank, k/M/G/T suffix; default the machine's memory). Lengths in Å, voltages in kV, angles in mrad, doses in e/Å².\n");
+  fprintf(
+    stream,
+    "\nEvery command accepts -help (its options with defaults and units), -options_file FILE,\n"
+    "-seed N, -allow_unused_options and -memory_limit SIZE (bytes per rank, k/M/G/T suffix; default the machine's memory). Lengths in Å, voltages in kV, angles in mrad, doses in e/Å².\n");
 }
 
 /* PETSc's help printer while PetscInitialize runs: its generic page is not what a user of a
@@ -59,14 +61,17 @@ static int options_files_readable(int argc, char **argv)
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-options_file")) continue;
     if (i + 1 >= argc) {
-      fprintf(stderr, "nanoforge: error: Option -options_file: no file name given; allowed: a readable file of options\n");
+      fprintf(stderr,
+              "nanoforge: error: Option -options_file: no file name given; allowed: a readable file of options\n");
       return 0;
     }
     const char *path = argv[i + 1];
     struct stat info;
     FILE       *file;
     if (stat(path, &info) == 0 && S_ISDIR(info.st_mode)) {
-      fprintf(stderr, "nanoforge: error: Option -options_file: '%s' is a directory; allowed: a readable file of options\n", path);
+      fprintf(stderr,
+              "nanoforge: error: Option -options_file: '%s' is a directory; allowed: a readable file of options\n",
+              path);
       return 0;
     }
     if (!(file = fopen(path, "r"))) {
@@ -75,12 +80,15 @@ static int options_files_readable(int argc, char **argv)
     }
     /* PETSc parses a file whose first line starts with "---" or "%YAML" as YAML, and a bad YAML
      * document ends in its traceback: nanoforge's files are "-option value" lines. */
-    char first[8] = "";
-    size_t got = fread(first, 1, sizeof first - 1, file);
+    char   first[8] = "";
+    size_t got      = fread(first, 1, sizeof first - 1, file);
     fclose(file);
     first[got] = 0;
     if (!strncmp(first, "---", 3) || !strncmp(first, "%YAML", 5)) {
-      fprintf(stderr, "nanoforge: error: Option -options_file: '%s' starts like a YAML document ('%.5s'); allowed: a file of '-option value' lines (# starts a comment)\n", path, first);
+      fprintf(
+        stderr,
+        "nanoforge: error: Option -options_file: '%s' starts like a YAML document ('%.5s'); allowed: a file of '-option value' lines (# starts a comment)\n",
+        path, first);
       return 0;
     }
   }
@@ -89,7 +97,8 @@ static int options_files_readable(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-  if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+  if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-help") || !strcmp(argv[1], "--help") ||
+      !strcmp(argv[1], "-h")) {
     print_usage(stdout);
     return 0;
   }
@@ -103,38 +112,46 @@ int main(int argc, char **argv)
     return 2;
   }
   if (!command->function) {
-    fprintf(stderr, "nanoforge: command '%s' is not built in this version (%s); see 'nanoforge help'\n", command->name, command->summary);
+    fprintf(stderr, "nanoforge: command '%s' is not built in this version (%s); see 'nanoforge help'\n", command->name,
+            command->summary);
     return COMMAND_EXIT_NOT_BUILT;
   }
 
   /* argv without the command name: PETSc reads the rest as options. */
-  argv[1] = argv[0];
+  argv[1]            = argv[0];
   int    option_argc = argc - 1;
   char **option_argv = argv + 1;
   char   help[512];
-  snprintf(help, sizeof help, "nanoforge %s: %s\nOptions of this command follow; lengths in Å, voltages in kV, angles in mrad, doses in e/Å².\n", command->name, command->summary);
+  snprintf(
+    help, sizeof help,
+    "nanoforge %s: %s\nOptions of this command follow; lengths in Å, voltages in kV, angles in mrad, doses in e/Å².\n",
+    command->name, command->summary);
 
   /* -help is taken off the command line and set again after start-up, and PETSc's help printer is
    * silent during start-up, so PETSc lists this command's options without its page of generic
    * start-up options first, also when -help comes from an -options_file or PETSC_OPTIONS. */
   int help_requested = 0, kept = 0;
   for (int i = 0; i < option_argc; i++) {
-    if (i > 0 && (!strcmp(option_argv[i], "-help") || !strcmp(option_argv[i], "--help"))) help_requested = 1;
-    else option_argv[kept++] = option_argv[i];
+    if (i > 0 && (!strcmp(option_argv[i], "-help") || !strcmp(option_argv[i], "--help")))
+      help_requested = 1;
+    else
+      option_argv[kept++] = option_argv[i];
   }
-  option_argc = kept;
+  option_argc              = kept;
   option_argv[option_argc] = NULL;
 
   if (!options_files_readable(option_argc, option_argv)) return 1;
-  PetscHelpPrintf      = silent_help_printf;
-  PetscErrorCode ierr  = PetscInitialize(&option_argc, &option_argv, NULL, NULL);
-  PetscHelpPrintf      = PetscHelpPrintfDefault;
+  PetscHelpPrintf     = silent_help_printf;
+  PetscErrorCode ierr = PetscInitialize(&option_argc, &option_argv, NULL, NULL);
+  PetscHelpPrintf     = PetscHelpPrintfDefault;
   if (ierr) return (int)ierr;
   PetscBool help_elsewhere = PETSC_FALSE;
-  ierr = PetscOptionsHasName(NULL, NULL, "-help", &help_elsewhere);
+  ierr                     = PetscOptionsHasName(NULL, NULL, "-help", &help_elsewhere);
   if (ierr) return (int)ierr;
   if (help_requested || help_elsewhere) {
-    ierr = PetscPrintf(PETSC_COMM_WORLD, "%s(-option <now VALUE : formerly DEFAULT>: description; -options_file FILE reads options from a file)\n", help);
+    ierr = PetscPrintf(
+      PETSC_COMM_WORLD,
+      "%s(-option <now VALUE : formerly DEFAULT>: description; -options_file FILE reads options from a file)\n", help);
     if (!ierr) ierr = PetscOptionsSetValue(NULL, "-help", NULL);
     if (ierr) return (int)ierr;
   }

@@ -37,10 +37,10 @@ typedef struct {
   uint8_t   *masks;
   double    *structure_values;
   double    *image_values;
-  PetscInt64 atom_capacity;   /* largest structure, when atoms are stored (else 0) */
+  PetscInt64 atom_capacity; /* largest structure, when atoms are stored (else 0) */
   float     *atom_positions;
   uint8_t   *atom_numbers, *atom_classes;
-  float     *exit_waves;      /* [K][grid ny][grid nx][2] when exit waves are stored (else NULL) */
+  float     *exit_waves; /* [K][grid ny][grid nx][2] when exit waves are stored (else NULL) */
 } UnitBuffers;
 
 static PetscErrorCode buffers_create(const DatabaseLayout *layout, UnitBuffers *b)
@@ -53,12 +53,15 @@ static PetscErrorCode buffers_create(const DatabaseLayout *layout, UnitBuffers *
   PetscCall(PetscCalloc1((size_t)layout->n_conditions * (size_t)(layout->n_image_columns + 1), &b->image_values));
   b->atom_capacity = 0;
   if (layout->atom_offsets)
-    for (PetscInt s = 0; s < layout->n_structures; s++) b->atom_capacity = PetscMax(b->atom_capacity, layout->atom_offsets[s + 1] - layout->atom_offsets[s]);
+    for (PetscInt s = 0; s < layout->n_structures; s++)
+      b->atom_capacity = PetscMax(b->atom_capacity, layout->atom_offsets[s + 1] - layout->atom_offsets[s]);
   PetscCall(PetscCalloc1(3 * b->atom_capacity + 1, &b->atom_positions));
   PetscCall(PetscCalloc1(b->atom_capacity + 1, &b->atom_numbers));
   PetscCall(PetscCalloc1(b->atom_capacity + 1, &b->atom_classes));
   b->exit_waves = NULL;
-  if (layout->exit_wave_count > 0) PetscCall(PetscCalloc1((size_t)layout->exit_wave_count * layout->exit_wave_ny * layout->exit_wave_nx * 2, &b->exit_waves));
+  if (layout->exit_wave_count > 0)
+    PetscCall(
+      PetscCalloc1((size_t)layout->exit_wave_count * layout->exit_wave_ny * layout->exit_wave_nx * 2, &b->exit_waves));
   PetscFunctionReturn(0);
 }
 
@@ -78,7 +81,8 @@ static PetscErrorCode buffers_destroy(UnitBuffers *b)
 
 /* Compute one unit on the group (collective over `group`) and, on the leader, write it. */
 static PetscErrorCode do_unit(MPI_Comm group, int group_rank, PetscInt unit, Database *database, const UnitWork *work,
-                              const CampaignSettings *settings, UnitBuffers *b, CampaignSummary *summary, uint64_t *checksum)
+                              const CampaignSettings *settings, UnitBuffers *b, CampaignSummary *summary,
+                              uint64_t *checksum)
 {
   PetscFunctionBeginUser;
   double start = MPI_Wtime();
@@ -86,19 +90,26 @@ static PetscErrorCode do_unit(MPI_Comm group, int group_rank, PetscInt unit, Dat
   double computed = MPI_Wtime();
   summary->compute_seconds += computed - start;
   if (group_rank == 0) {
-    DatabaseUnit rows = {unit, b->images, b->masks, b->structure_values, b->image_values, 0, b->atom_positions, b->atom_numbers, b->atom_classes, b->exit_waves};
+    DatabaseUnit rows = {unit, b->images,         b->masks,        b->structure_values, b->image_values,
+                         0,    b->atom_positions, b->atom_numbers, b->atom_classes,     b->exit_waves};
     if (database->layout.atom_offsets) {
-      PetscCheck(work->atoms, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "The database stores atoms but the work function gives none");
-      PetscCall(work->atoms(work->context, unit, b->atom_capacity, &rows.n_atoms, b->atom_positions, b->atom_numbers, b->atom_classes));
+      PetscCheck(work->atoms, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+                 "The database stores atoms but the work function gives none");
+      PetscCall(work->atoms(work->context, unit, b->atom_capacity, &rows.n_atoms, b->atom_positions, b->atom_numbers,
+                            b->atom_classes));
     }
     if (database->layout.exit_wave_count > 0) {
       const DatabaseLayout *l = &database->layout;
-      PetscCheck(work->exit_waves, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "The database stores exit waves but the work function gives none");
-      PetscCall(work->exit_waves(work->context, unit, l->exit_wave_count, l->exit_wave_ny, l->exit_wave_nx, b->exit_waves));
+      PetscCheck(work->exit_waves, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+                 "The database stores exit waves but the work function gives none");
+      PetscCall(
+        work->exit_waves(work->context, unit, l->exit_wave_count, l->exit_wave_ny, l->exit_wave_nx, b->exit_waves));
     }
     PetscCall(database_write_unit(database, &rows, settings->sync_writes));
     /* The journal keeps this, so -verify and a resume can find the unit damaged later. */
-    *checksum = database_unit_checksum(b->images, b->masks, (size_t)database->layout.n_conditions * (size_t)database->layout.ny * (size_t)database->layout.nx);
+    *checksum = database_unit_checksum(b->images, b->masks,
+                                       (size_t)database->layout.n_conditions * (size_t)database->layout.ny *
+                                         (size_t)database->layout.nx);
     summary->write_seconds += MPI_Wtime() - computed;
     summary->units_computed++;
   }
@@ -128,7 +139,8 @@ static void print_progress(const Plan *plan, PetscInt done, PetscInt done_before
   double   remain = now > 0 ? elapsed / (double)now * (double)(plan->n_structures - done) : -1;
   char     eta[32];
   format_duration(remain, eta, sizeof eta);
-  printf("campaign: %" PetscInt_FMT "/%" PetscInt_FMT " units (%" PetscInt_FMT "/%" PetscInt_FMT " images) done, %.2f images/s, ETA %s\n",
+  printf("campaign: %" PetscInt_FMT "/%" PetscInt_FMT " units (%" PetscInt_FMT "/%" PetscInt_FMT
+         " images) done, %.2f images/s, ETA %s\n",
          done, plan->n_structures, done * plan->n_conditions, plan->n_images, rate, eta);
   fflush(stdout);
 }
@@ -159,7 +171,8 @@ static PetscErrorCode master_send(MPI_Comm comm, int leader, int64_t message)
 }
 
 /* Hand each other leader its first `prefetch` units, or tell it to finish when none are left. */
-static PetscErrorCode master_hand_first_units(MPI_Comm comm, const Plan *plan, const Journal *journal, const CampaignSettings *settings, Master *m)
+static PetscErrorCode master_hand_first_units(MPI_Comm comm, const Plan *plan, const Journal *journal,
+                                              const CampaignSettings *settings, Master *m)
 {
   PetscFunctionBeginUser;
   for (int leader = m->group_size; leader < m->size; leader += m->group_size) {
@@ -235,8 +248,9 @@ static PetscErrorCode master_finish(MPI_Comm comm, MPI_Comm group, Master *m)
 
 /* The master: world rank 0, leader of group 0. Between answering the other leaders it computes
  * units itself, so a run on one group (or one rank) needs no separate scheduler rank. */
-static PetscErrorCode run_master(MPI_Comm comm, MPI_Comm group, const Plan *plan, Journal *journal, Database *database, const UnitWork *work,
-                                 const CampaignSettings *settings, UnitBuffers *b, CampaignSummary *summary)
+static PetscErrorCode run_master(MPI_Comm comm, MPI_Comm group, const Plan *plan, Journal *journal, Database *database,
+                                 const UnitWork *work, const CampaignSettings *settings, UnitBuffers *b,
+                                 CampaignSummary *summary)
 {
   Master m = {0};
   PetscFunctionBeginUser;
@@ -247,7 +261,8 @@ static PetscErrorCode run_master(MPI_Comm comm, MPI_Comm group, const Plan *plan
   PetscCall(PetscCalloc1(m.size, &m.outstanding));
   PetscCall(PetscCalloc1(m.size, &m.told_to_finish));
   /* Stop requested before anything started (a STOP file left in place): do nothing. */
-  if (stop_signal_requested() || file_exists(settings->stop_files[0]) || file_exists(settings->stop_files[1])) m.stop = PETSC_TRUE;
+  if (stop_signal_requested() || file_exists(settings->stop_files[0]) || file_exists(settings->stop_files[1]))
+    m.stop = PETSC_TRUE;
   PetscCall(master_hand_first_units(comm, plan, journal, settings, &m));
   for (;;) {
     PetscCall(master_collect_reports(comm, plan, journal, &m));
@@ -286,8 +301,8 @@ static PetscErrorCode run_master(MPI_Comm comm, MPI_Comm group, const Plan *plan
 /* A leader of groups 1..G-1: receive units (up to `prefetch` queued), share each with the
  * group, compute, write, report. A stop (-2 from the master, or SIGUSR1 on this rank) hands
  * queued units back unstarted. */
-static PetscErrorCode run_leader(MPI_Comm comm, MPI_Comm group, Database *database, const UnitWork *work, const CampaignSettings *settings,
-                                 UnitBuffers *b, CampaignSummary *summary)
+static PetscErrorCode run_leader(MPI_Comm comm, MPI_Comm group, Database *database, const UnitWork *work,
+                                 const CampaignSettings *settings, UnitBuffers *b, CampaignSummary *summary)
 {
   int64_t   queue[256];
   int       head = 0, count = 0;
@@ -300,7 +315,8 @@ static PetscErrorCode run_leader(MPI_Comm comm, MPI_Comm group, Database *databa
     while (arrived) {
       int64_t message;
       PetscCallMPI(MPI_Recv(&message, 1, MPI_INT64_T, 0, TAG_WORK, comm, MPI_STATUS_IGNORE));
-      if (message == -2) cancelled = PETSC_TRUE;
+      if (message == -2)
+        cancelled = PETSC_TRUE;
       else {
         PetscCheck(count < 256, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Leader queue overflow");
         queue[(head + count++) % 256] = message;
@@ -309,7 +325,7 @@ static PetscErrorCode run_leader(MPI_Comm comm, MPI_Comm group, Database *databa
     }
     if (count == 0) continue; /* only a cancel came: wait for work or the end */
     int64_t unit = queue[head];
-    head = (head + 1) % 256;
+    head         = (head + 1) % 256;
     count--;
     if (unit < 0) {
       PetscCallMPI(MPI_Bcast(&unit, 1, MPI_INT64_T, 0, group));
@@ -331,8 +347,8 @@ static PetscErrorCode run_leader(MPI_Comm comm, MPI_Comm group, Database *databa
 }
 
 /* A non-leader member of a group: follow the leader's unit ids. */
-static PetscErrorCode run_member(MPI_Comm group, int group_rank, Database *database, const UnitWork *work, const CampaignSettings *settings,
-                                 UnitBuffers *b, CampaignSummary *summary)
+static PetscErrorCode run_member(MPI_Comm group, int group_rank, Database *database, const UnitWork *work,
+                                 const CampaignSettings *settings, UnitBuffers *b, CampaignSummary *summary)
 {
   PetscFunctionBeginUser;
   for (;;) {
@@ -345,8 +361,8 @@ static PetscErrorCode run_member(MPI_Comm group, int group_rank, Database *datab
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode campaign_execute(MPI_Comm comm, const Plan *plan, Journal *journal, Database *database, const UnitWork *work,
-                                const CampaignSettings *settings, CampaignSummary *summary)
+PetscErrorCode campaign_execute(MPI_Comm comm, const Plan *plan, Journal *journal, Database *database,
+                                const UnitWork *work, const CampaignSettings *settings, CampaignSummary *summary)
 {
   int         rank, size, group_rank;
   MPI_Comm    group;
@@ -355,9 +371,13 @@ PetscErrorCode campaign_execute(MPI_Comm comm, const Plan *plan, Journal *journa
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCheck(settings->sim_ranks >= 1 && size % settings->sim_ranks == 0, comm, PETSC_ERR_USER_INPUT,
-             "Option -sim_ranks: %" PetscInt_FMT " does not divide the %d ranks of this run; allowed: a divisor of the rank count", settings->sim_ranks, size);
-  PetscCheck(settings->prefetch >= 1, comm, PETSC_ERR_USER_INPUT, "Option -prefetch: %" PetscInt_FMT " is not allowed; give at least 1", settings->prefetch);
-  PetscCheck((rank == 0) == (journal != NULL), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "The journal belongs to rank 0 only");
+             "Option -sim_ranks: %" PetscInt_FMT
+             " does not divide the %d ranks of this run; allowed: a divisor of the rank count",
+             settings->sim_ranks, size);
+  PetscCheck(settings->prefetch >= 1, comm, PETSC_ERR_USER_INPUT,
+             "Option -prefetch: %" PetscInt_FMT " is not allowed; give at least 1", settings->prefetch);
+  PetscCheck((rank == 0) == (journal != NULL), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "The journal belongs to rank 0 only");
   memset(summary, 0, sizeof *summary);
   summary->n_units = plan->n_structures;
   PetscCallMPI(MPI_Comm_split(comm, rank / (int)settings->sim_ranks, rank, &group));
@@ -365,9 +385,12 @@ PetscErrorCode campaign_execute(MPI_Comm comm, const Plan *plan, Journal *journa
   if (group_rank == 0) PetscCall(buffers_create(&database->layout, &buffers));
   PetscCall(stop_signal_install());
   double start = MPI_Wtime();
-  if (rank == 0) PetscCall(run_master(comm, group, plan, journal, database, work, settings, &buffers, summary));
-  else if (group_rank == 0) PetscCall(run_leader(comm, group, database, work, settings, &buffers, summary));
-  else PetscCall(run_member(group, group_rank, database, work, settings, &buffers, summary));
+  if (rank == 0)
+    PetscCall(run_master(comm, group, plan, journal, database, work, settings, &buffers, summary));
+  else if (group_rank == 0)
+    PetscCall(run_leader(comm, group, database, work, settings, &buffers, summary));
+  else
+    PetscCall(run_member(group, group_rank, database, work, settings, &buffers, summary));
   summary->seconds = MPI_Wtime() - start;
   PetscCall(stop_signal_restore());
   /* Everyone learns the outcome. */
@@ -394,11 +417,14 @@ static PetscErrorCode check_existing_database(const char *path, const Plan *plan
   PetscCall(journal_path(path, journal));
   if (stat(journal, &info) == 0) PetscFunctionReturn(0);
   PetscCall(database_file_kind(path, &kind, stored));
-  PetscCheck(kind != DATABASE_FILE_FOREIGN, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "Option -o: '%s' exists and is not a nanoforge campaign database; refusing to replace it (remove it yourself, or give another -o)", path);
-  PetscCheck(kind != DATABASE_FILE_CAMPAIGN || fresh || !strcmp(stored, plan->hash_hex), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "Option -o: '%s' is the database of another plan (plan %s; this run's plan is %s) and has no journal; refusing to replace it: give another -o, or add -fresh to replace it", path, stored,
-             plan->hash_hex);
+  PetscCheck(
+    kind != DATABASE_FILE_FOREIGN, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+    "Option -o: '%s' exists and is not a nanoforge campaign database; refusing to replace it (remove it yourself, or give another -o)",
+    path);
+  PetscCheck(
+    kind != DATABASE_FILE_CAMPAIGN || fresh || !strcmp(stored, plan->hash_hex), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+    "Option -o: '%s' is the database of another plan (plan %s; this run's plan is %s) and has no journal; refusing to replace it: give another -o, or add -fresh to replace it",
+    path, stored, plan->hash_hex);
   PetscFunctionReturn(0);
 }
 
@@ -425,19 +451,23 @@ static PetscErrorCode forget_damaged_units(const char *path, Journal *journal)
   }
   PetscCall(PetscFree(damaged));
   if (n_damaged)
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "campaign: %" PetscInt_FMT " finished unit(s) of '%s' no longer match their checksums in the journal (damaged after they were written): %s%s; computing them again\n",
-                          n_damaged, path, list, n_damaged > 16 ? ", ..." : ""));
+    PetscCall(PetscPrintf(
+      PETSC_COMM_SELF,
+      "campaign: %" PetscInt_FMT
+      " finished unit(s) of '%s' no longer match their checksums in the journal (damaged after they were written): %s%s; computing them again\n",
+      n_damaged, path, list, n_damaged > 16 ? ", ..." : ""));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode campaign_run(MPI_Comm comm, const char *database_path, PetscBool fresh, const Plan *plan, const DatabaseLayout *layout,
-                            const UnitWork *work, const CampaignSettings *settings, CampaignSummary *summary)
+PetscErrorCode campaign_run(MPI_Comm comm, const char *database_path, PetscBool fresh, const Plan *plan,
+                            const DatabaseLayout *layout, const UnitWork *work, const CampaignSettings *settings,
+                            CampaignSummary *summary)
 {
   int            rank;
   Journal       *journal  = NULL;
   Database      *database = NULL;
   Provenance    *provenance;
-  PetscErrorCode ierr = 0;
+  PetscErrorCode ierr     = 0;
   int64_t        state[3] = {0, 0, 0}; /* units done before, journal newly created, run id */
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
@@ -456,7 +486,10 @@ PetscErrorCode campaign_run(MPI_Comm comm, const char *database_path, PetscBool 
     state[0] = journal->n_done;
     state[1] = journal->created;
     state[2] = (int64_t)journal->run_id;
-    if (journal->n_torn_lines) PetscCall(PetscPrintf(PETSC_COMM_SELF, "campaign: dropped a torn last line of the journal (the run before was interrupted while writing it)\n"));
+    if (journal->n_torn_lines)
+      PetscCall(PetscPrintf(
+        PETSC_COMM_SELF,
+        "campaign: dropped a torn last line of the journal (the run before was interrupted while writing it)\n"));
   }
   PetscCallMPI(MPI_Bcast(state, 3, MPI_INT64_T, 0, comm));
   const PetscInt done_before = (PetscInt)state[0];
@@ -464,7 +497,10 @@ PetscErrorCode campaign_run(MPI_Comm comm, const char *database_path, PetscBool 
   with_id.run_id             = (uint64_t)state[2];
   layout                     = &with_id;
   if (done_before == plan->n_structures) {
-    PetscCall(PetscPrintf(comm, "campaign: all %" PetscInt_FMT " units (%" PetscInt_FMT " images) of '%s' are already complete; nothing to do\n", plan->n_structures, plan->n_images, database_path));
+    PetscCall(PetscPrintf(comm,
+                          "campaign: all %" PetscInt_FMT " units (%" PetscInt_FMT
+                          " images) of '%s' are already complete; nothing to do\n",
+                          plan->n_structures, plan->n_images, database_path));
     summary->n_done_before = done_before;
     PetscCall(journal_destroy(&journal));
     PetscFunctionReturn(0);
@@ -477,8 +513,11 @@ PetscErrorCode campaign_run(MPI_Comm comm, const char *database_path, PetscBool 
   } else {
     PetscCall(database_open(comm, database_path, layout, plan, &database));
   }
-  PetscCall(PetscPrintf(comm, "campaign: %" PetscInt_FMT " of %" PetscInt_FMT " units already complete, %" PetscInt_FMT " to do (%" PetscInt_FMT " images of %" PetscInt_FMT "x%" PetscInt_FMT " per unit) -> %s\n",
-                        done_before, plan->n_structures, plan->n_structures - done_before, plan->n_conditions, layout->ny, layout->nx, database_path));
+  PetscCall(PetscPrintf(comm,
+                        "campaign: %" PetscInt_FMT " of %" PetscInt_FMT " units already complete, %" PetscInt_FMT
+                        " to do (%" PetscInt_FMT " images of %" PetscInt_FMT "x%" PetscInt_FMT " per unit) -> %s\n",
+                        done_before, plan->n_structures, plan->n_structures - done_before, plan->n_conditions,
+                        layout->ny, layout->nx, database_path));
   PetscCall(campaign_execute(comm, plan, journal, database, work, settings, summary));
   PetscCall(database_close(&database));
   PetscCall(journal_destroy(&journal));
@@ -512,11 +551,17 @@ static PetscErrorCode verify_on_rank0(const char *path)
   PetscCall(PetscStrncpy(journal_file, journal->path, sizeof journal_file));
   PetscCall(PetscFree(damaged));
   PetscCall(journal_destroy(&journal));
-  PetscCheck(n_damaged == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "-verify: database '%s': %" PetscInt_FMT " of %" PetscInt_FMT " finished units are damaged (their images or masks differ from the checksums in '%s'): unit%s %s%s; rerun the campaign with the same options to compute them again",
-             path, n_damaged, checked, journal_file, n_damaged > 1 ? "s" : "", list, n_damaged > 32 ? ", ..." : "");
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "campaign: -verify: '%s': %" PetscInt_FMT " finished unit(s) of %" PetscInt_FMT " checked against '%s': all intact%s\n", path, checked, units, journal_file,
-                        checked < done ? " (units journaled by an older version carry no checksum and were not checked)" : ""));
+  PetscCheck(
+    n_damaged == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+    "-verify: database '%s': %" PetscInt_FMT " of %" PetscInt_FMT
+    " finished units are damaged (their images or masks differ from the checksums in '%s'): unit%s %s%s; rerun the campaign with the same options to compute them again",
+    path, n_damaged, checked, journal_file, n_damaged > 1 ? "s" : "", list, n_damaged > 32 ? ", ..." : "");
+  PetscCall(
+    PetscPrintf(PETSC_COMM_SELF,
+                "campaign: -verify: '%s': %" PetscInt_FMT " finished unit(s) of %" PetscInt_FMT
+                " checked against '%s': all intact%s\n",
+                path, checked, units, journal_file,
+                checked < done ? " (units journaled by an older version carry no checksum and were not checked)" : ""));
   PetscFunctionReturn(0);
 }
 

@@ -22,7 +22,8 @@ PetscErrorCode stop_signal_install(void)
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART; /* interrupted I/O continues; the flag is read between units */
-  PetscCheck(sigaction(SIGUSR1, &action, &previous_action) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "Cannot install the SIGUSR1 handler");
+  PetscCheck(sigaction(SIGUSR1, &action, &previous_action) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS,
+             "Cannot install the SIGUSR1 handler");
   installed = 1;
   PetscFunctionReturn(0);
 }
@@ -37,7 +38,8 @@ PetscErrorCode stop_signal_restore(void)
     memset(&ignore, 0, sizeof ignore);
     ignore.sa_handler = SIG_IGN;
     sigemptyset(&ignore.sa_mask);
-    PetscCheck(sigaction(SIGUSR1, &ignore, NULL) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "Cannot reset the SIGUSR1 handler");
+    PetscCheck(sigaction(SIGUSR1, &ignore, NULL) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS,
+               "Cannot reset the SIGUSR1 handler");
     installed = 0;
   }
   PetscFunctionReturn(0);

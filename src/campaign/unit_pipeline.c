@@ -22,7 +22,8 @@ PetscErrorCode unit_pipeline_create(PetscInt64 seed, PetscInt n_conditions, Unit
   p->n_conditions = n_conditions;
   p->unit         = -1;
   simulation_grid_defaults(&p->grid_options);
-  PetscCall(PetscMalloc3(n_conditions, &p->conditions, n_conditions * IMAGING_PARAMETER_COUNT, &p->values, n_conditions, &p->geometry));
+  PetscCall(PetscMalloc3(n_conditions, &p->conditions, n_conditions * IMAGING_PARAMETER_COUNT, &p->values, n_conditions,
+                         &p->geometry));
   *pipeline = p;
   PetscFunctionReturn(0);
 }
@@ -73,8 +74,10 @@ static PetscErrorCode structure_make(UnitPipeline *p, PetscInt64 unit)
     PetscCall(structure_recipe_build(&p->recipe, (uint64_t)p->seed, (uint64_t)unit, p->atoms));
   }
   PetscCall(PetscLogEventEnd(NF_EVENT_STRUCTURE, 0, 0, 0, 0));
-  PetscCheck(p->atoms->n > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "the structure of unit %" PetscInt64_FMT " (%s) has no atoms", unit, p->description);
-  for (PetscInt i = 0; i < p->atoms->n; i++) has_particle = has_particle || p->atoms->atom_class[i] == ATOM_CLASS_PARTICLE;
+  PetscCheck(p->atoms->n > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "the structure of unit %" PetscInt64_FMT " (%s) has no atoms", unit, p->description);
+  for (PetscInt i = 0; i < p->atoms->n; i++)
+    has_particle = has_particle || p->atoms->atom_class[i] == ATOM_CLASS_PARTICLE;
   p->relabelled = p->structure_file[0] && !has_particle ? PETSC_TRUE : PETSC_FALSE;
   if (p->relabelled)
     for (PetscInt i = 0; i < p->atoms->n; i++) p->atoms->atom_class[i] = ATOM_CLASS_PARTICLE;
@@ -92,9 +95,10 @@ static PetscErrorCode centre_in_cell(const SimulationGrid *grid, AtomList *atoms
   for (int a = 0; a < 3; a++)
     for (int b = 0; b < 3; b++) has_cell = has_cell || atoms->cell[a][b] != 0;
   if (has_cell || !atom_list_bounds(atoms, lowest, highest)) PetscFunctionReturn(0);
-  PetscCheck(grid->cell[0] > 0 && grid->cell[1] > 0 && grid->cell[2] > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "Option -cell: the structure has no cell of its own; give -cell x,y,z [Å] large enough for it (it spans %.1f x %.1f x %.1f Å)", highest[0] - lowest[0],
-             highest[1] - lowest[1], highest[2] - lowest[2]);
+  PetscCheck(
+    grid->cell[0] > 0 && grid->cell[1] > 0 && grid->cell[2] > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+    "Option -cell: the structure has no cell of its own; give -cell x,y,z [Å] large enough for it (it spans %.1f x %.1f x %.1f Å)",
+    highest[0] - lowest[0], highest[1] - lowest[1], highest[2] - lowest[2]);
   for (int d = 0; d < 3; d++) shift[d] = 0.5 * grid->cell[d] - 0.5 * (lowest[d] + highest[d]);
   for (PetscInt i = 0; i < atoms->n; i++)
     for (int d = 0; d < 3; d++) atoms->position[i][d] += shift[d];
@@ -112,8 +116,10 @@ PetscErrorCode unit_pipeline_build(UnitPipeline *p, PetscInt64 unit)
   PetscCall(centre_in_cell(&p->grid, p->atoms));
   PetscCall(simulation_grid_setup(&p->grid, p->atoms, p->required_angle));
   for (PetscInt c = 0; c < p->n_conditions; c++) {
-    PetscCall(imaging_sample(&p->imaging, (uint64_t)p->seed, (uint64_t)unit, (int)c, &p->conditions[c], p->values + c * IMAGING_PARAMETER_COUNT));
-    PetscCall(detector_geometry(&p->conditions[c], p->grid.nx, p->grid.ny, p->grid.sampling[0], p->grid.sampling[1], &p->geometry[c]));
+    PetscCall(imaging_sample(&p->imaging, (uint64_t)p->seed, (uint64_t)unit, (int)c, &p->conditions[c],
+                             p->values + c * IMAGING_PARAMETER_COUNT));
+    PetscCall(detector_geometry(&p->conditions[c], p->grid.nx, p->grid.ny, p->grid.sampling[0], p->grid.sampling[1],
+                                &p->geometry[c]));
   }
   p->unit = unit;
   PetscFunctionReturn(0);
@@ -142,8 +148,10 @@ static PetscErrorCode wisdom_files_resolve(const UnitPipeline *p, const char *da
     PetscFunctionReturn(0);
   }
   if (none) PetscFunctionReturn(0);
-  if (given) PetscCall(PetscStrncpy(files->path, p->grid_options.fftw_wisdom, sizeof files->path));
-  else PetscCall(PetscSNPrintf(files->path, sizeof files->path, "%s.fftw_wisdom", database_path));
+  if (given)
+    PetscCall(PetscStrncpy(files->path, p->grid_options.fftw_wisdom, sizeof files->path));
+  else
+    PetscCall(PetscSNPrintf(files->path, sizeof files->path, "%s.fftw_wisdom", database_path));
   files->path_existed  = stat(files->path, &info) == 0 ? PETSC_TRUE : PETSC_FALSE;
   files->plan_detector = !files->path_existed;
   if (!given && !files->path_existed) {
@@ -166,16 +174,20 @@ static PetscErrorCode wisdom_plan(const UnitPipeline *p, const WisdomFiles *file
   Lens          *lens;
   PetscFunctionBeginUser;
   if (files->path_existed)
-    PetscCheck(fftwf_import_wisdom_from_filename(files->path), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-               "FFTW wisdom file '%s' cannot be read; delete it (results of a resumed run may then differ in the last bits)", files->path);
-  else PetscCall(simulation_grid_wisdom_import(files->path));
+    PetscCheck(
+      fftwf_import_wisdom_from_filename(files->path), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+      "FFTW wisdom file '%s' cannot be read; delete it (results of a resumed run may then differ in the last bits)",
+      files->path);
+  else
+    PetscCall(simulation_grid_wisdom_import(files->path));
   PetscCall(simulation_grid_wisdom_import(files->host_cache));
   grid.fftw_wisdom[0] = 0; /* the files are read and written here only */
   PetscCall(multislice_create(&grid, &multislice));
   PetscCall(multislice_destroy(&multislice));
   PetscCall(lens_create(grid.nx, grid.ny, grid.sampling[0], grid.sampling[1], grid.wavelength, &lens));
   PetscCall(lens_destroy(&lens));
-  if (files->plan_detector) PetscCall(detector_plan(grid.nx, grid.ny, p->geometry[0].field_nx, p->geometry[0].field_ny));
+  if (files->plan_detector)
+    PetscCall(detector_plan(grid.nx, grid.ny, p->geometry[0].field_nx, p->geometry[0].field_ny));
   PetscCall(simulation_grid_wisdom_export(files->path)); /* both no-ops when "" */
   PetscCall(simulation_grid_wisdom_export(files->host_cache));
   PetscFunctionReturn(0);
@@ -194,7 +206,9 @@ static PetscErrorCode wisdom_broadcast(MPI_Comm comm)
   }
   PetscCall(parallel_broadcast_text(comm, exported, &wisdom));
   free(exported); /* allocated by FFTW with malloc; NULL on other ranks */
-  if (!is_root) PetscCheck(fftwf_import_wisdom_from_string(wisdom), PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not import the wisdom of rank 0");
+  if (!is_root)
+    PetscCheck(fftwf_import_wisdom_from_string(wisdom), PETSC_COMM_SELF, PETSC_ERR_LIB,
+               "FFTW could not import the wisdom of rank 0");
   PetscCall(PetscFree(wisdom));
   PetscFunctionReturn(0);
 }
@@ -206,7 +220,8 @@ PetscErrorCode unit_pipeline_prepare(UnitPipeline *p, MPI_Comm comm, const char 
   PetscCall(parallel_rank(comm, &rank));
   if (rank == 0) {
     WisdomFiles files;
-    PetscCheck(p->unit >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "unit_pipeline_prepare needs a built unit on rank 0");
+    PetscCheck(p->unit >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
+               "unit_pipeline_prepare needs a built unit on rank 0");
     PetscCall(wisdom_files_resolve(p, database_path, &files));
     PetscCall(wisdom_plan(p, &files));
   }
@@ -220,23 +235,27 @@ PetscErrorCode unit_pipeline_prepare(UnitPipeline *p, MPI_Comm comm, const char 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode unit_pipeline_check_memory(UnitPipeline *p, MPI_Comm comm, const char *what, PetscBool keep_waves, double extra_bytes)
+PetscErrorCode unit_pipeline_check_memory(UnitPipeline *p, MPI_Comm comm, const char *what, PetscBool keep_waves,
+                                          double extra_bytes)
 {
   const DetectorGeometry *g = &p->geometry[0];
   size_t                  limit;
   PetscFunctionBeginUser;
   PetscCheck(p->unit >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "unit_pipeline_check_memory needs a built unit");
-  const double bytes = simulation_memory_estimate(&p->grid, p->n_conditions, (PetscInt64)g->nx * g->ny, keep_waves) + extra_bytes;
+  const double bytes =
+    simulation_memory_estimate(&p->grid, p->n_conditions, (PetscInt64)g->nx * g->ny, keep_waves) + extra_bytes;
   PetscCall(memory_limit_bytes(&limit));
   /* Every rank checks its own limit (nodes may differ); all fail together, so the error is
    * collective: one line, no rank left waiting. */
   double worst = bytes / (double)limit;
   PetscCall(parallel_max_double(comm, &worst, &worst, 1));
-  PetscCheck(worst <= 1, comm, PETSC_ERR_MEM,
-             "%s (grid %" PetscInt_FMT "x%" PetscInt_FMT ", %" PetscInt_FMT " phonon configuration(s), %" PetscInt_FMT " images of %" PetscInt_FMT "x%" PetscInt_FMT
-             ") needs an estimated %.3g GB per rank, more than the memory limit of %.3g GB%s (-memory_limit; default the machine's memory): use a coarser -sampling, a smaller -cell or fewer -fp_configs",
-             what, p->grid.nx, p->grid.ny, PetscMax(p->grid.fp_configs, 1), p->n_conditions, g->ny, g->nx, bytes / 1e9, bytes / 1e9 / worst,
-             worst * (double)limit > bytes * 1.0000001 ? " on some rank" : "");
+  PetscCheck(
+    worst <= 1, comm, PETSC_ERR_MEM,
+    "%s (grid %" PetscInt_FMT "x%" PetscInt_FMT ", %" PetscInt_FMT " phonon configuration(s), %" PetscInt_FMT
+    " images of %" PetscInt_FMT "x%" PetscInt_FMT
+    ") needs an estimated %.3g GB per rank, more than the memory limit of %.3g GB%s (-memory_limit; default the machine's memory): use a coarser -sampling, a smaller -cell or fewer -fp_configs",
+    what, p->grid.nx, p->grid.ny, PetscMax(p->grid.fp_configs, 1), p->n_conditions, g->ny, g->nx, bytes / 1e9,
+    bytes / 1e9 / worst, worst * (double)limit > bytes * 1.0000001 ? " on some rank" : "");
   PetscFunctionReturn(0);
 }
 
@@ -249,8 +268,11 @@ PetscErrorCode unit_pipeline_exit_waves(UnitPipeline *p, MPI_Comm group)
   PetscCall(parallel_size(group, &size));
   PetscCall(parallel_rank(group, &rank));
   PetscCall(exit_waves_destroy(&p->waves));
-  if (size > 1) PetscCall(exit_waves_compute_mpi(group, g, p->atoms, g->fp_configs, (uint64_t)p->seed, (uint64_t)p->unit, &p->waves));
-  else PetscCall(exit_waves_compute(g, p->atoms, g->fp_configs, (uint64_t)p->seed, (uint64_t)p->unit, &p->waves));
+  if (size > 1)
+    PetscCall(
+      exit_waves_compute_mpi(group, g, p->atoms, g->fp_configs, (uint64_t)p->seed, (uint64_t)p->unit, &p->waves));
+  else
+    PetscCall(exit_waves_compute(g, p->atoms, g->fp_configs, (uint64_t)p->seed, (uint64_t)p->unit, &p->waves));
   if (rank != 0) PetscCall(exit_waves_destroy(&p->waves)); /* the other ranks only shared the FFTs */
   PetscFunctionReturn(0);
 }
@@ -262,7 +284,8 @@ static PetscErrorCode lens_prepare(UnitPipeline *p)
   const size_t          grid_pixels = (size_t)g->nx * (size_t)g->ny;
   const fftwf_complex **wave_list;
   PetscFunctionBeginUser;
-  if (!p->lens || p->lens->nx != g->nx || p->lens->ny != g->ny || p->lens->dx != g->sampling[0] || p->lens->dy != g->sampling[1] || p->lens->wavelength != g->wavelength) {
+  if (!p->lens || p->lens->nx != g->nx || p->lens->ny != g->ny || p->lens->dx != g->sampling[0] ||
+      p->lens->dy != g->sampling[1] || p->lens->wavelength != g->wavelength) {
     PetscCall(lens_destroy(&p->lens));
     PetscCall(lens_create(g->nx, g->ny, g->sampling[0], g->sampling[1], g->wavelength, &p->lens));
   }
@@ -272,7 +295,8 @@ static PetscErrorCode lens_prepare(UnitPipeline *p)
     p->intensity_size = grid_pixels;
   }
   PetscCall(PetscMalloc1(p->waves->n_configs, &wave_list));
-  for (PetscInt k = 0; k < p->waves->n_configs; k++) wave_list[k] = (const fftwf_complex *)(p->waves->wave + (size_t)k * grid_pixels);
+  for (PetscInt k = 0; k < p->waves->n_configs; k++)
+    wave_list[k] = (const fftwf_complex *)(p->waves->wave + (size_t)k * grid_pixels);
   PetscCall(PetscLogEventBegin(NF_EVENT_LENS, 0, 0, 0, 0));
   PetscCall(lens_set_exit_waves(p->lens, p->waves->n_configs, wave_list));
   PetscCall(PetscLogEventEnd(NF_EVENT_LENS, 0, 0, 0, 0));
@@ -282,8 +306,9 @@ static PetscErrorCode lens_prepare(UnitPipeline *p)
 
 static PetscBool same_geometry(const DetectorGeometry *a, const DetectorGeometry *b)
 {
-  return a->field_nx == b->field_nx && a->field_ny == b->field_ny && a->pixel[0] == b->pixel[0] && a->pixel[1] == b->pixel[1] && a->nx == b->nx && a->ny == b->ny &&
-                 a->offset[0] == b->offset[0] && a->offset[1] == b->offset[1]
+  return a->field_nx == b->field_nx && a->field_ny == b->field_ny && a->pixel[0] == b->pixel[0] &&
+             a->pixel[1] == b->pixel[1] && a->nx == b->nx && a->ny == b->ny && a->offset[0] == b->offset[0] &&
+             a->offset[1] == b->offset[1]
            ? PETSC_TRUE
            : PETSC_FALSE;
 }
@@ -293,19 +318,22 @@ PetscErrorCode unit_pipeline_images(UnitPipeline *p, PetscInt ny, PetscInt nx, f
   const SimulationGrid *g            = &p->grid;
   const size_t          image_pixels = (size_t)nx * (size_t)ny;
   PetscFunctionBeginUser;
-  PetscCheck(p->waves, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "unit_pipeline_images needs the exit waves of a built unit (group rank 0)");
+  PetscCheck(p->waves, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
+             "unit_pipeline_images needs the exit waves of a built unit (group rank 0)");
   PetscCall(lens_prepare(p));
   for (PetscInt c = 0; c < p->n_conditions; c++) {
     const DetectorGeometry *geometry = &p->geometry[c];
     PetscCheck(geometry->nx == nx && geometry->ny == ny, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-               "Unit %" PetscInt64_FMT " condition %" PetscInt_FMT ": the detector image is %" PetscInt_FMT "x%" PetscInt_FMT " but %" PetscInt_FMT "x%" PetscInt_FMT
+               "Unit %" PetscInt64_FMT " condition %" PetscInt_FMT ": the detector image is %" PetscInt_FMT
+               "x%" PetscInt_FMT " but %" PetscInt_FMT "x%" PetscInt_FMT
                " is expected; check -image_size, -detector_pixel and the field of view (-cell, -support_size)",
                p->unit, c, geometry->nx, geometry->ny, nx, ny);
     PetscCall(PetscLogEventBegin(NF_EVENT_LENS, 0, 0, 0, 0));
     PetscCall(lens_image(p->lens, &p->conditions[c], p->intensity));
     PetscCall(PetscLogEventEnd(NF_EVENT_LENS, 0, 0, 0, 0));
     PetscCall(PetscLogEventBegin(NF_EVENT_DETECTOR, 0, 0, 0, 0));
-    PetscCall(detector_image(&p->conditions[c], geometry, g->nx, g->ny, p->intensity, (uint64_t)p->seed, (uint64_t)p->unit, (int)c, images + (size_t)c * image_pixels));
+    PetscCall(detector_image(&p->conditions[c], geometry, g->nx, g->ny, p->intensity, (uint64_t)p->seed,
+                             (uint64_t)p->unit, (int)c, images + (size_t)c * image_pixels));
     PetscCall(PetscLogEventEnd(NF_EVENT_DETECTOR, 0, 0, 0, 0));
     /* The mask depends on the atoms and the pixel grid only: reuse it across conditions that share
      * the detector geometry. */
@@ -313,7 +341,8 @@ PetscErrorCode unit_pipeline_images(UnitPipeline *p, PetscInt ny, PetscInt nx, f
       PetscCall(PetscArraycpy(masks + (size_t)c * image_pixels, masks + (size_t)(c - 1) * image_pixels, image_pixels));
     } else {
       PetscCall(PetscLogEventBegin(NF_EVENT_MASK, 0, 0, 0, 0));
-      PetscCall(ground_truth_mask(g, p->atoms, ATOM_CLASS_PARTICLE, &p->ground_truth, geometry, masks + (size_t)c * image_pixels));
+      PetscCall(ground_truth_mask(g, p->atoms, ATOM_CLASS_PARTICLE, &p->ground_truth, geometry,
+                                  masks + (size_t)c * image_pixels));
       PetscCall(PetscLogEventEnd(NF_EVENT_MASK, 0, 0, 0, 0));
     }
   }

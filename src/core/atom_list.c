@@ -25,13 +25,13 @@ PetscErrorCode atom_list_destroy(AtomList **list)
   PetscFunctionReturn(0);
 }
 
-#define GROW(field, type) \
-  do { \
-    type *grown; \
-    PetscCall(PetscMalloc1(new_capacity, &grown)); \
+#define GROW(field, type)                                               \
+  do {                                                                  \
+    type *grown;                                                        \
+    PetscCall(PetscMalloc1(new_capacity, &grown));                      \
     if (list->n) PetscCall(PetscArraycpy(grown, list->field, list->n)); \
-    PetscCall(PetscFree(list->field)); \
-    list->field = grown; \
+    PetscCall(PetscFree(list->field));                                  \
+    list->field = grown;                                                \
   } while (0)
 
 PetscErrorCode atom_list_reserve(AtomList *list, PetscInt capacity)
@@ -55,14 +55,15 @@ PetscErrorCode atom_list_reserve(AtomList *list, PetscInt capacity)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode atom_list_append(AtomList *list, const double position[3], int atomic_number, int object_id, AtomClass atom_class)
+PetscErrorCode atom_list_append(AtomList *list, const double position[3], int atomic_number, int object_id,
+                                AtomClass atom_class)
 {
   PetscFunctionBeginUser;
   if (list->n == list->capacity) PetscCall(atom_list_reserve(list, list->n + 1));
-  PetscInt i = list->n++;
-  list->position[i][0] = position[0];
-  list->position[i][1] = position[1];
-  list->position[i][2] = position[2];
+  PetscInt i             = list->n++;
+  list->position[i][0]   = position[0];
+  list->position[i][1]   = position[1];
+  list->position[i][2]   = position[2];
   list->atomic_number[i] = atomic_number;
   list->object_id[i]     = object_id;
   list->atom_class[i]    = (unsigned char)atom_class;
@@ -93,9 +94,9 @@ PetscErrorCode atom_list_compact(AtomList *list, const PetscBool *keep)
   for (PetscInt i = 0; i < list->n; i++) {
     if (!keep[i]) continue;
     if (kept != i) {
-      list->position[kept][0] = list->position[i][0];
-      list->position[kept][1] = list->position[i][1];
-      list->position[kept][2] = list->position[i][2];
+      list->position[kept][0]   = list->position[i][0];
+      list->position[kept][1]   = list->position[i][1];
+      list->position[kept][2]   = list->position[i][2];
       list->atomic_number[kept] = list->atomic_number[i];
       list->object_id[kept]     = list->object_id[i];
       list->atom_class[kept]    = list->atom_class[i];

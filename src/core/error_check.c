@@ -14,14 +14,16 @@ PetscBool error_was_collective(void) { return error_raised_on_all_ranks; }
 static void name_the_option(const char *message, char *named, size_t size)
 {
   char        value[256] = "";
-  const char *start = NULL;
-  if (!strncmp(message, "Input string ", 13)) start = message + 13;
-  else if (!strncmp(message, "Unknown logical value: ", 23)) start = message + 23;
+  const char *start      = NULL;
+  if (!strncmp(message, "Input string ", 13))
+    start = message + 13;
+  else if (!strncmp(message, "Unknown logical value: ", 23))
+    start = message + 23;
   if (!start) return;
   size_t n = strcspn(start, " ");
   if (n == 0 || n >= sizeof value) return;
   memcpy(value, start, n);
-  value[n] = 0;
+  value[n]  = 0;
   char *all = NULL, *save = NULL, *previous = NULL;
   if (PetscOptionsGetAll(NULL, &all) || !all) return;
   for (char *token = strtok_r(all, " ", &save); token; previous = token, token = strtok_r(NULL, " ", &save)) {
@@ -36,11 +38,14 @@ static void name_the_option(const char *message, char *named, size_t size)
 PetscErrorCode error_handler_for_users(MPI_Comm comm, int line, const char *function, const char *file,
                                        PetscErrorCode code, PetscErrorType type, const char *message, void *context)
 {
-  PetscBool user_facing = (code == PETSC_ERR_USER_INPUT || code == PETSC_ERR_FILE_OPEN || code == PETSC_ERR_FILE_READ ||
-                           code == PETSC_ERR_FILE_WRITE || code == PETSC_ERR_FILE_UNEXPECTED || code == PETSC_ERR_ARG_OUTOFRANGE || code == PETSC_ERR_MEM ||
-                           /* PETSc's option parsing ("Unknown logical value", "no integer value") and size checks on user images */
-                           code == PETSC_ERR_ARG_WRONG || code == PETSC_ERR_ARG_SIZ || code == PETSC_ERR_ARG_INCOMP)
-                            ? PETSC_TRUE : PETSC_FALSE;
+  PetscBool user_facing =
+    (code == PETSC_ERR_USER_INPUT || code == PETSC_ERR_FILE_OPEN || code == PETSC_ERR_FILE_READ ||
+     code == PETSC_ERR_FILE_WRITE || code == PETSC_ERR_FILE_UNEXPECTED || code == PETSC_ERR_ARG_OUTOFRANGE ||
+     code == PETSC_ERR_MEM ||
+     /* PETSc's option parsing ("Unknown logical value", "no integer value") and size checks on user images */
+     code == PETSC_ERR_ARG_WRONG || code == PETSC_ERR_ARG_SIZ || code == PETSC_ERR_ARG_INCOMP)
+      ? PETSC_TRUE
+      : PETSC_FALSE;
   (void)context;
   if (type == PETSC_ERROR_INITIAL) {
     /* An error raised on the whole world is met by every rank alike: main() can then
@@ -56,8 +61,10 @@ PetscErrorCode error_handler_for_users(MPI_Comm comm, int line, const char *func
     if (message) name_the_option(message, named, sizeof named);
     if (named[0]) message = named;
     if (rank == 0) {
-      if (world_rank) fprintf(stderr, "nanoforge: error (rank %d): %s\n", world_rank, message ? message : "unknown");
-      else fprintf(stderr, "nanoforge: error: %s\n", message ? message : "unknown");
+      if (world_rank)
+        fprintf(stderr, "nanoforge: error (rank %d): %s\n", world_rank, message ? message : "unknown");
+      else
+        fprintf(stderr, "nanoforge: error: %s\n", message ? message : "unknown");
       fflush(stderr);
     }
   }
@@ -76,9 +83,13 @@ PetscErrorCode error_share_from_rank0(MPI_Comm comm, PetscErrorCode status)
   if (root && status) {
     const char *text     = NULL;
     char       *specific = NULL;
-    shared.code = (int)status;
+    shared.code          = (int)status;
     PetscErrorMessage(status, &text, &specific);
-    PetscCall(PetscStrncpy(shared.message, specific ? specific : text ? text : "error on rank 0", sizeof shared.message));
+    PetscCall(PetscStrncpy(shared.message,
+                           specific ? specific
+                           : text   ? text
+                                    : "error on rank 0",
+                           sizeof shared.message));
   }
   PetscCall(parallel_broadcast_bytes(comm, &shared, sizeof shared));
   if (shared.code) {

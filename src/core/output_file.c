@@ -32,42 +32,53 @@ static PetscBool has_signature(const char *path, const OutputFileKind *kind)
   return n == kind->signature_length && !memcmp(head, kind->signature, n) ? PETSC_TRUE : PETSC_FALSE;
 }
 
-PetscErrorCode output_file_check(const char *option, const char *path, const OutputFileKind *kind, int n_inputs, const OutputFileInput *inputs)
+PetscErrorCode output_file_check(const char *option, const char *path, const OutputFileKind *kind, int n_inputs,
+                                 const OutputFileInput *inputs)
 {
   struct stat info;
   char        copy[PETSC_MAX_PATH_LEN], folder[PETSC_MAX_PATH_LEN];
   PetscFunctionBeginUser;
   PetscCheck(path && path[0], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option %s: give a file name to write", option);
   for (int i = 0; i < n_inputs; i++)
-    PetscCheck(!output_file_same(path, inputs[i].path), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-               "Option %s: '%s' is the same file as the input %s '%s'; writing it would destroy the input. Give another %s", option, path, inputs[i].option, inputs[i].path, option);
+    PetscCheck(
+      !output_file_same(path, inputs[i].path), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+      "Option %s: '%s' is the same file as the input %s '%s'; writing it would destroy the input. Give another %s",
+      option, path, inputs[i].option, inputs[i].path, option);
   if (stat(path, &info) == 0) {
-    PetscCheck(!S_ISDIR(info.st_mode), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option %s: '%s' is a folder; give a file name inside it", option, path);
-    PetscCheck(S_ISREG(info.st_mode), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option %s: '%s' exists and is not a regular file; refusing to replace it", option, path);
+    PetscCheck(!S_ISDIR(info.st_mode), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "Option %s: '%s' is a folder; give a file name inside it", option, path);
+    PetscCheck(S_ISREG(info.st_mode), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "Option %s: '%s' exists and is not a regular file; refusing to replace it", option, path);
     /* An empty file holds nothing to lose (e.g. made by mktemp). */
-    PetscCheck(info.st_size == 0 || has_signature(path, kind), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-               "Option %s: '%s' exists and is not %s as this command writes; refusing to replace it (remove it yourself, or give another %s)", option, path, kind->name, option);
+    PetscCheck(
+      info.st_size == 0 || has_signature(path, kind), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+      "Option %s: '%s' exists and is not %s as this command writes; refusing to replace it (remove it yourself, or give another %s)",
+      option, path, kind->name, option);
   }
   /* The final file is renamed into place from a temporary beside it: the folder must take both. */
   PetscCall(PetscStrncpy(copy, path, sizeof copy));
   PetscCall(PetscStrncpy(folder, dirname(copy), sizeof folder));
   if (access(folder, W_OK | X_OK) != 0) {
     int problem = errno ? errno : EACCES;
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option %s: cannot write '%s': folder '%s': %s", option, path, folder, strerror(problem));
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option %s: cannot write '%s': folder '%s': %s", option, path,
+            folder, strerror(problem));
   }
   PetscFunctionReturn(0);
 }
 
 /* Rank 0's part: the outputs in order, stopping at the first refusal. */
-static PetscErrorCode check_outputs_in_order(int n_outputs, const OutputFileOutput *outputs, int n_inputs, const OutputFileInput *inputs)
+static PetscErrorCode check_outputs_in_order(int n_outputs, const OutputFileOutput *outputs, int n_inputs,
+                                             const OutputFileInput *inputs)
 {
   PetscFunctionBeginUser;
   for (int o = 0; o < n_outputs; o++)
-    if (outputs[o].path && outputs[o].path[0]) PetscCall(output_file_check(outputs[o].option, outputs[o].path, outputs[o].kind, n_inputs, inputs));
+    if (outputs[o].path && outputs[o].path[0])
+      PetscCall(output_file_check(outputs[o].option, outputs[o].path, outputs[o].kind, n_inputs, inputs));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode output_file_check_all(MPI_Comm comm, int n_outputs, const OutputFileOutput *outputs, int n_inputs, const OutputFileInput *inputs)
+PetscErrorCode output_file_check_all(MPI_Comm comm, int n_outputs, const OutputFileOutput *outputs, int n_inputs,
+                                     const OutputFileInput *inputs)
 {
   PetscFunctionBeginUser;
   PetscCallOnRank0Shared(comm, check_outputs_in_order(n_outputs, outputs, n_inputs, inputs));

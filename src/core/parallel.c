@@ -28,7 +28,8 @@ PetscErrorCode parallel_is_root(MPI_Comm comm, PetscBool *is_root)
 }
 
 /* One allreduce of n values; in place when the caller passes one array for both. */
-static PetscErrorCode allreduce(MPI_Comm comm, const void *local, void *result, int n, MPI_Datatype type, MPI_Op operation)
+static PetscErrorCode allreduce(MPI_Comm comm, const void *local, void *result, int n, MPI_Datatype type,
+                                MPI_Op operation)
 {
   PetscFunctionBeginUser;
   PetscCheck(n >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "parallel: %d values to reduce; allowed: 0 or more", n);
@@ -97,8 +98,9 @@ PetscErrorCode parallel_broadcast_string(MPI_Comm comm, char *text, size_t capac
   /* The length goes first so that every rank refuses an unterminated text together. */
   if (rank == 0) length = (int64_t)strnlen(text, capacity);
   PetscCallMPI(MPI_Bcast(&length, 1, MPI_INT64_T, 0, comm));
-  PetscCheck((size_t)length < capacity && length < INT_MAX, comm, PETSC_ERR_ARG_SIZ, "parallel: rank 0's text of %lld bytes does not fit a buffer of %zu with its NUL",
-             (long long)length, capacity);
+  PetscCheck((size_t)length < capacity && length < INT_MAX, comm, PETSC_ERR_ARG_SIZ,
+             "parallel: rank 0's text of %lld bytes does not fit a buffer of %zu with its NUL", (long long)length,
+             capacity);
   PetscCallMPI(MPI_Bcast(text, (int)length + 1, MPI_CHAR, 0, comm));
   PetscFunctionReturn(0);
 }
@@ -112,7 +114,8 @@ PetscErrorCode parallel_broadcast_text(MPI_Comm comm, const char *root_text, cha
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (rank == 0) length = (int64_t)strlen(root_text);
   PetscCallMPI(MPI_Bcast(&length, 1, MPI_INT64_T, 0, comm));
-  PetscCheck(length < INT_MAX, comm, PETSC_ERR_ARG_SIZ, "parallel: rank 0's text of %lld bytes is above the %d a broadcast carries", (long long)length, INT_MAX);
+  PetscCheck(length < INT_MAX, comm, PETSC_ERR_ARG_SIZ,
+             "parallel: rank 0's text of %lld bytes is above the %d a broadcast carries", (long long)length, INT_MAX);
   PetscCall(PetscMalloc1((size_t)length + 1, text));
   if (rank == 0) memcpy(*text, root_text, (size_t)length + 1);
   PetscCallMPI(MPI_Bcast(*text, (int)length + 1, MPI_CHAR, 0, comm));
@@ -122,7 +125,8 @@ PetscErrorCode parallel_broadcast_text(MPI_Comm comm, const char *root_text, cha
 PetscErrorCode parallel_broadcast_bytes(MPI_Comm comm, void *bytes, size_t n)
 {
   PetscFunctionBeginUser;
-  PetscCheck(n <= INT_MAX, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "parallel: %zu bytes to broadcast; allowed: at most %d (a small struct)", n, INT_MAX);
+  PetscCheck(n <= INT_MAX, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+             "parallel: %zu bytes to broadcast; allowed: at most %d (a small struct)", n, INT_MAX);
   PetscCallMPI(MPI_Bcast(bytes, (int)n, MPI_BYTE, 0, comm));
   PetscFunctionReturn(0);
 }

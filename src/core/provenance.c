@@ -29,9 +29,10 @@ PetscErrorCode provenance_create(MPI_Comm comm, Provenance **out)
   PetscCall(PetscStrncpy(p->compiler, "unknown", sizeof p->compiler));
 #endif
   PetscCall(PetscStrncpy(p->build_flags, NF_BUILD_CFLAGS, sizeof p->build_flags));
-  if (gethostname(p->hostname, sizeof p->hostname - 1)) PetscCall(PetscStrncpy(p->hostname, "unknown", sizeof p->hostname));
+  if (gethostname(p->hostname, sizeof p->hostname - 1))
+    PetscCall(PetscStrncpy(p->hostname, "unknown", sizeof p->hostname));
   PetscCall(parallel_broadcast_string(comm, p->hostname, sizeof p->hostname));
-  time_t now = time(NULL);
+  time_t    now = time(NULL);
   struct tm utc;
   gmtime_r(&now, &utc);
   strftime(p->started_utc, sizeof p->started_utc, "%Y-%m-%dT%H:%M:%SZ", &utc);
@@ -70,6 +71,7 @@ PetscErrorCode provenance_one_line(const Provenance *p, char **line)
   size_t length = strlen(p->options) + strlen(p->git_revision) + 128;
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc1(length, line));
-  PetscCall(PetscSNPrintf(*line, length, "nanoforge %s (%s) ranks=%d options: %s", p->version, p->git_revision, p->size, p->options));
+  PetscCall(PetscSNPrintf(*line, length, "nanoforge %s (%s) ranks=%d options: %s", p->version, p->git_revision, p->size,
+                          p->options));
   PetscFunctionReturn(0);
 }

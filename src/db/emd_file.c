@@ -17,7 +17,8 @@ static PetscErrorCode write_string_attribute(hid_t object, const char *name, con
   PetscCallHDF5(H5Tset_size(type, value[0] ? strlen(value) : 1), "H5Tset_size", path);
   PetscCallHDF5(H5Tset_cset(type, H5T_CSET_UTF8), "H5Tset_cset", path);
   PetscCallHDF5(space = H5Screate(H5S_SCALAR), "H5Screate", path);
-  PetscCallHDF5(attribute = H5Acreate2(object, name, type, space, H5P_DEFAULT, H5P_DEFAULT), "creating an attribute", path);
+  PetscCallHDF5(attribute = H5Acreate2(object, name, type, space, H5P_DEFAULT, H5P_DEFAULT), "creating an attribute",
+                path);
   PetscCallHDF5(H5Awrite(attribute, type, value[0] ? value : " "), "writing an attribute", path);
   PetscCallHDF5(H5Aclose(attribute), "H5Aclose", path);
   PetscCallHDF5(H5Sclose(space), "H5Sclose", path);
@@ -25,13 +26,14 @@ static PetscErrorCode write_string_attribute(hid_t object, const char *name, con
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode write_dataset(hid_t group, const char *name, hid_t file_type, hid_t memory_type, int rank, const hsize_t dims[], const void *data,
-                                    const char *path)
+static PetscErrorCode write_dataset(hid_t group, const char *name, hid_t file_type, hid_t memory_type, int rank,
+                                    const hsize_t dims[], const void *data, const char *path)
 {
   hid_t space, dataset;
   PetscFunctionBeginUser;
   PetscCallHDF5(space = H5Screate_simple(rank, dims, NULL), "H5Screate_simple", path);
-  PetscCallHDF5(dataset = H5Dcreate2(group, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating a dataset", path);
+  PetscCallHDF5(dataset = H5Dcreate2(group, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                "creating a dataset", path);
   PetscCallHDF5(H5Dwrite(dataset, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "writing a dataset", path);
   PetscCallHDF5(H5Dclose(dataset), "H5Dclose", path);
   PetscCallHDF5(H5Sclose(space), "H5Sclose", path);
@@ -57,7 +59,8 @@ PetscErrorCode emd_file_create(const char *path, const Provenance *provenance, E
     f->file = H5Fcreate(f->temporary, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     (void)H5Eset_auto2(H5E_DEFAULT, report, report_data);
   }
-  PetscCheck(f->file >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot create the output file '%s' (HDF5 H5Fcreate failed on '%s')", path, f->temporary);
+  PetscCheck(f->file >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
+             "cannot create the output file '%s' (HDF5 H5Fcreate failed on '%s')", path, f->temporary);
   PetscCall(database_write_emd_version(f->file, path));
   if (provenance) {
     PetscCall(write_string_attribute(f->file, "nanoforge_version", provenance->version, path));
@@ -70,21 +73,24 @@ PetscErrorCode emd_file_create(const char *path, const Provenance *provenance, E
     PetscCall(hdf5_attribute_write_scalar(f->file, "ranks", H5T_STD_I32LE, H5T_NATIVE_INT, &provenance->size, path));
   }
   PetscCallHDF5(f->data = H5Gcreate2(f->file, "data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating /data", path);
-  PetscCallHDF5(f->parameters = H5Gcreate2(f->file, "parameters", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating /parameters", path);
+  PetscCallHDF5(f->parameters = H5Gcreate2(f->file, "parameters", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                "creating /parameters", path);
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode emd_file_add_data(EmdFile *f, const char *name, EmdType type, int rank, const hsize_t dims[], const EmdDimension dimension[], const void *data)
+PetscErrorCode emd_file_add_data(EmdFile *f, const char *name, EmdType type, int rank, const hsize_t dims[],
+                                 const EmdDimension dimension[], const void *data)
 {
   hid_t group;
   PetscFunctionBeginUser;
   PetscCheck(f->file >= 0, PETSC_COMM_SELF, PETSC_ERR_ORDER, "emd_file_add_data: '%s' is not open", f->path);
   PetscCheck(rank >= 1 && rank <= 8, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "emd_file_add_data: rank %d", rank);
-  PetscCallHDF5(group = H5Gcreate2(f->data, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating an EMD data group", f->path);
+  PetscCallHDF5(group = H5Gcreate2(f->data, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating an EMD data group",
+                f->path);
   int group_type = 1;
   PetscCall(hdf5_attribute_write_scalar(group, "emd_group_type", H5T_STD_I32LE, H5T_NATIVE_INT, &group_type, f->path));
-  PetscCall(write_dataset(group, "data", type == EMD_FLOAT32 ? H5T_IEEE_F32LE : H5T_STD_U8LE, type == EMD_FLOAT32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_UCHAR, rank, dims,
-                          data, f->path));
+  PetscCall(write_dataset(group, "data", type == EMD_FLOAT32 ? H5T_IEEE_F32LE : H5T_STD_U8LE,
+                          type == EMD_FLOAT32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_UCHAR, rank, dims, data, f->path));
   for (int d = 0; d < rank; d++) {
     char    dim_name[16];
     double *values;
@@ -115,14 +121,16 @@ PetscErrorCode emd_file_add_parameter(EmdFile *f, const char *name, double value
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode emd_file_add_parameter_array(EmdFile *f, const char *name, PetscInt n, const double *values, const char *units)
+PetscErrorCode emd_file_add_parameter_array(EmdFile *f, const char *name, PetscInt n, const double *values,
+                                            const char *units)
 {
   hid_t   space, attribute;
   hsize_t dims[1] = {(hsize_t)n};
   char    units_name[256];
   PetscFunctionBeginUser;
   PetscCallHDF5(space = H5Screate_simple(1, dims, NULL), "H5Screate_simple", f->path);
-  PetscCallHDF5(attribute = H5Acreate2(f->parameters, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT), "creating an attribute", f->path);
+  PetscCallHDF5(attribute = H5Acreate2(f->parameters, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT),
+                "creating an attribute", f->path);
   PetscCallHDF5(H5Awrite(attribute, H5T_NATIVE_DOUBLE, values), "writing an attribute", f->path);
   PetscCallHDF5(H5Aclose(attribute), "H5Aclose", f->path);
   PetscCallHDF5(H5Sclose(space), "H5Sclose", f->path);
@@ -148,7 +156,7 @@ static PetscErrorCode emd_file_close(EmdFile *f)
   f->parameters = f->data = -1;
   if (f->file >= 0) {
     hid_t file = f->file;
-    f->file = -1;
+    f->file    = -1;
     PetscCallHDF5(H5Fclose(file), "closing the file", f->path);
   }
   PetscFunctionReturn(0);

@@ -85,7 +85,8 @@ static PetscErrorCode random_run_id(uint64_t *id)
   while (*id == 0) {
     ssize_t n = getrandom(id, sizeof *id, 0);
     if (n < 0 && errno == EINTR) continue;
-    PetscCheck(n == (ssize_t)sizeof *id, PETSC_COMM_SELF, PETSC_ERR_LIB, "getrandom() gave no random run id for the journal: %s", n < 0 ? strerror(errno) : "short read");
+    PetscCheck(n == (ssize_t)sizeof *id, PETSC_COMM_SELF, PETSC_ERR_LIB,
+               "getrandom() gave no random run id for the journal: %s", n < 0 ? strerror(errno) : "short read");
   }
   PetscFunctionReturn(0);
 }
@@ -95,9 +96,12 @@ static PetscErrorCode allocate_units(Journal *j, PetscInt n_units)
 {
   PetscFunctionBeginUser;
   j->n_units = n_units;
-  PetscCall(checked_malloc((size_t)n_units + 1, sizeof(PetscBool), "the journal's table of finished units", j->path, &j->done));
-  PetscCall(checked_malloc((size_t)n_units + 1, sizeof(PetscBool), "the journal's table of finished units", j->path, &j->has_checksum));
-  PetscCall(checked_malloc((size_t)n_units + 1, sizeof(uint64_t), "the journal's table of unit checksums", j->path, &j->checksum));
+  PetscCall(
+    checked_malloc((size_t)n_units + 1, sizeof(PetscBool), "the journal's table of finished units", j->path, &j->done));
+  PetscCall(checked_malloc((size_t)n_units + 1, sizeof(PetscBool), "the journal's table of finished units", j->path,
+                           &j->has_checksum));
+  PetscCall(checked_malloc((size_t)n_units + 1, sizeof(uint64_t), "the journal's table of unit checksums", j->path,
+                           &j->checksum));
   PetscCall(PetscArrayzero(j->done, n_units + 1));
   PetscCall(PetscArrayzero(j->has_checksum, n_units + 1));
   PetscCall(PetscArrayzero(j->checksum, n_units + 1));
@@ -113,14 +117,17 @@ static PetscErrorCode create_journal(Journal *j, const Plan *plan)
   PetscCall(PetscSNPrintf(temporary, sizeof temporary, "%s.tmp", j->path));
   PetscCallErrno(fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0644), "Creating the journal", temporary);
   PetscCall(random_run_id(&j->run_id));
-  PetscCall(PetscSNPrintf(content, sizeof content, "NFJ1 plan %s seed %" PetscInt64_FMT " units %" PetscInt_FMT " conditions %" PetscInt_FMT " id %016llx", plan->hash_hex, plan->seed, plan->n_structures,
-                          plan->n_conditions, (unsigned long long)j->run_id));
+  PetscCall(PetscSNPrintf(
+    content, sizeof content,
+    "NFJ1 plan %s seed %" PetscInt64_FMT " units %" PetscInt_FMT " conditions %" PetscInt_FMT " id %016llx",
+    plan->hash_hex, plan->seed, plan->n_structures, plan->n_conditions, (unsigned long long)j->run_id));
   PetscCall(format_line(line, sizeof line, content));
   PetscCall(write_all(fd, line, strlen(line), temporary));
   for (const char *option = plan->options; option && *option;) {
     const char *end    = strchr(option, '\n');
     size_t      length = end ? (size_t)(end - option) : strlen(option);
-    PetscCheck(length + 3 < sizeof content, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "An option of the plan is longer than %d characters: %.60s...", (int)sizeof content - 3, option);
+    PetscCheck(length + 3 < sizeof content, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "An option of the plan is longer than %d characters: %.60s...", (int)sizeof content - 3, option);
     content[0] = 'O';
     content[1] = ' ';
     memcpy(content + 2, option, length);
@@ -140,12 +147,13 @@ static PetscErrorCode create_journal(Journal *j, const Plan *plan)
 /* Reads an existing journal: checks the plan, marks finished units, drops a torn tail. */
 /* The lines of a journal's text: header (checked against `plan` unless NULL), options (into
  * `options`), units. *good_end is the end of the last valid line. */
-static PetscErrorCode parse_lines(Journal *j, const Plan *plan, char *text, size_t size, char *options, size_t *good_end_out)
+static PetscErrorCode parse_lines(Journal *j, const Plan *plan, char *text, size_t size, char *options,
+                                  size_t *good_end_out)
 {
   size_t good_end = 0, options_used = 0;
   char   content[JOURNAL_MAX_LINE];
   PetscFunctionBeginUser;
-  *good_end_out = 0;
+  *good_end_out   = 0;
   int line_number = 0;
   for (size_t start = 0; start < size;) {
     char  *newline = memchr(text + start, '\n', size - start);
@@ -154,9 +162,12 @@ static PetscErrorCode parse_lines(Journal *j, const Plan *plan, char *text, size
     PetscBool valid = newline && line_is_valid(text + start, length, content, sizeof content);
     if (!valid) {
       /* Only the last line may be torn by a crash during its append. */
-      PetscCheck(!newline || start + length + 1 == size, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                 "Journal '%s' is corrupt at line %d (checksum mismatch in the middle of the file); it cannot be trusted: rerun with -fresh to start over", j->path, line_number);
-      PetscCheck(line_number > 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s' has no valid header line; rerun with -fresh to start over", j->path);
+      PetscCheck(
+        !newline || start + length + 1 == size, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+        "Journal '%s' is corrupt at line %d (checksum mismatch in the middle of the file); it cannot be trusted: rerun with -fresh to start over",
+        j->path, line_number);
+      PetscCheck(line_number > 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "Journal '%s' has no valid header line; rerun with -fresh to start over", j->path);
       j->n_torn_lines++;
       break;
     }
@@ -166,11 +177,20 @@ static PetscErrorCode parse_lines(Journal *j, const Plan *plan, char *text, size
       PetscInt64         seed;
       int                consumed = 0;
       unsigned long long id       = 0;
-      PetscCheck(sscanf(content, "NFJ1 plan %31s seed %" PetscInt64_FMT " units %" PetscInt_FMT " conditions %" PetscInt_FMT "%n", hash, &seed, &units, &conditions, &consumed) == 4, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                 "Journal '%s' does not start with a nanoforge journal header; rerun with -fresh to start over", j->path);
+      PetscCheck(
+        sscanf(content,
+               "NFJ1 plan %31s seed %" PetscInt64_FMT " units %" PetscInt_FMT " conditions %" PetscInt_FMT "%n", hash,
+               &seed, &units, &conditions, &consumed) == 4,
+        PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+        "Journal '%s' does not start with a nanoforge journal header; rerun with -fresh to start over", j->path);
       /* Older journals end here; newer ones carry the run id. */
-      PetscCheck(content[consumed] == 0 || sscanf(content + consumed, " id %16llx", &id) == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s': unreadable header '%s'; rerun with -fresh to start over", j->path, content);
-      PetscCheck(units >= 1 && conditions >= 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s': header names %" PetscInt_FMT " units of %" PetscInt_FMT " images; allowed: at least 1 of each", j->path, units, conditions);
+      PetscCheck(content[consumed] == 0 || sscanf(content + consumed, " id %16llx", &id) == 1, PETSC_COMM_SELF,
+                 PETSC_ERR_FILE_UNEXPECTED, "Journal '%s': unreadable header '%s'; rerun with -fresh to start over",
+                 j->path, content);
+      PetscCheck(units >= 1 && conditions >= 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "Journal '%s': header names %" PetscInt_FMT " units of %" PetscInt_FMT
+                 " images; allowed: at least 1 of each",
+                 j->path, units, conditions);
       j->run_id       = id;
       j->n_conditions = conditions;
       if (!plan) {
@@ -180,9 +200,21 @@ static PetscErrorCode parse_lines(Journal *j, const Plan *plan, char *text, size
         continue;
       }
       /* The seed and the counts are the plan too, whether given explicitly or by default. */
-      PetscCheck(seed == plan->seed, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "The plan differs from the one this database was started with (-seed: was %" PetscInt64_FMT ", now %" PetscInt64_FMT "). Rerun with the original options to continue, add -fresh to start over, or write to another -o", seed, plan->seed);
-      PetscCheck(units == plan->n_structures, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "The plan differs from the one this database was started with (-structures: was %" PetscInt_FMT ", now %" PetscInt_FMT "). Rerun with the original options to continue, add -fresh to start over, or write to another -o", units, plan->n_structures);
-      PetscCheck(conditions == plan->n_conditions, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "The plan differs from the one this database was started with (-conditions: was %" PetscInt_FMT ", now %" PetscInt_FMT "). Rerun with the original options to continue, add -fresh to start over, or write to another -o", conditions, plan->n_conditions);
+      PetscCheck(seed == plan->seed, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+                 "The plan differs from the one this database was started with (-seed: was %" PetscInt64_FMT
+                 ", now %" PetscInt64_FMT
+                 "). Rerun with the original options to continue, add -fresh to start over, or write to another -o",
+                 seed, plan->seed);
+      PetscCheck(units == plan->n_structures, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+                 "The plan differs from the one this database was started with (-structures: was %" PetscInt_FMT
+                 ", now %" PetscInt_FMT
+                 "). Rerun with the original options to continue, add -fresh to start over, or write to another -o",
+                 units, plan->n_structures);
+      PetscCheck(conditions == plan->n_conditions, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+                 "The plan differs from the one this database was started with (-conditions: was %" PetscInt_FMT
+                 ", now %" PetscInt_FMT
+                 "). Rerun with the original options to continue, add -fresh to start over, or write to another -o",
+                 conditions, plan->n_conditions);
     } else if (content[0] == 'O' && content[1] == ' ') {
       size_t n = strlen(content + 2);
       memcpy(options + options_used, content + 2, n);
@@ -191,18 +223,23 @@ static PetscErrorCode parse_lines(Journal *j, const Plan *plan, char *text, size
       options[options_used]   = 0;
     } else if (content[0] == 'U' && content[1] == ' ') {
       char              *end;
-      long long          unit = strtoll(content + 2, &end, 10);
-      unsigned long long sum  = 0;
+      long long          unit     = strtoll(content + 2, &end, 10);
+      unsigned long long sum      = 0;
       int                consumed = 0;
       PetscBool          has_sum  = *end != 0;
-      PetscCheck(end != content + 2 && unit >= 0 && unit < j->n_units, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s' line %d names unit '%s', outside 0..%" PetscInt_FMT, j->path, line_number, content + 2, j->n_units - 1);
-      PetscCheck(!has_sum || (sscanf(end, " %16llx%n", &sum, &consumed) == 1 && end[consumed] == 0), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s' line %d: unit record '%s' is not '<unit> <16 hex digits>'", j->path, line_number, content + 2);
+      PetscCheck(end != content + 2 && unit >= 0 && unit < j->n_units, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "Journal '%s' line %d names unit '%s', outside 0..%" PetscInt_FMT, j->path, line_number, content + 2,
+                 j->n_units - 1);
+      PetscCheck(!has_sum || (sscanf(end, " %16llx%n", &sum, &consumed) == 1 && end[consumed] == 0), PETSC_COMM_SELF,
+                 PETSC_ERR_FILE_UNEXPECTED, "Journal '%s' line %d: unit record '%s' is not '<unit> <16 hex digits>'",
+                 j->path, line_number, content + 2);
       if (!j->done[unit]) j->n_done++;
       j->done[unit]         = PETSC_TRUE;
       j->has_checksum[unit] = has_sum;
       j->checksum[unit]     = sum;
     } else {
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s' line %d is not a unit or option record", j->path, line_number);
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s' line %d is not a unit or option record",
+              j->path, line_number);
     }
     good_end = start + length + 1;
     start    = good_end;
@@ -222,15 +259,17 @@ static PetscErrorCode read_journal(Journal *j, const Plan *plan)
   PetscFunctionBeginUser;
   struct stat info;
   PetscCallErrno(stat(j->path, &info), "Reading the journal", j->path);
-  PetscCheck(S_ISREG(info.st_mode), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s' is not a regular file (a folder?); remove it or give another -o", j->path);
+  PetscCheck(S_ISREG(info.st_mode), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "Journal '%s' is not a regular file (a folder?); remove it or give another -o", j->path);
   size = (long)info.st_size;
   PetscCall(checked_malloc((size_t)size + 1, 1, "the journal's text", j->path, &text));
-  file = fopen(j->path, "rb");
+  file       = fopen(j->path, "rb");
   size_t got = file ? fread(text, 1, (size_t)size, file) : 0;
   if (file) fclose(file);
   if (got != (size_t)size) PetscCall(PetscFree(text));
-  PetscCheck(got == (size_t)size, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "Reading the journal '%s' failed: %s", j->path, file ? "short read" : strerror(errno));
-  text[size] = 0;
+  PetscCheck(got == (size_t)size, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "Reading the journal '%s' failed: %s", j->path,
+             file ? "short read" : strerror(errno));
+  text[size]   = 0;
   options_size = (size_t)size + 1;
   PetscCall(PetscMalloc1(options_size, &options));
   options[0] = 0;
@@ -242,7 +281,10 @@ static PetscErrorCode read_journal(Journal *j, const Plan *plan)
   /* An empty journal is not one of ours (a new journal is renamed into place whole): say so,
    * rather than reporting a changed plan. */
   if (!good_end) PetscCall(PetscFree(options));
-  PetscCheck(good_end > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Journal '%s' is empty or has no valid header line, so it cannot tell which units are finished; rerun with -fresh to start over", j->path);
+  PetscCheck(
+    good_end > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+    "Journal '%s' is empty or has no valid header line, so it cannot tell which units are finished; rerun with -fresh to start over",
+    j->path);
   if (!plan) {
     PetscCall(PetscFree(options));
     PetscFunctionReturn(0);
@@ -252,8 +294,11 @@ static PetscErrorCode read_journal(Journal *j, const Plan *plan)
   char      difference[2048];
   PetscCall(plan_options_compare(options, plan->options, &same, difference, sizeof difference));
   PetscCall(PetscFree(options));
-  PetscCheck(same, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "The plan differs from the one this database was started with (%s). Rerun with the original options to continue, add -fresh to discard the %" PetscInt_FMT " finished unit(s) and start over, or write to another -o", difference, j->n_done);
+  PetscCheck(
+    same, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+    "The plan differs from the one this database was started with (%s). Rerun with the original options to continue, add -fresh to discard the %" PetscInt_FMT
+    " finished unit(s) and start over, or write to another -o",
+    difference, j->n_done);
   PetscCallErrno(j->fd = open(j->path, O_WRONLY | O_APPEND), "Opening the journal for appending", j->path);
   if (j->n_torn_lines) {
     PetscCallErrno(ftruncate(j->fd, (off_t)good_end), "Dropping the torn last line of the journal", j->path);
@@ -277,7 +322,8 @@ PetscErrorCode journal_open(const char *database_path, const Plan *plan, PetscBo
   if (fresh || stat(j->path, &info) != 0) {
     ierr = create_journal(j, plan);
     if (!ierr && (j->fd = open(j->path, O_WRONLY | O_APPEND)) < 0)
-      ierr = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, PETSC_ERR_FILE_OPEN, PETSC_ERROR_INITIAL, "Opening the journal for appending '%s': %s", j->path, strerror(errno));
+      ierr = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, PETSC_ERR_FILE_OPEN,
+                        PETSC_ERROR_INITIAL, "Opening the journal for appending '%s': %s", j->path, strerror(errno));
   } else {
     ierr = read_journal(j, plan);
   }
@@ -310,7 +356,8 @@ PetscErrorCode journal_load(const char *database_path, Journal **journal)
 PetscErrorCode journal_forget(Journal *journal, PetscInt unit)
 {
   PetscFunctionBeginUser;
-  PetscCheck(unit >= 0 && unit < journal->n_units, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Unit %" PetscInt_FMT " outside 0..%" PetscInt_FMT, unit, journal->n_units - 1);
+  PetscCheck(unit >= 0 && unit < journal->n_units, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "Unit %" PetscInt_FMT " outside 0..%" PetscInt_FMT, unit, journal->n_units - 1);
   if (journal->done[unit]) journal->n_done--;
   journal->done[unit] = journal->has_checksum[unit] = PETSC_FALSE;
   PetscFunctionReturn(0);
@@ -320,7 +367,8 @@ PetscErrorCode journal_append(Journal *journal, PetscInt unit, uint64_t checksum
 {
   char content[64], line[128];
   PetscFunctionBeginUser;
-  PetscCheck(unit >= 0 && unit < journal->n_units, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Unit %" PetscInt_FMT " outside 0..%" PetscInt_FMT, unit, journal->n_units - 1);
+  PetscCheck(unit >= 0 && unit < journal->n_units, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "Unit %" PetscInt_FMT " outside 0..%" PetscInt_FMT, unit, journal->n_units - 1);
   PetscCall(PetscLogEventBegin(NF_EVENT_JOURNAL, 0, 0, 0, 0));
   PetscCall(PetscSNPrintf(content, sizeof content, "U %" PetscInt_FMT " %016llx", unit, (unsigned long long)checksum));
   PetscCall(format_line(line, sizeof line, content));

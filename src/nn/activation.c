@@ -17,7 +17,7 @@ void relu_backward(size_t count, const float *output, const float *grad_output, 
     }
   else
     for (size_t i = 0; i < count; i++) {
-      float g = grad_output[i];
+      float g       = grad_output[i];
       grad_input[i] = output[i] > 0 ? g : 0.0f;
     }
 }
@@ -27,8 +27,8 @@ void add_forward(size_t count, const float *a, const float *b, float *output)
   for (size_t i = 0; i < count; i++) output[i] = a[i] + b[i];
 }
 
-PetscErrorCode concat_forward(int batch, int channels_a, int channels_b, size_t spatial, const float *a,
-                              const float *b, float *output)
+PetscErrorCode concat_forward(int batch, int channels_a, int channels_b, size_t spatial, const float *a, const float *b,
+                              float *output)
 {
   const size_t na = (size_t)channels_a * spatial, nb = (size_t)channels_b * spatial;
 
@@ -44,7 +44,8 @@ static void copy_or_add(float *dst, const float *src, size_t count, int accumula
 {
   if (accumulate)
     for (size_t i = 0; i < count; i++) dst[i] += src[i];
-  else memcpy(dst, src, sizeof(float) * count);
+  else
+    memcpy(dst, src, sizeof(float) * count);
 }
 
 PetscErrorCode concat_backward(int batch, int channels_a, int channels_b, size_t spatial, const float *grad_output,

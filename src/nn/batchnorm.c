@@ -103,22 +103,22 @@ PetscErrorCode batchnorm_forward(const BatchNorm *bn, const float *input, const 
 }
 
 PetscErrorCode batchnorm_backward(const BatchNorm *bn, const float *input, const float *relu_output, const float *gamma,
-                                  const float *saved_mean, const float *saved_inverse_std,
-                                  const float *grad_output, float *grad_input, int accumulate, float *grad_gamma,
-                                  float *grad_beta)
+                                  const float *saved_mean, const float *saved_inverse_std, const float *grad_output,
+                                  float *grad_input, int accumulate, float *grad_gamma, float *grad_beta)
 {
-  const int    C = bn->channels;
-  const size_t P = (size_t)bn->height * bn->width;
+  const int    C      = bn->channels;
+  const size_t P      = (size_t)bn->height * bn->width;
   double      *sum_dy = bn->scratch, *sum_dy_xhat = bn->scratch + C;
 
   PetscFunctionBegin;
   for (int c = 0; c < C; c++) {
-    double s = 0, q = 0;
+    double      s = 0, q = 0;
     const float mean = saved_mean[c], istd = saved_inverse_std[c];
     for (int n = 0; n < bn->batch; n++) {
       const size_t plane = ((size_t)n * C + c) * P;
       float        fs, fq;
-      plane_gradient_sums(input + plane, grad_output + plane, relu_output ? relu_output + plane : NULL, P, mean, istd, &fs, &fq);
+      plane_gradient_sums(input + plane, grad_output + plane, relu_output ? relu_output + plane : NULL, P, mean, istd,
+                          &fs, &fq);
       s += fs;
       q += fq;
     }
@@ -152,7 +152,7 @@ PetscErrorCode batchnorm_backward(const BatchNorm *bn, const float *input, const
         else
           for (size_t i = 0; i < P; i++) {
             float d = dy[i], g = y[i] > 0 ? d : 0.0f;
-            dx[i]   = a * (g - mb - (x[i] - mean) * istd * mq);
+            dx[i] = a * (g - mb - (x[i] - mean) * istd * mq);
           }
       } else if (accumulate)
         for (size_t i = 0; i < P; i++) dx[i] += a * (dy[i] - mb - (x[i] - mean) * istd * mq);

@@ -16,7 +16,8 @@ PetscErrorCode conv2d_shape_init(Conv2dShape *shape, int batch, int in_channels,
              PETSC_ERR_ARG_OUTOFRANGE, "convolution sizes must be positive (batch %d, channels %d→%d, %d×%d)", batch,
              in_channels, out_channels, height, width);
   PetscCheck(kernel > 0 && stride > 0 && padding >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "convolution kernel %d, stride %d, padding %d: kernel and stride must be positive", kernel, stride, padding);
+             "convolution kernel %d, stride %d, padding %d: kernel and stride must be positive", kernel, stride,
+             padding);
   shape->batch        = batch;
   shape->in_channels  = in_channels;
   shape->out_channels = out_channels;
@@ -33,26 +34,20 @@ PetscErrorCode conv2d_shape_init(Conv2dShape *shape, int batch, int in_channels,
   PetscFunctionReturn(0);
 }
 
-static int conv2d_is_pointwise(const Conv2dShape *s)
-{
-  return s->kernel == 1 && s->stride == 1 && s->padding == 0;
-}
+static int conv2d_is_pointwise(const Conv2dShape *s) { return s->kernel == 1 && s->stride == 1 && s->padding == 0; }
 
 /* Stride 1 and "same" padding: the input gradient is itself a convolution of the output
  * gradient with the 180°-rotated, channel-transposed kernel. Its sgemm has inner dimension
  * Cout·k² instead of Cout (much better arithmetic intensity) and needs no col2im. */
-static int conv2d_is_same_stride1(const Conv2dShape *s)
-{
-  return s->stride == 1 && 2 * s->padding == s->kernel - 1;
-}
+static int conv2d_is_same_stride1(const Conv2dShape *s) { return s->stride == 1 && 2 * s->padding == s->kernel - 1; }
 
 /* Rows per band: the column block (max(Cin, Cout)·k² × rows·OW floats) stays near 4 MB (inside L3; measured faster than 1 MB or 256 kB bands). */
 static int conv2d_band_rows(const Conv2dShape *s)
 {
   if (!conv2d_is_same_stride1(s)) return s->out_height; /* strided: whole image, col2im path */
-  const size_t kk = (size_t)s->kernel * s->kernel;
+  const size_t kk       = (size_t)s->kernel * s->kernel;
   const size_t channels = (size_t)(s->in_channels > s->out_channels ? s->in_channels : s->out_channels);
-  size_t rows = ((size_t)1 << 20) / (channels * kk * (size_t)s->out_width);
+  size_t       rows     = ((size_t)1 << 20) / (channels * kk * (size_t)s->out_width);
   if (rows < 1) rows = 1;
   if (rows > (size_t)s->out_height) rows = (size_t)s->out_height;
   return (int)rows;
@@ -66,9 +61,12 @@ static int conv2d_uses_winograd(const Conv2dShape *s)
 {
   if (!conv2d_winograd_applies(s)) return 0;
   switch (s->algorithm) {
-  case CONV2D_ALGORITHM_WINOGRAD: return 1;
-  case CONV2D_ALGORITHM_IM2COL: return 0;
-  default: return s->in_channels >= 32;
+  case CONV2D_ALGORITHM_WINOGRAD:
+    return 1;
+  case CONV2D_ALGORITHM_IM2COL:
+    return 0;
+  default:
+    return s->in_channels >= 32;
   }
 }
 
@@ -110,7 +108,8 @@ static void im2col_rows(const Conv2dShape *s, const float *x, float *col, int oy
           }
           const float *xr = xc + (size_t)iy * W;
           for (int ox = 0; ox < ox_lo; ox++) r[ox] = 0;
-          if (st == 1) memcpy(r + ox_lo, xr + ox_lo - p + kj, sizeof(float) * (size_t)(ox_hi - ox_lo));
+          if (st == 1)
+            memcpy(r + ox_lo, xr + ox_lo - p + kj, sizeof(float) * (size_t)(ox_hi - ox_lo));
           else
             for (int ox = ox_lo; ox < ox_hi; ox++) r[ox] = xr[ox * st - p + kj];
           for (int ox = ox_hi; ox < OW; ox++) r[ox] = 0;
@@ -120,10 +119,7 @@ static void im2col_rows(const Conv2dShape *s, const float *x, float *col, int oy
   }
 }
 
-static void im2col(const Conv2dShape *s, const float *x, float *col)
-{
-  im2col_rows(s, x, col, 0, s->out_height);
-}
+static void im2col(const Conv2dShape *s, const float *x, float *col) { im2col_rows(s, x, col, 0, s->out_height); }
 
 /* One image: x[c][iy][ix] += col[...] for every (ki, kj) that read it (x zeroed by the caller). */
 static void col2im(const Conv2dShape *s, const float *col, float *x)
@@ -134,7 +130,7 @@ static void col2im(const Conv2dShape *s, const float *col, float *x)
     float *xc = x + (size_t)c * H * W;
     for (int ki = 0; ki < k; ki++) {
       for (int kj = 0; kj < k; kj++) {
-        const float *row = col + ((size_t)(c * k + ki) * k + kj) * OH * OW;
+        const float *row   = col + ((size_t)(c * k + ki) * k + kj) * OH * OW;
         int          ox_lo = 0;
         while (ox_lo < OW && ox_lo * st - p + kj < 0) ox_lo++;
         int ox_hi = OW;
@@ -158,14 +154,15 @@ static void col2im(const Conv2dShape *s, const float *col, float *x)
 PetscErrorCode conv2d_forward(const Conv2dShape *s, const float *input, const float *weight, const float *bias,
                               float *output, float *workspace)
 {
-  const int    K    = s->in_channels * s->kernel * s->kernel;
-  const int    P    = s->out_height * s->out_width, OW = s->out_width;
+  const int    K = s->in_channels * s->kernel * s->kernel;
+  const int    P = s->out_height * s->out_width, OW = s->out_width;
   const size_t in_n = (size_t)s->in_channels * s->height * s->width, out_n = (size_t)s->out_channels * P;
   const int    rows = conv2d_band_rows(s);
 
   PetscFunctionBegin;
-  PetscCheck(s->algorithm != CONV2D_ALGORITHM_WINOGRAD || conv2d_winograd_applies(s), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-             "Winograd convolution requested for a %dx%d stride-%d kernel", s->kernel, s->kernel, s->stride);
+  PetscCheck(s->algorithm != CONV2D_ALGORITHM_WINOGRAD || conv2d_winograd_applies(s), PETSC_COMM_SELF,
+             PETSC_ERR_ARG_WRONG, "Winograd convolution requested for a %dx%d stride-%d kernel", s->kernel, s->kernel,
+             s->stride);
   if (conv2d_uses_winograd(s)) {
     PetscCall(conv2d_winograd_forward(s, input, weight, bias, output, workspace));
     PetscFunctionReturn(0);
@@ -180,8 +177,8 @@ PetscErrorCode conv2d_forward(const Conv2dShape *s, const float *input, const fl
         int oy1  = oy0 + rows < s->out_height ? oy0 + rows : s->out_height;
         int band = (oy1 - oy0) * OW;
         im2col_rows(s, x, workspace, oy0, oy1);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->out_channels, band, K, 1.0f, weight, K, workspace, band,
-                    0.0f, y + (size_t)oy0 * OW, P);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->out_channels, band, K, 1.0f, weight, K, workspace,
+                    band, 0.0f, y + (size_t)oy0 * OW, P);
       }
     }
     if (bias)
@@ -193,9 +190,9 @@ PetscErrorCode conv2d_forward(const Conv2dShape *s, const float *input, const fl
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode conv2d_backward(const Conv2dShape *s, const float *input, const float *weight,
-                               const float *grad_output, float *grad_input, int accumulate, float *grad_weight,
-                               float *grad_bias, float *workspace)
+PetscErrorCode conv2d_backward(const Conv2dShape *s, const float *input, const float *weight, const float *grad_output,
+                               float *grad_input, int accumulate, float *grad_weight, float *grad_bias,
+                               float *workspace)
 {
   const int    K    = s->in_channels * s->kernel * s->kernel;
   const int    P    = s->out_height * s->out_width;
@@ -208,18 +205,21 @@ PetscErrorCode conv2d_backward(const Conv2dShape *s, const float *input, const f
 
   PetscFunctionBegin;
   if (conv2d_uses_winograd(s)) {
-    PetscCall(conv2d_winograd_backward(s, input, weight, grad_output, grad_input, accumulate, grad_weight, grad_bias, workspace));
+    PetscCall(conv2d_winograd_backward(s, input, weight, grad_output, grad_input, accumulate, grad_weight, grad_bias,
+                                       workspace));
     PetscFunctionReturn(0);
   }
   if (rotated && grad_input) {
-    PetscCall(conv2d_shape_init(&back, 1, s->out_channels, s->in_channels, s->out_height, s->out_width, k, 1, k - 1 - s->padding));
+    PetscCall(conv2d_shape_init(&back, 1, s->out_channels, s->in_channels, s->out_height, s->out_width, k, 1,
+                                k - 1 - s->padding));
     /* W'[c][(o·k + i)·k + j] = W[o][c][k-1-i][k-1-j], after the larger of the two column blocks */
     rotated_weight = workspace + (size_t)(K > KO ? K : KO) * conv2d_band_rows(s) * s->out_width;
     for (int c = 0; c < s->in_channels; c++)
       for (int o = 0; o < s->out_channels; o++)
         for (int i = 0; i < k; i++)
           for (int j = 0; j < k; j++)
-            rotated_weight[(size_t)c * KO + (o * k + i) * k + j] = weight[(((size_t)o * s->in_channels + c) * k + (k - 1 - i)) * k + (k - 1 - j)];
+            rotated_weight[(size_t)c * KO + (o * k + i) * k + j] =
+              weight[(((size_t)o * s->in_channels + c) * k + (k - 1 - i)) * k + (k - 1 - j)];
   }
   for (int n = 0; n < s->batch; n++) {
     const float *x  = input + n * in_n;
@@ -232,7 +232,9 @@ PetscErrorCode conv2d_backward(const Conv2dShape *s, const float *input, const f
         grad_bias[o] += sum;
       }
     if (pointwise) {
-      if (grad_weight) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->out_channels, K, P, 1.0f, dy, P, x, P, 1.0f, grad_weight, K);
+      if (grad_weight)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->out_channels, K, P, 1.0f, dy, P, x, P, 1.0f,
+                    grad_weight, K);
       if (grad_input)
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, P, s->out_channels, 1.0f, weight, K, dy, P,
                     accumulate ? 1.0f : 0.0f, grad_input + n * in_n, P);
@@ -255,11 +257,13 @@ PetscErrorCode conv2d_backward(const Conv2dShape *s, const float *input, const f
     } else {
       if (grad_weight) {
         im2col(s, x, workspace);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->out_channels, K, P, 1.0f, dy, P, workspace, P, 1.0f, grad_weight, K);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->out_channels, K, P, 1.0f, dy, P, workspace, P, 1.0f,
+                    grad_weight, K);
       }
       if (grad_input) {
         float *dx = grad_input + n * in_n;
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, P, s->out_channels, 1.0f, weight, K, dy, P, 0.0f, workspace, P);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, P, s->out_channels, 1.0f, weight, K, dy, P, 0.0f,
+                    workspace, P);
         if (!accumulate) memset(dx, 0, sizeof(float) * in_n);
         col2im(s, workspace, dx);
       }

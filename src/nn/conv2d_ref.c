@@ -5,7 +5,8 @@
 #include "nn/conv2d.h"
 
 #define X_AT(x, s, n, c, y, xx) (x)[(((size_t)(n) * (s)->in_channels + (c)) * (s)->height + (y)) * (s)->width + (xx)]
-#define Y_AT(y, s, n, o, oy, ox) (y)[(((size_t)(n) * (s)->out_channels + (o)) * (s)->out_height + (oy)) * (s)->out_width + (ox)]
+#define Y_AT(y, s, n, o, oy, ox) \
+  (y)[(((size_t)(n) * (s)->out_channels + (o)) * (s)->out_height + (oy)) * (s)->out_width + (ox)]
 #define W_AT(w, s, o, c, i, j) (w)[(((size_t)(o) * (s)->in_channels + (c)) * (s)->kernel + (i)) * (s)->kernel + (j)]
 
 PetscErrorCode conv2d_forward_ref(const Conv2dShape *s, const float *input, const float *weight, const float *bias,
@@ -33,8 +34,8 @@ PetscErrorCode conv2d_backward_ref(const Conv2dShape *s, const float *input, con
                                    const float *grad_output, float *grad_input, int accumulate, float *grad_weight,
                                    float *grad_bias)
 {
-  size_t in_count = (size_t)s->batch * s->in_channels * s->height * s->width;
-  size_t w_count  = (size_t)s->out_channels * s->in_channels * s->kernel * s->kernel;
+  size_t  in_count = (size_t)s->batch * s->in_channels * s->height * s->width;
+  size_t  w_count  = (size_t)s->out_channels * s->in_channels * s->kernel * s->kernel;
   double *dx, *dw, *db;
 
   PetscFunctionBegin;

@@ -20,10 +20,7 @@
 #include <cblas.h>
 #include "nn/conv2d.h"
 
-int conv2d_winograd_applies(const Conv2dShape *s)
-{
-  return s->kernel == 3 && s->stride == 1 && s->padding == 1;
-}
+int conv2d_winograd_applies(const Conv2dShape *s) { return s->kernel == 3 && s->stride == 1 && s->padding == 1; }
 
 static int tile_rows(const Conv2dShape *s) { return (s->out_height + 1) / 2; }
 static int tile_cols(const Conv2dShape *s) { return (s->out_width + 1) / 2; }
@@ -74,8 +71,7 @@ static void transform_kernels(int cout, int cin, const float *weight, float *U)
 
 /* V[ξ][c][t] = (Bᵀ d B)[ξ] for the tiles of tile rows [ty0, ty0 + nty) of one image x[C][H][W].
  * row[4][2·TW + 2] holds the four input rows of a tile row, zero-padded on both sides. */
-static void transform_input(int channels, int H, int W, int TW, const float *x, int ty0, int nty, float *V,
-                            float *row)
+static void transform_input(int channels, int H, int W, int TW, const float *x, int ty0, int nty, float *V, float *row)
 {
   const int    RW = 2 * TW + 2;
   const size_t nt = (size_t)nty * TW, plane = (size_t)channels * nt;
@@ -99,15 +95,15 @@ static void transform_input(int channels, int H, int W, int TW, const float *x, 
       }
       float *v = V + (size_t)c * nt + (size_t)(ty - ty0) * TW;
       for (int i = 0; i < 4; i++) {
-        const float *r   = row + (size_t)i * RW;
-        float       *v0  = v + (size_t)(4 * i + 0) * plane, *v1 = v + (size_t)(4 * i + 1) * plane;
-        float       *v2  = v + (size_t)(4 * i + 2) * plane, *v3 = v + (size_t)(4 * i + 3) * plane;
+        const float *r  = row + (size_t)i * RW;
+        float       *v0 = v + (size_t)(4 * i + 0) * plane, *v1 = v + (size_t)(4 * i + 1) * plane;
+        float       *v2 = v + (size_t)(4 * i + 2) * plane, *v3 = v + (size_t)(4 * i + 3) * plane;
         for (int tx = 0; tx < TW; tx++) {
           const float *e = r + 2 * tx;
-          v0[tx] = e[0] - e[2];
-          v1[tx] = e[1] + e[2];
-          v2[tx] = e[2] - e[1];
-          v3[tx] = e[1] - e[3];
+          v0[tx]         = e[0] - e[2];
+          v1[tx]         = e[1] + e[2];
+          v2[tx]         = e[2] - e[1];
+          v3[tx]         = e[1] - e[3];
         }
       }
     }
@@ -115,8 +111,8 @@ static void transform_input(int channels, int H, int W, int TW, const float *x, 
 }
 
 /* y (tile rows [ty0, ty0 + nty) of one image [C][OH][OW]) = (or +=) Aᵀ M A + bias. */
-static void transform_output(int channels, int OH, int OW, int TW, const float *M, int ty0, int nty,
-                             const float *bias, int accumulate, float *y, float *row)
+static void transform_output(int channels, int OH, int OW, int TW, const float *M, int ty0, int nty, const float *bias,
+                             int accumulate, float *y, float *row)
 {
   const size_t nt = (size_t)nty * TW, plane = (size_t)channels * nt;
   float       *s0 = row, *s1 = row + 4 * TW;
@@ -138,8 +134,8 @@ static void transform_output(int channels, int OH, int OW, int TW, const float *
       for (int i = 0; i < 2; i++) {
         int oy = 2 * ty + i;
         if (oy >= OH) break;
-        const float *s   = i ? s1 : s0;
-        float       *out = yo + (size_t)oy * OW;
+        const float *s    = i ? s1 : s0;
+        float       *out  = yo + (size_t)oy * OW;
         const int    full = OW / 2; /* tiles whose two columns are both inside */
         if (accumulate)
           for (int tx = 0; tx < full; tx++) {
@@ -152,7 +148,7 @@ static void transform_output(int channels, int OH, int OW, int TW, const float *
             out[2 * tx + 1] = s[TW + tx] - s[2 * TW + tx] - s[3 * TW + tx] + b;
           }
         if (full < TW) { /* odd width: the last tile's first column only */
-          float v = s[full] + s[TW + full] + s[2 * TW + full] + b;
+          float v       = s[full] + s[TW + full] + s[2 * TW + full] + b;
           out[2 * full] = accumulate ? out[2 * full] + v : v;
         }
       }
@@ -180,16 +176,16 @@ static void transform_output_gradient(int channels, int OH, int OW, int TW, cons
       /* rows of A dY: q0, q0 + q1, q0 - q1, -q1; then the same on columns */
       float *d = dM + (size_t)o * nt + (size_t)(ty - ty0) * TW;
       for (int a = 0; a < 4; a++) {
-        float *d0 = d + (size_t)(4 * a) * plane, *d1 = d + (size_t)(4 * a + 1) * plane;
-        float *d2 = d + (size_t)(4 * a + 2) * plane, *d3 = d + (size_t)(4 * a + 3) * plane;
+        float      *d0 = d + (size_t)(4 * a) * plane, *d1 = d + (size_t)(4 * a + 1) * plane;
+        float      *d2 = d + (size_t)(4 * a + 2) * plane, *d3 = d + (size_t)(4 * a + 3) * plane;
         const float sa = (a == 3) ? 0.0f : 1.0f, sb = (a == 0) ? 0.0f : (a == 2 || a == 3) ? -1.0f : 1.0f;
         for (int tx = 0; tx < TW; tx++) {
           float r0 = sa * q0[2 * tx] + sb * q1[2 * tx];
           float r1 = sa * q0[2 * tx + 1] + sb * q1[2 * tx + 1];
-          d0[tx] = r0;
-          d1[tx] = r0 + r1;
-          d2[tx] = r0 - r1;
-          d3[tx] = -r1;
+          d0[tx]   = r0;
+          d1[tx]   = r0 + r1;
+          d2[tx]   = r0 - r1;
+          d3[tx]   = -r1;
         }
       }
     }
@@ -221,9 +217,9 @@ typedef struct {
 
 static WinogradWorkspace split_workspace(const Conv2dShape *s, float *workspace)
 {
-  const size_t     ci = (size_t)s->in_channels, co = (size_t)s->out_channels;
-  const size_t     tiles = (size_t)band_tile_rows(s) * tile_cols(s);
-  const size_t     cmax  = ci > co ? ci : co;
+  const size_t      ci = (size_t)s->in_channels, co = (size_t)s->out_channels;
+  const size_t      tiles = (size_t)band_tile_rows(s) * tile_cols(s);
+  const size_t      cmax  = ci > co ? ci : co;
   WinogradWorkspace w;
   w.rotated = workspace;
   w.U       = w.rotated + 9 * ci * co;
@@ -234,8 +230,8 @@ static WinogradWorkspace split_workspace(const Conv2dShape *s, float *workspace)
   return w;
 }
 
-PetscErrorCode conv2d_winograd_forward(const Conv2dShape *s, const float *input, const float *weight,
-                                       const float *bias, float *output, float *workspace)
+PetscErrorCode conv2d_winograd_forward(const Conv2dShape *s, const float *input, const float *weight, const float *bias,
+                                       float *output, float *workspace)
 {
   PetscFunctionBegin;
   PetscCheck(conv2d_winograd_applies(s), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
@@ -248,8 +244,8 @@ PetscErrorCode conv2d_winograd_forward(const Conv2dShape *s, const float *input,
 }
 
 PetscErrorCode conv2d_winograd_backward(const Conv2dShape *s, const float *input, const float *weight,
-                                        const float *grad_output, float *grad_input, int accumulate,
-                                        float *grad_weight, float *grad_bias, float *workspace)
+                                        const float *grad_output, float *grad_input, int accumulate, float *grad_weight,
+                                        float *grad_bias, float *workspace)
 {
   const int    ci = s->in_channels, co = s->out_channels, TW = tile_cols(s), TH = tile_rows(s);
   const int    band = band_tile_rows(s);
@@ -303,7 +299,8 @@ PetscErrorCode conv2d_winograd_backward(const Conv2dShape *s, const float *input
     PetscCall(conv2d_shape_init(&back, s->batch, co, ci, s->out_height, s->out_width, 3, 1, 1));
     for (int c = 0; c < ci; c++)
       for (int o = 0; o < co; o++)
-        for (int k = 0; k < 9; k++) w.rotated[((size_t)c * co + o) * 9 + k] = weight[((size_t)o * ci + c) * 9 + (8 - k)];
+        for (int k = 0; k < 9; k++)
+          w.rotated[((size_t)c * co + o) * 9 + k] = weight[((size_t)o * ci + c) * 9 + (8 - k)];
     transform_kernels(ci, co, w.rotated, w.U);
     winograd_apply(&back, grad_output, w.U, NULL, accumulate, grad_input, w.V, w.M, w.row);
   }

@@ -6,32 +6,38 @@
 PetscErrorCode loss_kind_from_string(const char *text, LossKind *kind)
 {
   PetscFunctionBegin;
-  if (!strcmp(text, "cross_entropy") || !strcmp(text, "ce")) *kind = LOSS_CROSS_ENTROPY;
-  else if (!strcmp(text, "dice")) *kind = LOSS_DICE;
+  if (!strcmp(text, "cross_entropy") || !strcmp(text, "ce"))
+    *kind = LOSS_CROSS_ENTROPY;
+  else if (!strcmp(text, "dice"))
+    *kind = LOSS_DICE;
   else if (!strcmp(text, "cross_entropy+dice") || !strcmp(text, "sum") || !strcmp(text, "ce+dice"))
     *kind = LOSS_CROSS_ENTROPY_DICE;
   else
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-loss %s: allowed are cross_entropy, dice, cross_entropy+dice", text);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-loss %s: allowed are cross_entropy, dice, cross_entropy+dice",
+            text);
   PetscFunctionReturn(0);
 }
 
 const char *loss_kind_name(LossKind kind)
 {
   switch (kind) {
-  case LOSS_CROSS_ENTROPY: return "cross_entropy";
-  case LOSS_DICE: return "dice";
-  default: return "cross_entropy+dice";
+  case LOSS_CROSS_ENTROPY:
+    return "cross_entropy";
+  case LOSS_DICE:
+    return "dice";
+  default:
+    return "cross_entropy+dice";
   }
 }
 
 /* Smallest probability inside a logarithm: float softmax reaches 0 only for logit gaps > 100. */
 #define LOSS_TINY 1e-30
 
-PetscErrorCode loss_compute(LossKind kind, UNetHead head, const float *probabilities, const uint8_t *masks,
-                            int batch, int height, int width, double *loss, float *grad_logits)
+PetscErrorCode loss_compute(LossKind kind, UNetHead head, const float *probabilities, const uint8_t *masks, int batch,
+                            int height, int width, double *loss, float *grad_logits)
 {
-  const size_t P = (size_t)height * width;
-  const int    C = head == UNET_HEAD_SOFTMAX2 ? 2 : 1;
+  const size_t P      = (size_t)height * width;
+  const int    C      = head == UNET_HEAD_SOFTMAX2 ? 2 : 1;
   const int    use_ce = kind != LOSS_DICE, use_dice = kind != LOSS_CROSS_ENTROPY;
   const double count = (double)batch * (double)P;
   double       total = 0;
@@ -69,7 +75,7 @@ PetscErrorCode loss_compute(LossKind kind, UNetHead head, const float *probabili
     const double smooth = 1.0;
     double       dice   = 0;
     for (int n = 0; n < batch; n++) {
-      const uint8_t *m = masks + (size_t)n * P;
+      const uint8_t *m     = masks + (size_t)n * P;
       double         inter = 0, sp = 0, sy = 0;
       for (size_t i = 0; i < P; i++) {
         double p = loss_foreground(head, probabilities, P, n, i);
@@ -86,7 +92,7 @@ PetscErrorCode loss_compute(LossKind kind, UNetHead head, const float *probabili
           double dldp = -(2 * y * den - num) / (den * den) / batch; /* d(mean Dice loss)/dp_i */
           if (head == UNET_HEAD_SOFTMAX2) {
             double p0 = probabilities[((size_t)n * 2) * P + i], p1 = probabilities[((size_t)n * 2 + 1) * P + i];
-            double d  = dldp * p0 * p1; /* dp1/dl1 = p0 p1 = -dp1/dl0 */
+            double d = dldp * p0 * p1; /* dp1/dl1 = p0 p1 = -dp1/dl0 */
             grad_logits[((size_t)n * 2 + 1) * P + i] += (float)d;
             grad_logits[((size_t)n * 2) * P + i] -= (float)d;
           } else {

@@ -12,7 +12,7 @@
 #include "nn/model_file.h"
 #include "core/error_check.h"
 
-#define MODEL_FORMAT "nanoforge-unet"
+#define MODEL_FORMAT         "nanoforge-unet"
 #define MODEL_FORMAT_VERSION 1
 
 PetscErrorCode model_training_state_clear(ModelTrainingState *state)
@@ -51,7 +51,7 @@ static PetscErrorCode write_double(hid_t object, const char *name, double value,
 
 static PetscErrorCode read_attribute(hid_t object, const char *name, hid_t type, void *value, const char *path)
 {
-  hid_t attribute;
+  hid_t  attribute;
   htri_t exists;
 
   PetscFunctionBegin;
@@ -97,7 +97,8 @@ static PetscErrorCode read_string(hid_t object, const char *name, char **value, 
   PetscFunctionBegin;
   exists = H5Aexists(object, name);
   PetscCallHDF5(exists, name, path);
-  PetscCheck(exists > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "model file '%s': attribute '%s' is missing", path, name);
+  PetscCheck(exists > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "model file '%s': attribute '%s' is missing", path,
+             name);
   attribute = H5Aopen(object, name, H5P_DEFAULT);
   PetscCallHDF5(attribute, name, path);
   file_type = H5Aget_type(attribute);
@@ -138,10 +139,13 @@ static PetscErrorCode read_split(hid_t group, ModelSplit *split, const char *pat
   if (exists <= 0) PetscFunctionReturn(0);
   PetscCall(read_uint(group, "split_seed", &split->seed, path));
   PetscCall(read_double(group, "split_validation_fraction", &split->validation_fraction, path));
-  PetscCall(hdf5_attribute_read_string(group, "split_grouping", split->grouping, sizeof split->grouping, &found[0], path));
+  PetscCall(
+    hdf5_attribute_read_string(group, "split_grouping", split->grouping, sizeof split->grouping, &found[0], path));
   PetscCall(hdf5_attribute_read_string(group, "split_select", split->select, sizeof split->select, &found[1], path));
-  PetscCall(hdf5_attribute_read_string(group, "split_column_group", split->column_group, sizeof split->column_group, &found[2], path));
-  PetscCheck(found[0] && found[1] && found[2], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "model file '%s' is damaged: /training has split_seed but not every split_* attribute", path);
+  PetscCall(hdf5_attribute_read_string(group, "split_column_group", split->column_group, sizeof split->column_group,
+                                       &found[2], path));
+  PetscCheck(found[0] && found[1] && found[2], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "model file '%s' is damaged: /training has split_seed but not every split_* attribute", path);
   split->present = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
@@ -152,8 +156,8 @@ PetscErrorCode model_file_read_split(const char *path, ModelSplit *split)
   PetscFunctionBegin;
   PetscCall(PetscMemzero(split, sizeof *split));
   PetscCallHDF5(file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), "opening the model file", path);
-  htri_t exists = H5Lexists(file, "training", H5P_DEFAULT);
-  PetscErrorCode ierr = 0;
+  htri_t         exists = H5Lexists(file, "training", H5P_DEFAULT);
+  PetscErrorCode ierr   = 0;
   if (exists > 0) {
     PetscCallHDF5(group = H5Gopen2(file, "training", H5P_DEFAULT), "open group /training", path);
     ierr = read_split(group, split, path);
@@ -167,13 +171,13 @@ PetscErrorCode model_file_read_split(const char *path, ModelSplit *split)
 /* ---------------------------------------------------------------- dataset helpers */
 
 /* 1-D (rows = 0) or 2-D dataset with a checksum attribute. */
-static PetscErrorCode write_array(hid_t group, const char *name, hid_t type, const void *data, size_t rows, size_t columns,
-                                  size_t element_size, const char *path, hid_t *dataset_out)
+static PetscErrorCode write_array(hid_t group, const char *name, hid_t type, const void *data, size_t rows,
+                                  size_t columns, size_t element_size, const char *path, hid_t *dataset_out)
 {
   hsize_t dims[2] = {rows ? rows : columns, columns};
   int     rank    = rows ? 2 : 1;
   hid_t   space, dataset;
-  size_t  count   = rows ? rows * columns : columns;
+  size_t  count = rows ? rows * columns : columns;
 
   PetscFunctionBegin;
   space = H5Screate_simple(rank, dims, NULL);
@@ -183,14 +187,16 @@ static PetscErrorCode write_array(hid_t group, const char *name, hid_t type, con
   if (count) PetscCallHDF5(H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), name, path);
   PetscCall(write_uint(dataset, "checksum", tensor_checksum(data, count * element_size), path));
   PetscCallHDF5(H5Sclose(space), "close dataspace", path);
-  if (dataset_out) *dataset_out = dataset;
-  else PetscCallHDF5(H5Dclose(dataset), "close dataset", path);
+  if (dataset_out)
+    *dataset_out = dataset;
+  else
+    PetscCallHDF5(H5Dclose(dataset), "close dataset", path);
   PetscFunctionReturn(0);
 }
 
 /* Reads a dataset of exactly `count` elements into data and verifies its checksum. */
-static PetscErrorCode read_array(hid_t group, const char *name, hid_t type, void *data, size_t count, size_t element_size,
-                                 const char *path)
+static PetscErrorCode read_array(hid_t group, const char *name, hid_t type, void *data, size_t count,
+                                 size_t element_size, const char *path)
 {
   hid_t    dataset, space;
   hssize_t points;
@@ -248,7 +254,8 @@ static PetscErrorCode write_config(hid_t file, const UNetConfig *c, int height, 
 }
 
 /* Everything the model file holds, written into the open (temporary) file. */
-static PetscErrorCode write_model_contents(hid_t file, const char *temporary, UNet *net, Optimizer *optimizer, const ModelTrainingState *state)
+static PetscErrorCode write_model_contents(hid_t file, const char *temporary, UNet *net, Optimizer *optimizer,
+                                           const ModelTrainingState *state)
 {
   hid_t group, dataset;
   int   height, width;
@@ -264,10 +271,10 @@ static PetscErrorCode write_model_contents(hid_t file, const char *temporary, UN
                         unet_batchnorm_state_count(net), sizeof(float), temporary, NULL));
   if (optimizer) {
     const OptimizerConfig *c = optimizer_config(optimizer);
-    group = H5Gcreate2(file, "optimizer", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    group                    = H5Gcreate2(file, "optimizer", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     PetscCallHDF5(group, "create group /optimizer", temporary);
-    PetscCall(write_array(group, "state", H5T_NATIVE_FLOAT, optimizer_state(optimizer), 0, optimizer_state_count(optimizer),
-                          sizeof(float), temporary, &dataset));
+    PetscCall(write_array(group, "state", H5T_NATIVE_FLOAT, optimizer_state(optimizer), 0,
+                          optimizer_state_count(optimizer), sizeof(float), temporary, &dataset));
     PetscCall(hdf5_attribute_write_string(dataset, "kind", optimizer_kind_name(c->kind), temporary));
     PetscCall(write_int(dataset, "steps", optimizer_steps(optimizer), temporary));
     PetscCall(write_double(dataset, "learning_rate", c->learning_rate, temporary));
@@ -289,7 +296,8 @@ static PetscErrorCode write_model_contents(hid_t file, const char *temporary, UN
     PetscCall(write_uint(group, "seed", state->seed, temporary));
     PetscCall(write_double(group, "best_score", state->best_score, temporary));
     if (state->split.present) PetscCall(write_split(group, &state->split, temporary));
-    PetscCall(write_array(group, "rng_state", H5T_NATIVE_UINT64, state->rng_state, 0, 4, sizeof(uint64_t), temporary, NULL));
+    PetscCall(
+      write_array(group, "rng_state", H5T_NATIVE_UINT64, state->rng_state, 0, 4, sizeof(uint64_t), temporary, NULL));
     PetscCheck(state->metrics_rows >= 0 && state->metrics_columns >= 0 && (state->metrics_rows == 0 || state->metrics),
                PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "metrics table %d × %d without data", state->metrics_rows,
                state->metrics_columns);
@@ -357,12 +365,14 @@ static PetscErrorCode read_config(hid_t file, const char *path, UNetConfig *c, i
     char found[64];
     PetscCall(PetscStrncpy(found, format, sizeof found));
     PetscCall(PetscFree(format)); /* no leak on the error path */
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s' is not a nanoforge model file (format '%s', expected '%s')", path, found, MODEL_FORMAT);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+            "'%s' is not a nanoforge model file (format '%s', expected '%s')", path, found, MODEL_FORMAT);
   }
   PetscCall(PetscFree(format));
   PetscCall(read_int(file, "format_version", &v[0], path));
   PetscCheck(v[0] == MODEL_FORMAT_VERSION, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "model file '%s' has format version %lld; this program reads version %d", path, (long long)v[0], MODEL_FORMAT_VERSION);
+             "model file '%s' has format version %lld; this program reads version %d", path, (long long)v[0],
+             MODEL_FORMAT_VERSION);
   PetscCall(read_int(file, "depth", &v[1], path));
   PetscCall(read_int(file, "base_filters", &v[2], path));
   PetscCall(read_int(file, "block", &v[3], path));
@@ -373,11 +383,13 @@ static PetscErrorCode read_config(hid_t file, const char *path, UNetConfig *c, i
   PetscCall(read_int(file, "train_height", &v[8], path));
   PetscCall(read_int(file, "train_width", &v[9], path));
   /* In 64 bits before the casts to int: 2^32 + 4 must not pass as depth 4. */
-  static const char *const names[10] = {"format_version", "depth", "base_filters", "block", "decoder", "head", "in_channels", "batchnorm", "train_height", "train_width"};
+  static const char *const names[10]   = {"format_version", "depth",       "base_filters", "block",        "decoder",
+                                          "head",           "in_channels", "batchnorm",    "train_height", "train_width"};
   static const int64_t     highest[10] = {MODEL_FORMAT_VERSION, 8, 1024, 1, 1, 1, 64, 1, 65536, 65536};
   for (int i = 1; i < 10; i++)
-    PetscCheck(v[i] >= (i >= 8 ? 1 : 0) && v[i] <= highest[i], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "model file '%s': attribute %s = %lld; allowed: %d to %lld", path, names[i],
-               (long long)v[i], i >= 8 ? 1 : 0, (long long)highest[i]);
+    PetscCheck(v[i] >= (i >= 8 ? 1 : 0) && v[i] <= highest[i], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "model file '%s': attribute %s = %lld; allowed: %d to %lld", path, names[i], (long long)v[i],
+               i >= 8 ? 1 : 0, (long long)highest[i]);
   c->depth        = (int)v[1];
   c->base_filters = (int)v[2];
   c->block        = (UNetBlock)v[3];
@@ -415,7 +427,8 @@ static PetscErrorCode stored_count(hid_t file, const char *name, const char *pat
 /* Before any network is built from a file's attributes: the weights stored must be exactly the
  * ones these attributes describe, and the network must fit the memory limit. A file claiming
  * depth 8 and 1024 filters over a few weights is refused here, not after gigabytes are allocated. */
-static PetscErrorCode check_config_against_weights(hid_t file, const char *path, const UNetConfig *config, int height, int width)
+static PetscErrorCode check_config_against_weights(hid_t file, const char *path, const UNetConfig *config, int height,
+                                                   int width)
 {
   size_t    parameters, bn_state, limit;
   double    bytes;
@@ -423,19 +436,24 @@ static PetscErrorCode check_config_against_weights(hid_t file, const char *path,
   char      description[256];
 
   PetscFunctionBegin;
-  PetscCheck(height % (1 << config->depth) == 0 && width % (1 << config->depth) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "model file '%s': training size %d x %d is not a multiple of 2^depth = %d", path, height, width, 1 << config->depth);
+  PetscCheck(height % (1 << config->depth) == 0 && width % (1 << config->depth) == 0, PETSC_COMM_SELF,
+             PETSC_ERR_FILE_UNEXPECTED, "model file '%s': training size %d x %d is not a multiple of 2^depth = %d",
+             path, height, width, 1 << config->depth);
   PetscCall(unet_estimate(config, height, width, 1, &parameters, &bn_state, &bytes));
   unet_config_describe(config, description, sizeof description);
   PetscCall(stored_count(file, "parameters", path, &stored));
   PetscCheck(stored == (long long)parameters, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "model file '%s' is damaged: it describes a network (%s) of %zu weights but stores %lld", path, description, parameters, stored);
+             "model file '%s' is damaged: it describes a network (%s) of %zu weights but stores %lld", path,
+             description, parameters, stored);
   PetscCall(stored_count(file, "batchnorm_state", path, &stored));
   PetscCheck(stored == (long long)bn_state, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "model file '%s' is damaged: it describes a network (%s) with %zu batch-norm values but stores %lld", path, description, bn_state, stored);
+             "model file '%s' is damaged: it describes a network (%s) with %zu batch-norm values but stores %lld", path,
+             description, bn_state, stored);
   PetscCall(memory_limit_bytes(&limit));
-  PetscCheck(bytes <= (double)limit, PETSC_COMM_SELF, PETSC_ERR_MEM, "model file '%s': its network (%s) at %d x %d needs about %.3g GB, more than the memory limit of %.3g GB (-memory_limit)",
-             path, description, height, width, bytes / 1e9, (double)limit / 1e9);
+  PetscCheck(
+    bytes <= (double)limit, PETSC_COMM_SELF, PETSC_ERR_MEM,
+    "model file '%s': its network (%s) at %d x %d needs about %.3g GB, more than the memory limit of %.3g GB (-memory_limit)",
+    path, description, height, width, bytes / 1e9, (double)limit / 1e9);
   PetscFunctionReturn(0);
 }
 
@@ -460,8 +478,9 @@ PetscErrorCode model_file_read_config(const char *path, UNetConfig *config, int 
 
 static int config_equal(const UNetConfig *a, const UNetConfig *b)
 {
-  return a->depth == b->depth && a->base_filters == b->base_filters && a->block == b->block && a->decoder == b->decoder &&
-         a->head == b->head && a->in_channels == b->in_channels && !a->batchnorm == !b->batchnorm;
+  return a->depth == b->depth && a->base_filters == b->base_filters && a->block == b->block &&
+         a->decoder == b->decoder && a->head == b->head && a->in_channels == b->in_channels &&
+         !a->batchnorm == !b->batchnorm;
 }
 
 PetscErrorCode model_file_load(const char *path, UNet *net, Optimizer *optimizer, ModelTrainingState *state)
@@ -477,11 +496,13 @@ PetscErrorCode model_file_load(const char *path, UNet *net, Optimizer *optimizer
     unet_config_describe(&stored, have, sizeof(have));
     unet_config_describe(unet_config(net), want, sizeof(want));
     H5Fclose(file);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "model file '%s' was made for %s; this run asks for %s", path, have, want);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "model file '%s' was made for %s; this run asks for %s", path, have,
+            want);
   }
-  PetscCall(read_array(file, "parameters", H5T_NATIVE_FLOAT, unet_parameters(net), unet_parameter_count(net), sizeof(float), path));
-  PetscCall(read_array(file, "batchnorm_state", H5T_NATIVE_FLOAT, unet_batchnorm_state(net), unet_batchnorm_state_count(net),
+  PetscCall(read_array(file, "parameters", H5T_NATIVE_FLOAT, unet_parameters(net), unet_parameter_count(net),
                        sizeof(float), path));
+  PetscCall(read_array(file, "batchnorm_state", H5T_NATIVE_FLOAT, unet_batchnorm_state(net),
+                       unet_batchnorm_state_count(net), sizeof(float), path));
   if (optimizer) {
     htri_t  exists = H5Lexists(file, "optimizer", H5P_DEFAULT);
     char   *kind;
@@ -495,8 +516,8 @@ PetscErrorCode model_file_load(const char *path, UNet *net, Optimizer *optimizer
     dataset = H5Dopen2(group, "state", H5P_DEFAULT);
     PetscCallHDF5(dataset, "open /optimizer/state", path);
     PetscCall(read_string(dataset, "kind", &kind, path));
-    PetscCheck(!strcmp(kind, optimizer_kind_name(optimizer_config(optimizer)->kind)), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-               "model file '%s' was trained with optimizer %s; this run asks for %s", path, kind,
+    PetscCheck(!strcmp(kind, optimizer_kind_name(optimizer_config(optimizer)->kind)), PETSC_COMM_SELF,
+               PETSC_ERR_USER_INPUT, "model file '%s' was trained with optimizer %s; this run asks for %s", path, kind,
                optimizer_kind_name(optimizer_config(optimizer)->kind));
     PetscCall(PetscFree(kind));
     PetscCall(read_int(dataset, "steps", &steps, path));
@@ -541,7 +562,8 @@ PetscErrorCode model_file_load(const char *path, UNet *net, Optimizer *optimizer
         state->metrics_rows    = (int)dims[0];
         state->metrics_columns = (int)dims[1];
         PetscCall(PetscMalloc1(dims[0] * dims[1], &state->metrics));
-        PetscCall(read_array(group, "metrics", H5T_NATIVE_DOUBLE, state->metrics, (size_t)(dims[0] * dims[1]), sizeof(double), path));
+        PetscCall(read_array(group, "metrics", H5T_NATIVE_DOUBLE, state->metrics, (size_t)(dims[0] * dims[1]),
+                             sizeof(double), path));
       }
       PetscCallHDF5(H5Gclose(group), "close group", path);
     }

@@ -29,16 +29,16 @@ void optimizer_config_default(OptimizerKind kind, OptimizerConfig *c)
 PetscErrorCode optimizer_kind_from_string(const char *text, OptimizerKind *kind)
 {
   PetscFunctionBegin;
-  if (!strcmp(text, "adam")) *kind = OPTIMIZER_ADAM;
-  else if (!strcmp(text, "sgd")) *kind = OPTIMIZER_SGD;
-  else SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-optimizer %s: allowed are adam, sgd", text);
+  if (!strcmp(text, "adam"))
+    *kind = OPTIMIZER_ADAM;
+  else if (!strcmp(text, "sgd"))
+    *kind = OPTIMIZER_SGD;
+  else
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-optimizer %s: allowed are adam, sgd", text);
   PetscFunctionReturn(0);
 }
 
-const char *optimizer_kind_name(OptimizerKind kind)
-{
-  return kind == OPTIMIZER_ADAM ? "adam" : "sgd";
-}
+const char *optimizer_kind_name(OptimizerKind kind) { return kind == OPTIMIZER_ADAM ? "adam" : "sgd"; }
 
 double optimizer_learning_rate(const OptimizerConfig *c, long epoch, long step)
 {
@@ -52,10 +52,12 @@ PetscErrorCode optimizer_create(const OptimizerConfig *config, size_t parameter_
   Optimizer *o;
 
   PetscFunctionBegin;
-  PetscCheck(config->learning_rate > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "-learning_rate %g: must be positive", config->learning_rate);
-  PetscCheck(config->kind != OPTIMIZER_ADAM || (config->beta1 >= 0 && config->beta1 < 1 && config->beta2 >= 0 && config->beta2 < 1),
-             PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Adam betas %g, %g: each must lie in [0, 1)", config->beta1, config->beta2);
+  PetscCheck(config->learning_rate > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-learning_rate %g: must be positive",
+             config->learning_rate);
+  PetscCheck(config->kind != OPTIMIZER_ADAM ||
+               (config->beta1 >= 0 && config->beta1 < 1 && config->beta2 >= 0 && config->beta2 < 1),
+             PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Adam betas %g, %g: each must lie in [0, 1)", config->beta1,
+             config->beta2);
   PetscCheck(config->weight_decay >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-weight_decay %g: must be >= 0",
              config->weight_decay);
   PetscCall(PetscNew(&o));
@@ -108,7 +110,7 @@ PetscErrorCode optimizer_step(Optimizer *o, float *w, const float *g, double lea
 }
 
 const OptimizerConfig *optimizer_config(const Optimizer *o) { return &o->config; }
-size_t  optimizer_state_count(const Optimizer *o) { return o->state_count; }
-float  *optimizer_state(Optimizer *o) { return o->state; }
-int64_t optimizer_steps(const Optimizer *o) { return o->steps; }
-void    optimizer_set_steps(Optimizer *o, int64_t steps) { o->steps = steps; }
+size_t                 optimizer_state_count(const Optimizer *o) { return o->state_count; }
+float                 *optimizer_state(Optimizer *o) { return o->state; }
+int64_t                optimizer_steps(const Optimizer *o) { return o->steps; }
+void                   optimizer_set_steps(Optimizer *o, int64_t steps) { o->steps = steps; }

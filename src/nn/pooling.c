@@ -77,8 +77,10 @@ PetscErrorCode upsample_backward(int batch, int channels, int height, int width,
       const float *r0 = dy + (size_t)(2 * yy) * 2 * width, *r1 = r0 + 2 * width;
       for (int xx = 0; xx < width; xx++) {
         float g = r0[2 * xx] + r0[2 * xx + 1] + r1[2 * xx] + r1[2 * xx + 1];
-        if (accumulate) dx[(size_t)yy * width + xx] += g;
-        else dx[(size_t)yy * width + xx] = g;
+        if (accumulate)
+          dx[(size_t)yy * width + xx] += g;
+        else
+          dx[(size_t)yy * width + xx] = g;
       }
     }
   }

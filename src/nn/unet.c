@@ -25,43 +25,43 @@ typedef struct {
 } Buffer;
 
 typedef struct {
-  NodeKind kind;
-  int      in0, in1, out;  /* buffer ids (in1 only for add / concat) */
-  int      relu;           /* ReLU fused on the output */
-  int      in_channels, out_channels, kernel;
-  int      stride;         /* convolution stride: 1, or 2 in the residual encoder's downsampling */
-  int      has_bias;
-  int      is_head;        /* the 1×1 output convolution: init without the ReLU gain */
-  size_t   weight, weight_count; /* parameter offsets: weights or BN gamma */
-  size_t   bias, bias_count;     /* conv bias or BN beta */
-  size_t   running;              /* BN: running mean at [running], variance at [running + C] */
-  float   *saved_mean, *saved_inverse_std; /* BN */
-  unsigned char *argmax;         /* max pool */
-  size_t   ready;                /* gradient floats final once this node's backward is done */
+  NodeKind       kind;
+  int            in0, in1, out; /* buffer ids (in1 only for add / concat) */
+  int            relu;          /* ReLU fused on the output */
+  int            in_channels, out_channels, kernel;
+  int            stride; /* convolution stride: 1, or 2 in the residual encoder's downsampling */
+  int            has_bias;
+  int            is_head;                        /* the 1×1 output convolution: init without the ReLU gain */
+  size_t         weight, weight_count;           /* parameter offsets: weights or BN gamma */
+  size_t         bias, bias_count;               /* conv bias or BN beta */
+  size_t         running;                        /* BN: running mean at [running], variance at [running + C] */
+  float         *saved_mean, *saved_inverse_std; /* BN */
+  unsigned char *argmax;                         /* max pool */
+  size_t         ready;                          /* gradient floats final once this node's backward is done */
 } Node;
 
 struct UNet {
-  UNetConfig config;
-  int        height, width, max_batch, batch;
-  Node      *nodes;
-  int        node_count, node_capacity;
-  Buffer    *buffers;
-  int        buffer_count, buffer_capacity;
-  int        input_buffer, logits_buffer;
-  float     *parameters, *gradients;
-  size_t     parameter_count;
-  float     *bn_state;
-  size_t     bn_state_count;
-  float     *workspace;
-  size_t     workspace_count;
-  double    *bn_scratch;
-  int        max_channels;
-  int       *grad_ready; /* per buffer, during backward: 1 once some gradient was written */
-  PetscBool  have_training_forward;
+  UNetConfig       config;
+  int              height, width, max_batch, batch;
+  Node            *nodes;
+  int              node_count, node_capacity;
+  Buffer          *buffers;
+  int              buffer_count, buffer_capacity;
+  int              input_buffer, logits_buffer;
+  float           *parameters, *gradients;
+  size_t           parameter_count;
+  float           *bn_state;
+  size_t           bn_state_count;
+  float           *workspace;
+  size_t           workspace_count;
+  double          *bn_scratch;
+  int              max_channels;
+  int             *grad_ready; /* per buffer, during backward: 1 once some gradient was written */
+  PetscBool        have_training_forward;
   UNetGradientHook hook;
-  void      *hook_context;
+  void            *hook_context;
   BatchNormReducer reducer;
-  void      *reducer_context;
+  void            *reducer_context;
 };
 
 void unet_config_default(UNetConfig *c)
@@ -79,12 +79,13 @@ void unet_config_default(UNetConfig *c)
 PetscErrorCode unet_config_check(const UNetConfig *c)
 {
   PetscFunctionBegin;
-  PetscCheck(c->depth >= 1 && c->depth <= 8, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-depth %d: allowed 1 to 8", c->depth);
+  PetscCheck(c->depth >= 1 && c->depth <= 8, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-depth %d: allowed 1 to 8",
+             c->depth);
   PetscCheck(c->base_filters >= 1 && c->base_filters <= 1024, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "-base_filters %d: allowed 1 to 1024", c->base_filters);
   PetscCheck((long)c->base_filters << c->depth <= 65536, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "-base_filters %d with -depth %d gives %ld channels at the bottom: at most 65536", c->base_filters, c->depth,
-             (long)c->base_filters << c->depth);
+             "-base_filters %d with -depth %d gives %ld channels at the bottom: at most 65536", c->base_filters,
+             c->depth, (long)c->base_filters << c->depth);
   PetscCheck(c->block == UNET_BLOCK_PLAIN || c->block == UNET_BLOCK_RESIDUAL, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "block kind %d: allowed plain (0) or residual (1)", (int)c->block);
   PetscCheck(c->decoder == UNET_DECODER_TRANSPOSED || c->decoder == UNET_DECODER_UPSAMPLE, PETSC_COMM_SELF,
@@ -105,10 +106,7 @@ void unet_config_describe(const UNetConfig *c, char *text, size_t size)
            c->batchnorm ? "batch norm" : "no batch norm");
 }
 
-int unet_config_output_channels(const UNetConfig *c)
-{
-  return c->head == UNET_HEAD_SOFTMAX2 ? 2 : 1;
-}
+int unet_config_output_channels(const UNetConfig *c) { return c->head == UNET_HEAD_SOFTMAX2 ? 2 : 1; }
 
 /* ---------------------------------------------------------------- graph building */
 
@@ -147,7 +145,8 @@ static PetscErrorCode add_node(UNet *net, const Node *node)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode build_conv(UNet *net, int in, int out_channels, int kernel, int stride, int has_bias, int relu, int *out)
+static PetscErrorCode build_conv(UNet *net, int in, int out_channels, int kernel, int stride, int has_bias, int relu,
+                                 int *out)
 {
   Node node = {0};
 
@@ -176,14 +175,14 @@ static PetscErrorCode build_batchnorm(UNet *net, int in, int relu, int *out)
 
   PetscFunctionBegin;
   PetscCall(add_buffer(net, C, net->buffers[in].level, out));
-  node.kind         = NODE_BATCHNORM;
-  node.in0          = in;
-  node.in1          = -1;
-  node.out          = *out;
-  node.relu         = relu;
-  node.in_channels  = node.out_channels = C;
+  node.kind        = NODE_BATCHNORM;
+  node.in0         = in;
+  node.in1         = -1;
+  node.out         = *out;
+  node.relu        = relu;
+  node.in_channels = node.out_channels = C;
   node.weight_count = node.bias_count = (size_t)C;
-  node.running      = net->bn_state_count;
+  node.running                        = net->bn_state_count;
   net->bn_state_count += 2 * (size_t)C;
   PetscCall(PetscMalloc2(C, &node.saved_mean, C, &node.saved_inverse_std));
   PetscCall(add_node(net, &node));
@@ -198,11 +197,13 @@ static PetscErrorCode build_conv_norm(UNet *net, int in, int out_channels, int k
     int c;
     PetscCall(build_conv(net, in, out_channels, kernel, stride, 0, 0, &c));
     PetscCall(build_batchnorm(net, c, relu, out));
-  } else PetscCall(build_conv(net, in, out_channels, kernel, stride, 1, relu, out));
+  } else
+    PetscCall(build_conv(net, in, out_channels, kernel, stride, 1, relu, out));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode build_simple(UNet *net, NodeKind kind, int in0, int in1, int channels, int level, int relu, int *out)
+static PetscErrorCode build_simple(UNet *net, NodeKind kind, int in0, int in1, int channels, int level, int relu,
+                                   int *out)
 {
   Node node = {0};
 
@@ -239,7 +240,8 @@ static PetscErrorCode build_basic_block(UNet *net, int in, int channels, int str
   PetscFunctionBegin;
   PetscCall(build_conv_norm(net, in, channels, 3, stride, 1, &a));
   PetscCall(build_conv_norm(net, a, channels, 3, 1, 0, &b));
-  if (net->buffers[in].channels != channels || stride != 1) PetscCall(build_conv_norm(net, in, channels, 1, stride, 0, &shortcut));
+  if (net->buffers[in].channels != channels || stride != 1)
+    PetscCall(build_conv_norm(net, in, channels, 1, stride, 0, &shortcut));
   PetscCall(build_simple(net, NODE_ADD, b, shortcut, channels, net->buffers[a].level, 1, out));
   PetscFunctionReturn(0);
 }
@@ -253,7 +255,8 @@ static PetscErrorCode build_encoder_block(UNet *net, int in, int channels, int s
     int a;
     PetscCall(build_basic_block(net, in, channels, stride, &a));
     PetscCall(build_basic_block(net, a, channels, 1, out));
-  } else PetscCall(build_plain_block(net, in, channels, out));
+  } else
+    PetscCall(build_plain_block(net, in, channels, out));
   PetscFunctionReturn(0);
 }
 
@@ -309,7 +312,7 @@ static PetscErrorCode build_graph(UNet *net)
   /* parameter offsets in backward order: the last node's parameters come first */
   size_t offset = 0;
   for (int i = net->node_count - 1; i >= 0; i--) {
-    Node *n = &net->nodes[i];
+    Node *n   = &net->nodes[i];
     n->weight = offset;
     offset += n->weight_count;
     n->bias = offset;
@@ -339,7 +342,7 @@ static PetscErrorCode initialise_parameters(UNet *net, uint64_t seed)
       for (size_t k = 0; k < n->weight_count; k++) net->parameters[n->weight + k] = 1;
       for (size_t k = 0; k < n->bias_count; k++) net->parameters[n->bias + k] = 0;
       for (int k = 0; k < n->in_channels; k++) {
-        net->bn_state[n->running + k]                   = 0;
+        net->bn_state[n->running + k]                  = 0;
         net->bn_state[n->running + n->in_channels + k] = 1;
       }
     }
@@ -378,19 +381,21 @@ static PetscErrorCode free_workspaces(UNet *net)
 static PetscErrorCode allocate_workspaces(UNet *net)
 {
   PetscFunctionBegin;
-  for (int i = 0; i < net->buffer_count; i++) PetscCall(tensor_alloc(buffer_count_floats(net, &net->buffers[i]), &net->buffers[i].data));
+  for (int i = 0; i < net->buffer_count; i++)
+    PetscCall(tensor_alloc(buffer_count_floats(net, &net->buffers[i]), &net->buffers[i].data));
   net->workspace_count = 0;
   for (int i = 0; i < net->node_count; i++) {
-    Node  *n  = &net->nodes[i];
-    Buffer *in = &net->buffers[n->in0];
-    size_t need = 0;
+    Node   *n    = &net->nodes[i];
+    Buffer *in   = &net->buffers[n->in0];
+    size_t  need = 0;
     if (n->kind == NODE_CONV) {
       Conv2dShape s;
       PetscCall(conv2d_shape_init(&s, net->max_batch, n->in_channels, n->out_channels, net->height >> in->level,
                                   net->width >> in->level, n->kernel, n->stride, n->kernel / 2));
       need = conv2d_workspace_count(&s);
     } else if (n->kind == NODE_TRANSPOSED) {
-      need = transposed_conv_workspace_count(n->in_channels, n->out_channels, net->height >> in->level, net->width >> in->level);
+      need = transposed_conv_workspace_count(n->in_channels, n->out_channels, net->height >> in->level,
+                                             net->width >> in->level);
     } else if (n->kind == NODE_POOL) {
       PetscCall(PetscMalloc1(buffer_count_floats(net, &net->buffers[n->out]), &n->argmax));
     }
@@ -404,7 +409,8 @@ static PetscErrorCode allocate_gradients(UNet *net)
 {
   PetscFunctionBegin;
   for (int i = 0; i < net->buffer_count; i++)
-    if (i != net->input_buffer && !net->buffers[i].grad) PetscCall(tensor_alloc(buffer_count_floats(net, &net->buffers[i]), &net->buffers[i].grad));
+    if (i != net->input_buffer && !net->buffers[i].grad)
+      PetscCall(tensor_alloc(buffer_count_floats(net, &net->buffers[i]), &net->buffers[i].grad));
   PetscFunctionReturn(0);
 }
 
@@ -418,7 +424,8 @@ static PetscErrorCode check_size(const UNetConfig *c, int height, int width, int
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode unet_estimate(const UNetConfig *config, int height, int width, int max_batch, size_t *parameter_count, size_t *bn_state_count, double *bytes)
+PetscErrorCode unet_estimate(const UNetConfig *config, int height, int width, int max_batch, size_t *parameter_count,
+                             size_t *bn_state_count, double *bytes)
 {
   UNet net;
 
@@ -433,13 +440,16 @@ PetscErrorCode unet_estimate(const UNetConfig *config, int height, int width, in
   net.max_batch = max_batch;
   PetscCall(build_graph(&net));
   double activations = 0;
-  for (int i = 0; i < net.buffer_count; i++) activations += (double)max_batch * net.buffers[i].channels * (double)(height >> net.buffers[i].level) * (double)(width >> net.buffers[i].level);
+  for (int i = 0; i < net.buffer_count; i++)
+    activations += (double)max_batch * net.buffers[i].channels * (double)(height >> net.buffers[i].level) *
+                   (double)(width >> net.buffers[i].level);
   if (parameter_count) *parameter_count = net.parameter_count;
   if (bn_state_count) *bn_state_count = net.bn_state_count;
   /* parameters, gradients and two optimizer moments; activations and their gradients, plus
    * about as much again for convolution workspaces (im2col, Winograd tiles) */
   if (bytes) *bytes = 4.0 * (4.0 * (double)net.parameter_count + (double)net.bn_state_count + 3.0 * activations);
-  for (int i = 0; i < net.node_count; i++) PetscCall(PetscFree2(net.nodes[i].saved_mean, net.nodes[i].saved_inverse_std));
+  for (int i = 0; i < net.node_count; i++)
+    PetscCall(PetscFree2(net.nodes[i].saved_mean, net.nodes[i].saved_inverse_std));
   PetscCall(PetscFree(net.nodes));
   PetscCall(PetscFree(net.buffers));
   PetscFunctionReturn(0);
@@ -477,7 +487,8 @@ PetscErrorCode unet_destroy(UNet **pnet)
   PetscFunctionBegin;
   if (!net) PetscFunctionReturn(0);
   PetscCall(free_workspaces(net));
-  for (int i = 0; i < net->node_count; i++) PetscCall(PetscFree2(net->nodes[i].saved_mean, net->nodes[i].saved_inverse_std));
+  for (int i = 0; i < net->node_count; i++)
+    PetscCall(PetscFree2(net->nodes[i].saved_mean, net->nodes[i].saved_inverse_std));
   PetscCall(tensor_free(&net->parameters));
   PetscCall(tensor_free(&net->gradients));
   PetscCall(tensor_free(&net->bn_state));
@@ -540,7 +551,7 @@ PetscErrorCode unet_zero_gradients(UNet *net)
 
 static void node_batchnorm(const UNet *net, const Node *n, int batch, BatchNorm *bn)
 {
-  const Buffer *in = &net->buffers[n->in0];
+  const Buffer *in    = &net->buffers[n->in0];
   bn->batch           = batch;
   bn->channels        = n->in_channels;
   bn->height          = net->height >> in->level;
@@ -577,23 +588,32 @@ PetscErrorCode unet_forward(UNet *net, const float *images, int batch, PetscBool
     case NODE_CONV: {
       Conv2dShape s;
       node_conv_shape(net, n, batch, &s);
-      PetscCall(conv2d_forward(&s, x, net->parameters + n->weight, n->has_bias ? net->parameters + n->bias : NULL, y, net->workspace));
+      PetscCall(conv2d_forward(&s, x, net->parameters + n->weight, n->has_bias ? net->parameters + n->bias : NULL, y,
+                               net->workspace));
     } break;
     case NODE_BATCHNORM: {
       BatchNorm bn;
       node_batchnorm(net, n, batch, &bn);
-      PetscCall(batchnorm_forward(&bn, x, net->parameters + n->weight, net->parameters + n->bias, net->bn_state + n->running,
-                                  net->bn_state + n->running + n->in_channels, training, y, n->saved_mean, n->saved_inverse_std));
+      PetscCall(batchnorm_forward(&bn, x, net->parameters + n->weight, net->parameters + n->bias,
+                                  net->bn_state + n->running, net->bn_state + n->running + n->in_channels, training, y,
+                                  n->saved_mean, n->saved_inverse_std));
     } break;
-    case NODE_ADD: add_forward(buffer_floats(net, n->out, batch), x, net->buffers[n->in1].data, y); break;
-    case NODE_POOL: PetscCall(maxpool_forward(batch, n->in_channels, h, w, x, y, n->argmax)); break;
-    case NODE_UPSAMPLE: PetscCall(upsample_forward(batch, n->in_channels, h, w, x, y)); break;
+    case NODE_ADD:
+      add_forward(buffer_floats(net, n->out, batch), x, net->buffers[n->in1].data, y);
+      break;
+    case NODE_POOL:
+      PetscCall(maxpool_forward(batch, n->in_channels, h, w, x, y, n->argmax));
+      break;
+    case NODE_UPSAMPLE:
+      PetscCall(upsample_forward(batch, n->in_channels, h, w, x, y));
+      break;
     case NODE_TRANSPOSED:
       PetscCall(transposed_conv_forward(batch, n->in_channels, n->out_channels, h, w, x, net->parameters + n->weight,
                                         net->parameters + n->bias, y, net->workspace));
       break;
     case NODE_CONCAT:
-      PetscCall(concat_forward(batch, n->in_channels, net->buffers[n->in1].channels, (size_t)h * w, x, net->buffers[n->in1].data, y));
+      PetscCall(concat_forward(batch, n->in_channels, net->buffers[n->in1].channels, (size_t)h * w, x,
+                               net->buffers[n->in1].data, y));
       break;
     }
     if (n->relu && n->kind != NODE_BATCHNORM) relu_forward(buffer_floats(net, n->out, batch), y, y); /* BN fuses it */
@@ -622,7 +642,8 @@ static void copy_or_add(float *dst, const float *src, size_t count, int accumula
 {
   if (accumulate)
     for (size_t k = 0; k < count; k++) dst[k] += src[k];
-  else memcpy(dst, src, sizeof(float) * count);
+  else
+    memcpy(dst, src, sizeof(float) * count);
 }
 
 PetscErrorCode unet_backward(UNet *net, const float *grad_logits)
@@ -635,12 +656,13 @@ PetscErrorCode unet_backward(UNet *net, const float *grad_logits)
              "unet_backward needs a preceding unet_forward in training mode at the current size");
   PetscCall(allocate_gradients(net));
   for (int i = 0; i < net->buffer_count; i++) net->grad_ready[i] = 0;
-  memcpy(net->buffers[net->logits_buffer].grad, grad_logits, sizeof(float) * buffer_floats(net, net->logits_buffer, batch));
+  memcpy(net->buffers[net->logits_buffer].grad, grad_logits,
+         sizeof(float) * buffer_floats(net, net->logits_buffer, batch));
   net->grad_ready[net->logits_buffer] = 1;
   for (int i = net->node_count - 1; i >= 0; i--) {
     Node   *n   = &net->nodes[i];
     Buffer *out = &net->buffers[n->out], *in0 = &net->buffers[n->in0];
-    float  *dy  = out->grad;
+    float  *dy = out->grad;
     int     h = net->height >> in0->level, w = net->width >> in0->level;
     PetscCheck(net->grad_ready[n->out], PETSC_COMM_SELF, PETSC_ERR_PLIB, "node %d (%s): output gradient missing", i,
                node_kind_names[n->kind]);
@@ -661,8 +683,9 @@ PetscErrorCode unet_backward(UNet *net, const float *grad_logits)
     case NODE_BATCHNORM: {
       BatchNorm bn;
       node_batchnorm(net, n, batch, &bn);
-      PetscCall(batchnorm_backward(&bn, in0->data, n->relu ? out->data : NULL, net->parameters + n->weight, n->saved_mean, n->saved_inverse_std, dy,
-                                   dx0, acc0, net->gradients + n->weight, net->gradients + n->bias));
+      PetscCall(batchnorm_backward(&bn, in0->data, n->relu ? out->data : NULL, net->parameters + n->weight,
+                                   n->saved_mean, n->saved_inverse_std, dy, dx0, acc0, net->gradients + n->weight,
+                                   net->gradients + n->bias));
     } break;
     case NODE_ADD: {
       const size_t count = buffer_floats(net, n->out, batch);
@@ -676,11 +699,13 @@ PetscErrorCode unet_backward(UNet *net, const float *grad_logits)
       if (dx0) PetscCall(upsample_backward(batch, n->in_channels, h, w, dy, dx0, acc0));
       break;
     case NODE_TRANSPOSED:
-      PetscCall(transposed_conv_backward(batch, n->in_channels, n->out_channels, h, w, in0->data, net->parameters + n->weight,
-                                         dy, dx0, acc0, net->gradients + n->weight, net->gradients + n->bias, net->workspace));
+      PetscCall(transposed_conv_backward(batch, n->in_channels, n->out_channels, h, w, in0->data,
+                                         net->parameters + n->weight, dy, dx0, acc0, net->gradients + n->weight,
+                                         net->gradients + n->bias, net->workspace));
       break;
     case NODE_CONCAT:
-      PetscCall(concat_backward(batch, n->in_channels, net->buffers[n->in1].channels, (size_t)h * w, dy, dx0, acc0, dx1, acc1));
+      PetscCall(
+        concat_backward(batch, n->in_channels, net->buffers[n->in1].channels, (size_t)h * w, dy, dx0, acc0, dx1, acc1));
       break;
     }
     if (n->in0 >= 0) net->grad_ready[n->in0] = 1;
@@ -697,13 +722,15 @@ double unet_convolution_flops(const UNet *net, int batch)
 {
   double flops = 0;
   for (int i = 0; i < net->node_count; i++) {
-    const Node   *n  = &net->nodes[i];
-    const Buffer *in = &net->buffers[n->in0];
-    const Buffer *o  = &net->buffers[n->out];
-    double        pixels = (double)(net->height >> in->level) * (double)(net->width >> in->level);
+    const Node   *n          = &net->nodes[i];
+    const Buffer *in         = &net->buffers[n->in0];
+    const Buffer *o          = &net->buffers[n->out];
+    double        pixels     = (double)(net->height >> in->level) * (double)(net->width >> in->level);
     double        out_pixels = (double)(net->height >> o->level) * (double)(net->width >> o->level);
-    if (n->kind == NODE_CONV) flops += 2.0 * n->in_channels * n->kernel * n->kernel * n->out_channels * out_pixels;
-    else if (n->kind == NODE_TRANSPOSED) flops += 2.0 * n->in_channels * n->out_channels * 4 * pixels;
+    if (n->kind == NODE_CONV)
+      flops += 2.0 * n->in_channels * n->kernel * n->kernel * n->out_channels * out_pixels;
+    else if (n->kind == NODE_TRANSPOSED)
+      flops += 2.0 * n->in_channels * n->out_channels * 4 * pixels;
   }
   return flops * batch;
 }
@@ -717,11 +744,11 @@ PetscErrorCode unet_print(const UNet *net, FILE *stream)
   fprintf(stream, "U-Net: %s; %zu parameters, %zu batch-norm state values, input %d×%d, batch up to %d\n", text,
           net->parameter_count, net->bn_state_count, net->height, net->width, net->max_batch);
   for (int i = 0; i < net->node_count; i++) {
-    const Node   *n  = &net->nodes[i];
-    const Buffer *o  = &net->buffers[n->out];
+    const Node   *n = &net->nodes[i];
+    const Buffer *o = &net->buffers[n->out];
     fprintf(stream, "  %3d %-15s %4d -> %4d ch  k%d  out %d×%d%s  params [%zu, +%zu)\n", i, node_kind_names[n->kind],
-            n->in_channels, o->channels, n->kernel, net->height >> o->level, net->width >> o->level, n->relu ? " +relu" : "",
-            n->weight, n->weight_count + n->bias_count);
+            n->in_channels, o->channels, n->kernel, net->height >> o->level, net->width >> o->level,
+            n->relu ? " +relu" : "", n->weight, n->weight_count + n->bias_count);
   }
   PetscFunctionReturn(0);
 }

@@ -14,19 +14,26 @@ uint64_t plan_hash_string(const char *text, size_t length)
   return hash;
 }
 
-PetscErrorCode plan_create(PetscInt64 seed, PetscInt64 n_structures, PetscInt64 n_conditions, const char *options, Plan **plan)
+PetscErrorCode plan_create(PetscInt64 seed, PetscInt64 n_structures, PetscInt64 n_conditions, const char *options,
+                           Plan **plan)
 {
   Plan *p;
   PetscFunctionBeginUser;
   PetscCheck(n_structures >= 1 && n_structures <= PLAN_MAX_STRUCTURES, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "Option -structures: %" PetscInt64_FMT " is not allowed; give 1 to %" PetscInt64_FMT " structures", n_structures, PLAN_MAX_STRUCTURES);
+             "Option -structures: %" PetscInt64_FMT " is not allowed; give 1 to %" PetscInt64_FMT " structures",
+             n_structures, PLAN_MAX_STRUCTURES);
   PetscCheck(n_conditions >= 1 && n_conditions <= PLAN_MAX_CONDITIONS, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "Option -conditions: %" PetscInt64_FMT " is not allowed; give 1 to %" PetscInt64_FMT " imaging conditions per structure", n_conditions, PLAN_MAX_CONDITIONS);
+             "Option -conditions: %" PetscInt64_FMT " is not allowed; give 1 to %" PetscInt64_FMT
+             " imaging conditions per structure",
+             n_conditions, PLAN_MAX_CONDITIONS);
   /* Both are below 2^31, so the product is exact in 64 bits. */
   PetscCheck(n_structures * n_conditions <= PLAN_MAX_IMAGES, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "Options -structures %" PetscInt64_FMT " x -conditions %" PetscInt64_FMT " = %" PetscInt64_FMT " images; allowed: at most %" PetscInt64_FMT " images in one database (split the plan into several campaigns)",
+             "Options -structures %" PetscInt64_FMT " x -conditions %" PetscInt64_FMT " = %" PetscInt64_FMT
+             " images; allowed: at most %" PetscInt64_FMT
+             " images in one database (split the plan into several campaigns)",
              n_structures, n_conditions, n_structures * n_conditions, PLAN_MAX_IMAGES);
-  PetscCheck(seed >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option -seed: %" PetscInt64_FMT " is negative; allowed: an integer >= 0", seed);
+  PetscCheck(seed >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "Option -seed: %" PetscInt64_FMT " is negative; allowed: an integer >= 0", seed);
   PetscCall(PetscNew(&p));
   p->seed         = seed;
   p->n_structures = (PetscInt)n_structures;
@@ -34,8 +41,9 @@ PetscErrorCode plan_create(PetscInt64 seed, PetscInt64 n_structures, PetscInt64 
   p->n_images     = (PetscInt)(n_structures * n_conditions);
   PetscCall(PetscStrallocpy(options ? options : "", &p->options));
   /* The counts and the seed are part of what the plan is, whether given as options or not. */
-  char   head[128];
-  PetscCall(PetscSNPrintf(head, sizeof head, "seed=%" PetscInt64_FMT " N=%" PetscInt_FMT " M=%" PetscInt_FMT "\n", seed, p->n_structures, p->n_conditions));
+  char head[128];
+  PetscCall(PetscSNPrintf(head, sizeof head, "seed=%" PetscInt64_FMT " N=%" PetscInt_FMT " M=%" PetscInt_FMT "\n", seed,
+                          p->n_structures, p->n_conditions));
   uint64_t h = plan_hash_string(head, strlen(head));
   h ^= plan_hash_string(p->options, strlen(p->options)) * 31u;
   p->hash = h;
@@ -86,7 +94,10 @@ PetscErrorCode plan_options_collect(const char *const excluded[], char **options
   char *token = strtok_r(copy, " ", &save);
   while (token) {
     char *next = strtok_r(NULL, " ", &save);
-    if (!is_option_name(token)) { token = next; continue; }
+    if (!is_option_name(token)) {
+      token = next;
+      continue;
+    }
     /* Values are every following token up to the next option name (PETSc allows
      * values with spaces only when quoted in a file; they arrive here split). */
     char value[1024] = "";
@@ -135,7 +146,7 @@ static void split_line(const char *line, size_t length, char *name, size_t name_
   while (space < length && line[space] != ' ') space++;
   size_t n = space < name_size - 1 ? space : name_size - 1;
   memcpy(name, line, n);
-  name[n] = 0;
+  name[n]      = 0;
   size_t start = space < length ? space + 1 : length;
   size_t v     = length - start < value_size - 1 ? length - start : value_size - 1;
   memcpy(value, line + start, v);
@@ -145,16 +156,16 @@ static void split_line(const char *line, size_t length, char *name, size_t name_
 /* Value of option `name` in canonical `options`; found = false when absent. */
 static void find_option(const char *options, const char *name, PetscBool *found, char *value, size_t value_size)
 {
-  *found = PETSC_FALSE;
+  *found   = PETSC_FALSE;
   value[0] = 0;
   for (const char *line = options; line && *line;) {
-    const char *end = strchr(line, '\n');
+    const char *end    = strchr(line, '\n');
     size_t      length = end ? (size_t)(end - line) : strlen(line);
     char        line_name[256];
     char        line_value[1024];
     split_line(line, length, line_name, sizeof line_name, line_value, sizeof line_value);
     if (!strcmp(line_name, name)) {
-      *found = PETSC_TRUE;
+      *found   = PETSC_TRUE;
       size_t n = strlen(line_value) < value_size - 1 ? strlen(line_value) : value_size - 1;
       memcpy(value, line_value, n);
       value[n] = 0;
@@ -165,12 +176,13 @@ static void find_option(const char *options, const char *name, PetscBool *found,
 }
 
 /* First option of `a` that is missing from `b` or has another value there. */
-static PetscErrorCode first_difference(const char *a, const char *b, PetscBool a_is_stored, PetscBool *found_difference, char *difference, size_t difference_size)
+static PetscErrorCode first_difference(const char *a, const char *b, PetscBool a_is_stored, PetscBool *found_difference,
+                                       char *difference, size_t difference_size)
 {
   PetscFunctionBeginUser;
   *found_difference = PETSC_FALSE;
   for (const char *line = a; line && *line;) {
-    const char *end = strchr(line, '\n');
+    const char *end    = strchr(line, '\n');
     size_t      length = end ? (size_t)(end - line) : strlen(line);
     char        name[256], value[1024], other[1024];
     PetscBool   present;
@@ -178,10 +190,14 @@ static PetscErrorCode first_difference(const char *a, const char *b, PetscBool a
     find_option(b, name, &present, other, sizeof other);
     if (!present || strcmp(value, other)) {
       *found_difference = PETSC_TRUE;
-      if (!present && a_is_stored) PetscCall(PetscSNPrintf(difference, difference_size, "%s: was '%s', now not given", name, value));
-      else if (!present) PetscCall(PetscSNPrintf(difference, difference_size, "%s: was not given, now '%s'", name, value));
-      else if (a_is_stored) PetscCall(PetscSNPrintf(difference, difference_size, "%s: was '%s', now '%s'", name, value, other));
-      else PetscCall(PetscSNPrintf(difference, difference_size, "%s: was '%s', now '%s'", name, other, value));
+      if (!present && a_is_stored)
+        PetscCall(PetscSNPrintf(difference, difference_size, "%s: was '%s', now not given", name, value));
+      else if (!present)
+        PetscCall(PetscSNPrintf(difference, difference_size, "%s: was not given, now '%s'", name, value));
+      else if (a_is_stored)
+        PetscCall(PetscSNPrintf(difference, difference_size, "%s: was '%s', now '%s'", name, value, other));
+      else
+        PetscCall(PetscSNPrintf(difference, difference_size, "%s: was '%s', now '%s'", name, other, value));
       PetscFunctionReturn(0);
     }
     line = end ? end + 1 : line + length;
@@ -189,7 +205,8 @@ static PetscErrorCode first_difference(const char *a, const char *b, PetscBool a
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode plan_options_compare(const char *stored, const char *current, PetscBool *same, char *difference, size_t difference_size)
+PetscErrorCode plan_options_compare(const char *stored, const char *current, PetscBool *same, char *difference,
+                                    size_t difference_size)
 {
   PetscBool differs;
   PetscFunctionBeginUser;

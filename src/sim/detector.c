@@ -8,7 +8,8 @@
 #include "core/rng.h"
 #include "core/timing.h"
 
-PetscErrorCode detector_geometry(const ImagingConditions *c, PetscInt nx, PetscInt ny, double dx, double dy, DetectorGeometry *g)
+PetscErrorCode detector_geometry(const ImagingConditions *c, PetscInt nx, PetscInt ny, double dx, double dy,
+                                 DetectorGeometry *g)
 {
   double lx = nx * dx, ly = ny * dy;
   PetscFunctionBeginUser;
@@ -19,10 +20,11 @@ PetscErrorCode detector_geometry(const ImagingConditions *c, PetscInt nx, PetscI
   g->field_ny = (PetscInt)PetscMax(1, llround(ly / py));
   g->pixel[0] = lx / g->field_nx;
   g->pixel[1] = ly / g->field_ny;
-  g->nx = c->image_size > 0 ? c->image_size : g->field_nx;
-  g->ny = c->image_size > 0 ? c->image_size : g->field_ny;
+  g->nx       = c->image_size > 0 ? c->image_size : g->field_nx;
+  g->ny       = c->image_size > 0 ? c->image_size : g->field_ny;
   PetscCheck(g->nx <= g->field_nx && g->ny <= g->field_ny, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "-image_size %" PetscInt_FMT " is larger than the field of view, %" PetscInt_FMT " x %" PetscInt_FMT " pixels of %g Å: enlarge -cell or use -image_size <= %" PetscInt_FMT,
+             "-image_size %" PetscInt_FMT " is larger than the field of view, %" PetscInt_FMT " x %" PetscInt_FMT
+             " pixels of %g Å: enlarge -cell or use -image_size <= %" PetscInt_FMT,
              c->image_size, g->field_nx, g->field_ny, g->pixel[0], PetscMin(g->field_nx, g->field_ny));
   g->offset[0] = (g->field_nx - g->nx) / 2;
   g->offset[1] = (g->field_ny - g->ny) / 2;
@@ -76,7 +78,8 @@ static PetscErrorCode detector_plans_finalize(void)
 /* Plan with FFTW_MEASURE when `measure`, else from wisdom only, falling back to FFTW_ESTIMATE:
  * a deterministic choice given the wisdom, so ranks that share wisdom share plans (the campaign)
  * and a size missing from the wisdom never makes the plan — and the last bits — depend on timing. */
-static PetscErrorCode resample_plan_get(PetscInt nx, PetscInt ny, PetscInt mx, PetscInt my, PetscBool measure, ResamplePlan **out)
+static PetscErrorCode resample_plan_get(PetscInt nx, PetscInt ny, PetscInt mx, PetscInt my, PetscBool measure,
+                                        ResamplePlan **out)
 {
   ResamplePlan *r = NULL;
   PetscFunctionBeginUser;
@@ -91,17 +94,18 @@ static PetscErrorCode resample_plan_get(PetscInt nx, PetscInt ny, PetscInt mx, P
     PetscCall(PetscRegisterFinalize(detector_plans_finalize));
     detector_plans_registered = 1;
   }
-  r = &detector_plans[detector_plans_next];
+  r                   = &detector_plans[detector_plans_next];
   detector_plans_next = (detector_plans_next + 1) % DETECTOR_PLAN_CACHE;
   resample_plan_free(r);
   r->real_in  = fftwf_alloc_real((size_t)nx * ny);
   r->real_out = fftwf_alloc_real((size_t)mx * my);
   r->a        = fftwf_alloc_complex((size_t)(nx / 2 + 1) * ny);
   r->b        = fftwf_alloc_complex((size_t)(mx / 2 + 1) * my);
-  PetscCheck(r->a && r->b && r->real_in && r->real_out, PETSC_COMM_SELF, PETSC_ERR_MEM, "detector: out of memory resampling %" PetscInt_FMT "x%" PetscInt_FMT, mx, my);
+  PetscCheck(r->a && r->b && r->real_in && r->real_out, PETSC_COMM_SELF, PETSC_ERR_MEM,
+             "detector: out of memory resampling %" PetscInt_FMT "x%" PetscInt_FMT, mx, my);
   {
     const unsigned flags = measure ? FFTW_MEASURE : FFTW_MEASURE | FFTW_WISDOM_ONLY;
-    r->forward = fftwf_plan_dft_r2c_2d((int)ny, (int)nx, r->real_in, r->a, flags);
+    r->forward           = fftwf_plan_dft_r2c_2d((int)ny, (int)nx, r->real_in, r->a, flags);
     if (!r->forward) r->forward = fftwf_plan_dft_r2c_2d((int)ny, (int)nx, r->real_in, r->a, FFTW_ESTIMATE);
     r->inverse = fftwf_plan_dft_c2r_2d((int)my, (int)mx, r->b, r->real_out, flags);
     if (!r->inverse) r->inverse = fftwf_plan_dft_c2r_2d((int)my, (int)mx, r->b, r->real_out, FFTW_ESTIMATE);
@@ -110,8 +114,11 @@ static PetscErrorCode resample_plan_get(PetscInt nx, PetscInt ny, PetscInt mx, P
     resample_plan_free(r);
     PetscCheckFFTWPlan((fftwf_plan)NULL, "the detector resampling transforms");
   }
-  r->nx = nx; r->ny = ny; r->mx = mx; r->my = my;
-  *out = r;
+  r->nx = nx;
+  r->ny = ny;
+  r->mx = mx;
+  r->my = my;
+  *out  = r;
   PetscFunctionReturn(0);
 }
 
@@ -132,8 +139,8 @@ PetscErrorCode detector_plan(PetscInt nx, PetscInt ny, PetscInt mx, PetscInt my)
  * Real-to-complex transforms: the input and output are real, and the filter is even in k, so
  * the Hermitian half of the spectrum is all there is to crop, pad and filter. The result is left
  * in r->real_out ([my][mx]). */
-static PetscErrorCode resample_filtered(PetscInt nx, PetscInt ny, const float *in, PetscInt mx, PetscInt my, const ImagingConditions *c,
-                                        const double pixel[2], ResamplePlan **plan)
+static PetscErrorCode resample_filtered(PetscInt nx, PetscInt ny, const float *in, PetscInt mx, PetscInt my,
+                                        const ImagingConditions *c, const double pixel[2], ResamplePlan **plan)
 {
   const PetscInt hx = nx / 2 + 1, hmx = mx / 2 + 1;
   ResamplePlan  *r;
@@ -143,8 +150,8 @@ static PetscErrorCode resample_filtered(PetscInt nx, PetscInt ny, const float *i
   memcpy(r->real_in, in, sizeof(float) * nx * ny);
   fftwf_execute(r->forward);
   for (PetscInt p = 0; p < hmx * my; p++) b[p] = 0;
-  double scale = 1.0 / ((double)nx * ny);
-  double drift_x = c ? c->drift * cos(c->drift_angle) : 0, drift_y = c ? c->drift * sin(c->drift_angle) : 0;
+  double          scale   = 1.0 / ((double)nx * ny);
+  double          drift_x = c ? c->drift * cos(c->drift_angle) : 0, drift_y = c ? c->drift * sin(c->drift_angle) : 0;
   const PetscBool filtered = c && (c->mtf[2] > 0 || c->drift != 0) ? PETSC_TRUE : PETSC_FALSE;
   for (PetscInt v = 0; v < my; v++) {
     PetscInt sv = signed_index(v, my);
@@ -181,29 +188,36 @@ PetscErrorCode detector_resample(PetscInt nx, PetscInt ny, const float *in, Pets
 /* Per pixel, so that a pixel's count depends on nothing but its own key and mean: a last-bit
  * change of one pixel's intensity (another FFT plan's rounding) changes at most that pixel's
  * count, by one, and only rarely (include/detector.h). */
-void detector_dose_noise(uint64_t seed, uint64_t key_unit, double electrons_per_unit, double readout_noise, PetscInt n, float *image)
+void detector_dose_noise(uint64_t seed, uint64_t key_unit, double electrons_per_unit, double readout_noise, PetscInt n,
+                         float *image)
 {
   for (PetscInt p = 0; p < n; p++) {
     double expected = electrons_per_unit * PetscMax(image[p], 0.0f); /* ringing can dip below 0 */
-    double counts   = (double)rng_poisson_quantile(rng_uniform_at(seed, key_unit, RNG_PURPOSE_DETECTOR_NOISE, (uint32_t)p), expected);
-    if (readout_noise > 0) counts += readout_noise * rng_normal_quantile(rng_uniform_at(seed, key_unit, RNG_PURPOSE_READOUT_NOISE, (uint32_t)p));
+    double counts =
+      (double)rng_poisson_quantile(rng_uniform_at(seed, key_unit, RNG_PURPOSE_DETECTOR_NOISE, (uint32_t)p), expected);
+    if (readout_noise > 0)
+      counts +=
+        readout_noise * rng_normal_quantile(rng_uniform_at(seed, key_unit, RNG_PURPOSE_READOUT_NOISE, (uint32_t)p));
     image[p] = (float)(counts / electrons_per_unit);
   }
 }
 
-PetscErrorCode detector_image(const ImagingConditions *c, const DetectorGeometry *g, PetscInt nx, PetscInt ny, const float *intensity,
-                              uint64_t seed, uint64_t unit, int condition, float *image)
+PetscErrorCode detector_image(const ImagingConditions *c, const DetectorGeometry *g, PetscInt nx, PetscInt ny,
+                              const float *intensity, uint64_t seed, uint64_t unit, int condition, float *image)
 {
   ResamplePlan *r;
   PetscFunctionBeginUser;
-  PetscCheck(unit < ((uint64_t)1 << 40) && condition >= 0 && condition < (1 << 23), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "detector_image: unit %llu or condition %d out of range", (unsigned long long)unit, condition);
+  PetscCheck(unit < ((uint64_t)1 << 40) && condition >= 0 && condition < (1 << 23), PETSC_COMM_SELF,
+             PETSC_ERR_ARG_OUTOFRANGE, "detector_image: unit %llu or condition %d out of range",
+             (unsigned long long)unit, condition);
   PetscCall(PetscLogEventBegin(NF_EVENT_DETECTOR, 0, 0, 0, 0));
-  const double electrons_per_unit = c->dose * g->pixel[0] * g->pixel[1]; /* expected electrons per pixel in vacuum */
-  const uint64_t key_unit = unit + ((uint64_t)condition << 40);
+  const double   electrons_per_unit = c->dose * g->pixel[0] * g->pixel[1]; /* expected electrons per pixel in vacuum */
+  const uint64_t key_unit           = unit + ((uint64_t)condition << 40);
   /* Pixel indices are the Philox counter's 32-bit block index. */
   PetscCheck((uint64_t)g->field_nx * (uint64_t)g->field_ny < ((uint64_t)1 << 32), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "detector field of %" PetscInt_FMT " x %" PetscInt_FMT " pixels is too large: at most 2^32 pixels (use a larger -detector_pixel)", g->field_nx, g->field_ny);
+             "detector field of %" PetscInt_FMT " x %" PetscInt_FMT
+             " pixels is too large: at most 2^32 pixels (use a larger -detector_pixel)",
+             g->field_nx, g->field_ny);
   if (c->dose > 0 && c->mtf_on_noise && c->mtf[2] > 0) {
     /* Scintillator cameras: each electron's light spreads by the point-spread function, so the
      * MTF filters the recorded counts, shot noise included (its spectrum becomes MTF²); the
@@ -224,7 +238,11 @@ PetscErrorCode detector_image(const ImagingConditions *c, const DetectorGeometry
     for (PetscInt j = 0; j < g->ny; j++)
       memcpy(image + j * g->nx, r->real_out + (j + g->offset[1]) * g->field_nx + g->offset[0], sizeof(float) * g->nx);
     if (c->readout_noise > 0)
-      for (PetscInt p = 0; p < g->nx * g->ny; p++) image[p] += (float)(c->readout_noise * rng_normal_quantile(rng_uniform_at(seed, key_unit, RNG_PURPOSE_READOUT_NOISE, (uint32_t)p)) / electrons_per_unit);
+      for (PetscInt p = 0; p < g->nx * g->ny; p++)
+        image[p] +=
+          (float)(c->readout_noise *
+                  rng_normal_quantile(rng_uniform_at(seed, key_unit, RNG_PURPOSE_READOUT_NOISE, (uint32_t)p)) /
+                  electrons_per_unit);
   } else {
     PetscCall(resample_filtered(nx, ny, intensity, g->field_nx, g->field_ny, c, g->pixel, &r));
     for (PetscInt j = 0; j < g->ny; j++)

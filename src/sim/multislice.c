@@ -16,7 +16,8 @@ static double frequency(PetscInt p, PetscInt n, double s)
   return (double)(p < (n + 1) / 2 ? p : p - n) / ((double)n * s);
 }
 
-void multislice_propagator_rows(const SimulationGrid *grid, PetscInt first_row, PetscInt n_rows, float _Complex *propagator, float *mask)
+void multislice_propagator_rows(const SimulationGrid *grid, PetscInt first_row, PetscInt n_rows,
+                                float _Complex *propagator, float *mask)
 {
   const size_t n       = (size_t)grid->nx * (size_t)grid->ny;
   const double k_limit = grid->band_limit * PetscMin(0.5 / grid->sampling[0], 0.5 / grid->sampling[1]);
@@ -26,10 +27,10 @@ void multislice_propagator_rows(const SimulationGrid *grid, PetscInt first_row, 
     const double ky = frequency(first_row + j, grid->ny, grid->sampling[1]);
     for (PetscInt p = 0; p < grid->nx; p++) {
       const double kx = frequency(p, grid->nx, grid->sampling[0]), k2 = kx * kx + ky * ky;
-      const size_t at = (size_t)j * (size_t)grid->nx + (size_t)p;
+      const size_t at     = (size_t)j * (size_t)grid->nx + (size_t)p;
       const double inside = (sqrt(k2) <= k_limit) ? 1.0 : 0.0;
-      const double phase = -M_PI * lambda * dz * k2 - 2.0 * M_PI * dz * (kx * tilt_x + ky * tilt_y);
-      mask[at] = (float)(inside / (double)n);
+      const double phase  = -M_PI * lambda * dz * k2 - 2.0 * M_PI * dz * (kx * tilt_x + ky * tilt_y);
+      mask[at]            = (float)(inside / (double)n);
       /* 1/N: FFTW's transforms are unnormalised; folding it in here saves a pass. */
       propagator[at] = (float _Complex)(inside / (double)n * (cos(phase) + I * sin(phase)));
     }
@@ -39,44 +40,58 @@ void multislice_propagator_rows(const SimulationGrid *grid, PetscInt first_row, 
 PetscErrorCode multislice_create(const SimulationGrid *grid, Multislice **out)
 {
   Multislice  *ms;
-  const size_t n = (size_t)grid->nx * (size_t)grid->ny;
+  const size_t n       = (size_t)grid->nx * (size_t)grid->ny;
   const double k_limit = grid->band_limit * PetscMin(0.5 / grid->sampling[0], 0.5 / grid->sampling[1]);
   const double dz = grid->slice_thickness, lambda = grid->wavelength;
 
   PetscFunctionBeginUser;
-  PetscCheck(grid->nx > 0 && grid->ny > 0 && grid->wavelength > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "simulation grid not set up");
+  PetscCheck(grid->nx > 0 && grid->ny > 0 && grid->wavelength > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
+             "simulation grid not set up");
   PetscCall(PetscCalloc1(1, &ms));
-  ms->nx = grid->nx;
-  ms->ny = grid->ny;
-  ms->sampling[0] = grid->sampling[0];
-  ms->sampling[1] = grid->sampling[1];
-  ms->wavelength = lambda;
-  ms->sigma = grid->interaction_constant;
-  ms->slice_thickness = dz;
-  ms->band_limited = grid->band_limit < M_SQRT2;
+  ms->nx                      = grid->nx;
+  ms->ny                      = grid->ny;
+  ms->sampling[0]             = grid->sampling[0];
+  ms->sampling[1]             = grid->sampling[1];
+  ms->wavelength              = lambda;
+  ms->sigma                   = grid->interaction_constant;
+  ms->slice_thickness         = dz;
+  ms->band_limited            = grid->band_limit < M_SQRT2;
   ms->transmission_band_limit = grid->transmission_band_limit;
-  ms->work = fftwf_alloc_complex(n);
-  ms->propagator = fftwf_alloc_complex(n);
-  ms->mask = fftwf_alloc_real(n);
-  PetscCheck(ms->work && ms->propagator && ms->mask, PETSC_COMM_SELF, PETSC_ERR_MEM, "cannot allocate %" PetscInt_FMT " x %" PetscInt_FMT " multislice arrays", grid->nx, grid->ny);
+  ms->work                    = fftwf_alloc_complex(n);
+  ms->propagator              = fftwf_alloc_complex(n);
+  ms->mask                    = fftwf_alloc_real(n);
+  PetscCheck(ms->work && ms->propagator && ms->mask, PETSC_COMM_SELF, PETSC_ERR_MEM,
+             "cannot allocate %" PetscInt_FMT " x %" PetscInt_FMT " multislice arrays", grid->nx, grid->ny);
   PetscCall(simulation_grid_wisdom_import(grid->fftw_wisdom));
-  SIMULATION_FFT_PLAN(ms->forward, fftwf_plan_dft_2d((int)grid->ny, (int)grid->nx, ms->work, ms->work, FFTW_FORWARD, flags));
+  SIMULATION_FFT_PLAN(ms->forward,
+                      fftwf_plan_dft_2d((int)grid->ny, (int)grid->nx, ms->work, ms->work, FFTW_FORWARD, flags));
   PetscCheckFFTWPlan(ms->forward, "the forward multislice FFT");
-  SIMULATION_FFT_PLAN(ms->backward, fftwf_plan_dft_2d((int)grid->ny, (int)grid->nx, ms->work, ms->work, FFTW_BACKWARD, flags));
+  SIMULATION_FFT_PLAN(ms->backward,
+                      fftwf_plan_dft_2d((int)grid->ny, (int)grid->nx, ms->work, ms->work, FFTW_BACKWARD, flags));
   PetscCheckFFTWPlan(ms->backward, "the inverse multislice FFT");
   {
     /* Rows that can hold a frequency inside the disk: |ky| <= k_limit. */
     const PetscInt r = (PetscInt)floor(k_limit * (double)grid->ny * grid->sampling[1] + 1e-9);
     if (ms->band_limited && r >= 1 && 2 * r + 1 < grid->ny) {
-      const int      length_y[1] = {(int)grid->ny}, length_x[1] = {(int)grid->nx};
+      const int       length_y[1] = {(int)grid->ny}, length_x[1] = {(int)grid->nx};
       float _Complex *top = ms->work + (size_t)(grid->ny - r) * (size_t)grid->nx;
-      ms->band_rows = r;
-      SIMULATION_FFT_PLAN(ms->column_forward, fftwf_plan_many_dft(1, length_y, (int)grid->nx, ms->work, NULL, (int)grid->nx, 1, ms->work, NULL, (int)grid->nx, 1, FFTW_FORWARD, flags));
-      SIMULATION_FFT_PLAN(ms->column_backward, fftwf_plan_many_dft(1, length_y, (int)grid->nx, ms->work, NULL, (int)grid->nx, 1, ms->work, NULL, (int)grid->nx, 1, FFTW_BACKWARD, flags));
-      SIMULATION_FFT_PLAN(ms->row_forward[0], fftwf_plan_many_dft(1, length_x, (int)(r + 1), ms->work, NULL, 1, (int)grid->nx, ms->work, NULL, 1, (int)grid->nx, FFTW_FORWARD, flags));
-      SIMULATION_FFT_PLAN(ms->row_forward[1], fftwf_plan_many_dft(1, length_x, (int)r, top, NULL, 1, (int)grid->nx, top, NULL, 1, (int)grid->nx, FFTW_FORWARD, flags));
-      SIMULATION_FFT_PLAN(ms->row_backward[0], fftwf_plan_many_dft(1, length_x, (int)(r + 1), ms->work, NULL, 1, (int)grid->nx, ms->work, NULL, 1, (int)grid->nx, FFTW_BACKWARD, flags));
-      SIMULATION_FFT_PLAN(ms->row_backward[1], fftwf_plan_many_dft(1, length_x, (int)r, top, NULL, 1, (int)grid->nx, top, NULL, 1, (int)grid->nx, FFTW_BACKWARD, flags));
+      ms->band_rows       = r;
+      SIMULATION_FFT_PLAN(ms->column_forward,
+                          fftwf_plan_many_dft(1, length_y, (int)grid->nx, ms->work, NULL, (int)grid->nx, 1, ms->work,
+                                              NULL, (int)grid->nx, 1, FFTW_FORWARD, flags));
+      SIMULATION_FFT_PLAN(ms->column_backward,
+                          fftwf_plan_many_dft(1, length_y, (int)grid->nx, ms->work, NULL, (int)grid->nx, 1, ms->work,
+                                              NULL, (int)grid->nx, 1, FFTW_BACKWARD, flags));
+      SIMULATION_FFT_PLAN(ms->row_forward[0],
+                          fftwf_plan_many_dft(1, length_x, (int)(r + 1), ms->work, NULL, 1, (int)grid->nx, ms->work,
+                                              NULL, 1, (int)grid->nx, FFTW_FORWARD, flags));
+      SIMULATION_FFT_PLAN(ms->row_forward[1], fftwf_plan_many_dft(1, length_x, (int)r, top, NULL, 1, (int)grid->nx, top,
+                                                                  NULL, 1, (int)grid->nx, FFTW_FORWARD, flags));
+      SIMULATION_FFT_PLAN(ms->row_backward[0],
+                          fftwf_plan_many_dft(1, length_x, (int)(r + 1), ms->work, NULL, 1, (int)grid->nx, ms->work,
+                                              NULL, 1, (int)grid->nx, FFTW_BACKWARD, flags));
+      SIMULATION_FFT_PLAN(ms->row_backward[1], fftwf_plan_many_dft(1, length_x, (int)r, top, NULL, 1, (int)grid->nx,
+                                                                   top, NULL, 1, (int)grid->nx, FFTW_BACKWARD, flags));
       PetscCheckFFTWPlan(ms->column_forward, "the pruned forward column FFTs");
       PetscCheckFFTWPlan(ms->column_backward, "the pruned inverse column FFTs");
       for (int h = 0; h < 2; h++) {
@@ -90,7 +105,7 @@ PetscErrorCode multislice_create(const SimulationGrid *grid, Multislice **out)
   /* Spans of the disk per row (from the mask itself, so they cover every nonzero entry). */
   PetscCall(PetscMalloc1(2 * grid->ny, &ms->row_span));
   for (PetscInt q = 0; q < grid->ny; q++) {
-    const float   *row = ms->mask + (size_t)q * (size_t)grid->nx;
+    const float   *row  = ms->mask + (size_t)q * (size_t)grid->nx;
     const PetscInt half = (grid->nx + 1) / 2;
     PetscInt       a = 0, b = grid->nx;
     for (PetscInt p = 0; p < half; p++)
@@ -163,12 +178,13 @@ static int can_prune(const Multislice *ms, float _Complex *data)
 /* data ← data · factor on the disk spans, 0 elsewhere: the mask and the propagator vanish outside
  * the disk, so only ~35 % of the grid is read and multiplied (and the rows a pruned forward
  * transform left unfinished are zeroed on the way). */
-static void multiply_spans(const Multislice *ms, float _Complex *data, const float *mask, const float _Complex *propagator)
+static void multiply_spans(const Multislice *ms, float _Complex *data, const float *mask,
+                           const float _Complex *propagator)
 {
   const PetscInt nx = ms->nx;
   for (PetscInt j = 0; j < ms->ny; j++) {
-    const PetscInt  a = ms->row_span[2 * j], b = ms->row_span[2 * j + 1];
-    const size_t    at = (size_t)j * (size_t)nx;
+    const PetscInt a = ms->row_span[2 * j], b = ms->row_span[2 * j + 1];
+    const size_t   at            = (size_t)j * (size_t)nx;
     float _Complex *restrict row = data + at;
     if (mask) {
       const float *restrict m = mask + at;
@@ -183,12 +199,13 @@ static void multiply_spans(const Multislice *ms, float _Complex *data, const flo
   }
 }
 
-PetscErrorCode multislice_transmission_shifted(Multislice *ms, const float *potential, float shift, float _Complex *transmission)
+PetscErrorCode multislice_transmission_shifted(Multislice *ms, const float *potential, float shift,
+                                               float _Complex *transmission)
 {
-  const size_t n = (size_t)ms->nx * (size_t)ms->ny;
+  const size_t n     = (size_t)ms->nx * (size_t)ms->ny;
   const float  sigma = (float)ms->sigma;
   /* Work in the caller's array when FFTW may execute the plans on it (same alignment). */
-  const int       in_place = fftwf_alignment_of((float *)transmission) == fftwf_alignment_of((float *)ms->work);
+  const int in_place         = fftwf_alignment_of((float *)transmission) == fftwf_alignment_of((float *)ms->work);
   float _Complex *restrict t = in_place ? transmission : ms->work;
 
   PetscFunctionBeginUser;
@@ -196,11 +213,15 @@ PetscErrorCode multislice_transmission_shifted(Multislice *ms, const float *pote
   /* Band limit off (>= √2 of Nyquist: the disk covers the grid), or not asked for. */
   if (ms->band_limited && ms->transmission_band_limit) {
     const int pruned = can_prune(ms, t);
-    if (pruned) forward_band(ms, t);
-    else fftwf_execute_dft(ms->forward, t, t);
+    if (pruned)
+      forward_band(ms, t);
+    else
+      fftwf_execute_dft(ms->forward, t, t);
     multiply_spans(ms, t, ms->mask, NULL); /* mask holds 1/N inside the band, 0 outside */
-    if (pruned) backward_band(ms, t);
-    else fftwf_execute_dft(ms->backward, t, t);
+    if (pruned)
+      backward_band(ms, t);
+    else
+      fftwf_execute_dft(ms->backward, t, t);
   }
   if (!in_place) memcpy(transmission, t, n * sizeof(float _Complex));
   PetscFunctionReturn(0);
@@ -216,21 +237,22 @@ PetscErrorCode multislice_transmission(Multislice *ms, const float *potential, f
 /* wave ← IFFT[P · FFT[t · wave]], t given as an array (transmission), or as exp(iσ(v + shift))
  * computed in the same pass (potential), or 1 (both NULL). In place on the caller's wave when its
  * alignment matches the planned array (FFTW's new-array execute rule); else through work. */
-static void transmit_and_propagate(Multislice *ms, const float _Complex *transmission, const float *potential, float shift, float _Complex *wave)
+static void transmit_and_propagate(Multislice *ms, const float _Complex *transmission, const float *potential,
+                                   float shift, float _Complex *wave)
 {
-  const size_t    n = (size_t)ms->nx * (size_t)ms->ny;
-  const float     sigma = (float)ms->sigma;
+  const size_t    n        = (size_t)ms->nx * (size_t)ms->ny;
+  const float     sigma    = (float)ms->sigma;
   const int       in_place = fftwf_alignment_of((float *)wave) == fftwf_alignment_of((float *)ms->work);
-  float _Complex *w = in_place ? wave : ms->work;
+  float _Complex *w        = in_place ? wave : ms->work;
 
   if (!in_place) memcpy(w, wave, n * sizeof(float _Complex));
   if (transmission) {
-    float _Complex *restrict out = w;
+    float _Complex *restrict out     = w;
     const float _Complex *restrict t = transmission;
     for (size_t i = 0; i < n; i++) out[i] *= t[i];
   } else if (potential) {
     float _Complex *restrict out = w;
-    const float *restrict v = potential;
+    const float *restrict v      = potential;
     for (size_t i = 0; i < n; i++) out[i] *= phase_factor(sigma * (v[i] + shift));
   }
   if (can_prune(ms, w)) {
@@ -269,14 +291,16 @@ PetscErrorCode multislice_slice(Multislice *ms, const float *potential, float sh
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode phonon_positions(const AtomList *atoms, PetscInt config, uint64_t seed, uint64_t unit, double (*position)[3])
+PetscErrorCode phonon_positions(const AtomList *atoms, PetscInt config, uint64_t seed, uint64_t unit,
+                                double (*position)[3])
 {
   RngStream stream;
 
   PetscFunctionBeginUser;
   memcpy(position, atoms->position, sizeof(double[3]) * (size_t)atoms->n);
   if (config < 0) PetscFunctionReturn(0);
-  PetscCheck(config < (1 << 23), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "phonon configuration %" PetscInt_FMT " out of range", config);
+  PetscCheck(config < (1 << 23), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "phonon configuration %" PetscInt_FMT " out of range", config);
   /* One stream per configuration: configuration c never depends on the others. */
   rng_stream_init(&stream, seed, unit, (uint32_t)RNG_PURPOSE_PHONON + 256u * (uint32_t)config);
   for (PetscInt i = 0; i < atoms->n; i++) {
@@ -300,7 +324,8 @@ PetscErrorCode exit_waves_create(const SimulationGrid *grid, PetscInt n_configs,
   ExitWaves     *ew;
   const PetscInt n_waves = PetscMax(n_configs, 1);
   PetscFunctionBeginUser;
-  PetscCheck(n_configs >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "frozen-phonon configurations %" PetscInt_FMT ": must be >= 0", n_configs);
+  PetscCheck(n_configs >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "frozen-phonon configurations %" PetscInt_FMT ": must be >= 0", n_configs);
   PetscCall(PetscCalloc1(1, &ew));
   ew->nx          = grid->nx;
   ew->ny          = grid->ny;
@@ -309,7 +334,9 @@ PetscErrorCode exit_waves_create(const SimulationGrid *grid, PetscInt n_configs,
   ew->sampling[1] = grid->sampling[1];
   ew->wavelength  = grid->wavelength;
   ew->wave        = fftwf_alloc_complex((size_t)grid->nx * (size_t)grid->ny * (size_t)n_waves);
-  PetscCheck(ew->wave, PETSC_COMM_SELF, PETSC_ERR_MEM, "cannot allocate %" PetscInt_FMT " exit waves of %" PetscInt_FMT " x %" PetscInt_FMT, n_waves, grid->nx, grid->ny);
+  PetscCheck(ew->wave, PETSC_COMM_SELF, PETSC_ERR_MEM,
+             "cannot allocate %" PetscInt_FMT " exit waves of %" PetscInt_FMT " x %" PetscInt_FMT, n_waves, grid->nx,
+             grid->ny);
   *out = ew;
   PetscFunctionReturn(0);
 }
@@ -322,7 +349,8 @@ PetscErrorCode sliced_atoms_create(const SimulationGrid *grid, const AtomList *a
   PetscCall(PetscNew(&sliced));
   sliced->n_slices = grid->n_slices;
   PetscCall(PetscMalloc1(na, &sliced->displaced));
-  PetscCall(PetscMalloc6(grid->n_slices + 1, &sliced->offset, na, &sliced->position, na, &sliced->z, na, &sliced->occupancy, na, &sliced->slice_of, grid->n_slices + 1, &sliced->fill));
+  PetscCall(PetscMalloc6(grid->n_slices + 1, &sliced->offset, na, &sliced->position, na, &sliced->z, na,
+                         &sliced->occupancy, na, &sliced->slice_of, grid->n_slices + 1, &sliced->fill));
   *out = sliced;
   PetscFunctionReturn(0);
 }
@@ -332,19 +360,21 @@ PetscErrorCode sliced_atoms_destroy(SlicedAtoms **sliced)
   PetscFunctionBeginUser;
   if (!*sliced) PetscFunctionReturn(0);
   PetscCall(PetscFree((*sliced)->displaced));
-  PetscCall(PetscFree6((*sliced)->offset, (*sliced)->position, (*sliced)->z, (*sliced)->occupancy, (*sliced)->slice_of, (*sliced)->fill));
+  PetscCall(PetscFree6((*sliced)->offset, (*sliced)->position, (*sliced)->z, (*sliced)->occupancy, (*sliced)->slice_of,
+                       (*sliced)->fill));
   PetscCall(PetscFree(*sliced));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode sliced_atoms_fill(SlicedAtoms *sliced, const SimulationGrid *grid, const AtomList *atoms, PetscInt config, uint64_t seed, uint64_t unit)
+PetscErrorCode sliced_atoms_fill(SlicedAtoms *sliced, const SimulationGrid *grid, const AtomList *atoms,
+                                 PetscInt config, uint64_t seed, uint64_t unit)
 {
   PetscFunctionBeginUser;
   PetscCall(phonon_positions(atoms, config, seed, unit, sliced->displaced));
   PetscCall(PetscArrayzero(sliced->offset, grid->n_slices + 1));
   for (PetscInt i = 0; i < atoms->n; i++) {
-    PetscInt s = (PetscInt)floor(sliced->displaced[i][2] / grid->slice_thickness);
-    s = PetscMin(PetscMax(s, 0), grid->n_slices - 1);
+    PetscInt s          = (PetscInt)floor(sliced->displaced[i][2] / grid->slice_thickness);
+    s                   = PetscMin(PetscMax(s, 0), grid->n_slices - 1);
     sliced->slice_of[i] = s;
     sliced->offset[s + 1]++;
   }
@@ -360,8 +390,8 @@ PetscErrorCode sliced_atoms_fill(SlicedAtoms *sliced, const SimulationGrid *grid
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode exit_waves_compute(const SimulationGrid *grid, const AtomList *atoms, PetscInt n_configs, uint64_t seed, uint64_t unit,
-                                  ExitWaves **out)
+PetscErrorCode exit_waves_compute(const SimulationGrid *grid, const AtomList *atoms, PetscInt n_configs, uint64_t seed,
+                                  uint64_t unit, ExitWaves **out)
 {
   ExitWaves       *ew;
   Multislice      *ms;
@@ -387,7 +417,9 @@ PetscErrorCode exit_waves_compute(const SimulationGrid *grid, const AtomList *at
       PetscCall(PetscLogEventBegin(NF_EVENT_POTENTIAL, 0, 0, 0, 0));
       if (count > 0) {
         memset(potential, 0, n * sizeof(float));
-        PetscCall(potential_slice_add_unshifted(tables, count, (const double(*)[3])(sliced->position + first), sliced->z + first, sliced->occupancy + first, 0, grid->ny, potential, &shift));
+        PetscCall(potential_slice_add_unshifted(tables, count, (const double(*)[3])(sliced->position + first),
+                                                sliced->z + first, sliced->occupancy + first, 0, grid->ny, potential,
+                                                &shift));
       }
       PetscCall(PetscLogEventEnd(NF_EVENT_POTENTIAL, 0, 0, 0, 0));
       PetscCall(PetscLogEventBegin(NF_EVENT_MULTISLICE, 0, 0, 0, 0));

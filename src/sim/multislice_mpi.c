@@ -43,9 +43,11 @@ static PetscErrorCode slab_plan(MPI_Comm group, const SimulationGrid *grid, Slab
   PetscCallMPI(MPI_Comm_rank(group, &rank));
   if (rank == 0) PetscCall(simulation_grid_wisdom_import(grid->fftw_wisdom));
   fftwf_mpi_broadcast_wisdom(group);
-  SIMULATION_FFT_PLAN(slab->forward, fftwf_mpi_plan_dft_2d(grid->ny, grid->nx, slab->wave, slab->wave, group, FFTW_FORWARD, flags));
+  SIMULATION_FFT_PLAN(slab->forward,
+                      fftwf_mpi_plan_dft_2d(grid->ny, grid->nx, slab->wave, slab->wave, group, FFTW_FORWARD, flags));
   PetscCheckFFTWPlan(slab->forward, "the distributed forward multislice FFT");
-  SIMULATION_FFT_PLAN(slab->backward, fftwf_mpi_plan_dft_2d(grid->ny, grid->nx, slab->wave, slab->wave, group, FFTW_BACKWARD, flags));
+  SIMULATION_FFT_PLAN(slab->backward,
+                      fftwf_mpi_plan_dft_2d(grid->ny, grid->nx, slab->wave, slab->wave, group, FFTW_BACKWARD, flags));
   PetscCheckFFTWPlan(slab->backward, "the distributed inverse multislice FFT");
   fftwf_mpi_gather_wisdom(group);
   if (rank == 0) PetscCall(simulation_grid_wisdom_export(grid->fftw_wisdom));
@@ -66,7 +68,8 @@ static PetscErrorCode slab_create(MPI_Comm group, const SimulationGrid *grid, Sl
   slab->propagator      = fftwf_alloc_complex(PetscMax(slab->local, 1));
   slab->mask            = fftwf_alloc_real(PetscMax(slab->local, 1));
   slab->potential       = fftwf_alloc_real(PetscMax(slab->local, 1));
-  PetscCheck(slab->wave && slab->t && slab->propagator && slab->mask && slab->potential, PETSC_COMM_SELF, PETSC_ERR_MEM, "cannot allocate the distributed multislice arrays");
+  PetscCheck(slab->wave && slab->t && slab->propagator && slab->mask && slab->potential, PETSC_COMM_SELF, PETSC_ERR_MEM,
+             "cannot allocate the distributed multislice arrays");
   PetscCall(slab_plan(group, grid, slab));
   multislice_propagator_rows(grid, (PetscInt)slab->y0, (PetscInt)slab->local_ny, slab->propagator, slab->mask);
   PetscCall(PetscMalloc2(size, &slab->counts, size, &slab->displacements));
@@ -92,18 +95,20 @@ static PetscErrorCode slab_destroy(Slab *slab)
 
 /* One slice on the owned rows: potential of the slice's `count` atoms, band-limited transmission,
  * then the propagator (as multislice_slice does on the whole grid). */
-static PetscErrorCode slab_slice(Slab *slab, const SimulationGrid *grid, PotentialTables *tables, const SlicedAtoms *sliced, PetscInt s)
+static PetscErrorCode slab_slice(Slab *slab, const SimulationGrid *grid, PotentialTables *tables,
+                                 const SlicedAtoms *sliced, PetscInt s)
 {
   const PetscInt  first = sliced->offset[s], count = sliced->offset[s + 1] - first;
   const PetscBool band_limit_t = grid->band_limit < M_SQRT2 && grid->transmission_band_limit;
-  const float     sigma = (float)grid->interaction_constant;
-  const size_t    local = slab->local;
+  const float     sigma        = (float)grid->interaction_constant;
+  const size_t    local        = slab->local;
   float _Complex *wave = slab->wave, *t = slab->t;
   PetscFunctionBeginUser;
   PetscCall(PetscLogEventBegin(NF_EVENT_POTENTIAL, 0, 0, 0, 0));
   memset(slab->potential, 0, local * sizeof(float));
-  PetscCall(potential_slice_add(tables, count, (const double(*)[3])(sliced->position + first), sliced->z + first, sliced->occupancy + first, (PetscInt)slab->y0,
-                                (PetscInt)(slab->y0 + slab->local_ny), slab->potential));
+  PetscCall(potential_slice_add(tables, count, (const double(*)[3])(sliced->position + first), sliced->z + first,
+                                sliced->occupancy + first, (PetscInt)slab->y0, (PetscInt)(slab->y0 + slab->local_ny),
+                                slab->potential));
   PetscCall(PetscLogEventEnd(NF_EVENT_POTENTIAL, 0, 0, 0, 0));
   PetscCall(PetscLogEventBegin(NF_EVENT_MULTISLICE, 0, 0, 0, 0));
   for (size_t i = 0; i < local; i++) t[i] = phase_factor(sigma * slab->potential[i]);
@@ -120,8 +125,8 @@ static PetscErrorCode slab_slice(Slab *slab, const SimulationGrid *grid, Potenti
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode exit_waves_compute_mpi(MPI_Comm group, const SimulationGrid *grid, const AtomList *atoms, PetscInt n_configs, uint64_t seed,
-                                      uint64_t unit, ExitWaves **out)
+PetscErrorCode exit_waves_compute_mpi(MPI_Comm group, const SimulationGrid *grid, const AtomList *atoms,
+                                      PetscInt n_configs, uint64_t seed, uint64_t unit, ExitWaves **out)
 {
   Slab             slab;
   PotentialTables *tables;
@@ -129,7 +134,8 @@ PetscErrorCode exit_waves_compute_mpi(MPI_Comm group, const SimulationGrid *grid
   ExitWaves       *ew;
   const size_t     n = (size_t)grid->nx * (size_t)grid->ny;
   PetscFunctionBeginUser;
-  PetscCheck(n_configs >= 0, group, PETSC_ERR_USER_INPUT, "frozen-phonon configurations %" PetscInt_FMT ": must be >= 0", n_configs);
+  PetscCheck(n_configs >= 0, group, PETSC_ERR_USER_INPUT,
+             "frozen-phonon configurations %" PetscInt_FMT ": must be >= 0", n_configs);
   PetscCall(slab_create(group, grid, &slab));
   PetscCall(exit_waves_create(grid, n_configs, &ew));
   PetscCall(potential_tables_create(grid, atoms, 0, &tables));
@@ -138,7 +144,8 @@ PetscErrorCode exit_waves_compute_mpi(MPI_Comm group, const SimulationGrid *grid
     PetscCall(sliced_atoms_fill(sliced, grid, atoms, n_configs == 0 ? -1 : c, seed, unit));
     for (size_t i = 0; i < slab.local; i++) slab.wave[i] = 1.0f; /* the incident plane wave */
     for (PetscInt s = 0; s < grid->n_slices; s++) PetscCall(slab_slice(&slab, grid, tables, sliced, s));
-    PetscCallMPI(MPI_Allgatherv(slab.wave, (PetscMPIInt)slab.local, MPI_C_FLOAT_COMPLEX, ew->wave + (size_t)c * n, slab.counts, slab.displacements, MPI_C_FLOAT_COMPLEX, group));
+    PetscCallMPI(MPI_Allgatherv(slab.wave, (PetscMPIInt)slab.local, MPI_C_FLOAT_COMPLEX, ew->wave + (size_t)c * n,
+                                slab.counts, slab.displacements, MPI_C_FLOAT_COMPLEX, group));
   }
   PetscCall(sliced_atoms_destroy(&sliced));
   PetscCall(potential_tables_destroy(&tables));

@@ -28,7 +28,8 @@ static double frequency(PetscInt p, PetscInt n, double s)
   return (double)(p < (n + 1) / 2 ? p : p - n) / ((double)n * s);
 }
 
-PetscErrorCode multislice_ref(const SimulationGrid *grid, PetscInt n_slices, const float *potentials, double _Complex *wave)
+PetscErrorCode multislice_ref(const SimulationGrid *grid, PetscInt n_slices, const float *potentials,
+                              double _Complex *wave)
 {
   const PetscInt   nx = grid->nx, ny = grid->ny, n = nx * ny;
   const double     k_limit = grid->band_limit * PetscMin(0.5 / grid->sampling[0], 0.5 / grid->sampling[1]);
@@ -37,7 +38,8 @@ PetscErrorCode multislice_ref(const SimulationGrid *grid, PetscInt n_slices, con
   double _Complex *t, *a, *b;
 
   PetscFunctionBeginUser;
-  PetscCheck(nx <= 128 && ny <= 128, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "multislice_ref is O(N^4): grid %" PetscInt_FMT " x %" PetscInt_FMT " too large", nx, ny);
+  PetscCheck(nx <= 128 && ny <= 128, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "multislice_ref is O(N^4): grid %" PetscInt_FMT " x %" PetscInt_FMT " too large", nx, ny);
   PetscCall(PetscMalloc3(n, &t, n, &a, n, &b));
   for (PetscInt i = 0; i < n; i++) wave[i] = 1.0;
   for (PetscInt s = 0; s < n_slices; s++) {
@@ -57,8 +59,10 @@ PetscErrorCode multislice_ref(const SimulationGrid *grid, PetscInt n_slices, con
       for (PetscInt p = 0; p < nx; p++) {
         const double kx = frequency(p, nx, grid->sampling[0]), ky = frequency(q, ny, grid->sampling[1]);
         const double k2 = kx * kx + ky * ky;
-        if (sqrt(k2) > k_limit) b[q * nx + p] = 0;
-        else b[q * nx + p] *= cexp(I * (-M_PI * lambda * dz * k2 - 2.0 * M_PI * dz * (kx * tilt_x + ky * tilt_y)));
+        if (sqrt(k2) > k_limit)
+          b[q * nx + p] = 0;
+        else
+          b[q * nx + p] *= cexp(I * (-M_PI * lambda * dz * k2 - 2.0 * M_PI * dz * (kx * tilt_x + ky * tilt_y)));
       }
     dft_2d(nx, ny, +1, b, a);
     for (PetscInt i = 0; i < n; i++) wave[i] = a[i] / (double)n;

@@ -15,8 +15,9 @@ static inline float _Complex phase_factor(float x)
   r              = r - q * 7.54978995e-8f;
   const float r2 = r * r;
   const float s  = r + r * r2 * (-1.6666667e-1f + r2 * (8.3333333e-3f + r2 * (-1.9841270e-4f + r2 * 2.7557319e-6f)));
-  const float c  = 1.0f + r2 * (-0.5f + r2 * (4.1666667e-2f + r2 * (-1.3888889e-3f + r2 * (2.4801587e-5f + r2 * -2.7557319e-7f))));
-  const int   k  = (int)q & 3;
+  const float c =
+    1.0f + r2 * (-0.5f + r2 * (4.1666667e-2f + r2 * (-1.3888889e-3f + r2 * (2.4801587e-5f + r2 * -2.7557319e-7f))));
+  const int   k     = (int)q & 3;
   const float cos_x = (k == 0) ? c : (k == 1) ? -s : (k == 2) ? -c : s;
   const float sin_x = (k == 0) ? s : (k == 1) ? c : (k == 2) ? -s : -c;
   return cos_x + I * sin_x;

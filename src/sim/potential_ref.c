@@ -8,18 +8,19 @@
 
 #define BOHR_TIMES_CHARGE (0.529177210903 * 14.399645478)
 
-PetscErrorCode potential_slice_ref(const SimulationGrid *grid, PetscInt n, const double (*position)[3], const int *atomic_number,
-                                   const float *occupancy, float *potential)
+PetscErrorCode potential_slice_ref(const SimulationGrid *grid, PetscInt n, const double (*position)[3],
+                                   const int *atomic_number, const float *occupancy, float *potential)
 {
-  const PetscInt  nx = grid->nx, ny = grid->ny;
-  const double    area = grid->cell[0] * grid->cell[1];
+  const PetscInt   nx = grid->nx, ny = grid->ny;
+  const double     area = grid->cell[0] * grid->cell[1];
   double _Complex *spectrum;
 
   PetscFunctionBeginUser;
   PetscCall(PetscCalloc1((size_t)nx * (size_t)ny, &spectrum));
   for (PetscInt a = 0; a < n; a++) {
     const Element *el = element_from_z(atomic_number[a]);
-    PetscCheck(el, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "atom %" PetscInt_FMT ": unknown atomic number %d", a, atomic_number[a]);
+    PetscCheck(el, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "atom %" PetscInt_FMT ": unknown atomic number %d", a,
+               atomic_number[a]);
     const double weight = occupancy ? occupancy[a] : 1.0;
     for (PetscInt q = 0; q < ny; q++) {
       const double ky = (double)(q < (ny + 1) / 2 ? q : q - ny) / grid->cell[1];
@@ -36,7 +37,8 @@ PetscErrorCode potential_slice_ref(const SimulationGrid *grid, PetscInt n, const
     for (PetscInt i = 0; i < nx; i++) {
       double _Complex sum = 0;
       for (PetscInt q = 0; q < ny; q++)
-        for (PetscInt p = 0; p < nx; p++) sum += spectrum[q * nx + p] * cexp(2.0 * M_PI * I * ((double)(p * i) / nx + (double)(q * j) / ny));
+        for (PetscInt p = 0; p < nx; p++)
+          sum += spectrum[q * nx + p] * cexp(2.0 * M_PI * I * ((double)(p * i) / nx + (double)(q * j) / ny));
       potential[j * nx + i] = (float)(creal(sum) / area);
     }
   PetscCall(PetscFree(spectrum));

@@ -14,8 +14,12 @@ static const struct {
   const char *name;
   SupportKind kind;
 } support_names[] = {
-  {"none", SUPPORT_NONE},  {"amorphous_carbon", SUPPORT_AMORPHOUS_CARBON}, {"sinx", SUPPORT_SILICON_NITRIDE},
-  {"sio2", SUPPORT_SILICA}, {"graphene", SUPPORT_GRAPHENE},                {"mos2", SUPPORT_MOS2},
+  {"none", SUPPORT_NONE},
+  {"amorphous_carbon", SUPPORT_AMORPHOUS_CARBON},
+  {"sinx", SUPPORT_SILICON_NITRIDE},
+  {"sio2", SUPPORT_SILICA},
+  {"graphene", SUPPORT_GRAPHENE},
+  {"mos2", SUPPORT_MOS2},
 };
 #define N_SUPPORT_NAMES ((int)(sizeof support_names / sizeof support_names[0]))
 
@@ -28,7 +32,8 @@ PetscErrorCode support_kind_from_name(const char *name, const char *option, Supp
       PetscFunctionReturn(0);
     }
   }
-  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option %s: unknown support '%s'; allowed: none, amorphous_carbon, sinx, sio2, graphene, mos2", option, name);
+  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+          "Option %s: unknown support '%s'; allowed: none, amorphous_carbon, sinx, sio2, graphene, mos2", option, name);
 }
 
 const char *support_kind_name(SupportKind kind)
@@ -67,7 +72,8 @@ static void set_pair(AmorphousSupportSpec *spec, int a, int b, double distance)
   spec->min_distance[b][a] = distance;
 }
 
-PetscErrorCode amorphous_support_spec_default(SupportKind kind, const double size[3], const double origin[3], AmorphousSupportSpec *spec)
+PetscErrorCode amorphous_support_spec_default(SupportKind kind, const double size[3], const double origin[3],
+                                              AmorphousSupportSpec *spec)
 {
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(spec, sizeof *spec));
@@ -110,7 +116,8 @@ PetscErrorCode amorphous_support_spec_default(SupportKind kind, const double siz
     spec->density = amorphous_support_number_density(spec, 2.2);
     break;
   default:
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "support '%s' is not amorphous; allowed: amorphous_carbon, sinx, sio2", support_kind_name(kind));
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+            "support '%s' is not amorphous; allowed: amorphous_carbon, sinx, sio2", support_kind_name(kind));
   }
   PetscFunctionReturn(0);
 }
@@ -142,9 +149,9 @@ typedef struct {
 
 /* Cell list: head[cell] is the last atom placed in the cell. */
 typedef struct {
-  int     n[3];       /* cells along x, y, z */
-  double  inverse[3]; /* cells per Å */
-  int    *head;
+  int    n[3];       /* cells along x, y, z */
+  double inverse[3]; /* cells per Å */
+  int   *head;
 } CellList;
 
 static inline int cell_coordinate(double offset, double inverse, int n)
@@ -157,9 +164,9 @@ static inline int cell_coordinate(double offset, double inverse, int n)
  * and the atoms placed so far. */
 typedef struct {
   const AmorphousSupportSpec *spec;
-  double                      fraction[AMORPHOUS_MAX_SPECIES]; /* normalised species fractions */
-  double                      largest;                         /* largest minimum distance [Å] */
-  double                      phi;                             /* packing fraction asked for */
+  double                      fraction[AMORPHOUS_MAX_SPECIES];                       /* normalised species fractions */
+  double                      largest;                                               /* largest minimum distance [Å] */
+  double                      phi;                                                   /* packing fraction asked for */
   double                      squared[AMORPHOUS_MAX_SPECIES][AMORPHOUS_MAX_SPECIES]; /* min. distances² */
   PetscInt                    n_atoms, count[AMORPHOUS_MAX_SPECIES];                 /* in all, per species */
   CellList                    cells;
@@ -177,37 +184,48 @@ static PetscErrorCode check_spec(const AmorphousSupportSpec *spec, RsaFill *f)
 {
   double total = 0, largest = 0;
   PetscFunctionBeginUser;
-  PetscCheck(spec->n_species >= 1 && spec->n_species <= AMORPHOUS_MAX_SPECIES, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "amorphous support: %d species; allowed 1..%d", spec->n_species, AMORPHOUS_MAX_SPECIES);
+  PetscCheck(spec->n_species >= 1 && spec->n_species <= AMORPHOUS_MAX_SPECIES, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "amorphous support: %d species; allowed 1..%d", spec->n_species, AMORPHOUS_MAX_SPECIES);
   for (int d = 0; d < 3; d++)
-    PetscCheck(spec->size[d] > 0 && isfinite(spec->size[d]), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "amorphous support: size %g along %c; allowed: a positive length [Å]", spec->size[d], "xyz"[d]);
-  PetscCheck(spec->density >= 0 && isfinite(spec->density), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "amorphous support: density %g atoms/Å³; allowed: >= 0", spec->density);
+    PetscCheck(spec->size[d] > 0 && isfinite(spec->size[d]), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "amorphous support: size %g along %c; allowed: a positive length [Å]", spec->size[d], "xyz"[d]);
+  PetscCheck(spec->density >= 0 && isfinite(spec->density), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "amorphous support: density %g atoms/Å³; allowed: >= 0", spec->density);
   for (int a = 0; a < spec->n_species; a++) {
-    PetscCheck(element_from_z(spec->atomic_number[a]), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "amorphous support: atomic number %d; allowed 1..%d", spec->atomic_number[a], ELEMENT_MAX_Z);
-    PetscCheck(spec->fraction[a] >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "amorphous support: negative fraction %g", spec->fraction[a]);
+    PetscCheck(element_from_z(spec->atomic_number[a]), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "amorphous support: atomic number %d; allowed 1..%d", spec->atomic_number[a], ELEMENT_MAX_Z);
+    PetscCheck(spec->fraction[a] >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "amorphous support: negative fraction %g",
+               spec->fraction[a]);
     total += spec->fraction[a];
     for (int b = 0; b < spec->n_species; b++) {
-      PetscCheck(spec->min_distance[a][b] > 0 && spec->min_distance[a][b] == spec->min_distance[b][a], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-                 "amorphous support: minimum distance %g Å between species %d and %d; allowed: positive and symmetric", spec->min_distance[a][b], a, b);
+      PetscCheck(spec->min_distance[a][b] > 0 && spec->min_distance[a][b] == spec->min_distance[b][a], PETSC_COMM_SELF,
+                 PETSC_ERR_USER_INPUT,
+                 "amorphous support: minimum distance %g Å between species %d and %d; allowed: positive and symmetric",
+                 spec->min_distance[a][b], a, b);
       largest = PetscMax(largest, spec->min_distance[a][b]);
     }
   }
   PetscCheck(total > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "amorphous support: species fractions sum to 0");
   for (int a = 0; a < spec->n_species; a++) f->fraction[a] = spec->fraction[a] / total;
   for (int d = 0; d < 2; d++)
-    PetscCheck(spec->size[d] >= 2 * largest, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-               "amorphous support: edge %g Å along %c is shorter than twice the minimum distance %g Å, so the periodic minimum image is undefined", spec->size[d], "xy"[d], largest);
+    PetscCheck(
+      spec->size[d] >= 2 * largest, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+      "amorphous support: edge %g Å along %c is shorter than twice the minimum distance %g Å, so the periodic minimum image is undefined",
+      spec->size[d], "xy"[d], largest);
   double phi = packing_fraction(spec, f->fraction);
-  PetscCheck(phi < AMORPHOUS_RSA_JAMMING_FRACTION, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "amorphous support: density %g atoms/Å³ (-support_density %.3f g/cm³) with minimum distance %g Å (-support_min_distance) is a packing fraction %.3f, beyond the random sequential addition jamming limit %.2f (random close packing is 0.64); lower the density or the minimum distance",
-             spec->density, amorphous_support_mass_density(spec), spec->min_distance[0][0], phi, AMORPHOUS_RSA_JAMMING_FRACTION);
+  PetscCheck(
+    phi < AMORPHOUS_RSA_JAMMING_FRACTION, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+    "amorphous support: density %g atoms/Å³ (-support_density %.3f g/cm³) with minimum distance %g Å (-support_min_distance) is a packing fraction %.3f, beyond the random sequential addition jamming limit %.2f (random close packing is 0.64); lower the density or the minimum distance",
+    spec->density, amorphous_support_mass_density(spec), spec->min_distance[0][0], phi, AMORPHOUS_RSA_JAMMING_FRACTION);
 
   double volume = spec->size[0] * spec->size[1] * spec->size[2];
   /* Checked as a double before the cast: llround to a 32-bit PetscInt would wrap 5e9 atoms to a
    * count that passes the limit. */
   const double wanted = spec->density * volume;
-  PetscCheck(isfinite(wanted) && wanted < 2e9, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "amorphous support: %g x %g x %g Å at %g atoms/Å³ needs %.4g atoms; allowed: fewer than 2e9 (shrink -support_size or -support_thickness)", spec->size[0], spec->size[1],
-             spec->size[2], spec->density, wanted);
+  PetscCheck(
+    isfinite(wanted) && wanted < 2e9, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+    "amorphous support: %g x %g x %g Å at %g atoms/Å³ needs %.4g atoms; allowed: fewer than 2e9 (shrink -support_size or -support_thickness)",
+    spec->size[0], spec->size[1], spec->size[2], spec->density, wanted);
   f->spec    = spec;
   f->largest = largest;
   f->phi     = phi;
@@ -222,14 +240,16 @@ static PetscErrorCode allocate_cells(RsaFill *f)
   const AmorphousSupportSpec *spec = f->spec;
   PetscFunctionBeginUser;
   for (int d = 0; d < 3; d++) {
-    PetscCheck(spec->size[d] / f->largest < 1e6, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "amorphous support: edge %g Å along %c; allowed: below %g Å (1e6 minimum distances)", spec->size[d],
-               "xyz"[d], 1e6 * f->largest);
+    PetscCheck(spec->size[d] / f->largest < 1e6, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "amorphous support: edge %g Å along %c; allowed: below %g Å (1e6 minimum distances)", spec->size[d],
+               "xyz"[d], 1e6 * f -> largest);
     f->cells.n[d] = (int)floor(spec->size[d] / f->largest);
     if (f->cells.n[d] < 1) f->cells.n[d] = 1;
     f->cells.inverse[d] = f->cells.n[d] / spec->size[d];
   }
   size_t n_cells = (size_t)f->cells.n[0] * f->cells.n[1] * f->cells.n[2];
-  PetscCall(checked_malloc(n_cells, sizeof *f->cells.head, "the neighbour cells of the amorphous support", "-support_size", &f->cells.head));
+  PetscCall(checked_malloc(n_cells, sizeof *f->cells.head, "the neighbour cells of the amorphous support",
+                           "-support_size", &f->cells.head));
   PetscCall(PetscMalloc1(f->n_atoms + 1, &f->placed_atom));
   PetscCall(PetscMalloc1(f->n_atoms + 1, &f->species));
   for (size_t c = 0; c < n_cells; c++) f->cells.head[c] = -1;
@@ -295,10 +315,14 @@ static PetscBool clashes(const RsaFill *f, int s, double x, double y, double z, 
     for (int j = f->cells.head[((size_t)zz * ny + yy) * nx + xx]; j >= 0; j = f->placed_atom[j].next) {
       double rx = f->placed_atom[j].x - x, ry = f->placed_atom[j].y - y, rz = f->placed_atom[j].z - z;
       /* minimum image in x and y: both coordinates lie in [0, L) */
-      if (rx > 0.5 * lx) rx -= lx;
-      else if (rx < -0.5 * lx) rx += lx;
-      if (ry > 0.5 * ly) ry -= ly;
-      else if (ry < -0.5 * ly) ry += ly;
+      if (rx > 0.5 * lx)
+        rx -= lx;
+      else if (rx < -0.5 * lx)
+        rx += lx;
+      if (ry > 0.5 * ly)
+        ry -= ly;
+      else if (ry < -0.5 * ly)
+        ry += ly;
       if (rx * rx + ry * ry + rz * rz < f->squared[s][f->species[j]]) return PETSC_TRUE;
     }
   }
@@ -312,7 +336,7 @@ static void place_next_atom(RsaFill *f, const double low[3], const double width[
   const double lx = f->spec->size[0], ly = f->spec->size[1], lz = f->spec->size[2];
   const double scale = 1.0 / 4294967296.0;
   const int    nx = f->cells.n[0], ny = f->cells.n[1], nz = f->cells.n[2];
-  const int    s  = f->species[f->placed];
+  const int    s = f->species[f->placed];
   for (PetscInt attempts = 1;; attempts++) {
     /* 32 random bits per coordinate: resolution below 1e-8 Å for any slab we build. */
     float xf = (float)(low[0] + ((double)rng_uint32(&f->stream) + 0.5) * scale * width[0]);
@@ -323,9 +347,10 @@ static void place_next_atom(RsaFill *f, const double low[3], const double width[
     if (yf >= ly) yf = 0;
     if (zf >= lz) zf = nextafterf((float)lz, 0);
     double x = xf, y = yf, z = zf;
-    int    cx = cell_coordinate(x, f->cells.inverse[0], nx), cy = cell_coordinate(y, f->cells.inverse[1], ny), cz = cell_coordinate(z, f->cells.inverse[2], nz);
+    int    cx = cell_coordinate(x, f->cells.inverse[0], nx), cy = cell_coordinate(y, f->cells.inverse[1], ny),
+        cz = cell_coordinate(z, f->cells.inverse[2], nz);
     if (!clashes(f, s, x, y, z, cx, cy, cz)) {
-      size_t     c = ((size_t)cz * ny + cy) * nx + cx;
+      size_t      c    = ((size_t)cz * ny + cy) * nx + cx;
       PlacedAtom *atom = &f->placed_atom[f->placed];
       atom->x          = xf;
       atom->y          = yf;
@@ -344,11 +369,12 @@ static void place_next_atom(RsaFill *f, const double low[3], const double width[
 
 /* Tiles of whole cells holding about TILE_ATOMS atoms each, and each tile's share of the atoms
  * from cumulative rounding of its volume fraction (the shares add up to n_atoms). */
-static PetscErrorCode tile_layout(const RsaFill *f, int tile_cells[3], int n_tiles[3], PetscInt *total_tiles, PetscInt **tile_count)
+static PetscErrorCode tile_layout(const RsaFill *f, int tile_cells[3], int n_tiles[3], PetscInt *total_tiles,
+                                  PetscInt **tile_count)
 {
   const AmorphousSupportSpec *spec = f->spec;
   const int                   nx = f->cells.n[0], ny = f->cells.n[1], nz = f->cells.n[2];
-  const double                atoms_per_cell = spec->density * (spec->size[0] / nx) * (spec->size[1] / ny) * (spec->size[2] / nz);
+  const double atoms_per_cell = spec->density * (spec->size[0] / nx) * (spec->size[1] / ny) * (spec->size[2] / nz);
   PetscFunctionBeginUser;
   int t = atoms_per_cell > 0 ? (int)cbrt(TILE_ATOMS / atoms_per_cell) : 1 << 20;
   for (int d = 0; d < 3; d++) {
@@ -360,11 +386,12 @@ static PetscErrorCode tile_layout(const RsaFill *f, int tile_cells[3], int n_til
   double   cumulative = 0;
   PetscInt before     = 0;
   for (PetscInt k = 0; k < *total_tiles; k++) {
-    int    c[3] = {(int)(k % n_tiles[0]), (int)(k / n_tiles[0] % n_tiles[1]), (int)(k / n_tiles[0] / n_tiles[1])};
+    int    c[3]     = {(int)(k % n_tiles[0]), (int)(k / n_tiles[0] % n_tiles[1]), (int)(k / n_tiles[0] / n_tiles[1])};
     double fraction = 1;
-    for (int d = 0; d < 3; d++) fraction *= (double)(PetscMin(f->cells.n[d], (c[d] + 1) * tile_cells[d]) - c[d] * tile_cells[d]) / f->cells.n[d];
+    for (int d = 0; d < 3; d++)
+      fraction *= (double)(PetscMin(f->cells.n[d], (c[d] + 1) * tile_cells[d]) - c[d] * tile_cells[d]) / f->cells.n[d];
     cumulative += fraction;
-    PetscInt upto  = k == *total_tiles - 1 ? f->n_atoms : (PetscInt)llround(f->n_atoms * cumulative);
+    PetscInt upto    = k == *total_tiles - 1 ? f->n_atoms : (PetscInt)llround(f->n_atoms * cumulative);
     (*tile_count)[k] = upto - before;
     before           = upto;
   }
@@ -394,12 +421,13 @@ static PetscErrorCode fill_tiles(RsaFill *f)
   for (int round = 1; round <= RSA_ROUNDS && !f->exhausted; round++) {
     for (PetscInt step = 0; step < total_tiles && !f->exhausted; step++) {
       const PetscInt tile = round % 2 ? step : total_tiles - 1 - step;
-      const int      c[3] = {(int)(tile % n_tiles[0]), (int)(tile / n_tiles[0] % n_tiles[1]), (int)(tile / n_tiles[0] / n_tiles[1])};
+      const int      c[3] = {(int)(tile % n_tiles[0]), (int)(tile / n_tiles[0] % n_tiles[1]),
+                             (int)(tile / n_tiles[0] / n_tiles[1])};
       double         low[3], width[3];
       for (int d = 0; d < 3; d++) {
         int first_cell = c[d] * tile_cells[d], end_cell = PetscMin(f->cells.n[d], first_cell + tile_cells[d]);
-        low[d]         = spec->size[d] * first_cell / f->cells.n[d];
-        width[d]       = spec->size[d] * end_cell / f->cells.n[d] - low[d];
+        low[d]   = spec->size[d] * first_cell / f->cells.n[d];
+        width[d] = spec->size[d] * end_cell / f->cells.n[d] - low[d];
       }
       const PetscInt share = tile_count[tile] * round / RSA_ROUNDS - tile_count[tile] * (round - 1) / RSA_ROUNDS;
       for (PetscInt k = 0; k < share && !f->exhausted; k++) place_next_atom(f, low, width);
@@ -438,7 +466,8 @@ static PetscErrorCode append_atoms(const RsaFill *f, int object_id, AtomList *at
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_t seed, uint64_t unit, int object_id, AtomList *atoms)
+PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_t seed, uint64_t unit, int object_id,
+                                       AtomList *atoms)
 {
   RsaFill f;
   PetscFunctionBeginUser;
@@ -454,10 +483,13 @@ PetscErrorCode amorphous_support_build(const AmorphousSupportSpec *spec, uint64_
   PetscCall(PetscFree(f.placed_atom));
   PetscCall(PetscFree(f.species));
   PetscCall(ierr);
-  PetscCheck(!f.exhausted, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "amorphous support: density %g atoms/Å³ (%.3f g/cm³) with minimum distance %g Å could not be reached: %" PetscInt_FMT " of %" PetscInt_FMT
-             " atoms placed before %" PetscInt_FMT " consecutive proposals were rejected (packing fraction %.3f; random sequential addition jams near %.2f); lower the density or the minimum distance",
-             spec->density, amorphous_support_mass_density(spec), spec->min_distance[0][0], f.placed, f.n_atoms, spec->max_attempts, f.phi, AMORPHOUS_RSA_JAMMING_FRACTION);
+  PetscCheck(
+    !f.exhausted, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+    "amorphous support: density %g atoms/Å³ (%.3f g/cm³) with minimum distance %g Å could not be reached: %" PetscInt_FMT
+    " of %" PetscInt_FMT " atoms placed before %" PetscInt_FMT
+    " consecutive proposals were rejected (packing fraction %.3f; random sequential addition jams near %.2f); lower the density or the minimum distance",
+    spec->density, amorphous_support_mass_density(spec), spec->min_distance[0][0], f.placed, f.n_atoms,
+    spec->max_attempts, f.phi, AMORPHOUS_RSA_JAMMING_FRACTION);
   PetscFunctionReturn(0);
 }
 
@@ -469,34 +501,43 @@ typedef struct {
   double height; /* [Å] above the sheet's lowest atoms */
 } SheetSite;
 
-PetscErrorCode crystalline_support_build(SupportKind kind, const double size[3], const double origin[3], int object_id, AtomList *atoms, double actual_size[3])
+PetscErrorCode crystalline_support_build(SupportKind kind, const double size[3], const double origin[3], int object_id,
+                                         AtomList *atoms, double actual_size[3])
 {
-  static const SheetSite graphene[] = {{6, {0, 0}, 0}, {6, {0.5, 1.0 / 6}, 0}, {6, {0.5, 0.5}, 0}, {6, {0, 2.0 / 3}, 0}};
+  static const SheetSite graphene[] = {
+    {6, {0, 0}, 0}, {6, {0.5, 1.0 / 6}, 0}, {6, {0.5, 0.5}, 0}, {6, {0, 2.0 / 3}, 0}};
   /* 2H-MoS2 monolayer: a = 3.16 Å, S planes 1.586 Å above and below Mo (Mo–S 2.41 Å). */
-  static const SheetSite mos2[] = {{42, {0, 0}, 1.586}, {42, {0.5, 0.5}, 1.586}, {16, {0.5, 1.0 / 6}, 0}, {16, {0.5, 1.0 / 6}, 3.172},
-                                   {16, {0, 2.0 / 3}, 0}, {16, {0, 2.0 / 3}, 3.172}};
-  const SheetSite *sites;
-  int              n_sites;
-  double           a, thickness;
+  static const SheetSite mos2[] = {{42, {0, 0}, 1.586},         {42, {0.5, 0.5}, 1.586}, {16, {0.5, 1.0 / 6}, 0},
+                                   {16, {0.5, 1.0 / 6}, 3.172}, {16, {0, 2.0 / 3}, 0},   {16, {0, 2.0 / 3}, 3.172}};
+  const SheetSite       *sites;
+  int                    n_sites;
+  double                 a, thickness;
   PetscFunctionBeginUser;
   if (kind == SUPPORT_GRAPHENE) {
     sites = graphene, n_sites = 4, a = 2.46, thickness = 3.35; /* interlayer spacing of graphite */
   } else if (kind == SUPPORT_MOS2) {
     sites = mos2, n_sites = 6, a = 3.16, thickness = 6.15; /* half the 2H c axis */
-  } else SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "support '%s' is not a crystalline sheet; allowed: graphene, mos2", support_kind_name(kind));
+  } else
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "support '%s' is not a crystalline sheet; allowed: graphene, mos2",
+            support_kind_name(kind));
   double cell_x = a, cell_y = sqrt(3.0) * a;
   /* Checked as doubles before the casts: a huge -support_size would wrap the int counts. */
-  PetscCheck(size[0] / cell_x < 2e9 && size[1] / cell_y < 2e9 && round(size[0] / cell_x) * round(size[1] / cell_y) * n_sites < 2e9, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "%s support: size %g × %g Å needs %.4g atoms; allowed: fewer than 2e9 (shrink -support_size)", support_kind_name(kind), size[0], size[1],
-             round(size[0] / cell_x) * round(size[1] / cell_y) * n_sites);
-  int    repeat_x = (int)lround(size[0] / cell_x), repeat_y = (int)lround(size[1] / cell_y);
-  PetscCheck(repeat_x >= 1 && repeat_y >= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s support: size %g × %g Å is smaller than one %g × %g Å cell", support_kind_name(kind), size[0], size[1], cell_x, cell_y);
+  PetscCheck(size[0] / cell_x < 2e9 && size[1] / cell_y < 2e9 &&
+               round(size[0] / cell_x) * round(size[1] / cell_y) * n_sites < 2e9,
+             PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "%s support: size %g × %g Å needs %.4g atoms; allowed: fewer than 2e9 (shrink -support_size)",
+             support_kind_name(kind), size[0], size[1], round(size[0] / cell_x) * round(size[1] / cell_y) * n_sites);
+  int repeat_x = (int)lround(size[0] / cell_x), repeat_y = (int)lround(size[1] / cell_y);
+  PetscCheck(repeat_x >= 1 && repeat_y >= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "%s support: size %g × %g Å is smaller than one %g × %g Å cell", support_kind_name(kind), size[0], size[1],
+             cell_x, cell_y);
   PetscInt first = atoms->n;
   PetscCall(atom_list_reserve(atoms, atoms->n + (PetscInt)repeat_x * repeat_y * n_sites));
   for (int j = 0; j < repeat_y; j++)
     for (int i = 0; i < repeat_x; i++)
       for (int s = 0; s < n_sites; s++) {
-        double r[3] = {origin[0] + (i + sites[s].fractional[0]) * cell_x, origin[1] + (j + sites[s].fractional[1]) * cell_y, origin[2] + sites[s].height};
+        double r[3] = {origin[0] + (i + sites[s].fractional[0]) * cell_x,
+                       origin[1] + (j + sites[s].fractional[1]) * cell_y, origin[2] + sites[s].height};
         PetscCall(atom_list_append(atoms, r, sites[s].z, object_id, ATOM_CLASS_SUPPORT));
       }
   actual_size[0] = repeat_x * cell_x;
@@ -506,7 +547,7 @@ PetscErrorCode crystalline_support_build(SupportKind kind, const double size[3],
     PetscCall(PetscMemzero(atoms->cell, sizeof atoms->cell));
     for (int d = 0; d < 3; d++) atoms->cell[d][d] = actual_size[d];
     atoms->periodic[0] = atoms->periodic[1] = PETSC_TRUE;
-    atoms->periodic[2] = PETSC_FALSE;
+    atoms->periodic[2]                      = PETSC_FALSE;
   }
   PetscFunctionReturn(0);
 }

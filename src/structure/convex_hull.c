@@ -46,20 +46,23 @@ typedef long long GridPoint[3]; /* a point rounded to the grid: |coordinates| <=
 
 typedef struct {
   const double (*point)[3];
-  GridPoint *grid;               /* the points rounded, for the exact side tests */
-  PetscInt  npoints;
-  double    tolerance;           /* facet merging only [Å] */
-  HullFace *face;
-  PetscInt  nfaces, face_capacity;
-  PetscInt *next;                 /* outside-set links, per point */
-  PetscInt *stack, *horizon_face; /* walk stack; visible triangle of each horizon edge */
-  PetscInt *horizon_edge;         /* its edge index */
-  PetscInt *fan_face;             /* new triangle of each horizon edge */
-  PetscInt  list_capacity;        /* of the four lists above */
-  PetscInt *fan_by_start;         /* per point: the new triangle whose horizon edge starts there, -1 */
+  GridPoint *grid; /* the points rounded, for the exact side tests */
+  PetscInt   npoints;
+  double     tolerance; /* facet merging only [Å] */
+  HullFace  *face;
+  PetscInt   nfaces, face_capacity;
+  PetscInt  *next;                 /* outside-set links, per point */
+  PetscInt  *stack, *horizon_face; /* walk stack; visible triangle of each horizon edge */
+  PetscInt  *horizon_edge;         /* its edge index */
+  PetscInt  *fan_face;             /* new triangle of each horizon edge */
+  PetscInt   list_capacity;        /* of the four lists above */
+  PetscInt  *fan_by_start;         /* per point: the new triangle whose horizon edge starts there, -1 */
 } Hull;
 
-static double face_distance(const Hull *hull, PetscInt f, PetscInt p) { return dot3(hull->face[f].normal, hull->point[p]) - hull->face[f].offset; }
+static double face_distance(const Hull *hull, PetscInt f, PetscInt p)
+{
+  return dot3(hull->face[f].normal, hull->point[p]) - hull->face[f].offset;
+}
 
 /* Exact (b - a) × (c - a) of grid points: differences < 2^41, products < 2^82. */
 static void grid_cross(const Hull *hull, PetscInt a, PetscInt b, PetscInt c, __int128 n[3])
@@ -123,11 +126,12 @@ static PetscErrorCode add_face(Hull *hull, PetscInt a, PetscInt b, PetscInt c, P
     PetscCall(PetscFree(hull->face));
     hull->face = copy;
   }
-  HullFace    *f = &hull->face[hull->nfaces];
+  HullFace     *f  = &hull->face[hull->nfaces];
   const double *pa = hull->point[a], *pb = hull->point[b], *pc = hull->point[c];
   __int128      exact[3];
   grid_cross(hull, a, b, c, exact);
-  PetscCheck(exact[0] || exact[1] || exact[2], PETSC_COMM_SELF, PETSC_ERR_PLIB, "convex hull: degenerate triangle (%" PetscInt_FMT ", %" PetscInt_FMT ", %" PetscInt_FMT ")", a, b, c);
+  PetscCheck(exact[0] || exact[1] || exact[2], PETSC_COMM_SELF, PETSC_ERR_PLIB,
+             "convex hull: degenerate triangle (%" PetscInt_FMT ", %" PetscInt_FMT ", %" PetscInt_FMT ")", a, b, c);
   /* The normal of the rounded points, not of the points as given: no rounded point lies
    * beyond a hull triangle's plane then, so none as given lies beyond it by more than the
    * rounding; the plane of a thin sliver as given could be tilted far off. */
@@ -173,35 +177,52 @@ static PetscErrorCode initial_simplex(Hull *hull, PetscInt simplex[4])
     if (x[p][0] < x[i0][0]) i0 = p;
   for (PetscInt p = 0; p < n; p++) {
     double r[3] = {x[p][0] - x[i0][0], x[p][1] - x[i0][1], x[p][2] - x[i0][2]}, s = dot3(r, r);
-    if (s > best) { best = s; i1 = p; }
+    if (s > best) {
+      best = s;
+      i1   = p;
+    }
   }
-  if (hull->grid[i1][0] == hull->grid[i0][0] && hull->grid[i1][1] == hull->grid[i0][1] && hull->grid[i1][2] == hull->grid[i0][2])
+  if (hull->grid[i1][0] == hull->grid[i0][0] && hull->grid[i1][1] == hull->grid[i0][1] &&
+      hull->grid[i1][2] == hull->grid[i0][2])
     for (PetscInt p = 0; p < n; p++)
-      if (hull->grid[p][0] != hull->grid[i0][0] || hull->grid[p][1] != hull->grid[i0][1] || hull->grid[p][2] != hull->grid[i0][2]) i1 = p;
-  PetscCheck(hull->grid[i1][0] != hull->grid[i0][0] || hull->grid[i1][1] != hull->grid[i0][1] || hull->grid[i1][2] != hull->grid[i0][2], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "convex hull of %" PetscInt_FMT " points: the points all coincide", n);
+      if (hull->grid[p][0] != hull->grid[i0][0] || hull->grid[p][1] != hull->grid[i0][1] ||
+          hull->grid[p][2] != hull->grid[i0][2])
+        i1 = p;
+  PetscCheck(hull->grid[i1][0] != hull->grid[i0][0] || hull->grid[i1][1] != hull->grid[i0][1] ||
+               hull->grid[i1][2] != hull->grid[i0][2],
+             PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "convex hull of %" PetscInt_FMT " points: the points all coincide",
+             n);
   for (int d = 0; d < 3; d++) dir[d] = x[i1][d] - x[i0][d];
   best = -1;
   for (PetscInt p = 0; p < n; p++) {
     double r[3] = {x[p][0] - x[i0][0], x[p][1] - x[i0][1], x[p][2] - x[i0][2]}, c[3];
     cross3(dir, r, c);
-    if (dot3(c, c) > best) { best = dot3(c, c); i2 = p; }
+    if (dot3(c, c) > best) {
+      best = dot3(c, c);
+      i2   = p;
+    }
   }
   __int128 line[3];
   grid_cross(hull, i0, i1, i2, line);
-  for (PetscInt p = 0; p < n && !(line[0] || line[1] || line[2]); p++) { /* nearly collinear as given: any point off the line */
+  for (PetscInt p = 0; p < n && !(line[0] || line[1] || line[2]);
+       p++) { /* nearly collinear as given: any point off the line */
     i2 = p;
     grid_cross(hull, i0, i1, i2, line);
   }
-  PetscCheck(line[0] || line[1] || line[2], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "convex hull of %" PetscInt_FMT " points: the points are collinear", n);
+  PetscCheck(line[0] || line[1] || line[2], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "convex hull of %" PetscInt_FMT " points: the points are collinear", n);
   double normal[3] = {(double)line[0], (double)line[1], (double)line[2]};
-  best = -1;
+  best             = -1;
   for (PetscInt p = 0; p < n; p++) {
     double r[3] = {x[p][0] - x[i0][0], x[p][1] - x[i0][1], x[p][2] - x[i0][2]}, s = fabs(dot3(normal, r));
-    if (s > best) { best = s; i3 = p; }
+    if (s > best) {
+      best = s;
+      i3   = p;
+    }
   }
   for (PetscInt p = 0; p < n && !orientation(hull, i0, i1, i2, i3); p++) i3 = p;
-  PetscCheck(orientation(hull, i0, i1, i2, i3), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "convex hull of %" PetscInt_FMT " points: the points are coplanar", n);
+  PetscCheck(orientation(hull, i0, i1, i2, i3), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "convex hull of %" PetscInt_FMT " points: the points are coplanar", n);
   simplex[0] = i0;
   simplex[1] = i1;
   simplex[2] = i2;
@@ -215,7 +236,11 @@ static PetscErrorCode start_hull(Hull *hull)
   PetscInt s[4], f[4];
   PetscFunctionBeginUser;
   PetscCall(initial_simplex(hull, s));
-  if (orientation(hull, s[0], s[1], s[2], s[3]) > 0) { PetscInt t = s[1]; s[1] = s[2]; s[2] = t; } /* now s3 lies behind triangle (s0, s1, s2) */
+  if (orientation(hull, s[0], s[1], s[2], s[3]) > 0) {
+    PetscInt t = s[1];
+    s[1]       = s[2];
+    s[2]       = t;
+  } /* now s3 lies behind triangle (s0, s1, s2) */
   PetscCall(add_face(hull, s[0], s[1], s[2], &f[0]));
   PetscCall(add_face(hull, s[0], s[3], s[1], &f[1]));
   PetscCall(add_face(hull, s[1], s[3], s[2], &f[2]));
@@ -226,8 +251,10 @@ static PetscErrorCode start_hull(Hull *hull)
       PetscInt a = hull->face[f[i]].vertex[e], b = hull->face[f[i]].vertex[(e + 1) % 3];
       for (int j = 0; j < 4; j++)
         for (int k = 0; k < 3; k++)
-          if (hull->face[f[j]].vertex[k] == b && hull->face[f[j]].vertex[(k + 1) % 3] == a) hull->face[f[i]].neighbour[e] = f[j];
-      PetscCheck(hull->face[f[i]].neighbour[e] >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "convex hull: tetrahedron not closed");
+          if (hull->face[f[j]].vertex[k] == b && hull->face[f[j]].vertex[(k + 1) % 3] == a)
+            hull->face[f[i]].neighbour[e] = f[j];
+      PetscCheck(hull->face[f[i]].neighbour[e] >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB,
+                 "convex hull: tetrahedron not closed");
     }
   for (PetscInt p = 0; p < hull->npoints; p++)
     if (p != s[0] && p != s[1] && p != s[2] && p != s[3]) assign_point(hull, p, f, 4);
@@ -242,7 +269,10 @@ static PetscErrorCode add_point(Hull *hull, PetscInt f, PetscInt stamp)
   PetscFunctionBeginUser;
   for (PetscInt p = hull->face[f].outside; p >= 0; p = hull->next[p]) {
     double d = face_distance(hull, f, p);
-    if (d > far) { far = d; eye = p; }
+    if (d > far) {
+      far = d;
+      eye = p;
+    }
   }
   /* the triangles the eye sees, by a walk from f; each visible-to-hidden edge is on the horizon */
   PetscCall(ensure_list_capacity(hull, 1));
@@ -273,7 +303,8 @@ static PetscErrorCode add_point(Hull *hull, PetscInt f, PetscInt stamp)
    * broken hull must be an error, never a wrong answer. */
   for (PetscInt j = 0; j < nhorizon; j++) {
     PetscInt start = hull->face[hull->horizon_face[j]].vertex[hull->horizon_edge[j]];
-    PetscCheck(hull->fan_by_start[start] < 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "convex hull: the horizon of point %" PetscInt_FMT " is not a simple loop", eye);
+    PetscCheck(hull->fan_by_start[start] < 0, PETSC_COMM_SELF, PETSC_ERR_PLIB,
+               "convex hull: the horizon of point %" PetscInt_FMT " is not a simple loop", eye);
     hull->fan_by_start[start] = j;
   }
   {
@@ -284,19 +315,23 @@ static PetscErrorCode add_point(Hull *hull, PetscInt f, PetscInt stamp)
       steps++;
     } while (j > 0 && steps <= nhorizon);
     if (j != 0 || steps != nhorizon) {
-      for (PetscInt k = 0; k < nhorizon; k++) hull->fan_by_start[hull->face[hull->horizon_face[k]].vertex[hull->horizon_edge[k]]] = -1;
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "convex hull: the horizon of point %" PetscInt_FMT " is not a simple loop", eye);
+      for (PetscInt k = 0; k < nhorizon; k++)
+        hull->fan_by_start[hull->face[hull->horizon_face[k]].vertex[hull->horizon_edge[k]]] = -1;
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB,
+              "convex hull: the horizon of point %" PetscInt_FMT " is not a simple loop", eye);
     }
   }
   /* the fan: horizon edge a → b gives triangle (a, b, eye), outward as the triangle it replaces */
   for (PetscInt j = 0; j < nhorizon; j++) {
-    PetscInt g = hull->horizon_face[j], e = hull->horizon_edge[j], a = hull->face[g].vertex[e], b = hull->face[g].vertex[(e + 1) % 3], hidden = hull->face[g].neighbour[e], made;
+    PetscInt g = hull->horizon_face[j], e = hull->horizon_edge[j], a = hull->face[g].vertex[e],
+             b = hull->face[g].vertex[(e + 1) % 3], hidden = hull->face[g].neighbour[e], made;
     PetscCall(add_face(hull, a, b, eye, &made));
-    hull->fan_face[j]              = made;
-    hull->face[made].visit         = stamp;
-    hull->face[made].neighbour[0]  = hidden;
+    hull->fan_face[j]             = made;
+    hull->face[made].visit        = stamp;
+    hull->face[made].neighbour[0] = hidden;
     for (int k = 0; k < 3; k++)
-      if (hull->face[hidden].vertex[k] == b && hull->face[hidden].vertex[(k + 1) % 3] == a) hull->face[hidden].neighbour[k] = made;
+      if (hull->face[hidden].vertex[k] == b && hull->face[hidden].vertex[(k + 1) % 3] == a)
+        hull->face[hidden].neighbour[k] = made;
   }
   for (PetscInt j = 0; j < nhorizon; j++) {
     PetscInt g = hull->horizon_face[j], e = hull->horizon_edge[j], b = hull->face[g].vertex[(e + 1) % 3];
@@ -304,7 +339,8 @@ static PetscErrorCode add_point(Hull *hull, PetscInt f, PetscInt stamp)
     hull->face[made].neighbour[1]     = next_fan; /* edge b → eye is eye → b of the next triangle */
     hull->face[next_fan].neighbour[2] = made;
   }
-  for (PetscInt j = 0; j < nhorizon; j++) hull->fan_by_start[hull->face[hull->horizon_face[j]].vertex[hull->horizon_edge[j]]] = -1;
+  for (PetscInt j = 0; j < nhorizon; j++)
+    hull->fan_by_start[hull->face[hull->horizon_face[j]].vertex[hull->horizon_edge[j]]] = -1;
   /* the removed triangles' points go to the fan (a point outside the new hull sees one of its
    * triangles) or are inside */
   for (PetscInt i = 0; i < nvisible; i++) {
@@ -340,10 +376,10 @@ static PetscErrorCode facets_to_planes(Hull *hull, Volume *planes)
   for (PetscInt i = 0; i < nalive; i++) {
     PetscInt seed = order[i], nstack = 0;
     if (facet[seed] >= 0) continue;
-    const double *n = hull->face[seed].normal;
+    const double *n      = hull->face[seed].normal;
     double        offset = hull->face[seed].offset, outermost = -INFINITY;
-    facet[seed]               = seed;
-    hull->stack[nstack++]     = seed;
+    facet[seed]           = seed;
+    hull->stack[nstack++] = seed;
     for (PetscInt k = 0; k < nstack; k++) {
       const HullFace *F = &hull->face[hull->stack[k]];
       for (int e = 0; e < 3; e++) outermost = PetscMax(outermost, dot3(n, hull->point[F->vertex[e]]));
@@ -375,7 +411,8 @@ static PetscErrorCode build_hull(Hull *hull, Volume *planes)
   for (PetscInt f = 0; f < hull->nfaces; f++)
     if (hull->face[f].alive && hull->face[f].outside >= 0) PetscCall(add_point(hull, f, ++stamp));
   PetscCall(facets_to_planes(hull, planes));
-  PetscCheck(planes->nplanes >= 4, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "convex hull of %" PetscInt_FMT " points: the points are coplanar", hull->npoints);
+  PetscCheck(planes->nplanes >= 4, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "convex hull of %" PetscInt_FMT " points: the points are coplanar", hull->npoints);
   PetscFunctionReturn(0);
 }
 
@@ -384,13 +421,18 @@ PetscErrorCode volume_add_convex_hull(Volume *volume, PetscInt npoints, const do
   Hull    hull;
   Volume *planes;
   PetscFunctionBeginUser;
-  PetscCheck(npoints >= 4, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "convex hull of %" PetscInt_FMT " points; needs at least 4", npoints);
+  PetscCheck(npoints >= 4, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "convex hull of %" PetscInt_FMT " points; needs at least 4", npoints);
   double lower[3] = {INFINITY, INFINITY, INFINITY}, upper[3] = {-INFINITY, -INFINITY, -INFINITY}, scale = 0;
   for (PetscInt p = 0; p < npoints; p++) {
-    PetscCheck(isfinite(points[p][0]) && isfinite(points[p][1]) && isfinite(points[p][2]), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-               "convex hull: point %" PetscInt_FMT " = (%g, %g, %g) is not finite", p, points[p][0], points[p][1], points[p][2]);
+    PetscCheck(isfinite(points[p][0]) && isfinite(points[p][1]) && isfinite(points[p][2]), PETSC_COMM_SELF,
+               PETSC_ERR_USER_INPUT, "convex hull: point %" PetscInt_FMT " = (%g, %g, %g) is not finite", p,
+               points[p][0], points[p][1], points[p][2]);
     scale = PetscMax(scale, sqrt(dot3(points[p], points[p])));
-    for (int d = 0; d < 3; d++) { lower[d] = PetscMin(lower[d], points[p][d]); upper[d] = PetscMax(upper[d], points[p][d]); }
+    for (int d = 0; d < 3; d++) {
+      lower[d] = PetscMin(lower[d], points[p][d]);
+      upper[d] = PetscMax(upper[d], points[p][d]);
+    }
   }
   double extent[3] = {upper[0] - lower[0], upper[1] - lower[1], upper[2] - lower[2]};
   PetscCall(PetscMemzero(&hull, sizeof hull));
@@ -399,7 +441,8 @@ PetscErrorCode volume_add_convex_hull(Volume *volume, PetscInt npoints, const do
   /* rounding in n·x grows with |x|, the geometry with the cloud's extent */
   hull.tolerance = 1e-9 * (scale + sqrt(dot3(extent, extent)));
   /* the grid: 2^40 steps across the largest half-extent, so differences stay below 2^41 */
-  double half = 0.5 * PetscMax(extent[0], PetscMax(extent[1], extent[2])), step = half > 0 ? half / (double)(1LL << 40) : 1;
+  double half = 0.5 * PetscMax(extent[0], PetscMax(extent[1], extent[2])),
+         step = half > 0 ? half / (double)(1LL << 40) : 1;
   PetscCall(PetscMalloc1(npoints, &hull.grid));
   for (PetscInt p = 0; p < npoints; p++)
     for (int d = 0; d < 3; d++) hull.grid[p][d] = llround((points[p][d] - 0.5 * (lower[d] + upper[d])) / step);

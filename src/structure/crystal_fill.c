@@ -5,7 +5,8 @@
 static double dot3(const double a[3], const double b[3]) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
 
 /* Lattice-index box covering the volume's bounding box, for a crystal whose origin is at `origin`. */
-static PetscErrorCode index_box(const Crystal *crystal, const Volume *volume, const double origin[3], PetscInt lo[3], PetscInt hi[3])
+static PetscErrorCode index_box(const Crystal *crystal, const Volume *volume, const double origin[3], PetscInt lo[3],
+                                PetscInt hi[3])
 {
   double lower[3], upper[3];
   PetscFunctionBeginUser;
@@ -21,16 +22,16 @@ static PetscErrorCode index_box(const Crystal *crystal, const Volume *volume, co
     }
   }
   for (int j = 0; j < 3; j++) {
-    PetscCheck(fmax[j] - fmin[j] < 1e7, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "crystal %s: the volume to fill spans %g cells; too large", crystal->name,
-               fmax[j] - fmin[j]);
+    PetscCheck(fmax[j] - fmin[j] < 1e7, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "crystal %s: the volume to fill spans %g cells; too large", crystal->name, fmax[j] - fmin[j]);
     lo[j] = (PetscInt)floor(fmin[j]) - 1; /* sites have fractional coordinates in [0, 1) */
     hi[j] = (PetscInt)ceil(fmax[j]);
   }
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode fill(const Crystal *crystal, const Volume *volume, const double origin[3], int object_id, AtomClass atom_class,
-                           AtomList *atoms, PetscInt *count)
+static PetscErrorCode fill(const Crystal *crystal, const Volume *volume, const double origin[3], int object_id,
+                           AtomClass atom_class, AtomList *atoms, PetscInt *count)
 {
   PetscInt lo[3], hi[3], n = 0;
   PetscFunctionBeginUser;
@@ -41,7 +42,7 @@ static PetscErrorCode fill(const Crystal *crystal, const Volume *volume, const d
     crystal_cartesian(crystal, crystal->site[s].fractional, offsets[s]);
     for (int i = 0; i < 3; i++) offsets[s][i] += origin[i];
   }
-  const double (*L)[3] = crystal->lattice;
+  const double(*L)[3] = crystal->lattice;
   for (PetscInt k = lo[2]; k <= hi[2]; k++)
     for (PetscInt j = lo[1]; j <= hi[1]; j++)
       for (PetscInt i = lo[0]; i <= hi[0]; i++) {
@@ -62,7 +63,8 @@ static PetscErrorCode fill(const Crystal *crystal, const Volume *volume, const d
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode crystal_fill(const Crystal *crystal, const Volume *volume, const double origin[3], int object_id, AtomClass atom_class, AtomList *atoms)
+PetscErrorCode crystal_fill(const Crystal *crystal, const Volume *volume, const double origin[3], int object_id,
+                            AtomClass atom_class, AtomList *atoms)
 {
   PetscFunctionBeginUser;
   PetscCall(fill(crystal, volume, origin, object_id, atom_class, atoms, NULL));

@@ -14,15 +14,20 @@ static double dot3(const double a[3], const double b[3]) { return a[0] * b[0] + 
 
 static PetscErrorCode recompute_maps(PlanarDefects *defects);
 
-PetscErrorCode planar_defects_create(const Crystal *crystal, const int hkl[3], const double origin[3], PlanarDefects **out)
+PetscErrorCode planar_defects_create(const Crystal *crystal, const int hkl[3], const double origin[3],
+                                     PlanarDefects **out)
 {
   PlanarDefects *p;
   PetscFunctionBeginUser;
   *out = NULL;
-  PetscCheck(hkl[0] || hkl[1] || hkl[2], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "planar defects: plane (000) names no plane");
+  PetscCheck(hkl[0] || hkl[1] || hkl[2], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "planar defects: plane (000) names no plane");
   PetscCall(PetscNew(&p));
   p->crystal = crystal;
-  for (int i = 0; i < 3; i++) { p->hkl[i] = hkl[i]; p->origin[i] = origin[i]; }
+  for (int i = 0; i < 3; i++) {
+    p->hkl[i]    = hkl[i];
+    p->origin[i] = origin[i];
+  }
   crystal_plane_normal(crystal, hkl, p->normal);
   double d = crystal_d_spacing(crystal, hkl);
   /* Layers: planes of species-0 atoms, at heights (h·f mod 1)·d within one period d. */
@@ -43,7 +48,9 @@ PetscErrorCode planar_defects_create(const Crystal *crystal, const int hkl[3], c
     double k = v[i] * m;
     if (fabs(k - round(k)) > 1e-6) {
       PetscCall(PetscFree(p));
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "planar defects in %s: the (%d %d %d) layers are not evenly spaced; choose another plane", crystal->name, hkl[0], hkl[1], hkl[2]);
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+              "planar defects in %s: the (%d %d %d) layers are not evenly spaced; choose another plane", crystal->name,
+              hkl[0], hkl[1], hkl[2]);
     }
   }
   p->spacing = d / m;
@@ -70,12 +77,14 @@ static void map_point(const double L[3][3], const double t[3], const double y[3]
 
 /* Species-0 atoms of the mapped crystal (L, t) lying in the plane at `height` (to 1e-6 Å),
  * near the point height·n. At most `max`. */
-static PetscInt layer_atoms(const PlanarDefects *p, const double L[3][3], const double t[3], double height, PetscInt max, double (*x)[3])
+static PetscInt layer_atoms(const PlanarDefects *p, const double L[3][3], const double t[3], double height,
+                            PetscInt max, double (*x)[3])
 {
   const Crystal *c = p->crystal;
   double         P[3], y[3], f[3];
   for (int i = 0; i < 3; i++) P[i] = height * p->normal[i] - t[i];
-  for (int i = 0; i < 3; i++) y[i] = L[0][i] * P[0] + L[1][i] * P[1] + L[2][i] * P[2] - p->origin[i]; /* L orthogonal: L^-1 = L^T */
+  for (int i = 0; i < 3; i++)
+    y[i] = L[0][i] * P[0] + L[1][i] * P[1] + L[2][i] * P[2] - p->origin[i]; /* L orthogonal: L^-1 = L^T */
   for (int j = 0; j < 3; j++) f[j] = floor(dot3(y, c->reciprocal[j]));
   PetscInt n = 0;
   for (int i = -3; i <= 3; i++)
@@ -83,7 +92,9 @@ static PetscInt layer_atoms(const PlanarDefects *p, const double L[3][3], const 
       for (int k = -3; k <= 3; k++)
         for (PetscInt s = 0; s < c->nsites; s++) {
           if (c->site[s].atomic_number != c->site[0].atomic_number) continue;
-          double g[3] = {f[0] + i + c->site[s].fractional[0], f[1] + j + c->site[s].fractional[1], f[2] + k + c->site[s].fractional[2]}, r[3], q[3];
+          double g[3] = {f[0] + i + c->site[s].fractional[0], f[1] + j + c->site[s].fractional[1],
+                         f[2] + k + c->site[s].fractional[2]},
+                 r[3], q[3];
           crystal_cartesian(c, g, r);
           for (int d = 0; d < 3; d++) r[d] += p->origin[d];
           map_point(L, t, r, q);
@@ -97,8 +108,8 @@ static PetscInt layer_atoms(const PlanarDefects *p, const double L[3][3], const 
 
 /* Atoms of the mapped crystal (L, t), all species, with heights in (low, high] near the plane
  * point height·n (a block of ±3 cells around its pre-image). At most `max`. */
-static PetscInt slab_atoms(const PlanarDefects *p, const double L[3][3], const double t[3], double centre_height, double low, double high, PetscInt max,
-                           double (*x)[3])
+static PetscInt slab_atoms(const PlanarDefects *p, const double L[3][3], const double t[3], double centre_height,
+                           double low, double high, PetscInt max, double (*x)[3])
 {
   const Crystal *c = p->crystal;
   double         P[3], y[3], f[3];
@@ -110,7 +121,9 @@ static PetscInt slab_atoms(const PlanarDefects *p, const double L[3][3], const d
     for (int j = -3; j <= 3; j++)
       for (int k = -3; k <= 3; k++)
         for (PetscInt s = 0; s < c->nsites; s++) {
-          double g[3] = {f[0] + i + c->site[s].fractional[0], f[1] + j + c->site[s].fractional[1], f[2] + k + c->site[s].fractional[2]}, r[3], q[3];
+          double g[3] = {f[0] + i + c->site[s].fractional[0], f[1] + j + c->site[s].fractional[1],
+                         f[2] + k + c->site[s].fractional[2]},
+                 r[3], q[3];
           crystal_cartesian(c, g, r);
           for (int d = 0; d < 3; d++) r[d] += p->origin[d];
           map_point(L, t, r, q);
@@ -128,23 +141,25 @@ static PetscInt slab_atoms(const PlanarDefects *p, const double L[3][3], const d
 /* Bonds across a boundary at height B: pairs (lower atom of map 0 at height <= B within an
  * in-plane radius of 5 Å of the plane point, upper atom of map 1 above B) closer than 1.1 times
  * the nearest-neighbour distance; *closest gets the shortest such pair. */
-static PetscErrorCode bonds_across(const PlanarDefects *p, const double L0[3][3], const double t0[3], const double L1[3][3], const double t1[3], double B,
-                                   PetscInt *bonds, double *closest)
+static PetscErrorCode bonds_across(const PlanarDefects *p, const double L0[3][3], const double t0[3],
+                                   const double L1[3][3], const double t1[3], double B, PetscInt *bonds,
+                                   double *closest)
 {
   double(*lower)[3], (*upper)[3];
   double nn = crystal_nearest_neighbour_distance(p->crystal), reach = 1.1 * nn;
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc2(SLAB_MAX, &lower, SLAB_MAX, &upper));
-  PetscInt nl = slab_atoms(p, L0, t0, B, B - reach, B + 1e-6, SLAB_MAX, lower);
-  PetscInt nu = slab_atoms(p, L1, t1, B, B + 1e-6, B + reach, SLAB_MAX, upper);
+  PetscInt nl        = slab_atoms(p, L0, t0, B, B - reach, B + 1e-6, SLAB_MAX, lower);
+  PetscInt nu        = slab_atoms(p, L1, t1, B, B + 1e-6, B + reach, SLAB_MAX, upper);
   double   centre[3] = {B * p->normal[0], B * p->normal[1], B * p->normal[2]};
-  *bonds   = 0;
-  *closest = INFINITY;
+  *bonds             = 0;
+  *closest           = INFINITY;
   for (PetscInt a = 0; a < nl; a++) {
     double v[3] = {lower[a][0] - centre[0], lower[a][1] - centre[1], lower[a][2] - centre[2]}, h = dot3(v, p->normal);
     if (dot3(v, v) - h * h > 25.0) continue;
     for (PetscInt b = 0; b < nu; b++) {
-      double w[3] = {upper[b][0] - lower[a][0], upper[b][1] - lower[a][1], upper[b][2] - lower[a][2]}, d = sqrt(dot3(w, w));
+      double w[3] = {upper[b][0] - lower[a][0], upper[b][1] - lower[a][1], upper[b][2] - lower[a][2]},
+             d    = sqrt(dot3(w, w));
       if (d < reach) (*bonds)++;
       *closest = PetscMin(*closest, d);
     }
@@ -157,7 +172,8 @@ static PetscErrorCode bonds_across(const PlanarDefects *p, const double L0[3][3]
  * neighbour pairs across the boundary as in the perfect crystal and none closer than 0.85 of
  * the nearest-neighbour distance (a layer on a like layer puts atoms 0.816·d_nn apart in fcc
  * and ideal hcp, and breaks or adds bonds in compounds). */
-static PetscErrorCode acceptable(const PlanarDefects *p, const double L0[3][3], const double t0[3], const double L1[3][3], const double t1[3], double B, PetscBool *ok)
+static PetscErrorCode acceptable(const PlanarDefects *p, const double L0[3][3], const double t0[3],
+                                 const double L1[3][3], const double t1[3], double B, PetscBool *ok)
 {
   PetscInt perfect, bonds;
   double   closest, perfect_closest;
@@ -205,7 +221,9 @@ static PetscErrorCode recompute_maps(PlanarDefects *p)
   for (PetscInt j = 0; j < p->ndefects; j++) {
     double(*L)[3] = p->linear[j], *t = p->shift[j], (*L1)[3] = p->linear[j + 1], *t1 = p->shift[j + 1];
     double      H    = p->layer0_height + p->layer[j] * p->spacing;
-    const char *what = p->type[j] == PLANAR_DEFECT_TWIN ? "twin" : p->type[j] == PLANAR_DEFECT_I1_FAULT ? "I1 fault" : "stacking fault";
+    const char *what = p->type[j] == PLANAR_DEFECT_TWIN       ? "twin"
+                       : p->type[j] == PLANAR_DEFECT_I1_FAULT ? "I1 fault"
+                                                              : "stacking fault";
     PetscBool   ok   = PETSC_FALSE;
     if (p->type[j] == PLANAR_DEFECT_TWIN) {
       double M[3][3];
@@ -220,12 +238,15 @@ static PetscErrorCode recompute_maps(PlanarDefects *p)
     } else {
       PetscInt nb = layer_atoms(p, (const double(*)[3])L, t, H, LAYER_MAX, below);
       PetscInt na = layer_atoms(p, (const double(*)[3])L, t, H + p->spacing, LAYER_MAX, above);
-      PetscCheck(nb > 0 && na > 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "planar defects: no atoms found in layers %" PetscInt_FMT "/%" PetscInt_FMT, p->layer[j], p->layer[j] + 1);
+      PetscCheck(nb > 0 && na > 0, PETSC_COMM_SELF, PETSC_ERR_PLIB,
+                 "planar defects: no atoms found in layers %" PetscInt_FMT "/%" PetscInt_FMT, p->layer[j],
+                 p->layer[j] + 1);
       /* the vector from a layer-k atom to the nearest (in projection) layer-(k+1) atom: its
        * in-plane part is the partial (a/6<112> in fcc), the whole of it the I1 translation */
       double v[3] = {0, 0, 0}, best = INFINITY;
       for (PetscInt a = 0; a < na; a++) {
-        double w[3] = {above[a][0] - below[0][0], above[a][1] - below[0][1], above[a][2] - below[0][2]}, h = dot3(w, n), q[3];
+        double w[3] = {above[a][0] - below[0][0], above[a][1] - below[0][1], above[a][2] - below[0][2]}, h = dot3(w, n),
+               q[3];
         for (int e = 0; e < 3; e++) q[e] = w[e] - h * n[e];
         if (dot3(q, q) < best) {
           best = dot3(q, q);
@@ -234,12 +255,14 @@ static PetscErrorCode recompute_maps(PlanarDefects *p)
       }
       double vl[3]; /* in the perfect crystal's frame: L^T v */
       for (int e = 0; e < 3; e++) vl[e] = L[0][e] * v[0] + L[1][e] * v[1] + L[2][e] * v[2];
-      PetscCheck(!is_crystal_translation(c, vl), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-                 "%s at layer %" PetscInt_FMT " of %s (%d %d %d): the shift is a translation of the crystal, so it makes no fault (I1 faults need hexagonal stacking; use a stacking fault)",
-                 what, p->layer[j], c->name, p->hkl[0], p->hkl[1], p->hkl[2]);
+      PetscCheck(
+        !is_crystal_translation(c, vl), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+        "%s at layer %" PetscInt_FMT
+        " of %s (%d %d %d): the shift is a translation of the crystal, so it makes no fault (I1 faults need hexagonal stacking; use a stacking fault)",
+        what, p->layer[j], c->name, p->hkl[0], p->hkl[1], p->hkl[2]);
       /* candidate cuts: the gaps between atomic planes (all species) over layer k, widest first */
       double heights[128];
-      int    nh = 0;
+      int    nh     = 0;
       heights[nh++] = 0;
       heights[nh++] = p->spacing;
       for (PetscInt s = 0; s < c->nsites && nh < 126; s++) {
@@ -252,15 +275,26 @@ static PetscErrorCode recompute_maps(PlanarDefects *p)
         if (h > 1e-9 && h < p->spacing - 1e-9) heights[nh++] = h;
       }
       for (int a = 1; a < nh; a++)
-        for (int b = a; b > 0 && heights[b] < heights[b - 1]; b--) { double tmp = heights[b]; heights[b] = heights[b - 1]; heights[b - 1] = tmp; }
+        for (int b = a; b > 0 && heights[b] < heights[b - 1]; b--) {
+          double tmp     = heights[b];
+          heights[b]     = heights[b - 1];
+          heights[b - 1] = tmp;
+        }
       double cuts[128], widths[128];
       int    ncuts = 0;
       for (int a = 0; a + 1 < nh; a++)
-        if (heights[a + 1] - heights[a] > 1e-6) { cuts[ncuts] = 0.5 * (heights[a] + heights[a + 1]); widths[ncuts++] = heights[a + 1] - heights[a]; }
+        if (heights[a + 1] - heights[a] > 1e-6) {
+          cuts[ncuts]     = 0.5 * (heights[a] + heights[a + 1]);
+          widths[ncuts++] = heights[a + 1] - heights[a];
+        }
       for (int a = 1; a < ncuts; a++)
         for (int b = a; b > 0 && widths[b] > widths[b - 1] + 1e-9; b--) {
-          double tmp = widths[b]; widths[b] = widths[b - 1]; widths[b - 1] = tmp;
-          tmp = cuts[b]; cuts[b] = cuts[b - 1]; cuts[b - 1] = tmp;
+          double tmp    = widths[b];
+          widths[b]     = widths[b - 1];
+          widths[b - 1] = tmp;
+          tmp           = cuts[b];
+          cuts[b]       = cuts[b - 1];
+          cuts[b - 1]   = tmp;
         }
       for (int a = 0; a < 3; a++)
         for (int b = 0; b < 3; b++) L1[a][b] = L[a][b];
@@ -271,9 +305,11 @@ static PetscErrorCode recompute_maps(PlanarDefects *p)
           PetscCall(acceptable(p, (const double(*)[3])L, t, (const double(*)[3])L1, t1, p->boundary[j], &ok));
         }
     }
-    PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-               "%s at layer %" PetscInt_FMT " of %s (%d %d %d): every choice puts a layer on a like layer or breaks bonds across the plane (not a valid defect in this structure)", what,
-               p->layer[j], c->name, p->hkl[0], p->hkl[1], p->hkl[2]);
+    PetscCheck(
+      ok, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+      "%s at layer %" PetscInt_FMT
+      " of %s (%d %d %d): every choice puts a layer on a like layer or breaks bonds across the plane (not a valid defect in this structure)",
+      what, p->layer[j], c->name, p->hkl[0], p->hkl[1], p->hkl[2]);
   }
   PetscFunctionReturn(0);
 }
@@ -281,21 +317,30 @@ static PetscErrorCode recompute_maps(PlanarDefects *p)
 PetscErrorCode planar_defects_add(PlanarDefects *p, PlanarDefectType type, PetscInt layer)
 {
   PetscFunctionBeginUser;
-  PetscCheck(type == PLANAR_DEFECT_TWIN || type == PLANAR_DEFECT_STACKING_FAULT || type == PLANAR_DEFECT_I1_FAULT, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+  PetscCheck(type == PLANAR_DEFECT_TWIN || type == PLANAR_DEFECT_STACKING_FAULT || type == PLANAR_DEFECT_I1_FAULT,
+             PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "planar defect type %d; allowed: twin (1), stacking fault (2), I1 fault (3)", (int)type);
-  PetscCheck(p->ndefects < PLANAR_DEFECTS_MAX, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "more than %d planar defects in one particle", PLANAR_DEFECTS_MAX);
+  PetscCheck(p->ndefects < PLANAR_DEFECTS_MAX, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "more than %d planar defects in one particle", PLANAR_DEFECTS_MAX);
   PetscInt at = p->ndefects;
   for (PetscInt j = 0; j < p->ndefects; j++) {
-    PetscCheck(p->layer[j] != layer, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "two planar defects on layer %" PetscInt_FMT "; one defect per layer", layer);
+    PetscCheck(p->layer[j] != layer, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "two planar defects on layer %" PetscInt_FMT "; one defect per layer", layer);
     if (p->layer[j] > layer && at == p->ndefects) at = j;
   }
-  for (PetscInt j = p->ndefects; j > at; j--) { p->layer[j] = p->layer[j - 1]; p->type[j] = p->type[j - 1]; }
+  for (PetscInt j = p->ndefects; j > at; j--) {
+    p->layer[j] = p->layer[j - 1];
+    p->type[j]  = p->type[j - 1];
+  }
   p->layer[at] = layer;
   p->type[at]  = type;
   p->ndefects++;
   PetscErrorCode ierr = recompute_maps(p);
   if (ierr) { /* undo, keep the object consistent */
-    for (PetscInt j = at; j + 1 < p->ndefects; j++) { p->layer[j] = p->layer[j + 1]; p->type[j] = p->type[j + 1]; }
+    for (PetscInt j = at; j + 1 < p->ndefects; j++) {
+      p->layer[j] = p->layer[j + 1];
+      p->type[j]  = p->type[j + 1];
+    }
     p->ndefects--;
     PetscCall(recompute_maps(p));
     PetscCall(ierr);
@@ -303,7 +348,8 @@ PetscErrorCode planar_defects_add(PlanarDefects *p, PlanarDefectType type, Petsc
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode planar_defects_layer_range(const PlanarDefects *p, const Volume *volume, PetscInt *lowest, PetscInt *highest)
+PetscErrorCode planar_defects_layer_range(const PlanarDefects *p, const Volume *volume, PetscInt *lowest,
+                                          PetscInt *highest)
 {
   AtomList *atoms;
   PetscFunctionBeginUser;
@@ -313,36 +359,41 @@ PetscErrorCode planar_defects_layer_range(const PlanarDefects *p, const Volume *
   PetscInt lo = PETSC_MAX_INT, hi = PETSC_MIN_INT;
   for (PetscInt a = 0; a < atoms->n; a++) {
     if (atoms->atomic_number[a] != p->crystal->site[0].atomic_number) continue;
-    double   k = (dot3(atoms->position[a], p->normal) - p->layer0_height) / p->spacing;
+    double   k     = (dot3(atoms->position[a], p->normal) - p->layer0_height) / p->spacing;
     PetscInt layer = (PetscInt)floor(k + 0.5);
     if (fabs(k - layer) > 1e-4) continue;
     lo = PetscMin(lo, layer);
     hi = PetscMax(hi, layer);
   }
   PetscCall(atom_list_destroy(&atoms));
-  PetscCheck(lo <= hi, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "planar defects: the particle holds no layer of the defect planes");
+  PetscCheck(lo <= hi, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "planar defects: the particle holds no layer of the defect planes");
   *lowest  = lo;
   *highest = hi;
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode planar_defects_place_random(PlanarDefects *p, const Volume *volume, RngStream *rng, PetscInt count, double fault_fraction,
-                                           PlanarDefectType fault_type, PetscInt min_separation)
+PetscErrorCode planar_defects_place_random(PlanarDefects *p, const Volume *volume, RngStream *rng, PetscInt count,
+                                           double fault_fraction, PlanarDefectType fault_type, PetscInt min_separation)
 {
   PetscInt lo, hi;
   PetscFunctionBeginUser;
-  PetscCheck(count >= 0 && count <= PLANAR_DEFECTS_MAX, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "planar defects: count %" PetscInt_FMT "; allowed 0..%d", count, PLANAR_DEFECTS_MAX);
-  PetscCheck(fault_fraction >= 0 && fault_fraction <= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "planar defects: fault fraction %g; allowed [0, 1]", fault_fraction);
-  PetscCheck(fault_type == PLANAR_DEFECT_STACKING_FAULT || fault_type == PLANAR_DEFECT_I1_FAULT, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "planar defects: fault type must be a stacking fault or an I1 fault");
-  PetscCheck(min_separation >= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "planar defects: minimum separation %" PetscInt_FMT " layers; must be >= 1", min_separation);
+  PetscCheck(count >= 0 && count <= PLANAR_DEFECTS_MAX, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "planar defects: count %" PetscInt_FMT "; allowed 0..%d", count, PLANAR_DEFECTS_MAX);
+  PetscCheck(fault_fraction >= 0 && fault_fraction <= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "planar defects: fault fraction %g; allowed [0, 1]", fault_fraction);
+  PetscCheck(fault_type == PLANAR_DEFECT_STACKING_FAULT || fault_type == PLANAR_DEFECT_I1_FAULT, PETSC_COMM_SELF,
+             PETSC_ERR_USER_INPUT, "planar defects: fault type must be a stacking fault or an I1 fault");
+  PetscCheck(min_separation >= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "planar defects: minimum separation %" PetscInt_FMT " layers; must be >= 1", min_separation);
   if (!count) PetscFunctionReturn(0);
   PetscCall(planar_defects_layer_range(p, volume, &lo, &hi));
   PetscInt slots = hi - lo - 1; /* interior layers lo+1 .. hi-1 */
   PetscInt need  = (count - 1) * min_separation + 1;
   PetscCheck(slots >= need, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "-twins + -stacking_faults: %" PetscInt_FMT " planar defects at least %" PetscInt_FMT " layers apart (-defect_separation) need %" PetscInt_FMT " interior layers; the particle has %" PetscInt_FMT
-             " (layers %" PetscInt_FMT "..%" PetscInt_FMT ")",
+             "-twins + -stacking_faults: %" PetscInt_FMT " planar defects at least %" PetscInt_FMT
+             " layers apart (-defect_separation) need %" PetscInt_FMT
+             " interior layers; the particle has %" PetscInt_FMT " (layers %" PetscInt_FMT "..%" PetscInt_FMT ")",
              count, min_separation, need, PetscMax(slots, 0), lo, hi);
   /* Uniform over valid arrangements: choose `count` of the reduced slots (selection sampling,
    * Knuth's algorithm S), then spread them by (min_separation − 1) each. */
@@ -360,7 +411,8 @@ PetscErrorCode planar_defects_place_random(PlanarDefects *p, const Volume *volum
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode planar_defects_fill(const PlanarDefects *p, const Volume *volume, int object_id, AtomClass atom_class, AtomList *atoms)
+PetscErrorCode planar_defects_fill(const PlanarDefects *p, const Volume *volume, int object_id, AtomClass atom_class,
+                                   AtomList *atoms)
 {
   const Crystal *c = p->crystal;
   double         lower[3], upper[3];
@@ -370,7 +422,9 @@ PetscErrorCode planar_defects_fill(const PlanarDefects *p, const Volume *volume,
     Volume *slab;
     PetscCall(volume_duplicate(volume, &slab));
     /* region r: boundary[r-1] < n·x <= boundary[r]; atoms on a twin plane belong below */
-    if (r > 0) PetscCall(volume_add_plane_at_distance(slab, (double[3]){-p->normal[0], -p->normal[1], -p->normal[2]}, -p->boundary[r - 1] - 2 * VOLUME_TOLERANCE));
+    if (r > 0)
+      PetscCall(volume_add_plane_at_distance(slab, (double[3]){-p->normal[0], -p->normal[1], -p->normal[2]},
+                                             -p->boundary[r - 1] - 2 * VOLUME_TOLERANCE));
     if (r < p->ndefects) PetscCall(volume_add_plane_at_distance(slab, p->normal, p->boundary[r]));
     PetscErrorCode ierr;
     PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));

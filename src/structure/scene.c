@@ -27,10 +27,13 @@ PetscErrorCode scene_destroy(Scene **scene)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode scene_add_object(Scene *scene, const char *name, int priority, AtomClass atom_class, const AtomList *atoms, const Volume *volume, PetscInt *index)
+PetscErrorCode scene_add_object(Scene *scene, const char *name, int priority, AtomClass atom_class,
+                                const AtomList *atoms, const Volume *volume, PetscInt *index)
 {
   PetscFunctionBeginUser;
-  PetscCheck(scene->n_objects < SCENE_MAX_OBJECTS, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "scene: object '%s' would be number %d; at most %d objects", name, (int)scene->n_objects + 1, SCENE_MAX_OBJECTS);
+  PetscCheck(scene->n_objects < SCENE_MAX_OBJECTS, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "scene: object '%s' would be number %d; at most %d objects", name, (int)scene->n_objects + 1,
+             SCENE_MAX_OBJECTS);
   PetscInt     k      = scene->n_objects;
   SceneObject *object = &scene->object[k];
   PetscCall(PetscMemzero(object, sizeof *object));
@@ -50,11 +53,13 @@ PetscErrorCode scene_add_object(Scene *scene, const char *name, int priority, At
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode scene_set_bounds(Scene *scene, const double lower[3], const double upper[3], const SceneBoundary boundary[3])
+PetscErrorCode scene_set_bounds(Scene *scene, const double lower[3], const double upper[3],
+                                const SceneBoundary boundary[3])
 {
   PetscFunctionBeginUser;
   for (int d = 0; d < 3; d++) {
-    PetscCheck(boundary[d] == SCENE_BOUNDARY_OPEN || upper[d] > lower[d], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "scene bounds along %c: [%g, %g) is empty", "xyz"[d], lower[d], upper[d]);
+    PetscCheck(boundary[d] == SCENE_BOUNDARY_OPEN || upper[d] > lower[d], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "scene bounds along %c: [%g, %g) is empty", "xyz"[d], lower[d], upper[d]);
     scene->lower[d]    = lower[d];
     scene->upper[d]    = upper[d];
     scene->boundary[d] = boundary[d];
@@ -65,8 +70,10 @@ PetscErrorCode scene_set_bounds(Scene *scene, const double lower[3], const doubl
 PetscErrorCode scene_set_thermal_rms(Scene *scene, int z, double rms)
 {
   PetscFunctionBeginUser;
-  PetscCheck(z >= 1 && z <= ELEMENT_MAX_Z, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "thermal rms: atomic number %d; allowed 1..%d", z, ELEMENT_MAX_Z);
-  PetscCheck(rms >= 0 && rms < 2, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "thermal rms of Z = %d: %g Å; allowed [0, 2)", z, rms);
+  PetscCheck(z >= 1 && z <= ELEMENT_MAX_Z, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "thermal rms: atomic number %d; allowed 1..%d", z, ELEMENT_MAX_Z);
+  PetscCheck(rms >= 0 && rms < 2, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "thermal rms of Z = %d: %g Å; allowed [0, 2)",
+             z, rms);
   scene->thermal_rms[z] = rms;
   PetscFunctionReturn(0);
 }
@@ -93,18 +100,19 @@ PetscErrorCode scene_wrap_periodic(Scene *scene)
 /* ---- a cell grid over the scene for "is any inserted point within r of x?" ---- */
 
 typedef struct {
-  double          origin[3], length[3], inverse[3], radius2;
-  int             n[3];
-  PetscBool       periodic[3];
-  int            *head;  /* [cells] last inserted point, -1 when empty */
-  int            *next;  /* [points] */
-  const double  (*position)[3];
+  double    origin[3], length[3], inverse[3], radius2;
+  int       n[3];
+  PetscBool periodic[3];
+  int      *head; /* [cells] last inserted point, -1 when empty */
+  int      *next; /* [points] */
+  const double (*position)[3];
 } PointGrid;
 
 /* Grid over the scene's periodic box on periodic axes and over [low, high] elsewhere,
  * cells no smaller than `radius`, at most about 8 cells per point (sparse scenes get
  * larger cells). `position` holds every point that may be inserted (count of them). */
-static PetscErrorCode grid_create(const Scene *scene, const double low[3], const double high[3], double radius, PetscInt count, const double (*position)[3], PointGrid *grid)
+static PetscErrorCode grid_create(const Scene *scene, const double low[3], const double high[3], double radius,
+                                  PetscInt count, const double (*position)[3], PointGrid *grid)
 {
   PetscFunctionBeginUser;
   double cell = radius;
@@ -154,7 +162,8 @@ static inline int grid_coordinate(const PointGrid *grid, int d, double x)
 static void grid_insert(PointGrid *grid, int point)
 {
   const double *x = grid->position[point];
-  size_t        c = ((size_t)grid_coordinate(grid, 2, x[2]) * grid->n[1] + grid_coordinate(grid, 1, x[1])) * grid->n[0] + grid_coordinate(grid, 0, x[0]);
+  size_t c = ((size_t)grid_coordinate(grid, 2, x[2]) * grid->n[1] + grid_coordinate(grid, 1, x[1])) * grid->n[0] +
+             grid_coordinate(grid, 0, x[0]);
   grid->next[point] = grid->head[c];
   grid->head[c]     = point;
 }
@@ -168,10 +177,10 @@ static PetscBool grid_any_within(const PointGrid *grid, const double x[3])
   for (int d = 0; d < 3; d++) {
     double r = sqrt(grid->radius2);
     if (grid->periodic[d]) {
-      int c = grid_coordinate(grid, d, x[d]);
+      int c    = grid_coordinate(grid, d, x[d]);
       int span = (int)ceil(r * grid->inverse[d]);
-      lo[d] = c - span;
-      hi[d] = c + span;
+      lo[d]    = c - span;
+      hi[d]    = c + span;
       if (hi[d] - lo[d] + 1 > grid->n[d]) lo[d] = 0, hi[d] = grid->n[d] - 1;
     } else {
       lo[d] = grid_coordinate(grid, d, x[d] - r);
@@ -201,12 +210,12 @@ static PetscBool grid_any_within(const PointGrid *grid, const double x[3])
 
 /* All atoms of the scene in one array, with the object each belongs to. */
 typedef struct {
-  PetscInt  n;
-  double  (*position)[3];
-  int      *object;
-  PetscInt *offset; /* [n_objects + 1] first atom of each object */
+  PetscInt n;
+  double (*position)[3];
+  int       *object;
+  PetscInt  *offset; /* [n_objects + 1] first atom of each object */
   PetscBool *keep;
-  double    low[3], high[3];
+  double     low[3], high[3];
 } Flat;
 
 static PetscErrorCode flat_create(const Scene *scene, Flat *flat)
@@ -243,7 +252,8 @@ static PetscErrorCode flat_create(const Scene *scene, Flat *flat)
 static PetscErrorCode flat_apply(Scene *scene, const Flat *flat)
 {
   PetscFunctionBeginUser;
-  for (PetscInt k = 0; k < scene->n_objects; k++) PetscCall(atom_list_compact(scene->object[k].atoms, flat->keep + flat->offset[k]));
+  for (PetscInt k = 0; k < scene->n_objects; k++)
+    PetscCall(atom_list_compact(scene->object[k].atoms, flat->keep + flat->offset[k]));
   PetscFunctionReturn(0);
 }
 
@@ -270,8 +280,11 @@ PetscErrorCode scene_remove_overlaps(Scene *scene)
     for (PetscInt b = 0; b < scene->n_objects; b++) {
       if (b == a || winner->priority > scene->object[b].priority) continue;
       if (!winner->volume && !have_grid) {
-        PetscCheck(scene->overlap_distance > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "scene: object '%s' has no volume and the overlap distance is %g Å; allowed > 0", winner->name, scene->overlap_distance);
-        PetscCall(grid_create(scene, flat.low, flat.high, scene->overlap_distance, flat.n, (const double(*)[3])flat.position, &grid));
+        PetscCheck(scene->overlap_distance > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+                   "scene: object '%s' has no volume and the overlap distance is %g Å; allowed > 0", winner->name,
+                   scene->overlap_distance);
+        PetscCall(grid_create(scene, flat.low, flat.high, scene->overlap_distance, flat.n,
+                              (const double(*)[3])flat.position, &grid));
         for (PetscInt f = flat.offset[a]; f < flat.offset[a + 1]; f++) grid_insert(&grid, (int)f);
         have_grid = PETSC_TRUE;
       }
@@ -279,7 +292,8 @@ PetscErrorCode scene_remove_overlaps(Scene *scene)
        * survives, so equal priorities remove each other's atoms symmetrically. */
       for (PetscInt f = flat.offset[b]; f < flat.offset[b + 1]; f++) {
         if (!flat.keep[f]) continue;
-        PetscBool inside = winner->volume ? volume_contains(winner->volume, flat.position[f]) : grid_any_within(&grid, flat.position[f]);
+        PetscBool inside =
+          winner->volume ? volume_contains(winner->volume, flat.position[f]) : grid_any_within(&grid, flat.position[f]);
         if (inside) flat.keep[f] = PETSC_FALSE;
       }
     }
@@ -307,7 +321,8 @@ PetscErrorCode scene_remove_close_pairs(Scene *scene)
     }
     order[j] = k;
   }
-  PetscCall(grid_create(scene, flat.low, flat.high, scene->interface_distance, flat.n, (const double(*)[3])flat.position, &grid));
+  PetscCall(grid_create(scene, flat.low, flat.high, scene->interface_distance, flat.n,
+                        (const double(*)[3])flat.position, &grid));
   for (PetscInt v = 0; v < scene->n_objects; v++) {
     PetscInt k = order[v];
     /* The grid holds only earlier objects' kept atoms here, so an atom never clashes
@@ -334,7 +349,9 @@ PetscErrorCode scene_clip(Scene *scene)
     for (PetscInt i = 0; i < atoms->n; i++) {
       keep[i] = PETSC_TRUE;
       for (int d = 0; d < 3; d++)
-        if (scene->boundary[d] == SCENE_BOUNDARY_CLIP && (atoms->position[i][d] < scene->lower[d] || atoms->position[i][d] >= scene->upper[d])) keep[i] = PETSC_FALSE;
+        if (scene->boundary[d] == SCENE_BOUNDARY_CLIP &&
+            (atoms->position[i][d] < scene->lower[d] || atoms->position[i][d] >= scene->upper[d]))
+          keep[i] = PETSC_FALSE;
     }
     PetscCall(atom_list_compact(atoms, keep));
     PetscCall(PetscFree(keep));
@@ -364,16 +381,19 @@ PetscErrorCode scene_to_atom_list(const Scene *scene, AtomList *atoms)
     for (PetscInt i = first; i < atoms->n; i++) {
       atoms->object_id[i]  = (int)k;
       atoms->atom_class[i] = (unsigned char)scene->object[k].atom_class;
-      int z = atoms->atomic_number[i];
-      if (z >= 1 && z <= ELEMENT_MAX_Z && scene->thermal_rms[z] >= 0) atoms->thermal_rms[i] = (float)scene->thermal_rms[z];
+      int z                = atoms->atomic_number[i];
+      if (z >= 1 && z <= ELEMENT_MAX_Z && scene->thermal_rms[z] >= 0)
+        atoms->thermal_rms[i] = (float)scene->thermal_rms[z];
     }
   }
   if (scene->boundary[0] != SCENE_BOUNDARY_OPEN && scene->boundary[1] != SCENE_BOUNDARY_OPEN) {
     double low[3], high[3];
     PetscCall(PetscMemzero(atoms->cell, sizeof atoms->cell));
     for (int d = 0; d < 3; d++) {
-      if (scene->boundary[d] != SCENE_BOUNDARY_OPEN) atoms->cell[d][d] = scene->upper[d] - scene->lower[d];
-      else atoms->cell[d][d] = atom_list_bounds(atoms, low, high) ? PetscMax(high[d], 0) + 2.0 : 2.0;
+      if (scene->boundary[d] != SCENE_BOUNDARY_OPEN)
+        atoms->cell[d][d] = scene->upper[d] - scene->lower[d];
+      else
+        atoms->cell[d][d] = atom_list_bounds(atoms, low, high) ? PetscMax(high[d], 0) + 2.0 : 2.0;
       atoms->periodic[d] = scene->boundary[d] == SCENE_BOUNDARY_PERIODIC ? PETSC_TRUE : PETSC_FALSE;
     }
   }
@@ -405,8 +425,8 @@ PetscErrorCode scene_closest_interface_pair(const Scene *scene, double *distance
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode scene_place_on_surface(AtomList *particle, double surface_height, const double centre_xy[2], double embedding_depth, double jitter, RngStream *rng,
-                                      double shift[3])
+PetscErrorCode scene_place_on_surface(AtomList *particle, double surface_height, const double centre_xy[2],
+                                      double embedding_depth, double jitter, RngStream *rng, double shift[3])
 {
   double low[3], high[3], centroid[2] = {0, 0};
   PetscFunctionBeginUser;

@@ -50,9 +50,11 @@ PetscErrorCode scene_remove_overlaps_ref(Scene *scene)
       if (a == b || winner->priority > loser->priority) continue;
       for (PetscInt j = 0; j < loser->atoms->n; j++) {
         PetscBool inside = PETSC_FALSE;
-        if (winner->volume) inside = volume_contains(winner->volume, loser->atoms->position[j]);
+        if (winner->volume)
+          inside = volume_contains(winner->volume, loser->atoms->position[j]);
         else
-          for (PetscInt i = 0; i < winner->atoms->n && !inside; i++) inside = distance_squared(scene, winner->atoms->position[i], loser->atoms->position[j]) < r2;
+          for (PetscInt i = 0; i < winner->atoms->n && !inside; i++)
+            inside = distance_squared(scene, winner->atoms->position[i], loser->atoms->position[j]) < r2;
         if (inside) keep[b][j] = PETSC_FALSE;
       }
     }
@@ -76,7 +78,8 @@ PetscErrorCode scene_remove_close_pairs_ref(Scene *scene)
       for (PetscInt e = 0; e < scene->n_objects && keep[k][i]; e++) {
         if (!visited[e]) continue;
         for (PetscInt j = 0; j < scene->object[e].atoms->n; j++)
-          if (keep[e][j] && distance_squared(scene, scene->object[e].atoms->position[j], scene->object[k].atoms->position[i]) < r2) {
+          if (keep[e][j] &&
+              distance_squared(scene, scene->object[e].atoms->position[j], scene->object[k].atoms->position[i]) < r2) {
             keep[k][i] = PETSC_FALSE;
             break;
           }

@@ -15,21 +15,31 @@
 PetscErrorCode structure_format_from_name(const char *name, const char *option, StructureFormat *format)
 {
   PetscFunctionBeginUser;
-  if (!strcasecmp(name, "xyz")) *format = STRUCTURE_FORMAT_XYZ;
-  else if (!strcasecmp(name, "extxyz") || !strcasecmp(name, "exyz") || !strcasecmp(name, "extended_xyz")) *format = STRUCTURE_FORMAT_EXTENDED_XYZ;
-  else if (!strcasecmp(name, "prismatic") || !strcasecmp(name, "computem")) *format = STRUCTURE_FORMAT_PRISMATIC;
-  else if (!strcasecmp(name, "auto")) *format = STRUCTURE_FORMAT_AUTO;
-  else SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option %s: unknown structure format '%s'; allowed: auto, xyz, extxyz, prismatic", option, name);
+  if (!strcasecmp(name, "xyz"))
+    *format = STRUCTURE_FORMAT_XYZ;
+  else if (!strcasecmp(name, "extxyz") || !strcasecmp(name, "exyz") || !strcasecmp(name, "extended_xyz"))
+    *format = STRUCTURE_FORMAT_EXTENDED_XYZ;
+  else if (!strcasecmp(name, "prismatic") || !strcasecmp(name, "computem"))
+    *format = STRUCTURE_FORMAT_PRISMATIC;
+  else if (!strcasecmp(name, "auto"))
+    *format = STRUCTURE_FORMAT_AUTO;
+  else
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+            "Option %s: unknown structure format '%s'; allowed: auto, xyz, extxyz, prismatic", option, name);
   PetscFunctionReturn(0);
 }
 
 const char *structure_format_name(StructureFormat format)
 {
   switch (format) {
-  case STRUCTURE_FORMAT_XYZ: return "xyz";
-  case STRUCTURE_FORMAT_EXTENDED_XYZ: return "extxyz";
-  case STRUCTURE_FORMAT_PRISMATIC: return "prismatic";
-  default: return "auto";
+  case STRUCTURE_FORMAT_XYZ:
+    return "xyz";
+  case STRUCTURE_FORMAT_EXTENDED_XYZ:
+    return "extxyz";
+  case STRUCTURE_FORMAT_PRISMATIC:
+    return "prismatic";
+  default:
+    return "auto";
   }
 }
 
@@ -42,10 +52,17 @@ static PetscBool ends_with(const char *s, const char *suffix)
 PetscErrorCode structure_format_from_path(const char *path, StructureFormat *format)
 {
   PetscFunctionBeginUser;
-  if (ends_with(path, ".exyz") || ends_with(path, ".extxyz")) *format = STRUCTURE_FORMAT_EXTENDED_XYZ;
-  else if (ends_with(path, ".prismatic") || ends_with(path, ".xyzp")) *format = STRUCTURE_FORMAT_PRISMATIC;
-  else if (ends_with(path, ".xyz")) *format = STRUCTURE_FORMAT_XYZ;
-  else SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "cannot tell the structure format of '%s' from its extension; allowed: .xyz, .exyz, .extxyz, .prismatic (or give -format)", path);
+  if (ends_with(path, ".exyz") || ends_with(path, ".extxyz"))
+    *format = STRUCTURE_FORMAT_EXTENDED_XYZ;
+  else if (ends_with(path, ".prismatic") || ends_with(path, ".xyzp"))
+    *format = STRUCTURE_FORMAT_PRISMATIC;
+  else if (ends_with(path, ".xyz"))
+    *format = STRUCTURE_FORMAT_XYZ;
+  else
+    SETERRQ(
+      PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+      "cannot tell the structure format of '%s' from its extension; allowed: .xyz, .exyz, .extxyz, .prismatic (or give -format)",
+      path);
   PetscFunctionReturn(0);
 }
 
@@ -54,7 +71,8 @@ PetscErrorCode structure_format_from_path(const char *path, StructureFormat *for
 static void safe_comment(const char *comment, char *out, size_t size)
 {
   size_t k = 0;
-  for (const char *c = comment ? comment : ""; *c && k + 1 < size; c++) out[k++] = (*c == '\n' || *c == '\r') ? ' ' : *c == '"' ? '\'' : *c;
+  for (const char *c = comment ? comment : ""; *c && k + 1 < size; c++)
+    out[k++] = (*c == '\n' || *c == '\r') ? ' ' : *c == '"' ? '\'' : *c;
   out[k] = 0;
 }
 
@@ -72,23 +90,30 @@ static PetscErrorCode write_body(FILE *file, StructureFormat format, const AtomL
   char  *text;
   PetscFunctionBeginUser;
   for (PetscInt i = 0; i < atoms->n; i++) /* before the allocation, so an error leaks nothing */
-    PetscCheck(element_from_z(atoms->atomic_number[i]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "atom %" PetscInt_FMT " has atomic number %d; allowed 1..%d", i, atoms->atomic_number[i], ELEMENT_MAX_Z);
+    PetscCheck(element_from_z(atoms->atomic_number[i]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "atom %" PetscInt_FMT " has atomic number %d; allowed 1..%d", i, atoms->atomic_number[i], ELEMENT_MAX_Z);
   PetscCall(PetscMalloc1(length, &text));
   safe_comment(comment, text, length);
   if (format == STRUCTURE_FORMAT_XYZ) {
     fprintf(file, "%" PetscInt_FMT "\n%s\n", atoms->n, text);
     for (PetscInt i = 0; i < atoms->n; i++)
-      fprintf(file, "%s %.6f %.6f %.6f\n", element_from_z(atoms->atomic_number[i])->symbol, atoms->position[i][0], atoms->position[i][1], atoms->position[i][2]);
+      fprintf(file, "%s %.6f %.6f %.6f\n", element_from_z(atoms->atomic_number[i])->symbol, atoms->position[i][0],
+              atoms->position[i][1], atoms->position[i][2]);
   } else if (format == STRUCTURE_FORMAT_EXTENDED_XYZ) {
     fprintf(file, "%" PetscInt_FMT "\n", atoms->n);
     if (has_cell(atoms))
-      fprintf(file, "Lattice=\"%.6f %.6f %.6f %.6f %.6f %.6f %.6f %.6f %.6f\" ", atoms->cell[0][0], atoms->cell[0][1], atoms->cell[0][2], atoms->cell[1][0], atoms->cell[1][1],
-              atoms->cell[1][2], atoms->cell[2][0], atoms->cell[2][1], atoms->cell[2][2]);
-    fprintf(file, "Properties=species:S:1:pos:R:3:object_id:I:1:class:I:1:occupancy:R:1:thermal_rms:R:1 pbc=\"%c %c %c\" comment=\"%s\"\n",
-            has_cell(atoms) && atoms->periodic[0] ? 'T' : 'F', has_cell(atoms) && atoms->periodic[1] ? 'T' : 'F', has_cell(atoms) && atoms->periodic[2] ? 'T' : 'F', text);
+      fprintf(file, "Lattice=\"%.6f %.6f %.6f %.6f %.6f %.6f %.6f %.6f %.6f\" ", atoms->cell[0][0], atoms->cell[0][1],
+              atoms->cell[0][2], atoms->cell[1][0], atoms->cell[1][1], atoms->cell[1][2], atoms->cell[2][0],
+              atoms->cell[2][1], atoms->cell[2][2]);
+    fprintf(
+      file,
+      "Properties=species:S:1:pos:R:3:object_id:I:1:class:I:1:occupancy:R:1:thermal_rms:R:1 pbc=\"%c %c %c\" comment=\"%s\"\n",
+      has_cell(atoms) && atoms->periodic[0] ? 'T' : 'F', has_cell(atoms) && atoms->periodic[1] ? 'T' : 'F',
+      has_cell(atoms) && atoms->periodic[2] ? 'T' : 'F', text);
     for (PetscInt i = 0; i < atoms->n; i++)
-      fprintf(file, "%s %.6f %.6f %.6f %d %d %.4f %.5f\n", element_from_z(atoms->atomic_number[i])->symbol, atoms->position[i][0], atoms->position[i][1], atoms->position[i][2],
-              atoms->object_id[i], (int)atoms->atom_class[i], (double)atoms->occupancy[i], (double)atoms->thermal_rms[i]);
+      fprintf(file, "%s %.6f %.6f %.6f %d %d %.4f %.5f\n", element_from_z(atoms->atomic_number[i])->symbol,
+              atoms->position[i][0], atoms->position[i][1], atoms->position[i][2], atoms->object_id[i],
+              (int)atoms->atom_class[i], (double)atoms->occupancy[i], (double)atoms->thermal_rms[i]);
   } else if (format == STRUCTURE_FORMAT_PRISMATIC) {
     double cell[3];
     /* Prismatic wants an orthogonal cell with atoms inside it: use the cell's diagonal, or
@@ -103,8 +128,8 @@ static PetscErrorCode write_body(FILE *file, StructureFormat format, const AtomL
     }
     fprintf(file, "%s\n    %.6f %.6f %.6f\n", text[0] ? text : "nanoforge structure", cell[0], cell[1], cell[2]);
     for (PetscInt i = 0; i < atoms->n; i++)
-      fprintf(file, "%d %.6f %.6f %.6f %.4f %.5f\n", atoms->atomic_number[i], atoms->position[i][0], atoms->position[i][1], atoms->position[i][2], (double)atoms->occupancy[i],
-              (double)atoms->thermal_rms[i]);
+      fprintf(file, "%d %.6f %.6f %.6f %.4f %.5f\n", atoms->atomic_number[i], atoms->position[i][0],
+              atoms->position[i][1], atoms->position[i][2], (double)atoms->occupancy[i], (double)atoms->thermal_rms[i]);
     fprintf(file, "-1\n");
   } else {
     PetscCall(PetscFree(text));
@@ -122,7 +147,7 @@ PetscErrorCode structure_write(const char *path, StructureFormat format, const A
   PetscCall(PetscSNPrintf(temporary, sizeof temporary, "%s.tmp%d", path, (int)getpid()));
   FILE *file = fopen(temporary, "w");
   PetscCheckPointerErrno(file, "cannot create structure file", temporary);
-  PetscErrorCode ierr = write_body(file, format, atoms, comment);
+  PetscErrorCode ierr   = write_body(file, format, atoms, comment);
   int            failed = ferror(file);
   int            closed = fclose(file);
   if (ierr || failed || closed) {
@@ -138,9 +163,9 @@ PetscErrorCode structure_write(const char *path, StructureFormat format, const A
 /* ---- reading ---- */
 
 typedef struct {
-  char  **line;    /* lines without their newline */
+  char   **line; /* lines without their newline */
   PetscInt n;
-  char    *text;   /* the whole file */
+  char    *text; /* the whole file */
 } Lines;
 
 /* The whole file as lines. A structure file is text: a NUL byte (which would end a line the
@@ -157,11 +182,13 @@ static PetscErrorCode lines_read(const char *path, Lines *lines)
   if (!regular || !S_ISREG(status.st_mode)) {
     int is_directory = regular && S_ISDIR(status.st_mode);
     fclose(file);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "structure file '%s' is %s", path, is_directory ? "a directory" : "not a regular file");
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "structure file '%s' is %s", path,
+            is_directory ? "a directory" : "not a regular file");
   }
   if (status.st_size >= (off_t)PETSC_MAX_INT) {
     fclose(file);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "structure file '%s' has %lld bytes; allowed less than 2 GiB", path, (long long)status.st_size);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "structure file '%s' has %lld bytes; allowed less than 2 GiB",
+            path, (long long)status.st_size);
   }
   size_t         size = (size_t)status.st_size;
   PetscErrorCode ierr = checked_malloc(size + 1, 1, "the structure file's text", path, &lines->text);
@@ -171,13 +198,15 @@ static PetscErrorCode lines_read(const char *path, Lines *lines)
   fclose(file);
   if (got != size) {
     PetscCall(PetscFree(lines->text));
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read structure file '%s': short read (%zu of %zu bytes)", path, got, size);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read structure file '%s': short read (%zu of %zu bytes)",
+            path, got, size);
   }
   lines->text[size] = 0;
   const char *nul   = memchr(lines->text, 0, size);
   if (nul) {
     PetscCall(PetscFree(lines->text));
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "structure file '%s' has a NUL byte at offset %lld: not a text file", path, (long long)(nul - lines->text));
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+            "structure file '%s' has a NUL byte at offset %lld: not a text file", path, (long long)(nul - lines->text));
   }
   PetscInt count = 1;
   for (size_t i = 0; i < size; i++) count += lines->text[i] == '\n';
@@ -185,7 +214,7 @@ static PetscErrorCode lines_read(const char *path, Lines *lines)
   char *start = lines->text;
   for (size_t i = 0; i <= size; i++) {
     if (lines->text[i] == '\n' || i == size) {
-      PetscBool end = i == size;
+      PetscBool end  = i == size;
       lines->text[i] = 0;
       if (i > 0 && lines->text[i - 1] == '\r') lines->text[i - 1] = 0;
       if (!(end && *start == 0)) lines->line[lines->n++] = start;
@@ -223,7 +252,8 @@ static PetscErrorCode parse_double(const char *text, const char *path, PetscInt 
   PetscFunctionBeginUser;
   errno  = 0;
   *value = strtod(text, &end);
-  PetscCheck(end != text && *end == 0 && errno == 0 && isfinite(*value), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%" PetscInt_FMT ": %s '%s' is not a number", path, line, what, text);
+  PetscCheck(end != text && *end == 0 && errno == 0 && isfinite(*value), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s:%" PetscInt_FMT ": %s '%s' is not a number", path, line, what, text);
   PetscFunctionReturn(0);
 }
 
@@ -233,7 +263,8 @@ static PetscErrorCode parse_int(const char *text, const char *path, PetscInt lin
   PetscFunctionBeginUser;
   errno  = 0;
   *value = strtol(text, &end, 10);
-  PetscCheck(end != text && *end == 0 && errno == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%" PetscInt_FMT ": %s '%s' is not an integer", path, line, what, text);
+  PetscCheck(end != text && *end == 0 && errno == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s:%" PetscInt_FMT ": %s '%s' is not an integer", path, line, what, text);
   PetscFunctionReturn(0);
 }
 
@@ -246,7 +277,8 @@ static PetscErrorCode parse_species(const char *text, const char *path, PetscInt
   if (isdigit((unsigned char)text[0])) {
     long value;
     PetscCall(parse_int(text, path, line, "atomic number", &value));
-    PetscCheck(value >= 1 && value <= ELEMENT_MAX_Z, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%" PetscInt_FMT ": atomic number %ld; allowed 1..%d", path, line, value, ELEMENT_MAX_Z);
+    PetscCheck(value >= 1 && value <= ELEMENT_MAX_Z, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s:%" PetscInt_FMT ": atomic number %ld; allowed 1..%d", path, line, value, ELEMENT_MAX_Z);
     *z = (int)value;
   } else {
     PetscCall(PetscSNPrintf(where, sizeof where, "%s:%" PetscInt_FMT, path, line));
@@ -281,64 +313,80 @@ static PetscBool extxyz_value(const char *line, const char *key, char *value, si
 
 static PetscErrorCode read_xyz(const char *path, Lines *lines, AtomList *atoms)
 {
-  long     count;
-  char    *field[MAX_FIELDS], buffer[1024];
+  long  count;
+  char *field[MAX_FIELDS], buffer[1024];
   /* Columns of species, position, object id, class, occupancy, thermal rms (-1 = absent). */
-  int      column_species = 0, column_position = 1, column_object = -1, column_class = -1, column_occupancy = -1, column_rms = -1, n_columns = 4;
+  int column_species = 0, column_position = 1, column_object = -1, column_class = -1, column_occupancy = -1,
+      column_rms = -1, n_columns = 4;
   PetscFunctionBeginUser;
   {
     char first[128];
     PetscCall(PetscStrncpy(first, lines->line[0], sizeof first));
     int n = split_fields(first, field, MAX_FIELDS);
-    PetscCheck(n == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:1: expected the atom count, found '%s'", path, lines->line[0]);
+    PetscCheck(n == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:1: expected the atom count, found '%s'", path,
+               lines->line[0]);
     PetscCall(parse_int(field[0], path, 1, "atom count", &count));
     PetscCheck(count >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:1: negative atom count %ld", path, count);
   }
   /* Compared without adding to `count`: 2 + LONG_MAX would overflow. */
-  PetscCheck(lines->n >= 2 && count <= lines->n - 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line 1 announces %ld atoms but the file has only %" PetscInt_FMT " atom lines", path, count,
+  PetscCheck(lines->n >= 2 && count <= lines->n - 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: line 1 announces %ld atoms but the file has only %" PetscInt_FMT " atom lines", path, count,
              PetscMax(lines->n - 2, 0));
   const char *comment = lines->line[1];
   if (extxyz_value(comment, "Lattice", buffer, sizeof buffer)) {
     int n = split_fields(buffer, field, MAX_FIELDS);
-    PetscCheck(n == 9, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:2: Lattice has %d numbers; expected 9 (three lattice vectors as rows)", path, n);
+    PetscCheck(n == 9, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s:2: Lattice has %d numbers; expected 9 (three lattice vectors as rows)", path, n);
     for (int k = 0; k < 9; k++) PetscCall(parse_double(field[k], path, 2, "Lattice entry", &atoms->cell[k / 3][k % 3]));
     atoms->periodic[0] = atoms->periodic[1] = atoms->periodic[2] = PETSC_TRUE; /* extended XYZ default with a lattice */
   }
   if (extxyz_value(comment, "pbc", buffer, sizeof buffer)) {
     int n = split_fields(buffer, field, MAX_FIELDS);
     PetscCheck(n == 3, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:2: pbc has %d entries; expected 3", path, n);
-    for (int d = 0; d < 3; d++) atoms->periodic[d] = (field[d][0] == 'T' || field[d][0] == 't' || field[d][0] == '1') ? PETSC_TRUE : PETSC_FALSE;
+    for (int d = 0; d < 3; d++)
+      atoms->periodic[d] = (field[d][0] == 'T' || field[d][0] == 't' || field[d][0] == '1') ? PETSC_TRUE : PETSC_FALSE;
   }
   if (extxyz_value(comment, "Properties", buffer, sizeof buffer)) {
     /* name:type:count triples */
-    int   column = 0;
-    char *save   = NULL;
+    int   column    = 0;
+    char *save      = NULL;
     column_position = -1;
     column_species  = -1;
     for (char *name = strtok_r(buffer, ":", &save); name; name = strtok_r(NULL, ":", &save)) {
       char *type  = strtok_r(NULL, ":", &save);
       char *width = type ? strtok_r(NULL, ":", &save) : NULL;
-      PetscCheck(width, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:2: Properties entry '%s' is not name:type:count", path, name);
+      PetscCheck(width, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s:2: Properties entry '%s' is not name:type:count", path, name);
       char *end;
       long  w = strtol(width, &end, 10);
-      PetscCheck(end != width && *end == 0 && w >= 1 && w <= 9, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:2: Properties entry '%s' has count '%s'; allowed 1 to 9", path, name, width);
+      PetscCheck(end != width && *end == 0 && w >= 1 && w <= 9, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s:2: Properties entry '%s' has count '%s'; allowed 1 to 9", path, name, width);
       /* The columns this reader uses have a fixed width: pos 3, the others 1. A pos of width 1
        * once made the reader take y and z from fields the line did not have. */
-      int known = !strcasecmp(name, "species") || !strcasecmp(name, "pos") || !strcasecmp(name, "object_id") || !strcasecmp(name, "class") || !strcasecmp(name, "occupancy") ||
-                  !strcasecmp(name, "thermal_rms");
+      int known = !strcasecmp(name, "species") || !strcasecmp(name, "pos") || !strcasecmp(name, "object_id") ||
+                  !strcasecmp(name, "class") || !strcasecmp(name, "occupancy") || !strcasecmp(name, "thermal_rms");
       long expected = !strcasecmp(name, "pos") ? 3 : 1;
-      PetscCheck(!known || w == expected, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:2: Properties entry '%s' has count %ld; allowed %ld", path, name, w, expected);
-      if (!strcasecmp(name, "species")) column_species = column;
-      else if (!strcasecmp(name, "pos")) column_position = column;
-      else if (!strcasecmp(name, "object_id")) column_object = column;
-      else if (!strcasecmp(name, "class")) column_class = column;
-      else if (!strcasecmp(name, "occupancy")) column_occupancy = column;
-      else if (!strcasecmp(name, "thermal_rms")) column_rms = column;
+      PetscCheck(!known || w == expected, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s:2: Properties entry '%s' has count %ld; allowed %ld", path, name, w, expected);
+      if (!strcasecmp(name, "species"))
+        column_species = column;
+      else if (!strcasecmp(name, "pos"))
+        column_position = column;
+      else if (!strcasecmp(name, "object_id"))
+        column_object = column;
+      else if (!strcasecmp(name, "class"))
+        column_class = column;
+      else if (!strcasecmp(name, "occupancy"))
+        column_occupancy = column;
+      else if (!strcasecmp(name, "thermal_rms"))
+        column_rms = column;
       column += (int)w;
-      PetscCheck(column <= MAX_FIELDS, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:2: Properties describe more than %d columns", path, MAX_FIELDS);
+      PetscCheck(column <= MAX_FIELDS, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s:2: Properties describe more than %d columns", path, MAX_FIELDS);
     }
     n_columns = column;
-    PetscCheck(column_species >= 0 && column_position >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:2: Properties lacks species or pos", path);
+    PetscCheck(column_species >= 0 && column_position >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s:2: Properties lacks species or pos", path);
   }
   PetscCall(atom_list_reserve(atoms, (PetscInt)count));
   for (long i = 0; i < count; i++) {
@@ -346,7 +394,9 @@ static PetscErrorCode read_xyz(const char *path, Lines *lines, AtomList *atoms)
     double   r[3];
     int      z;
     int      n = split_fields(lines->line[2 + i], field, MAX_FIELDS);
-    PetscCheck(n >= n_columns, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%" PetscInt_FMT ": %d fields; expected %d (atom %ld of %ld)", path, line, n, n_columns, i + 1, count);
+    PetscCheck(n >= n_columns, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s:%" PetscInt_FMT ": %d fields; expected %d (atom %ld of %ld)", path, line, n, n_columns, i + 1,
+               count);
     PetscCall(parse_species(field[column_species], path, line, &z));
     for (int d = 0; d < 3; d++) PetscCall(parse_double(field[column_position + d], path, line, "coordinate", &r[d]));
     PetscCall(atom_list_append(atoms, r, z, 0, ATOM_CLASS_OTHER));
@@ -354,13 +404,15 @@ static PetscErrorCode read_xyz(const char *path, Lines *lines, AtomList *atoms)
     if (column_object >= 0) {
       long v;
       PetscCall(parse_int(field[column_object], path, line, "object_id", &v));
-      PetscCheck(v >= INT_MIN && v <= INT_MAX, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%" PetscInt_FMT ": object_id %ld does not fit in 32 bits", path, line, v);
+      PetscCheck(v >= INT_MIN && v <= INT_MAX, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s:%" PetscInt_FMT ": object_id %ld does not fit in 32 bits", path, line, v);
       atoms->object_id[k] = (int)v;
     }
     if (column_class >= 0) {
       long v;
       PetscCall(parse_int(field[column_class], path, line, "class", &v));
-      PetscCheck(v >= ATOM_CLASS_PARTICLE && v <= ATOM_CLASS_OTHER, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%" PetscInt_FMT ": class %ld; allowed 1 (particle), 2 (support), 3 (other)", path, line, v);
+      PetscCheck(v >= ATOM_CLASS_PARTICLE && v <= ATOM_CLASS_OTHER, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s:%" PetscInt_FMT ": class %ld; allowed 1 (particle), 2 (support), 3 (other)", path, line, v);
       atoms->atom_class[k] = (unsigned char)v;
     }
     if (column_occupancy >= 0) {
@@ -377,7 +429,8 @@ static PetscErrorCode read_xyz(const char *path, Lines *lines, AtomList *atoms)
   for (PetscInt i = 2 + count; i < lines->n; i++) {
     char copy[64];
     PetscCall(PetscStrncpy(copy, lines->line[i], sizeof copy));
-    PetscCheck(split_fields(copy, field, MAX_FIELDS) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%" PetscInt_FMT ": text after the %ld atoms announced on line 1", path, i + 1, count);
+    PetscCheck(split_fields(copy, field, MAX_FIELDS) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s:%" PetscInt_FMT ": text after the %ld atoms announced on line 1", path, i + 1, count);
   }
   PetscFunctionReturn(0);
 }
@@ -387,12 +440,14 @@ static PetscErrorCode read_prismatic(const char *path, Lines *lines, AtomList *a
   char     *field[MAX_FIELDS];
   PetscBool ended = PETSC_FALSE;
   PetscFunctionBeginUser;
-  PetscCheck(lines->n >= 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: a Prismatic file needs a comment line and a cell line", path);
+  PetscCheck(lines->n >= 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: a Prismatic file needs a comment line and a cell line", path);
   int n = split_fields(lines->line[1], field, MAX_FIELDS);
-  PetscCheck(n == 3, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:2: expected the cell line 'a b c', found %d fields", path, n);
+  PetscCheck(n == 3, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s:2: expected the cell line 'a b c', found %d fields", path, n);
   for (int d = 0; d < 3; d++) PetscCall(parse_double(field[d], path, 2, "cell length", &atoms->cell[d][d]));
   atoms->periodic[0] = atoms->periodic[1] = PETSC_TRUE;
-  atoms->periodic[2] = PETSC_FALSE;
+  atoms->periodic[2]                      = PETSC_FALSE;
   for (PetscInt i = 2; i < lines->n; i++) {
     PetscInt line = i + 1;
     double   r[3], occupancy = 1, rms = 0;
@@ -403,20 +458,24 @@ static PetscErrorCode read_prismatic(const char *path, Lines *lines, AtomList *a
       ended = PETSC_TRUE;
       break;
     }
-    PetscCheck(n == 4 || n == 6, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%" PetscInt_FMT ": %d fields; expected 'Z x y z occupancy u_rms'", path, line, n);
+    PetscCheck(n == 4 || n == 6, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s:%" PetscInt_FMT ": %d fields; expected 'Z x y z occupancy u_rms'", path, line, n);
     PetscCall(parse_species(field[0], path, line, &z));
     for (int d = 0; d < 3; d++) PetscCall(parse_double(field[1 + d], path, line, "coordinate", &r[d]));
     if (n == 6) {
       PetscCall(parse_double(field[4], path, line, "occupancy", &occupancy));
       PetscCall(parse_double(field[5], path, line, "u_rms", &rms));
-      PetscCheck(occupancy > 0 && occupancy <= 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%" PetscInt_FMT ": occupancy %g; allowed (0, 1]", path, line, occupancy);
-      PetscCheck(rms >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%" PetscInt_FMT ": u_rms %g; allowed >= 0", path, line, rms);
+      PetscCheck(occupancy > 0 && occupancy <= 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s:%" PetscInt_FMT ": occupancy %g; allowed (0, 1]", path, line, occupancy);
+      PetscCheck(rms >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%" PetscInt_FMT ": u_rms %g; allowed >= 0",
+                 path, line, rms);
     }
     PetscCall(atom_list_append(atoms, r, z, 0, ATOM_CLASS_OTHER));
     atoms->occupancy[atoms->n - 1]   = (float)occupancy;
     atoms->thermal_rms[atoms->n - 1] = (float)rms;
   }
-  PetscCheck(ended, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: the Prismatic file ends without its terminating line '-1' (truncated?)", path);
+  PetscCheck(ended, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: the Prismatic file ends without its terminating line '-1' (truncated?)", path);
   PetscFunctionReturn(0);
 }
 
@@ -439,7 +498,8 @@ PetscErrorCode structure_read(const char *path, StructureFormat format, AtomList
     format = (n == 1 && *end == 0) ? STRUCTURE_FORMAT_XYZ : STRUCTURE_FORMAT_PRISMATIC;
   }
   PetscCall(atom_list_create(0, &atoms));
-  PetscErrorCode ierr = format == STRUCTURE_FORMAT_PRISMATIC ? read_prismatic(path, &lines, atoms) : read_xyz(path, &lines, atoms);
+  PetscErrorCode ierr =
+    format == STRUCTURE_FORMAT_PRISMATIC ? read_prismatic(path, &lines, atoms) : read_xyz(path, &lines, atoms);
   PetscCall(lines_free(&lines));
   if (ierr) PetscCall(atom_list_destroy(&atoms));
   PetscCall(ierr);

@@ -23,9 +23,15 @@ void transform_axis_angle(const double axis[3], double angle, double R[3][3])
 {
   double l = sqrt(dot3(axis, axis)), x = axis[0] / l, y = axis[1] / l, z = axis[2] / l;
   double c = cos(angle), s = sin(angle), t = 1 - c;
-  R[0][0] = t * x * x + c;     R[0][1] = t * x * y - s * z; R[0][2] = t * x * z + s * y;
-  R[1][0] = t * x * y + s * z; R[1][1] = t * y * y + c;     R[1][2] = t * y * z - s * x;
-  R[2][0] = t * x * z - s * y; R[2][1] = t * y * z + s * x; R[2][2] = t * z * z + c;
+  R[0][0] = t * x * x + c;
+  R[0][1] = t * x * y - s * z;
+  R[0][2] = t * x * z + s * y;
+  R[1][0] = t * x * y + s * z;
+  R[1][1] = t * y * y + c;
+  R[1][2] = t * y * z - s * x;
+  R[2][0] = t * x * z - s * y;
+  R[2][1] = t * y * z + s * x;
+  R[2][2] = t * z * z + c;
 }
 
 PetscErrorCode transform_zone_axis(const Crystal *crystal, const int uvw[3], double in_plane_angle, double R[3][3])
@@ -74,7 +80,8 @@ void transform_mistilt(RngStream *rng, double rms_angle, double R[3][3])
   transform_multiply(T, R, R);
 }
 
-static PetscErrorCode apply_affine(AtomList *atoms, const double M[3][3], const double centre[3], const double shift[3], PetscBool cell)
+static PetscErrorCode apply_affine(AtomList *atoms, const double M[3][3], const double centre[3], const double shift[3],
+                                   PetscBool cell)
 {
   PetscFunctionBeginUser;
   double c[3] = {0, 0, 0};
@@ -95,8 +102,10 @@ static PetscErrorCode apply_affine(AtomList *atoms, const double M[3][3], const 
 PetscErrorCode transform_rotate(AtomList *atoms, const double R[3][3], const double centre[3])
 {
   PetscFunctionBeginUser;
-  double det = R[0][0] * (R[1][1] * R[2][2] - R[1][2] * R[2][1]) - R[0][1] * (R[1][0] * R[2][2] - R[1][2] * R[2][0]) + R[0][2] * (R[1][0] * R[2][1] - R[1][1] * R[2][0]);
-  PetscCheck(fabs(det - 1) < 1e-6, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "transform_rotate: matrix determinant %g; a rotation has 1", det);
+  double det = R[0][0] * (R[1][1] * R[2][2] - R[1][2] * R[2][1]) - R[0][1] * (R[1][0] * R[2][2] - R[1][2] * R[2][0]) +
+               R[0][2] * (R[1][0] * R[2][1] - R[1][1] * R[2][0]);
+  PetscCheck(fabs(det - 1) < 1e-6, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "transform_rotate: matrix determinant %g; a rotation has 1", det);
   PetscCall(apply_affine(atoms, R, centre, (double[3]){0, 0, 0}, PETSC_TRUE));
   PetscFunctionReturn(0);
 }
@@ -113,7 +122,8 @@ PetscErrorCode transform_reflect(AtomList *atoms, const double normal[3], const 
 {
   PetscFunctionBeginUser;
   double l = sqrt(dot3(normal, normal));
-  PetscCheck(l > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "reflection plane normal (%g, %g, %g) must be non-zero", normal[0], normal[1], normal[2]);
+  PetscCheck(l > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "reflection plane normal (%g, %g, %g) must be non-zero",
+             normal[0], normal[1], normal[2]);
   double n[3] = {normal[0] / l, normal[1] / l, normal[2] / l}, M[3][3];
   for (int i = 0; i < 3; i++)
     for (int j = 0; j < 3; j++) M[i][j] = (i == j) - 2 * n[i] * n[j];
@@ -127,8 +137,11 @@ PetscErrorCode transform_strain(AtomList *atoms, const double strain[3][3], cons
   double M[3][3];
   for (int i = 0; i < 3; i++)
     for (int j = 0; j < 3; j++) M[i][j] = (i == j) + strain[i][j];
-  double det = M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1]) - M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0]) + M[0][2] * (M[1][0] * M[2][1] - M[1][1] * M[2][0]);
-  PetscCheck(det > 0.1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "strain: det(I + strain) = %g; a strain this large inverts or crushes the structure (allowed det > 0.1)", det);
+  double det = M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1]) - M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0]) +
+               M[0][2] * (M[1][0] * M[2][1] - M[1][1] * M[2][0]);
+  PetscCheck(det > 0.1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "strain: det(I + strain) = %g; a strain this large inverts or crushes the structure (allowed det > 0.1)",
+             det);
   PetscCall(apply_affine(atoms, M, centre, (double[3]){0, 0, 0}, PETSC_TRUE));
   PetscFunctionReturn(0);
 }

@@ -48,7 +48,8 @@ static int compare_points(const void *pa, const void *pb)
 
 /* Sort and merge sites that coincide (to 0.1 mÅ; the grid is offset so exact lattice values sit
  * mid-bin), then append them with the given labels. */
-static PetscErrorCode append_unique(Point *points, PetscInt n, const double centre[3], int z, int object_id, AtomClass atom_class, AtomList *atoms)
+static PetscErrorCode append_unique(Point *points, PetscInt n, const double centre[3], int z, int object_id,
+                                    AtomClass atom_class, AtomList *atoms)
 {
   PetscFunctionBeginUser;
   for (PetscInt i = 0; i < n; i++)
@@ -63,30 +64,46 @@ static PetscErrorCode append_unique(Point *points, PetscInt n, const double cent
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode twinned_icosahedron(const Crystal *crystal, PetscInt shells, const double centre[3], int object_id, AtomClass atom_class, AtomList *atoms)
+PetscErrorCode twinned_icosahedron(const Crystal *crystal, PetscInt shells, const double centre[3], int object_id,
+                                   AtomClass atom_class, AtomList *atoms)
 {
   int    z = 0;
   double d = 0;
   PetscFunctionBeginUser;
-  PetscCheck(shells >= 1 && shells <= 200, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "icosahedron: %" PetscInt_FMT " shells; allowed 1..200", shells);
+  PetscCheck(shells >= 1 && shells <= 200, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "icosahedron: %" PetscInt_FMT " shells; allowed 1..200", shells);
   PetscCall(monatomic_scale(crystal, "icosahedron", &z, &d));
   /* 12 vertices at radius r1 (one shell), 5-fold axis along z; edge/radius = 1/sin(72°). */
   const double edge_ratio = 1.0 / sin(0.4 * M_PI), r1 = 2 * d / (1 + edge_ratio);
   double       v[12][3];
-  v[0][0] = v[0][1] = 0; v[0][2] = r1;
-  v[11][0] = v[11][1] = 0; v[11][2] = -r1;
+  v[0][0] = v[0][1] = 0;
+  v[0][2]           = r1;
+  v[11][0] = v[11][1] = 0;
+  v[11][2]            = -r1;
   for (int k = 0; k < 5; k++) {
     double up = 2 * M_PI * k / 5, low = up + M_PI / 5, h = r1 / sqrt(5.0), rho = 2 * r1 / sqrt(5.0);
-    v[1 + k][0] = rho * cos(up);  v[1 + k][1] = rho * sin(up);  v[1 + k][2] = h;
-    v[6 + k][0] = rho * cos(low); v[6 + k][1] = rho * sin(low); v[6 + k][2] = -h;
+    v[1 + k][0] = rho * cos(up);
+    v[1 + k][1] = rho * sin(up);
+    v[1 + k][2] = h;
+    v[6 + k][0] = rho * cos(low);
+    v[6 + k][1] = rho * sin(low);
+    v[6 + k][2] = -h;
   }
   int face[20][3];
   for (int k = 0; k < 5; k++) {
     int u0 = 1 + k, u1 = 1 + (k + 1) % 5, l0 = 6 + k, l1 = 6 + (k + 1) % 5;
-    face[4 * k][0] = 0;      face[4 * k][1] = u0;      face[4 * k][2] = u1;
-    face[4 * k + 1][0] = 11; face[4 * k + 1][1] = l0;  face[4 * k + 1][2] = l1;
-    face[4 * k + 2][0] = u0; face[4 * k + 2][1] = u1;  face[4 * k + 2][2] = l0;
-    face[4 * k + 3][0] = l0; face[4 * k + 3][1] = l1;  face[4 * k + 3][2] = u1;
+    face[4 * k][0]     = 0;
+    face[4 * k][1]     = u0;
+    face[4 * k][2]     = u1;
+    face[4 * k + 1][0] = 11;
+    face[4 * k + 1][1] = l0;
+    face[4 * k + 1][2] = l1;
+    face[4 * k + 2][0] = u0;
+    face[4 * k + 2][1] = u1;
+    face[4 * k + 2][2] = l0;
+    face[4 * k + 3][0] = l0;
+    face[4 * k + 3][1] = l1;
+    face[4 * k + 3][2] = u1;
   }
   PetscInt n = 0, capacity = 20 * shells * (shells + 1) * (shells + 2) / 6 + 1;
   Point   *points;
@@ -95,7 +112,8 @@ PetscErrorCode twinned_icosahedron(const Crystal *crystal, PetscInt shells, cons
     for (PetscInt a = 0; a < shells; a++)
       for (PetscInt b = 0; a + b < shells; b++)
         for (PetscInt c = 0; a + b + c < shells; c++) {
-          for (int i = 0; i < 3; i++) points[n].x[i] = a * v[face[f][0]][i] + b * v[face[f][1]][i] + c * v[face[f][2]][i];
+          for (int i = 0; i < 3; i++)
+            points[n].x[i] = a * v[face[f][0]][i] + b * v[face[f][1]][i] + c * v[face[f][2]][i];
           n++;
         }
   PetscCall(append_unique(points, n, centre, z, object_id, atom_class, atoms));
@@ -103,18 +121,22 @@ PetscErrorCode twinned_icosahedron(const Crystal *crystal, PetscInt shells, cons
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode twinned_decahedron(const Crystal *crystal, PetscInt axis_atoms, PetscInt ino, PetscInt marks, const double centre[3], int object_id,
-                                  AtomClass atom_class, AtomList *atoms)
+PetscErrorCode twinned_decahedron(const Crystal *crystal, PetscInt axis_atoms, PetscInt ino, PetscInt marks,
+                                  const double centre[3], int object_id, AtomClass atom_class, AtomList *atoms)
 {
   int    z = 0;
   double d = 0;
   PetscFunctionBeginUser;
-  PetscCheck(axis_atoms >= 1 && axis_atoms <= 400, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "decahedron: %" PetscInt_FMT " atoms along the axis; allowed 1..400", axis_atoms);
+  PetscCheck(axis_atoms >= 1 && axis_atoms <= 400, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "decahedron: %" PetscInt_FMT " atoms along the axis; allowed 1..400", axis_atoms);
   PetscInt N = axis_atoms - 1;
-  PetscCheck(ino >= 0 && ino <= N, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "decahedron: Ino truncation %" PetscInt_FMT "; allowed 0..%" PetscInt_FMT " (axis atoms − 1)", ino, N);
+  PetscCheck(ino >= 0 && ino <= N, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "decahedron: Ino truncation %" PetscInt_FMT "; allowed 0..%" PetscInt_FMT " (axis atoms − 1)", ino, N);
   PetscInt q = N - ino;
   PetscCheck(marks >= 0 && marks <= q, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "decahedron: Marks re-entrance %" PetscInt_FMT "; allowed 0..%" PetscInt_FMT " (axis atoms − 1 − Ino truncation)", marks, q);
+             "decahedron: Marks re-entrance %" PetscInt_FMT "; allowed 0..%" PetscInt_FMT
+             " (axis atoms − 1 − Ino truncation)",
+             marks, q);
   PetscCall(monatomic_scale(crystal, "decahedron", &z, &d));
   /* Axis step u = d ẑ; grain edge vectors w_i reach the equatorial vertices; equatorial
    * neighbours are d apart, which puts w_i at 0.9867 d (the closing strain). */

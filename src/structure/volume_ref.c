@@ -19,7 +19,8 @@ static void   cross3(const double a[3], const double b[3], double c[3])
 PetscErrorCode volume_add_convex_hull_reference(Volume *volume, PetscInt npoints, const double (*points)[3])
 {
   PetscFunctionBeginUser;
-  PetscCheck(npoints >= 4, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "convex hull of %" PetscInt_FMT " points; needs at least 4", npoints);
+  PetscCheck(npoints >= 4, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "convex hull of %" PetscInt_FMT " points; needs at least 4", npoints);
   double scale = 0;
   for (PetscInt i = 0; i < npoints; i++) scale = PetscMax(scale, sqrt(dot3(points[i], points[i])));
   const double tol = 1e-9 * (scale + 1);
@@ -29,26 +30,35 @@ PetscErrorCode volume_add_convex_hull_reference(Volume *volume, PetscInt npoints
     for (PetscInt j = i + 1; j < npoints; j++)
       for (PetscInt k = j + 1; k < npoints; k++) {
         double u[3], v[3], n[3];
-        for (int d = 0; d < 3; d++) { u[d] = points[j][d] - points[i][d]; v[d] = points[k][d] - points[i][d]; }
+        for (int d = 0; d < 3; d++) {
+          u[d] = points[j][d] - points[i][d];
+          v[d] = points[k][d] - points[i][d];
+        }
         cross3(u, v, n);
         double length = sqrt(dot3(n, n));
         if (length < 1e-12 * (scale * scale + 1)) continue;
         for (int d = 0; d < 3; d++) n[d] /= length;
-        double   h = dot3(n, points[i]);
+        double   h     = dot3(n, points[i]);
         PetscInt above = 0, below = 0;
         for (PetscInt m = 0; m < npoints && !(above && below); m++) {
           double s = dot3(n, points[m]) - h;
-          if (s > tol) above++;
-          else if (s < -tol) below++;
+          if (s > tol)
+            above++;
+          else if (s < -tol)
+            below++;
         }
         if (above && below) continue;
-        if (above) { for (int d = 0; d < 3; d++) n[d] = -n[d]; h = -h; }
+        if (above) {
+          for (int d = 0; d < 3; d++) n[d] = -n[d];
+          h = -h;
+        }
         PetscBool duplicate = PETSC_FALSE;
         for (PetscInt p = 0; p < hull->nplanes && !duplicate; p++)
           duplicate = dot3(hull->plane[p].normal, n) > 1 - 1e-9 && fabs(hull->plane[p].distance - h) < tol * 10;
         if (!duplicate) PetscCall(volume_add_plane_at_distance(hull, n, h));
       }
-  PetscCheck(hull->nplanes >= 4, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "convex hull of %" PetscInt_FMT " points: the points are coplanar", npoints);
+  PetscCheck(hull->nplanes >= 4, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "convex hull of %" PetscInt_FMT " points: the points are coplanar", npoints);
   PetscCall(volume_intersect(volume, hull));
   PetscCall(volume_destroy(&hull));
   PetscFunctionReturn(0);

@@ -12,10 +12,13 @@ PetscErrorCode checkpoint_stem(const char *model_path, char *stem, size_t size)
   size_t length = strlen(model_path);
 
   PetscFunctionBeginUser;
-  PetscCheck(length > 0 && length + 1 < size, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-o '%s': empty or too long a path", model_path);
+  PetscCheck(length > 0 && length + 1 < size, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "-o '%s': empty or too long a path", model_path);
   PetscCall(PetscStrncpy(stem, model_path, size));
-  if (length > 3 && !strcmp(stem + length - 3, ".h5")) stem[length - 3] = '\0';
-  else if (length > 5 && !strcmp(stem + length - 5, ".hdf5")) stem[length - 5] = '\0';
+  if (length > 3 && !strcmp(stem + length - 3, ".h5"))
+    stem[length - 3] = '\0';
+  else if (length > 5 && !strcmp(stem + length - 5, ".hdf5"))
+    stem[length - 5] = '\0';
   PetscFunctionReturn(0);
 }
 
@@ -82,10 +85,11 @@ PetscErrorCode checkpoint_list(const char *stem, PetscInt *count, PetscInt **epo
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode checkpoint_save(const char *stem, PetscInt epoch, PetscInt keep, UNet *net, Optimizer *optimizer, const ModelTrainingState *state)
+PetscErrorCode checkpoint_save(const char *stem, PetscInt epoch, PetscInt keep, UNet *net, Optimizer *optimizer,
+                               const ModelTrainingState *state)
 {
-  char      path[PETSC_MAX_PATH_LEN];
-  PetscInt  n, *epochs;
+  char     path[PETSC_MAX_PATH_LEN];
+  PetscInt n, *epochs;
 
   PetscFunctionBeginUser;
   PetscCheck(keep >= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-keep_checkpoints %d: must be at least 1", (int)keep);
@@ -100,7 +104,8 @@ PetscErrorCode checkpoint_save(const char *stem, PetscInt epoch, PetscInt keep, 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode checkpoint_load_latest(const char *stem, UNet *net, Optimizer *optimizer, ModelTrainingState *state, PetscBool verbose, PetscInt *epoch)
+PetscErrorCode checkpoint_load_latest(const char *stem, UNet *net, Optimizer *optimizer, ModelTrainingState *state,
+                                      PetscBool verbose, PetscInt *epoch)
 {
   PetscInt n, *epochs;
   char     path[PETSC_MAX_PATH_LEN], previous[PETSC_MAX_PATH_LEN] = "";
@@ -113,20 +118,23 @@ PetscErrorCode checkpoint_load_latest(const char *stem, UNet *net, Optimizer *op
     PetscCall(model_training_state_clear(state));
     /* A corrupt file must not end the run: catch its error, name it, and try the previous.
      * A readable checkpoint of ANOTHER architecture is a user error, not corruption. */
-    UNetConfig     file_config;
-    int            height, width;
+    UNetConfig file_config;
+    int        height, width;
     PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
     PetscErrorCode failed = model_file_read_config(path, &file_config, &height, &width);
     PetscCall(PetscPopErrorHandler());
     if (!failed) {
       const UNetConfig *mine = unet_config(net);
-      if (file_config.depth != mine->depth || file_config.base_filters != mine->base_filters || file_config.block != mine->block || file_config.decoder != mine->decoder ||
-          file_config.head != mine->head || file_config.in_channels != mine->in_channels || file_config.batchnorm != mine->batchnorm) {
+      if (file_config.depth != mine->depth || file_config.base_filters != mine->base_filters ||
+          file_config.block != mine->block || file_config.decoder != mine->decoder || file_config.head != mine->head ||
+          file_config.in_channels != mine->in_channels || file_config.batchnorm != mine->batchnorm) {
         char theirs[256], ours[256];
         unet_config_describe(&file_config, theirs, sizeof theirs);
         unet_config_describe(mine, ours, sizeof ours);
-        SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-resume: checkpoint '%s' was made for a U-Net with %s; this run asks for %s (use the same architecture options, or another -o)", path,
-                theirs, ours);
+        SETERRQ(
+          PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+          "-resume: checkpoint '%s' was made for a U-Net with %s; this run asks for %s (use the same architecture options, or another -o)",
+          path, theirs, ours);
       }
       PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
       failed = model_file_load(path, net, optimizer, state);
@@ -134,17 +142,23 @@ PetscErrorCode checkpoint_load_latest(const char *stem, UNet *net, Optimizer *op
     }
     if (!failed) {
       *epoch = epochs[i];
-      if (verbose && previous[0]) PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: resuming from the previous checkpoint '%s' (epoch %d) instead\n", path, (int)epochs[i]));
+      if (verbose && previous[0])
+        PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: resuming from the previous checkpoint '%s' (epoch %d) instead\n",
+                              path, (int)epochs[i]));
       break;
     }
     const char *text = NULL;
     PetscErrorMessage(failed, &text, NULL);
     if (verbose)
-      PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "train: warning: checkpoint '%s' is corrupt or unreadable (%s); falling back to the previous checkpoint\n", path,
-                             text ? text : "error"));
+      PetscCall(PetscFPrintf(
+        PETSC_COMM_SELF, stderr,
+        "train: warning: checkpoint '%s' is corrupt or unreadable (%s); falling back to the previous checkpoint\n",
+        path, text ? text : "error"));
     PetscCall(PetscStrncpy(previous, path, sizeof previous));
   }
   PetscCall(PetscFree(epochs));
-  if (*epoch < 0 && previous[0]) SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-resume: no checkpoint of '%s' is readable (the oldest tried was '%s')", stem, previous);
+  if (*epoch < 0 && previous[0])
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+            "-resume: no checkpoint of '%s' is readable (the oldest tried was '%s')", stem, previous);
   PetscFunctionReturn(0);
 }

@@ -33,7 +33,8 @@ static PetscErrorCode load_columns(Dataset *d)
   PetscCall(PetscMalloc1(d->count, &d->image_index));
   for (PetscInt i = 0; i < d->count; i++) d->image_index[i] = i;
   d->has_structure_id = database_reader_column_index(r, DATABASE_STRUCTURE_ID) >= 0;
-  if (d->has_structure_id) PetscCall(database_reader_read_column(r, DATABASE_STRUCTURE_ID, DATABASE_INT64, 0, d->count, d->structure_id));
+  if (d->has_structure_id)
+    PetscCall(database_reader_read_column(r, DATABASE_STRUCTURE_ID, DATABASE_INT64, 0, d->count, d->structure_id));
   else
     for (PetscInt i = 0; i < d->count; i++) d->structure_id[i] = i;
   PetscFunctionReturn(0);
@@ -100,17 +101,20 @@ static PetscErrorCode select_conditions(const Dataset *d, char *copy, PetscBool 
   PetscFunctionBeginUser;
   for (condition = strtok_r(copy, ",", &save); condition; condition = strtok_r(NULL, ",", &save)) {
     static const char *operators[] = {">=", "<=", "==", "!=", ">", "<"};
-    char              *at = NULL;
-    int                op = -1;
+    char              *at          = NULL;
+    int                op          = -1;
     for (int o = 0; o < 6 && !at; o++)
       if ((at = strstr(condition, operators[o]))) op = o;
-    PetscCheck(at && at != condition, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-select: condition '%s' is not COLUMN OP VALUE with OP one of >= <= == != > <", condition);
+    PetscCheck(at && at != condition, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "-select: condition '%s' is not COLUMN OP VALUE with OP one of >= <= == != > <", condition);
     char name[128] = {0};
-    PetscCheck((size_t)(at - condition) < sizeof name, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-select: column name in '%s' too long", condition);
+    PetscCheck((size_t)(at - condition) < sizeof name, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "-select: column name in '%s' too long", condition);
     memcpy(name, condition, (size_t)(at - condition));
-    char *value_text = at + strlen(operators[op]), *end;
-    double value = strtod(value_text, &end);
-    PetscCheck(end != value_text && *end == '\0', PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-select: '%s' in condition '%s' is not a number", value_text, condition);
+    char  *value_text = at + strlen(operators[op]), *end;
+    double value      = strtod(value_text, &end);
+    PetscCheck(end != value_text && *end == '\0', PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "-select: '%s' in condition '%s' is not a number", value_text, condition);
     const double *column = dataset_column(d, name);
     if (!column) {
       char list[2048] = "";
@@ -118,12 +122,18 @@ static PetscErrorCode select_conditions(const Dataset *d, char *copy, PetscBool 
         PetscCall(PetscStrlcat(list, c ? ", " : "", sizeof list));
         PetscCall(PetscStrlcat(list, d->column_names[c], sizeof list));
       }
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-select: database '%s' has no per-image column '%s'; columns%s%s: %s", d->path, name,
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+              "-select: database '%s' has no per-image column '%s'; columns%s%s: %s", d->path, name,
               d->column_group[0] ? " in " : "", d->column_group, d->n_columns ? list : "(none)");
     }
     for (PetscInt i = 0; i < d->count; i++) {
-      double x = column[i];
-      int    keep = op == 0 ? x >= value : op == 1 ? x <= value : op == 2 ? x == value : op == 3 ? x != value : op == 4 ? x > value : x < value;
+      double x    = column[i];
+      int    keep = op == 0   ? x >= value
+                    : op == 1 ? x <= value
+                    : op == 2 ? x == value
+                    : op == 3 ? x != value
+                    : op == 4 ? x > value
+                              : x < value;
       if (!keep) selected[i] = PETSC_FALSE;
     }
   }
@@ -152,21 +162,24 @@ static int compare_int64(const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-PetscErrorCode dataset_split(const Dataset *d, const PetscBool *selected, const DatasetSplitRule *rule, PetscInt **train, PetscInt *n_train, PetscInt **validation, PetscInt *n_validation)
+PetscErrorCode dataset_split(const Dataset *d, const PetscBool *selected, const DatasetSplitRule *rule,
+                             PetscInt **train, PetscInt *n_train, PetscInt **validation, PetscInt *n_validation)
 {
   const double   fraction = rule->validation_fraction;
   const uint64_t seed     = rule->seed;
   const int64_t *group    = d->structure_id;
-  int64_t  *ids;
-  PetscInt  n_ids = 0, n_distinct = 0, n_val_structures;
-  RngStream stream;
+  int64_t       *ids;
+  PetscInt       n_ids = 0, n_distinct = 0, n_val_structures;
+  RngStream      stream;
 
   PetscFunctionBeginUser;
-  PetscCheck(fraction >= 0 && fraction < 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-val_fraction %g: allowed 0 <= fraction < 1", fraction);
+  PetscCheck(fraction >= 0 && fraction < 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "-val_fraction %g: allowed 0 <= fraction < 1", fraction);
   /* Every rank of the dataset's communicator decides the same, so the error is raised on all. */
-  PetscCheck(rule->grouping == SPLIT_BY_IMAGE || d->has_structure_id || fraction == 0, d->comm, PETSC_ERR_USER_INPUT,
-             "database '%s' has no structure id column (%s/%s), so images of one structure could land on both sides of the train/validation split (leakage); give -split_by image to split by image anyway",
-             d->path, DATABASE_METADATA_GROUP, DATABASE_STRUCTURE_ID);
+  PetscCheck(
+    rule->grouping == SPLIT_BY_IMAGE || d->has_structure_id || fraction == 0, d->comm, PETSC_ERR_USER_INPUT,
+    "database '%s' has no structure id column (%s/%s), so images of one structure could land on both sides of the train/validation split (leakage); give -split_by image to split by image anyway",
+    d->path, DATABASE_METADATA_GROUP, DATABASE_STRUCTURE_ID);
   if (rule->grouping == SPLIT_BY_IMAGE) group = d->image_index;
   PetscCall(PetscMalloc1(d->count, &ids));
   for (PetscInt i = 0; i < d->count; i++)
@@ -191,8 +204,10 @@ PetscErrorCode dataset_split(const Dataset *d, const PetscBool *selected, const 
   for (PetscInt i = 0; i < d->count; i++) {
     if (selected && !selected[i]) continue;
     int64_t key = group[i];
-    if (n_val_structures && bsearch(&key, ids, (size_t)n_val_structures, sizeof *ids, compare_int64)) (*validation)[(*n_validation)++] = i;
-    else (*train)[(*n_train)++] = i;
+    if (n_val_structures && bsearch(&key, ids, (size_t)n_val_structures, sizeof *ids, compare_int64))
+      (*validation)[(*n_validation)++] = i;
+    else
+      (*train)[(*n_train)++] = i;
   }
   PetscCall(PetscFree(ids));
   PetscFunctionReturn(0);
@@ -216,7 +231,11 @@ static inline PetscInt dihedral_source(PetscInt y, PetscInt x, PetscInt ny, Pets
 {
   if (k & 2) y = ny - 1 - y;
   if (k & 4) x = nx - 1 - x;
-  if (k & 1) { PetscInt t = y; y = x; x = t; } /* square only */
+  if (k & 1) {
+    PetscInt t = y;
+    y          = x;
+    x          = t;
+  } /* square only */
   return y * nx + x;
 }
 
@@ -249,7 +268,7 @@ void normalize_image(float *image, PetscInt count, NormalizeMode mode)
     double mean = sum / count;
     for (PetscInt i = 0; i < count; i++) sum2 += (image[i] - mean) * (image[i] - mean);
     double deviation = sqrt(sum2 / count);
-    float  scale = deviation > 0 ? (float)(1.0 / deviation) : 0.0f;
+    float  scale     = deviation > 0 ? (float)(1.0 / deviation) : 0.0f;
     for (PetscInt i = 0; i < count; i++) image[i] = (float)(image[i] - mean) * scale;
   }
 }
@@ -260,16 +279,18 @@ void resample_dose(float *image, PetscInt count, double dose, double pixel_area,
   for (PetscInt i = 0; i < count; i++) sum += fmax(image[i], 0);
   double mean = sum / count;
   if (mean <= 0 || electrons <= 0) return;
-  for (PetscInt i = 0; i < count; i++) image[i] = (float)((double)rng_poisson(stream, fmax(image[i], 0) / mean * electrons) / electrons);
+  for (PetscInt i = 0; i < count; i++)
+    image[i] = (float)((double)rng_poisson(stream, fmax(image[i], 0) / mean * electrons) / electrons);
 }
 
 /* ---- external labelled files ---- */
 
 /* The shape of dataset `name` of a labelled set: rank checked before the dimensions are read
  * (dims has H5S_MAX_RANK entries anyway), numbers only. */
-static PetscErrorCode labelled_set_shape(hid_t file, const char *name, const char *path, hid_t *set, int *rank, hsize_t dims[H5S_MAX_RANK])
+static PetscErrorCode labelled_set_shape(hid_t file, const char *name, const char *path, hid_t *set, int *rank,
+                                         hsize_t dims[H5S_MAX_RANK])
 {
-  hid_t       space, type;
+  hid_t space, type;
   H5T_class_t class;
 
   PetscFunctionBeginUser;
@@ -279,16 +300,19 @@ static PetscErrorCode labelled_set_shape(hid_t file, const char *name, const cha
   *rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
   if (*rank >= 0 && *rank <= H5S_MAX_RANK) H5Sget_simple_extent_dims(space, dims, NULL);
   if (space >= 0) H5Sclose(space);
-  PetscCheck(*rank >= 0 && *rank <= H5S_MAX_RANK, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': cannot read the shape of '%s'", path, name);
+  PetscCheck(*rank >= 0 && *rank <= H5S_MAX_RANK, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "'%s': cannot read the shape of '%s'", path, name);
   type  = H5Dget_type(*set);
   class = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
   if (type >= 0) H5Tclose(type);
-  PetscCheck(class == H5T_INTEGER || class == H5T_FLOAT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': '%s' does not hold numbers (HDF5 type class %d)", path, name, (int)class);
+  PetscCheck(class == H5T_INTEGER || class == H5T_FLOAT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "'%s': '%s' does not hold numbers (HDF5 type class %d)", path, name, (int)class);
   PetscCall(hdf5_dataset_check_storage(*set, name, path));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode labelled_set_read_from(hid_t file, const char *path, PetscInt *count, PetscInt *ny, PetscInt *nx, float **images, float **maps, uint8_t **masks)
+static PetscErrorCode labelled_set_read_from(hid_t file, const char *path, PetscInt *count, PetscInt *ny, PetscInt *nx,
+                                             float **images, float **maps, uint8_t **masks)
 {
   hid_t   set = -1;
   hsize_t dims[H5S_MAX_RANK], map_dims[H5S_MAX_RANK];
@@ -297,18 +321,25 @@ static PetscErrorCode labelled_set_read_from(hid_t file, const char *path, Petsc
   herr_t  status;
 
   PetscFunctionBeginUser;
-  PetscCheck(H5Lexists(file, "images", H5P_DEFAULT) > 0 && H5Lexists(file, "maps", H5P_DEFAULT) > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "'%s' has no 'images' and 'maps' datasets (the labelled-set layout) and no /data/images and /data/masks (a nanoforge database)", path);
+  PetscCheck(
+    H5Lexists(file, "images", H5P_DEFAULT) > 0 && H5Lexists(file, "maps", H5P_DEFAULT) > 0, PETSC_COMM_SELF,
+    PETSC_ERR_FILE_UNEXPECTED,
+    "'%s' has no 'images' and 'maps' datasets (the labelled-set layout) and no /data/images and /data/masks (a nanoforge database)",
+    path);
   PetscCall(labelled_set_shape(file, "images", path, &set, &rank, dims));
   if (!(rank == 3 || (rank == 4 && dims[3] == 1))) {
     H5Dclose(set);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': images has %d dimensions; it must be [N][ny][nx] or [N][ny][nx][1]", path, rank);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+            "'%s': images has %d dimensions; it must be [N][ny][nx] or [N][ny][nx][1]", path, rank);
   }
-  if (dims[0] == 0 || dims[1] == 0 || dims[2] == 0 || size_multiply_overflows(dims[1], dims[2], &pixels) || pixels > (size_t)PETSC_MAX_INT || dims[0] > (hsize_t)PETSC_MAX_INT ||
+  if (dims[0] == 0 || dims[1] == 0 || dims[2] == 0 || size_multiply_overflows(dims[1], dims[2], &pixels) ||
+      pixels > (size_t)PETSC_MAX_INT || dims[0] > (hsize_t)PETSC_MAX_INT ||
       size_multiply_overflows(pixels, dims[0], &total) || total > (size_t)PETSC_MAX_INT) {
     H5Dclose(set);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': images are %llu x %llu x %llu; allowed 1 to %d images of at least 1 x 1 pixel, %d pixels in all", path,
-            (unsigned long long)dims[0], (unsigned long long)dims[1], (unsigned long long)dims[2], (int)PETSC_MAX_INT, (int)PETSC_MAX_INT);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+            "'%s': images are %llu x %llu x %llu; allowed 1 to %d images of at least 1 x 1 pixel, %d pixels in all",
+            path, (unsigned long long)dims[0], (unsigned long long)dims[1], (unsigned long long)dims[2],
+            (int)PETSC_MAX_INT, (int)PETSC_MAX_INT);
   }
   *count = (PetscInt)dims[0], *ny = (PetscInt)dims[1], *nx = (PetscInt)dims[2];
   PetscErrorCode ierr = checked_malloc(total, sizeof(float), "the images", path, images);
@@ -319,10 +350,13 @@ static PetscErrorCode labelled_set_read_from(hid_t file, const char *path, Petsc
   PetscCheck(status >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': cannot read the images", path);
 
   PetscCall(labelled_set_shape(file, "maps", path, &set, &map_rank, map_dims));
-  if (!((map_rank == 3 || map_rank == 4) && map_dims[0] == dims[0] && map_dims[1] == dims[1] && map_dims[2] == dims[2] && (map_rank == 3 || map_dims[3] > 0))) {
+  if (!((map_rank == 3 || map_rank == 4) && map_dims[0] == dims[0] && map_dims[1] == dims[1] &&
+        map_dims[2] == dims[2] && (map_rank == 3 || map_dims[3] > 0))) {
     H5Dclose(set);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': maps must have the shape of images ([N][ny][nx], optionally [..][C]); images are %llu x %llu x %llu, maps have %d dimensions", path,
-            (unsigned long long)dims[0], (unsigned long long)dims[1], (unsigned long long)dims[2], map_rank);
+    SETERRQ(
+      PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+      "'%s': maps must have the shape of images ([N][ny][nx], optionally [..][C]); images are %llu x %llu x %llu, maps have %d dimensions",
+      path, (unsigned long long)dims[0], (unsigned long long)dims[1], (unsigned long long)dims[2], map_rank);
   }
   channels = map_rank == 4 ? (size_t)map_dims[3] : 1;
   ierr     = checked_bytes(total, channels, 1, "the maps", path, &map_values);
@@ -335,7 +369,8 @@ static PetscErrorCode labelled_set_read_from(hid_t file, const char *path, Petsc
   PetscCall(PetscMalloc1(total, masks));
   for (size_t p = 0; p < total; p++) {
     const float *map = *maps;
-    if (channels == 1) (*masks)[p] = map[p] > 0.5f;
+    if (channels == 1)
+      (*masks)[p] = map[p] > 0.5f;
     else {
       size_t best = 0;
       for (size_t c = 1; c < channels; c++)
@@ -346,7 +381,8 @@ static PetscErrorCode labelled_set_read_from(hid_t file, const char *path, Petsc
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode labelled_set_read_hdf5(const char *path, PetscInt *count, PetscInt *ny, PetscInt *nx, float **images, uint8_t **masks)
+PetscErrorCode labelled_set_read_hdf5(const char *path, PetscInt *count, PetscInt *ny, PetscInt *nx, float **images,
+                                      uint8_t **masks)
 {
   hid_t       file;
   float      *maps = NULL;
@@ -372,7 +408,8 @@ PetscErrorCode labelled_set_read_hdf5(const char *path, PetscInt *count, PetscIn
     PetscCall(PetscFree(*images));
     PetscCall(PetscFree(*masks));
   }
-  PetscCheck(file >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "cannot open the labelled set '%s': damaged, truncated or not HDF5", path);
+  PetscCheck(file >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "cannot open the labelled set '%s': damaged, truncated or not HDF5", path);
   PetscCall(ierr);
   PetscFunctionReturn(0);
 }

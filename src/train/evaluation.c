@@ -59,20 +59,21 @@ static PetscErrorCode rows_free(Rows *r)
 }
 
 typedef struct {
-  Rows      rows;
+  Rows       rows;
   PetscInt64 file; /* index of the -data input being scored: the high part of the row keys */
   int        rank, size;
-  Confusion total;
-  PetscInt  images;
-  double    threshold;
-  double    seconds; /* inside predictor_segment: normalisation, tiling, forward passes */
+  Confusion  total;
+  PetscInt   images;
+  double     threshold;
+  double     seconds; /* inside predictor_segment: normalisation, tiling, forward passes */
   /* Montage: rows of (image, true mask, predicted mask) for the first images of one size. */
   PetscInt       montage_rows, montage_capacity, montage_ny, montage_nx;
   unsigned char *montage;      /* [capacity][3][ny][nx] grey */
   PetscInt64    *montage_keys; /* [capacity]: the rows' places in the input order */
 } Tally;
 
-static PetscErrorCode montage_add(Tally *t, PetscInt position, const float *image, const uint8_t *truth, const uint8_t *prediction, PetscInt ny, PetscInt nx)
+static PetscErrorCode montage_add(Tally *t, PetscInt position, const float *image, const uint8_t *truth,
+                                  const uint8_t *prediction, PetscInt ny, PetscInt nx)
 {
   PetscFunctionBeginUser;
   if (t->montage_capacity == 0 || t->montage_rows >= t->montage_capacity) PetscFunctionReturn(0);
@@ -82,7 +83,7 @@ static PetscErrorCode montage_add(Tally *t, PetscInt position, const float *imag
     PetscCall(PetscMalloc1(t->montage_capacity, &t->montage_keys));
   }
   if (ny != t->montage_ny || nx != t->montage_nx) PetscFunctionReturn(0); /* one size per montage */
-  size_t         n = (size_t)ny * nx;
+  size_t         n   = (size_t)ny * nx;
   unsigned char *row = t->montage + (size_t)t->montage_rows * 3 * n;
   PetscCall(picture_grey_from_floats(image, (PetscInt)n, 0.5, 99.5, row));
   for (size_t i = 0; i < n; i++) row[n + i] = truth[i] ? 255 : 0, row[2 * n + i] = prediction[i] ? 255 : 0;
@@ -107,15 +108,18 @@ static int keyed_row_compare(const void *a, const void *b)
  * size of the first of them (each rank kept its own first rows, so these are among them). */
 static PetscErrorCode montage_gather(MPI_Comm comm, Tally *t)
 {
-  int            rank, size, mine[3] = {(int)t->montage_rows, (int)t->montage_ny, (int)t->montage_nx}, *info = NULL, *counts = NULL, *offsets = NULL;
+  int rank, size, mine[3] = {(int)t->montage_rows, (int)t->montage_ny, (int)t->montage_nx}, *info = NULL,
+                  *counts = NULL, *offsets = NULL;
   int           *pixel_counts = NULL, *pixel_offsets = NULL;
-  PetscInt64    *keys = NULL;
+  PetscInt64    *keys   = NULL;
   unsigned char *pixels = NULL;
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   if (size == 1) PetscFunctionReturn(0);
-  if (rank == 0) PetscCall(PetscMalloc5(3 * size, &info, size, &counts, size + 1, &offsets, size, &pixel_counts, size + 1, &pixel_offsets));
+  if (rank == 0)
+    PetscCall(
+      PetscMalloc5(3 * size, &info, size, &counts, size + 1, &offsets, size, &pixel_counts, size + 1, &pixel_offsets));
   PetscCallMPI(MPI_Gather(mine, 3, MPI_INT, info, 3, MPI_INT, 0, comm));
   if (rank == 0) {
     offsets[0] = pixel_offsets[0] = 0;
@@ -128,7 +132,8 @@ static PetscErrorCode montage_gather(MPI_Comm comm, Tally *t)
     PetscCall(PetscMalloc2(offsets[size] + 1, &keys, pixel_offsets[size] + 1, &pixels));
   }
   PetscCallMPI(MPI_Gatherv(t->montage_keys, mine[0], MPIU_INT64, keys, counts, offsets, MPIU_INT64, 0, comm));
-  PetscCallMPI(MPI_Gatherv(t->montage, mine[0] * 3 * mine[1] * mine[2], MPI_UNSIGNED_CHAR, pixels, pixel_counts, pixel_offsets, MPI_UNSIGNED_CHAR, 0, comm));
+  PetscCallMPI(MPI_Gatherv(t->montage, mine[0] * 3 * mine[1] * mine[2], MPI_UNSIGNED_CHAR, pixels, pixel_counts,
+                           pixel_offsets, MPI_UNSIGNED_CHAR, 0, comm));
   if (rank == 0) {
     const int total = offsets[size];
     KeyedRow *rows;
@@ -150,7 +155,8 @@ static PetscErrorCode montage_gather(MPI_Comm comm, Tally *t)
         }
         if (ny != t->montage_ny || nx != t->montage_nx) continue; /* one size per montage */
         const size_t n = (size_t)3 * ny * nx;
-        memcpy(t->montage + (size_t)t->montage_rows * n, pixels + pixel_offsets[owner] + (size_t)(rows[i].row - offsets[owner]) * n, n);
+        memcpy(t->montage + (size_t)t->montage_rows * n,
+               pixels + pixel_offsets[owner] + (size_t)(rows[i].row - offsets[owner]) * n, n);
         t->montage_rows++;
       }
     }
@@ -163,8 +169,9 @@ static PetscErrorCode montage_gather(MPI_Comm comm, Tally *t)
 
 static PetscErrorCode montage_write(const Tally *t, const char *path)
 {
-  const int      gap = 4;
-  int            ny = (int)t->montage_ny, nx = (int)t->montage_nx, width = 3 * nx + 2 * gap, height = (int)t->montage_rows * (ny + gap) - gap;
+  const int gap = 4;
+  int       ny = (int)t->montage_ny, nx = (int)t->montage_nx, width = 3 * nx + 2 * gap,
+      height = (int)t->montage_rows * (ny + gap) - gap;
   unsigned char *pixels;
 
   PetscFunctionBeginUser;
@@ -174,7 +181,8 @@ static PetscErrorCode montage_write(const Tally *t, const char *path)
   for (PetscInt r = 0; r < t->montage_rows; r++)
     for (int panel = 0; panel < 3; panel++)
       for (int y = 0; y < ny; y++)
-        memcpy(pixels + (size_t)(r * (ny + gap) + y) * width + panel * (nx + gap), t->montage + ((size_t)r * 3 + panel) * ny * nx + (size_t)y * nx, (size_t)nx);
+        memcpy(pixels + (size_t)(r * (ny + gap) + y) * width + panel * (nx + gap),
+               t->montage + ((size_t)r * 3 + panel) * ny * nx + (size_t)y * nx, (size_t)nx);
   PetscCall(picture_write_png(path, width, height, 1, pixels));
   PetscCall(PetscFree(pixels));
   PetscFunctionReturn(0);
@@ -189,14 +197,16 @@ static PetscErrorCode tally_row(Tally *t, const char *source, PetscInt index, Pe
   confusion_scores(c, &s);
   confusion_merge(&t->total, c);
   t->images++;
-  PetscCall(PetscSNPrintf(row, sizeof row, "%s,%d,%.0f,%.0f,%.0f,%.0f,%.6f,%.6f,%.6f,%.6f\n", source, (int)index, c->true_positive, c->false_positive, c->false_negative,
-                          c->true_negative, s.precision, s.recall, s.f1, s.iou));
+  PetscCall(PetscSNPrintf(row, sizeof row, "%s,%d,%.0f,%.0f,%.0f,%.0f,%.6f,%.6f,%.6f,%.6f\n", source, (int)index,
+                          c->true_positive, c->false_positive, c->false_negative, c->true_negative, s.precision,
+                          s.recall, s.f1, s.iou));
   PetscCall(rows_add(&t->rows, (t->file << 40) | (PetscInt64)position, row));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode score_image(Predictor *p, const TilingConfig *tiling, Tally *t, const char *source, PetscInt index, PetscInt position, const float *image,
-                                  const uint8_t *mask, PetscInt ny, PetscInt nx)
+static PetscErrorCode score_image(Predictor *p, const TilingConfig *tiling, Tally *t, const char *source,
+                                  PetscInt index, PetscInt position, const float *image, const uint8_t *mask,
+                                  PetscInt ny, PetscInt nx)
 {
   float    *foreground;
   uint8_t  *prediction;
@@ -217,7 +227,8 @@ static PetscErrorCode score_image(Predictor *p, const TilingConfig *tiling, Tall
 
 /* The images of database `path` to score: the model's held-out split (recomputed from the split
  * stored in the model file), or every image with `all`. */
-static PetscErrorCode database_images_to_score(Predictor *p, const char *path, PetscBool all, Dataset **d, PetscInt **list, PetscInt *n)
+static PetscErrorCode database_images_to_score(Predictor *p, const char *path, PetscBool all, Dataset **d,
+                                               PetscInt **list, PetscInt *n)
 {
   ModelSplit       stored;
   DatasetSplitRule rule = {0};
@@ -241,24 +252,28 @@ static PetscErrorCode database_images_to_score(Predictor *p, const char *path, P
     *list = validation, *n = n_validation;
     PetscCall(PetscFree(train));
   }
-  PetscCheck(*n > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "database '%s': the validation split of the model's training run is empty (use -split all)", path);
+  PetscCheck(*n > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "database '%s': the validation split of the model's training run is empty (use -split all)", path);
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode evaluate_database(Predictor *p, const TilingConfig *tiling, Tally *t, const char *path, PetscBool all)
+static PetscErrorCode evaluate_database(Predictor *p, const TilingConfig *tiling, Tally *t, const char *path,
+                                        PetscBool all)
 {
   Dataset  *d;
   PetscInt *list, n;
 
   PetscFunctionBeginUser;
   PetscCall(database_images_to_score(p, path, all, &d, &list, &n));
-  size_t   spatial = (size_t)d->ny * d->nx;
+  size_t spatial = (size_t)d->ny * d->nx;
   if (d->ny == p->train_height && d->nx == p->train_width) {
     /* Images of the training size: whole batches through the network, no tiling. */
     float   *images, *foreground;
     uint8_t *masks, *prediction;
-    PetscCall(PetscMalloc4(spatial * p->batch, &images, spatial * p->batch, &foreground, spatial * p->batch, &masks, spatial, &prediction));
-    for (PetscInt first = (PetscInt)t->rank * p->batch; first < n; first += (PetscInt)t->size * p->batch) { /* batches round-robin */
+    PetscCall(PetscMalloc4(spatial * p->batch, &images, spatial * p->batch, &foreground, spatial * p->batch, &masks,
+                           spatial, &prediction));
+    for (PetscInt first = (PetscInt)t->rank * p->batch; first < n;
+         first += (PetscInt)t->size * p->batch) { /* batches round-robin */
       int batch = (int)PetscMin(p->batch, n - first);
       PetscCall(dataset_read(d, list + first, batch, images, masks));
       double start = MPI_Wtime();
@@ -304,7 +319,8 @@ static PetscErrorCode sort_rows_by_key(int n, const PetscInt64 *keys, PetscInt *
 
 /* Before any work: the scores and the montage must not be an input (data, masks, model,
  * options file) nor replace a file of another kind, and their folders must be writable. */
-static PetscErrorCode check_outputs(MPI_Comm comm, const char *output, const char *montage, const char *model, char *const data[], PetscInt n_data, char *const masks[], PetscInt n_masks)
+static PetscErrorCode check_outputs(MPI_Comm comm, const char *output, const char *montage, const char *model,
+                                    char *const data[], PetscInt n_data, char *const masks[], PetscInt n_masks)
 {
   char             options_file[PETSC_MAX_PATH_LEN];
   OutputFileInput *read;
@@ -314,9 +330,10 @@ static PetscErrorCode check_outputs(MPI_Comm comm, const char *output, const cha
   PetscCall(PetscMalloc1(n_data + n_masks + 2, &read));
   for (PetscInt f = 0; f < n_data; f++) read[n++] = (OutputFileInput){"-data", data[f]};
   for (PetscInt f = 0; f < n_masks; f++) read[n++] = (OutputFileInput){"-mask", masks[f]};
-  read[n++] = (OutputFileInput){"-model", model};
-  read[n++] = (OutputFileInput){"-options_file", options_file};
-  const OutputFileOutput outputs[] = {{"-o", output, &output_file_kind_any}, {"-montage", montage, &output_file_kind_png}};
+  read[n++]                        = (OutputFileInput){"-model", model};
+  read[n++]                        = (OutputFileInput){"-options_file", options_file};
+  const OutputFileOutput outputs[] = {{"-o", output, &output_file_kind_any},
+                                      {"-montage", montage, &output_file_kind_png}};
   PetscErrorCode         ierr      = output_file_check_all(comm, 2, outputs, (int)n, read);
   PetscCall(PetscFree(read));
   PetscCall(ierr);
@@ -325,7 +342,7 @@ static PetscErrorCode check_outputs(MPI_Comm comm, const char *output, const cha
 
 PetscErrorCode evaluation_config_from_options(MPI_Comm comm, EvaluationConfig *c)
 {
-  char      split[32] = "validation";
+  char      split[32]  = "validation";
   PetscBool have_masks = PETSC_FALSE;
 
   PetscFunctionBeginUser;
@@ -334,21 +351,35 @@ PetscErrorCode evaluation_config_from_options(MPI_Comm comm, EvaluationConfig *c
   c->n_data = c->n_masks = EVALUATION_MAX_FILES;
   c->batch = 4, c->overlap = -1, c->montage_count = 6, c->threshold = 0.5;
   PetscOptionsBegin(comm, NULL, "nanoforge evaluate: score a model on labelled images", NULL);
-  PetscCall(PetscOptionsString("-model", "Model file (HDF5, from nanoforge train)", NULL, c->model, c->model, sizeof c->model, NULL));
-  PetscCall(PetscOptionsStringArray("-data", "Labelled data, comma-separated: databases, HDF5 files with images+maps, or images (with -mask)", NULL, c->data, &c->n_data, NULL));
-  PetscCall(PetscOptionsStringArray("-mask", "Mask files paired with the -data images (PNG/TIFF/...; non-zero = particle)", NULL, c->masks, &c->n_masks, &have_masks));
-  PetscCall(PetscOptionsString("-split", "For databases: validation (the model's held-out structures) or all", NULL, split, split, sizeof split, NULL));
-  PetscCall(PetscOptionsReal("-threshold", "Foreground probability threshold", NULL, c->threshold, &c->threshold, NULL));
-  PetscCall(PetscOptionsString("-o", "Per-image and aggregate scores (CSV)", NULL, c->output, c->output, sizeof c->output, NULL));
-  PetscCall(PetscOptionsString("-normalize", "Override the training run's normalisation (minmax, standard)", NULL, c->normalize, c->normalize, sizeof c->normalize, NULL));
+  PetscCall(PetscOptionsString("-model", "Model file (HDF5, from nanoforge train)", NULL, c->model, c->model,
+                               sizeof c->model, NULL));
+  PetscCall(PetscOptionsStringArray(
+    "-data", "Labelled data, comma-separated: databases, HDF5 files with images+maps, or images (with -mask)", NULL,
+    c->data, &c->n_data, NULL));
+  PetscCall(PetscOptionsStringArray("-mask",
+                                    "Mask files paired with the -data images (PNG/TIFF/...; non-zero = particle)", NULL,
+                                    c->masks, &c->n_masks, &have_masks));
+  PetscCall(PetscOptionsString("-split", "For databases: validation (the model's held-out structures) or all", NULL,
+                               split, split, sizeof split, NULL));
+  PetscCall(
+    PetscOptionsReal("-threshold", "Foreground probability threshold", NULL, c->threshold, &c->threshold, NULL));
+  PetscCall(PetscOptionsString("-o", "Per-image and aggregate scores (CSV)", NULL, c->output, c->output,
+                               sizeof c->output, NULL));
+  PetscCall(PetscOptionsString("-normalize", "Override the training run's normalisation (minmax, standard)", NULL,
+                               c->normalize, c->normalize, sizeof c->normalize, NULL));
   PetscCall(options_integer(PetscOptionsObject, "-batch", "Tiles per forward pass", 1, 4096, &c->batch, NULL));
-  PetscCall(PetscOptionsString("-montage", "PNG of rows (image, true mask, predicted mask) for the first images", NULL, c->montage, c->montage, sizeof c->montage, NULL));
-  PetscCall(options_integer(PetscOptionsObject, "-montage_count", "Rows of the -montage", 1, 10000, &c->montage_count, NULL));
-  PetscCall(options_integer(PetscOptionsObject, "-overlap", "Tile overlap for images larger than the training size [pixels] (default tile/4)", -1, 65535, &c->overlap, NULL));
+  PetscCall(PetscOptionsString("-montage", "PNG of rows (image, true mask, predicted mask) for the first images", NULL,
+                               c->montage, c->montage, sizeof c->montage, NULL));
+  PetscCall(
+    options_integer(PetscOptionsObject, "-montage_count", "Rows of the -montage", 1, 10000, &c->montage_count, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-overlap",
+                            "Tile overlap for images larger than the training size [pixels] (default tile/4)", -1,
+                            65535, &c->overlap, NULL));
   PetscOptionsEnd();
   if (c->n_data == EVALUATION_MAX_FILES) c->n_data = 0; /* not given */
   if (!have_masks) c->n_masks = 0;
-  PetscCheck(!strcmp(split, "validation") || !strcmp(split, "all"), comm, PETSC_ERR_USER_INPUT, "-split %s: allowed validation, all", split);
+  PetscCheck(!strcmp(split, "validation") || !strcmp(split, "all"), comm, PETSC_ERR_USER_INPUT,
+             "-split %s: allowed validation, all", split);
   c->all = !strcmp(split, "all") ? PETSC_TRUE : PETSC_FALSE;
   PetscFunctionReturn(0);
 }
@@ -367,9 +398,12 @@ static PetscErrorCode check_config(MPI_Comm comm, const EvaluationConfig *c)
 {
   PetscFunctionBeginUser;
   PetscCheck(c->model[0], comm, PETSC_ERR_USER_INPUT, "-model: give the model file to evaluate");
-  PetscCheck(c->n_data > 0, comm, PETSC_ERR_USER_INPUT, "-data: give labelled data (a database, an HDF5 file with images and maps, or images with -mask)");
-  PetscCheck(!c->n_masks || c->n_masks == c->n_data, comm, PETSC_ERR_USER_INPUT, "-mask: %d masks for %d -data images; give one mask per image", (int)c->n_masks, (int)c->n_data);
-  PetscCheck(c->threshold > 0 && c->threshold < 1, comm, PETSC_ERR_USER_INPUT, "-threshold %g: allowed 0 < threshold < 1", c->threshold);
+  PetscCheck(c->n_data > 0, comm, PETSC_ERR_USER_INPUT,
+             "-data: give labelled data (a database, an HDF5 file with images and maps, or images with -mask)");
+  PetscCheck(!c->n_masks || c->n_masks == c->n_data, comm, PETSC_ERR_USER_INPUT,
+             "-mask: %d masks for %d -data images; give one mask per image", (int)c->n_masks, (int)c->n_data);
+  PetscCheck(c->threshold > 0 && c->threshold < 1, comm, PETSC_ERR_USER_INPUT,
+             "-threshold %g: allowed 0 < threshold < 1", c->threshold);
   PetscCall(options_check_output_folder("-o", c->output));
   PetscCall(options_check_output_folder("-montage", c->montage));
   PetscCall(check_outputs(comm, c->output, c->montage, c->model, c->data, c->n_data, c->masks, c->n_masks));
@@ -377,7 +411,8 @@ static PetscErrorCode check_config(MPI_Comm comm, const EvaluationConfig *c)
 }
 
 /* An image file and its mask file (this rank's share of the pairs). */
-static PetscErrorCode evaluate_pair(Predictor *p, const TilingConfig *tiling, Tally *t, const char *image_path, const char *mask_path)
+static PetscErrorCode evaluate_pair(Predictor *p, const TilingConfig *tiling, Tally *t, const char *image_path,
+                                    const char *mask_path)
 {
   Micrograph *image, *mask;
   uint8_t    *binary;
@@ -385,8 +420,9 @@ static PetscErrorCode evaluate_pair(Predictor *p, const TilingConfig *tiling, Ta
   PetscFunctionBeginUser;
   PetscCall(micrograph_read(image_path, 0, &image));
   PetscCall(micrograph_read(mask_path, 0, &mask));
-  PetscCheck(image->ny == mask->ny && image->nx == mask->nx, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "image '%s' is %dx%d but its mask '%s' is %dx%d", image_path, (int)image->ny,
-             (int)image->nx, mask_path, (int)mask->ny, (int)mask->nx);
+  PetscCheck(image->ny == mask->ny && image->nx == mask->nx, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "image '%s' is %dx%d but its mask '%s' is %dx%d", image_path, (int)image->ny, (int)image->nx, mask_path,
+             (int)mask->ny, (int)mask->nx);
   PetscCall(PetscMalloc1(mask->ny * mask->nx, &binary));
   for (PetscInt i = 0; i < mask->ny * mask->nx; i++) binary[i] = mask->pixels[i] > 0;
   PetscCall(score_image(p, tiling, t, image_path, 0, 0, image->pixels, binary, image->ny, image->nx));
@@ -398,20 +434,24 @@ static PetscErrorCode evaluate_pair(Predictor *p, const TilingConfig *tiling, Ta
 
 /* An HDF5 input: a nanoforge database (its images and masks, as the reader finds them), or a
  * labelled set with `images` and `maps`. */
-static PetscErrorCode evaluate_hdf5(MPI_Comm comm, Predictor *p, const TilingConfig *tiling, Tally *t, const char *path, PetscBool all)
+static PetscErrorCode evaluate_hdf5(MPI_Comm comm, Predictor *p, const TilingConfig *tiling, Tally *t, const char *path,
+                                    PetscBool all)
 {
   PetscBool is_database;
 
   PetscFunctionBeginUser;
-  PetscCheck(H5Fis_hdf5(path) > 0, comm, PETSC_ERR_USER_INPUT, "-data '%s' is not an HDF5 file; give image files together with -mask", path);
+  PetscCheck(H5Fis_hdf5(path) > 0, comm, PETSC_ERR_USER_INPUT,
+             "-data '%s' is not an HDF5 file; give image files together with -mask", path);
   PetscCall(database_is_database(path, &is_database));
-  if (is_database) PetscCall(evaluate_database(p, tiling, t, path, all));
+  if (is_database)
+    PetscCall(evaluate_database(p, tiling, t, path, all));
   else {
     PetscInt n, ny, nx;
     float   *images;
     uint8_t *labels;
     PetscCall(labelled_set_read_hdf5(path, &n, &ny, &nx, &images, &labels));
-    for (PetscInt k = t->rank; k < n; k += t->size) PetscCall(score_image(p, tiling, t, path, k, k, images + k * ny * nx, labels + k * ny * nx, ny, nx));
+    for (PetscInt k = t->rank; k < n; k += t->size)
+      PetscCall(score_image(p, tiling, t, path, k, k, images + k * ny * nx, labels + k * ny * nx, ny, nx));
     PetscCall(PetscFree(images));
     PetscCall(PetscFree(labels));
   }
@@ -422,19 +462,24 @@ static PetscErrorCode evaluate_hdf5(MPI_Comm comm, Predictor *p, const TilingCon
  * (through a temporary file, renamed when complete). */
 static PetscErrorCode write_scores(MPI_Comm comm, Tally *t, const char *output, PetscInt images, const Confusion *total)
 {
-  int         my_rows = (int)t->rows.n, my_text = (int)t->rows.text_length, *row_counts = NULL, *text_counts = NULL, *row_offsets = NULL, *text_offsets = NULL;
+  int my_rows = (int)t->rows.n, my_text = (int)t->rows.text_length, *row_counts = NULL, *text_counts = NULL,
+      *row_offsets = NULL, *text_offsets = NULL;
   PetscInt64 *keys    = NULL;
   int        *lengths = NULL;
-  char       *text = NULL, temporary[PETSC_MAX_PATH_LEN + 8];
+  char       *text    = NULL, temporary[PETSC_MAX_PATH_LEN + 8];
 
   PetscFunctionBeginUser;
-  if (t->rank == 0) PetscCall(PetscMalloc4(t->size, &row_counts, t->size, &text_counts, t->size + 1, &row_offsets, t->size + 1, &text_offsets));
+  if (t->rank == 0)
+    PetscCall(
+      PetscMalloc4(t->size, &row_counts, t->size, &text_counts, t->size + 1, &row_offsets, t->size + 1, &text_offsets));
   PetscCallMPI(MPI_Gather(&my_rows, 1, MPI_INT, row_counts, 1, MPI_INT, 0, comm));
   PetscCallMPI(MPI_Gather(&my_text, 1, MPI_INT, text_counts, 1, MPI_INT, 0, comm));
   if (t->rank == 0) {
     row_offsets[0] = text_offsets[0] = 0;
-    for (int r = 0; r < t->size; r++) row_offsets[r + 1] = row_offsets[r] + row_counts[r], text_offsets[r + 1] = text_offsets[r] + text_counts[r];
-    PetscCall(PetscMalloc3(row_offsets[t->size] + 1, &keys, row_offsets[t->size] + 1, &lengths, text_offsets[t->size] + 1, &text));
+    for (int r = 0; r < t->size; r++)
+      row_offsets[r + 1] = row_offsets[r] + row_counts[r], text_offsets[r + 1] = text_offsets[r] + text_counts[r];
+    PetscCall(PetscMalloc3(row_offsets[t->size] + 1, &keys, row_offsets[t->size] + 1, &lengths,
+                           text_offsets[t->size] + 1, &text));
   }
   PetscCallMPI(MPI_Gatherv(t->rows.keys, my_rows, MPIU_INT64, keys, row_counts, row_offsets, MPIU_INT64, 0, comm));
   PetscCallMPI(MPI_Gatherv(t->rows.lengths, my_rows, MPI_INT, lengths, row_counts, row_offsets, MPI_INT, 0, comm));
@@ -451,11 +496,15 @@ static PetscErrorCode write_scores(MPI_Comm comm, Tally *t, const char *output, 
   PetscCall(PetscSNPrintf(temporary, sizeof temporary, "%s.tmp", output));
   FILE *csv_file = fopen(temporary, "w");
   PetscCheckPointerErrno(csv_file, "cannot create the scores file", temporary);
-  int failed = fprintf(csv_file, "source,index,true_positive,false_positive,false_negative,true_negative,precision,recall,f1,iou\n") < 0;
-  for (int i = 0; i < n_rows && !failed; i++) failed = fwrite(text + starts[order[i]], 1, (size_t)lengths[order[i]], csv_file) != (size_t)lengths[order[i]];
+  int failed =
+    fprintf(csv_file,
+            "source,index,true_positive,false_positive,false_negative,true_negative,precision,recall,f1,iou\n") < 0;
+  for (int i = 0; i < n_rows && !failed; i++)
+    failed = fwrite(text + starts[order[i]], 1, (size_t)lengths[order[i]], csv_file) != (size_t)lengths[order[i]];
   if (!failed)
-    failed = fprintf(csv_file, "all,%d,%.0f,%.0f,%.0f,%.0f,%.6f,%.6f,%.6f,%.6f\n", (int)images, total->true_positive, total->false_positive, total->false_negative, total->true_negative, s.precision,
-                     s.recall, s.f1, s.iou) < 0;
+    failed = fprintf(csv_file, "all,%d,%.0f,%.0f,%.0f,%.0f,%.6f,%.6f,%.6f,%.6f\n", (int)images, total->true_positive,
+                     total->false_positive, total->false_negative, total->true_negative, s.precision, s.recall, s.f1,
+                     s.iou) < 0;
   if (fclose(csv_file) != 0 || failed) {
     unlink(temporary);
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write the scores file '%s'", temporary);
@@ -468,7 +517,8 @@ static PetscErrorCode write_scores(MPI_Comm comm, Tally *t, const char *output, 
 }
 
 /* Score every input in turn (rows stay in memory: a bad input leaves no partial file). */
-static PetscErrorCode evaluate_inputs(MPI_Comm comm, const EvaluationConfig *c, Predictor *p, const TilingConfig *tiling, Tally *t)
+static PetscErrorCode evaluate_inputs(MPI_Comm comm, const EvaluationConfig *c, Predictor *p,
+                                      const TilingConfig *tiling, Tally *t)
 {
   PetscFunctionBeginUser;
   for (PetscInt f = 0; f < c->n_data; f++) {
@@ -476,7 +526,8 @@ static PetscErrorCode evaluate_inputs(MPI_Comm comm, const EvaluationConfig *c, 
     t->file         = f;
     if (c->n_masks) {
       if (f % t->size == t->rank) PetscCall(evaluate_pair(p, tiling, t, c->data[f], c->masks[f]));
-    } else PetscCall(evaluate_hdf5(comm, p, tiling, t, c->data[f], c->all));
+    } else
+      PetscCall(evaluate_hdf5(comm, p, tiling, t, c->data[f], c->all));
     scored = t->images - before;
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &scored, 1, MPIU_INT, MPI_SUM, comm));
     PetscCall(PetscPrintf(comm, "evaluate: %s: %d images\n", c->data[f], (int)scored));
@@ -497,11 +548,16 @@ PetscErrorCode evaluation_run(MPI_Comm comm, const EvaluationConfig *c, Evaluati
   t.threshold = c->threshold, t.montage_capacity = c->montage[0] ? c->montage_count : 0;
   PetscCall(check_config(comm, c));
   PetscCall(predictor_create(c->model, (int)c->batch, c->normalize, &p));
-  PetscCheck(p->train_height == p->train_width, comm, PETSC_ERR_USER_INPUT, "model '%s' was trained on %dx%d images; tiling needs square training images", c->model, p->train_height, p->train_width);
-  TilingConfig tiling = {p->train_height, c->overlap >= 0 ? (int)c->overlap : p->train_height / 4, (int)c->batch, BLEND_COSINE};
+  PetscCheck(p->train_height == p->train_width, comm, PETSC_ERR_USER_INPUT,
+             "model '%s' was trained on %dx%d images; tiling needs square training images", c->model, p->train_height,
+             p->train_width);
+  TilingConfig tiling = {p->train_height, c->overlap >= 0 ? (int)c->overlap : p->train_height / 4, (int)c->batch,
+                         BLEND_COSINE};
   PetscCall(evaluate_inputs(comm, c, p, &tiling, &t));
 
-  double sums[5] = {t.total.true_positive, t.total.false_positive, t.total.false_negative, t.total.true_negative, (double)t.images}, seconds = t.seconds;
+  double sums[5] = {t.total.true_positive, t.total.false_positive, t.total.false_negative, t.total.true_negative,
+                    (double)t.images},
+         seconds = t.seconds;
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sums, 5, MPI_DOUBLE, MPI_SUM, comm));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &seconds, 1, MPI_DOUBLE, MPI_MAX, comm));
   Confusion total = {sums[0], sums[1], sums[2], sums[3]};

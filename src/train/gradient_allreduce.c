@@ -18,16 +18,17 @@ struct GradientReducer {
   MPI_Comm     comm;
   int          size;
   float       *gradients;
-  size_t       count;      /* floats in the buffer */
-  size_t       bucket;     /* floats per bucket */
-  size_t       started;    /* leading floats whose reduction is started */
+  size_t       count;   /* floats in the buffer */
+  size_t       bucket;  /* floats per bucket */
+  size_t       started; /* leading floats whose reduction is started */
   PetscBool    overlap;
   MPI_Request *requests;
   int          n_requests, capacity;
   double       mpi_seconds, wait_seconds;
 };
 
-PetscErrorCode gradient_reducer_create(MPI_Comm comm, float *gradients, size_t count, size_t bucket_floats, PetscBool overlap, GradientReducer **out)
+PetscErrorCode gradient_reducer_create(MPI_Comm comm, float *gradients, size_t count, size_t bucket_floats,
+                                       PetscBool overlap, GradientReducer **out)
 {
   GradientReducer *r;
 
@@ -64,7 +65,8 @@ static PetscErrorCode start_buckets(GradientReducer *r, size_t ready)
   while (r->started < ready && (r->started + r->bucket <= ready || ready == r->count)) {
     size_t n = PetscMin(r->bucket, r->count - r->started);
     PetscCheck(r->n_requests < r->capacity, PETSC_COMM_SELF, PETSC_ERR_PLIB, "too many gradient buckets");
-    PetscCallMPI(MPI_Iallreduce(MPI_IN_PLACE, r->gradients + r->started, (int)n, MPI_FLOAT, MPI_SUM, r->comm, &r->requests[r->n_requests++]));
+    PetscCallMPI(MPI_Iallreduce(MPI_IN_PLACE, r->gradients + r->started, (int)n, MPI_FLOAT, MPI_SUM, r->comm,
+                                &r->requests[r->n_requests++]));
     r->started += n;
   }
   if (r->n_requests) {
@@ -105,7 +107,7 @@ PetscErrorCode gradient_reducer_attach(GradientReducer *r, UNet *net, PetscBool 
 PetscErrorCode gradient_reducer_begin(GradientReducer *r)
 {
   PetscFunctionBeginUser;
-  r->started = 0;
+  r->started    = 0;
   r->n_requests = 0;
   PetscFunctionReturn(0);
 }
@@ -135,14 +137,14 @@ void gradient_sum_to_average(float *gradients, size_t count, int replicas)
 
 void gradient_reducer_times(const GradientReducer *r, double *mpi_seconds, double *wait_seconds)
 {
-  *mpi_seconds = r->mpi_seconds;
+  *mpi_seconds  = r->mpi_seconds;
   *wait_seconds = r->wait_seconds;
 }
 
 uint64_t training_checksum(const float *values, size_t count)
 {
   const unsigned char *bytes = (const unsigned char *)values;
-  uint64_t             hash = 14695981039346656037ull;
+  uint64_t             hash  = 14695981039346656037ull;
   for (size_t i = 0; i < count * sizeof(float); i++) hash = (hash ^ bytes[i]) * 1099511628211ull;
   return hash;
 }
@@ -156,8 +158,9 @@ PetscErrorCode replicas_check(MPI_Comm comm, const float *parameters, size_t cou
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Allreduce(&mine, &low, 1, MPI_UINT64_T, MPI_MIN, comm));
   PetscCallMPI(MPI_Allreduce(&mine, &high, 1, MPI_UINT64_T, MPI_MAX, comm));
-  PetscCheck(low == high, comm, PETSC_ERR_PLIB,
-             "replicas diverged after step %d: parameter checksums differ between ranks (%016llx vs %016llx); the gradient all-reduce or an optimizer step is not identical on every rank",
-             (int)step, (unsigned long long)low, (unsigned long long)high);
+  PetscCheck(
+    low == high, comm, PETSC_ERR_PLIB,
+    "replicas diverged after step %d: parameter checksums differ between ranks (%016llx vs %016llx); the gradient all-reduce or an optimizer step is not identical on every rank",
+    (int)step, (unsigned long long)low, (unsigned long long)high);
   PetscFunctionReturn(0);
 }

@@ -10,7 +10,7 @@ PetscBool predictor_training_option(const Predictor *p, const char *option, char
 {
   const char *text = p->training_options, *at = text;
   size_t      length = strlen(option);
-  PetscBool   found = PETSC_FALSE;
+  PetscBool   found  = PETSC_FALSE;
   /* The last occurrence wins, as in PETSc's options database. */
   while (text && (at = strstr(at, option))) {
     if ((at == text || at[-1] == ' ') && (at[length] == ' ' || at[length] == '\0')) {
@@ -20,7 +20,7 @@ PetscBool predictor_training_option(const Predictor *p, const char *option, char
       if (n >= size) n = size - 1;
       memcpy(value, start, n);
       value[n] = '\0';
-      found = PETSC_TRUE;
+      found    = PETSC_TRUE;
     }
     at += length;
   }
@@ -48,10 +48,11 @@ PetscErrorCode predictor_create(const char *model_path, int batch, const char *n
   PetscCall(PetscStrallocpy(state.options ? state.options : "", &p->training_options));
   PetscCall(model_training_state_clear(&state));
   p->normalize = NORMALIZE_MINMAX;
-  if (predictor_training_option(p, "-normalize", value, sizeof value)) p->normalize = !strcmp(value, "standard") ? NORMALIZE_STANDARD : NORMALIZE_MINMAX;
+  if (predictor_training_option(p, "-normalize", value, sizeof value))
+    p->normalize = !strcmp(value, "standard") ? NORMALIZE_STANDARD : NORMALIZE_MINMAX;
   if (normalize_override && normalize_override[0]) {
-    PetscCheck(!strcmp(normalize_override, "minmax") || !strcmp(normalize_override, "standard"), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-               "-normalize %s: allowed minmax, standard", normalize_override);
+    PetscCheck(!strcmp(normalize_override, "minmax") || !strcmp(normalize_override, "standard"), PETSC_COMM_SELF,
+               PETSC_ERR_USER_INPUT, "-normalize %s: allowed minmax, standard", normalize_override);
     p->normalize = !strcmp(normalize_override, "standard") ? NORMALIZE_STANDARD : NORMALIZE_MINMAX;
   }
   *out = p;
@@ -76,8 +77,9 @@ PetscErrorCode predictor_run(Predictor *p, const float *images, int count, int n
 
   PetscFunctionBeginUser;
   int divisor = 1 << p->config.depth;
-  PetscCheck(ny % divisor == 0 && nx % divisor == 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "images of %dx%d cannot go through model '%s' (depth %d needs sides divisible by %d)", ny, nx,
-             p->path, p->config.depth, divisor);
+  PetscCheck(ny % divisor == 0 && nx % divisor == 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "images of %dx%d cannot go through model '%s' (depth %d needs sides divisible by %d)", ny, nx, p->path,
+             p->config.depth, divisor);
   unet_size(p->net, &height, &width, &max_batch);
   if (height != ny || width != nx || max_batch < p->batch) PetscCall(unet_resize(p->net, ny, nx, p->batch));
   PetscCall(PetscMalloc1(spatial * channels * p->batch, &probabilities));
@@ -85,7 +87,8 @@ PetscErrorCode predictor_run(Predictor *p, const float *images, int count, int n
     int n = PetscMin(p->batch, count - first);
     PetscCall(unet_forward(p->net, images + first * spatial, n, PETSC_FALSE, probabilities));
     for (int k = 0; k < n; k++)
-      for (size_t i = 0; i < spatial; i++) foreground[(first + k) * spatial + i] = loss_foreground(p->config.head, probabilities, spatial, k, i);
+      for (size_t i = 0; i < spatial; i++)
+        foreground[(first + k) * spatial + i] = loss_foreground(p->config.head, probabilities, spatial, k, i);
   }
   PetscCall(PetscFree(probabilities));
   PetscFunctionReturn(0);
@@ -98,7 +101,8 @@ static PetscErrorCode run_tiles(void *context, const float *tiles, int count, in
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode predictor_segment(Predictor *p, const float *image, PetscInt ny, PetscInt nx, const TilingConfig *tiling, float *foreground)
+PetscErrorCode predictor_segment(Predictor *p, const float *image, PetscInt ny, PetscInt nx, const TilingConfig *tiling,
+                                 float *foreground)
 {
   float *normalised;
 

@@ -36,11 +36,11 @@ void confusion_scores(const Confusion *c, Scores *s)
 {
   double tp = c->true_positive, fp = c->false_positive, fn = c->false_negative, tn = c->true_negative;
   s->precision = (tp + fp > 0) ? tp / (tp + fp) : 1.0;
-  s->recall = (tp + fn > 0) ? tp / (tp + fn) : 1.0;
-  s->f1 = (2 * tp + fp + fn > 0) ? 2 * tp / (2 * tp + fp + fn) : 1.0;
-  s->iou = (tp + fp + fn > 0) ? tp / (tp + fp + fn) : 1.0;
-  double all = tp + fp + fn + tn;
-  s->accuracy = all > 0 ? (tp + tn) / all : 1.0;
+  s->recall    = (tp + fn > 0) ? tp / (tp + fn) : 1.0;
+  s->f1        = (2 * tp + fp + fn > 0) ? 2 * tp / (2 * tp + fp + fn) : 1.0;
+  s->iou       = (tp + fp + fn > 0) ? tp / (tp + fp + fn) : 1.0;
+  double all   = tp + fp + fn + tn;
+  s->accuracy  = all > 0 ? (tp + tn) / all : 1.0;
 }
 
 PetscErrorCode metrics_history_create(MetricsHistory **history)
@@ -68,7 +68,7 @@ PetscErrorCode metrics_history_append(MetricsHistory *history, const EpochMetric
     PetscCall(PetscMalloc1(capacity, &rows));
     if (history->count) PetscCall(PetscArraycpy(rows, history->rows, history->count));
     PetscCall(PetscFree(history->rows));
-    history->rows = rows;
+    history->rows     = rows;
     history->capacity = capacity;
   }
   history->rows[history->count++] = *row;
@@ -76,33 +76,37 @@ PetscErrorCode metrics_history_append(MetricsHistory *history, const EpochMetric
 }
 
 /* Column order of the table and of the CSV. */
-static const char *column_names[METRICS_COLUMNS] = {"epoch", "learning_rate", "train_loss", "train_precision", "train_recall", "train_f1", "train_iou",
-                                                    "validation_loss", "validation_precision", "validation_recall", "validation_f1", "validation_iou", "seconds", "train_accuracy"};
+static const char *column_names[METRICS_COLUMNS] = {
+  "epoch",         "learning_rate",  "train_loss",      "train_precision",      "train_recall",
+  "train_f1",      "train_iou",      "validation_loss", "validation_precision", "validation_recall",
+  "validation_f1", "validation_iou", "seconds",         "train_accuracy"};
 
 static void row_to_values(const EpochMetrics *r, double v[METRICS_COLUMNS])
 {
-  double values[METRICS_COLUMNS] = {(double)r->epoch, r->learning_rate, r->train_loss, r->train.precision, r->train.recall, r->train.f1, r->train.iou,
-                                    r->validation_loss, r->validation.precision, r->validation.recall, r->validation.f1, r->validation.iou, r->seconds, r->train.accuracy};
+  double values[METRICS_COLUMNS] = {
+    (double)r->epoch, r->learning_rate,  r->train_loss,      r->train.precision,      r->train.recall,
+    r->train.f1,      r->train.iou,      r->validation_loss, r->validation.precision, r->validation.recall,
+    r->validation.f1, r->validation.iou, r->seconds,         r->train.accuracy};
   memcpy(v, values, sizeof values);
 }
 
 static void values_to_row(const double v[METRICS_COLUMNS], EpochMetrics *r)
 {
   memset(r, 0, sizeof *r);
-  r->epoch = (PetscInt)v[0];
-  r->learning_rate = v[1];
-  r->train_loss = v[2];
-  r->train.precision = v[3];
-  r->train.recall = v[4];
-  r->train.f1 = v[5];
-  r->train.iou = v[6];
-  r->validation_loss = v[7];
+  r->epoch                = (PetscInt)v[0];
+  r->learning_rate        = v[1];
+  r->train_loss           = v[2];
+  r->train.precision      = v[3];
+  r->train.recall         = v[4];
+  r->train.f1             = v[5];
+  r->train.iou            = v[6];
+  r->validation_loss      = v[7];
   r->validation.precision = v[8];
-  r->validation.recall = v[9];
-  r->validation.f1 = v[10];
-  r->validation.iou = v[11];
-  r->seconds = v[12];
-  r->train.accuracy = v[13];
+  r->validation.recall    = v[9];
+  r->validation.f1        = v[10];
+  r->validation.iou       = v[11];
+  r->seconds              = v[12];
+  r->train.accuracy       = v[13];
 }
 
 PetscErrorCode metrics_history_to_table(const MetricsHistory *history, double *table)
@@ -133,7 +137,8 @@ PetscErrorCode metrics_history_write_csv(const MetricsHistory *history, const ch
   PetscCall(PetscSNPrintf(temporary, sizeof temporary, "%s.tmp", path));
   file = fopen(temporary, "w");
   PetscCheckPointerErrno(file, "cannot create the metrics file", temporary);
-  for (int c = 0; c < METRICS_COLUMNS; c++) fprintf(file, "%s%s", column_names[c], c + 1 < METRICS_COLUMNS ? "," : "\n");
+  for (int c = 0; c < METRICS_COLUMNS; c++)
+    fprintf(file, "%s%s", column_names[c], c + 1 < METRICS_COLUMNS ? "," : "\n");
   for (PetscInt i = 0; i < history->count; i++) {
     double v[METRICS_COLUMNS];
     row_to_values(&history->rows[i], v);
@@ -171,8 +176,14 @@ static void draw_line(Canvas *c, int x0, int y0, int x1, int y1, const unsigned 
     step++;
     if (x0 == x1 && y0 == y1) break;
     int e2 = 2 * err;
-    if (e2 >= dy) { err += dy; x0 += sx; }
-    if (e2 <= dx) { err += dx; y0 += sy; }
+    if (e2 >= dy) {
+      err += dy;
+      x0 += sx;
+    }
+    if (e2 <= dx) {
+      err += dx;
+      y0 += sy;
+    }
   }
 }
 
@@ -185,13 +196,14 @@ typedef struct {
 static PetscErrorCode panel_axes(Canvas *c, const Panel *p, const char *title)
 {
   const unsigned char black[3] = {0, 0, 0}, grey[3] = {210, 210, 210};
-  char label[32];
+  char                label[32];
   PetscFunctionBeginUser;
   for (int k = 0; k <= 4; k++) { /* quarter grid lines, labelled with their value */
     int y = p->bottom - k * (p->bottom - p->top) / 4;
     if (k > 0) draw_line(c, p->left, y, p->right, y, grey, 3);
     PetscCall(PetscSNPrintf(label, sizeof label, "%.3g", p->low + k * (p->high - p->low) / 4));
-    PetscCall(picture_draw_text(c->rgb, c->width, c->height, 3, p->left - 6 - 6 * (int)strlen(label), y - 3, 1, label, black));
+    PetscCall(
+      picture_draw_text(c->rgb, c->width, c->height, 3, p->left - 6 - 6 * (int)strlen(label), y - 3, 1, label, black));
   }
   draw_line(c, p->left, p->top, p->left, p->bottom, black, 0);
   draw_line(c, p->left, p->bottom, p->right, p->bottom, black, 0);
@@ -203,11 +215,13 @@ static PetscErrorCode panel_axes(Canvas *c, const Panel *p, const char *title)
   PetscCall(PetscSNPrintf(label, sizeof label, "epoch 1"));
   PetscCall(picture_draw_text(c->rgb, c->width, c->height, 3, p->left - 3, p->bottom + 10, 1, label, black));
   PetscCall(PetscSNPrintf(label, sizeof label, "%d", (int)p->epochs));
-  PetscCall(picture_draw_text(c->rgb, c->width, c->height, 3, p->right - 6 * (int)strlen(label) / 2, p->bottom + 10, 1, label, black));
+  PetscCall(picture_draw_text(c->rgb, c->width, c->height, 3, p->right - 6 * (int)strlen(label) / 2, p->bottom + 10, 1,
+                              label, black));
   PetscFunctionReturn(0);
 }
 
-static void panel_curve(Canvas *c, const Panel *p, const MetricsHistory *h, int column, const unsigned char colour[3], int dash)
+static void panel_curve(Canvas *c, const Panel *p, const MetricsHistory *h, int column, const unsigned char colour[3],
+                        int dash)
 {
   int have_previous = 0, px = 0, py = 0;
   for (PetscInt i = 0; i < h->count; i++) {
@@ -216,18 +230,21 @@ static void panel_curve(Canvas *c, const Panel *p, const MetricsHistory *h, int 
     if (!isfinite(v[column])) continue;
     double fx = h->count > 1 ? (double)i / (double)(h->count - 1) : 0.5;
     double fy = (v[column] - p->low) / (p->high - p->low);
-    fy = fmin(fmax(fy, 0), 1);
+    fy        = fmin(fmax(fy, 0), 1);
     int x = p->left + (int)(fx * (p->right - p->left)), y = p->bottom - (int)(fy * (p->bottom - p->top));
-    if (have_previous) draw_line(c, px, py, x, y, colour, dash);
-    else put_pixel(c, x, y, colour);
+    if (have_previous)
+      draw_line(c, px, py, x, y, colour, dash);
+    else
+      put_pixel(c, x, y, colour);
     px = x, py = y, have_previous = 1;
   }
 }
 
 PetscErrorCode metrics_history_write_png(const MetricsHistory *history, const char *path)
 {
-  Canvas c = {800, 360, NULL};
-  const unsigned char blue[3] = {31, 119, 180}, orange[3] = {255, 127, 14}, green[3] = {44, 160, 44}, red[3] = {214, 39, 40};
+  Canvas              c       = {800, 360, NULL};
+  const unsigned char blue[3] = {31, 119, 180}, orange[3] = {255, 127, 14}, green[3] = {44, 160, 44},
+                      red[3] = {214, 39, 40};
 
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc1((size_t)3 * c.width * c.height, &c.rgb));
@@ -246,9 +263,15 @@ PetscErrorCode metrics_history_write_png(const MetricsHistory *history, const ch
   PetscCall(panel_axes(&c, &score, "F1 and IoU"));
   /* Legend: colour is the metric, solid is training data, dashed is validation data. */
   const unsigned char black[3] = {0, 0, 0};
-  struct { int x; const unsigned char *colour; int dash; const char *text; } legend[] = {
-    {70, blue, 0, "train loss / F1"}, {230, orange, 6, "validation loss / F1"},
-    {470, green, 0, "train IoU"}, {610, red, 6, "validation IoU"}};
+  struct {
+    int                  x;
+    const unsigned char *colour;
+    int                  dash;
+    const char          *text;
+  } legend[] = {{70, blue, 0, "train loss / F1"},
+                {230, orange, 6, "validation loss / F1"},
+                {470, green, 0, "train IoU"},
+                {610, red, 6, "validation IoU"}};
   for (int k = 0; k < 4; k++) {
     draw_line(&c, legend[k].x, 338, legend[k].x + 24, 338, legend[k].colour, legend[k].dash);
     PetscCall(picture_draw_text(c.rgb, c.width, c.height, 3, legend[k].x + 30, 335, 1, legend[k].text, black));

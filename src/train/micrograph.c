@@ -22,7 +22,8 @@
 #include "core/hdf5_attribute.h"
 #include "train/micrograph.h"
 
-static PetscErrorCode check_image_size(const char *path, const char *what, unsigned long long ny, unsigned long long nx, unsigned long long frames);
+static PetscErrorCode check_image_size(const char *path, const char *what, unsigned long long ny, unsigned long long nx,
+                                       unsigned long long frames);
 
 PetscErrorCode micrograph_destroy(Micrograph **m)
 {
@@ -56,17 +57,21 @@ static void ignore_tiff_warning(const char *module, const char *format, va_list 
 /* Sample layouts this reader decodes in its scanline path: 8/16/32/64-bit integers and 32/64-bit
  * IEEE floats, interleaved. Anything else either goes through libtiff's RGBA decoder (integer
  * samples of 1, 2, 4, 12, ... bits, tiles, planes) or is refused (other float widths, complex). */
-static PetscErrorCode read_tiff_directory(TIFF *tif, const char *path, PetscInt index, long long file_size, Micrograph *m)
+static PetscErrorCode read_tiff_directory(TIFF *tif, const char *path, PetscInt index, long long file_size,
+                                          Micrograph *m)
 {
-  uint32_t       width = 0, height = 0;
-  uint16_t       bits = 8, samples = 1, format = SAMPLEFORMAT_UINT, planar = PLANARCONFIG_CONTIG, compression = COMPRESSION_NONE;
-  unsigned char *row = NULL;
-  uint32_t      *rgba = NULL;
+  uint32_t width = 0, height = 0;
+  uint16_t bits = 8, samples = 1, format = SAMPLEFORMAT_UINT, planar = PLANARCONFIG_CONTIG,
+           compression = COMPRESSION_NONE;
+  unsigned char *row   = NULL;
+  uint32_t      *rgba  = NULL;
 
   PetscFunctionBeginUser;
   m->frames = TIFFNumberOfDirectories(tif);
-  PetscCheck(index >= 0 && index < m->frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-index %d: TIFF file '%s' holds %d images", (int)index, path, (int)m->frames);
-  PetscCheck(TIFFSetDirectory(tif, (uint16_t)index), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "cannot read image %d of TIFF file '%s': %s", (int)index, path, library_message);
+  PetscCheck(index >= 0 && index < m->frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "-index %d: TIFF file '%s' holds %d images", (int)index, path, (int)m->frames);
+  PetscCheck(TIFFSetDirectory(tif, (uint16_t)index), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "cannot read image %d of TIFF file '%s': %s", (int)index, path, library_message);
   TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &width);
   TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &height);
   TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bits);
@@ -76,42 +81,62 @@ static PetscErrorCode read_tiff_directory(TIFF *tif, const char *path, PetscInt 
   TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &compression);
   PetscCall(check_image_size(path, "the TIFF image", height, width, (unsigned long long)m->frames));
   PetscCheck(samples >= 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "TIFF file '%s': 0 samples per pixel", path);
-  PetscCheck(format != SAMPLEFORMAT_IEEEFP || bits == 32 || bits == 64, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "TIFF file '%s': %u-bit floating-point samples are not supported; allowed 32 or 64 bits (or integer samples)", path, (unsigned)bits);
-  PetscCheck(format == SAMPLEFORMAT_UINT || format == SAMPLEFORMAT_INT || format == SAMPLEFORMAT_IEEEFP || format == SAMPLEFORMAT_VOID, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "TIFF file '%s': sample format %u (complex) is not supported; allowed unsigned or signed integers and IEEE floats", path, (unsigned)format);
+  PetscCheck(
+    format != SAMPLEFORMAT_IEEEFP || bits == 32 || bits == 64, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+    "TIFF file '%s': %u-bit floating-point samples are not supported; allowed 32 or 64 bits (or integer samples)", path,
+    (unsigned)bits);
+  PetscCheck(
+    format == SAMPLEFORMAT_UINT || format == SAMPLEFORMAT_INT || format == SAMPLEFORMAT_IEEEFP ||
+      format == SAMPLEFORMAT_VOID,
+    PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+    "TIFF file '%s': sample format %u (complex) is not supported; allowed unsigned or signed integers and IEEE floats",
+    path, (unsigned)format);
   size_t pixels = (size_t)width * height, bits_needed;
-  if (compression == COMPRESSION_NONE) { /* raw samples must all be in the file: no 4 GB request from a 200-byte header */
+  if (compression ==
+      COMPRESSION_NONE) { /* raw samples must all be in the file: no 4 GB request from a 200-byte header */
     PetscCall(checked_bytes(pixels, samples, bits, "the TIFF image (in bits)", path, &bits_needed));
-    PetscCheck(bits_needed / 8 <= (size_t)file_size, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-               "TIFF file '%s': a %u x %u uncompressed image of %u x %u-bit samples does not fit in the file's %lld bytes", path, (unsigned)width, (unsigned)height,
-               (unsigned)samples, (unsigned)bits, file_size);
+    PetscCheck(
+      bits_needed / 8 <= (size_t)file_size, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+      "TIFF file '%s': a %u x %u uncompressed image of %u x %u-bit samples does not fit in the file's %lld bytes", path,
+      (unsigned)width, (unsigned)height, (unsigned)samples, (unsigned)bits, file_size);
   }
   m->ny = height, m->nx = width;
   PetscCall(checked_malloc(pixels, sizeof(float), "the image", path, &m->pixels));
-  int simple = !TIFFIsTiled(tif) && planar == PLANARCONFIG_CONTIG && (bits == 8 || bits == 16 || bits == 32 || bits == 64);
+  int simple =
+    !TIFFIsTiled(tif) && planar == PLANARCONFIG_CONTIG && (bits == 8 || bits == 16 || bits == 32 || bits == 64);
   if (simple) {
     tsize_t line = TIFFScanlineSize(tif);
     size_t  needed;
     /* Every sample the loop below reads lies inside one scanline. */
     PetscCall(checked_bytes((size_t)width, samples, (size_t)bits / 8, "a TIFF row", path, &needed));
-    PetscCheck(line > 0 && (size_t)line >= needed, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "TIFF file '%s': rows of %lld bytes cannot hold %u pixels of %u x %u-bit samples", path,
-               (long long)line, (unsigned)width, (unsigned)samples, (unsigned)bits);
+    PetscCheck(line > 0 && (size_t)line >= needed, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "TIFF file '%s': rows of %lld bytes cannot hold %u pixels of %u x %u-bit samples", path, (long long)line,
+               (unsigned)width, (unsigned)samples, (unsigned)bits);
     PetscCall(checked_malloc((size_t)line, 1, "a TIFF row", path, &row));
     for (uint32_t y = 0; y < height; y++) {
       if (TIFFReadScanline(tif, row, y, 0) < 0) {
         PetscCall(PetscFree(row));
-        SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "TIFF file '%s': cannot read row %u: %s", path, y, library_message);
+        SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "TIFF file '%s': cannot read row %u: %s", path, y,
+                library_message);
       }
       for (uint32_t x = 0; x < width; x++) {
-        double value = 0;
+        double value    = 0;
         int    channels = samples >= 3 ? 3 : 1;
         for (int c = 0; c < channels; c++) {
           size_t k = (size_t)x * samples + c;
           double v;
-          if (format == SAMPLEFORMAT_IEEEFP) v = bits == 32 ? ((float *)row)[k] : ((double *)row)[k];
-          else if (format == SAMPLEFORMAT_INT) v = bits == 8 ? ((int8_t *)row)[k] : bits == 16 ? ((int16_t *)row)[k] : bits == 32 ? ((int32_t *)row)[k] : (double)((int64_t *)row)[k];
-          else v = bits == 8 ? row[k] : bits == 16 ? ((uint16_t *)row)[k] : bits == 32 ? ((uint32_t *)row)[k] : (double)((uint64_t *)row)[k];
+          if (format == SAMPLEFORMAT_IEEEFP)
+            v = bits == 32 ? ((float *)row)[k] : ((double *)row)[k];
+          else if (format == SAMPLEFORMAT_INT)
+            v = bits == 8    ? ((int8_t *)row)[k]
+                : bits == 16 ? ((int16_t *)row)[k]
+                : bits == 32 ? ((int32_t *)row)[k]
+                             : (double)((int64_t *)row)[k];
+          else
+            v = bits == 8    ? row[k]
+                : bits == 16 ? ((uint16_t *)row)[k]
+                : bits == 32 ? ((uint32_t *)row)[k]
+                             : (double)((uint64_t *)row)[k];
           value += channels == 3 ? (c == 0 ? 0.2126 : c == 1 ? 0.7152 : 0.0722) * v : v;
         }
         m->pixels[(size_t)y * width + x] = (float)value;
@@ -122,9 +147,12 @@ static PetscErrorCode read_tiff_directory(TIFF *tif, const char *path, PetscInt 
     PetscCall(checked_malloc(pixels, sizeof(uint32_t), "the RGBA image", path, &rgba));
     if (!TIFFReadRGBAImageOriented(tif, width, height, rgba, ORIENTATION_TOPLEFT, 0)) {
       PetscCall(PetscFree(rgba));
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "TIFF file '%s': cannot decode the image (%u x %u-bit samples): %s", path, (unsigned)samples, (unsigned)bits, library_message);
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+              "TIFF file '%s': cannot decode the image (%u x %u-bit samples): %s", path, (unsigned)samples,
+              (unsigned)bits, library_message);
     }
-    for (size_t p = 0; p < pixels; p++) m->pixels[p] = (float)(0.2126 * TIFFGetR(rgba[p]) + 0.7152 * TIFFGetG(rgba[p]) + 0.0722 * TIFFGetB(rgba[p]));
+    for (size_t p = 0; p < pixels; p++)
+      m->pixels[p] = (float)(0.2126 * TIFFGetR(rgba[p]) + 0.7152 * TIFFGetG(rgba[p]) + 0.0722 * TIFFGetB(rgba[p]));
     PetscCall(PetscFree(rgba));
   }
   PetscCall(PetscStrncpy(m->format, "tiff", sizeof m->format));
@@ -138,16 +166,18 @@ static PetscErrorCode read_tiff(const char *path, PetscInt index, Micrograph *m)
   TIFFErrorHandler errors, warnings;
 
   PetscFunctionBeginUser;
-  PetscCheck(stat(path, &status) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot read the TIFF file '%s': %s", path, strerror(errno));
-  library_message[0] = '\0';
-  errors             = TIFFSetErrorHandler(keep_library_message);
-  warnings           = TIFFSetWarningHandler(ignore_tiff_warning);
-  tif                = TIFFOpen(path, "r");
+  PetscCheck(stat(path, &status) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot read the TIFF file '%s': %s", path,
+             strerror(errno));
+  library_message[0]  = '\0';
+  errors              = TIFFSetErrorHandler(keep_library_message);
+  warnings            = TIFFSetWarningHandler(ignore_tiff_warning);
+  tif                 = TIFFOpen(path, "r");
   PetscErrorCode ierr = tif ? read_tiff_directory(tif, path, index, (long long)status.st_size, m) : 0;
   if (tif) TIFFClose(tif);
   TIFFSetErrorHandler(errors);
   TIFFSetWarningHandler(warnings);
-  PetscCheck(tif, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "cannot read the TIFF file '%s': %s", path, library_message[0] ? library_message : "damaged");
+  PetscCheck(tif, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "cannot read the TIFF file '%s': %s", path,
+             library_message[0] ? library_message : "damaged");
   PetscCall(ierr);
   PetscFunctionReturn(0);
 }
@@ -162,20 +192,17 @@ static void png_failed(png_structp png, png_const_charp message)
   png_longjmp(png, 1);
 }
 
-static void png_warned(png_structp png, png_const_charp message)
-{
-  (void)png, (void)message;
-}
+static void png_warned(png_structp png, png_const_charp message) { (void)png, (void)message; }
 
 static PetscErrorCode read_png(const char *path, Micrograph *m)
 {
-  FILE                   *file = fopen(path, "rb");
-  png_structp             png;
-  png_infop               info;
+  FILE       *file = fopen(path, "rb");
+  png_structp png;
+  png_infop   info;
   unsigned char *volatile data = NULL; /* volatile: assigned after setjmp, freed after longjmp */
-  png_bytep *volatile     rows = NULL;
-  size_t                  stride, pixels, bytes;
-  png_uint_32             width, height;
+  png_bytep *volatile rows     = NULL;
+  size_t      stride, pixels, bytes;
+  png_uint_32 width, height;
 
   PetscFunctionBeginUser;
   PetscCheckPointerErrno(file, "cannot open the PNG file", path);
@@ -192,7 +219,8 @@ static PetscErrorCode read_png(const char *path, Micrograph *m)
     fclose(file);
     free(data);
     free(rows);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "PNG file '%s' is damaged or not a PNG: %s", path, library_message);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "PNG file '%s' is damaged or not a PNG: %s", path,
+            library_message);
   }
   png_init_io(png, file);
   png_read_info(png, info);
@@ -204,18 +232,20 @@ static PetscErrorCode read_png(const char *path, Micrograph *m)
   if (depth == 16) png_set_swap(png); /* little-endian uint16 in memory */
   png_read_update_info(png, info);
   int channels = png_get_channels(png, info), sample_bytes = png_get_bit_depth(png, info) == 16 ? 2 : 1;
-  stride       = png_get_rowbytes(png, info);
+  stride = png_get_rowbytes(png, info);
   /* Sizes checked before the buffers: libpng limits each side to 10^6, not their product. */
-  if (width == 0 || height == 0 || size_multiply_overflows(width, height, &pixels) || pixels > (size_t)PETSC_MAX_INT || size_multiply_overflows(stride, height, &bytes) ||
-      stride < (size_t)width * channels * sample_bytes) {
+  if (width == 0 || height == 0 || size_multiply_overflows(width, height, &pixels) || pixels > (size_t)PETSC_MAX_INT ||
+      size_multiply_overflows(stride, height, &bytes) || stride < (size_t)width * channels * sample_bytes) {
     char reason[160];
-    snprintf(reason, sizeof reason, "%u x %u pixels; allowed at most %d pixels", (unsigned)width, (unsigned)height, (int)PETSC_MAX_INT);
+    snprintf(reason, sizeof reason, "%u x %u pixels; allowed at most %d pixels", (unsigned)width, (unsigned)height,
+             (int)PETSC_MAX_INT);
     png_error(png, reason);
   }
   size_t limit;
   if (memory_limit_bytes(&limit) || bytes > limit || pixels * sizeof(float) > limit) {
     char reason[160];
-    snprintf(reason, sizeof reason, "%u x %u pixels need %.3g GB, more than the memory limit (-memory_limit)", (unsigned)width, (unsigned)height, (double)(bytes + pixels * sizeof(float)) / 1e9);
+    snprintf(reason, sizeof reason, "%u x %u pixels need %.3g GB, more than the memory limit (-memory_limit)",
+             (unsigned)width, (unsigned)height, (double)(bytes + pixels * sizeof(float)) / 1e9);
     png_error(png, reason);
   }
   data = malloc(bytes);
@@ -232,7 +262,7 @@ static PetscErrorCode read_png(const char *path, Micrograph *m)
       double v[3] = {0, 0, 0};
       for (int c = 0; c < 3 && c < channels; c++) {
         size_t k = (size_t)x * channels + c;
-        v[c] = sample_bytes == 2 ? ((uint16_t *)rows[y])[k] : rows[y][k];
+        v[c]     = sample_bytes == 2 ? ((uint16_t *)rows[y])[k] : rows[y][k];
       }
       m->pixels[(size_t)y * width + x] = (float)(channels >= 3 ? 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2] : v[0]);
     }
@@ -254,7 +284,7 @@ static herr_t first_group(hid_t group, const char *name, const H5L_info_t *info,
   H5O_info_t object;
   (void)info;
   if (H5Oget_info_by_name(group, name, &object, H5P_DEFAULT) >= 0 && object.type == H5O_TYPE_GROUP) {
-    snprintf(((FirstChild *)data)->name, sizeof ((FirstChild *)data)->name, "%s", name);
+    snprintf(((FirstChild *)data)->name, sizeof((FirstChild *)data)->name, "%s", name);
     return 1;
   }
   return 0;
@@ -284,13 +314,15 @@ static herr_t emd_group(hid_t group, const char *name, const H5L_info_t *info, v
       hid_t attribute = H5Aopen(child, "emd_group_type", H5P_DEFAULT);
       hid_t stored    = attribute >= 0 ? H5Aget_type(attribute) : -1;
       int   numeric   = stored >= 0 && (H5Tget_class(stored) == H5T_INTEGER || H5Tget_class(stored) == H5T_FLOAT);
-      if (numeric && attribute_is_single(attribute) && H5Aread(attribute, H5T_NATIVE_INT, &type) >= 0 && type == 1 && H5Lexists(child, "data", H5P_DEFAULT) > 0) found = 1;
+      if (numeric && attribute_is_single(attribute) && H5Aread(attribute, H5T_NATIVE_INT, &type) >= 0 && type == 1 &&
+          H5Lexists(child, "data", H5P_DEFAULT) > 0)
+        found = 1;
       if (stored >= 0) H5Tclose(stored);
       if (attribute >= 0) H5Aclose(attribute);
     }
     H5Gclose(child);
   }
-  if (found) snprintf(((FirstChild *)data)->name, sizeof ((FirstChild *)data)->name, "/data/%s", name);
+  if (found) snprintf(((FirstChild *)data)->name, sizeof((FirstChild *)data)->name, "/data/%s", name);
   return found;
 }
 
@@ -353,7 +385,8 @@ static PetscErrorCode emd_pixel_size(hid_t file, const char *group, int rank, co
   if (dimensions != 1) {
     if (space >= 0) H5Sclose(space);
     H5Dclose(dim);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': the calibration axis %s has %d dimensions; an EMD dim dataset has 1", path, name, dimensions);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+            "'%s': the calibration axis %s has %d dimensions; an EMD dim dataset has 1", path, name, dimensions);
   }
   hsize_t n = 0, start = 0, count = 2;
   H5Sget_simple_extent_dims(space, &n, NULL);
@@ -365,7 +398,9 @@ static PetscErrorCode emd_pixel_size(hid_t file, const char *group, int rank, co
   }
   if (n >= 2) {
     hid_t memory = H5Screate_simple(1, &count, NULL);
-    if (H5Sselect_hyperslab(space, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0 && H5Dread(dim, H5T_NATIVE_DOUBLE, memory, space, H5P_DEFAULT, axis) >= 0) size = axis[1] - axis[0];
+    if (H5Sselect_hyperslab(space, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0 &&
+        H5Dread(dim, H5T_NATIVE_DOUBLE, memory, space, H5P_DEFAULT, axis) >= 0)
+      size = axis[1] - axis[0];
     H5Sclose(memory);
   }
   H5Sclose(space);
@@ -379,51 +414,68 @@ static PetscErrorCode emd_pixel_size(hid_t file, const char *group, int rank, co
 
 /* Image sizes from any file, checked before anything is allocated: at least 1 x 1 pixel,
  * and rows x columns (and the stack) within what PetscInt indexes. */
-static PetscErrorCode check_image_size(const char *path, const char *what, unsigned long long ny, unsigned long long nx, unsigned long long frames)
+static PetscErrorCode check_image_size(const char *path, const char *what, unsigned long long ny, unsigned long long nx,
+                                       unsigned long long frames)
 {
   size_t pixels;
 
   PetscFunctionBeginUser;
-  PetscCheck(ny > 0 && nx > 0 && frames > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': %s is %llu x %llu pixels (%llu images); an image needs at least 1 x 1 pixel", path, what, ny, nx,
+  PetscCheck(ny > 0 && nx > 0 && frames > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "'%s': %s is %llu x %llu pixels (%llu images); an image needs at least 1 x 1 pixel", path, what, ny, nx,
              frames);
-  PetscCheck(!size_multiply_overflows((size_t)ny, (size_t)nx, &pixels) && pixels <= (size_t)PETSC_MAX_INT && frames <= (unsigned long long)PETSC_MAX_INT, PETSC_COMM_SELF,
-             PETSC_ERR_FILE_UNEXPECTED, "'%s': %s is %llu x %llu pixels (%llu images); allowed at most %d pixels and %d images", path, what, ny, nx, frames, (int)PETSC_MAX_INT,
-             (int)PETSC_MAX_INT);
+  PetscCheck(!size_multiply_overflows((size_t)ny, (size_t)nx, &pixels) && pixels <= (size_t)PETSC_MAX_INT &&
+               frames <= (unsigned long long)PETSC_MAX_INT,
+             PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "'%s': %s is %llu x %llu pixels (%llu images); allowed at most %d pixels and %d images", path, what, ny,
+             nx, frames, (int)PETSC_MAX_INT, (int)PETSC_MAX_INT);
   PetscFunctionReturn(0);
 }
 
 /* Read 2-D image `index` of the open dataset `set` of rank 2 ([ny][nx]), 3 with the stack first
  * ([N][ny][nx]) or, for Velox, last ([ny][nx][N]), or 4 as [N][ny][nx][1]. */
-static PetscErrorCode read_hdf5_image_from(hid_t set, hid_t space, const char *name, PetscInt index, PetscBool stack_last, const char *path, Micrograph *m)
+static PetscErrorCode read_hdf5_image_from(hid_t set, hid_t space, const char *name, PetscInt index,
+                                           PetscBool stack_last, const char *path, Micrograph *m)
 {
-  hsize_t     dims[H5S_MAX_RANK], start[4] = {0, 0, 0, 0}, count[4] = {1, 1, 1, 1}, ny, nx, frames;
-  int         rank, stored_rank;
-  hid_t       type, memory;
+  hsize_t dims[H5S_MAX_RANK], start[4] = {0, 0, 0, 0}, count[4] = {1, 1, 1, 1}, ny, nx, frames;
+  int     rank, stored_rank;
+  hid_t   type, memory;
   H5T_class_t class;
 
   PetscFunctionBeginUser;
   /* The rank first: dims[] is filled with as many entries as the file says. */
   stored_rank = rank = H5Sget_simple_extent_ndims(space);
-  PetscCheck(rank >= 0 && rank <= H5S_MAX_RANK, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': cannot read the shape of %s", path, name);
-  PetscCheck(rank == 2 || rank == 3 || rank == 4, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': %s has %d dimensions; expected an image [ny][nx] or a stack of images", path, name, rank);
-  PetscCheck(H5Sget_simple_extent_dims(space, dims, NULL) == rank, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': cannot read the shape of %s", path, name);
-  PetscCheck(rank < 4 || dims[3] == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': %s is 4-D with %llu channels; expected [N][ny][nx][1]", path, name, (unsigned long long)dims[3]);
+  PetscCheck(rank >= 0 && rank <= H5S_MAX_RANK, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "'%s': cannot read the shape of %s", path, name);
+  PetscCheck(rank == 2 || rank == 3 || rank == 4, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "'%s': %s has %d dimensions; expected an image [ny][nx] or a stack of images", path, name, rank);
+  PetscCheck(H5Sget_simple_extent_dims(space, dims, NULL) == rank, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "'%s': cannot read the shape of %s", path, name);
+  PetscCheck(rank < 4 || dims[3] == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "'%s': %s is 4-D with %llu channels; expected [N][ny][nx][1]", path, name, (unsigned long long)dims[3]);
   if (rank == 4) rank = 3; /* [N][ny][nx][1] */
   type  = H5Dget_type(set);
   class = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
   if (type >= 0) H5Tclose(type);
-  PetscCheck(class == H5T_INTEGER || class == H5T_FLOAT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': %s does not hold numbers (HDF5 type class %d); expected integer or float pixels", path,
-             name, (int)class);
-  if (rank == 2) ny = dims[0], nx = dims[1], frames = 1;
-  else if (stack_last) ny = dims[0], nx = dims[1], frames = dims[2];
-  else frames = dims[0], ny = dims[1], nx = dims[2];
+  PetscCheck(class == H5T_INTEGER || class == H5T_FLOAT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "'%s': %s does not hold numbers (HDF5 type class %d); expected integer or float pixels", path, name,
+             (int)class);
+  if (rank == 2)
+    ny = dims[0], nx = dims[1], frames = 1;
+  else if (stack_last)
+    ny = dims[0], nx = dims[1], frames = dims[2];
+  else
+    frames = dims[0], ny = dims[1], nx = dims[2];
   PetscCall(check_image_size(path, name, ny, nx, frames));
   PetscCall(hdf5_dataset_check_storage(set, name, path));
   m->frames = (PetscInt)frames, m->ny = (PetscInt)ny, m->nx = (PetscInt)nx;
-  PetscCheck(index >= 0 && index < m->frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-index %d: '%s' holds %d images in %s", (int)index, path, (int)m->frames, name);
-  if (rank == 2) count[0] = ny, count[1] = nx;
-  else if (stack_last) start[2] = (hsize_t)index, count[0] = ny, count[1] = nx;
-  else start[0] = (hsize_t)index, count[1] = ny, count[2] = nx;
+  PetscCheck(index >= 0 && index < m->frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "-index %d: '%s' holds %d images in %s", (int)index, path, (int)m->frames, name);
+  if (rank == 2)
+    count[0] = ny, count[1] = nx;
+  else if (stack_last)
+    start[2] = (hsize_t)index, count[0] = ny, count[1] = nx;
+  else
+    start[0] = (hsize_t)index, count[1] = ny, count[2] = nx;
   PetscCall(checked_malloc((size_t)ny * nx, sizeof(float), "the image", path, &m->pixels));
   PetscCallHDF5(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL), "selecting the image", path);
   memory = H5Screate_simple(stored_rank, count, NULL);
@@ -434,15 +486,18 @@ static PetscErrorCode read_hdf5_image_from(hid_t set, hid_t space, const char *n
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode read_hdf5_image(hid_t file, const char *name, PetscInt index, PetscBool stack_last, const char *path, Micrograph *m)
+static PetscErrorCode read_hdf5_image(hid_t file, const char *name, PetscInt index, PetscBool stack_last,
+                                      const char *path, Micrograph *m)
 {
   hid_t set, space;
 
   PetscFunctionBeginUser;
   set = H5Dopen2(file, name, H5P_DEFAULT);
-  PetscCheck(set >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': cannot open the image dataset %s", path, name);
+  PetscCheck(set >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': cannot open the image dataset %s", path,
+             name);
   space = H5Dget_space(set);
-  PetscErrorCode status = space >= 0 ? read_hdf5_image_from(set, space, name, index, stack_last, path, m) : PETSC_ERR_FILE_UNEXPECTED;
+  PetscErrorCode status =
+    space >= 0 ? read_hdf5_image_from(set, space, name, index, stack_last, path, m) : PETSC_ERR_FILE_UNEXPECTED;
   if (space >= 0) H5Sclose(space);
   H5Dclose(set);
   PetscCheck(space >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': cannot read the shape of %s", path, name);
@@ -459,26 +514,36 @@ static PetscErrorCode read_hdf5_from(hid_t file, const char *path, PetscInt inde
   if (H5Lexists(file, "/Data", H5P_DEFAULT) > 0 && H5Lexists(file, "/Data/Image", H5P_DEFAULT) > 0) { /* Velox */
     hid_t group = H5Gopen2(file, "/Data/Image", H5P_DEFAULT);
     if (group >= 0) H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, NULL, first_group, &child), H5Gclose(group);
-    PetscCheck(child.name[0], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Velox EMD file '%s' has no image under /Data/Image", path);
+    PetscCheck(child.name[0], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "Velox EMD file '%s' has no image under /Data/Image", path);
     PetscCall(PetscSNPrintf(name, sizeof name, "/Data/Image/%s/Data", child.name));
     PetscCall(read_hdf5_image(file, name, index, PETSC_TRUE, path, m));
     PetscCall(PetscStrncpy(m->format, "velox-emd", sizeof m->format));
   } else if (H5Lexists(file, "/data", H5P_DEFAULT) > 0) {
     hid_t group = H5Gopen2(file, "/data", H5P_DEFAULT);
-    PetscCheck(group >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s': /data is not a group (EMD files keep their images in groups under /data)", path);
+    PetscCheck(group >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "'%s': /data is not a group (EMD files keep their images in groups under /data)", path);
     /* nanoforge databases have their images group (database.h); Berkeley EMD files any name */
-    if (H5Lexists(file, DATABASE_IMAGES_GROUP, H5P_DEFAULT) > 0) snprintf(child.name, sizeof child.name, "%s", DATABASE_IMAGES_GROUP);
-    else H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, NULL, emd_group, &child);
+    if (H5Lexists(file, DATABASE_IMAGES_GROUP, H5P_DEFAULT) > 0)
+      snprintf(child.name, sizeof child.name, "%s", DATABASE_IMAGES_GROUP);
+    else
+      H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, NULL, emd_group, &child);
     H5Gclose(group);
-    PetscCheck(child.name[0], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "EMD file '%s' has no group with emd_group_type=1 under /data", path);
+    PetscCheck(child.name[0], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "EMD file '%s' has no group with emd_group_type=1 under /data", path);
     PetscCall(PetscSNPrintf(name, sizeof name, "%s/data", child.name));
     PetscCall(read_hdf5_image(file, name, index, PETSC_FALSE, path, m));
-    PetscCall(emd_pixel_size(file, child.name, m->frames > 1 || !strcmp(child.name, DATABASE_IMAGES_GROUP) ? 3 : 2, path, &m->pixel_size));
+    PetscCall(emd_pixel_size(file, child.name, m->frames > 1 || !strcmp(child.name, DATABASE_IMAGES_GROUP) ? 3 : 2,
+                             path, &m->pixel_size));
     PetscCall(PetscStrncpy(m->format, "emd", sizeof m->format));
   } else if (H5Lexists(file, "images", H5P_DEFAULT) > 0) {
     PetscCall(read_hdf5_image(file, "images", index, PETSC_FALSE, path, m));
     PetscCall(PetscStrncpy(m->format, "hdf5", sizeof m->format));
-  } else SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "HDF5 file '%s' holds no image: expected EMD (/data/<group>/data), Velox (/Data/Image) or an 'images' dataset", path);
+  } else
+    SETERRQ(
+      PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+      "HDF5 file '%s' holds no image: expected EMD (/data/<group>/data), Velox (/Data/Image) or an 'images' dataset",
+      path);
   PetscFunctionReturn(0);
 }
 
@@ -497,7 +562,8 @@ static PetscErrorCode read_hdf5(const char *path, PetscInt index, Micrograph *m)
   PetscErrorCode status = file >= 0 ? read_hdf5_from(file, path, index, m) : 0;
   if (file >= 0) H5Fclose(file);
   (void)H5Eset_auto2(H5E_DEFAULT, report, report_data);
-  PetscCheck(file >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "cannot open the HDF5 micrograph '%s': damaged, truncated or not HDF5", path);
+  PetscCheck(file >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "cannot open the HDF5 micrograph '%s': damaged, truncated or not HDF5", path);
   PetscCall(status);
   PetscFunctionReturn(0);
 }
@@ -508,28 +574,32 @@ static PetscErrorCode read_hdf5(const char *path, PetscInt index, Micrograph *m)
 static PetscErrorCode read_bytes(FILE *file, long long offset, void *buffer, size_t size, const char *path)
 {
   PetscFunctionBeginUser;
-  PetscCheck(offset >= 0 && fseeko(file, (off_t)offset, SEEK_SET) == 0 && fread(buffer, 1, size, file) == size, PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
-             "SER file '%s' is truncated (reading %zu bytes at offset %lld)", path, size, offset);
+  PetscCheck(offset >= 0 && fseeko(file, (off_t)offset, SEEK_SET) == 0 && fread(buffer, 1, size, file) == size,
+             PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "SER file '%s' is truncated (reading %zu bytes at offset %lld)",
+             path, size, offset);
   PetscFunctionReturn(0);
 }
 
 /* Every offset and size in a SER header is checked against the file's size before it is used:
  * a 51-byte file must not ask for terabytes. */
-static PetscErrorCode check_inside(const char *path, const char *what, long long offset, size_t bytes, long long file_size)
+static PetscErrorCode check_inside(const char *path, const char *what, long long offset, size_t bytes,
+                                   long long file_size)
 {
   PetscFunctionBeginUser;
-  PetscCheck(offset >= 0 && offset <= file_size && bytes <= (unsigned long long)(file_size - offset), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "SER file '%s': %s (%zu bytes at offset %lld) lies outside the file of %lld bytes", path, what, bytes, offset, file_size);
+  PetscCheck(offset >= 0 && offset <= file_size && bytes <= (unsigned long long)(file_size - offset), PETSC_COMM_SELF,
+             PETSC_ERR_FILE_UNEXPECTED,
+             "SER file '%s': %s (%zu bytes at offset %lld) lies outside the file of %lld bytes", path, what, bytes,
+             offset, file_size);
   PetscFunctionReturn(0);
 }
 
 /* The SER format is little-endian; these readers assume a little-endian host (x86, ARM). */
 static PetscErrorCode read_ser_from(FILE *file, long long file_size, const char *path, PetscInt index, Micrograph *m)
 {
-  uint16_t       header[3];
-  int32_t        fields[4];
-  long long      offset_array, element;
-  unsigned char  head[50], *raw = NULL;
+  uint16_t         header[3];
+  int32_t          fields[4];
+  long long        offset_array, element;
+  unsigned char    head[50], *raw = NULL;
   static const int sizes[9] = {0, 1, 2, 4, 1, 2, 4, 4, 8};
 
   PetscFunctionBeginUser;
@@ -537,11 +607,13 @@ static PetscErrorCode read_ser_from(FILE *file, long long file_size, const char 
   PetscCall(read_bytes(file, 0, header, 6, path));
   PetscCall(read_bytes(file, 6, fields, 16, path)); /* DataTypeID, TagTypeID, total, valid */
   int wide = header[2] >= 0x0220;
-  PetscCheck(fields[0] == 0x4122, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "SER file '%s' holds 1-D data (spectra, DataTypeID 0x%x), not images", path, fields[0]);
-  PetscCheck(fields[3] >= 1 && fields[3] <= fields[2], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "SER file '%s': %d valid elements of %d; allowed 1 to the total", path, fields[3],
-             fields[2]);
+  PetscCheck(fields[0] == 0x4122, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "SER file '%s' holds 1-D data (spectra, DataTypeID 0x%x), not images", path, fields[0]);
+  PetscCheck(fields[3] >= 1 && fields[3] <= fields[2], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "SER file '%s': %d valid elements of %d; allowed 1 to the total", path, fields[3], fields[2]);
   m->frames = fields[3];
-  PetscCheck(index >= 0 && index < m->frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-index %d: SER file '%s' holds %d images", (int)index, path, (int)m->frames);
+  PetscCheck(index >= 0 && index < m->frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "-index %d: SER file '%s' holds %d images", (int)index, path, (int)m->frames);
   if (wide) {
     PetscCall(check_inside(path, "the offset of the offset array", 22, 8, file_size));
     PetscCall(read_bytes(file, 22, &offset_array, 8, path));
@@ -553,7 +625,8 @@ static PetscErrorCode read_ser_from(FILE *file, long long file_size, const char 
   }
   /* index < valid <= 2^31: the entry's offset cannot overflow once offset_array is in the file */
   PetscCall(check_inside(path, "the offset array", offset_array, (size_t)(index + 1) * (wide ? 8 : 4), file_size));
-  if (wide) PetscCall(read_bytes(file, offset_array + 8 * (long long)index, &element, 8, path));
+  if (wide)
+    PetscCall(read_bytes(file, offset_array + 8 * (long long)index, &element, 8, path));
   else {
     int32_t o;
     PetscCall(read_bytes(file, offset_array + 4 * (long long)index, &o, 4, path));
@@ -568,8 +641,10 @@ static PetscErrorCode read_ser_from(FILE *file, long long file_size, const char 
   memcpy(&type, head + 40, 2);
   memcpy(&nx, head + 42, 4);
   memcpy(&ny, head + 46, 4);
-  PetscCheck(type >= 1 && type <= 8 && nx > 0 && ny > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "SER file '%s': unsupported element (type %d, %d x %d)", path, type, nx, ny);
-  PetscCall(check_image_size(path, "the element", (unsigned long long)ny, (unsigned long long)nx, (unsigned long long)m->frames));
+  PetscCheck(type >= 1 && type <= 8 && nx > 0 && ny > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "SER file '%s': unsupported element (type %d, %d x %d)", path, type, nx, ny);
+  PetscCall(check_image_size(path, "the element", (unsigned long long)ny, (unsigned long long)nx,
+                             (unsigned long long)m->frames));
   size_t n = (size_t)nx * ny, bytes;
   PetscCall(checked_bytes(n, 1, (size_t)sizes[type], "the element's data", path, &bytes));
   PetscCall(check_inside(path, "the element's data", element + (long long)sizeof head, bytes, file_size));
@@ -583,14 +658,30 @@ static PetscErrorCode read_ser_from(FILE *file, long long file_size, const char 
   for (size_t p = 0; p < n; p++) {
     double v;
     switch (type) {
-    case 1: v = raw[p]; break;
-    case 2: v = ((uint16_t *)raw)[p]; break;
-    case 3: v = ((uint32_t *)raw)[p]; break;
-    case 4: v = ((int8_t *)raw)[p]; break;
-    case 5: v = ((int16_t *)raw)[p]; break;
-    case 6: v = ((int32_t *)raw)[p]; break;
-    case 7: v = ((float *)raw)[p]; break;
-    default: v = ((double *)raw)[p]; break;
+    case 1:
+      v = raw[p];
+      break;
+    case 2:
+      v = ((uint16_t *)raw)[p];
+      break;
+    case 3:
+      v = ((uint32_t *)raw)[p];
+      break;
+    case 4:
+      v = ((int8_t *)raw)[p];
+      break;
+    case 5:
+      v = ((int16_t *)raw)[p];
+      break;
+    case 6:
+      v = ((int32_t *)raw)[p];
+      break;
+    case 7:
+      v = ((float *)raw)[p];
+      break;
+    default:
+      v = ((double *)raw)[p];
+      break;
     }
     m->pixels[p] = (float)v;
   }
@@ -631,17 +722,25 @@ PetscErrorCode micrograph_read(const char *path, PetscInt index, Micrograph **ou
   int         is_file = fstat(fileno(file), &file_status) == 0 && S_ISREG(file_status.st_mode);
   size_t      got     = is_file ? fread(magic, 1, sizeof magic, file) : 0;
   fclose(file);
-  PetscCheck(is_file, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "the micrograph '%s' is a directory or not a regular file", path);
+  PetscCheck(is_file, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "the micrograph '%s' is a directory or not a regular file",
+             path);
   PetscCall(PetscCalloc1(1, &m));
   PetscErrorCode status = 0;
-  if (got >= 4 && ((magic[0] == 'I' && magic[1] == 'I' && magic[2] == 42) || (magic[0] == 'M' && magic[1] == 'M' && magic[3] == 42))) status = read_tiff(path, index, m);
-  else if (got >= 8 && !memcmp(magic, "\x89PNG\r\n\x1a\n", 8)) status = read_png(path, m);
-  else if (got >= 8 && !memcmp(magic, "\x89HDF\r\n\x1a\n", 8)) status = read_hdf5(path, index, m);
-  else if (got >= 4 && magic[0] == 0x49 && magic[1] == 0x49 && magic[2] == 0x97 && magic[3] == 0x01) status = read_ser(path, index, m);
-  else if (got >= 4 && magic[0] == 0 && magic[1] == 0 && magic[2] == 0 && (magic[3] == 3 || magic[3] == 4)) status = micrograph_read_dm(path, index, m);
+  if (got >= 4 && ((magic[0] == 'I' && magic[1] == 'I' && magic[2] == 42) ||
+                   (magic[0] == 'M' && magic[1] == 'M' && magic[3] == 42)))
+    status = read_tiff(path, index, m);
+  else if (got >= 8 && !memcmp(magic, "\x89PNG\r\n\x1a\n", 8))
+    status = read_png(path, m);
+  else if (got >= 8 && !memcmp(magic, "\x89HDF\r\n\x1a\n", 8))
+    status = read_hdf5(path, index, m);
+  else if (got >= 4 && magic[0] == 0x49 && magic[1] == 0x49 && magic[2] == 0x97 && magic[3] == 0x01)
+    status = read_ser(path, index, m);
+  else if (got >= 4 && magic[0] == 0 && magic[1] == 0 && magic[2] == 0 && (magic[3] == 3 || magic[3] == 4))
+    status = micrograph_read_dm(path, index, m);
   else {
     PetscCall(PetscFree(m));
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s' is not a micrograph format nanoforge reads (TIFF, PNG, HDF5/EMD, Velox EMD, SER, DM3, DM4)", path);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+            "'%s' is not a micrograph format nanoforge reads (TIFF, PNG, HDF5/EMD, Velox EMD, SER, DM3, DM4)", path);
   }
   if (status) {
     PetscCall(PetscFree(m->pixels));

@@ -30,10 +30,10 @@ typedef struct {
   long long data_offset; /* file offset of the Data array values (-1: none) */
   int       element_type;
   long long element_count;
-  int       data_type;   /* DataType tag (23 = RGBA thumbnail) */
+  int       data_type; /* DataType tag (23 = RGBA thumbnail) */
   long long dims[4];
   int       n_dims;
-  double    scale;       /* Calibrations/Dimension/0/Scale */
+  double    scale; /* Calibrations/Dimension/0/Scale */
 } DmImage;
 
 /* Everything in a DM file is hostile until checked: counts and sizes are unsigned 64-bit words
@@ -43,7 +43,7 @@ typedef struct {
   const char *path;
   long long   file_size;
   int         version;
-  int         little;    /* data values little-endian */
+  int         little; /* data values little-endian */
   DmImage     images[DM_MAX_IMAGES];
   int         error;
   char        fault[256]; /* the first fault found, for the message */
@@ -66,20 +66,35 @@ static void fail(DmParser *p, const char *format, ...)
 static int simple_size(unsigned long long type)
 {
   switch (type) {
-  case 2: case 4: return 2;
-  case 3: case 5: case 6: return 4;
-  case 7: case 11: case 12: return 8;
-  case 8: case 9: case 10: return 1;
-  default: return 0;
+  case 2:
+  case 4:
+    return 2;
+  case 3:
+  case 5:
+  case 6:
+    return 4;
+  case 7:
+  case 11:
+  case 12:
+    return 8;
+  case 8:
+  case 9:
+  case 10:
+    return 1;
+  default:
+    return 0;
   }
 }
 
 static unsigned long long read_be(DmParser *p, int bytes)
 {
-  unsigned char b[8];
+  unsigned char      b[8];
   unsigned long long v = 0;
   if (p->error) return 0;
-  if (fread(b, 1, (size_t)bytes, p->file) != (size_t)bytes) { fail(p, "truncated at offset %lld", (long long)ftello(p->file)); return 0; }
+  if (fread(b, 1, (size_t)bytes, p->file) != (size_t)bytes) {
+    fail(p, "truncated at offset %lld", (long long)ftello(p->file));
+    return 0;
+  }
   for (int i = 0; i < bytes; i++) v = (v << 8) | b[i];
   return v;
 }
@@ -99,7 +114,8 @@ static void skip(DmParser *p, unsigned long long count, unsigned long long size,
   size_t bytes;
   if (p->error) return;
   if (size_multiply_overflows((size_t)count, (size_t)size, &bytes) || bytes > bytes_left(p)) {
-    fail(p, "tag %s announces %llu values of %llu bytes, more than the %llu bytes left in the file", tag, count, size, bytes_left(p));
+    fail(p, "tag %s announces %llu values of %llu bytes, more than the %llu bytes left in the file", tag, count, size,
+         bytes_left(p));
     return;
   }
   if (fseeko(p->file, (off_t)bytes, SEEK_CUR) != 0) fail(p, "cannot skip tag %s", tag);
@@ -109,21 +125,61 @@ static void skip(DmParser *p, unsigned long long count, unsigned long long size,
 static double read_value(DmParser *p, int type)
 {
   unsigned char b[8] = {0};
-  int           n = simple_size((unsigned long long)type);
+  int           n    = simple_size((unsigned long long)type);
   if (p->error) return 0;
-  if (!n || fread(b, 1, (size_t)n, p->file) != (size_t)n) { fail(p, "truncated at offset %lld", (long long)ftello(p->file)); return 0; }
+  if (!n || fread(b, 1, (size_t)n, p->file) != (size_t)n) {
+    fail(p, "truncated at offset %lld", (long long)ftello(p->file));
+    return 0;
+  }
   if (!p->little)
-    for (int i = 0; i < n / 2; i++) { unsigned char t = b[i]; b[i] = b[n - 1 - i]; b[n - 1 - i] = t; }
+    for (int i = 0; i < n / 2; i++) {
+      unsigned char t = b[i];
+      b[i]            = b[n - 1 - i];
+      b[n - 1 - i]    = t;
+    }
   switch (type) {
-  case 2: { int16_t v; memcpy(&v, b, 2); return v; }
-  case 3: { int32_t v; memcpy(&v, b, 4); return v; }
-  case 4: { uint16_t v; memcpy(&v, b, 2); return v; }
-  case 5: { uint32_t v; memcpy(&v, b, 4); return v; }
-  case 6: { float v; memcpy(&v, b, 4); return v; }
-  case 7: { double v; memcpy(&v, b, 8); return v; }
-  case 11: { int64_t v; memcpy(&v, b, 8); return (double)v; }
-  case 12: { uint64_t v; memcpy(&v, b, 8); return (double)v; }
-  default: return b[0];
+  case 2: {
+    int16_t v;
+    memcpy(&v, b, 2);
+    return v;
+  }
+  case 3: {
+    int32_t v;
+    memcpy(&v, b, 4);
+    return v;
+  }
+  case 4: {
+    uint16_t v;
+    memcpy(&v, b, 2);
+    return v;
+  }
+  case 5: {
+    uint32_t v;
+    memcpy(&v, b, 4);
+    return v;
+  }
+  case 6: {
+    float v;
+    memcpy(&v, b, 4);
+    return v;
+  }
+  case 7: {
+    double v;
+    memcpy(&v, b, 8);
+    return v;
+  }
+  case 11: {
+    int64_t v;
+    memcpy(&v, b, 8);
+    return (double)v;
+  }
+  case 12: {
+    uint64_t v;
+    memcpy(&v, b, 8);
+    return (double)v;
+  }
+  default:
+    return b[0];
   }
 }
 
@@ -148,7 +204,8 @@ static int image_tag(const char *path, int *k, const char **rest)
   if (strncmp(path, prefix, sizeof prefix - 1)) return 0;
   char *end;
   long  value = strtol(path + sizeof prefix - 1, &end, 10);
-  if (end == path + sizeof prefix - 1 || value < 0 || value >= DM_MAX_IMAGES || strncmp(end, "/ImageData/", 11)) return 0;
+  if (end == path + sizeof prefix - 1 || value < 0 || value >= DM_MAX_IMAGES || strncmp(end, "/ImageData/", 11))
+    return 0;
   *k = (int)value, *rest = end + 11;
   return 1;
 }
@@ -156,30 +213,46 @@ static int image_tag(const char *path, int *k, const char **rest)
 static void data_tag(DmParser *p, const char *path)
 {
   char marker[4];
-  if (fread(marker, 1, 4, p->file) != 4 || memcmp(marker, "%%%%", 4)) { fail(p, "tag %s lacks its %%%%%%%% marker", path); return; }
+  if (fread(marker, 1, 4, p->file) != 4 || memcmp(marker, "%%%%", 4)) {
+    fail(p, "tag %s lacks its %%%%%%%% marker", path);
+    return;
+  }
   unsigned long long n = read_word(p);
   if (p->error) return;
-  if (n == 0 || n > DM_MAX_INFO) { fail(p, "tag %s has %llu info words; allowed 1 to %d", path, n, DM_MAX_INFO); return; }
+  if (n == 0 || n > DM_MAX_INFO) {
+    fail(p, "tag %s has %llu info words; allowed 1 to %d", path, n, DM_MAX_INFO);
+    return;
+  }
   unsigned long long info[DM_MAX_INFO];
   for (unsigned long long i = 0; i < n; i++) info[i] = read_word(p);
   if (p->error) return;
   unsigned long long type = info[0];
   /* Arrays: [20, element type, (struct description), length]; the length is the last word. */
-  if (type == 20 && n < 3) { fail(p, "array tag %s has %llu info words; at least 3 needed", path, n); return; }
+  if (type == 20 && n < 3) {
+    fail(p, "array tag %s has %llu info words; at least 3 needed", path, n);
+    return;
+  }
   int         k;
   const char *rest;
   if (image_tag(path, &k, &rest)) {
     DmImage *image = &p->images[k];
     if (type == 20 && !strcmp(rest, "Data")) { /* the pixel array: note where it is, skip it */
       unsigned long long element = info[1], count = info[n - 1];
-      int                size    = simple_size(element);
-      if (!size) { fail(p, "tag %s holds elements of type %llu; allowed simple numbers (2 to 12)", path, element); return; }
-      image->data_offset = ftello(p->file);
-      image->element_type = (int)element, image->element_count = (long long)(count > (unsigned long long)LLONG_MAX ? LLONG_MAX : count);
+      int                size = simple_size(element);
+      if (!size) {
+        fail(p, "tag %s holds elements of type %llu; allowed simple numbers (2 to 12)", path, element);
+        return;
+      }
+      image->data_offset   = ftello(p->file);
+      image->element_type  = (int)element,
+      image->element_count = (long long)(count > (unsigned long long)LLONG_MAX ? LLONG_MAX : count);
       skip(p, count, (unsigned long long)size, path);
       return;
     }
-    if (simple_size(type) && !strcmp(rest, "DataType")) { image->data_type = (int)read_count(p, type, 1 << 16, path); return; }
+    if (simple_size(type) && !strcmp(rest, "DataType")) {
+      image->data_type = (int)read_count(p, type, 1 << 16, path);
+      return;
+    }
     char *end;
     if (simple_size(type) && !strncmp(rest, "Dimensions/", 11)) {
       long d = strtol(rest + 11, &end, 10);
@@ -189,54 +262,86 @@ static void data_tag(DmParser *p, const char *path)
         return;
       }
     }
-    if (simple_size(type) && !strcmp(rest, "Calibrations/Dimension/0/Scale")) { image->scale = read_value(p, (int)type); return; }
+    if (simple_size(type) && !strcmp(rest, "Calibrations/Dimension/0/Scale")) {
+      image->scale = read_value(p, (int)type);
+      return;
+    }
   }
   /* Anything else: skip its bytes. */
-  if (simple_size(type)) skip(p, 1, (unsigned long long)simple_size(type), path);
+  if (simple_size(type))
+    skip(p, 1, (unsigned long long)simple_size(type), path);
   else if (type == 18) { /* string: [18, length] in UTF-16 */
-    if (n < 2) { fail(p, "string tag %s has no length", path); return; }
+    if (n < 2) {
+      fail(p, "string tag %s has no length", path);
+      return;
+    }
     skip(p, info[1], 2, path);
   } else if (type == 15) { /* struct: [15, name length, fields, (name length, type) x fields] */
     unsigned long long fields = n >= 3 ? info[2] : ~0ULL, bytes = 0;
-    if (fields > (n - 3) / 2) { fail(p, "struct tag %s announces %llu fields in %llu info words", path, fields, n); return; }
+    if (fields > (n - 3) / 2) {
+      fail(p, "struct tag %s announces %llu fields in %llu info words", path, fields, n);
+      return;
+    }
     for (unsigned long long f = 0; f < fields; f++) bytes += (unsigned long long)simple_size(info[4 + 2 * f]);
     skip(p, 1, bytes, path);
   } else if (type == 20) {
     if (info[1] == 15) { /* array of structs: [20, 15, name length, fields, (name length, type) x fields, length] */
       unsigned long long fields = n >= 4 ? info[3] : ~0ULL, size = 0;
-      if (fields > (n - 5) / 2 || n < 5) { fail(p, "array tag %s announces structs of %llu fields in %llu info words", path, fields, n); return; }
+      if (fields > (n - 5) / 2 || n < 5) {
+        fail(p, "array tag %s announces structs of %llu fields in %llu info words", path, fields, n);
+        return;
+      }
       for (unsigned long long f = 0; f < fields; f++) size += (unsigned long long)simple_size(info[5 + 2 * f]);
       skip(p, info[n - 1], size, path);
-    } else skip(p, info[n - 1], (unsigned long long)simple_size(info[1]), path);
-  } else fail(p, "tag %s has type %llu, which this reader does not know", path, type);
+    } else
+      skip(p, info[n - 1], (unsigned long long)simple_size(info[1]), path);
+  } else
+    fail(p, "tag %s has type %llu, which this reader does not know", path, type);
 }
 
 static void group(DmParser *p, const char *path, int depth)
 {
-  if (depth > 64) { fail(p, "tag groups nested deeper than 64 at %s", path); return; }
+  if (depth > 64) {
+    fail(p, "tag groups nested deeper than 64 at %s", path);
+    return;
+  }
   (void)read_be(p, 1);
   (void)read_be(p, 1);
   unsigned long long tags = read_word(p);
   /* Each tag takes at least 3 bytes: a count beyond that is a lie, stopped by the end of the file. */
   for (unsigned long long t = 0; t < tags && !p->error; t++) {
-    int  kind = (int)read_be(p, 1);
-    int  length = (int)read_be(p, 2);
+    int  kind      = (int)read_be(p, 1);
+    int  length    = (int)read_be(p, 2);
     char name[256] = "", child[1024];
     if (p->error) return;
     if (length > 0) {
-      if (length >= (int)sizeof name) { fail(p, "a tag name of %d bytes under '%s'; allowed up to %d", length, path, (int)sizeof name - 1); return; }
-      if (fread(name, 1, (size_t)length, p->file) != (size_t)length) { fail(p, "truncated in a tag name under '%s'", path); return; }
+      if (length >= (int)sizeof name) {
+        fail(p, "a tag name of %d bytes under '%s'; allowed up to %d", length, path, (int)sizeof name - 1);
+        return;
+      }
+      if (fread(name, 1, (size_t)length, p->file) != (size_t)length) {
+        fail(p, "truncated in a tag name under '%s'", path);
+        return;
+      }
       name[length] = '\0';
-    } else snprintf(name, sizeof name, "%llu", t); /* unnamed entries of a list: their index */
-    if (p->version == 4) (void)read_be(p, 8);   /* tag length, not needed */
-    if (strlen(path) + strlen(name) + 2 > sizeof child) { fail(p, "tag path longer than %d bytes", (int)sizeof child); return; }
+    } else
+      snprintf(name, sizeof name, "%llu", t); /* unnamed entries of a list: their index */
+    if (p->version == 4) (void)read_be(p, 8); /* tag length, not needed */
+    if (strlen(path) + strlen(name) + 2 > sizeof child) {
+      fail(p, "tag path longer than %d bytes", (int)sizeof child);
+      return;
+    }
     strcpy(child, path); /* fits: checked just above */
     if (path[0]) strcat(child, "/");
     strcat(child, name);
-    if (kind == 20) group(p, child, depth + 1);
-    else if (kind == 21) data_tag(p, child);
-    else if (kind == 0) return; /* end marker */
-    else fail(p, "tag %s has kind %d; allowed 20 (group) or 21 (data)", child, kind);
+    if (kind == 20)
+      group(p, child, depth + 1);
+    else if (kind == 21)
+      data_tag(p, child);
+    else if (kind == 0)
+      return; /* end marker */
+    else
+      fail(p, "tag %s has kind %d; allowed 20 (group) or 21 (data)", child, kind);
   }
 }
 
@@ -245,30 +350,45 @@ static PetscErrorCode read_dm_from(DmParser *p, const char *path, PetscInt index
   PetscFunctionBeginUser;
   for (int i = 0; i < DM_MAX_IMAGES; i++) p->images[i].data_offset = -1;
   p->version = (int)read_be(p, 4);
-  PetscCheck(!p->error && (p->version == 3 || p->version == 4), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "DM file '%s': version %d; allowed 3 or 4", path, p->version);
+  PetscCheck(!p->error && (p->version == 3 || p->version == 4), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "DM file '%s': version %d; allowed 3 or 4", path, p->version);
   (void)read_be(p, p->version == 4 ? 8 : 4); /* root length */
   p->little = read_be(p, 4) == 1;
   group(p, "", 0);
-  PetscCheck(!p->error, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "DM%d file '%s' is damaged: %s", p->version, path, p->fault);
+  PetscCheck(!p->error, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "DM%d file '%s' is damaged: %s", p->version, path,
+             p->fault);
   DmImage *image = NULL;
   for (int i = 0; i < DM_MAX_IMAGES && !image; i++)
-    if (p->images[i].data_offset >= 0 && p->images[i].data_type != 23 && p->images[i].n_dims >= 1) image = &p->images[i];
-  PetscCheck(image, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "DM file '%s' holds no image besides the thumbnail", path);
-  unsigned long long nx = (unsigned long long)image->dims[0], ny = image->n_dims >= 2 ? (unsigned long long)image->dims[1] : 1, frames = image->n_dims >= 3 ? (unsigned long long)image->dims[2] : 1;
+    if (p->images[i].data_offset >= 0 && p->images[i].data_type != 23 && p->images[i].n_dims >= 1)
+      image = &p->images[i];
+  PetscCheck(image, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "DM file '%s' holds no image besides the thumbnail",
+             path);
+  unsigned long long nx     = (unsigned long long)image->dims[0],
+                     ny     = image->n_dims >= 2 ? (unsigned long long)image->dims[1] : 1,
+                     frames = image->n_dims >= 3 ? (unsigned long long)image->dims[2] : 1;
   size_t pixels, values;
   /* The product is checked, not computed with wrap-around (which once let 17.9 GB through). */
-  PetscCheck(nx > 0 && ny > 0 && frames > 0 && !size_multiply_overflows((size_t)nx, (size_t)ny, &pixels) && !size_multiply_overflows(pixels, (size_t)frames, &values) &&
+  PetscCheck(nx > 0 && ny > 0 && frames > 0 && !size_multiply_overflows((size_t)nx, (size_t)ny, &pixels) &&
+               !size_multiply_overflows(pixels, (size_t)frames, &values) &&
                values == (unsigned long long)image->element_count,
-             PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "DM file '%s': dimensions %llu x %llu x %llu do not match the %lld stored values", path, nx, ny, frames, image->element_count);
-  PetscCheck(pixels <= (size_t)PETSC_MAX_INT && frames <= (unsigned long long)PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "DM file '%s': %llu x %llu pixels (%llu images); allowed at most %d pixels and %d images", path, ny, nx, frames, (int)PETSC_MAX_INT, (int)PETSC_MAX_INT);
-  PetscCheck(index >= 0 && (unsigned long long)index < frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-index %d: DM file '%s' holds %llu images", (int)index, path, frames);
+             PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "DM file '%s': dimensions %llu x %llu x %llu do not match the %lld stored values", path, nx, ny, frames,
+             image->element_count);
+  PetscCheck(pixels <= (size_t)PETSC_MAX_INT && frames <= (unsigned long long)PETSC_MAX_INT, PETSC_COMM_SELF,
+             PETSC_ERR_FILE_UNEXPECTED,
+             "DM file '%s': %llu x %llu pixels (%llu images); allowed at most %d pixels and %d images", path, ny, nx,
+             frames, (int)PETSC_MAX_INT, (int)PETSC_MAX_INT);
+  PetscCheck(index >= 0 && (unsigned long long)index < frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "-index %d: DM file '%s' holds %llu images", (int)index, path, frames);
   m->nx = (PetscInt)nx, m->ny = (PetscInt)ny, m->frames = (PetscInt)frames;
   m->pixel_size = 0; /* DM scales come in the file's units (nm, 1/nm, ...); not converted */
   PetscCall(checked_malloc(pixels, sizeof(float), "the image", path, &m->pixels));
   /* The whole array was checked to lie inside the file when its tag was skipped. */
-  PetscCheck(fseeko(p->file, (off_t)(image->data_offset + (long long)index * (long long)pixels * simple_size((unsigned long long)image->element_type)), SEEK_SET) == 0, PETSC_COMM_SELF,
-             PETSC_ERR_FILE_READ, "DM file '%s': cannot seek to image %d", path, (int)index);
+  PetscCheck(fseeko(p->file,
+                    (off_t)(image->data_offset + (long long)index * (long long)pixels *
+                                                   simple_size((unsigned long long)image->element_type)),
+                    SEEK_SET) == 0,
+             PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "DM file '%s': cannot seek to image %d", path, (int)index);
   for (size_t i = 0; i < pixels; i++) m->pixels[i] = (float)read_value(p, image->element_type);
   PetscCheck(!p->error, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "DM file '%s' is truncated", path);
   PetscCall(PetscStrncpy(m->format, p->version == 4 ? "dm4" : "dm3", sizeof m->format));

@@ -9,7 +9,8 @@
 #include "core/provenance.h"
 
 /* One structure's images and masks (n_conditions of them), its radius and each image's dose. */
-static void draw_structure(PetscInt s, PetscInt n_conditions, PetscInt size, uint64_t seed, float *images, uint8_t *masks, double *radius, double *dose)
+static void draw_structure(PetscInt s, PetscInt n_conditions, PetscInt size, uint64_t seed, float *images,
+                           uint8_t *masks, double *radius, double *dose)
 {
   const size_t pixels = (size_t)size * size;
   RngStream    shape;
@@ -37,19 +38,26 @@ static void draw_structure(PetscInt s, PetscInt n_conditions, PetscInt size, uin
         for (int k = 0; k < disks; k++) {
           double d = hypot(x + 0.5 - cx[k], y + 0.5 - cy[k]);
           if (d < r[k]) inside = 1;
-          intensity += contrast * 0.5 * (1 + tanh((r[k] - d) / 1.0)) * (1 + 0.2 * cos(2.1 * x + 1.3 * y)); /* lattice fringes */
+          intensity +=
+            contrast * 0.5 * (1 + tanh((r[k] - d) / 1.0)) * (1 + 0.2 * cos(2.1 * x + 1.3 * y)); /* lattice fringes */
         }
-        intensity                                = fmax(intensity, 0.05);
+        intensity                         = fmax(intensity, 0.05);
         images[c * pixels + y * size + x] = (float)((double)rng_poisson(&noise, intensity * electrons) / electrons);
         masks[c * pixels + y * size + x]  = (uint8_t)inside;
       }
   }
 }
 
-PetscErrorCode dataset_write_synthetic(const char *path, PetscInt n_structures, PetscInt n_conditions, PetscInt size, uint64_t seed, PetscBool with_masks)
+PetscErrorCode dataset_write_synthetic(const char *path, PetscInt n_structures, PetscInt n_conditions, PetscInt size,
+                                       uint64_t seed, PetscBool with_masks)
 {
   const size_t   pixels = (size_t)size * size;
-  DatabaseLayout layout = {.n_structures = n_structures, .n_conditions = n_conditions, .ny = size, .nx = size, .n_structure_columns = 1, .n_image_columns = 1};
+  DatabaseLayout layout = {.n_structures        = n_structures,
+                           .n_conditions        = n_conditions,
+                           .ny                  = size,
+                           .nx                  = size,
+                           .n_structure_columns = 1,
+                           .n_image_columns     = 1};
   Plan          *plan;
   Provenance    *provenance;
   Database      *database;
@@ -65,7 +73,8 @@ PetscErrorCode dataset_write_synthetic(const char *path, PetscInt n_structures, 
   PetscCall(database_create(PETSC_COMM_SELF, path, &layout, plan, provenance, &database));
   PetscCall(PetscMalloc3(pixels * n_conditions, &images, pixels * n_conditions, &masks, n_conditions, &dose));
   for (PetscInt s = 0; s < n_structures; s++) {
-    DatabaseUnit unit = {.unit = s, .images = images, .masks = masks, .structure_values = &radius, .image_values = dose};
+    DatabaseUnit unit = {
+      .unit = s, .images = images, .masks = masks, .structure_values = &radius, .image_values = dose};
     draw_structure(s, n_conditions, size, seed, images, masks, &radius, dose);
     PetscCall(database_write_unit(database, &unit, PETSC_FALSE));
   }

@@ -8,11 +8,14 @@ const char *const blend_mode_names[] = {"cosine", "linear", "BlendMode", "BLEND_
 PetscErrorCode tiling_starts(PetscInt n, int tile, int overlap, PetscInt *count, PetscInt **starts)
 {
   PetscFunctionBeginUser;
-  PetscCheck(tile > 0 && overlap >= 0 && overlap < tile, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-overlap %d with -tile %d: allowed 0 <= overlap < tile", overlap, tile);
-  PetscCheck(n >= tile, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "axis of %d pixels is shorter than a tile (%d)", (int)n, tile);
+  PetscCheck(tile > 0 && overlap >= 0 && overlap < tile, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "-overlap %d with -tile %d: allowed 0 <= overlap < tile", overlap, tile);
+  PetscCheck(n >= tile, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "axis of %d pixels is shorter than a tile (%d)", (int)n,
+             tile);
   PetscInt step = tile - overlap, k = 1 + (n - tile + step - 1) / step; /* enough tiles to reach the end */
   PetscCall(PetscMalloc1(k, starts));
-  for (PetscInt i = 0; i < k; i++) (*starts)[i] = PetscMin(i * step, n - tile); /* the last one is pushed back to end at n */
+  for (PetscInt i = 0; i < k; i++)
+    (*starts)[i] = PetscMin(i * step, n - tile); /* the last one is pushed back to end at n */
   *count = k;
   PetscFunctionReturn(0);
 }
@@ -39,7 +42,8 @@ static PetscInt mirror_index(PetscInt i, PetscInt n)
   return k < n ? k : period - k;
 }
 
-PetscErrorCode tiling_apply(const TilingConfig *c, const float *image, PetscInt ny, PetscInt nx, TileFunction function, void *context, float *output)
+PetscErrorCode tiling_apply(const TilingConfig *c, const float *image, PetscInt ny, PetscInt nx, TileFunction function,
+                            void *context, float *output)
 {
   PetscInt py = PetscMax(ny, c->tile), px = PetscMax(nx, c->tile); /* padded size */
   PetscInt n_y, n_x, *start_y, *start_x;
@@ -49,12 +53,15 @@ PetscErrorCode tiling_apply(const TilingConfig *c, const float *image, PetscInt 
 
   PetscFunctionBeginUser;
   PetscCheck(c->batch > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "tile batch %d: must be positive", c->batch);
-  PetscCheck(c->tile > 0 && c->overlap >= 0 && c->overlap < c->tile, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-overlap %d with -tile %d: allowed 0 <= overlap < tile", c->overlap, c->tile);
-  PetscCheck(ny > 0 && nx > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "an image of %d x %d pixels cannot be tiled: it needs at least 1 x 1", (int)ny, (int)nx);
+  PetscCheck(c->tile > 0 && c->overlap >= 0 && c->overlap < c->tile, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "-overlap %d with -tile %d: allowed 0 <= overlap < tile", c->overlap, c->tile);
+  PetscCheck(ny > 0 && nx > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "an image of %d x %d pixels cannot be tiled: it needs at least 1 x 1", (int)ny, (int)nx);
   PetscCall(PetscMalloc1((size_t)py * px, &padded));
   /* Mirror padding for images smaller than a tile. */
   for (PetscInt y = 0; y < py; y++)
-    for (PetscInt x = 0; x < px; x++) padded[(size_t)y * px + x] = image[(size_t)mirror_index(y, ny) * nx + mirror_index(x, nx)];
+    for (PetscInt x = 0; x < px; x++)
+      padded[(size_t)y * px + x] = image[(size_t)mirror_index(y, ny) * nx + mirror_index(x, nx)];
   PetscCall(tiling_starts(py, c->tile, c->overlap, &n_y, &start_y));
   PetscCall(tiling_starts(px, c->tile, c->overlap, &n_x, &start_x));
   PetscCall(PetscMalloc2(tile_pixels * c->batch, &tiles, tile_pixels * c->batch, &outputs));
@@ -64,7 +71,8 @@ PetscErrorCode tiling_apply(const TilingConfig *c, const float *image, PetscInt 
     int count = (int)PetscMin(c->batch, total - first);
     for (int t = 0; t < count; t++) {
       PetscInt y0 = start_y[(first + t) / n_x], x0 = start_x[(first + t) % n_x];
-      for (int y = 0; y < c->tile; y++) PetscCall(PetscArraycpy(tiles + t * tile_pixels + (size_t)y * c->tile, padded + (y0 + y) * px + x0, c->tile));
+      for (int y = 0; y < c->tile; y++)
+        PetscCall(PetscArraycpy(tiles + t * tile_pixels + (size_t)y * c->tile, padded + (y0 + y) * px + x0, c->tile));
     }
     PetscCall(function(context, tiles, count, c->tile, outputs));
     for (int t = 0; t < count; t++) {
@@ -81,7 +89,8 @@ PetscErrorCode tiling_apply(const TilingConfig *c, const float *image, PetscInt 
   }
   for (PetscInt y = 0; y < ny; y++)
     for (PetscInt x = 0; x < nx; x++) {
-      PetscAssert(weight_sum[y * px + x] > 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "pixel (%d, %d) not covered by any tile", (int)y, (int)x);
+      PetscAssert(weight_sum[y * px + x] > 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "pixel (%d, %d) not covered by any tile",
+                  (int)y, (int)x);
       output[y * nx + x] = (float)(sum[y * px + x] / weight_sum[y * px + x]);
     }
   PetscCall(PetscFree2(sum, weight_sum));

@@ -15,100 +15,147 @@
 #include "train/training.h"
 #include "train/gradient_allreduce.h"
 
-static const char *const block_names[] = {"plain", "residual", "UNetBlock", "UNET_BLOCK_", NULL};
+static const char *const block_names[]   = {"plain", "residual", "UNetBlock", "UNET_BLOCK_", NULL};
 static const char *const decoder_names[] = {"transposed", "upsample", "UNetDecoder", "UNET_DECODER_", NULL};
-static const char *const head_names[] = {"softmax", "sigmoid", "UNetHead", "UNET_HEAD_", NULL};
+static const char *const head_names[]    = {"softmax", "sigmoid", "UNetHead", "UNET_HEAD_", NULL};
 
 PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
 {
-  char      optimizer_name[32] = "adam", loss_name[64] = "cross_entropy+dice", scaling[16] = "none";
-  PetscInt  block = 0, decoder = 0, head = 0;
+  char       optimizer_name[32] = "adam", loss_name[64] = "cross_entropy+dice", scaling[16] = "none";
+  PetscInt   block = 0, decoder = 0, head = 0;
   PetscInt64 seed = 1;
-  double    lr = -1, lr_decay = 0.8, momentum = 0.9, weight_decay = 0;
-  PetscInt  warmup = 0;
-  PetscBool found;
+  double     lr = -1, lr_decay = 0.8, momentum = 0.9, weight_decay = 0;
+  PetscInt   warmup = 0;
+  PetscBool  found;
 
   PetscFunctionBeginUser;
   memset(c, 0, sizeof *c);
   PetscCall(PetscStrncpy(c->output, "model.h5", sizeof c->output));
   c->validation_fraction = 0.25;
-  c->normalize = NORMALIZE_MINMAX;
-  c->augment = PETSC_TRUE;
-  c->pixel_size = 0.2;
+  c->normalize           = NORMALIZE_MINMAX;
+  c->augment             = PETSC_TRUE;
+  c->pixel_size          = 0.2;
   unet_config_default(&c->net);
-  c->global_batch = 16;
-  c->epochs = 25;
-  c->bucket_floats = 1 << 18;
-  c->overlap = PETSC_TRUE;
-  c->sync_batchnorm = PETSC_TRUE;
-  c->check_replicas = 50;
+  c->global_batch     = 16;
+  c->epochs           = 25;
+  c->bucket_floats    = 1 << 18;
+  c->overlap          = PETSC_TRUE;
+  c->sync_batchnorm   = PETSC_TRUE;
+  c->check_replicas   = 50;
   c->keep_checkpoints = 3;
   c->verify           = PETSC_TRUE;
-  c->validate = PETSC_TRUE;
+  c->validate         = PETSC_TRUE;
   PetscOptionsBegin(comm, NULL, "nanoforge train: data-parallel U-Net training on a database", NULL);
-  PetscCall(PetscOptionsString("-db", "Database to train on (HDF5, campaign layout)", NULL, c->database, c->database, sizeof c->database, &found));
-  PetscCall(PetscOptionsString("-o", "Final model file; checkpoints <stem>_checkpoint_EEEE.h5, <stem>_best.h5, <stem>_metrics.csv/.png beside it", NULL, c->output, c->output, sizeof c->output, NULL));
-  PetscCall(PetscOptionsString("-column_group", "HDF5 group of the per-image metadata columns (default: search the database's own, then other EMD writers')", NULL, c->column_group, c->column_group, sizeof c->column_group, NULL));
-  PetscCall(PetscOptionsString("-select", "Subset of images by metadata, e.g. \"dose>=100,dose<=600\" (operators >= <= > < == !=)", NULL, c->select, c->select, sizeof c->select, NULL));
-  PetscCall(PetscOptionsReal("-val_fraction", "Fraction of STRUCTURES held out for validation", NULL, c->validation_fraction, &c->validation_fraction, NULL));
-  PetscCall(PetscOptionsEnum("-split_by", "Groups kept on one side of the train/validation split: structure (needs the structure id column) or image (allows leakage)", NULL, split_grouping_names,
-                             (PetscEnum)c->split_by, (PetscEnum *)&c->split_by, NULL));
-  PetscCall(PetscOptionsEnum("-normalize", "Per-image normalisation", NULL, normalize_mode_names, (PetscEnum)c->normalize, (PetscEnum *)&c->normalize, NULL));
-  PetscCall(PetscOptionsBool("-augment", "Random dihedral (8 symmetries) augmentation", NULL, c->augment, &c->augment, NULL));
-  PetscCall(options_distribution(PetscOptionsObject, "-dose_resample", "Re-sample each training image at a dose drawn from this distribution [e/Å²] (0: off)", "0", &c->dose_resample));
-  PetscCall(PetscOptionsReal("-pixel_size", "Pixel size for -dose_resample when the database has no pixel_size column [Å]", NULL, c->pixel_size, &c->pixel_size, NULL));
+  PetscCall(PetscOptionsString("-db", "Database to train on (HDF5, campaign layout)", NULL, c->database, c->database,
+                               sizeof c->database, &found));
+  PetscCall(PetscOptionsString(
+    "-o", "Final model file; checkpoints <stem>_checkpoint_EEEE.h5, <stem>_best.h5, <stem>_metrics.csv/.png beside it",
+    NULL, c->output, c->output, sizeof c->output, NULL));
+  PetscCall(PetscOptionsString(
+    "-column_group",
+    "HDF5 group of the per-image metadata columns (default: search the database's own, then other EMD writers')", NULL,
+    c->column_group, c->column_group, sizeof c->column_group, NULL));
+  PetscCall(PetscOptionsString("-select",
+                               "Subset of images by metadata, e.g. \"dose>=100,dose<=600\" (operators >= <= > < == !=)",
+                               NULL, c->select, c->select, sizeof c->select, NULL));
+  PetscCall(PetscOptionsReal("-val_fraction", "Fraction of STRUCTURES held out for validation", NULL,
+                             c->validation_fraction, &c->validation_fraction, NULL));
+  PetscCall(PetscOptionsEnum(
+    "-split_by",
+    "Groups kept on one side of the train/validation split: structure (needs the structure id column) or image (allows leakage)",
+    NULL, split_grouping_names, (PetscEnum)c->split_by, (PetscEnum *)&c->split_by, NULL));
+  PetscCall(PetscOptionsEnum("-normalize", "Per-image normalisation", NULL, normalize_mode_names,
+                             (PetscEnum)c->normalize, (PetscEnum *)&c->normalize, NULL));
+  PetscCall(
+    PetscOptionsBool("-augment", "Random dihedral (8 symmetries) augmentation", NULL, c->augment, &c->augment, NULL));
+  PetscCall(options_distribution(PetscOptionsObject, "-dose_resample",
+                                 "Re-sample each training image at a dose drawn from this distribution [e/Å²] (0: off)",
+                                 "0", &c->dose_resample));
+  PetscCall(PetscOptionsReal("-pixel_size",
+                             "Pixel size for -dose_resample when the database has no pixel_size column [Å]", NULL,
+                             c->pixel_size, &c->pixel_size, NULL));
   PetscCall(options_integer(PetscOptionsObject, "-depth", "U-Net depth (poolings)", 1, 8, &c->net.depth, NULL));
-  PetscCall(options_integer(PetscOptionsObject, "-base_filters", "U-Net channels at full resolution", 1, 65536, &c->net.base_filters, NULL));
-  PetscCall(PetscOptionsEList("-block", "Encoder blocks", NULL, block_names, 2, block_names[c->net.block], &block, NULL));
-  PetscCall(PetscOptionsEList("-decoder", "Decoder upsampling", NULL, decoder_names, 2, decoder_names[c->net.decoder], &decoder, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-base_filters", "U-Net channels at full resolution", 1, 65536,
+                            &c->net.base_filters, NULL));
+  PetscCall(
+    PetscOptionsEList("-block", "Encoder blocks", NULL, block_names, 2, block_names[c->net.block], &block, NULL));
+  PetscCall(PetscOptionsEList("-decoder", "Decoder upsampling", NULL, decoder_names, 2, decoder_names[c->net.decoder],
+                              &decoder, NULL));
   PetscCall(PetscOptionsEList("-head", "Output head", NULL, head_names, 2, head_names[c->net.head], &head, NULL));
-  PetscCall(PetscOptionsBool("-batchnorm", "Batch normalisation after every 3x3 convolution", NULL, c->net.batchnorm, &c->net.batchnorm, NULL));
-  PetscCall(PetscOptionsString("-optimizer", "adam or sgd", NULL, optimizer_name, optimizer_name, sizeof optimizer_name, NULL));
+  PetscCall(PetscOptionsBool("-batchnorm", "Batch normalisation after every 3x3 convolution", NULL, c->net.batchnorm,
+                             &c->net.batchnorm, NULL));
+  PetscCall(
+    PetscOptionsString("-optimizer", "adam or sgd", NULL, optimizer_name, optimizer_name, sizeof optimizer_name, NULL));
   PetscCall(PetscOptionsReal("-lr", "Base learning rate (default 1e-3 adam, 1e-2 sgd)", NULL, lr, &lr, NULL));
   PetscCall(PetscOptionsReal("-lr_decay", "Learning-rate factor per epoch", NULL, lr_decay, &lr_decay, NULL));
   PetscCall(PetscOptionsReal("-momentum", "SGD momentum", NULL, momentum, &momentum, NULL));
   PetscCall(PetscOptionsReal("-weight_decay", "L2 weight decay", NULL, weight_decay, &weight_decay, NULL));
-  PetscCall(options_integer(PetscOptionsObject, "-warmup_steps", "Linear learning-rate warm-up steps (0: none)", 0, PETSC_MAX_INT, &warmup, NULL));
-  PetscCall(PetscOptionsString("-lr_scaling", "none, or linear: lr x global batch / 16", NULL, scaling, scaling, sizeof scaling, NULL));
-  PetscCall(PetscOptionsString("-loss", "cross_entropy, dice or cross_entropy+dice", NULL, loss_name, loss_name, sizeof loss_name, NULL));
-  PetscCall(options_integer(PetscOptionsObject, "-batch", "GLOBAL batch (images per step over all ranks; divisible by the rank count)", 1, 1048576, &c->global_batch, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-warmup_steps", "Linear learning-rate warm-up steps (0: none)", 0,
+                            PETSC_MAX_INT, &warmup, NULL));
+  PetscCall(PetscOptionsString("-lr_scaling", "none, or linear: lr x global batch / 16", NULL, scaling, scaling,
+                               sizeof scaling, NULL));
+  PetscCall(PetscOptionsString("-loss", "cross_entropy, dice or cross_entropy+dice", NULL, loss_name, loss_name,
+                               sizeof loss_name, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-batch",
+                            "GLOBAL batch (images per step over all ranks; divisible by the rank count)", 1, 1048576,
+                            &c->global_batch, NULL));
   PetscCall(options_integer(PetscOptionsObject, "-epochs", "Epochs", 1, 1000000, &c->epochs, NULL));
-  PetscCall(options_integer(PetscOptionsObject, "-steps_per_epoch", "Limit the steps of an epoch (0: the whole training split)", 0, PETSC_MAX_INT, &c->steps_per_epoch, NULL));
-  PetscCall(options_integer(PetscOptionsObject, "-allreduce_bucket", "Gradient all-reduce bucket [floats]", 1, PETSC_MAX_INT, &c->bucket_floats, NULL));
-  PetscCall(PetscOptionsBool("-allreduce_overlap", "Start bucket all-reduces during the backward pass", NULL, c->overlap, &c->overlap, NULL));
-  PetscCall(PetscOptionsBool("-sync_batchnorm", "Batch-norm statistics over the global batch (all ranks)", NULL, c->sync_batchnorm, &c->sync_batchnorm, NULL));
-  PetscCall(options_integer(PetscOptionsObject, "-check_replicas", "Compare parameter checksums of all ranks every N steps (0: at the end only)", 0, PETSC_MAX_INT, &c->check_replicas, NULL));
-  PetscCall(options_integer(PetscOptionsObject, "-keep_checkpoints", "Checkpoints kept (newest)", 1, 1000, &c->keep_checkpoints, NULL));
-  PetscCall(PetscOptionsBool("-resume", "Continue from the newest readable checkpoint", NULL, c->resume, &c->resume, NULL));
-  PetscCall(options_integer(PetscOptionsObject, "-stop_after", "Stop after this many epochs of this run (0: no limit)", 0, 1000000, &c->stop_after_epochs, NULL));
-  PetscCall(PetscOptionsBool("-verify", "Before training, check the database's finished units against the checksums in its journal (<db>.journal, when there is one)", NULL, c->verify, &c->verify, NULL));
-  PetscCall(PetscOptionsBool("-validate", "Score the validation split every epoch", NULL, c->validate, &c->validate, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-steps_per_epoch",
+                            "Limit the steps of an epoch (0: the whole training split)", 0, PETSC_MAX_INT,
+                            &c->steps_per_epoch, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-allreduce_bucket", "Gradient all-reduce bucket [floats]", 1,
+                            PETSC_MAX_INT, &c->bucket_floats, NULL));
+  PetscCall(PetscOptionsBool("-allreduce_overlap", "Start bucket all-reduces during the backward pass", NULL,
+                             c->overlap, &c->overlap, NULL));
+  PetscCall(PetscOptionsBool("-sync_batchnorm", "Batch-norm statistics over the global batch (all ranks)", NULL,
+                             c->sync_batchnorm, &c->sync_batchnorm, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-check_replicas",
+                            "Compare parameter checksums of all ranks every N steps (0: at the end only)", 0,
+                            PETSC_MAX_INT, &c->check_replicas, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-keep_checkpoints", "Checkpoints kept (newest)", 1, 1000,
+                            &c->keep_checkpoints, NULL));
+  PetscCall(
+    PetscOptionsBool("-resume", "Continue from the newest readable checkpoint", NULL, c->resume, &c->resume, NULL));
+  PetscCall(options_integer(PetscOptionsObject, "-stop_after", "Stop after this many epochs of this run (0: no limit)",
+                            0, 1000000, &c->stop_after_epochs, NULL));
+  PetscCall(PetscOptionsBool(
+    "-verify",
+    "Before training, check the database's finished units against the checksums in its journal (<db>.journal, when there is one)",
+    NULL, c->verify, &c->verify, NULL));
+  PetscCall(
+    PetscOptionsBool("-validate", "Score the validation split every epoch", NULL, c->validate, &c->validate, NULL));
   PetscCall(options_seed(PetscOptionsObject, &seed));
   PetscOptionsEnd();
-  c->net.block = (UNetBlock)block;
+  c->net.block   = (UNetBlock)block;
   c->net.decoder = (UNetDecoder)decoder;
-  c->net.head = (UNetHead)head;
-  c->seed = (uint64_t)seed;
+  c->net.head    = (UNetHead)head;
+  c->seed        = (uint64_t)seed;
   OptimizerKind kind;
   PetscCall(optimizer_kind_from_string(optimizer_name, &kind));
   optimizer_config_default(kind, &c->optimizer);
-  if (lr > 0) c->optimizer.learning_rate = lr;
-  else PetscCheck(lr == -1, comm, PETSC_ERR_USER_INPUT, "-lr %g: must be positive", lr);
-  PetscCheck(lr_decay > 0 && lr_decay <= 1, comm, PETSC_ERR_USER_INPUT, "-lr_decay %g: allowed 0 < decay <= 1", lr_decay);
-  PetscCheck(momentum >= 0 && momentum < 1, comm, PETSC_ERR_USER_INPUT, "-momentum %g: allowed 0 <= momentum < 1", momentum);
+  if (lr > 0)
+    c->optimizer.learning_rate = lr;
+  else
+    PetscCheck(lr == -1, comm, PETSC_ERR_USER_INPUT, "-lr %g: must be positive", lr);
+  PetscCheck(lr_decay > 0 && lr_decay <= 1, comm, PETSC_ERR_USER_INPUT, "-lr_decay %g: allowed 0 < decay <= 1",
+             lr_decay);
+  PetscCheck(momentum >= 0 && momentum < 1, comm, PETSC_ERR_USER_INPUT, "-momentum %g: allowed 0 <= momentum < 1",
+             momentum);
   PetscCheck(weight_decay >= 0, comm, PETSC_ERR_USER_INPUT, "-weight_decay %g: must be >= 0", weight_decay);
   PetscCheck(warmup >= 0, comm, PETSC_ERR_USER_INPUT, "-warmup_steps %d: must be >= 0", (int)warmup);
-  c->optimizer.epoch_decay = lr_decay;
-  c->optimizer.momentum = momentum;
+  c->optimizer.epoch_decay  = lr_decay;
+  c->optimizer.momentum     = momentum;
   c->optimizer.weight_decay = weight_decay;
   c->optimizer.warmup_steps = warmup;
-  PetscCheck(!strcmp(scaling, "none") || !strcmp(scaling, "linear"), comm, PETSC_ERR_USER_INPUT, "-lr_scaling %s: allowed none, linear", scaling);
+  PetscCheck(!strcmp(scaling, "none") || !strcmp(scaling, "linear"), comm, PETSC_ERR_USER_INPUT,
+             "-lr_scaling %s: allowed none, linear", scaling);
   c->lr_scaling_linear = !strcmp(scaling, "linear");
   PetscCall(loss_kind_from_string(loss_name, &c->loss));
   PetscCheck(c->global_batch > 0, comm, PETSC_ERR_USER_INPUT, "-batch %d: must be positive", (int)c->global_batch);
   PetscCall(options_check_output_folder("-o", c->output)); /* not at the first checkpoint, an epoch later */
   PetscCheck(c->epochs > 0, comm, PETSC_ERR_USER_INPUT, "-epochs %d: must be positive", (int)c->epochs);
-  PetscCheck(c->keep_checkpoints >= 1, comm, PETSC_ERR_USER_INPUT, "-keep_checkpoints %d: must be at least 1", (int)c->keep_checkpoints);
+  PetscCheck(c->keep_checkpoints >= 1, comm, PETSC_ERR_USER_INPUT, "-keep_checkpoints %d: must be at least 1",
+             (int)c->keep_checkpoints);
   PetscCheck(c->pixel_size > 0, comm, PETSC_ERR_USER_INPUT, "-pixel_size %g: must be positive [Å]", c->pixel_size);
   PetscCall(unet_config_check(&c->net));
   PetscFunctionReturn(0);
@@ -139,12 +186,17 @@ PetscErrorCode training_split_from_model(const char *model_path, const ModelSpli
 {
   PetscFunctionBeginUser;
   memset(rule, 0, sizeof *rule);
-  PetscCheck(split->present, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "model '%s' stores no train/validation split (made by an older nanoforge): evaluate it with -split all, or retrain it", model_path);
-  PetscCheck(!strcmp(split->grouping, split_grouping_names[SPLIT_BY_STRUCTURE]) || !strcmp(split->grouping, split_grouping_names[SPLIT_BY_IMAGE]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+  PetscCheck(
+    split->present, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+    "model '%s' stores no train/validation split (made by an older nanoforge): evaluate it with -split all, or retrain it",
+    model_path);
+  PetscCheck(!strcmp(split->grouping, split_grouping_names[SPLIT_BY_STRUCTURE]) ||
+               !strcmp(split->grouping, split_grouping_names[SPLIT_BY_IMAGE]),
+             PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "model '%s': split_grouping '%s' is not one of structure, image", model_path, split->grouping);
   rule->seed                = split->seed;
   rule->validation_fraction = split->validation_fraction;
-  rule->grouping            = !strcmp(split->grouping, split_grouping_names[SPLIT_BY_IMAGE]) ? SPLIT_BY_IMAGE : SPLIT_BY_STRUCTURE;
+  rule->grouping = !strcmp(split->grouping, split_grouping_names[SPLIT_BY_IMAGE]) ? SPLIT_BY_IMAGE : SPLIT_BY_STRUCTURE;
   PetscCall(PetscStrncpy(rule->select, split->select, sizeof rule->select));
   PetscCall(PetscStrncpy(rule->column_group, split->column_group, sizeof rule->column_group));
   PetscFunctionReturn(0);
@@ -155,14 +207,18 @@ PetscErrorCode training_split_from_model(const char *model_path, const ModelSpli
  * not at the first checkpoint). */
 static PetscErrorCode check_outputs(MPI_Comm comm, const TrainingConfig *c)
 {
-  char stem[PETSC_MAX_PATH_LEN], best[PETSC_MAX_PATH_LEN + 16], csv[PETSC_MAX_PATH_LEN + 16], png[PETSC_MAX_PATH_LEN + 16], options_file[PETSC_MAX_PATH_LEN];
+  char stem[PETSC_MAX_PATH_LEN], best[PETSC_MAX_PATH_LEN + 16], csv[PETSC_MAX_PATH_LEN + 16],
+    png[PETSC_MAX_PATH_LEN + 16], options_file[PETSC_MAX_PATH_LEN];
   PetscFunctionBeginUser;
   PetscCall(checkpoint_stem(c->output, stem, sizeof stem));
   PetscCall(checkpoint_best_path(stem, best, sizeof best));
   PetscCall(PetscSNPrintf(csv, sizeof csv, "%s_metrics.csv", stem));
   PetscCall(PetscSNPrintf(png, sizeof png, "%s_metrics.png", stem));
   PetscCall(output_file_options_file(options_file));
-  const OutputFileOutput outputs[] = {{"-o", c->output, &output_file_kind_hdf5}, {"-o (best model)", best, &output_file_kind_hdf5}, {"-o (metrics table)", csv, &output_file_kind_any}, {"-o (metrics plot)", png, &output_file_kind_png}};
+  const OutputFileOutput outputs[] = {{"-o", c->output, &output_file_kind_hdf5},
+                                      {"-o (best model)", best, &output_file_kind_hdf5},
+                                      {"-o (metrics table)", csv, &output_file_kind_any},
+                                      {"-o (metrics plot)", png, &output_file_kind_png}};
   const OutputFileInput  inputs[]  = {{"-db", c->database}, {"-options_file", options_file}};
   PetscCall(output_file_check_all(comm, 4, outputs, 2, inputs));
   PetscFunctionReturn(0);
@@ -182,12 +238,15 @@ static PetscErrorCode verify_database(MPI_Comm comm, const char *database)
   if (!present) PetscFunctionReturn(0);
   double start = MPI_Wtime();
   PetscCall(campaign_verify(comm, database));
-  if (rank == 0) PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: -verify took %.2f s (-verify false skips it)\n", MPI_Wtime() - start));
+  if (rank == 0)
+    PetscCall(
+      PetscPrintf(PETSC_COMM_SELF, "train: -verify took %.2f s (-verify false skips it)\n", MPI_Wtime() - start));
   PetscFunctionReturn(0);
 }
 
 /* Foreground threshold 0.5 of the network output, added to a confusion matrix. */
-static void add_predictions(UNetHead head, const float *probabilities, const uint8_t *masks, int batch, size_t spatial, uint8_t *scratch, Confusion *confusion)
+static void add_predictions(UNetHead head, const float *probabilities, const uint8_t *masks, int batch, size_t spatial,
+                            uint8_t *scratch, Confusion *confusion)
 {
   for (int n = 0; n < batch; n++) {
     for (size_t i = 0; i < spatial; i++) scratch[i] = loss_foreground(head, probabilities, spatial, n, i) > 0.5f;
@@ -197,8 +256,8 @@ static void add_predictions(UNetHead head, const float *probabilities, const uin
 
 /* Prepare image `index` of the database (already read into `image`/`mask`) for epoch `epoch`:
  * augmentation and dose from the keyed stream, then normalisation. */
-static PetscErrorCode prepare_training_image(const TrainingConfig *c, const Dataset *d, PetscInt epoch, PetscInt index, float *image, uint8_t *mask, float *scratch_image,
-                                             uint8_t *scratch_mask)
+static PetscErrorCode prepare_training_image(const TrainingConfig *c, const Dataset *d, PetscInt epoch, PetscInt index,
+                                             float *image, uint8_t *mask, float *scratch_image, uint8_t *scratch_mask)
 {
   RngStream stream;
   size_t    spatial = (size_t)d->ny * d->nx;
@@ -219,7 +278,7 @@ static PetscErrorCode prepare_training_image(const TrainingConfig *c, const Data
     PetscCall(distribution_sample(&c->dose_resample, &stream, &dose));
     /* The database's own pixel size where it has one (campaign column "pixel_size" [Å]). */
     const double *column = dataset_column(d, "pixel_size");
-    double        pixel = column && column[index] > 0 ? column[index] : c->pixel_size;
+    double        pixel  = column && column[index] > 0 ? column[index] : c->pixel_size;
     resample_dose(image, (PetscInt)spatial, dose, pixel * pixel, &stream);
   }
   normalize_image(image, (PetscInt)spatial, c->normalize);
@@ -227,13 +286,14 @@ static PetscErrorCode prepare_training_image(const TrainingConfig *c, const Data
 }
 
 /* Validation scores: the images are dealt round-robin to the ranks, inference mode. */
-static PetscErrorCode validate(MPI_Comm comm, const TrainingConfig *c, Dataset *d, UNet *net, const PetscInt *list, PetscInt n, int local_batch, float *images,
-                               uint8_t *masks, float *probabilities, uint8_t *scratch, double *loss, Scores *scores)
+static PetscErrorCode validate(MPI_Comm comm, const TrainingConfig *c, Dataset *d, UNet *net, const PetscInt *list,
+                               PetscInt n, int local_batch, float *images, uint8_t *masks, float *probabilities,
+                               uint8_t *scratch, double *loss, Scores *scores)
 {
   int       rank, size;
-  size_t    spatial = (size_t)d->ny * d->nx;
+  size_t    spatial   = (size_t)d->ny * d->nx;
   Confusion confusion = {0};
-  double    sums[6] = {0};
+  double    sums[6]   = {0};
   PetscInt *mine;
 
   PetscFunctionBeginUser;
@@ -247,13 +307,15 @@ static PetscErrorCode validate(MPI_Comm comm, const TrainingConfig *c, Dataset *
     for (int j = 0; j < batch; j++) normalize_image(images + j * spatial, (PetscInt)spatial, c->normalize);
     PetscCall(unet_forward(net, images, batch, PETSC_FALSE, probabilities));
     double batch_loss;
-    PetscCall(loss_compute(c->loss, c->net.head, probabilities, masks, batch, (int)d->ny, (int)d->nx, &batch_loss, NULL));
+    PetscCall(
+      loss_compute(c->loss, c->net.head, probabilities, masks, batch, (int)d->ny, (int)d->nx, &batch_loss, NULL));
     sums[4] += batch_loss * batch;
     sums[5] += batch;
     add_predictions(c->net.head, probabilities, masks, batch, spatial, scratch, &confusion);
   }
   PetscCall(PetscFree(mine));
-  sums[0] = confusion.true_positive, sums[1] = confusion.false_positive, sums[2] = confusion.false_negative, sums[3] = confusion.true_negative;
+  sums[0] = confusion.true_positive, sums[1] = confusion.false_positive, sums[2] = confusion.false_negative,
+  sums[3] = confusion.true_negative;
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sums, 6, MPI_DOUBLE, MPI_SUM, comm));
   Confusion total = {sums[0], sums[1], sums[2], sums[3]};
   confusion_scores(&total, scores);
@@ -262,29 +324,40 @@ static PetscErrorCode validate(MPI_Comm comm, const TrainingConfig *c, Dataset *
 }
 
 /* Rank 0: what the run will do (data, split, network, optimizer, communication). */
-static PetscErrorCode print_run_banner(const TrainingConfig *c, const Dataset *d, const DatasetSplitRule *rule, UNet *net, const OptimizerConfig *optimizer_config, PetscInt n_train,
+static PetscErrorCode print_run_banner(const TrainingConfig *c, const Dataset *d, const DatasetSplitRule *rule,
+                                       UNet *net, const OptimizerConfig *optimizer_config, PetscInt n_train,
                                        PetscInt n_validation, int size, int local_batch, PetscInt steps_per_epoch)
 {
   PetscFunctionBeginUser;
   char text[256];
   unet_config_describe(&c->net, text, sizeof text);
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %s: %d images %dx%d (%d selected), split by %s: %d train, %d validation\n", c->database, (int)d->count, (int)d->ny,
-                        (int)d->nx, (int)(n_train + n_validation), rule->grouping == SPLIT_BY_IMAGE ? "image" : DATABASE_STRUCTURE_ID, (int)n_train,
-                        (int)n_validation));
+  PetscCall(
+    PetscPrintf(PETSC_COMM_SELF, "train: %s: %d images %dx%d (%d selected), split by %s: %d train, %d validation\n",
+                c->database, (int)d->count, (int)d->ny, (int)d->nx, (int)(n_train + n_validation),
+                rule->grouping == SPLIT_BY_IMAGE ? "image" : DATABASE_STRUCTURE_ID, (int)n_train, (int)n_validation));
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: U-Net %s, %zu parameters\n", text, unet_parameter_count(net)));
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: %s, lr %g%s, decay %g/epoch, global batch %d = %d ranks x per-rank batch %d, %d steps/epoch, %d epochs\n",
-                        optimizer_kind_name(optimizer_config->kind), optimizer_config->learning_rate, c->lr_scaling_linear ? " (linear scaling)" : "",
-                        optimizer_config->epoch_decay, (int)c->global_batch, size, local_batch, (int)steps_per_epoch, (int)c->epochs));
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: gradient all-reduce in buckets of %d floats, %s; batch norm %s\n", (int)c->bucket_floats,
-                        size == 1 ? "not needed (1 rank)" : c->overlap ? "started during backward" : "after backward",
-                        !c->net.batchnorm ? "off" : (size > 1 && c->sync_batchnorm) ? "synchronised over ranks" : "per rank"));
+  PetscCall(PetscPrintf(
+    PETSC_COMM_SELF,
+    "train: %s, lr %g%s, decay %g/epoch, global batch %d = %d ranks x per-rank batch %d, %d steps/epoch, %d epochs\n",
+    optimizer_kind_name(optimizer_config->kind), optimizer_config->learning_rate,
+    c->lr_scaling_linear ? " (linear scaling)" : "", optimizer_config->epoch_decay, (int)c->global_batch, size,
+    local_batch, (int)steps_per_epoch, (int)c->epochs));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: gradient all-reduce in buckets of %d floats, %s; batch norm %s\n",
+                        (int)c->bucket_floats,
+                        size == 1    ? "not needed (1 rank)"
+                        : c->overlap ? "started during backward"
+                                     : "after backward",
+                        !c->net.batchnorm                 ? "off"
+                        : (size > 1 && c->sync_batchnorm) ? "synchronised over ranks"
+                                                          : "per rank"));
   PetscFunctionReturn(0);
 }
 
 /* -resume: the newest readable checkpoint (the same on every rank), its epoch, step, best score
  * and metrics history; nothing when there is none yet. */
-static PetscErrorCode resume_from_checkpoint(MPI_Comm comm, const TrainingConfig *c, const char *stem, UNet *net, Optimizer *optimizer, MetricsHistory *history, PetscInt *first_epoch, PetscInt *step,
-                                             double *best)
+static PetscErrorCode resume_from_checkpoint(MPI_Comm comm, const TrainingConfig *c, const char *stem, UNet *net,
+                                             Optimizer *optimizer, MetricsHistory *history, PetscInt *first_epoch,
+                                             PetscInt *step, double *best)
 {
   ModelTrainingState state = {0};
   int                rank;
@@ -295,26 +368,34 @@ static PetscErrorCode resume_from_checkpoint(MPI_Comm comm, const TrainingConfig
   PetscCall(checkpoint_load_latest(stem, net, optimizer, &state, rank == 0 ? PETSC_TRUE : PETSC_FALSE, &epoch_loaded));
   PetscInt range[2] = {epoch_loaded, -epoch_loaded};
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, range, 2, MPIU_INT, MPI_MIN, comm));
-  PetscCheck(range[0] == -range[1], comm, PETSC_ERR_FILE_UNEXPECTED, "-resume: the ranks found different checkpoints of '%s' (epochs %d and %d)", stem, (int)range[0],
+  PetscCheck(range[0] == -range[1], comm, PETSC_ERR_FILE_UNEXPECTED,
+             "-resume: the ranks found different checkpoints of '%s' (epochs %d and %d)", stem, (int)range[0],
              (int)-range[1]);
   if (epoch_loaded >= 0) {
     *first_epoch = (PetscInt)state.epoch;
     *step        = (PetscInt)state.step;
     *best        = state.best_score;
-    PetscCheck(state.seed == c->seed, comm, PETSC_ERR_USER_INPUT, "-resume: checkpoint of '%s' was made with -seed %llu, this run has -seed %llu", stem,
+    PetscCheck(state.seed == c->seed, comm, PETSC_ERR_USER_INPUT,
+               "-resume: checkpoint of '%s' was made with -seed %llu, this run has -seed %llu", stem,
                (unsigned long long)state.seed, (unsigned long long)c->seed);
-    if (state.metrics && state.metrics_columns == METRICS_COLUMNS) PetscCall(metrics_history_from_table(history, state.metrics_rows, state.metrics));
-    if (rank == 0) PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: resumed from the checkpoint of epoch %d (step %d)\n", (int)*first_epoch, (int)*step));
+    if (state.metrics && state.metrics_columns == METRICS_COLUMNS)
+      PetscCall(metrics_history_from_table(history, state.metrics_rows, state.metrics));
+    if (rank == 0)
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: resumed from the checkpoint of epoch %d (step %d)\n",
+                            (int)*first_epoch, (int)*step));
     PetscCall(replicas_check(comm, unet_parameters(net), unet_parameter_count(net), *step));
-  } else if (rank == 0) PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: -resume: no checkpoint of '%s' yet, starting from scratch\n", stem));
+  } else if (rank == 0)
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: -resume: no checkpoint of '%s' yet, starting from scratch\n", stem));
   PetscCall(model_training_state_clear(&state));
   PetscFunctionReturn(0);
 }
 
 /* Rank 0, end of an epoch: the checkpoint (with the split), the best model when it is the best
  * so far, the metrics table and plot, and the final model after the last epoch. */
-static PetscErrorCode save_epoch_files(const TrainingConfig *c, const DatasetSplitRule *rule, const char *stem, PetscInt epoch, PetscInt step, double best, PetscBool is_best, PetscBool last, UNet *net,
-                                       Optimizer *optimizer, MetricsHistory *history, const Provenance *provenance, char *provenance_line)
+static PetscErrorCode save_epoch_files(const TrainingConfig *c, const DatasetSplitRule *rule, const char *stem,
+                                       PetscInt epoch, PetscInt step, double best, PetscBool is_best, PetscBool last,
+                                       UNet *net, Optimizer *optimizer, MetricsHistory *history,
+                                       const Provenance *provenance, char *provenance_line)
 {
   char path[PETSC_MAX_PATH_LEN + 64];
 
@@ -322,8 +403,16 @@ static PetscErrorCode save_epoch_files(const TrainingConfig *c, const DatasetSpl
   double *table;
   PetscCall(PetscMalloc1((size_t)history->count * METRICS_COLUMNS, &table));
   PetscCall(metrics_history_to_table(history, table));
-  ModelTrainingState save = {.epoch = epoch + 1, .step = step, .seed = c->seed, .best_score = best, .options = provenance->options, .provenance = provenance_line,
-                             .metrics_rows = (int)history->count, .metrics_columns = METRICS_COLUMNS, .metric_names = (char *)metrics_column_names(), .metrics = table};
+  ModelTrainingState save = {.epoch           = epoch + 1,
+                             .step            = step,
+                             .seed            = c->seed,
+                             .best_score      = best,
+                             .options         = provenance->options,
+                             .provenance      = provenance_line,
+                             .metrics_rows    = (int)history->count,
+                             .metrics_columns = METRICS_COLUMNS,
+                             .metric_names    = (char *)metrics_column_names(),
+                             .metrics         = table};
   training_split_to_model(rule, &save.split);
   PetscCall(checkpoint_save(stem, epoch + 1, c->keep_checkpoints, net, optimizer, &save));
   if (is_best) {
@@ -340,8 +429,10 @@ static PetscErrorCode save_epoch_files(const TrainingConfig *c, const DatasetSpl
 }
 
 /* What the run measured, the same on every rank (times are maxima over the ranks). */
-static PetscErrorCode fill_report(MPI_Comm comm, const TrainingConfig *c, GradientReducer *reducer, UNet *net, const EpochMetrics *last_row, PetscInt first_epoch, PetscInt last_epoch, double run_seconds,
-                                  double first_step_seconds, double forward_seconds, double backward_seconds, TrainingReport *report)
+static PetscErrorCode fill_report(MPI_Comm comm, const TrainingConfig *c, GradientReducer *reducer, UNet *net,
+                                  const EpochMetrics *last_row, PetscInt first_epoch, PetscInt last_epoch,
+                                  double run_seconds, double first_step_seconds, double forward_seconds,
+                                  double backward_seconds, TrainingReport *report)
 {
   PetscFunctionBeginUser;
   double times[2];
@@ -349,19 +440,20 @@ static PetscErrorCode fill_report(MPI_Comm comm, const TrainingConfig *c, Gradie
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, times, 2, MPI_DOUBLE, MPI_MAX, comm));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &run_seconds, 1, MPI_DOUBLE, MPI_MAX, comm));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &first_step_seconds, 1, MPI_DOUBLE, MPI_MAX, comm));
-  report->epochs_done = last_epoch > first_epoch ? last_epoch : first_epoch;
-  report->seconds = run_seconds;
-  report->images_per_second = run_seconds > 0 ? report->images / run_seconds : 0;
-  report->first_step_seconds = first_step_seconds;
+  report->epochs_done              = last_epoch > first_epoch ? last_epoch : first_epoch;
+  report->seconds                  = run_seconds;
+  report->images_per_second        = run_seconds > 0 ? report->images / run_seconds : 0;
+  report->first_step_seconds       = first_step_seconds;
   report->steady_images_per_second = report->steps > 1 && run_seconds > first_step_seconds
-                                       ? (report->images - c->global_batch) / (run_seconds - first_step_seconds) : 0;
-  report->allreduce_seconds = times[0];
-  report->wait_seconds = times[1];
-  report->forward_seconds = forward_seconds;
-  report->backward_seconds = backward_seconds;
-  report->validation = last_row->validation;
-  report->train = last_row->train;
-  report->parameter_checksum = training_checksum(unet_parameters(net), unet_parameter_count(net));
+                                       ? (report->images - c->global_batch) / (run_seconds - first_step_seconds)
+                                       : 0;
+  report->allreduce_seconds        = times[0];
+  report->wait_seconds             = times[1];
+  report->forward_seconds          = forward_seconds;
+  report->backward_seconds         = backward_seconds;
+  report->validation               = last_row->validation;
+  report->train                    = last_row->train;
+  report->parameter_checksum       = training_checksum(unet_parameters(net), unet_parameter_count(net));
   PetscFunctionReturn(0);
 }
 
@@ -378,12 +470,15 @@ typedef struct {
 
 /* The optimizer steps of one epoch: read, augment, forward, backward, average the gradients,
  * update; adds to the loss sum and the training confusion matrix. */
-static PetscErrorCode train_epoch_steps(MPI_Comm comm, const TrainingConfig *c, Dataset *d, const PetscInt *order, PetscInt steps_per_epoch, PetscInt epoch, UNet *net, Optimizer *optimizer,
-                                        const OptimizerConfig *optimizer_config, GradientReducer *reducer, StepBuffers *b, PetscInt *step, StepTimes *times, TrainingReport *report,
+static PetscErrorCode train_epoch_steps(MPI_Comm comm, const TrainingConfig *c, Dataset *d, const PetscInt *order,
+                                        PetscInt steps_per_epoch, PetscInt epoch, UNet *net, Optimizer *optimizer,
+                                        const OptimizerConfig *optimizer_config, GradientReducer *reducer,
+                                        StepBuffers *b, PetscInt *step, StepTimes *times, TrainingReport *report,
                                         double *loss_sum, double *learning_rate, Confusion *confusion)
 {
-  int          rank, size;
-  float       *images = b->images, *probabilities = b->probabilities, *grad_logits = b->grad_logits, *scratch_image = b->scratch_image;
+  int    rank, size;
+  float *images = b->images, *probabilities = b->probabilities, *grad_logits = b->grad_logits,
+        *scratch_image = b->scratch_image;
   uint8_t     *masks = b->masks, *scratch_mask = b->scratch_mask, *scratch = b->scratch;
   const size_t spatial = (size_t)d->ny * d->nx;
 
@@ -395,13 +490,15 @@ static PetscErrorCode train_epoch_steps(MPI_Comm comm, const TrainingConfig *c, 
     const PetscInt *mine = order + s * c->global_batch + (PetscInt)rank * local_batch;
     PetscCall(dataset_read(d, mine, local_batch, images, masks));
     for (int j = 0; j < local_batch; j++)
-      PetscCall(prepare_training_image(c, d, epoch, mine[j], images + j * spatial, masks + j * spatial, scratch_image, scratch_mask));
+      PetscCall(prepare_training_image(c, d, epoch, mine[j], images + j * spatial, masks + j * spatial, scratch_image,
+                                       scratch_mask));
     *learning_rate = optimizer_learning_rate(optimizer_config, (long)epoch, (long)*step);
-    double t0 = MPI_Wtime(), loss;
+    double t0      = MPI_Wtime(), loss;
     PetscCall(unet_zero_gradients(net));
     PetscCall(PetscLogEventBegin(NF_EVENT_FORWARD, 0, 0, 0, 0));
     PetscCall(unet_forward(net, images, local_batch, PETSC_TRUE, probabilities));
-    PetscCall(loss_compute(c->loss, c->net.head, probabilities, masks, local_batch, (int)d->ny, (int)d->nx, &loss, grad_logits));
+    PetscCall(loss_compute(c->loss, c->net.head, probabilities, masks, local_batch, (int)d->ny, (int)d->nx, &loss,
+                           grad_logits));
     PetscCall(PetscLogEventEnd(NF_EVENT_FORWARD, 0, 0, 0, 0));
     double t1 = MPI_Wtime();
     PetscCall(gradient_reducer_begin(reducer));
@@ -421,52 +518,57 @@ static PetscErrorCode train_epoch_steps(MPI_Comm comm, const TrainingConfig *c, 
     (*step)++;
     report->steps++;
     report->images += c->global_batch;
-    if (c->check_replicas > 0 && *step % c->check_replicas == 0) PetscCall(replicas_check(comm, unet_parameters(net), unet_parameter_count(net), *step));
+    if (c->check_replicas > 0 && *step % c->check_replicas == 0)
+      PetscCall(replicas_check(comm, unet_parameters(net), unet_parameter_count(net), *step));
   }
   PetscFunctionReturn(0);
 }
 
 /* Collective: the database opened, its images selected (-select) and split by the run's rule;
  * the sizes checked against the network depth and the global batch. */
-static PetscErrorCode open_and_split(MPI_Comm comm, const TrainingConfig *c, Dataset **dataset, DatasetSplitRule *rule, PetscBool **selected, PetscInt **train, PetscInt *n_train, PetscInt **validation,
+static PetscErrorCode open_and_split(MPI_Comm comm, const TrainingConfig *c, Dataset **dataset, DatasetSplitRule *rule,
+                                     PetscBool **selected, PetscInt **train, PetscInt *n_train, PetscInt **validation,
                                      PetscInt *n_validation)
 {
   PetscFunctionBeginUser;
   PetscCall(dataset_open(comm, c->database, c->column_group, dataset));
-  Dataset *d = *dataset;
+  Dataset  *d       = *dataset;
   const int divisor = 1 << c->net.depth;
-  PetscCheck(d->ny % divisor == 0 && d->nx % divisor == 0, comm, PETSC_ERR_USER_INPUT,
-             "database '%s' holds %dx%d images; -depth %d needs sides divisible by %d (choose a smaller -depth or other image sizes)", c->database, (int)d->ny, (int)d->nx,
-             (int)c->net.depth, divisor);
+  PetscCheck(
+    d->ny % divisor == 0 && d->nx % divisor == 0, comm, PETSC_ERR_USER_INPUT,
+    "database '%s' holds %dx%d images; -depth %d needs sides divisible by %d (choose a smaller -depth or other image sizes)",
+    c->database, (int)d->ny, (int)d->nx, (int)c->net.depth, divisor);
   PetscCall(PetscMalloc1(d->count, selected));
   PetscCall(dataset_select(d, c->select, *selected));
   training_split_rule(c, rule);
   PetscCall(dataset_split(d, *selected, rule, train, n_train, validation, n_validation));
-  PetscCheck(*n_train >= c->global_batch, comm, PETSC_ERR_USER_INPUT, "database '%s'%s%s: %d training images, fewer than one global batch (-batch %d)", c->database,
+  PetscCheck(*n_train >= c->global_batch, comm, PETSC_ERR_USER_INPUT,
+             "database '%s'%s%s: %d training images, fewer than one global batch (-batch %d)", c->database,
              c->select[0] ? " with -select " : "", c->select, (int)*n_train, (int)c->global_batch);
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingReport *report)
 {
-  int                rank, size;
-  Dataset           *d = NULL;
-  PetscBool         *selected;
-  PetscInt          *train, *validation, n_train, n_validation, *order;
-  UNet              *net = NULL;
-  Optimizer         *optimizer = NULL;
-  GradientReducer   *reducer = NULL;
-  OptimizerConfig    optimizer_config = c->optimizer;
-  MetricsHistory    *history;
-  char               stem[PETSC_MAX_PATH_LEN];
-  Provenance        *provenance;
-  char              *provenance_line = NULL;
+  int              rank, size;
+  Dataset         *d = NULL;
+  PetscBool       *selected;
+  PetscInt        *train, *validation, n_train, n_validation, *order;
+  UNet            *net              = NULL;
+  Optimizer       *optimizer        = NULL;
+  GradientReducer *reducer          = NULL;
+  OptimizerConfig  optimizer_config = c->optimizer;
+  MetricsHistory  *history;
+  char             stem[PETSC_MAX_PATH_LEN];
+  Provenance      *provenance;
+  char            *provenance_line = NULL;
 
   PetscFunctionBeginUser;
   memset(report, 0, sizeof *report);
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCheck(c->global_batch % size == 0, comm, PETSC_ERR_USER_INPUT, "-batch %d: the global batch must be divisible by the %d ranks", (int)c->global_batch, size);
+  PetscCheck(c->global_batch % size == 0, comm, PETSC_ERR_USER_INPUT,
+             "-batch %d: the global batch must be divisible by the %d ranks", (int)c->global_batch, size);
   const int local_batch = (int)(c->global_batch / size);
   PetscCheck(c->database[0], comm, PETSC_ERR_USER_INPUT, "-db: give the database to train on");
   PetscCall(check_outputs(comm, c));
@@ -482,70 +584,87 @@ PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingRepo
 
   PetscCall(unet_create(&c->net, (int)d->ny, (int)d->nx, local_batch, c->seed, &net));
   PetscCall(optimizer_create(&optimizer_config, unet_parameter_count(net), &optimizer));
-  PetscCall(gradient_reducer_create(comm, unet_gradients(net), unet_parameter_count(net), (size_t)c->bucket_floats, c->overlap, &reducer));
+  PetscCall(gradient_reducer_create(comm, unet_gradients(net), unet_parameter_count(net), (size_t)c->bucket_floats,
+                                    c->overlap, &reducer));
   PetscCall(gradient_reducer_attach(reducer, net, c->sync_batchnorm));
   PetscCall(checkpoint_stem(c->output, stem, sizeof stem));
   PetscCall(metrics_history_create(&history));
 
-  if (rank == 0) PetscCall(print_run_banner(c, d, &rule, net, &optimizer_config, n_train, n_validation, size, local_batch, steps_per_epoch));
+  if (rank == 0)
+    PetscCall(
+      print_run_banner(c, d, &rule, net, &optimizer_config, n_train, n_validation, size, local_batch, steps_per_epoch));
 
   PetscInt first_epoch = 0, step = 0;
   double   best = -1;
   if (c->resume) PetscCall(resume_from_checkpoint(comm, c, stem, net, optimizer, history, &first_epoch, &step, &best));
 
-  size_t   spatial = (size_t)d->ny * d->nx;
-  int      channels = unet_config_output_channels(&c->net);
+  size_t      spatial  = (size_t)d->ny * d->nx;
+  int         channels = unet_config_output_channels(&c->net);
   StepBuffers buffers;
-  PetscCall(PetscMalloc3(spatial * local_batch, &buffers.images, spatial * local_batch * channels, &buffers.probabilities, spatial * local_batch * channels, &buffers.grad_logits));
-  PetscCall(PetscMalloc4(spatial * local_batch, &buffers.masks, spatial, &buffers.scratch_mask, spatial, &buffers.scratch, spatial, &buffers.scratch_image));
+  PetscCall(PetscMalloc3(spatial * local_batch, &buffers.images, spatial * local_batch * channels,
+                         &buffers.probabilities, spatial * local_batch * channels, &buffers.grad_logits));
+  PetscCall(PetscMalloc4(spatial * local_batch, &buffers.masks, spatial, &buffers.scratch_mask, spatial,
+                         &buffers.scratch, spatial, &buffers.scratch_image));
   PetscCall(PetscMalloc1(n_train, &order));
 
-  StepTimes times = {0};
+  StepTimes times      = {0};
   PetscInt  last_epoch = c->epochs;
   if (c->stop_after_epochs > 0) last_epoch = PetscMin(last_epoch, first_epoch + c->stop_after_epochs);
   EpochMetrics row = {0};
   if (first_epoch >= last_epoch && rank == 0)
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "train: the checkpoint is already at epoch %d of %d: nothing to do (raise -epochs to train on)\n", (int)first_epoch, (int)c->epochs));
+    PetscCall(
+      PetscPrintf(PETSC_COMM_SELF,
+                  "train: the checkpoint is already at epoch %d of %d: nothing to do (raise -epochs to train on)\n",
+                  (int)first_epoch, (int)c->epochs));
   for (PetscInt epoch = first_epoch; epoch < last_epoch; epoch++) {
     double    epoch_start = MPI_Wtime(), loss_sum = 0, learning_rate = 0;
     Confusion confusion = {0};
     dataset_shuffle(train, n_train, c->seed, epoch, order);
     { /* The order must be the same on every rank: compare a checksum of it. */
-      uint64_t mine = training_checksum((const float *)order, (size_t)n_train * sizeof(PetscInt) / sizeof(float)), low, high;
+      uint64_t mine = training_checksum((const float *)order, (size_t)n_train * sizeof(PetscInt) / sizeof(float)), low,
+               high;
       PetscCallMPI(MPI_Allreduce(&mine, &low, 1, MPI_UINT64_T, MPI_MIN, comm));
       PetscCallMPI(MPI_Allreduce(&mine, &high, 1, MPI_UINT64_T, MPI_MAX, comm));
-      PetscCheck(low == high, comm, PETSC_ERR_PLIB, "epoch %d: the shuffled order differs between ranks", (int)epoch + 1);
+      PetscCheck(low == high, comm, PETSC_ERR_PLIB, "epoch %d: the shuffled order differs between ranks",
+                 (int)epoch + 1);
     }
-    PetscCall(train_epoch_steps(comm, c, d, order, steps_per_epoch, epoch, net, optimizer, &optimizer_config, reducer, &buffers, &step, &times, report, &loss_sum, &learning_rate, &confusion));
-    double sums[5] = {loss_sum, confusion.true_positive, confusion.false_positive, confusion.false_negative, confusion.true_negative};
+    PetscCall(train_epoch_steps(comm, c, d, order, steps_per_epoch, epoch, net, optimizer, &optimizer_config, reducer,
+                                &buffers, &step, &times, report, &loss_sum, &learning_rate, &confusion));
+    double sums[5] = {loss_sum, confusion.true_positive, confusion.false_positive, confusion.false_negative,
+                      confusion.true_negative};
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sums, 5, MPI_DOUBLE, MPI_SUM, comm));
     Confusion total = {sums[1], sums[2], sums[3], sums[4]};
     memset(&row, 0, sizeof row);
-    row.epoch = epoch + 1;
+    row.epoch         = epoch + 1;
     row.learning_rate = learning_rate;
-    row.train_loss = sums[0] / ((double)steps_per_epoch * size);
+    row.train_loss    = sums[0] / ((double)steps_per_epoch * size);
     confusion_scores(&total, &row.train);
-    row.validation_loss = NAN;
+    row.validation_loss      = NAN;
     row.validation.precision = row.validation.recall = row.validation.f1 = row.validation.iou = NAN;
     if (c->validate && n_validation > 0)
-      PetscCall(validate(comm, c, d, net, validation, n_validation, local_batch, buffers.images, buffers.masks, buffers.probabilities, buffers.scratch, &row.validation_loss, &row.validation));
+      PetscCall(validate(comm, c, d, net, validation, n_validation, local_batch, buffers.images, buffers.masks,
+                         buffers.probabilities, buffers.scratch, &row.validation_loss, &row.validation));
     row.seconds = MPI_Wtime() - epoch_start;
     PetscCall(metrics_history_append(history, &row));
-    double score = isfinite(row.validation.f1) ? row.validation.f1 : row.train.f1;
+    double    score   = isfinite(row.validation.f1) ? row.validation.f1 : row.train.f1;
     PetscBool is_best = score > best ? PETSC_TRUE : PETSC_FALSE;
     if (is_best) best = score;
 
     if (rank == 0) {
-      PetscCall(PetscPrintf(PETSC_COMM_SELF, "epoch %3d/%d  lr %.3g  loss %.4f  val %.4f  F1 %.4f  val %.4f  IoU %.4f  val %.4f  %.1f s%s\n", (int)(epoch + 1),
-                            (int)c->epochs, learning_rate, row.train_loss, row.validation_loss, row.train.f1, row.validation.f1, row.train.iou, row.validation.iou,
-                            row.seconds, is_best ? "  (best)" : ""));
-      PetscCall(save_epoch_files(c, &rule, stem, epoch, step, best, is_best, epoch + 1 == last_epoch, net, optimizer, history, provenance, provenance_line));
+      PetscCall(
+        PetscPrintf(PETSC_COMM_SELF,
+                    "epoch %3d/%d  lr %.3g  loss %.4f  val %.4f  F1 %.4f  val %.4f  IoU %.4f  val %.4f  %.1f s%s\n",
+                    (int)(epoch + 1), (int)c->epochs, learning_rate, row.train_loss, row.validation_loss, row.train.f1,
+                    row.validation.f1, row.train.iou, row.validation.iou, row.seconds, is_best ? "  (best)" : ""));
+      PetscCall(save_epoch_files(c, &rule, stem, epoch, step, best, is_best, epoch + 1 == last_epoch, net, optimizer,
+                                 history, provenance, provenance_line));
     }
   }
   PetscCall(replicas_check(comm, unet_parameters(net), unet_parameter_count(net), step));
   PetscCallMPI(MPI_Barrier(comm)); /* files of rank 0 complete before anyone returns */
 
-  PetscCall(fill_report(comm, c, reducer, net, &row, first_epoch, last_epoch, times.run_seconds, times.first_step_seconds, times.forward_seconds, times.backward_seconds, report));
+  PetscCall(fill_report(comm, c, reducer, net, &row, first_epoch, last_epoch, times.run_seconds,
+                        times.first_step_seconds, times.forward_seconds, times.backward_seconds, report));
 
   PetscCall(PetscFree(order));
   PetscCall(PetscFree3(buffers.images, buffers.probabilities, buffers.grad_logits));

@@ -66,13 +66,14 @@ int main(int argc, char **argv)
     layers[nlayers++] = (Layer){ch, ch, (int)size >> l};
   }
   for (int l = 3; l >= 0; l--) {
-    int ch = 16 << l;
+    int ch            = 16 << l;
     layers[nlayers++] = (Layer){2 * ch, ch, (int)size >> l};
     layers[nlayers++] = (Layer){ch, ch, (int)size >> l};
   }
   size_t most = 0, most_w = 0;
   for (int i = 0; i < nlayers; i++) {
-    size_t a = (size_t)batch * (layers[i].cin > layers[i].cout ? layers[i].cin : layers[i].cout) * layers[i].size * layers[i].size;
+    size_t a = (size_t)batch * (layers[i].cin > layers[i].cout ? layers[i].cin : layers[i].cout) * layers[i].size *
+               layers[i].size;
     size_t b = (size_t)9 * layers[i].cin * layers[i].cout;
     most     = a > most ? a : most;
     most_w   = b > most_w ? b : most_w;
@@ -88,13 +89,15 @@ int main(int argc, char **argv)
   for (size_t i = 0; i < most_w; i++) w[i] = (float)(0.1 * rng_normal(&rng));
 
   double total[2][2] = {{0, 0}, {0, 0}};
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "3x3 convolutions, batch %d, best of %d (ms); ratio = im2col / winograd\n", (int)batch, (int)repeat));
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-16s %9s %9s %9s %9s %7s %7s\n", "layer", "fwd i2c", "fwd wino", "bwd i2c", "bwd wino",
-                        "fwd x", "bwd x"));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "3x3 convolutions, batch %d, best of %d (ms); ratio = im2col / winograd\n",
+                        (int)batch, (int)repeat));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-16s %9s %9s %9s %9s %7s %7s\n", "layer", "fwd i2c", "fwd wino", "bwd i2c",
+                        "bwd wino", "fwd x", "bwd x"));
   for (int i = 0; i < nlayers; i++) {
     double f[2], b[2];
     PetscCall(time_layer(&layers[i], (int)batch, CONV2D_ALGORITHM_IM2COL, (int)repeat, x, w, y, dx, dw, &f[0], &b[0]));
-    PetscCall(time_layer(&layers[i], (int)batch, CONV2D_ALGORITHM_WINOGRAD, (int)repeat, x, w, y, dx, dw, &f[1], &b[1]));
+    PetscCall(
+      time_layer(&layers[i], (int)batch, CONV2D_ALGORITHM_WINOGRAD, (int)repeat, x, w, y, dx, dw, &f[1], &b[1]));
     for (int a = 0; a < 2; a++) {
       total[a][0] += f[a];
       total[a][1] += b[a];

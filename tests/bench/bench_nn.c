@@ -109,7 +109,8 @@ int main(int argc, char **argv)
     PetscCall(unet_zero_gradients(net));
     PetscCall(unet_forward(net, images, (int)batch, PETSC_TRUE, prob));
     double t1 = seconds();
-    PetscCall(loss_compute(LOSS_CROSS_ENTROPY_DICE, config.head, prob, masks, (int)batch, (int)size, (int)size, &loss, grad));
+    PetscCall(
+      loss_compute(LOSS_CROSS_ENTROPY_DICE, config.head, prob, masks, (int)batch, (int)size, (int)size, &loss, grad));
     double t2 = seconds();
     PetscCall(unet_backward(net, grad));
     double t3 = seconds();
@@ -124,7 +125,7 @@ int main(int argc, char **argv)
     PetscCall(unet_forward(net, images, (int)batch, PETSC_FALSE, prob));
     if (s >= 0) t_inference += seconds() - t0;
   }
-  cpu_inference = cpu_seconds() - cpu0;
+  cpu_inference    = cpu_seconds() - cpu0;
   double step_time = (t_forward + t_loss + t_backward + t_optimizer) / steps;
   double inference = t_inference / steps;
   double flops     = unet_convolution_flops(net, (int)batch); /* forward; backward = 2× */
@@ -133,20 +134,22 @@ int main(int argc, char **argv)
   printf("bench_nn: OPENBLAS_NUM_THREADS=%s, %s, %zu parameters, %dx%d batch %d, %d timed steps\n",
          threads ? threads : "(unset)", text, unet_parameter_count(net), (int)size, (int)size, (int)batch, (int)steps);
   printf("  sgemm 2048^3                : %8.1f GFLOP/s\n", gemm);
-  printf("  training step               : %8.3f s  (forward %.3f, loss %.3f, backward %.3f, optimizer %.3f)\n", step_time,
-         t_forward / steps, t_loss / steps, t_backward / steps, t_optimizer / steps);
+  printf("  training step               : %8.3f s  (forward %.3f, loss %.3f, backward %.3f, optimizer %.3f)\n",
+         step_time, t_forward / steps, t_loss / steps, t_backward / steps, t_optimizer / steps);
   printf("  training                    : %8.2f images/s\n", batch / step_time);
   printf("  inference                   : %8.2f images/s  (%.3f s per batch)\n", batch / inference, inference);
-  printf("  convolution GFLOP per image : %8.3f forward, %.3f training step\n", flops / batch * 1e-9, 3 * flops / batch * 1e-9);
-  printf("  conv rate, training         : %8.1f GFLOP/s = %.0f%% of sgemm (direct-conv FLOPs / all step time)\n", 3 * flops / step_time * 1e-9,
-         100 * 3 * flops / step_time * 1e-9 / gemm);
+  printf("  convolution GFLOP per image : %8.3f forward, %.3f training step\n", flops / batch * 1e-9,
+         3 * flops / batch * 1e-9);
+  printf("  conv rate, training         : %8.1f GFLOP/s = %.0f%% of sgemm (direct-conv FLOPs / all step time)\n",
+         3 * flops / step_time * 1e-9, 100 * 3 * flops / step_time * 1e-9 / gemm);
   printf("  conv rate, inference        : %8.1f GFLOP/s = %.0f%% of sgemm\n", flops / inference * 1e-9,
          100 * flops / inference * 1e-9 / gemm);
   printf("  CPU time (all threads)      : training %.2f images per CPU-second, inference %.2f\n",
          batch * steps / cpu_train, batch * steps / cpu_inference);
-  printf("  per CPU-second (load-proof) : sgemm %.1f GFLOP, conv training %.1f GFLOP = %.0f%%, inference %.1f GFLOP = %.0f%%\n",
-         gemm_cpu, 3 * flops * steps / cpu_train * 1e-9, 100 * 3 * flops * steps / cpu_train * 1e-9 / gemm_cpu,
-         flops * steps / cpu_inference * 1e-9, 100 * flops * steps / cpu_inference * 1e-9 / gemm_cpu);
+  printf(
+    "  per CPU-second (load-proof) : sgemm %.1f GFLOP, conv training %.1f GFLOP = %.0f%%, inference %.1f GFLOP = %.0f%%\n",
+    gemm_cpu, 3 * flops * steps / cpu_train * 1e-9, 100 * 3 * flops * steps / cpu_train * 1e-9 / gemm_cpu,
+    flops * steps / cpu_inference * 1e-9, 100 * flops * steps / cpu_inference * 1e-9 / gemm_cpu);
   printf("  final loss %.4f\n", loss);
   PetscCall(unet_destroy(&net));
   PetscCall(optimizer_destroy(&opt));

@@ -81,7 +81,8 @@ static double hull_time(PetscInt n, PetscBool reference, int repetitions, PetscI
     PetscLogDouble start, end;
     if (volume_create(&v)) return -1;
     PetscTime(&start);
-    if ((reference ? volume_add_convex_hull_reference : volume_add_convex_hull)(v, n, (const double(*)[3])points)) return -1;
+    if ((reference ? volume_add_convex_hull_reference : volume_add_convex_hull)(v, n, (const double(*)[3])points))
+      return -1;
     PetscTime(&end);
     if (end - start < best) best = end - start;
     *nplanes = v->nplanes;
@@ -98,12 +99,14 @@ int main(int argc, char **argv)
   if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
   if (carbon_linearity(t, m, n)) return 1;
   double t1 = t[0];
-  printf("amorphous carbon 100x100x30 A : %6" PetscInt_FMT " atoms  best %7.2f ms  median %7.2f ms  (target < 20 ms: %s)  %.0f ns/atom\n", n[0], 1e3 * t1, 1e3 * m[0], t1 < 0.020 ? "met" : "MISSED",
-         1e9 * t1 / n[0]);
+  printf("amorphous carbon 100x100x30 A : %6" PetscInt_FMT
+         " atoms  best %7.2f ms  median %7.2f ms  (target < 20 ms: %s)  %.0f ns/atom\n",
+         n[0], 1e3 * t1, 1e3 * m[0], t1 < 0.020 ? "met" : "MISSED", 1e9 * t1 / n[0]);
   static const char *const name[N_BLOCKS] = {"100x100x30 A ", "100x100x60 A ", "200x200x30 A ", "200x200x120 A"};
   for (int b = 1; b < N_BLOCKS; b++)
-    printf("amorphous carbon %s: %6" PetscInt_FMT " atoms  best %7.2f ms  median %7.2f ms  time ratio to 1x volume: median %.2f, best %.2f (linear: %.2f)\n", name[b], n[b], 1e3 * t[b], 1e3 * m[b], m[b] / m[0],
-           t[b] / t[0], (double)n[b] / n[0]);
+    printf("amorphous carbon %s: %6" PetscInt_FMT
+           " atoms  best %7.2f ms  median %7.2f ms  time ratio to 1x volume: median %.2f, best %.2f (linear: %.2f)\n",
+           name[b], n[b], 1e3 * t[b], 1e3 * m[b], m[b] / m[0], t[b] / t[0], (double)n[b] / n[0]);
 
   /* The scene through the same path as `nanoforge build` and the campaign. */
   StructureRecipe recipe;
@@ -115,13 +118,13 @@ int main(int argc, char **argv)
   recipe.stacking_faults   = 2;
   recipe.defect_separation = 2;
   recipe.zone_axis[0] = recipe.zone_axis[1] = 1;
-  recipe.support            = SUPPORT_AMORPHOUS_CARBON;
-  recipe.support_size[0]    = 120;
-  recipe.support_size[1]    = 120;
-  recipe.support_size[2]    = 50;
-  recipe.embedding_depth    = 2;
-  recipe.interface_distance = 1.4;
-  double best = 1e30;
+  recipe.support                            = SUPPORT_AMORPHOUS_CARBON;
+  recipe.support_size[0]                    = 120;
+  recipe.support_size[1]                    = 120;
+  recipe.support_size[2]                    = 50;
+  recipe.embedding_depth                    = 2;
+  recipe.interface_distance                 = 1.4;
+  double best                               = 1e30;
   for (int r = 0; r < 5; r++) {
     AtomList      *atoms;
     PetscLogDouble start, end;
@@ -136,19 +139,27 @@ int main(int argc, char **argv)
     atom_list_destroy(&atoms);
   }
   PetscInt n_support_block = 0;
-  double   t_support = carbon_block(120, 120, 50, 5, &n_support_block);
-  printf("scene: Au sphere R=32.5 A, 1 twin + 2 faults, on 120x120x50 A a-C: %" PetscInt_FMT " atoms (%" PetscInt_FMT " Au)  %7.2f ms  (target < 200 ms: %s)\n", n_scene, n_particle, 1e3 * best,
-         best < 0.2 ? "met" : "MISSED");
-  printf("  of which the 120x120x50 A support alone: %" PetscInt_FMT " atoms %7.2f ms (%.0f%% of the scene)\n", n_support_block, 1e3 * t_support, 100 * t_support / best);
+  double   t_support       = carbon_block(120, 120, 50, 5, &n_support_block);
+  printf("scene: Au sphere R=32.5 A, 1 twin + 2 faults, on 120x120x50 A a-C: %" PetscInt_FMT " atoms (%" PetscInt_FMT
+         " Au)  %7.2f ms  (target < 200 ms: %s)\n",
+         n_scene, n_particle, 1e3 * best, best < 0.2 ? "met" : "MISSED");
+  printf("  of which the 120x120x50 A support alone: %" PetscInt_FMT " atoms %7.2f ms (%.0f%% of the scene)\n",
+         n_support_block, 1e3 * t_support, 100 * t_support / best);
 
   static const PetscInt hull_sizes[] = {200, 500, 2000, 20000};
   for (int h = 0; h < 4; h++) {
     PetscInt planes_fast = 0, planes_slow = 0;
-    double   fast = hull_time(hull_sizes[h], PETSC_FALSE, 5, &planes_fast), slow = hull_sizes[h] <= 500 ? hull_time(hull_sizes[h], PETSC_TRUE, 1, &planes_slow) : 0;
+    double   fast = hull_time(hull_sizes[h], PETSC_FALSE, 5, &planes_fast),
+           slow   = hull_sizes[h] <= 500 ? hull_time(hull_sizes[h], PETSC_TRUE, 1, &planes_slow) : 0;
     if (fast < 0 || slow < 0) return 1;
     if (hull_sizes[h] <= 500)
-      printf("convex hull of %5" PetscInt_FMT " points in a ball: %4" PetscInt_FMT " planes  Quickhull %8.3f ms  reference %9.1f ms (%" PetscInt_FMT " planes)\n", hull_sizes[h], planes_fast, 1e3 * fast, 1e3 * slow, planes_slow);
-    else printf("convex hull of %5" PetscInt_FMT " points in a ball: %4" PetscInt_FMT " planes  Quickhull %8.3f ms  (reference not run: O(n^4))\n", hull_sizes[h], planes_fast, 1e3 * fast);
+      printf("convex hull of %5" PetscInt_FMT " points in a ball: %4" PetscInt_FMT
+             " planes  Quickhull %8.3f ms  reference %9.1f ms (%" PetscInt_FMT " planes)\n",
+             hull_sizes[h], planes_fast, 1e3 * fast, 1e3 * slow, planes_slow);
+    else
+      printf("convex hull of %5" PetscInt_FMT " points in a ball: %4" PetscInt_FMT
+             " planes  Quickhull %8.3f ms  (reference not run: O(n^4))\n",
+             hull_sizes[h], planes_fast, 1e3 * fast);
   }
   return PetscFinalize() ? 1 : 0;
 }

@@ -14,7 +14,7 @@ typedef enum { CASE_SPHERE, CASE_DEFECTS, CASE_WULFF, CASE_ICOSAHEDRON } Case;
 static PetscErrorCode run_case(const Crystal *au, Case which, PetscInt *natoms)
 {
   const double zero[3] = {0, 0, 0};
-  Volume      *v = NULL;
+  Volume      *v       = NULL;
   AtomList    *atoms;
   PetscFunctionBeginUser;
   PetscCall(atom_list_create(9000, &atoms));
@@ -49,13 +49,15 @@ int main(int argc, char **argv)
 {
   PetscInt    repeats = 20;
   Crystal    *au;
-  const char *names[] = {"Au sphere R = 32.5 Å", "same + 1 twin + 2 stacking faults", "Wulff {111}/{100}/{110}, R_eq = 32.5 Å", "Mackay icosahedron, 10 shells"};
+  const char *names[] = {"Au sphere R = 32.5 Å", "same + 1 twin + 2 stacking faults",
+                         "Wulff {111}/{100}/{110}, R_eq = 32.5 Å", "Mackay icosahedron, 10 shells"};
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-repeats", &repeats, NULL));
   PetscCall(crystal_create_material("Au", &au));
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "structure (crystal side), best of %" PetscInt_FMT " runs, one core\n", repeats));
+  PetscCall(
+    PetscPrintf(PETSC_COMM_SELF, "structure (crystal side), best of %" PetscInt_FMT " runs, one core\n", repeats));
   for (int c = 0; c < 4; c++) {
-    double   best = INFINITY;
+    double   best   = INFINITY;
     PetscInt natoms = 0;
     for (PetscInt r = 0; r < repeats; r++) {
       PetscLogDouble t0, t1;
@@ -64,7 +66,8 @@ int main(int argc, char **argv)
       PetscCall(PetscTime(&t1));
       best = PetscMin(best, t1 - t0);
     }
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "  %-42s %8" PetscInt_FMT " atoms  %8.3f ms  (%.1f Matoms/s)\n", names[c], natoms, 1e3 * best, natoms / best / 1e6));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "  %-42s %8" PetscInt_FMT " atoms  %8.3f ms  (%.1f Matoms/s)\n", names[c],
+                          natoms, 1e3 * best, natoms / best / 1e6));
   }
   PetscCall(crystal_destroy(&au));
   PetscCall(PetscFinalize());

@@ -22,8 +22,8 @@ int main(int argc, char **argv)
   AtomList      *atoms;
   const double   a = 4.0782, basis[4][3] = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}}, cell = 12.8;
   const double   samplings[3] = {0.1, 0.05, 0.025};
-  fftwf_complex *coarse[2] = {NULL, NULL};
-  PetscInt       nc = 0;
+  fftwf_complex *coarse[2]    = {NULL, NULL};
+  PetscInt       nc           = 0;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   PetscCall(timing_register_events());
@@ -39,21 +39,21 @@ int main(int argc, char **argv)
     SimulationGrid grid;
     simulation_grid_defaults(&grid);
     grid.cell[0] = grid.cell[1] = cell;
-    grid.cell[2] = 14;
-    grid.slice_thickness = a / 2;
-    grid.requested_sampling = samplings[level];
+    grid.cell[2]                = 14;
+    grid.slice_thickness        = a / 2;
+    grid.requested_sampling     = samplings[level];
     PetscCall(simulation_grid_setup(&grid, atoms, 0));
     const PetscInt n = grid.nx;
     for (int mode = 0; mode < (level == 0 ? 2 : 1); mode++) {
       ExitWaves     *ew;
-      fftwf_complex *f = fftwf_alloc_complex((size_t)(n * n));
+      fftwf_complex *f             = fftwf_alloc_complex((size_t)(n * n));
       grid.transmission_band_limit = mode == 0 ? PETSC_TRUE : PETSC_FALSE;
       PetscCall(exit_waves_compute(&grid, atoms, 0, 1, 0, &ew));
       spectrum(n, ew->wave, f);
       PetscCall(exit_waves_destroy(&ew));
       if (level == 0) {
         coarse[mode] = f;
-        nc = n;
+        nc           = n;
         continue;
       }
       double diff[2] = {0, 0}, norm = 0, k_band = (2.0 / 3.0) * 0.5 / samplings[0];
@@ -65,8 +65,10 @@ int main(int argc, char **argv)
           for (int m = 0; m < 2; m++) diff[m] += pow(cabsf(coarse[m][q * nc + p] - fine), 2);
           norm += pow(cabsf(fine), 2);
         }
-      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "0.1 A grid vs %.3g A grid, inside the 0.1 A band: band-limited transmission %.3e, -transmission_band_limit false %.3e (relative L2)\n",
-                            samplings[level], sqrt(diff[0] / norm), sqrt(diff[1] / norm)));
+      PetscCall(PetscPrintf(
+        PETSC_COMM_WORLD,
+        "0.1 A grid vs %.3g A grid, inside the 0.1 A band: band-limited transmission %.3e, -transmission_band_limit false %.3e (relative L2)\n",
+        samplings[level], sqrt(diff[0] / norm), sqrt(diff[1] / norm)));
       fftwf_free(f);
     }
   }

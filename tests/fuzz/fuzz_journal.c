@@ -24,18 +24,20 @@ static PetscErrorCode fuzz_write_seed(const char *seed_path)
   PetscCall(journal_path(database, journal_file));
   PetscCall(fuzz_plan(&plan));
   PetscCall(journal_open(database, plan, PETSC_TRUE, &journal));
-  for (int i = 0; i < 3; i++) PetscCall(journal_append(journal, done[i], 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1))); /* any data checksum */
+  for (int i = 0; i < 3; i++)
+    PetscCall(journal_append(journal, done[i], 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1))); /* any data checksum */
   PetscCall(journal_destroy(&journal));
   PetscCall(plan_destroy(&plan));
-  PetscCheck(rename(journal_file, seed_path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot move %s to %s", journal_file, seed_path);
+  PetscCheck(rename(journal_file, seed_path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot move %s to %s",
+             journal_file, seed_path);
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode fuzz_one(const char *path, const uint8_t *data, size_t size)
 {
-  char     database[PETSC_MAX_PATH_LEN + 8], journal_file[PETSC_MAX_PATH_LEN];
-  Plan    *plan    = NULL;
-  Journal *journal = NULL;
+  char       database[PETSC_MAX_PATH_LEN + 8], journal_file[PETSC_MAX_PATH_LEN];
+  Plan      *plan    = NULL;
+  Journal   *journal = NULL;
   static int seed_written;
 
   (void)data, (void)size;

@@ -22,12 +22,15 @@ static void test_carbon_density_and_distances(void)
   UNIT_CHECK_RELATIVE(amorphous_support_mass_density(&spec), 2.2, 0.01);
   UNIT_CALL(amorphous_support_check_ref(&spec, atoms, 0, atoms->n, &smallest, &violations));
   UNIT_CHECK(violations == 0, "%" PetscInt_FMT " pairs closer than d_min (smallest ratio %g)", violations, smallest);
-  UNIT_CHECK(smallest >= 1.0 && smallest < 1.05, "smallest distance ratio %g (RSA at this density should come close to d_min)", smallest);
+  UNIT_CHECK(smallest >= 1.0 && smallest < 1.05,
+             "smallest distance ratio %g (RSA at this density should come close to d_min)", smallest);
   /* The slab lies where it was asked to. */
   UNIT_CHECK(atom_list_bounds(atoms, low, high), "empty slab");
   for (int d = 0; d < 3; d++) {
-    UNIT_CHECK(low[d] >= origin[d] && high[d] < origin[d] + size[d], "axis %d: bounds [%g, %g] outside [%g, %g)", d, low[d], high[d], origin[d], origin[d] + size[d]);
-    UNIT_CHECK(low[d] < origin[d] + 0.5 && high[d] > origin[d] + size[d] - 0.5, "axis %d: bounds [%g, %g] do not fill the slab", d, low[d], high[d]);
+    UNIT_CHECK(low[d] >= origin[d] && high[d] < origin[d] + size[d], "axis %d: bounds [%g, %g] outside [%g, %g)", d,
+               low[d], high[d], origin[d], origin[d] + size[d]);
+    UNIT_CHECK(low[d] < origin[d] + 0.5 && high[d] > origin[d] + size[d] - 0.5,
+               "axis %d: bounds [%g, %g] do not fill the slab", d, low[d], high[d]);
   }
   UNIT_CHECK(atoms->periodic[0] && atoms->periodic[1] && !atoms->periodic[2], "periodic flags");
   UNIT_CALL(atom_list_destroy(&atoms));
@@ -41,21 +44,25 @@ static void test_periodic_edges(void)
   AmorphousSupportSpec spec;
   AtomList            *atoms;
   double               size[3] = {6, 6, 60}, origin[3] = {0, 0, 0}, smallest;
-  PetscInt             violations, across = 0;
+  PetscInt             violations, across              = 0;
   UNIT_CALL(amorphous_support_spec_default(SUPPORT_AMORPHOUS_CARBON, size, origin, &spec));
   build(&spec, 7, 0, &atoms);
   UNIT_CALL(amorphous_support_check_ref(&spec, atoms, 0, atoms->n, &smallest, &violations));
-  UNIT_CHECK(violations == 0, "%" PetscInt_FMT " pairs closer than d_min with the minimum image (smallest ratio %g)", violations, smallest);
+  UNIT_CHECK(violations == 0, "%" PetscInt_FMT " pairs closer than d_min with the minimum image (smallest ratio %g)",
+             violations, smallest);
   /* There are close pairs that are close only through the periodic edge. */
   for (PetscInt i = 0; i < atoms->n; i++)
     for (PetscInt j = i + 1; j < atoms->n; j++) {
-      double dx = atoms->position[j][0] - atoms->position[i][0], dy = atoms->position[j][1] - atoms->position[i][1], dz = atoms->position[j][2] - atoms->position[i][2];
+      double dx = atoms->position[j][0] - atoms->position[i][0], dy = atoms->position[j][1] - atoms->position[i][1],
+             dz     = atoms->position[j][2] - atoms->position[i][2];
       double direct = dx * dx + dy * dy + dz * dz;
       dx -= 6 * round(dx / 6);
       dy -= 6 * round(dy / 6);
       if (dx * dx + dy * dy + dz * dz < 2.0 * 2.0 && direct > 2.0 * 2.0) across++;
     }
-  UNIT_CHECK(across > 10, "only %" PetscInt_FMT " neighbour pairs across the periodic edges; the test does not exercise them", across);
+  UNIT_CHECK(across > 10,
+             "only %" PetscInt_FMT " neighbour pairs across the periodic edges; the test does not exercise them",
+             across);
   UNIT_CALL(atom_list_destroy(&atoms));
 }
 
@@ -64,7 +71,7 @@ static void test_multi_species(void)
   AmorphousSupportSpec spec;
   AtomList            *atoms;
   double               size[3] = {20, 20, 15}, origin[3] = {0, 0, 0}, smallest;
-  PetscInt             violations, n_si = 0;
+  PetscInt             violations, n_si                  = 0;
   SupportKind          kinds[2] = {SUPPORT_SILICON_NITRIDE, SUPPORT_SILICA};
   double               grams[2] = {3.1, 2.2}, si_fraction[2] = {3.0 / 7.0, 1.0 / 3.0};
   for (int k = 0; k < 2; k++) {
@@ -76,7 +83,8 @@ static void test_multi_species(void)
     for (PetscInt i = 0; i < atoms->n; i++) n_si += atoms->atomic_number[i] == 14;
     UNIT_CHECK_RELATIVE((double)n_si / atoms->n, si_fraction[k], 0.01);
     UNIT_CALL(amorphous_support_check_ref(&spec, atoms, 0, atoms->n, &smallest, &violations));
-    UNIT_CHECK(violations == 0, "%s: %" PetscInt_FMT " pairs closer than their d_min (smallest ratio %g)", support_kind_name(kinds[k]), violations, smallest);
+    UNIT_CHECK(violations == 0, "%s: %" PetscInt_FMT " pairs closer than their d_min (smallest ratio %g)",
+               support_kind_name(kinds[k]), violations, smallest);
     UNIT_CALL(atom_list_destroy(&atoms));
   }
 }
@@ -97,10 +105,13 @@ static void test_tiled_fill(void)
     UNIT_CALL(amorphous_support_spec_default(kinds[k], size, origin, &spec));
     build(&spec, 21, 0, &atoms);
     double expected = spec.density * size[0] * size[1] * size[2];
-    UNIT_CHECK(atoms->n == (PetscInt)llround(expected), "%s: %" PetscInt_FMT " atoms, expected %.0f", support_kind_name(kinds[k]), atoms->n, expected);
-    UNIT_CHECK(atoms->n > 4096, "%s: %" PetscInt_FMT " atoms: too few for several tiles", support_kind_name(kinds[k]), atoms->n);
+    UNIT_CHECK(atoms->n == (PetscInt)llround(expected), "%s: %" PetscInt_FMT " atoms, expected %.0f",
+               support_kind_name(kinds[k]), atoms->n, expected);
+    UNIT_CHECK(atoms->n > 4096, "%s: %" PetscInt_FMT " atoms: too few for several tiles", support_kind_name(kinds[k]),
+               atoms->n);
     UNIT_CALL(amorphous_support_check_ref(&spec, atoms, 0, atoms->n, &smallest, &violations));
-    UNIT_CHECK(violations == 0, "%s: %" PetscInt_FMT " pairs closer than their d_min (smallest ratio %g)", support_kind_name(kinds[k]), violations, smallest);
+    UNIT_CHECK(violations == 0, "%s: %" PetscInt_FMT " pairs closer than their d_min (smallest ratio %g)",
+               support_kind_name(kinds[k]), violations, smallest);
     for (PetscInt i = 0; i < atoms->n; i++)
       for (int d = 0; d < 2; d++) quarter[d][PetscMin(3, (int)(atoms->position[i][d] / (size[d] / 4)))]++;
     for (int d = 0; d < 2; d++)
@@ -119,8 +130,10 @@ static void test_reproducible(void)
   build(&spec, 9, 4, &b);
   build(&spec, 9, 5, &c);
   build(&spec, 10, 4, &d);
-  UNIT_CHECK(a->n == b->n && !memcmp(a->position, b->position, sizeof(double) * 3 * a->n), "same seed and unit gave different atoms");
-  UNIT_CHECK(a->n == c->n && memcmp(a->position, c->position, sizeof(double) * 3 * a->n), "another unit gave the same atoms");
+  UNIT_CHECK(a->n == b->n && !memcmp(a->position, b->position, sizeof(double) * 3 * a->n),
+             "same seed and unit gave different atoms");
+  UNIT_CHECK(a->n == c->n && memcmp(a->position, c->position, sizeof(double) * 3 * a->n),
+             "another unit gave the same atoms");
   UNIT_CHECK(memcmp(a->position, d->position, sizeof(double) * 3 * a->n), "another seed gave the same atoms");
   UNIT_CALL(atom_list_destroy(&a));
   UNIT_CALL(atom_list_destroy(&b));
@@ -156,15 +169,15 @@ static void test_crystalline_sheets(void)
   UNIT_CALL(crystalline_support_build(SUPPORT_GRAPHENE, size, origin, 0, atoms, actual));
   /* Graphene: 3 neighbours at a/√3 = 1.4203 Å, counted with the periodic image. */
   for (PetscInt i = 0; i < atoms->n; i += 7) {
-    int neighbours = 0;
-    double nearest = 1e9;
+    int    neighbours = 0;
+    double nearest    = 1e9;
     for (PetscInt j = 0; j < atoms->n; j++) {
       if (j == i) continue;
       double r[3];
       for (int d = 0; d < 3; d++) r[d] = atoms->position[j][d] - atoms->position[i][d];
       for (int d = 0; d < 2; d++) r[d] -= actual[d] * round(r[d] / actual[d]);
       double distance = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
-      nearest = PetscMin(nearest, distance);
+      nearest         = PetscMin(nearest, distance);
       neighbours += distance < 1.5;
     }
     UNIT_CHECK(neighbours == 3, "graphene atom %" PetscInt_FMT ": %d neighbours", i, neighbours);

@@ -30,7 +30,8 @@ static float synthetic_pixel(const Synthetic *s, PetscInt unit, PetscInt conditi
   return value + (float)index * 1e-3f;
 }
 
-static PetscErrorCode synthetic_compute(void *context, MPI_Comm group, PetscInt unit, float *images, uint8_t *masks, double *structure_values, double *image_values)
+static PetscErrorCode synthetic_compute(void *context, MPI_Comm group, PetscInt unit, float *images, uint8_t *masks,
+                                        double *structure_values, double *image_values)
 {
   Synthetic *s = context;
   int        group_rank;
@@ -57,16 +58,17 @@ static void make_layout(const Plan *plan, PetscInt size, DatabaseLayout *layout)
   memset(layout, 0, sizeof *layout);
   layout->n_structures = plan->n_structures;
   layout->n_conditions = plan->n_conditions;
-  layout->ny = layout->nx = size;
-  layout->pixel_size = 0.5;
+  layout->ny = layout->nx     = size;
+  layout->pixel_size          = 0.5;
   layout->n_structure_columns = 1;
   strcpy(layout->structure_columns[0], "half_unit");
   layout->n_image_columns = 1;
   strcpy(layout->image_columns[0], "hundred_unit_plus_condition");
 }
 
-static PetscErrorCode run_synthetic(MPI_Comm comm, const char *path, PetscBool fresh, PetscInt64 seed, PetscInt n, PetscInt m, PetscInt size,
-                                    double unit_seconds, const CampaignSettings *settings, CampaignSummary *summary)
+static PetscErrorCode run_synthetic(MPI_Comm comm, const char *path, PetscBool fresh, PetscInt64 seed, PetscInt n,
+                                    PetscInt m, PetscInt size, double unit_seconds, const CampaignSettings *settings,
+                                    CampaignSummary *summary)
 {
   Plan          *plan;
   DatabaseLayout layout;
@@ -90,7 +92,8 @@ static void test_serial_campaign_writes_every_row(void)
   campaign_settings_defaults(&settings);
   settings.quiet = PETSC_TRUE;
   UNIT_CALL(run_synthetic(PETSC_COMM_SELF, database, PETSC_TRUE, 11, 5, 2, 8, 0, &settings, &summary));
-  UNIT_CHECK(summary.n_done_now == 5 && summary.n_done_before == 0 && !summary.stopped, "done %d before %d", (int)summary.n_done_now, (int)summary.n_done_before);
+  UNIT_CHECK(summary.n_done_now == 5 && summary.n_done_before == 0 && !summary.stopped, "done %d before %d",
+             (int)summary.n_done_now, (int)summary.n_done_before);
   Synthetic s = {11, 2, 8, 0};
   float     image[64];
   uint8_t   mask[64];
@@ -98,7 +101,8 @@ static void test_serial_campaign_writes_every_row(void)
     UNIT_CALL(database_read_image(database, row, 8, 8, image, mask));
     for (PetscInt p = 0; p < 64; p++) {
       float expected = synthetic_pixel(&s, row / 2, row % 2, p);
-      UNIT_CHECK(image[p] == expected && mask[p] == (expected > 0.5f), "row %d pixel %d: %g, expected %g", (int)row, (int)p, (double)image[p], (double)expected);
+      UNIT_CHECK(image[p] == expected && mask[p] == (expected > 0.5f), "row %d pixel %d: %g, expected %g", (int)row,
+                 (int)p, (double)image[p], (double)expected);
     }
   }
 }
@@ -114,7 +118,8 @@ static void test_serial_rerun_of_finished_campaign_changes_nothing(void)
   sleep(1);
   UNIT_CALL(run_synthetic(PETSC_COMM_SELF, database, PETSC_FALSE, 11, 5, 2, 8, 0, &settings, &summary));
   stat(database, &after);
-  UNIT_CHECK(summary.n_done_before == 5 && summary.n_done_now == 0, "rerun did work: before %d now %d", (int)summary.n_done_before, (int)summary.n_done_now);
+  UNIT_CHECK(summary.n_done_before == 5 && summary.n_done_now == 0, "rerun did work: before %d now %d",
+             (int)summary.n_done_before, (int)summary.n_done_now);
   UNIT_CHECK(before.st_mtime == after.st_mtime, "the finished database was modified");
 }
 
@@ -139,10 +144,13 @@ static void test_serial_stop_before_start_and_resume(void)
   FILE *f = fopen(stop, "w");
   fclose(f);
   UNIT_CALL(run_synthetic(PETSC_COMM_SELF, database, PETSC_TRUE, 13, 4, 1, 4, 0, &settings, &summary));
-  UNIT_CHECK(summary.stopped && summary.n_done_now == 0, "a STOP file present at the start must stop before any unit (stopped %d, done %d)", (int)summary.stopped, (int)summary.n_done_now);
+  UNIT_CHECK(summary.stopped && summary.n_done_now == 0,
+             "a STOP file present at the start must stop before any unit (stopped %d, done %d)", (int)summary.stopped,
+             (int)summary.n_done_now);
   unlink(stop);
   UNIT_CALL(run_synthetic(PETSC_COMM_SELF, database, PETSC_FALSE, 13, 4, 1, 4, 0, &settings, &summary));
-  UNIT_CHECK(!summary.stopped && summary.n_done_now == 4, "resume after STOP removed: done %d", (int)summary.n_done_now);
+  UNIT_CHECK(!summary.stopped && summary.n_done_now == 4, "resume after STOP removed: done %d",
+             (int)summary.n_done_now);
 }
 
 static void test_serial_unwritable_folder(void)
@@ -151,7 +159,8 @@ static void test_serial_unwritable_folder(void)
   CampaignSummary  summary;
   campaign_settings_defaults(&settings);
   settings.quiet = PETSC_TRUE;
-  UNIT_CALL_FAILS(run_synthetic(PETSC_COMM_SELF, "/proc/nanoforge-no-such/db.h5", PETSC_TRUE, 1, 2, 1, 4, 0, &settings, &summary));
+  UNIT_CALL_FAILS(
+    run_synthetic(PETSC_COMM_SELF, "/proc/nanoforge-no-such/db.h5", PETSC_TRUE, 1, 2, 1, 4, 0, &settings, &summary));
 }
 
 /* ---- tool mode under mpirun ---------------------------------------------------- */
@@ -159,9 +168,9 @@ static int tool(void)
 {
   char             path[PETSC_MAX_PATH_LEN] = "";
   PetscInt         n = 8, m = 2, size = 16;
-  PetscInt64       seed = 1;
+  PetscInt64       seed         = 1;
   PetscReal        unit_seconds = 0;
-  PetscBool        fresh = PETSC_FALSE, set;
+  PetscBool        fresh        = PETSC_FALSE, set;
   CampaignSettings settings;
   CampaignSummary  summary;
   campaign_settings_defaults(&settings);
@@ -179,14 +188,19 @@ static int tool(void)
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-unit_seconds", &unit_seconds, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-fresh", &fresh, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-sync_writes", &settings.sync_writes, NULL));
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-stop_file", settings.stop_files[0], sizeof settings.stop_files[0], NULL));
+  PetscCall(
+    PetscOptionsGetString(NULL, NULL, "-stop_file", settings.stop_files[0], sizeof settings.stop_files[0], NULL));
   PetscCall(run_synthetic(PETSC_COMM_WORLD, path, fresh, seed, n, m, size, unit_seconds, &settings, &summary));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "tool: done_before %" PetscInt_FMT " done_now %" PetscInt_FMT " stopped %d\n", summary.n_done_before, summary.n_done_now, (int)summary.stopped));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "tool: done_before %" PetscInt_FMT " done_now %" PetscInt_FMT " stopped %d\n",
+                        summary.n_done_before, summary.n_done_now, (int)summary.stopped));
   /* For tests/bench/bench_campaign.sh: bytes written and the time spent writing them. */
   double write_seconds = 0, local = summary.write_seconds;
   PetscCallMPI(MPI_Reduce(&local, &write_seconds, 1, MPI_DOUBLE, MPI_MAX, 0, PETSC_COMM_WORLD));
   double bytes = (double)summary.n_done_now * (double)m * (double)size * (double)size * 5.0;
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "tool: wrote %.0f bytes of images and masks, slowest writer %.4f s in writes, campaign loop %.4f s\n", bytes, write_seconds, summary.seconds));
+  PetscCall(
+    PetscPrintf(PETSC_COMM_WORLD,
+                "tool: wrote %.0f bytes of images and masks, slowest writer %.4f s in writes, campaign loop %.4f s\n",
+                bytes, write_seconds, summary.seconds));
   return summary.stopped ? 3 : 0;
 }
 

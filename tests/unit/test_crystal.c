@@ -21,7 +21,8 @@ static void test_gold_sphere_counts(void)
     UNIT_CALL(volume_create_sphere(zero, radius[i], &ball));
     UNIT_CALL(atom_list_create(0, &atoms));
     UNIT_CALL(crystal_fill(au, ball, zero, 3, ATOM_CLASS_PARTICLE, atoms));
-    UNIT_CHECK(atoms->n == expect[i], "R = %g: %" PetscInt_FMT " atoms, expected %" PetscInt_FMT, radius[i], atoms->n, expect[i]);
+    UNIT_CHECK(atoms->n == expect[i], "R = %g: %" PetscInt_FMT " atoms, expected %" PetscInt_FMT, radius[i], atoms->n,
+               expect[i]);
     PetscInt count;
     UNIT_CALL(crystal_fill_count(au, ball, zero, &count));
     UNIT_CHECK(count == expect[i], "count %" PetscInt_FMT, count);
@@ -80,17 +81,21 @@ static void test_hexagonal_cells(void)
   UNIT_CALL(crystal_fill(mg, ball, zero, 0, ATOM_CLASS_PARTICLE, atoms));
   PetscInt near_a = 0, near_out = 0;
   for (PetscInt i = 0; i < atoms->n; i++) {
-    double r = sqrt(atoms->position[i][0] * atoms->position[i][0] + atoms->position[i][1] * atoms->position[i][1] + atoms->position[i][2] * atoms->position[i][2]);
+    double r = sqrt(atoms->position[i][0] * atoms->position[i][0] + atoms->position[i][1] * atoms->position[i][1] +
+                    atoms->position[i][2] * atoms->position[i][2]);
     if (fabs(r - a) < 1e-6) near_a++;
     if (fabs(r - out) < 1e-6) near_out++;
   }
-  UNIT_CHECK(atoms->n == 13 && near_a == 6 && near_out == 6, "hcp shell: %" PetscInt_FMT " atoms, %" PetscInt_FMT " at a, %" PetscInt_FMT " at %g", atoms->n, near_a, near_out, out);
+  UNIT_CHECK(atoms->n == 13 && near_a == 6 && near_out == 6,
+             "hcp shell: %" PetscInt_FMT " atoms, %" PetscInt_FMT " at a, %" PetscInt_FMT " at %g", atoms->n, near_a,
+             near_out, out);
   /* wurtzite ZnO: Zn–O bond along c is u·c; tetrahedral neighbours at sqrt(a²/3 + (1/2 − u)² c²). */
   UNIT_CALL(crystal_create_material("ZnO", &zno));
   double u = 0.3819, za = 3.2496, zc = 5.2042;
   double axial = u * zc, basal = sqrt(za * za / 3 + (0.5 - u) * (0.5 - u) * zc * zc);
   UNIT_CHECK_ABSOLUTE(crystal_nearest_neighbour_distance(zno), PetscMin(axial, basal), 1e-9);
-  UNIT_CHECK(zno->npoint_operations == 24 && mg->npoint_operations == 24, "hexagonal Laue group has %" PetscInt_FMT " operations", zno->npoint_operations);
+  UNIT_CHECK(zno->npoint_operations == 24 && mg->npoint_operations == 24,
+             "hexagonal Laue group has %" PetscInt_FMT " operations", zno->npoint_operations);
   UNIT_CALL(atom_list_destroy(&atoms));
   UNIT_CALL(volume_destroy(&ball));
   UNIT_CALL(crystal_destroy(&mg));
@@ -104,9 +109,12 @@ static void test_reciprocal_and_families(void)
   Crystal     *tri, *au, *fe;
   UNIT_CALL(crystal_create_from_cell("triclinic", length, angle, 1, &site, &tri));
   for (int i = 0; i < 3; i++) {
-    UNIT_CHECK_RELATIVE(sqrt(tri->lattice[i][0] * tri->lattice[i][0] + tri->lattice[i][1] * tri->lattice[i][1] + tri->lattice[i][2] * tri->lattice[i][2]), length[i], 1e-12);
+    UNIT_CHECK_RELATIVE(sqrt(tri->lattice[i][0] * tri->lattice[i][0] + tri->lattice[i][1] * tri->lattice[i][1] +
+                             tri->lattice[i][2] * tri->lattice[i][2]),
+                        length[i], 1e-12);
     for (int j = 0; j < 3; j++) {
-      double s = tri->lattice[i][0] * tri->reciprocal[j][0] + tri->lattice[i][1] * tri->reciprocal[j][1] + tri->lattice[i][2] * tri->reciprocal[j][2];
+      double s = tri->lattice[i][0] * tri->reciprocal[j][0] + tri->lattice[i][1] * tri->reciprocal[j][1] +
+                 tri->lattice[i][2] * tri->reciprocal[j][2];
       UNIT_CHECK_ABSOLUTE(s, i == j, 1e-12);
     }
   }
@@ -131,7 +139,7 @@ static void test_reciprocal_and_families(void)
   UNIT_CALL(crystal_create_material("Fe", &fe));
   UNIT_CHECK_ABSOLUTE(crystal_nearest_neighbour_distance(fe), 2.8665 * sqrt(3.0) / 2, 1e-12);
   UNIT_CALL(crystal_destroy(&fe));
-  const char *names[] = {"Ag", "Pt", "Pd", "Cu", "Ni", "Si", "CdSe", "MgO"};
+  const char *names[]  = {"Ag", "Pt", "Pd", "Cu", "Ni", "Si", "CdSe", "MgO"};
   const int   nsites[] = {4, 4, 4, 4, 4, 8, 4, 8};
   for (int i = 0; i < 8; i++) {
     Crystal *m;
@@ -150,7 +158,7 @@ static void test_reciprocal_and_families(void)
 
 static void test_bad_input(void)
 {
-  Crystal    *c = NULL;
+  Crystal    *c    = NULL;
   CrystalSite site = {79, {0, 0, 0}, 1};
   UNIT_CALL_FAILS(crystal_create_material("Unobtainium", &c));
   UNIT_CALL_FAILS(crystal_create_prototype("bct", (int[1]){79}, 4, 0, &c));
@@ -182,7 +190,8 @@ static void test_fill_matches_reference(void)
   for (int trial = 0; trial < 12; trial++) {
     double      length[3] = {2.5 + 3 * rng_uniform(&rng), 2.5 + 3 * rng_uniform(&rng), 2.5 + 3 * rng_uniform(&rng)};
     double      angle[3]  = {70 + 40 * rng_uniform(&rng), 70 + 40 * rng_uniform(&rng), 70 + 40 * rng_uniform(&rng)};
-    CrystalSite sites[2]  = {{26, {rng_uniform(&rng), rng_uniform(&rng), rng_uniform(&rng)}, 1}, {8, {rng_uniform(&rng), rng_uniform(&rng), rng_uniform(&rng)}, 0.5}};
+    CrystalSite sites[2]  = {{26, {rng_uniform(&rng), rng_uniform(&rng), rng_uniform(&rng)}, 1},
+                             {8, {rng_uniform(&rng), rng_uniform(&rng), rng_uniform(&rng)}, 0.5}};
     Crystal    *c;
     Volume     *v;
     double      origin[3] = {4 * rng_uniform(&rng) - 2, 4 * rng_uniform(&rng) - 2, 4 * rng_uniform(&rng) - 2};
@@ -191,7 +200,9 @@ static void test_fill_matches_reference(void)
     if (!c) continue;
     UNIT_CALL(volume_create(&v));
     if (trial % 3 == 0) UNIT_CALL(volume_add_sphere(v, centre, 5 + 8 * rng_uniform(&rng)));
-    if (trial % 3 == 1) UNIT_CALL(volume_add_cylinder(v, centre, (double[3]){rng_normal(&rng), rng_normal(&rng), rng_normal(&rng)}, 4, 14));
+    if (trial % 3 == 1)
+      UNIT_CALL(
+        volume_add_cylinder(v, centre, (double[3]){rng_normal(&rng), rng_normal(&rng), rng_normal(&rng)}, 4, 14));
     /* a random convex polyhedron: 12 random half-spaces around the centre, bounded by a box */
     for (int p = 0; p < 12; p++) {
       double n[3];
@@ -199,20 +210,24 @@ static void test_fill_matches_reference(void)
       double point[3] = {centre[0] + 9 * n[0], centre[1] + 9 * n[1], centre[2] + 9 * n[2]};
       UNIT_CALL(volume_add_plane(v, n, point));
     }
-    if (trial % 3 == 2) UNIT_CALL(volume_add_box(v, (double[3]){centre[0] - 8, centre[1] - 8, centre[2] - 8}, (double[3]){centre[0] + 8, centre[1] + 8, centre[2] + 8}));
+    if (trial % 3 == 2)
+      UNIT_CALL(volume_add_box(v, (double[3]){centre[0] - 8, centre[1] - 8, centre[2] - 8},
+                               (double[3]){centre[0] + 8, centre[1] + 8, centre[2] + 8}));
     AtomList *fast, *slow;
     UNIT_CALL(atom_list_create(0, &fast));
     UNIT_CALL(atom_list_create(0, &slow));
     UNIT_CALL(crystal_fill(c, v, origin, 1, ATOM_CLASS_PARTICLE, fast));
     UNIT_CALL(crystal_fill_ref(c, v, origin, 30, 1, ATOM_CLASS_PARTICLE, slow));
-    UNIT_CHECK(fast->n == slow->n && fast->n > 0, "trial %d: fill %" PetscInt_FMT " atoms, reference %" PetscInt_FMT, trial, fast->n, slow->n);
+    UNIT_CHECK(fast->n == slow->n && fast->n > 0, "trial %d: fill %" PetscInt_FMT " atoms, reference %" PetscInt_FMT,
+               trial, fast->n, slow->n);
     /* same sets: every fast atom is in the reference list */
     for (PetscInt a = 0; a < fast->n && fast->n == slow->n; a++) {
       PetscBool found = PETSC_FALSE;
       for (PetscInt b = 0; b < slow->n && !found; b++)
-        found = fast->atomic_number[a] == slow->atomic_number[b] && fabs(fast->position[a][0] - slow->position[b][0]) < 1e-9 &&
-                fabs(fast->position[a][1] - slow->position[b][1]) < 1e-9 && fabs(fast->position[a][2] - slow->position[b][2]) < 1e-9 &&
-                fast->occupancy[a] == slow->occupancy[b];
+        found = fast->atomic_number[a] == slow->atomic_number[b] &&
+                fabs(fast->position[a][0] - slow->position[b][0]) < 1e-9 &&
+                fabs(fast->position[a][1] - slow->position[b][1]) < 1e-9 &&
+                fabs(fast->position[a][2] - slow->position[b][2]) < 1e-9 && fast->occupancy[a] == slow->occupancy[b];
       UNIT_CHECK(found, "trial %d: atom %" PetscInt_FMT " not in the reference", trial, a);
     }
     UNIT_CALL(atom_list_destroy(&fast));

@@ -4,33 +4,40 @@
 
 #define N_DRAWS 100000
 
-static void sample_moments(const char *spec, uint64_t seed, double *mean, double *variance, double *lowest, double *highest)
+static void sample_moments(const char *spec, uint64_t seed, double *mean, double *variance, double *lowest,
+                           double *highest)
 {
   Distribution d;
   RngStream    s;
   double       sum = 0, sum2 = 0;
   UNIT_CALL(distribution_parse("-test", spec, &d));
   rng_stream_init(&s, seed, 0, RNG_PURPOSE_TEST);
-  *lowest = INFINITY; *highest = -INFINITY;
+  *lowest  = INFINITY;
+  *highest = -INFINITY;
   for (int i = 0; i < N_DRAWS; i++) {
     double x;
     UNIT_CALL(distribution_sample(&d, &s, &x));
-    sum += x; sum2 += x * x;
-    *lowest = fmin(*lowest, x); *highest = fmax(*highest, x);
+    sum += x;
+    sum2 += x * x;
+    *lowest  = fmin(*lowest, x);
+    *highest = fmax(*highest, x);
   }
-  *mean = sum / N_DRAWS;
+  *mean     = sum / N_DRAWS;
   *variance = (sum2 - N_DRAWS * *mean * *mean) / (N_DRAWS - 1);
 }
 
 /* Checks mean and variance within 5 standard errors (kurtosis-aware bound on the variance). */
-static void check_moments(const char *spec, double expected_mean, double expected_variance, double excess_kurtosis, double lo, double hi)
+static void check_moments(const char *spec, double expected_mean, double expected_variance, double excess_kurtosis,
+                          double lo, double hi)
 {
   double mean, variance, lowest, highest;
   sample_moments(spec, 1234, &mean, &variance, &lowest, &highest);
-  double se_mean = sqrt(expected_variance / N_DRAWS);
+  double se_mean     = sqrt(expected_variance / N_DRAWS);
   double se_variance = expected_variance * sqrt((2.0 + excess_kurtosis) / N_DRAWS);
-  UNIT_CHECK(fabs(mean - expected_mean) <= 5 * se_mean + 1e-12, "%s: mean %.6g, expected %.6g", spec, mean, expected_mean);
-  UNIT_CHECK(fabs(variance - expected_variance) <= 5 * se_variance + 1e-12, "%s: variance %.6g, expected %.6g", spec, variance, expected_variance);
+  UNIT_CHECK(fabs(mean - expected_mean) <= 5 * se_mean + 1e-12, "%s: mean %.6g, expected %.6g", spec, mean,
+             expected_mean);
+  UNIT_CHECK(fabs(variance - expected_variance) <= 5 * se_variance + 1e-12, "%s: variance %.6g, expected %.6g", spec,
+             variance, expected_variance);
   UNIT_CHECK(lowest >= lo && highest <= hi, "%s: draws in [%g, %g], allowed [%g, %g]", spec, lowest, highest, lo, hi);
 }
 
@@ -59,8 +66,8 @@ static void test_truncated_normal(void)
 {
   /* N(0,1) truncated to [-1, 2]: mean = (φ(-1) - φ(2)) / Z, Z = Φ(2) - Φ(-1). */
   double phi_a = exp(-0.5) / sqrt(2 * M_PI), phi_b = exp(-2.0) / sqrt(2 * M_PI);
-  double Z = 0.5 * erfc(-2 / sqrt(2.0)) - 0.5 * erfc(1 / sqrt(2.0));
-  double mean = (phi_a - phi_b) / Z;
+  double Z        = 0.5 * erfc(-2 / sqrt(2.0)) - 0.5 * erfc(1 / sqrt(2.0));
+  double mean     = (phi_a - phi_b) / Z;
   double variance = 1 + (-1 * phi_a - 2 * phi_b) / Z - mean * mean;
   check_moments("normal:0,1,-1,2", mean, variance, 0, -1, 2);
 }
@@ -103,7 +110,8 @@ static void test_choice_labels(void)
     au += !strcmp(label, "Au");
     UNIT_CHECK(!strcmp(label, "Au") || !strcmp(label, "Ag"), "unexpected label %s", label);
   }
-  UNIT_CHECK(fabs(au / (double)N_DRAWS - 0.7) < 5 * sqrt(0.21 / N_DRAWS), "Au drawn %d of %d, expected 70%%", au, N_DRAWS);
+  UNIT_CHECK(fabs(au / (double)N_DRAWS - 0.7) < 5 * sqrt(0.21 / N_DRAWS), "Au drawn %d of %d, expected 70%%", au,
+             N_DRAWS);
   double x;
   UNIT_CALL_FAILS(distribution_sample(&d, &s, &x));
 }
@@ -125,10 +133,31 @@ static void test_same_seed_same_draws(void)
 
 static void test_bad_specs(void)
 {
-  static const char *bad[] = {"uniform:5,1", "uniform:1,1", "normal:0,-1", "normal:0,0", "choice:", "choice:,", "loguniform:0,5",
-                              "loguniform:-1,5", "int:1.5,3", "int:5,1", "gauss:0,1", "uniform:1", "uniform:1,2,3", "uniform:a,b",
-                              "normal:0,1,5,1", "normal:0,1,10,11", "choice:Au@0.7,Ag", "choice:Au@-1,Ag@2", "", "abc", "1.0x",
-                              "const:", "lognormal:0,-2", "uniform:nan,2", "uniform:1,inf"};
+  static const char *bad[] = {"uniform:5,1",
+                              "uniform:1,1",
+                              "normal:0,-1",
+                              "normal:0,0",
+                              "choice:",
+                              "choice:,",
+                              "loguniform:0,5",
+                              "loguniform:-1,5",
+                              "int:1.5,3",
+                              "int:5,1",
+                              "gauss:0,1",
+                              "uniform:1",
+                              "uniform:1,2,3",
+                              "uniform:a,b",
+                              "normal:0,1,5,1",
+                              "normal:0,1,10,11",
+                              "choice:Au@0.7,Ag",
+                              "choice:Au@-1,Ag@2",
+                              "",
+                              "abc",
+                              "1.0x",
+                              "const:",
+                              "lognormal:0,-2",
+                              "uniform:nan,2",
+                              "uniform:1,inf"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     Distribution d;
     UNIT_CALL_FAILS(distribution_parse("-test", bad[i], &d));

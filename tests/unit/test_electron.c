@@ -2,10 +2,7 @@
 #include "sim/electron.h"
 #include "unit.h"
 
-static void test_wavelength_300kv(void)
-{
-  UNIT_CHECK_RELATIVE(electron_wavelength(300.0), 0.0196874889, 1e-7);
-}
+static void test_wavelength_300kv(void) { UNIT_CHECK_RELATIVE(electron_wavelength(300.0), 0.0196874889, 1e-7); }
 
 static void test_interaction_constant_300kv(void)
 {

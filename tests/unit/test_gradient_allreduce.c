@@ -22,7 +22,8 @@ static void test_reduce_average(void)
   /* average over ranks of (rank + 0.5 i) = (size - 1)/2 + 0.5 i, exact in float for these values */
   int wrong = 0;
   for (int i = 0; i < N; i++) wrong += gradients[i] != (float)((size - 1) / 2.0 + 0.5 * i);
-  UNIT_CHECK(wrong == 0, "%d of %d averaged gradients wrong on rank %d (size %d); g[1] = %g", wrong, N, rank, size, gradients[1]);
+  UNIT_CHECK(wrong == 0, "%d of %d averaged gradients wrong on rank %d (size %d); g[1] = %g", wrong, N, rank, size,
+             gradients[1]);
   double mpi, wait;
   gradient_reducer_times(r, &mpi, &wait);
   UNIT_CHECK(mpi >= wait && wait >= 0, "times %g %g", mpi, wait);
@@ -33,7 +34,7 @@ static void test_reduce_average(void)
  * dropped, or divides by the wrong count, which the 1-rank path above cannot see). */
 static void test_sum_to_average(void)
 {
-  float sums[5] = {4, -8, 0.5f, 1e-3f, 3};
+  float       sums[5]     = {4, -8, 0.5f, 1e-3f, 3};
   const float expected[5] = {1, -2, 0.125f, 2.5e-4f, 0.75f};
   gradient_sum_to_average(sums, 5, 4);
   int wrong = 0;
@@ -41,7 +42,8 @@ static void test_sum_to_average(void)
   UNIT_CHECK(wrong == 0, "sum of 4 replicas to average: %d of 5 wrong (g[0] = %g, expected 1)", wrong, sums[0]);
   float three[2] = {3, -6};
   gradient_sum_to_average(three, 2, 3);
-  UNIT_CHECK(fabsf(three[0] - 1) < 1e-6f && fabsf(three[1] + 2) < 1e-6f, "3 replicas: %g %g, expected 1 -2", three[0], three[1]);
+  UNIT_CHECK(fabsf(three[0] - 1) < 1e-6f && fabsf(three[1] + 2) < 1e-6f, "3 replicas: %g %g, expected 1 -2", three[0],
+             three[1]);
 }
 
 static void test_replicas(void)

@@ -8,10 +8,11 @@
 
 /* Brute-force closing with the same ellipse (dilation: any set pixel within; erosion: every
  * pixel within, inside the image, set). */
-static void close_brute_force(PetscInt nx, PetscInt ny, double rx, double ry, const unsigned char *in, unsigned char *out)
+static void close_brute_force(PetscInt nx, PetscInt ny, double rx, double ry, const unsigned char *in,
+                              unsigned char *out)
 {
   unsigned char *dilated = malloc(nx * ny);
-  PetscInt hx = (PetscInt)ceil(rx), hy = (PetscInt)ceil(ry);
+  PetscInt       hx = (PetscInt)ceil(rx), hy = (PetscInt)ceil(ry);
   for (PetscInt j = 0; j < ny; j++)
     for (PetscInt i = 0; i < nx; i++) {
       int any = 0;
@@ -39,9 +40,9 @@ static void close_brute_force(PetscInt nx, PetscInt ny, double rx, double ry, co
 
 static void test_closing_matches_brute_force(void)
 {
-  PetscInt nx = 41, ny = 33;
+  PetscInt       nx = 41, ny = 33;
   unsigned char *mask = malloc(nx * ny), *expected = malloc(nx * ny);
-  RngStream s;
+  RngStream      s;
   rng_stream_init(&s, 5, 0, RNG_PURPOSE_TEST);
   const double radii[3][2] = {{3.2, 3.2}, {2.5, 4.1}, {1.0, 1.0}};
   for (int r = 0; r < 3; r++) {
@@ -49,27 +50,35 @@ static void test_closing_matches_brute_force(void)
     close_brute_force(nx, ny, radii[r][0], radii[r][1], mask, expected);
     UNIT_CALL(ground_truth_close(nx, ny, radii[r][0], radii[r][1], mask));
     PetscInt differ = 0, set = 0;
-    for (PetscInt p = 0; p < nx * ny; p++) { differ += mask[p] != expected[p]; set += expected[p]; }
-    UNIT_CHECK(differ == 0, "radius %g,%g: %" PetscInt_FMT " pixels differ from brute force", radii[r][0], radii[r][1], differ);
+    for (PetscInt p = 0; p < nx * ny; p++) {
+      differ += mask[p] != expected[p];
+      set += expected[p];
+    }
+    UNIT_CHECK(differ == 0, "radius %g,%g: %" PetscInt_FMT " pixels differ from brute force", radii[r][0], radii[r][1],
+               differ);
     UNIT_CHECK(set > 0 && set < nx * ny, "degenerate case (%" PetscInt_FMT " set)", set);
   }
-  free(mask); free(expected);
+  free(mask);
+  free(expected);
 }
 
 static void test_fill_holes(void)
 {
-  PetscInt n = 30;
+  PetscInt      n = 30;
   unsigned char mask[900];
   for (PetscInt j = 0; j < n; j++)
     for (PetscInt i = 0; i < n; i++) {
-      double r = hypot(i - 15, j - 15);
+      double r        = hypot(i - 15, j - 15);
       mask[j * n + i] = (r > 6 && r < 9) || (i == 0 && j < 5); /* ring + a border bar */
     }
   UNIT_CALL(ground_truth_fill_holes(n, n, mask));
   UNIT_CHECK(mask[15 * n + 15] == 1, "centre of the ring not filled");
   UNIT_CHECK(mask[1 * n + 1] == 0 && mask[29 * n + 29] == 0, "background outside filled");
-  PetscInt count = 0; for (PetscInt p = 0; p < n * n; p++) count += mask[p];
-  PetscInt expected = 5; for (PetscInt j = 0; j < n; j++) for (PetscInt i = 0; i < n; i++) expected += hypot(i - 15, j - 15) < 9;
+  PetscInt count = 0;
+  for (PetscInt p = 0; p < n * n; p++) count += mask[p];
+  PetscInt expected = 5;
+  for (PetscInt j = 0; j < n; j++)
+    for (PetscInt i = 0; i < n; i++) expected += hypot(i - 15, j - 15) < 9;
   UNIT_CHECK(count == expected, "filled %" PetscInt_FMT " pixels, expected %" PetscInt_FMT, count, expected);
 }
 
@@ -77,34 +86,46 @@ static void grid_for(double cell, double sampling, SimulationGrid *grid)
 {
   simulation_grid_defaults(grid);
   grid->cell[0] = grid->cell[1] = grid->cell[2] = cell;
-  grid->requested_sampling = sampling;
-  grid->slice_thickness = 1;
-  grid->voltage = 300;
+  grid->requested_sampling                      = sampling;
+  grid->slice_thickness                         = 1;
+  grid->voltage                                 = 300;
 }
 
 /* One Au atom: the default threshold gives a disk of the documented radius, centred on the atom. */
 static void test_single_atom(void)
 {
-  SimulationGrid grid; AtomList *atoms; GroundTruthOptions o = {5.0, 0.0, PETSC_TRUE};
-  ImagingConditions c; DetectorGeometry g;
-  const double position[3] = {6.0, 7.0, 5.0};
+  SimulationGrid     grid;
+  AtomList          *atoms;
+  GroundTruthOptions o = {5.0, 0.0, PETSC_TRUE};
+  ImagingConditions  c;
+  DetectorGeometry   g;
+  const double       position[3] = {6.0, 7.0, 5.0};
   grid_for(12, 0.05, &grid);
   UNIT_CALL(atom_list_create(1, &atoms));
   UNIT_CALL(atom_list_append(atoms, position, 79, 0, ATOM_CLASS_PARTICLE));
   UNIT_CALL(simulation_grid_setup(&grid, atoms, 0));
-  PetscMemzero(&c, sizeof c); c.detector_pixel = 0.1;
+  PetscMemzero(&c, sizeof c);
+  c.detector_pixel = 0.1;
   UNIT_CALL(detector_geometry(&c, grid.nx, grid.ny, grid.sampling[0], grid.sampling[1], &g));
   unsigned char *mask = malloc(g.nx * g.ny);
   UNIT_CALL(ground_truth_mask(&grid, atoms, ATOM_CLASS_PARTICLE, &o, &g, mask));
   double count = 0, cx = 0, cy = 0;
-  for (PetscInt j = 0; j < g.ny; j++) for (PetscInt i = 0; i < g.nx; i++) if (mask[j * g.nx + i]) { count++; cx += i * g.pixel[0]; cy += j * g.pixel[1]; }
+  for (PetscInt j = 0; j < g.ny; j++)
+    for (PetscInt i = 0; i < g.nx; i++)
+      if (mask[j * g.nx + i]) {
+        count++;
+        cx += i * g.pixel[0];
+        cy += j * g.pixel[1];
+      }
   double radius = sqrt(count * g.pixel[0] * g.pixel[1] / M_PI);
   printf("# Au atom mask radius at %g V·Å: %.3f Å\n", o.threshold, radius);
   UNIT_CHECK(radius > 1.3 && radius < 1.7, "Au atom mask radius %g Å, documented about 1.4 Å", radius);
-  UNIT_CHECK(fabs(cx / count - 6.0) < 0.05 && fabs(cy / count - 7.0) < 0.05, "mask centre %g,%g, atom at 6,7", cx / count, cy / count);
+  UNIT_CHECK(fabs(cx / count - 6.0) < 0.05 && fabs(cy / count - 7.0) < 0.05, "mask centre %g,%g, atom at 6,7",
+             cx / count, cy / count);
   /* The support class has no atoms: empty mask. */
   UNIT_CALL(ground_truth_mask(&grid, atoms, ATOM_CLASS_SUPPORT, &o, &g, mask));
-  PetscInt any = 0; for (PetscInt p = 0; p < g.nx * g.ny; p++) any += mask[p];
+  PetscInt any = 0;
+  for (PetscInt p = 0; p < g.nx * g.ny; p++) any += mask[p];
   UNIT_CHECK(any == 0, "empty class gave %" PetscInt_FMT " pixels", any);
   UNIT_CALL(atom_list_destroy(&atoms));
   free(mask);
@@ -115,9 +136,12 @@ static void test_single_atom(void)
  * the label image marks carbon as support. */
 static void test_particle_block(void)
 {
-  SimulationGrid grid; AtomList *atoms; GroundTruthOptions o = {5.0, 1.5, PETSC_TRUE};
-  ImagingConditions c; DetectorGeometry g;
-  RngStream s;
+  SimulationGrid     grid;
+  AtomList          *atoms;
+  GroundTruthOptions o = {5.0, 1.5, PETSC_TRUE};
+  ImagingConditions  c;
+  DetectorGeometry   g;
+  RngStream          s;
   grid_for(24, 0.1, &grid);
   UNIT_CALL(atom_list_create(64, &atoms));
   for (int a = 0; a < 6; a++)
@@ -133,7 +157,9 @@ static void test_particle_block(void)
     UNIT_CALL(atom_list_append(atoms, p, 6, 1, ATOM_CLASS_SUPPORT));
   }
   UNIT_CALL(simulation_grid_setup(&grid, atoms, 0));
-  PetscMemzero(&c, sizeof c); c.detector_pixel = 0.2; c.image_size = 100;
+  PetscMemzero(&c, sizeof c);
+  c.detector_pixel = 0.2;
+  c.image_size     = 100;
   UNIT_CALL(detector_geometry(&c, grid.nx, grid.ny, grid.sampling[0], grid.sampling[1], &g));
   unsigned char *mask = malloc(g.nx * g.ny), *labels = malloc(g.nx * g.ny);
   UNIT_CALL(ground_truth_mask(&grid, atoms, ATOM_CLASS_PARTICLE, &o, &g, mask));
@@ -142,8 +168,8 @@ static void test_particle_block(void)
   for (PetscInt j = 0; j < g.ny; j++)
     for (PetscInt i = 0; i < g.nx; i++) {
       double x = (i + g.offset[0]) * g.pixel[0], y = (j + g.offset[1]) * g.pixel[1];
-      int in_block = x >= 7 && x <= 7 + 5 * 2.04 && y >= 7 && y <= 7 + 5 * 2.04;
-      int far = x < 4 || x > 10 + 5 * 2.04 || y < 4 || y > 10 + 5 * 2.04;
+      int    in_block = x >= 7 && x <= 7 + 5 * 2.04 && y >= 7 && y <= 7 + 5 * 2.04;
+      int    far      = x < 4 || x > 10 + 5 * 2.04 || y < 4 || y > 10 + 5 * 2.04;
       holes += in_block && !mask[j * g.nx + i];
       outside += far && mask[j * g.nx + i];
     }
@@ -152,12 +178,16 @@ static void test_particle_block(void)
   UNIT_CALL(ground_truth_labels(&grid, atoms, &o, &g, labels));
   PetscInt particle = 0, support = 0, mismatch = 0;
   for (PetscInt p = 0; p < g.nx * g.ny; p++) {
-    particle += labels[p] == ATOM_CLASS_PARTICLE; support += labels[p] == ATOM_CLASS_SUPPORT;
+    particle += labels[p] == ATOM_CLASS_PARTICLE;
+    support += labels[p] == ATOM_CLASS_SUPPORT;
     mismatch += (labels[p] == ATOM_CLASS_PARTICLE) != (mask[p] == 1);
   }
-  UNIT_CHECK(mismatch == 0 && particle > 0 && support > 0, "labels: %" PetscInt_FMT " particle, %" PetscInt_FMT " support, %" PetscInt_FMT " disagree with the mask", particle, support, mismatch);
+  UNIT_CHECK(mismatch == 0 && particle > 0 && support > 0,
+             "labels: %" PetscInt_FMT " particle, %" PetscInt_FMT " support, %" PetscInt_FMT " disagree with the mask",
+             particle, support, mismatch);
   UNIT_CALL(atom_list_destroy(&atoms));
-  free(mask); free(labels);
+  free(mask);
+  free(labels);
 }
 
 int main(int argc, char **argv)

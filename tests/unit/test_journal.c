@@ -37,7 +37,8 @@ static void test_append_and_reopen(void)
   UNIT_CALL(journal_append(j, 3, 0)); /* a repeated unit counts once */
   UNIT_CALL(journal_destroy(&j));
   UNIT_CALL(journal_open(database, plan, PETSC_FALSE, &j));
-  UNIT_CHECK(j && !j->created && j->n_done == 2 && j->done[3] && j->done[7] && !j->done[0], "reopened: n_done = %d", j ? (int)j->n_done : -1);
+  UNIT_CHECK(j && !j->created && j->n_done == 2 && j->done[3] && j->done[7] && !j->done[0], "reopened: n_done = %d",
+             j ? (int)j->n_done : -1);
   UNIT_CALL_FAILS(journal_append(j, 10, 0)); /* outside the plan */
   journal_destroy(&j);
   plan_destroy(&plan);
@@ -56,7 +57,8 @@ static void test_torn_last_line_is_dropped(void)
   fclose(f);
   UNIT_CALL(journal_open(database, plan, PETSC_FALSE, &j));
   UNIT_CHECK(j && j->n_done == 1 && j->done[1] && !j->done[2] && j->n_torn_lines == 1, "torn line must be ignored");
-  UNIT_CHECK(file_size(journal_file) == good, "torn tail must be truncated: size %ld, expected %ld", file_size(journal_file), good);
+  UNIT_CHECK(file_size(journal_file) == good, "torn tail must be truncated: size %ld, expected %ld",
+             file_size(journal_file), good);
   UNIT_CALL(journal_append(j, 4, 0));
   journal_destroy(&j);
   UNIT_CALL(journal_open(database, plan, PETSC_FALSE, &j));
@@ -74,11 +76,11 @@ static void test_corrupt_middle_line_is_an_error(void)
   UNIT_CALL(journal_append(j, 2, 0));
   journal_destroy(&j);
   /* Flip the unit number of the first U line: its checksum no longer matches. */
-  FILE *f = fopen(journal_file, "r+b");
-  char  text[4096];
+  FILE  *f = fopen(journal_file, "r+b");
+  char   text[4096];
   size_t n = fread(text, 1, sizeof text - 1, f);
-  text[n] = 0;
-  char *u = strstr(text, "U 1 ");
+  text[n]  = 0;
+  char *u  = strstr(text, "U 1 ");
   UNIT_CHECK(u != NULL, "journal lacks 'U 1'");
   if (u) {
     fseek(f, (long)(u - text) + 2, SEEK_SET);
@@ -91,27 +93,32 @@ static void test_corrupt_middle_line_is_an_error(void)
 
 static void test_changed_plan_is_refused(void)
 {
-  Plan    *plan = make_plan(5, 10, "-radius uniform:10,20\n");
+  Plan    *plan         = make_plan(5, 10, "-radius uniform:10,20\n");
   Plan    *other_option = make_plan(5, 10, "-radius uniform:10,30\n");
   Plan    *other_seed   = make_plan(6, 10, "-radius uniform:10,20\n");
   Plan    *other_count  = make_plan(5, 11, "-radius uniform:10,20\n");
-  Journal *j = NULL;
+  Journal *j            = NULL;
   UNIT_CALL(journal_open(database, plan, PETSC_TRUE, &j));
   UNIT_CALL(journal_append(j, 0, 0));
   journal_destroy(&j);
   UNIT_CALL_FAILS(journal_open(database, other_option, PETSC_FALSE, &j));
   char *specific = NULL;
   PetscErrorMessage(0, NULL, &specific);
-  UNIT_CHECK(specific && strstr(specific, "-radius: was 'uniform:10,20', now 'uniform:10,30'"), "message '%s' must name the option", specific ? specific : "");
+  UNIT_CHECK(specific && strstr(specific, "-radius: was 'uniform:10,20', now 'uniform:10,30'"),
+             "message '%s' must name the option", specific ? specific : "");
   UNIT_CALL_FAILS(journal_open(database, other_seed, PETSC_FALSE, &j));
   PetscErrorMessage(0, NULL, &specific);
-  UNIT_CHECK(specific && strstr(specific, "-seed: was 5, now 6"), "message '%s' must name -seed", specific ? specific : "");
+  UNIT_CHECK(specific && strstr(specific, "-seed: was 5, now 6"), "message '%s' must name -seed",
+             specific ? specific : "");
   UNIT_CALL_FAILS(journal_open(database, other_count, PETSC_FALSE, &j));
   /* -fresh starts over with the new plan. */
   UNIT_CALL(journal_open(database, other_option, PETSC_TRUE, &j));
   UNIT_CHECK(j && j->n_done == 0 && j->created, "-fresh must start an empty journal");
   journal_destroy(&j);
-  plan_destroy(&plan); plan_destroy(&other_option); plan_destroy(&other_seed); plan_destroy(&other_count);
+  plan_destroy(&plan);
+  plan_destroy(&other_option);
+  plan_destroy(&other_seed);
+  plan_destroy(&other_count);
 }
 
 /* A line as the journal writes it: content, " *", FNV-1a 64 of the content. */
@@ -133,16 +140,20 @@ static void test_run_id_and_checksums(void)
   UNIT_CALL(journal_append(j, 2, 0x1234)); /* recomputed: the later line wins */
   journal_destroy(&j);
   UNIT_CALL(journal_open(database, plan, PETSC_FALSE, &j));
-  UNIT_CHECK(j && j->run_id == id, "the run id is read back: %llx, wrote %llx", j ? (unsigned long long)j->run_id : 0ULL, (unsigned long long)id);
-  UNIT_CHECK(j && j->n_done == 2 && j->has_checksum[2] && j->checksum[2] == 0x1234 && j->has_checksum[5] && j->checksum[5] == 0 && !j->has_checksum[3], "checksums read back (unit 2: %llx)",
-             j ? (unsigned long long)j->checksum[2] : 0ULL);
+  UNIT_CHECK(j && j->run_id == id, "the run id is read back: %llx, wrote %llx",
+             j ? (unsigned long long)j->run_id : 0ULL, (unsigned long long)id);
+  UNIT_CHECK(j && j->n_done == 2 && j->has_checksum[2] && j->checksum[2] == 0x1234 && j->has_checksum[5] &&
+               j->checksum[5] == 0 && !j->has_checksum[3],
+             "checksums read back (unit 2: %llx)", j ? (unsigned long long)j->checksum[2] : 0ULL);
   UNIT_CALL(journal_forget(j, 2));
   UNIT_CHECK(j && j->n_done == 1 && !j->done[2], "a forgotten unit is not done");
   UNIT_CALL(journal_forget(j, 2)); /* twice counts once */
   UNIT_CHECK(j && j->n_done == 1, "n_done after forgetting twice: %d", j ? (int)j->n_done : -1);
   journal_destroy(&j);
   UNIT_CALL(journal_load(database, &j));
-  UNIT_CHECK(j && j->run_id == id && j->n_units == 10 && j->n_conditions == 3 && j->n_done == 2 && j->checksum[2] == 0x1234, "journal_load reads sizes, id and checksums without a plan");
+  UNIT_CHECK(j && j->run_id == id && j->n_units == 10 && j->n_conditions == 3 && j->n_done == 2 &&
+               j->checksum[2] == 0x1234,
+             "journal_load reads sizes, id and checksums without a plan");
   journal_destroy(&j);
   UNIT_CALL(journal_open(database, plan, PETSC_TRUE, &j));
   UNIT_CHECK(j && j->run_id != id, "each new journal draws a new run id");
@@ -157,7 +168,8 @@ static void test_run_id_and_checksums(void)
   put_line(f, "U 4");
   fclose(f);
   UNIT_CALL(journal_open(database, plan, PETSC_FALSE, &j));
-  UNIT_CHECK(j && j->run_id == 0 && j->n_done == 1 && j->done[4] && !j->has_checksum[4], "an old journal: no id, unit 4 done without a checksum");
+  UNIT_CHECK(j && j->run_id == 0 && j->n_done == 1 && j->done[4] && !j->has_checksum[4],
+             "an old journal: no id, unit 4 done without a checksum");
   journal_destroy(&j);
   f = fopen(journal_file, "ab");
   put_line(f, "U 6 nothex");

@@ -12,8 +12,8 @@ static void test_known_confusion(void)
   Confusion     c = {0};
   Scores        s;
   confusion_add(&c, truth, prediction, 10);
-  UNIT_CHECK(c.true_positive == 3 && c.false_negative == 1 && c.false_positive == 2 && c.true_negative == 4, "TP %g FN %g FP %g TN %g", c.true_positive,
-             c.false_negative, c.false_positive, c.true_negative);
+  UNIT_CHECK(c.true_positive == 3 && c.false_negative == 1 && c.false_positive == 2 && c.true_negative == 4,
+             "TP %g FN %g FP %g TN %g", c.true_positive, c.false_negative, c.false_positive, c.true_negative);
   confusion_scores(&c, &s);
   UNIT_CHECK(s.precision == 3.0 / 5.0, "precision %.17g", s.precision);
   UNIT_CHECK(s.recall == 3.0 / 4.0, "recall %.17g", s.recall);
@@ -29,11 +29,13 @@ static void test_empty_and_perfect(void)
   Scores        s;
   confusion_add(&c, zeros, zeros, 4);
   confusion_scores(&c, &s);
-  UNIT_CHECK(s.precision == 1 && s.recall == 1 && s.f1 == 1 && s.iou == 1, "empty/empty should score 1: %g %g %g %g", s.precision, s.recall, s.f1, s.iou);
+  UNIT_CHECK(s.precision == 1 && s.recall == 1 && s.f1 == 1 && s.iou == 1, "empty/empty should score 1: %g %g %g %g",
+             s.precision, s.recall, s.f1, s.iou);
   Confusion d = {0};
   confusion_add(&d, ones, zeros, 4); /* everything missed */
   confusion_scores(&d, &s);
-  UNIT_CHECK(s.recall == 0 && s.f1 == 0 && s.iou == 0 && s.precision == 1, "all missed: P %g R %g F1 %g IoU %g", s.precision, s.recall, s.f1, s.iou);
+  UNIT_CHECK(s.recall == 0 && s.f1 == 0 && s.iou == 0 && s.precision == 1, "all missed: P %g R %g F1 %g IoU %g",
+             s.precision, s.recall, s.f1, s.iou);
   confusion_merge(&c, &d);
   UNIT_CHECK(c.false_negative == 4 && c.true_negative == 4, "merge FN %g TN %g", c.false_negative, c.true_negative);
 }
@@ -41,11 +43,11 @@ static void test_empty_and_perfect(void)
 static void test_f1_identity(void)
 {
   /* F1 = 2 IoU / (1 + IoU) for every confusion matrix: check on pseudo-random masks. */
-  uint8_t truth[997], prediction[997];
+  uint8_t  truth[997], prediction[997];
   unsigned x = 12345;
   for (int i = 0; i < 997; i++) {
-    x = x * 1103515245u + 12345u;
-    truth[i] = (x >> 16) & 1;
+    x             = x * 1103515245u + 12345u;
+    truth[i]      = (x >> 16) & 1;
     prediction[i] = (x >> 20) % 3 == 0;
   }
   Confusion c = {0};
@@ -60,15 +62,16 @@ static void test_history_files(void)
 {
   MetricsHistory *h = NULL, *back = NULL;
   char            csv[] = "/tmp/nf_metrics_XXXXXX";
-  int             fd = mkstemp(csv);
+  int             fd    = mkstemp(csv);
   UNIT_CHECK(fd >= 0, "mkstemp");
   close(fd);
   UNIT_CALL(metrics_history_create(&h));
   for (int e = 1; e <= 40; e++) {
-    EpochMetrics row = {.epoch = e, .learning_rate = 1e-3 * pow(0.8, e), .train_loss = 1.0 / e, .validation_loss = 1.2 / e};
-    row.train.f1 = 1 - 1.0 / (e + 1);
+    EpochMetrics row = {
+      .epoch = e, .learning_rate = 1e-3 * pow(0.8, e), .train_loss = 1.0 / e, .validation_loss = 1.2 / e};
+    row.train.f1      = 1 - 1.0 / (e + 1);
     row.validation.f1 = 1 - 1.5 / (e + 2);
-    row.train.iou = row.train.f1 / (2 - row.train.f1);
+    row.train.iou     = row.train.f1 / (2 - row.train.f1);
     UNIT_CALL(metrics_history_append(h, &row));
   }
   UNIT_CHECK(h->count == 40, "count %d", (int)h->count);
@@ -87,9 +90,12 @@ static void test_history_files(void)
   char png[PETSC_MAX_PATH_LEN];
   snprintf(png, sizeof png, "%s.png", csv);
   UNIT_CALL(metrics_history_write_png(h, png));
-  f = fopen(png, "rb");
+  f                      = fopen(png, "rb");
   unsigned char magic[8] = {0};
-  if (f) { UNIT_CHECK(fread(magic, 1, 8, f) == 8, "read"); fclose(f); }
+  if (f) {
+    UNIT_CHECK(fread(magic, 1, 8, f) == 8, "read");
+    fclose(f);
+  }
   UNIT_CHECK(magic[1] == 'P' && magic[2] == 'N' && magic[3] == 'G', "PNG signature missing");
   remove(csv);
   remove(png);

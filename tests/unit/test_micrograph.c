@@ -26,7 +26,8 @@ static void test_png(void)
   UNIT_CALL(micrograph_read(path, 0, &m));
   if (!m) return;
   UNIT_CHECK(m->nx == 6 && m->ny == 4 && !strcmp(m->format, "png"), "%dx%d %s", (int)m->nx, (int)m->ny, m->format);
-  UNIT_CHECK(m->pixels[0] == 0 && m->pixels[7] == 70 && m->pixels[23] == 230, "pixels %g %g %g", m->pixels[0], m->pixels[7], m->pixels[23]);
+  UNIT_CHECK(m->pixels[0] == 0 && m->pixels[7] == 70 && m->pixels[23] == 230, "pixels %g %g %g", m->pixels[0],
+             m->pixels[7], m->pixels[23]);
   UNIT_CALL(micrograph_destroy(&m));
 }
 
@@ -82,18 +83,22 @@ static void test_emd(void)
   char        path[400];
   Micrograph *m = NULL;
   snprintf(path, sizeof path, "%s/a.emd", directory);
-  hid_t   file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  hid_t   data = H5Gcreate2(file, "data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), group = H5Gcreate2(data, "single", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  int     one = 1;
-  hid_t   scalar = H5Screate(H5S_SCALAR), attribute = H5Acreate2(group, "emd_group_type", H5T_NATIVE_INT, scalar, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t file      = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t data      = H5Gcreate2(file, "data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+        group     = H5Gcreate2(data, "single", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  int   one       = 1;
+  hid_t scalar    = H5Screate(H5S_SCALAR),
+        attribute = H5Acreate2(group, "emd_group_type", H5T_NATIVE_INT, scalar, H5P_DEFAULT, H5P_DEFAULT);
   H5Awrite(attribute, H5T_NATIVE_INT, &one), H5Aclose(attribute);
-  hsize_t dims[2] = {3, 4}, n = 4;
+  hsize_t  dims[2] = {3, 4}, n = 4;
   uint16_t pixels[12];
   for (int i = 0; i < 12; i++) pixels[i] = (uint16_t)(100 + i);
-  hid_t space = H5Screate_simple(2, dims, NULL), set = H5Dcreate2(group, "data", H5T_NATIVE_UINT16, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t space = H5Screate_simple(2, dims, NULL),
+        set   = H5Dcreate2(group, "data", H5T_NATIVE_UINT16, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   H5Dwrite(set, H5T_NATIVE_UINT16, H5S_ALL, H5S_ALL, H5P_DEFAULT, pixels), H5Dclose(set), H5Sclose(space);
   double axis[4] = {0, 0.05, 0.1, 0.15}; /* nm */
-  space = H5Screate_simple(1, &n, NULL), set = H5Dcreate2(group, "dim2", H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  space          = H5Screate_simple(1, &n, NULL),
+  set            = H5Dcreate2(group, "dim2", H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, axis);
   hid_t text = H5Tcopy(H5T_C_S1);
   H5Tset_size(text, 5);
@@ -122,22 +127,25 @@ static void test_bad_files(void)
   f = fopen(path, "wb"); /* a PNG signature followed by garbage */
   fwrite("\x89PNG\r\n\x1a\nxxxxxxxxxxxxxxxx", 1, 24, f), fclose(f);
   UNIT_CALL_FAILS(micrograph_read(path, 0, &m));
-  expect_refused(directory, PETSC_ERR_FILE_OPEN, "a directory given as a micrograph"); /* was 'not a micrograph format' */
+  expect_refused(directory, PETSC_ERR_FILE_OPEN,
+                 "a directory given as a micrograph"); /* was 'not a micrograph format' */
 }
 
 /* micrograph_read must refuse `path` with error `expected`, a message naming the file, and no
  * image. */
 static void expect_refused(const char *path, PetscErrorCode expected, const char *what)
 {
-  Micrograph *m = NULL;
+  Micrograph *m        = NULL;
   const char *text     = NULL;
   char       *specific = NULL;
   (void)PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
   PetscErrorCode code = micrograph_read(path, 0, &m);
   (void)PetscPopErrorHandler();
   (void)PetscErrorMessage(code, &text, &specific);
-  UNIT_CHECK(code == expected && !m, "%s: error %d, expected %d (%s)", what, (int)code, (int)expected, specific ? specific : "");
-  UNIT_CHECK(!code || (specific && strstr(specific, path)), "%s: the message '%s' does not name the file", what, specific ? specific : "");
+  UNIT_CHECK(code == expected && !m, "%s: error %d, expected %d (%s)", what, (int)code, (int)expected,
+             specific ? specific : "");
+  UNIT_CHECK(!code || (specific && strstr(specific, path)), "%s: the message '%s' does not name the file", what,
+             specific ? specific : "");
   if (m) micrograph_destroy(&m);
 }
 
@@ -150,11 +158,13 @@ static void write_hdf5_shape(const char *path, const char *group, const char *na
     hid_t data = H5Gcreate2(file, "data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     where      = H5Gcreate2(data, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Gclose(data);
-    int   one = 1;
-    hid_t scalar = H5Screate(H5S_SCALAR), attribute = H5Acreate2(where, "emd_group_type", H5T_NATIVE_INT, scalar, H5P_DEFAULT, H5P_DEFAULT);
+    int   one       = 1;
+    hid_t scalar    = H5Screate(H5S_SCALAR),
+          attribute = H5Acreate2(where, "emd_group_type", H5T_NATIVE_INT, scalar, H5P_DEFAULT, H5P_DEFAULT);
     H5Awrite(attribute, H5T_NATIVE_INT, &one), H5Aclose(attribute), H5Sclose(scalar);
   }
-  hid_t space = H5Screate_simple(rank, dims, NULL), set = H5Dcreate2(where, name, H5T_NATIVE_FLOAT, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t space = H5Screate_simple(rank, dims, NULL),
+        set   = H5Dcreate2(where, name, H5T_NATIVE_FLOAT, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   H5Dclose(set), H5Sclose(space);
   if (group) H5Gclose(where);
   H5Fclose(file);
@@ -188,20 +198,23 @@ static void test_hostile_hdf5(void)
   write_hdf5_shape(path, "img", "data", 2, image);
   hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
   dims[30] = dims[31] = 1, dims[0] = dims[1] = 8;
-  hid_t space = H5Screate_simple(32, dims, NULL), set = H5Dcreate2(file, "/data/img/dim2", H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t space = H5Screate_simple(32, dims, NULL),
+        set   = H5Dcreate2(file, "/data/img/dim2", H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   H5Dclose(set), H5Sclose(space), H5Fclose(file);
   expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "an EMD dim2 of 32 dimensions");
   /* EMD: emd_group_type with 64 elements (only a single value is read). */
   write_hdf5_shape(path, NULL, "unused", 2, image);
-  file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-  hid_t data = H5Gcreate2(file, "data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), group = H5Gcreate2(data, "g", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  file         = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+  hid_t data   = H5Gcreate2(file, "data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+        group  = H5Gcreate2(data, "g", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   hsize_t many = 64;
   int     ones[64];
   for (int i = 0; i < 64; i++) ones[i] = 1;
   space           = H5Screate_simple(1, &many, NULL);
   hid_t attribute = H5Acreate2(group, "emd_group_type", H5T_NATIVE_INT, space, H5P_DEFAULT, H5P_DEFAULT);
   H5Awrite(attribute, H5T_NATIVE_INT, ones), H5Aclose(attribute), H5Sclose(space);
-  space = H5Screate_simple(2, image, NULL), set = H5Dcreate2(group, "data", H5T_NATIVE_FLOAT, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  space = H5Screate_simple(2, image, NULL),
+  set   = H5Dcreate2(group, "data", H5T_NATIVE_FLOAT, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   H5Dclose(set), H5Sclose(space), H5Gclose(group), H5Gclose(data), H5Fclose(file);
   expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "an emd_group_type of 64 values");
 }
@@ -209,12 +222,15 @@ static void test_hostile_hdf5(void)
 /* A minimal little-endian TIFF written byte by byte, so that its header can lie: one strip of
  * `data_bytes` bytes (a ramp) holding a width x height image of `samples` x `bits`-bit samples of
  * sample format `format` (1 uint, 2 int, 3 IEEE float, 6 complex float), uncompressed. */
-static void write_tiff_header(const char *path, uint32_t width, uint32_t height, uint16_t bits, uint16_t format, uint16_t samples, uint32_t data_bytes)
+static void write_tiff_header(const char *path, uint32_t width, uint32_t height, uint16_t bits, uint16_t format,
+                              uint16_t samples, uint32_t data_bytes)
 {
-  const uint16_t n          = 10;
-  uint32_t       data_start = 8 + 2 + 12 * n + 4;
-  uint32_t       entries[10][3] = {{256, 4, width}, {257, 4, height}, {258, 3, bits}, {259, 3, 1}, {262, 3, 1}, {273, 4, data_start}, {277, 3, samples}, {278, 4, height}, {279, 4, data_bytes}, {339, 3, format}};
-  FILE          *f = fopen(path, "wb");
+  const uint16_t n              = 10;
+  uint32_t       data_start     = 8 + 2 + 12 * n + 4;
+  uint32_t       entries[10][3] = {{256, 4, width},      {257, 4, height},     {258, 3, bits},    {259, 3, 1},
+                                   {262, 3, 1},          {273, 4, data_start}, {277, 3, samples}, {278, 4, height},
+                                   {279, 4, data_bytes}, {339, 3, format}};
+  FILE          *f              = fopen(path, "wb");
   uint32_t       first = 8, none = 0, one = 1;
   fwrite("II*\0", 1, 4, f), fwrite(&first, 4, 1, f), fwrite(&n, 2, 1, f);
   for (int e = 0; e < n; e++) {
@@ -237,7 +253,8 @@ static void test_hostile_tiff(void)
   write_tiff_header(path, 4, 3, 16, 1, 1, 24); /* the control: a valid 4 x 3 uint16 image */
   UNIT_CALL(micrograph_read(path, 0, &m));
   if (m) {
-    UNIT_CHECK(m->nx == 4 && m->ny == 3 && m->pixels[1] == 3 * 256 + 2, "valid TIFF read as %dx%d, pixel 1 = %g", (int)m->nx, (int)m->ny, m->pixels[1]);
+    UNIT_CHECK(m->nx == 4 && m->ny == 3 && m->pixels[1] == 3 * 256 + 2, "valid TIFF read as %dx%d, pixel 1 = %g",
+               (int)m->nx, (int)m->ny, m->pixels[1]);
     UNIT_CALL(micrograph_destroy(&m));
   }
   write_tiff_header(path, 9, 7, 16, 3, 1, 9 * 7 * 2);
@@ -265,8 +282,10 @@ static uint32_t crc32_of(const unsigned char *bytes, size_t n)
 static void write_png_chunk(FILE *f, const unsigned char *chunk, uint32_t data_length)
 {
   uint32_t      crc       = crc32_of(chunk, 4 + data_length);
-  unsigned char length[4] = {(unsigned char)(data_length >> 24), (unsigned char)(data_length >> 16), (unsigned char)(data_length >> 8), (unsigned char)data_length};
-  unsigned char check[4]  = {(unsigned char)(crc >> 24), (unsigned char)(crc >> 16), (unsigned char)(crc >> 8), (unsigned char)crc};
+  unsigned char length[4] = {(unsigned char)(data_length >> 24), (unsigned char)(data_length >> 16),
+                             (unsigned char)(data_length >> 8), (unsigned char)data_length};
+  unsigned char check[4]  = {(unsigned char)(crc >> 24), (unsigned char)(crc >> 16), (unsigned char)(crc >> 8),
+                             (unsigned char)crc};
   fwrite(length, 1, 4, f), fwrite(chunk, 1, 4 + data_length, f), fwrite(check, 1, 4, f);
 }
 
@@ -274,8 +293,10 @@ static void write_png_chunk(FILE *f, const unsigned char *chunk, uint32_t data_l
  * not a zlib stream, then IEND. */
 static void write_png_header(const char *path, uint32_t width, uint32_t height)
 {
-  unsigned char header[4 + 13] = {'I', 'H', 'D', 'R'}, data[4 + 4] = {'I', 'D', 'A', 'T', 1, 2, 3, 4}, end[4] = {'I', 'E', 'N', 'D'};
-  for (int i = 0; i < 4; i++) header[4 + i] = (unsigned char)(width >> (24 - 8 * i)), header[8 + i] = (unsigned char)(height >> (24 - 8 * i));
+  unsigned char header[4 + 13] = {'I', 'H', 'D', 'R'}, data[4 + 4] = {'I', 'D', 'A', 'T', 1, 2, 3, 4},
+                           end[4] = {'I', 'E', 'N', 'D'};
+  for (int i = 0; i < 4; i++)
+    header[4 + i] = (unsigned char)(width >> (24 - 8 * i)), header[8 + i] = (unsigned char)(height >> (24 - 8 * i));
   header[12] = 8; /* bit depth; colour type 0 (grey), compression, filter, interlace 0 */
   FILE *f    = fopen(path, "wb");
   fwrite("\x89PNG\r\n\x1a\n", 1, 8, f);
@@ -298,14 +319,16 @@ static void test_hostile_png(void)
 /* A little-endian TIA SER file (32-bit offsets) with one 2-D element: header fields as given,
  * the offset array at 30, the element at `element` (normally 38), then `data_bytes` of pixels
  * (uint16 ramp). Values stored as given so that a test can lie in any of them. */
-static void write_ser(const char *path, int32_t total, int32_t valid, int32_t offset_array, int32_t element, int16_t type, int32_t nx, int32_t ny, size_t data_bytes)
+static void write_ser(const char *path, int32_t total, int32_t valid, int32_t offset_array, int32_t element,
+                      int16_t type, int32_t nx, int32_t ny, size_t data_bytes)
 {
   unsigned char header[38] = {0x49, 0x49, 0x97, 0x01, 0x10, 0x02};
   int32_t       data_type = 0x4122, tag_type = 0x4152;
-  memcpy(header + 6, &data_type, 4), memcpy(header + 10, &tag_type, 4), memcpy(header + 14, &total, 4), memcpy(header + 18, &valid, 4), memcpy(header + 22, &offset_array, 4);
+  memcpy(header + 6, &data_type, 4), memcpy(header + 10, &tag_type, 4), memcpy(header + 14, &total, 4),
+    memcpy(header + 18, &valid, 4), memcpy(header + 22, &offset_array, 4);
   memcpy(header + 30, &element, 4);
   unsigned char head[50] = {0};
-  double        delta = 2e-10; /* 2 Å */
+  double        delta    = 2e-10; /* 2 Å */
   memcpy(head + 8, &delta, 8), memcpy(head + 40, &type, 2), memcpy(head + 42, &nx, 4), memcpy(head + 46, &ny, 4);
   FILE *f = fopen(path, "wb");
   fwrite(header, 1, sizeof header, f), fwrite(head, 1, sizeof head, f);
@@ -327,7 +350,8 @@ static void test_hostile_ser(void)
   write_ser(path, 1, 1, 30, 38, 2, 3, 2, 12); /* the control: a valid 3 x 2 uint16 image */
   UNIT_CALL(micrograph_read(path, 0, &m));
   if (m) {
-    UNIT_CHECK(m->nx == 3 && m->ny == 2 && m->pixels[5] == 35 && !strcmp(m->format, "ser"), "valid SER read as %dx%d, pixel 5 = %g", (int)m->nx, (int)m->ny, m->pixels[5]);
+    UNIT_CHECK(m->nx == 3 && m->ny == 2 && m->pixels[5] == 35 && !strcmp(m->format, "ser"),
+               "valid SER read as %dx%d, pixel 5 = %g", (int)m->nx, (int)m->ny, m->pixels[5]);
     UNIT_CHECK_RELATIVE(m->pixel_size, 2.0, 1e-12);
     UNIT_CALL(micrograph_destroy(&m));
   }
@@ -387,10 +411,12 @@ static void dm_data(DmBuilder *b, const char *name, int n, const unsigned long l
 /* ImageList/0/ImageData with Data (uint16 array of `count`, `written` values 7*i present),
  * DataType 10 and Dimensions nx, ny stored as `dimension_type` (5 u32, 6 f32, 12 u64); then a
  * tag `extra` with the info words given (its values absent) when extra_n > 0. */
-static void write_dm(const char *path, int version, unsigned long long count, int written, int dimension_type, double nx, double ny, int extra_n, const unsigned long long *extra)
+static void write_dm(const char *path, int version, unsigned long long count, int written, int dimension_type,
+                     double nx, double ny, int extra_n, const unsigned long long *extra)
 {
   DmBuilder b = {.n = 0, .version = version};
-  dm_put(&b, (unsigned long long)version, 4), dm_put(&b, 0, version == 4 ? 8 : 4), dm_put(&b, 1, 4); /* version, root length, little-endian values */
+  dm_put(&b, (unsigned long long)version, 4), dm_put(&b, 0, version == 4 ? 8 : 4),
+    dm_put(&b, 1, 4); /* version, root length, little-endian values */
   dm_put(&b, 0, 1), dm_put(&b, 0, 1), dm_word(&b, extra_n > 0 ? 2 : 1);
   dm_group(&b, "ImageList", 1);
   dm_group(&b, "", 1);
@@ -407,7 +433,8 @@ static void write_dm(const char *path, int version, unsigned long long count, in
       float    v = (float)value;
       uint32_t bits;
       memcpy(&bits, &v, 4), dm_little(&b, bits, 4);
-    } else dm_little(&b, (unsigned long long)value, dimension_type == 12 ? 8 : 4);
+    } else
+      dm_little(&b, (unsigned long long)value, dimension_type == 12 ? 8 : 4);
   }
   if (extra_n > 0) dm_data(&b, "Extra", extra_n, extra);
   FILE *f = fopen(path, "wb");
@@ -428,8 +455,8 @@ static void test_hostile_dm(void)
     write_dm(path, version, 6, 6, 5, 3, 2, 0, NULL);
     UNIT_CALL(micrograph_read(path, 0, &m));
     if (m) {
-      UNIT_CHECK(m->nx == 3 && m->ny == 2 && m->pixels[5] == 35 && m->format[2] == '0' + version, "valid DM%d read as %dx%d %s, pixel 5 = %g", version, (int)m->nx, (int)m->ny, m->format,
-                 m->pixels[5]);
+      UNIT_CHECK(m->nx == 3 && m->ny == 2 && m->pixels[5] == 35 && m->format[2] == '0' + version,
+                 "valid DM%d read as %dx%d %s, pixel 5 = %g", version, (int)m->nx, (int)m->ny, m->format, m->pixels[5]);
       UNIT_CALL(micrograph_destroy(&m));
     }
   }
@@ -464,11 +491,13 @@ static void expect(const char *name, PetscInt index, PetscInt ny, PetscInt nx, c
   snprintf(path, sizeof path, "%s/%s", shared, name);
   UNIT_CALL(micrograph_read(path, index, &m));
   if (!m) return;
-  UNIT_CHECK(m->ny == ny && m->nx == nx, "%s: %d x %d, expected %d x %d", name, (int)m->ny, (int)m->nx, (int)ny, (int)nx);
+  UNIT_CHECK(m->ny == ny && m->nx == nx, "%s: %d x %d, expected %d x %d", name, (int)m->ny, (int)m->nx, (int)ny,
+             (int)nx);
   UNIT_CHECK(!strcmp(m->format, format), "%s: format %s, expected %s", name, m->format, format);
   if (pixel_size > 0) UNIT_CHECK_RELATIVE(m->pixel_size, pixel_size, 1e-3);
   double sum = 0, lo = m->pixels[0], hi = m->pixels[0];
-  for (PetscInt i = 0; i < m->ny * m->nx; i++) sum += m->pixels[i], lo = fmin(lo, m->pixels[i]), hi = fmax(hi, m->pixels[i]);
+  for (PetscInt i = 0; i < m->ny * m->nx; i++)
+    sum += m->pixels[i], lo = fmin(lo, m->pixels[i]), hi = fmax(hi, m->pixels[i]);
   UNIT_CHECK(isfinite(sum) && hi > lo, "%s: pixels constant or not finite (%g..%g)", name, lo, hi);
   UNIT_CALL(micrograph_destroy(&m));
 }
@@ -497,7 +526,8 @@ static void test_shared_dm(void)
   snprintf(path, sizeof path, "%s/rsciio_2D_test-1.dm3", shared); /* 2 x 2 int16 */
   UNIT_CALL(micrograph_read(path, 0, &m));
   if (m) {
-    UNIT_CHECK(m->ny == 2 && m->nx == 2 && m->frames == 1, "test-1.dm3: %d x %d x %d", (int)m->ny, (int)m->nx, (int)m->frames);
+    UNIT_CHECK(m->ny == 2 && m->nx == 2 && m->frames == 1, "test-1.dm3: %d x %d x %d", (int)m->ny, (int)m->nx,
+               (int)m->frames);
     UNIT_CALL(micrograph_destroy(&m));
   }
   snprintf(path, sizeof path, "%s/test_stackbuilder_imagestack.dm3", shared);
@@ -529,7 +559,10 @@ int main(int argc, char **argv)
   } else {
     /* One SKIP line per case, so the summary counts them and says why. */
     const char *cases[] = {"test_shared_ser", "test_shared_emd", "test_shared_dm"};
-    for (int i = 0; i < 3; i++) printf("SKIP %s: ../shared/data/formats/MANIFEST.md not found (the real instrument files kept beside the clone)\n", cases[i]);
+    for (int i = 0; i < 3; i++)
+      printf(
+        "SKIP %s: ../shared/data/formats/MANIFEST.md not found (the real instrument files kept beside the clone)\n",
+        cases[i]);
   }
   char command[400];
   snprintf(command, sizeof command, "rm -rf %s", directory);

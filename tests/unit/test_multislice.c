@@ -42,9 +42,11 @@ static void test_free_space_keeps_plane_wave(void)
   double         worst = 0;
 
   simulation_grid_defaults(&grid);
-  grid.cell[0] = 10; grid.cell[1] = 12; grid.cell[2] = 50;
+  grid.cell[0]            = 10;
+  grid.cell[1]            = 12;
+  grid.cell[2]            = 50;
   grid.requested_sampling = 0.1;
-  grid.slice_thickness = 2;
+  grid.slice_thickness    = 2;
   UNIT_CALL(atom_list_create(1, &empty));
   UNIT_CALL(simulation_grid_setup(&grid, empty, 0));
   UNIT_CALL(exit_waves_compute(&grid, empty, 0, 1, 0, &ew));
@@ -64,7 +66,7 @@ static void test_intensity_conserved_thick_specimen(void)
   build_gold(2, 10, 0, &gold); /* 40.8 Å of Au, 20 slices */
   simulation_grid_defaults(&grid);
   grid.requested_sampling = 0.05;
-  grid.slice_thickness = 4.0782 / 2;
+  grid.slice_thickness    = 4.0782 / 2;
   /* No aperture at all (band limit off): transmission and propagator are unitary, so the
    * intensity must stay 1 up to single-precision rounding. */
   grid.band_limit = 2.0;
@@ -92,17 +94,19 @@ static void test_reference_dft_agrees_with_fftw(void)
   Multislice      *ms;
   const PetscInt   n_slices = 3, n = 64 * 64;
   const double     position[5][3] = {{1.1, 2.2, 0}, {4.3, 5.1, 0}, {2.9, 0.4, 0}, {5.5, 5.9, 0}, {0.2, 3.3, 0}};
-  const int        z[5] = {79, 6, 79, 8, 29};
+  const int        z[5]           = {79, 6, 79, 8, 29};
   float           *potentials;
   float _Complex  *wave = fftwf_alloc_complex(n), *t = fftwf_alloc_complex(n);
   double _Complex *reference;
   double           diff = 0, norm = 0;
 
   simulation_grid_defaults(&grid);
-  grid.cell[0] = grid.cell[1] = 6.4; grid.cell[2] = 6;
-  grid.requested_sampling = 0.1;
-  grid.slice_thickness = 2;
-  grid.beam_tilt[0] = 3; grid.beam_tilt[1] = -5; /* mrad: the tilt term is compared too */
+  grid.cell[0] = grid.cell[1] = 6.4;
+  grid.cell[2]                = 6;
+  grid.requested_sampling     = 0.1;
+  grid.slice_thickness        = 2;
+  grid.beam_tilt[0]           = 3;
+  grid.beam_tilt[1]           = -5; /* mrad: the tilt term is compared too */
   UNIT_CALL(simulation_grid_setup(&grid, NULL, 0));
   UNIT_CALL(PetscCalloc2(n * n_slices, &potentials, n, &reference));
   UNIT_CALL(potential_tables_create(&grid, NULL, 79, &tables));
@@ -114,7 +118,8 @@ static void test_reference_dft_agrees_with_fftw(void)
     UNIT_CALL(potential_tables_create(&grid, atoms, 0, &tables));
     UNIT_CALL(atom_list_destroy(&atoms));
   }
-  for (PetscInt s = 0; s < n_slices; s++) UNIT_CALL(potential_slice_add(tables, 5 - s, position + s, z + s, NULL, 0, 64, potentials + s * n));
+  for (PetscInt s = 0; s < n_slices; s++)
+    UNIT_CALL(potential_slice_add(tables, 5 - s, position + s, z + s, NULL, 0, 64, potentials + s * n));
   UNIT_CALL(multislice_ref(&grid, n_slices, potentials, reference));
   UNIT_CALL(multislice_create(&grid, &ms));
   multislice_plane_wave(ms, wave);
@@ -149,16 +154,17 @@ static void test_fused_slice_matches_separate_calls(void)
   PotentialTables *tables;
   Multislice      *ms;
   AtomList        *atoms;
-  const PetscInt   n = 64 * 64;
+  const PetscInt   n              = 64 * 64;
   const double     position[4][3] = {{1.1, 2.2, 0}, {4.3, 5.1, 0}, {2.9, 0.4, 0}, {5.5, 5.9, 0}};
-  const int        z[4] = {79, 6, 79, 29};
+  const int        z[4]           = {79, 6, 79, 29};
   float           *shifted = fftwf_alloc_real(n), *unshifted = fftwf_alloc_real(n), shift = 0;
   float _Complex  *a = fftwf_alloc_complex(n), *b = fftwf_alloc_complex(n), *t = fftwf_alloc_complex(n);
 
   simulation_grid_defaults(&grid);
-  grid.cell[0] = grid.cell[1] = 6.4; grid.cell[2] = 6;
-  grid.requested_sampling = 0.1;
-  grid.beam_tilt[0] = 2;
+  grid.cell[0] = grid.cell[1] = 6.4;
+  grid.cell[2]                = 6;
+  grid.requested_sampling     = 0.1;
+  grid.beam_tilt[0]           = 2;
   UNIT_CALL(simulation_grid_setup(&grid, NULL, 0));
   UNIT_CALL(atom_list_create(4, &atoms));
   for (int i = 0; i < 4; i++) UNIT_CALL(atom_list_append(atoms, position[i], z[i], 0, ATOM_CLASS_OTHER));
@@ -184,12 +190,17 @@ static void test_fused_slice_matches_separate_calls(void)
     for (PetscInt i = 0; i < n; i++) t[i] = 1.0f; /* an empty slice */
     UNIT_CALL(multislice_step(ms, t, a));
     UNIT_CALL(multislice_slice(ms, NULL, 0.0f, b));
-    UNIT_CHECK(memcmp(a, b, sizeof(float _Complex) * n) == 0, "mode %d: fused slice differs from transmission + step", mode);
+    UNIT_CHECK(memcmp(a, b, sizeof(float _Complex) * n) == 0, "mode %d: fused slice differs from transmission + step",
+               mode);
     UNIT_CALL(multislice_destroy(&ms));
   }
   UNIT_CALL(potential_tables_destroy(&tables));
   UNIT_CALL(atom_list_destroy(&atoms));
-  fftwf_free(shifted); fftwf_free(unshifted); fftwf_free(a); fftwf_free(b); fftwf_free(t);
+  fftwf_free(shifted);
+  fftwf_free(unshifted);
+  fftwf_free(a);
+  fftwf_free(b);
+  fftwf_free(t);
 }
 
 static void test_gold_001_spots_on_reciprocal_lattice(void)
@@ -204,11 +215,11 @@ static void test_gold_001_spots_on_reciprocal_lattice(void)
   /* 120 px over 3 cells: the grid is commensurate with the lattice, so even the aliases of the
    * transmission function land on lattice points and the dark pixels are dark to rounding. */
   grid.requested_sampling = cells * 4.0782 / 120;
-  grid.slice_thickness = 4.0782 / 2;
+  grid.slice_thickness    = 4.0782 / 2;
   UNIT_CALL(simulation_grid_setup(&grid, gold, 0));
   UNIT_CALL(exit_waves_compute(&grid, gold, 0, 1, 0, &ew));
   const PetscInt nx = ew->nx, ny = ew->ny;
-  fftwf_complex *f = fftwf_alloc_complex((size_t)(nx * ny));
+  fftwf_complex *f    = fftwf_alloc_complex((size_t)(nx * ny));
   fftwf_plan     plan = fftwf_plan_dft_2d((int)ny, (int)nx, f, f, FFTW_FORWARD, FFTW_ESTIMATE);
   memcpy(f, ew->wave, sizeof(fftwf_complex) * (size_t)(nx * ny));
   fftwf_execute(plan);
@@ -220,8 +231,10 @@ static void test_gold_001_spots_on_reciprocal_lattice(void)
     for (PetscInt p = 0; p < nx; p++) {
       PetscInt h = p < nx / 2 ? p : p - nx, k = q < ny / 2 ? q : q - ny;
       double   intensity = pow(cabsf(f[q * nx + p]), 2) / ((double)nx * ny * nx * ny);
-      if (h % cells == 0 && k % cells == 0 && ((h + k) / cells) % 2 == 0) on += intensity;
-      else off += intensity;
+      if (h % cells == 0 && k % cells == 0 && ((h + k) / cells) % 2 == 0)
+        on += intensity;
+      else
+        off += intensity;
       if (h == 2 * cells && k == 0) spot_200 = intensity;
       if (h == cells && k == cells) spot_110 = intensity;
     }
@@ -243,15 +256,17 @@ static void test_phonons_reproducible_and_distinct(void)
   build_gold(2, 2, 0.085f, &gold);
   simulation_grid_defaults(&grid);
   grid.requested_sampling = 0.1;
-  grid.slice_thickness = 2;
+  grid.slice_thickness    = 2;
   UNIT_CALL(simulation_grid_setup(&grid, gold, 0));
   UNIT_CALL(exit_waves_compute(&grid, gold, 2, 42, 7, &a));
   UNIT_CALL(exit_waves_compute(&grid, gold, 2, 42, 7, &b));
   UNIT_CALL(exit_waves_compute(&grid, gold, 1, 42, 7, &c));
   const size_t n = (size_t)(a->nx * a->ny);
   UNIT_CHECK(a->n_configs == 2 && c->n_configs == 1, "configs %d, %d", (int)a->n_configs, (int)c->n_configs);
-  UNIT_CHECK(memcmp(a->wave, b->wave, 2 * n * sizeof(float _Complex)) == 0, "same seed must give the same waves bit for bit");
-  UNIT_CHECK(memcmp(a->wave, c->wave, n * sizeof(float _Complex)) == 0, "configuration 0 must not depend on how many are computed");
+  UNIT_CHECK(memcmp(a->wave, b->wave, 2 * n * sizeof(float _Complex)) == 0,
+             "same seed must give the same waves bit for bit");
+  UNIT_CHECK(memcmp(a->wave, c->wave, n * sizeof(float _Complex)) == 0,
+             "configuration 0 must not depend on how many are computed");
   double diff = 0;
   for (size_t i = 0; i < n; i++) diff += pow(cabsf(a->wave[i] - a->wave[n + i]), 2);
   UNIT_CHECK(sqrt(diff / n) > 1e-3, "configurations 0 and 1 must differ (rms %.3e)", sqrt(diff / n));
@@ -271,15 +286,19 @@ static void test_grid_rejects_bad_input(void)
 
   build_gold(2, 2, 0, &gold);
   simulation_grid_defaults(&grid);
-  grid.cell[0] = 20; grid.cell[1] = 20; grid.cell[2] = 0; /* a zero z length: zero slices */
-  UNIT_CALL_FAILS(simulation_grid_setup(&grid, gold, 0)); /* zero slices */
-  grid.cell[0] = 5; grid.cell[2] = 20;
-  UNIT_CALL_FAILS(simulation_grid_setup(&grid, gold, 0)); /* cell smaller than 8.2 Å of gold */
   grid.cell[0] = 20;
+  grid.cell[1] = 20;
+  grid.cell[2] = 0;                                       /* a zero z length: zero slices */
+  UNIT_CALL_FAILS(simulation_grid_setup(&grid, gold, 0)); /* zero slices */
+  grid.cell[0] = 5;
+  grid.cell[2] = 20;
+  UNIT_CALL_FAILS(simulation_grid_setup(&grid, gold, 0)); /* cell smaller than 8.2 Å of gold */
+  grid.cell[0]            = 20;
   grid.requested_sampling = 0.5;
   UNIT_CALL_FAILS(simulation_grid_setup(&grid, gold, 30)); /* 0.5 Å at 300 kV carries ~13 mrad */
   UNIT_CALL(simulation_grid_setup(&grid, gold, 10));
-  UNIT_CHECK_RELATIVE(simulation_grid_max_angle(&grid), 1e3 * grid.wavelength * (2.0 / 3.0) / (2.0 * grid.sampling[0]), 1e-12);
+  UNIT_CHECK_RELATIVE(simulation_grid_max_angle(&grid), 1e3 * grid.wavelength * (2.0 / 3.0) / (2.0 * grid.sampling[0]),
+                      1e-12);
   UNIT_CHECK(grid.nx == 40 && grid.n_slices == 20, "grid %d, slices %d", (int)grid.nx, (int)grid.n_slices);
   UNIT_CALL(atom_list_destroy(&gold));
 }
@@ -291,13 +310,15 @@ static void test_beam_tilt_shifts_wave(void)
   SimulationGrid grid;
   AtomList      *atoms;
   ExitWaves     *straight, *tilted;
-  const double   r[3] = {3.3, 3.1, 0.5};
+  const double   r[3]  = {3.3, 3.1, 0.5};
   double         worst = 0, change = 0;
 
   simulation_grid_defaults(&grid);
-  grid.cell[0] = 6.4; grid.cell[1] = 6.4; grid.cell[2] = 100;
+  grid.cell[0]            = 6.4;
+  grid.cell[1]            = 6.4;
+  grid.cell[2]            = 100;
   grid.requested_sampling = 0.1;
-  grid.slice_thickness = 2;
+  grid.slice_thickness    = 2;
   UNIT_CALL(atom_list_create(1, &atoms));
   UNIT_CALL(atom_list_append(atoms, r, 79, 0, ATOM_CLASS_PARTICLE));
   UNIT_CALL(simulation_grid_setup(&grid, atoms, 0));
@@ -308,8 +329,8 @@ static void test_beam_tilt_shifts_wave(void)
   for (PetscInt j = 0; j < ny; j++)
     for (PetscInt i = 0; i < nx; i++) {
       float _Complex expected = straight->wave[j * nx + (i - 2 + nx) % nx];
-      worst  = PetscMax(worst, cabsf(tilted->wave[j * nx + i] - expected));
-      change = PetscMax(change, cabsf(tilted->wave[j * nx + i] - straight->wave[j * nx + i]));
+      worst                   = PetscMax(worst, cabsf(tilted->wave[j * nx + i] - expected));
+      change                  = PetscMax(change, cabsf(tilted->wave[j * nx + i] - straight->wave[j * nx + i]));
     }
   UNIT_CHECK(worst < 1e-4, "tilted wave is not the straight one moved by +2 px (max difference %.3e)", worst);
   UNIT_CHECK(change > 1e-2, "the tilt changed nothing (max change %.3e)", change);
@@ -326,7 +347,9 @@ static void test_wisdom_file(void)
   char           path[PETSC_MAX_PATH_LEN], head[16] = {0};
 
   simulation_grid_defaults(&grid);
-  grid.cell[0] = 4.8; grid.cell[1] = 6.0; grid.cell[2] = 2;
+  grid.cell[0]            = 4.8;
+  grid.cell[1]            = 6.0;
+  grid.cell[2]            = 2;
   grid.requested_sampling = 0.1;
   PetscCallAbort(PETSC_COMM_SELF, PetscSNPrintf(path, sizeof path, "/tmp/nanoforge-wisdom-%d", (int)getpid()));
   PetscCallAbort(PETSC_COMM_SELF, PetscStrncpy(grid.fftw_wisdom, path, sizeof grid.fftw_wisdom));
@@ -336,7 +359,8 @@ static void test_wisdom_file(void)
   FILE *file = fopen(path, "r");
   UNIT_CHECK(file != NULL, "no wisdom file written to %s", path);
   if (file) {
-    UNIT_CHECK(fread(head, 1, 10, file) == 10 && strncmp(head, "(fftw-3", 7) == 0, "wisdom file starts with '%s'", head);
+    UNIT_CHECK(fread(head, 1, 10, file) == 10 && strncmp(head, "(fftw-3", 7) == 0, "wisdom file starts with '%s'",
+               head);
     fclose(file);
   }
   fftwf_forget_wisdom();
@@ -367,8 +391,11 @@ static void test_grid_options(void)
   UNIT_CALL(PetscOptionsSetValue(NULL, "-beam_tilt", "1.5,-2"));
   UNIT_CALL(read_grid_options(&grid));
   UNIT_CALL(simulation_grid_setup(&grid, NULL, 0));
-  UNIT_CHECK(grid.nx == 200 && grid.ny == 300 && grid.n_slices == 5 && grid.fp_configs == 4, "grid %d x %d, %d slices, %d configs", (int)grid.nx, (int)grid.ny, (int)grid.n_slices, (int)grid.fp_configs);
-  UNIT_CHECK(grid.beam_tilt[0] == 1.5 && grid.beam_tilt[1] == -2 && grid.voltage == 200, "tilt %g,%g voltage %g", grid.beam_tilt[0], grid.beam_tilt[1], grid.voltage);
+  UNIT_CHECK(grid.nx == 200 && grid.ny == 300 && grid.n_slices == 5 && grid.fp_configs == 4,
+             "grid %d x %d, %d slices, %d configs", (int)grid.nx, (int)grid.ny, (int)grid.n_slices,
+             (int)grid.fp_configs);
+  UNIT_CHECK(grid.beam_tilt[0] == 1.5 && grid.beam_tilt[1] == -2 && grid.voltage == 200, "tilt %g,%g voltage %g",
+             grid.beam_tilt[0], grid.beam_tilt[1], grid.voltage);
   UNIT_CALL(PetscOptionsSetValue(NULL, "-cell", "20,30,0"));
   UNIT_CALL_FAILS(read_grid_options(&grid)); /* zero slices */
   UNIT_CALL(PetscOptionsSetValue(NULL, "-cell", "20,30,10"));

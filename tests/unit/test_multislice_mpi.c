@@ -35,14 +35,17 @@ static void test_serial_equals_mpi(void)
     UNIT_CALL(atom_list_append(atoms, r, 6, 1, ATOM_CLASS_SUPPORT));
   }
   simulation_grid_defaults(&grid);
-  grid.cell[0] = 12.5; grid.cell[1] = 13.1; grid.cell[2] = 10;
+  grid.cell[0]            = 12.5;
+  grid.cell[1]            = 13.1;
+  grid.cell[2]            = 10;
   grid.requested_sampling = 0.1;
-  grid.slice_thickness = 1.25;
-  grid.beam_tilt[0] = 2; grid.beam_tilt[1] = 1;
+  grid.slice_thickness    = 1.25;
+  grid.beam_tilt[0]       = 2;
+  grid.beam_tilt[1]       = 1;
   UNIT_CALL(simulation_grid_setup(&grid, atoms, 0));
   UNIT_CALL(exit_waves_compute(&grid, atoms, 2, 5, 3, &serial));
   UNIT_CALL(exit_waves_compute_mpi(PETSC_COMM_WORLD, &grid, atoms, 2, 5, 3, &distributed));
-  double diff = 0, norm = 0, scattered = 0;
+  double       diff = 0, norm = 0, scattered = 0;
   const size_t n = (size_t)(serial->nx * serial->ny) * (size_t)serial->n_configs;
   UNIT_CHECK(distributed->n_configs == 2 && distributed->nx == serial->nx, "shape differs");
   for (size_t i = 0; i < n; i++) {
@@ -50,8 +53,10 @@ static void test_serial_equals_mpi(void)
     norm += pow(cabsf(serial->wave[i]), 2);
     scattered += pow(cabsf(serial->wave[i] - 1.0f), 2);
   }
-  printf("# %d rank(s): FFTW-MPI vs serial exit waves, relative L2 %.3e (rms scattering %.3f)\n", (int)size, sqrt(diff / norm), sqrt(scattered / n));
-  UNIT_CHECK(sqrt(diff / norm) < 1e-5, "FFTW-MPI exit waves differ from the serial ones by %.3e (relative L2)", sqrt(diff / norm));
+  printf("# %d rank(s): FFTW-MPI vs serial exit waves, relative L2 %.3e (rms scattering %.3f)\n", (int)size,
+         sqrt(diff / norm), sqrt(scattered / n));
+  UNIT_CHECK(sqrt(diff / norm) < 1e-5, "FFTW-MPI exit waves differ from the serial ones by %.3e (relative L2)",
+             sqrt(diff / norm));
   UNIT_CHECK(sqrt(scattered / n) > 0.1, "specimen too weak to test anything");
   UNIT_CALL(exit_waves_destroy(&serial));
   UNIT_CALL(exit_waves_destroy(&distributed));

@@ -50,12 +50,12 @@ static double finite_difference_check(ForwardFunction forward, void *context, co
   double worst = 0, scale = 1e-2 * max_abs(analytic, n_x) + 1e-6;
   size_t stride = n_x > 24 ? n_x / 24 : 1;
   for (size_t i = 0; i < n_x; i += stride) {
-    float  saved = x[i];
-    x[i]         = saved + (float)h;
-    double plus  = functional(forward, context, output, r, n_output);
-    x[i]         = saved - (float)h;
-    double minus = functional(forward, context, output, r, n_output);
-    x[i]         = saved;
+    float saved    = x[i];
+    x[i]           = saved + (float)h;
+    double plus    = functional(forward, context, output, r, n_output);
+    x[i]           = saved - (float)h;
+    double minus   = functional(forward, context, output, r, n_output);
+    x[i]           = saved;
     double numeric = (plus - minus) / (2 * ((double)(saved + (float)h) - saved));
     double error   = fabs(numeric - analytic[i]) / fmax(fabs(analytic[i]), scale);
     worst          = fmax(worst, error);
@@ -85,9 +85,9 @@ static void conv_one(int batch, int cin, int cout, int h, int w, int kernel, int
 
   UNIT_CALL(conv2d_shape_init(&k.s, batch, cin, cout, h, w, kernel, stride, padding));
   k.s.algorithm = algorithm;
-  nx = (size_t)batch * cin * h * w;
-  nw = (size_t)cout * cin * kernel * kernel;
-  ny = (size_t)batch * cout * k.s.out_height * k.s.out_width;
+  nx            = (size_t)batch * cin * h * w;
+  nw            = (size_t)cout * cin * kernel * kernel;
+  ny            = (size_t)batch * cout * k.s.out_height * k.s.out_width;
   UNIT_CALL(tensor_alloc(nx, &k.x));
   UNIT_CALL(tensor_alloc(nw, &k.w));
   UNIT_CALL(tensor_alloc(cout, &k.b));
@@ -115,7 +115,8 @@ static void conv_one(int batch, int cin, int cout, int h, int w, int kernel, int
   double ex = max_abs_difference(dx, dx_ref, nx) / max_abs(dx_ref, nx);
   double ew = max_abs_difference(dw, dw_ref, nw) / max_abs(dw_ref, nw);
   double eb = max_abs_difference(db, db_ref, cout) / max_abs(db_ref, cout);
-  UNIT_CHECK(ex < 1e-5 && ew < 1e-5 && eb < 1e-5, "%s: backward differs from the reference: dx %g dw %g db %g", label, ex, ew, eb);
+  UNIT_CHECK(ex < 1e-5 && ew < 1e-5 && eb < 1e-5, "%s: backward differs from the reference: dx %g dw %g db %g", label,
+             ex, ew, eb);
   UNIT_CALL(conv2d_backward(&k.s, k.x, k.w, r, dx, 1, NULL, NULL, k.ws));
   for (size_t i = 0; i < nx; i++) dx_ref[i] *= 2;
   ex = max_abs_difference(dx, dx_ref, nx) / max_abs(dx_ref, nx);
@@ -128,9 +129,19 @@ static void conv_one(int batch, int cin, int cout, int h, int w, int kernel, int
   double gw = finite_difference_check(conv_case_forward, &k, k.y, r, ny, k.w, dw, nw, 1e-2);
   double gb = finite_difference_check(conv_case_forward, &k, k.y, r, ny, k.b, db, cout, 1e-2);
   UNIT_CHECK(gx < 1e-2 && gw < 1e-2 && gb < 1e-2, "%s: finite differences: dx %g dw %g db %g", label, gx, gw, gb);
-  tensor_free(&k.x); tensor_free(&k.w); tensor_free(&k.b); tensor_free(&k.y); tensor_free(&k.ws);
-  tensor_free(&y_ref); tensor_free(&r); tensor_free(&dx); tensor_free(&dw); tensor_free(&db);
-  tensor_free(&dx_ref); tensor_free(&dw_ref); tensor_free(&db_ref);
+  tensor_free(&k.x);
+  tensor_free(&k.w);
+  tensor_free(&k.b);
+  tensor_free(&k.y);
+  tensor_free(&k.ws);
+  tensor_free(&y_ref);
+  tensor_free(&r);
+  tensor_free(&dx);
+  tensor_free(&dw);
+  tensor_free(&db);
+  tensor_free(&dx_ref);
+  tensor_free(&dw_ref);
+  tensor_free(&db_ref);
 }
 
 /* Every 3×3 stride-1 case runs with both fast algorithms: im2col + sgemm and Winograd F(2×2,3×3). */
@@ -145,8 +156,14 @@ static void conv_both(int batch, int cin, int cout, int h, int w, const char *la
 static void test_conv3x3_matches_reference_and_finite_differences(void) { conv_both(2, 3, 4, 7, 6, "3x3"); }
 static void test_conv3x3_narrowing_matches_reference(void) { conv_both(2, 6, 3, 5, 7, "3x3 6->3 odd sizes"); }
 static void test_conv3x3_single_pixel_rows_match_reference(void) { conv_both(1, 2, 2, 1, 5, "3x3 on 1x5"); }
-static void test_conv1x1_matches_reference_and_finite_differences(void) { conv_one(2, 5, 3, 4, 6, 1, 1, 0, CONV2D_ALGORITHM_AUTO, "1x1"); }
-static void test_conv3x3_stride2_matches_reference(void) { conv_one(2, 2, 3, 8, 6, 3, 2, 1, CONV2D_ALGORITHM_AUTO, "3x3/2"); }
+static void test_conv1x1_matches_reference_and_finite_differences(void)
+{
+  conv_one(2, 5, 3, 4, 6, 1, 1, 0, CONV2D_ALGORITHM_AUTO, "1x1");
+}
+static void test_conv3x3_stride2_matches_reference(void)
+{
+  conv_one(2, 2, 3, 8, 6, 3, 2, 1, CONV2D_ALGORITHM_AUTO, "3x3/2");
+}
 static void test_conv_large_random_matches_reference(void) { conv_both(1, 16, 32, 24, 20, "16->32 24x20"); }
 /* im2col: 128 channels × 9 × 64 columns, bands of 14 rows (2^20 floats of columns), 32 rows = 14 + 14 + 4;
  * Winograd: 16·144·32 floats per tile row, bands of 3 tile rows, 16 tile rows = 5·3 + 1 */
@@ -180,11 +197,20 @@ static void test_transposed_conv(void)
   TransposedCase k = {2, 3, 4, 3, 5, NULL, NULL, NULL, NULL, NULL};
   size_t nx = (size_t)k.n * k.ci * k.h * k.w, nw = (size_t)k.ci * k.co * 4, ny = (size_t)k.n * k.co * 4 * k.h * k.w;
   float *y_ref, *r, *dx, *dw, *db;
-  UNIT_CALL(tensor_alloc(nx, &k.x)); UNIT_CALL(tensor_alloc(nw, &k.wt)); UNIT_CALL(tensor_alloc(k.co, &k.b));
-  UNIT_CALL(tensor_alloc(ny, &k.y)); UNIT_CALL(tensor_alloc(transposed_conv_workspace_count(k.ci, k.co, k.h, k.w), &k.ws));
-  UNIT_CALL(tensor_alloc(ny, &y_ref)); UNIT_CALL(tensor_alloc(ny, &r)); UNIT_CALL(tensor_alloc(nx, &dx));
-  UNIT_CALL(tensor_alloc(nw, &dw)); UNIT_CALL(tensor_alloc(k.co, &db));
-  random_fill(k.x, nx, 1); random_fill(k.wt, nw, 0.5); random_fill(k.b, k.co, 0.5); random_fill(r, ny, 1);
+  UNIT_CALL(tensor_alloc(nx, &k.x));
+  UNIT_CALL(tensor_alloc(nw, &k.wt));
+  UNIT_CALL(tensor_alloc(k.co, &k.b));
+  UNIT_CALL(tensor_alloc(ny, &k.y));
+  UNIT_CALL(tensor_alloc(transposed_conv_workspace_count(k.ci, k.co, k.h, k.w), &k.ws));
+  UNIT_CALL(tensor_alloc(ny, &y_ref));
+  UNIT_CALL(tensor_alloc(ny, &r));
+  UNIT_CALL(tensor_alloc(nx, &dx));
+  UNIT_CALL(tensor_alloc(nw, &dw));
+  UNIT_CALL(tensor_alloc(k.co, &db));
+  random_fill(k.x, nx, 1);
+  random_fill(k.wt, nw, 0.5);
+  random_fill(k.b, k.co, 0.5);
+  random_fill(r, ny, 1);
   UNIT_CALL(transposed_case_forward(&k));
   UNIT_CALL(transposed_conv_forward_ref(k.n, k.ci, k.co, k.h, k.w, k.x, k.wt, k.b, y_ref));
   double fe = max_abs_difference(k.y, y_ref, ny) / max_abs(y_ref, ny);
@@ -194,8 +220,16 @@ static void test_transposed_conv(void)
   double gw = finite_difference_check(transposed_case_forward, &k, k.y, r, ny, k.wt, dw, nw, 1e-2);
   double gb = finite_difference_check(transposed_case_forward, &k, k.y, r, ny, k.b, db, k.co, 1e-2);
   UNIT_CHECK(gx < 1e-2 && gw < 1e-2 && gb < 1e-2, "finite differences: dx %g dw %g db %g", gx, gw, gb);
-  tensor_free(&k.x); tensor_free(&k.wt); tensor_free(&k.b); tensor_free(&k.y); tensor_free(&k.ws);
-  tensor_free(&y_ref); tensor_free(&r); tensor_free(&dx); tensor_free(&dw); tensor_free(&db);
+  tensor_free(&k.x);
+  tensor_free(&k.wt);
+  tensor_free(&k.b);
+  tensor_free(&k.y);
+  tensor_free(&k.ws);
+  tensor_free(&y_ref);
+  tensor_free(&r);
+  tensor_free(&dx);
+  tensor_free(&dw);
+  tensor_free(&db);
 }
 
 /* ---------------------------------------------------------------- batch norm */
@@ -227,12 +261,22 @@ static void test_batchnorm(void)
   float        *r, *dx, *dg, *db, *y2, *dx2;
   memset(&k, 0, sizeof(k));
   k.bn = (BatchNorm){n, C, h, w, 0.1f, 1e-5f, NULL, NULL, scratch, PETSC_FALSE};
-  UNIT_CALL(tensor_alloc(nx, &k.x)); UNIT_CALL(tensor_alloc(nx, &k.y)); UNIT_CALL(tensor_alloc(nx, &r));
-  UNIT_CALL(tensor_alloc(nx, &dx)); UNIT_CALL(tensor_alloc(nx, &y2)); UNIT_CALL(tensor_alloc(nx, &dx2));
-  UNIT_CALL(tensor_alloc(C, &k.gamma)); UNIT_CALL(tensor_alloc(C, &k.beta)); UNIT_CALL(tensor_alloc(C, &k.rm));
-  UNIT_CALL(tensor_alloc(C, &k.rv)); UNIT_CALL(tensor_alloc(C, &k.mean)); UNIT_CALL(tensor_alloc(C, &k.istd));
-  UNIT_CALL(tensor_alloc(C, &dg)); UNIT_CALL(tensor_alloc(C, &db));
-  random_fill(k.x, nx, 2); random_fill(r, nx, 1);
+  UNIT_CALL(tensor_alloc(nx, &k.x));
+  UNIT_CALL(tensor_alloc(nx, &k.y));
+  UNIT_CALL(tensor_alloc(nx, &r));
+  UNIT_CALL(tensor_alloc(nx, &dx));
+  UNIT_CALL(tensor_alloc(nx, &y2));
+  UNIT_CALL(tensor_alloc(nx, &dx2));
+  UNIT_CALL(tensor_alloc(C, &k.gamma));
+  UNIT_CALL(tensor_alloc(C, &k.beta));
+  UNIT_CALL(tensor_alloc(C, &k.rm));
+  UNIT_CALL(tensor_alloc(C, &k.rv));
+  UNIT_CALL(tensor_alloc(C, &k.mean));
+  UNIT_CALL(tensor_alloc(C, &k.istd));
+  UNIT_CALL(tensor_alloc(C, &dg));
+  UNIT_CALL(tensor_alloc(C, &db));
+  random_fill(k.x, nx, 2);
+  random_fill(r, nx, 1);
   for (int c = 0; c < C; c++) k.gamma[c] = 1.0f + 0.3f * c, k.beta[c] = 0.1f * c, k.rv[c] = 1;
   for (size_t i = 0; i < nx; i++) k.x[i] += 3; /* a non-zero mean */
   UNIT_CALL(batchnorm_case_forward(&k));
@@ -259,7 +303,8 @@ static void test_batchnorm(void)
   UNIT_CALL(batchnorm_forward(&k.bn, k.x, k.gamma, k.beta, k.rm, k.rv, PETSC_TRUE, y2, k.mean, k.istd));
   UNIT_CALL(batchnorm_backward(&k.bn, k.x, NULL, k.gamma, k.mean, k.istd, r, dx2, 0, dg, db));
   UNIT_CHECK(max_abs_difference(k.y, y2, nx) < 1e-5, "reduced forward differs by %g", max_abs_difference(k.y, y2, nx));
-  UNIT_CHECK(max_abs_difference(dx, dx2, nx) < 1e-5 * max_abs(dx, nx), "reduced backward differs by %g", max_abs_difference(dx, dx2, nx));
+  UNIT_CHECK(max_abs_difference(dx, dx2, nx) < 1e-5 * max_abs(dx, nx), "reduced backward differs by %g",
+             max_abs_difference(dx, dx2, nx));
   /* one update of the running averages from (0, 1): mean·0.1 and 0.9 + 0.1·unbiased variance */
   k.bn.reducer = NULL;
   for (int c = 0; c < C; c++) k.rm[c] = 0, k.rv[c] = 1;
@@ -293,11 +338,23 @@ static void test_batchnorm(void)
   UNIT_CALL(batchnorm_backward(&k.bn, k.x, NULL, k.gamma, k.mean, k.istd, r, dx2, 0, dg2, db2));
   UNIT_CHECK(max_abs_difference(dx, dx2, nx) <= 1e-6 * max_abs(dx2, nx), "fused ReLU backward differs by %g",
              max_abs_difference(dx, dx2, nx));
-  UNIT_CHECK(max_abs_difference(dg, dg2, C) <= 1e-6 * max_abs(dg2, C) && max_abs_difference(db, db2, C) <= 1e-6 * max_abs(db2, C),
+  UNIT_CHECK(max_abs_difference(dg, dg2, C) <= 1e-6 * max_abs(dg2, C) &&
+               max_abs_difference(db, db2, C) <= 1e-6 * max_abs(db2, C),
              "fused ReLU parameter gradients differ");
-  tensor_free(&k.x); tensor_free(&k.y); tensor_free(&r); tensor_free(&dx); tensor_free(&y2); tensor_free(&dx2);
-  tensor_free(&k.gamma); tensor_free(&k.beta); tensor_free(&k.rm); tensor_free(&k.rv); tensor_free(&k.mean);
-  tensor_free(&k.istd); tensor_free(&dg); tensor_free(&db);
+  tensor_free(&k.x);
+  tensor_free(&k.y);
+  tensor_free(&r);
+  tensor_free(&dx);
+  tensor_free(&y2);
+  tensor_free(&dx2);
+  tensor_free(&k.gamma);
+  tensor_free(&k.beta);
+  tensor_free(&k.rm);
+  tensor_free(&k.rv);
+  tensor_free(&k.mean);
+  tensor_free(&k.istd);
+  tensor_free(&dg);
+  tensor_free(&db);
 }
 
 /* ---------------------------------------------------------------- ReLU, pooling, upsampling, concat */
@@ -312,10 +369,15 @@ static PetscErrorCode simple_case_forward(void *context)
 {
   SimpleCase *k = (SimpleCase *)context;
   switch (k->kind) {
-  case 0: relu_forward((size_t)k->n * k->c * k->h * k->w, k->x, k->y); return 0;
-  case 1: return maxpool_forward(k->n, k->c, k->h, k->w, k->x, k->y, k->argmax);
-  case 2: return upsample_forward(k->n, k->c, k->h, k->w, k->x, k->y);
-  default: return concat_forward(k->n, k->c, 2, (size_t)k->h * k->w, k->x, k->x2, k->y);
+  case 0:
+    relu_forward((size_t)k->n * k->c * k->h * k->w, k->x, k->y);
+    return 0;
+  case 1:
+    return maxpool_forward(k->n, k->c, k->h, k->w, k->x, k->y, k->argmax);
+  case 2:
+    return upsample_forward(k->n, k->c, k->h, k->w, k->x, k->y);
+  default:
+    return concat_forward(k->n, k->c, 2, (size_t)k->h * k->w, k->x, k->x2, k->y);
   }
 }
 
@@ -323,16 +385,21 @@ static void test_relu_pool_upsample_concat(void)
 {
   const char *names[] = {"relu", "maxpool", "upsample", "concat"};
   for (int kind = 0; kind < 4; kind++) {
-    SimpleCase k = {kind, 2, 3, 4, 6, NULL, NULL, NULL, NULL};
-    size_t nx = (size_t)k.n * k.c * k.h * k.w, nx2 = (size_t)k.n * 2 * k.h * k.w;
-    size_t ny = kind == 1 ? nx / 4 : kind == 2 ? nx * 4 : kind == 3 ? nx + nx2 : nx;
-    float *r, *dx, *dx2;
-    UNIT_CALL(tensor_alloc(nx, &k.x)); UNIT_CALL(tensor_alloc(nx2, &k.x2)); UNIT_CALL(tensor_alloc(ny, &k.y));
-    UNIT_CALL(tensor_alloc(ny, &r)); UNIT_CALL(tensor_alloc(nx, &dx)); UNIT_CALL(tensor_alloc(nx2, &dx2));
+    SimpleCase k  = {kind, 2, 3, 4, 6, NULL, NULL, NULL, NULL};
+    size_t     nx = (size_t)k.n * k.c * k.h * k.w, nx2 = (size_t)k.n * 2 * k.h * k.w;
+    size_t     ny = kind == 1 ? nx / 4 : kind == 2 ? nx * 4 : kind == 3 ? nx + nx2 : nx;
+    float     *r, *dx, *dx2;
+    UNIT_CALL(tensor_alloc(nx, &k.x));
+    UNIT_CALL(tensor_alloc(nx2, &k.x2));
+    UNIT_CALL(tensor_alloc(ny, &k.y));
+    UNIT_CALL(tensor_alloc(ny, &r));
+    UNIT_CALL(tensor_alloc(nx, &dx));
+    UNIT_CALL(tensor_alloc(nx2, &dx2));
     k.argmax = (unsigned char *)malloc(ny);
     /* distinct values at least 0.05 apart, none near 0: no kink inside ±h */
     for (size_t i = 0; i < nx; i++) k.x[i] = (float)(((i * 37) % nx) * 0.05 - nx * 0.025 + 0.025);
-    random_fill(k.x2, nx2, 1); random_fill(r, ny, 1);
+    random_fill(k.x2, nx2, 1);
+    random_fill(r, ny, 1);
     UNIT_CALL(simple_case_forward(&k));
     if (kind == 0) relu_backward(nx, k.y, r, dx, 0);
     if (kind == 1) UNIT_CALL(maxpool_backward(k.n, k.c, k.h, k.w, k.argmax, r, dx, 0));
@@ -344,7 +411,12 @@ static void test_relu_pool_upsample_concat(void)
       double g2 = finite_difference_check(simple_case_forward, &k, k.y, r, ny, k.x2, dx2, nx2, 1e-2);
       UNIT_CHECK(g2 < 1e-2, "concat second input: finite-difference error %g", g2);
     }
-    tensor_free(&k.x); tensor_free(&k.x2); tensor_free(&k.y); tensor_free(&r); tensor_free(&dx); tensor_free(&dx2);
+    tensor_free(&k.x);
+    tensor_free(&k.x2);
+    tensor_free(&k.y);
+    tensor_free(&r);
+    tensor_free(&dx);
+    tensor_free(&dx2);
     free(k.argmax);
   }
 }
@@ -368,10 +440,11 @@ static PetscErrorCode loss_case_forward(void *context)
   for (int b = 0; b < k->n; b++)
     for (size_t i = 0; i < P; i++) {
       if (k->head == UNET_HEAD_SOFTMAX2) {
-        double d = (double)k->logits[(b * 2 + 1) * P + i] - k->logits[(b * 2) * P + i];
+        double d                     = (double)k->logits[(b * 2 + 1) * P + i] - k->logits[(b * 2) * P + i];
         k->prob[(b * 2 + 1) * P + i] = (float)(1 / (1 + exp(-d)));
         k->prob[(b * 2) * P + i]     = (float)(1 / (1 + exp(d)));
-      } else k->prob[b * P + i] = (float)(1 / (1 + exp(-(double)k->logits[b * P + i])));
+      } else
+        k->prob[b * P + i] = (float)(1 / (1 + exp(-(double)k->logits[b * P + i])));
     }
   PetscCall(loss_compute(k->kind, k->head, k->prob, k->mask, k->n, k->h, k->w, &loss, NULL));
   k->loss[0] = (float)(loss - k->baseline);
@@ -385,9 +458,11 @@ static void test_losses(void)
       LossCase k = {(LossKind)kind, (UNetHead)head, 2, 4, 5, NULL, NULL, NULL, {0}, 0};
       int      C = head == 0 ? 2 : 1;
       size_t   P = (size_t)k.h * k.w, nl = (size_t)k.n * C * P;
-      float   *grad, one = 1;
+      float   *grad, one                 = 1;
       double   loss;
-      UNIT_CALL(tensor_alloc(nl, &k.logits)); UNIT_CALL(tensor_alloc(nl, &k.prob)); UNIT_CALL(tensor_alloc(nl, &grad));
+      UNIT_CALL(tensor_alloc(nl, &k.logits));
+      UNIT_CALL(tensor_alloc(nl, &k.prob));
+      UNIT_CALL(tensor_alloc(nl, &grad));
       k.mask = (uint8_t *)malloc((size_t)k.n * P);
       random_fill(k.logits, nl, 1.5);
       for (size_t i = 0; i < (size_t)k.n * P; i++) k.mask[i] = rng_below(&test_rng, 2);
@@ -395,9 +470,13 @@ static void test_losses(void)
       UNIT_CALL(loss_compute(k.kind, k.head, k.prob, k.mask, k.n, k.h, k.w, &loss, grad));
       UNIT_CHECK(loss > 0 && loss < 5, "%s loss %g", loss_kind_name(k.kind), loss);
       k.baseline = loss;
-      double g = finite_difference_check(loss_case_forward, &k, k.loss, &one, 1, k.logits, grad, nl, 3e-3);
-      UNIT_CHECK(g < 1e-2, "%s, %s head: finite-difference error %g", loss_kind_name(k.kind), head ? "sigmoid" : "softmax2", g);
-      tensor_free(&k.logits); tensor_free(&k.prob); tensor_free(&grad); free(k.mask);
+      double g   = finite_difference_check(loss_case_forward, &k, k.loss, &one, 1, k.logits, grad, nl, 3e-3);
+      UNIT_CHECK(g < 1e-2, "%s, %s head: finite-difference error %g", loss_kind_name(k.kind),
+                 head ? "sigmoid" : "softmax2", g);
+      tensor_free(&k.logits);
+      tensor_free(&k.prob);
+      tensor_free(&grad);
+      free(k.mask);
     }
 }
 

@@ -14,15 +14,18 @@ static char directory[256];
 static char last_message[1024];
 
 /* keeps the first (innermost) error message of a failing call */
-static PetscErrorCode capture_handler(MPI_Comm comm, int line, const char *function, const char *file, PetscErrorCode code,
-                                      PetscErrorType type, const char *message, void *context)
+static PetscErrorCode capture_handler(MPI_Comm comm, int line, const char *function, const char *file,
+                                      PetscErrorCode code, PetscErrorType type, const char *message, void *context)
 {
-  (void)comm; (void)line; (void)function; (void)file; (void)type; (void)context;
+  (void)comm;
+  (void)line;
+  (void)function;
+  (void)file;
+  (void)type;
+  (void)context;
   if (message && !last_message[0]) snprintf(last_message, sizeof(last_message), "%s", message);
   return code;
 }
-
-
 
 static void path_in_directory(char *path, size_t size, const char *name)
 {
@@ -45,7 +48,8 @@ static PetscErrorCode trained_network(const UNetConfig *c, UNet **net, Optimizer
   PetscCall(tensor_alloc(n * h * w, &images));
   PetscCall(tensor_alloc(n * 2 * h * w, &prob));
   PetscCall(tensor_alloc(n * 2 * h * w, &grad));
-  for (int i = 0; i < n * h * w; i++) images[i] = (float)((i * 7919) % 13) / 13.0f, masks[i] = (uint8_t)(images[i] > 0.5f);
+  for (int i = 0; i < n * h * w; i++)
+    images[i] = (float)((i * 7919) % 13) / 13.0f, masks[i] = (uint8_t)(images[i] > 0.5f);
   for (int s = 0; s < 2; s++) {
     PetscCall(unet_zero_gradients(*net));
     PetscCall(unet_forward(*net, images, n, PETSC_TRUE, prob));
@@ -78,32 +82,49 @@ static void test_round_trip_is_bit_identical(void)
   int                height, width;
   small_config(&c);
   UNIT_CALL(trained_network(&c, &net, &opt));
-  state.epoch = 3; state.step = 123; state.seed = 0xfeedbeefcafeull;
-  state.rng_state[0] = 1; state.rng_state[3] = UINT64_MAX; state.best_score = 0.875;
-  state.options = (char *)"-epochs 2 -seed 5"; state.provenance = (char *)"nanoforge test";
-  state.metrics_rows = 2; state.metrics_columns = 3; state.metric_names = (char *)"epoch,loss,f1"; state.metrics = metrics;
+  state.epoch           = 3;
+  state.step            = 123;
+  state.seed            = 0xfeedbeefcafeull;
+  state.rng_state[0]    = 1;
+  state.rng_state[3]    = UINT64_MAX;
+  state.best_score      = 0.875;
+  state.options         = (char *)"-epochs 2 -seed 5";
+  state.provenance      = (char *)"nanoforge test";
+  state.metrics_rows    = 2;
+  state.metrics_columns = 3;
+  state.metric_names    = (char *)"epoch,loss,f1";
+  state.metrics         = metrics;
   path_in_directory(path, sizeof(path), "model.h5");
   UNIT_CALL(model_file_write(path, net, opt, &state));
   snprintf(tmp, sizeof(tmp), "%s.tmp", path);
   UNIT_CHECK(access(tmp, F_OK) != 0, "temporary file %s left behind", tmp);
   UNIT_CALL(model_file_read_config(path, &read_back, &height, &width));
-  UNIT_CHECK(!memcmp(&read_back, &c, sizeof(c)) && height == 16 && width == 16, "config or size not read back (%d×%d)", height, width);
+  UNIT_CHECK(!memcmp(&read_back, &c, sizeof(c)) && height == 16 && width == 16, "config or size not read back (%d×%d)",
+             height, width);
   UNIT_CALL(unet_create(&c, 32, 32, 1, 99, &copy)); /* another size and seed: the file decides the weights */
   UNIT_CALL(optimizer_create(optimizer_config(opt), unet_parameter_count(copy), &opt_copy));
   UNIT_CALL(model_file_load(path, copy, opt_copy, &loaded));
-  UNIT_CHECK(!memcmp(unet_parameters(copy), unet_parameters(net), sizeof(float) * unet_parameter_count(net)), "weights differ");
-  UNIT_CHECK(!memcmp(unet_batchnorm_state(copy), unet_batchnorm_state(net), sizeof(float) * unet_batchnorm_state_count(net)),
-             "BN state differs");
+  UNIT_CHECK(!memcmp(unet_parameters(copy), unet_parameters(net), sizeof(float) * unet_parameter_count(net)),
+             "weights differ");
+  UNIT_CHECK(
+    !memcmp(unet_batchnorm_state(copy), unet_batchnorm_state(net), sizeof(float) * unet_batchnorm_state_count(net)),
+    "BN state differs");
   UNIT_CHECK(!memcmp(optimizer_state(opt_copy), optimizer_state(opt), sizeof(float) * optimizer_state_count(opt)),
              "optimizer state differs");
   UNIT_CHECK(optimizer_steps(opt_copy) == 2, "optimizer steps %lld", (long long)optimizer_steps(opt_copy));
-  UNIT_CHECK(loaded.epoch == 3 && loaded.step == 123 && loaded.seed == state.seed && loaded.rng_state[3] == UINT64_MAX &&
-               loaded.best_score == 0.875, "training state not read back");
-  UNIT_CHECK(loaded.options && !strcmp(loaded.options, state.options), "options '%s'", loaded.options ? loaded.options : "(null)");
-  UNIT_CHECK(loaded.metrics_rows == 2 && loaded.metrics_columns == 3 && !memcmp(loaded.metrics, metrics, sizeof(metrics)) &&
-               !strcmp(loaded.metric_names, "epoch,loss,f1"), "metrics table not read back");
+  UNIT_CHECK(loaded.epoch == 3 && loaded.step == 123 && loaded.seed == state.seed &&
+               loaded.rng_state[3] == UINT64_MAX && loaded.best_score == 0.875,
+             "training state not read back");
+  UNIT_CHECK(loaded.options && !strcmp(loaded.options, state.options), "options '%s'",
+             loaded.options ? loaded.options : "(null)");
+  UNIT_CHECK(loaded.metrics_rows == 2 && loaded.metrics_columns == 3 &&
+               !memcmp(loaded.metrics, metrics, sizeof(metrics)) && !strcmp(loaded.metric_names, "epoch,loss,f1"),
+             "metrics table not read back");
   UNIT_CALL(model_training_state_clear(&loaded));
-  unet_destroy(&net); unet_destroy(&copy); optimizer_destroy(&opt); optimizer_destroy(&opt_copy);
+  unet_destroy(&net);
+  unet_destroy(&copy);
+  optimizer_destroy(&opt);
+  optimizer_destroy(&opt_copy);
 }
 
 static void test_architecture_mismatch_refused(void)
@@ -136,7 +157,9 @@ static void test_architecture_mismatch_refused(void)
   UNIT_CALL(unet_create(&c, 16, 16, 1, 1, &wrong));
   UNIT_CALL(model_file_load(path, wrong, NULL, NULL));
   UNIT_CALL_FAILS(model_file_load(path, wrong, opt, NULL));
-  unet_destroy(&wrong); unet_destroy(&net); optimizer_destroy(&opt);
+  unet_destroy(&wrong);
+  unet_destroy(&net);
+  optimizer_destroy(&opt);
 }
 
 static void test_corrupt_file_refused(void)
@@ -176,7 +199,8 @@ static void test_corrupt_file_refused(void)
   /* a missing file */
   path_in_directory(other, sizeof(other), "missing.h5");
   UNIT_CALL_FAILS(model_file_load(other, net, NULL, NULL));
-  unet_destroy(&net); optimizer_destroy(&opt);
+  unet_destroy(&net);
+  optimizer_destroy(&opt);
 }
 
 /* Overwrite an int64 attribute of a model file in place. */
@@ -209,7 +233,7 @@ static void test_bogus_attributes_refused_before_building(void)
     int64_t     value;
     const char *expected;
   } cases[] = {
-    {"base_filters", 1024, "stores"},                  /* in range, but not the stored weights */
+    {"base_filters", 1024, "stores"},                     /* in range, but not the stored weights */
     {"depth", ((int64_t)1 << 32) + 2, "attribute depth"}, /* passes as 2 if cast to int first */
     {"train_height", -16, "attribute train_height"},
     {"train_width", 18, "multiple of 2^depth"},
@@ -221,14 +245,16 @@ static void test_bogus_attributes_refused_before_building(void)
     PetscPushErrorHandler(capture_handler, NULL);
     PetscErrorCode result = model_file_read_config(path, &read, &height, &width);
     PetscPopErrorHandler();
-    UNIT_CHECK(result && strstr(last_message, cases[k].expected), "%s = %lld: expected an error with '%s', got: %s", cases[k].name, (long long)cases[k].value,
-               cases[k].expected, result ? last_message : "(no error)");
+    UNIT_CHECK(result && strstr(last_message, cases[k].expected), "%s = %lld: expected an error with '%s', got: %s",
+               cases[k].name, (long long)cases[k].value, cases[k].expected, result ? last_message : "(no error)");
   }
   /* the untouched file still reads */
   UNIT_CALL(model_file_write(path, net, NULL, NULL));
   UNIT_CALL(model_file_read_config(path, &read, &height, &width));
-  UNIT_CHECK(read.depth == c.depth && height == 16 && width == 16, "config read back: depth %d, %d x %d", read.depth, height, width);
-  unet_destroy(&net); optimizer_destroy(&opt);
+  UNIT_CHECK(read.depth == c.depth && height == 16 && width == 16, "config read back: depth %d, %d x %d", read.depth,
+             height, width);
+  unet_destroy(&net);
+  optimizer_destroy(&opt);
 }
 
 static void test_optimizer_updates(void)

@@ -17,7 +17,8 @@ static void test_text_glyphs(void)
   /* '1' is 00100 01100 00100 00100 00100 00100 01110: 10 lit pixels */
   UNIT_CALL(picture_draw_text(canvas, 20, 10, 1, 0, 0, 1, "1", &white));
   UNIT_CHECK(count_lit(canvas, 200) == 10, "'1' lit %d pixels, expected 10", count_lit(canvas, 200));
-  UNIT_CHECK(canvas[0 * 20 + 2] == 255 && canvas[6 * 20 + 1] == 255 && canvas[6 * 20 + 3] == 255 && canvas[0] == 0, "'1' drawn in the wrong place");
+  UNIT_CHECK(canvas[0 * 20 + 2] == 255 && canvas[6 * 20 + 1] == 255 && canvas[6 * 20 + 3] == 255 && canvas[0] == 0,
+             "'1' drawn in the wrong place");
   unsigned char big[40 * 20] = {0};
   UNIT_CALL(picture_draw_text(big, 40, 20, 1, 0, 0, 2, "1", &white));
   UNIT_CHECK(count_lit(big, 800) == 40, "'1' at scale 2 lit %d pixels, expected 40", count_lit(big, 800));
@@ -33,7 +34,7 @@ static void test_text_glyphs(void)
 static void test_png_round_trip(void)
 {
   char path[] = "/tmp/nanoforge-test-picture-XXXXXX";
-  int  fd = mkstemp(path);
+  int  fd     = mkstemp(path);
   UNIT_CHECK(fd >= 0, "mkstemp");
   close(fd);
   unsigned char rgb[3 * 7 * 5];
@@ -58,7 +59,8 @@ static void test_grey_mapping(void)
   float         values[5] = {-1, 0, 1, 2, 3};
   unsigned char grey[5];
   UNIT_CALL(picture_grey_from_floats(values, 5, 0, 100, grey));
-  UNIT_CHECK(grey[0] == 0 && grey[4] == 255 && grey[2] == 128, "min-max mapping gave %d %d %d", grey[0], grey[2], grey[4]);
+  UNIT_CHECK(grey[0] == 0 && grey[4] == 255 && grey[2] == 128, "min-max mapping gave %d %d %d", grey[0], grey[2],
+             grey[4]);
 }
 
 int main(int argc, char **argv)

@@ -8,7 +8,8 @@ static void test_counts_and_rows(void)
   UNIT_CALL(plan_create(7, 10, 4, "-radius uniform:10,20\n", &plan));
   if (!plan) return;
   UNIT_CHECK(plan->n_images == 40, "n_images = %d, expected 40", (int)plan->n_images);
-  UNIT_CHECK(plan_unit_first_image(plan, 3) == 12, "unit 3 starts at row %d, expected 12", (int)plan_unit_first_image(plan, 3));
+  UNIT_CHECK(plan_unit_first_image(plan, 3) == 12, "unit 3 starts at row %d, expected 12",
+             (int)plan_unit_first_image(plan, 3));
   UNIT_CHECK(strlen(plan->hash_hex) == 16, "hash hex '%s' should have 16 digits", plan->hash_hex);
   UNIT_CALL(plan_destroy(&plan));
   UNIT_CHECK(plan == NULL, "destroy must NULL the pointer");
@@ -23,11 +24,17 @@ static void test_hash_depends_on_everything(void)
   UNIT_CALL(plan_create(7, 10, 5, "-radius uniform:10,20\n", &d));
   UNIT_CALL(plan_create(7, 10, 4, "-radius uniform:10,21\n", &e));
   UNIT_CHECK(a->hash == b->hash, "same plan, different hashes");
-  UNIT_CHECK(a->hash != c->hash && a->hash != d->hash && a->hash != e->hash, "seed, M and options must change the hash");
+  UNIT_CHECK(a->hash != c->hash && a->hash != d->hash && a->hash != e->hash,
+             "seed, M and options must change the hash");
   /* FNV-1a 64 known answers: "" and "a". */
   UNIT_CHECK(plan_hash_string("", 0) == 0xcbf29ce484222325ULL, "FNV-1a of empty string");
-  UNIT_CHECK(plan_hash_string("a", 1) == 0xaf63dc4c8601ec8cULL, "FNV-1a of 'a' = %016llx", (unsigned long long)plan_hash_string("a", 1));
-  plan_destroy(&a); plan_destroy(&b); plan_destroy(&c); plan_destroy(&d); plan_destroy(&e);
+  UNIT_CHECK(plan_hash_string("a", 1) == 0xaf63dc4c8601ec8cULL, "FNV-1a of 'a' = %016llx",
+             (unsigned long long)plan_hash_string("a", 1));
+  plan_destroy(&a);
+  plan_destroy(&b);
+  plan_destroy(&c);
+  plan_destroy(&d);
+  plan_destroy(&e);
 }
 
 static void test_compare_names_the_option(void)
@@ -36,8 +43,10 @@ static void test_compare_names_the_option(void)
   char      difference[512];
   UNIT_CALL(plan_options_compare("-a 1\n-b x\n", "-a 1\n-b x\n", &same, difference, sizeof difference));
   UNIT_CHECK(same, "equal sets compare different: %s", difference);
-  UNIT_CALL(plan_options_compare("-a 1\n-radius uniform:10,50\n", "-a 1\n-radius uniform:10,40\n", &same, difference, sizeof difference));
-  UNIT_CHECK(!same && !strcmp(difference, "-radius: was 'uniform:10,50', now 'uniform:10,40'"), "difference '%s'", difference);
+  UNIT_CALL(plan_options_compare("-a 1\n-radius uniform:10,50\n", "-a 1\n-radius uniform:10,40\n", &same, difference,
+                                 sizeof difference));
+  UNIT_CHECK(!same && !strcmp(difference, "-radius: was 'uniform:10,50', now 'uniform:10,40'"), "difference '%s'",
+             difference);
   UNIT_CALL(plan_options_compare("-a 1\n", "-a 1\n-twins 2\n", &same, difference, sizeof difference));
   UNIT_CHECK(!same && !strcmp(difference, "-twins: was not given, now '2'"), "difference '%s'", difference);
   UNIT_CALL(plan_options_compare("-a 1\n-dose 100\n", "-a 1\n", &same, difference, sizeof difference));

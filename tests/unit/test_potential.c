@@ -11,8 +11,8 @@ static void grid_64(SimulationGrid *grid)
 {
   simulation_grid_defaults(grid);
   grid->cell[0] = grid->cell[1] = 6.4;
-  grid->cell[2] = 2.0;
-  grid->requested_sampling = 0.1;
+  grid->cell[2]                 = 2.0;
+  grid->requested_sampling      = 0.1;
   PetscCallAbort(PETSC_COMM_SELF, simulation_grid_setup(grid, NULL, 0));
 }
 
@@ -35,7 +35,7 @@ static int in_band(const SimulationGrid *grid, PetscInt p, PetscInt q)
 /* Relative L2 difference of two images' spectra inside the band limit. */
 static double band_error(const SimulationGrid *grid, const float *a, const float *b)
 {
-  const PetscInt n = grid->nx * grid->ny;
+  const PetscInt n  = grid->nx * grid->ny;
   fftwf_complex *fa = fftwf_alloc_complex((size_t)n), *fb = fftwf_alloc_complex((size_t)n);
   double         diff = 0, norm = 0;
   spectrum(grid->nx, grid->ny, a, fa);
@@ -56,9 +56,9 @@ static void test_fast_matches_reference(void)
   SimulationGrid   grid;
   PotentialTables *tables;
   const double     position[4][3] = {{1.234, 2.345, 0.5}, {4.4321, 0.0517, 1.0}, {3.01, 5.93, 1.5}, {6.35, 3.3, 0.1}};
-  const int        z[4] = {79, 6, 8, 79};
-  const float      occupancy[4] = {1.0f, 1.0f, 0.5f, 1.0f};
-  float            fast[64 * 64] = {0}, reference[64 * 64];
+  const int        z[4]           = {79, 6, 8, 79};
+  const float      occupancy[4]   = {1.0f, 1.0f, 0.5f, 1.0f};
+  float            fast[64 * 64]  = {0}, reference[64 * 64];
 
   grid_64(&grid);
   UNIT_CHECK(grid.nx == 64 && grid.ny == 64, "grid %d x %d", (int)grid.nx, (int)grid.ny);
@@ -89,9 +89,9 @@ static void test_integral_equals_k0(void)
   SimulationGrid   grid;
   PotentialTables *tables;
   const double     position[1][3] = {{3.17, 2.71, 0.5}};
-  const int        z[1] = {79};
-  float            v[64 * 64] = {0};
-  double           sum = 0;
+  const int        z[1]           = {79};
+  float            v[64 * 64]     = {0};
+  double           sum            = 0;
 
   grid_64(&grid);
   UNIT_CALL(potential_tables_create(&grid, NULL, 79, &tables));
@@ -99,9 +99,9 @@ static void test_integral_equals_k0(void)
   for (int i = 0; i < 64 * 64; i++) sum += v[i];
   sum *= grid.sampling[0] * grid.sampling[1];
   /* F(0) = 2π a0 e f_e(0), f_e(0) = Σ a_i/b_i + Σ c_i (Kirkland 2010 App. C). */
-  const double *p = element_from_z(79)->kirkland;
-  double f0 = p[0] / p[1] + p[2] / p[3] + p[4] / p[5] + p[6] + p[8] + p[10];
-  double expected = 2.0 * M_PI * 0.529177210903 * 14.399645478 * f0;
+  const double *p        = element_from_z(79)->kirkland;
+  double        f0       = p[0] / p[1] + p[2] / p[3] + p[4] / p[5] + p[6] + p[8] + p[10];
+  double        expected = 2.0 * M_PI * 0.529177210903 * 14.399645478 * f0;
   UNIT_CHECK_RELATIVE(potential_atom_integral(79), expected, 1e-12);
   UNIT_CHECK_RELATIVE(sum, expected, 1e-4);
   UNIT_CALL(potential_tables_destroy(&tables));
@@ -113,7 +113,7 @@ static void test_subpixel_shift_is_exact(void)
   PotentialTables *tables;
   const double     shift[2] = {0.0371, 0.0613}; /* fractions of a pixel, not multiples */
   const double     a[1][3] = {{3.0, 3.0, 0}}, b[1][3] = {{3.0 + shift[0], 3.0 + shift[1], 0}};
-  const int        z[1] = {6};
+  const int        z[1]        = {6};
   float            va[64 * 64] = {0}, vb[64 * 64] = {0};
   fftwf_complex   *fa = fftwf_alloc_complex(64 * 64), *fb = fftwf_alloc_complex(64 * 64);
   double           diff = 0, norm = 0;
@@ -134,7 +134,8 @@ static void test_subpixel_shift_is_exact(void)
       norm += pow(cabs(expected), 2);
     }
   printf("# sub-pixel shift, relative L2 error of the shifted spectrum in band: %.3e\n", sqrt(diff / norm));
-  UNIT_CHECK(sqrt(diff / norm) < 3e-4, "shifted potential differs from the phase-shifted one by %.3e", sqrt(diff / norm));
+  UNIT_CHECK(sqrt(diff / norm) < 3e-4, "shifted potential differs from the phase-shifted one by %.3e",
+             sqrt(diff / norm));
   fftwf_free(fa);
   fftwf_free(fb);
   UNIT_CALL(potential_tables_destroy(&tables));

@@ -7,14 +7,19 @@ static void test_philox_known_answers(void)
 {
   static const uint32_t vectors[3][10] = {
     /* counter[4], key[2], expected[4] */
-    {0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8},
-    {0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd},
-    {0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0, 0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1},
+    {0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x6627e8d5, 0xe169c58d, 0xbc57ac4c,
+     0x9b00dbd8},
+    {0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0x408f276d, 0x41c83b0e, 0xa20bc7c6,
+     0x6d5451fd},
+    {0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0, 0xd16cfe09, 0x94fdcceb, 0x5001e420,
+     0x24126ea1},
   };
   for (int v = 0; v < 3; v++) {
     uint32_t out[4];
     philox4x32_10(vectors[v], vectors[v] + 4, out);
-    for (int i = 0; i < 4; i++) UNIT_CHECK(out[i] == vectors[v][6 + i], "vector %d word %d: %08x, expected %08x", v, i, out[i], vectors[v][6 + i]);
+    for (int i = 0; i < 4; i++)
+      UNIT_CHECK(out[i] == vectors[v][6 + i], "vector %d word %d: %08x, expected %08x", v, i, out[i],
+                 vectors[v][6 + i]);
   }
 }
 
@@ -60,7 +65,8 @@ static void test_uniform_moments(void)
   double lowest = 1, highest = 0;
   for (int i = 0; i < N_DRAWS; i++) {
     draws[i] = rng_uniform(&s);
-    lowest = fmin(lowest, draws[i]); highest = fmax(highest, draws[i]);
+    lowest   = fmin(lowest, draws[i]);
+    highest  = fmax(highest, draws[i]);
   }
   double mean, variance;
   moments(draws, N_DRAWS, &mean, &variance);
@@ -79,9 +85,11 @@ static void test_normal_moments(void)
   moments(draws, N_DRAWS, &mean, &variance);
   for (int i = 0; i < N_DRAWS; i++) {
     double z = (draws[i] - mean) / sqrt(variance);
-    skew += z * z * z; kurt += z * z * z * z;
+    skew += z * z * z;
+    kurt += z * z * z * z;
   }
-  skew /= N_DRAWS; kurt /= N_DRAWS;
+  skew /= N_DRAWS;
+  kurt /= N_DRAWS;
   UNIT_CHECK_ABSOLUTE(mean, 0.0, 5 * 3.2e-3);
   UNIT_CHECK_ABSOLUTE(variance, 1.0, 5 * 4.5e-3);
   UNIT_CHECK_ABSOLUTE(skew, 0.0, 5 * 7.7e-3);
@@ -124,15 +132,17 @@ static void test_poisson_probabilities(void)
   for (int i = 0; i < N_DRAWS; i++) count3 += rng_poisson(&s, 3.0) == 2;
   for (int i = 0; i < N_DRAWS; i++) count12 += rng_poisson(&s, 12.0) == 12;
   double p3 = 4.5 * exp(-3.0), p12 = exp(12 * log(12.0) - 12.0 - lgamma(13.0));
-  UNIT_CHECK(fabs(count3 / (double)N_DRAWS - p3) < 5 * sqrt(p3 * (1 - p3) / N_DRAWS), "P(X=2 | 3) = %g, expected %g", count3 / (double)N_DRAWS, p3);
-  UNIT_CHECK(fabs(count12 / (double)N_DRAWS - p12) < 5 * sqrt(p12 * (1 - p12) / N_DRAWS), "P(X=12 | 12) = %g, expected %g", count12 / (double)N_DRAWS, p12);
+  UNIT_CHECK(fabs(count3 / (double)N_DRAWS - p3) < 5 * sqrt(p3 * (1 - p3) / N_DRAWS), "P(X=2 | 3) = %g, expected %g",
+             count3 / (double)N_DRAWS, p3);
+  UNIT_CHECK(fabs(count12 / (double)N_DRAWS - p12) < 5 * sqrt(p12 * (1 - p12) / N_DRAWS),
+             "P(X=12 | 12) = %g, expected %g", count12 / (double)N_DRAWS, p12);
 }
 
 static void test_rotation_uniform(void)
 {
   RngStream s;
   rng_stream_init(&s, 11, 0, RNG_PURPOSE_TEST);
-  double mean[3][3] = {{0}}, worst_orthogonality = 0, worst_determinant = 0, mean_z2 = 0;
+  double    mean[3][3] = {{0}}, worst_orthogonality = 0, worst_determinant = 0, mean_z2 = 0;
   const int n = 20000;
   for (int t = 0; t < n; t++) {
     double r[3][3];
@@ -144,14 +154,17 @@ static void test_rotation_uniform(void)
         for (int k = 0; k < 3; k++) dot += r[i][k] * r[j][k];
         worst_orthogonality = fmax(worst_orthogonality, fabs(dot - (i == j)));
       }
-    double det = r[0][0] * (r[1][1] * r[2][2] - r[1][2] * r[2][1]) - r[0][1] * (r[1][0] * r[2][2] - r[1][2] * r[2][0]) + r[0][2] * (r[1][0] * r[2][1] - r[1][1] * r[2][0]);
+    double det = r[0][0] * (r[1][1] * r[2][2] - r[1][2] * r[2][1]) - r[0][1] * (r[1][0] * r[2][2] - r[1][2] * r[2][0]) +
+                 r[0][2] * (r[1][0] * r[2][1] - r[1][1] * r[2][0]);
     worst_determinant = fmax(worst_determinant, fabs(det - 1));
     mean_z2 += r[2][2] * r[2][2] / n; /* cos² of the angle between z and R z: 1/3 when uniform */
   }
-  UNIT_CHECK(worst_orthogonality < 1e-12 && worst_determinant < 1e-12, "rotations must be proper orthogonal (%g, %g)", worst_orthogonality, worst_determinant);
+  UNIT_CHECK(worst_orthogonality < 1e-12 && worst_determinant < 1e-12, "rotations must be proper orthogonal (%g, %g)",
+             worst_orthogonality, worst_determinant);
   /* Haar measure: E[R] = 0, each entry has variance 1/3, standard error sqrt(1/3/n) = 4.1e-3 */
   for (int i = 0; i < 3; i++)
-    for (int j = 0; j < 3; j++) UNIT_CHECK(fabs(mean[i][j]) < 5 * 4.1e-3, "E[R_%d%d] = %g, expected 0", i, j, mean[i][j]);
+    for (int j = 0; j < 3; j++)
+      UNIT_CHECK(fabs(mean[i][j]) < 5 * 4.1e-3, "E[R_%d%d] = %g, expected 0", i, j, mean[i][j]);
   UNIT_CHECK_ABSOLUTE(mean_z2, 1.0 / 3.0, 5 * 2.1e-3);
 }
 
@@ -161,7 +174,8 @@ static void test_below_unbiased(void)
   rng_stream_init(&s, 12, 0, RNG_PURPOSE_TEST);
   int counts[7] = {0};
   for (int i = 0; i < 70000; i++) counts[rng_below(&s, 7)]++;
-  for (int k = 0; k < 7; k++) UNIT_CHECK(fabs(counts[k] - 10000.0) < 5 * sqrt(10000.0 * 6 / 7), "value %d drawn %d times of 70000", k, counts[k]);
+  for (int k = 0; k < 7; k++)
+    UNIT_CHECK(fabs(counts[k] - 10000.0) < 5 * sqrt(10000.0 * 6 / 7), "value %d drawn %d times of 70000", k, counts[k]);
 }
 
 /* rng_uniform_at is the Philox block of counter (index, purpose, unit low, unit high): Random123's
@@ -170,9 +184,11 @@ static void test_uniform_at_layout(void)
 {
   const uint64_t bits     = ((uint64_t)0xd16cfe09u << 32) | 0x94fdccebu;
   const double   expected = ((double)(bits >> 12) + 0.5) * 0x1.0p-52;
-  UNIT_CHECK(rng_uniform_at(0x299f31d0a4093822ull, 0x0370734413198a2eull, 0x85a308d3u, 0x243f6a88u) == expected, "rng_uniform_at must follow the layout (index, purpose, unit)");
+  UNIT_CHECK(rng_uniform_at(0x299f31d0a4093822ull, 0x0370734413198a2eull, 0x85a308d3u, 0x243f6a88u) == expected,
+             "rng_uniform_at must follow the layout (index, purpose, unit)");
   int same = 0;
-  for (uint32_t i = 0; i < 1000; i++) same += rng_uniform_at(1, 2, RNG_PURPOSE_TEST, i) == rng_uniform_at(1, 2, RNG_PURPOSE_TEST, i + 1);
+  for (uint32_t i = 0; i < 1000; i++)
+    same += rng_uniform_at(1, 2, RNG_PURPOSE_TEST, i) == rng_uniform_at(1, 2, RNG_PURPOSE_TEST, i + 1);
   UNIT_CHECK(same == 0, "consecutive indices gave equal numbers %d times", same);
 }
 
@@ -182,14 +198,15 @@ static void test_normal_quantile(void)
   UNIT_CHECK(rng_normal_quantile(0.5) == 0.0, "quantile(0.5) = %g", rng_normal_quantile(0.5));
   UNIT_CHECK_RELATIVE(rng_normal_quantile(0.975), 1.959963984540054, 1e-14);
   UNIT_CHECK_RELATIVE(rng_normal_quantile(1e-10), -6.361340902404056, 1e-13);
-  UNIT_CHECK(rng_normal_quantile(1.0 - 0x1.0p-20) == -rng_normal_quantile(0x1.0p-20), "the quantile must be odd about 1/2");
+  UNIT_CHECK(rng_normal_quantile(1.0 - 0x1.0p-20) == -rng_normal_quantile(0x1.0p-20),
+             "the quantile must be odd about 1/2");
   double worst = 0, previous = -INFINITY;
   int    decreasing = 0;
   for (int e = 0; e <= 2000; e++) {
     double u = e < 1000 ? pow(2.0, -53.0 + 52.0 * e / 1000.0) : 0.5 + 0.5 * (e - 1000) / 1000.0 * (1 - 0x1.0p-50);
     double x = rng_normal_quantile(u);
     double p = u <= 0.5 ? 0.5 * erfc(-x / M_SQRT2) : 1.0 - 0.5 * erfc(x / M_SQRT2);
-    worst = fmax(worst, u <= 0.5 ? fabs(p / u - 1) : fabs((1 - p) / (1 - u) - 1));
+    worst    = fmax(worst, u <= 0.5 ? fabs(p / u - 1) : fabs((1 - p) / (1 - u) - 1));
     decreasing += x < previous;
     previous = x;
   }
@@ -205,14 +222,16 @@ static double poisson_probability(double mean, double k) { return exp(k * log(me
  * over mean ± 6 sqrt(mean) (bins under 5 expected pooled), at a 1e-6-ish threshold. */
 static void check_poisson_quantile(double lambda, uint64_t seed)
 {
-  for (int i = 0; i < N_DRAWS; i++) draws[i] = (double)rng_poisson_quantile(rng_uniform_at(seed, 0, RNG_PURPOSE_TEST, (uint32_t)i), lambda);
+  for (int i = 0; i < N_DRAWS; i++)
+    draws[i] = (double)rng_poisson_quantile(rng_uniform_at(seed, 0, RNG_PURPOSE_TEST, (uint32_t)i), lambda);
   double mean, variance;
   moments(draws, N_DRAWS, &mean, &variance);
   UNIT_CHECK(fabs(mean - lambda) < 5 * sqrt(lambda / N_DRAWS), "Poisson quantile(%g): mean %.10g", lambda, mean);
-  UNIT_CHECK(fabs(variance - lambda) < 5 * sqrt((lambda + 2 * lambda * lambda) / N_DRAWS), "Poisson quantile(%g): variance %.10g", lambda, variance);
+  UNIT_CHECK(fabs(variance - lambda) < 5 * sqrt((lambda + 2 * lambda * lambda) / N_DRAWS),
+             "Poisson quantile(%g): variance %.10g", lambda, variance);
   enum { MAX_BINS = 64 };
-  const double width = fmax(1.0, floor(sqrt(lambda) / 4));
-  const double low   = fmax(0.0, floor(lambda - 6 * sqrt(lambda)));
+  const double width              = fmax(1.0, floor(sqrt(lambda) / 4));
+  const double low                = fmax(0.0, floor(lambda - 6 * sqrt(lambda)));
   double       expected[MAX_BINS] = {0}, observed[MAX_BINS] = {0}, outside_expected = 1, outside_observed = 0;
   int          bins = (int)ceil((lambda + 6 * sqrt(lambda) + 10 - low) / width);
   if (bins > MAX_BINS) bins = MAX_BINS;
@@ -237,10 +256,13 @@ static void check_poisson_quantile(double lambda, uint64_t seed)
     chi2 += pow(outside_observed - outside_expected * N_DRAWS, 2) / (outside_expected * N_DRAWS);
     dof++;
   } else {
-    UNIT_CHECK(outside_observed <= 5 + outside_expected * N_DRAWS * 10, "Poisson quantile(%g): %g draws in bins expecting %g", lambda, outside_observed, outside_expected * N_DRAWS);
+    UNIT_CHECK(outside_observed <= 5 + outside_expected * N_DRAWS * 10,
+               "Poisson quantile(%g): %g draws in bins expecting %g", lambda, outside_observed,
+               outside_expected * N_DRAWS);
   }
   dof -= 1;
-  UNIT_CHECK(dof >= 1 && chi2 < dof + 5 * sqrt(2.0 * dof) + 10, "Poisson quantile(%g): chi-square %g with %d degrees of freedom", lambda, chi2, dof);
+  UNIT_CHECK(dof >= 1 && chi2 < dof + 5 * sqrt(2.0 * dof) + 10,
+             "Poisson quantile(%g): chi-square %g with %d degrees of freedom", lambda, chi2, dof);
 }
 
 static void test_poisson_quantile_statistics(void)
@@ -253,7 +275,9 @@ static void test_poisson_quantile_statistics(void)
   check_poisson_quantile(100.0, 26);
   check_poisson_quantile(1.0e4, 27);
   check_poisson_quantile(1.0e8, 28);
-  UNIT_CHECK(rng_poisson_quantile(0.5, 0.0) == 0 && rng_poisson_quantile(0.5, -1.0) == 0 && rng_poisson_quantile(0.5, NAN) == 0, "mean 0, negative or NaN must give 0");
+  UNIT_CHECK(rng_poisson_quantile(0.5, 0.0) == 0 && rng_poisson_quantile(0.5, -1.0) == 0 &&
+               rng_poisson_quantile(0.5, NAN) == 0,
+             "mean 0, negative or NaN must give 0");
   UNIT_CHECK(rng_poisson_quantile(1 - 0x1.0p-53, 1e30) == (uint64_t)1.8e19, "huge means are capped at 1.8e19");
 }
 
@@ -266,7 +290,7 @@ static void test_poisson_quantile_against_exact(void)
   for (int m = 0; m < 3; m++) {
     int differ = 0, far = 0;
     for (uint32_t i = 0; i < 200000; i++) {
-      const double u = rng_uniform_at(31, (uint64_t)m, RNG_PURPOSE_TEST, i);
+      const double u           = rng_uniform_at(31, (uint64_t)m, RNG_PURPOSE_TEST, i);
       double       probability = exp(-means[m]), cumulative = probability;
       uint64_t     k = 0, got = rng_poisson_quantile(u, means[m]);
       while (u > cumulative && k < 5000) {
@@ -277,7 +301,9 @@ static void test_poisson_quantile_against_exact(void)
       differ += got != k;
       far += got > k + 1 || k > got + 1;
     }
-    UNIT_CHECK(far == 0 && differ <= 20, "mean %g: %d of 200000 quantiles differ from exact inversion, %d by more than one", means[m], differ, far);
+    UNIT_CHECK(far == 0 && differ <= 20,
+               "mean %g: %d of 200000 quantiles differ from exact inversion, %d by more than one", means[m], differ,
+               far);
   }
 }
 

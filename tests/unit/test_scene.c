@@ -27,7 +27,8 @@ static void test_priority_lower_number_wins(void)
   UNIT_CALL(scene_add_object(scene, "b", 2, ATOM_CLASS_SUPPORT, b, NULL, NULL));
   UNIT_CALL(scene_remove_overlaps(scene));
   UNIT_CHECK(scene->object[0].atoms->n == 3, "winner lost atoms: %" PetscInt_FMT, scene->object[0].atoms->n);
-  UNIT_CHECK(scene->object[1].atoms->n == 2 && scene->object[1].atoms->position[0][0] == 6.5, "loser kept %" PetscInt_FMT " atoms", scene->object[1].atoms->n);
+  UNIT_CHECK(scene->object[1].atoms->n == 2 && scene->object[1].atoms->position[0][0] == 6.5,
+             "loser kept %" PetscInt_FMT " atoms", scene->object[1].atoms->n);
   UNIT_CALL(scene_destroy(&scene));
   /* Swap the priorities: now A loses x = 4. */
   UNIT_CALL(scene_create(&scene));
@@ -35,7 +36,9 @@ static void test_priority_lower_number_wins(void)
   UNIT_CALL(scene_add_object(scene, "a", 5, ATOM_CLASS_PARTICLE, a, NULL, NULL));
   UNIT_CALL(scene_add_object(scene, "b", 2, ATOM_CLASS_SUPPORT, b, NULL, NULL));
   UNIT_CALL(scene_remove_overlaps(scene));
-  UNIT_CHECK(scene->object[0].atoms->n == 2 && scene->object[1].atoms->n == 3, "swapped priorities: %" PetscInt_FMT " and %" PetscInt_FMT " atoms", scene->object[0].atoms->n, scene->object[1].atoms->n);
+  UNIT_CHECK(scene->object[0].atoms->n == 2 && scene->object[1].atoms->n == 3,
+             "swapped priorities: %" PetscInt_FMT " and %" PetscInt_FMT " atoms", scene->object[0].atoms->n,
+             scene->object[1].atoms->n);
   UNIT_CALL(scene_destroy(&scene));
   /* Equal priorities delete each other's atoms in the overlap: both lose one. */
   UNIT_CALL(scene_create(&scene));
@@ -43,7 +46,9 @@ static void test_priority_lower_number_wins(void)
   UNIT_CALL(scene_add_object(scene, "a", 3, ATOM_CLASS_PARTICLE, a, NULL, NULL));
   UNIT_CALL(scene_add_object(scene, "b", 3, ATOM_CLASS_SUPPORT, b, NULL, NULL));
   UNIT_CALL(scene_remove_overlaps(scene));
-  UNIT_CHECK(scene->object[0].atoms->n == 2 && scene->object[1].atoms->n == 2, "equal priorities: %" PetscInt_FMT " and %" PetscInt_FMT " atoms", scene->object[0].atoms->n, scene->object[1].atoms->n);
+  UNIT_CHECK(scene->object[0].atoms->n == 2 && scene->object[1].atoms->n == 2,
+             "equal priorities: %" PetscInt_FMT " and %" PetscInt_FMT " atoms", scene->object[0].atoms->n,
+             scene->object[1].atoms->n);
   UNIT_CALL(scene_destroy(&scene));
   UNIT_CALL(atom_list_destroy(&a));
   UNIT_CALL(atom_list_destroy(&b));
@@ -75,7 +80,9 @@ static void test_overlap_by_volume(void)
   UNIT_CALL(scene_add_object(scene, "particle", 1, ATOM_CLASS_PARTICLE, particle, ball, NULL));
   UNIT_CALL(scene_remove_overlaps(scene));
   UNIT_CHECK(inside > 100, "only %" PetscInt_FMT " support atoms inside the ball", inside);
-  UNIT_CHECK(scene->object[0].atoms->n == support->n - inside, "support kept %" PetscInt_FMT " of %" PetscInt_FMT " atoms; expected %" PetscInt_FMT, scene->object[0].atoms->n, support->n, support->n - inside);
+  UNIT_CHECK(scene->object[0].atoms->n == support->n - inside,
+             "support kept %" PetscInt_FMT " of %" PetscInt_FMT " atoms; expected %" PetscInt_FMT,
+             scene->object[0].atoms->n, support->n, support->n - inside);
   UNIT_CHECK(scene->object[1].atoms->n == 1, "particle lost its atom");
   UNIT_CALL(scene_destroy(&scene));
   UNIT_CALL(volume_destroy(&ball));
@@ -92,7 +99,7 @@ static void test_interface_distance(void)
   Scene               *scene;
   double               size[3] = {24, 24, 12}, origin[3] = {0, 0, 0}, closest;
   SceneBoundary        boundary[3] = {SCENE_BOUNDARY_PERIODIC, SCENE_BOUNDARY_PERIODIC, SCENE_BOUNDARY_OPEN};
-  double               upper[3] = {24, 24, 0};
+  double               upper[3]    = {24, 24, 0};
   UNIT_CALL(amorphous_support_spec_default(SUPPORT_AMORPHOUS_CARBON, size, origin, &spec));
   UNIT_CALL(atom_list_create(0, &support));
   UNIT_CALL(amorphous_support_build(&spec, 11, 2, 0, support));
@@ -116,20 +123,27 @@ static void test_interface_distance(void)
   UNIT_CALL(scene_remove_close_pairs(scene));
   UNIT_CALL(scene_closest_interface_pair(scene, &closest));
   UNIT_CHECK(closest >= 1.4, "Au–C pair %g Å apart after resolving (minimum 1.4 Å)", closest);
-  UNIT_CHECK(scene->object[1].atoms->n == particle->n, "the particle (winner) lost atoms: %" PetscInt_FMT " of %" PetscInt_FMT, scene->object[1].atoms->n, particle->n);
+  UNIT_CHECK(scene->object[1].atoms->n == particle->n,
+             "the particle (winner) lost atoms: %" PetscInt_FMT " of %" PetscInt_FMT, scene->object[1].atoms->n,
+             particle->n);
   /* wrapped into [0, 24) */
   for (PetscInt i = 0; i < scene->object[1].atoms->n; i++)
-    UNIT_CHECK(scene->object[1].atoms->position[i][0] >= 0 && scene->object[1].atoms->position[i][0] < 24, "x = %g not wrapped", scene->object[1].atoms->position[i][0]);
+    UNIT_CHECK(scene->object[1].atoms->position[i][0] >= 0 && scene->object[1].atoms->position[i][0] < 24,
+               "x = %g not wrapped", scene->object[1].atoms->position[i][0]);
   /* hand-off: labels, thermal rms per species, cell */
   UNIT_CALL(scene_set_thermal_rms(scene, 79, 0.085));
   UNIT_CALL(scene_set_thermal_rms(scene, 6, 0.1));
   UNIT_CALL(atom_list_create(0, &all));
   UNIT_CALL(scene_to_atom_list(scene, all));
-  UNIT_CHECK(all->n == scene->object[0].atoms->n + scene->object[1].atoms->n, "hand-off has %" PetscInt_FMT " atoms", all->n);
+  UNIT_CHECK(all->n == scene->object[0].atoms->n + scene->object[1].atoms->n, "hand-off has %" PetscInt_FMT " atoms",
+             all->n);
   for (PetscInt i = 0; i < all->n; i++) {
     PetscBool gold = all->atomic_number[i] == 79;
-    UNIT_CHECK(all->object_id[i] == (gold ? 1 : 0) && all->atom_class[i] == (gold ? ATOM_CLASS_PARTICLE : ATOM_CLASS_SUPPORT), "atom %" PetscInt_FMT " labels", i);
-    UNIT_CHECK(all->thermal_rms[i] == (gold ? 0.085f : 0.1f), "atom %" PetscInt_FMT " thermal rms %g", i, (double)all->thermal_rms[i]);
+    UNIT_CHECK(all->object_id[i] == (gold ? 1 : 0) &&
+                 all->atom_class[i] == (gold ? ATOM_CLASS_PARTICLE : ATOM_CLASS_SUPPORT),
+               "atom %" PetscInt_FMT " labels", i);
+    UNIT_CHECK(all->thermal_rms[i] == (gold ? 0.085f : 0.1f), "atom %" PetscInt_FMT " thermal rms %g", i,
+               (double)all->thermal_rms[i]);
   }
   UNIT_CHECK(all->cell[0][0] == 24 && all->cell[1][1] == 24 && all->periodic[0] && !all->periodic[2], "cell");
   UNIT_CALL(atom_list_destroy(&all));
@@ -150,13 +164,15 @@ static void test_clip_and_place(void)
   UNIT_CALL(scene_add_object(scene, "a", 1, ATOM_CLASS_OTHER, a, NULL, NULL));
   UNIT_CALL(scene_set_bounds(scene, lower, upper, boundary));
   UNIT_CALL(scene_resolve(scene));
-  UNIT_CHECK(scene->object[0].atoms->n == 5, "clip kept %" PetscInt_FMT " atoms, expected 5 (x = 0.5 .. 8.5)", scene->object[0].atoms->n);
+  UNIT_CHECK(scene->object[0].atoms->n == 5, "clip kept %" PetscInt_FMT " atoms, expected 5 (x = 0.5 .. 8.5)",
+             scene->object[0].atoms->n);
   UNIT_CALL(scene_destroy(&scene));
   rng_stream_init(&rng, 1, 2, RNG_PURPOSE_STRUCTURE);
   UNIT_CALL(scene_place_on_surface(a, 30.0, centre, 2.5, 3.0, &rng, shift));
   atom_list_bounds(a, low, high);
   UNIT_CHECK_ABSOLUTE(low[2], 27.5, 1e-12);
-  UNIT_CHECK(fabs((low[0] + high[0]) / 2 - 50) <= 3 && fabs(a->position[0][1] - 40) <= 3, "centroid not within the jitter of the centre");
+  UNIT_CHECK(fabs((low[0] + high[0]) / 2 - 50) <= 3 && fabs(a->position[0][1] - 40) <= 3,
+             "centroid not within the jitter of the centre");
   UNIT_CALL(atom_list_destroy(&a));
 }
 
@@ -199,19 +215,23 @@ static void test_grid_steps_match_reference(void)
     UNIT_CALL(scene_remove_overlaps_ref(slow));
     for (PetscInt k = 0; k < 4; k++) {
       removed += 150 - fast->object[k].atoms->n;
-      UNIT_CHECK(fast->object[k].atoms->n == slow->object[k].atoms->n, "unit %d object %d after overlaps: %" PetscInt_FMT " atoms, reference %" PetscInt_FMT, (int)unit, (int)k, fast->object[k].atoms->n,
-                 slow->object[k].atoms->n);
+      UNIT_CHECK(fast->object[k].atoms->n == slow->object[k].atoms->n,
+                 "unit %d object %d after overlaps: %" PetscInt_FMT " atoms, reference %" PetscInt_FMT, (int)unit,
+                 (int)k, fast->object[k].atoms->n, slow->object[k].atoms->n);
     }
     UNIT_CALL(scene_remove_close_pairs(fast));
     UNIT_CALL(scene_remove_close_pairs_ref(slow));
     for (PetscInt k = 0; k < 4; k++) {
       const AtomList *a = fast->object[k].atoms, *b = slow->object[k].atoms;
-      UNIT_CHECK(a->n == b->n && !memcmp(a->position, b->position, sizeof(double) * 3 * a->n), "unit %d object %d after close pairs: %" PetscInt_FMT " atoms, reference %" PetscInt_FMT, (int)unit, (int)k, a->n, b->n);
+      UNIT_CHECK(a->n == b->n && !memcmp(a->position, b->position, sizeof(double) * 3 * a->n),
+                 "unit %d object %d after close pairs: %" PetscInt_FMT " atoms, reference %" PetscInt_FMT, (int)unit,
+                 (int)k, a->n, b->n);
     }
     double closest;
     UNIT_CALL(scene_closest_interface_pair(fast, &closest));
     UNIT_CHECK(closest >= 1.7, "closest pair across objects %g Å", closest);
-    UNIT_CHECK(removed > 50, "only %" PetscInt_FMT " atoms removed by overlaps: the test does not exercise them", removed);
+    UNIT_CHECK(removed > 50, "only %" PetscInt_FMT " atoms removed by overlaps: the test does not exercise them",
+               removed);
     UNIT_CALL(scene_destroy(&fast));
     UNIT_CALL(scene_destroy(&slow));
   }

@@ -16,7 +16,8 @@ static void test_parse_integer64(void)
   UNIT_CHECK(value == 99999999999LL, "-unit 99999999999 parsed as %" PetscInt64_FMT, value);
   UNIT_CALL(options_parse_integer64("-structures", "1.1e9", 1, PLAN_MAX_STRUCTURES, &value));
   UNIT_CHECK(value == 1100000000LL, "1.1e9 parsed as %" PetscInt64_FMT, value);
-  UNIT_CALL_FAILS(options_parse_integer64("-structures", "3000000000", 1, PLAN_MAX_STRUCTURES, &value)); /* wraps to negative in 32 bits */
+  UNIT_CALL_FAILS(options_parse_integer64("-structures", "3000000000", 1, PLAN_MAX_STRUCTURES,
+                                          &value)); /* wraps to negative in 32 bits */
   UNIT_CALL_FAILS(options_parse_integer64("-structures", "1.5", 1, PLAN_MAX_STRUCTURES, &value));
   UNIT_CALL_FAILS(options_parse_integer64("-structures", "abc", 1, PLAN_MAX_STRUCTURES, &value));
   UNIT_CALL_FAILS(options_parse_integer64("-structures", "99999999999999999999", 1, PLAN_MAX_STRUCTURES, &value));
@@ -50,22 +51,25 @@ static void test_unit_id_above_2_32(void)
   double               wide[IMAGING_PARAMETER_COUNT], truncated[IMAGING_PARAMETER_COUNT];
   const uint64_t       unit = 99999999999ULL, seed = 5;
   PetscMemzero(&d, sizeof d);
-  for (int p = 0; p < IMAGING_PARAMETER_COUNT; p++) UNIT_CALL(distribution_parse("-test", p == IMAGING_DEFOCUS ? "uniform:-100,100" : "1", &d.parameter[p]));
+  for (int p = 0; p < IMAGING_PARAMETER_COUNT; p++)
+    UNIT_CALL(distribution_parse("-test", p == IMAGING_DEFOCUS ? "uniform:-100,100" : "1", &d.parameter[p]));
   UNIT_CALL(imaging_sample(&d, seed, unit, 3, &c, wide));
   UNIT_CALL(imaging_sample(&d, seed, (uint32_t)unit, 3, &c, truncated));
   RngStream stream;
   double    expected;
   rng_stream_init(&stream, seed, unit + ((uint64_t)3 << 40), RNG_PURPOSE_IMAGING);
   for (int p = 0; p <= IMAGING_DEFOCUS; p++) UNIT_CALL(distribution_sample(&d.parameter[p], &stream, &expected));
-  UNIT_CHECK(wide[IMAGING_DEFOCUS] == expected, "defocus of unit %llu: %.17g, the stream keyed by it gives %.17g", (unsigned long long)unit, wide[IMAGING_DEFOCUS], expected);
-  UNIT_CHECK(wide[IMAGING_DEFOCUS] != truncated[IMAGING_DEFOCUS], "unit %llu draws what unit %u draws", (unsigned long long)unit, (uint32_t)unit);
+  UNIT_CHECK(wide[IMAGING_DEFOCUS] == expected, "defocus of unit %llu: %.17g, the stream keyed by it gives %.17g",
+             (unsigned long long)unit, wide[IMAGING_DEFOCUS], expected);
+  UNIT_CHECK(wide[IMAGING_DEFOCUS] != truncated[IMAGING_DEFOCUS], "unit %llu draws what unit %u draws",
+             (unsigned long long)unit, (uint32_t)unit);
 }
 
 static void grid_of(PetscInt n, PetscInt fp_configs, SimulationGrid *grid)
 {
   simulation_grid_defaults(grid);
   grid->nx = grid->ny = n;
-  grid->fp_configs = fp_configs;
+  grid->fp_configs    = fp_configs;
 }
 
 static void test_memory_estimate_scaling(void)
@@ -75,8 +79,9 @@ static void test_memory_estimate_scaling(void)
   grid_of(512, 0, &g512);
   grid_of(512, 4, &g512_fp4);
   const double base = SIMULATION_BASELINE_BYTES;
-  const double e256 = simulation_memory_estimate(&g256, 0, 0, PETSC_FALSE) - base, e512 = simulation_memory_estimate(&g512, 0, 0, PETSC_FALSE) - base;
-  UNIT_CHECK_RELATIVE(e512 / e256, 4.0, 1e-12);   /* linear in the grid's pixels */
+  const double e256 = simulation_memory_estimate(&g256, 0, 0, PETSC_FALSE) - base,
+               e512 = simulation_memory_estimate(&g512, 0, 0, PETSC_FALSE) - base;
+  UNIT_CHECK_RELATIVE(e512 / e256, 4.0, 1e-12);       /* linear in the grid's pixels */
   UNIT_CHECK_RELATIVE(e512, 92.0 * 512 * 512, 1e-12); /* 76 bytes + 16 per configuration per pixel */
   const double fp4 = simulation_memory_estimate(&g512_fp4, 0, 0, PETSC_FALSE) - base;
   UNIT_CHECK_RELATIVE(fp4 - e512, 3.0 * 16.0 * 512 * 512, 1e-12); /* 3 more configurations */

@@ -17,7 +17,7 @@ static void sample(AtomList **atoms)
   }
   (*atoms)->cell[0][0] = 20;
   (*atoms)->cell[1][0] = -10, (*atoms)->cell[1][1] = 17.320508; /* hexagonal: rows are vectors */
-  (*atoms)->cell[2][2] = 30;
+  (*atoms)->cell[2][2]  = 30;
   (*atoms)->periodic[0] = (*atoms)->periodic[1] = PETSC_TRUE;
 }
 
@@ -26,10 +26,12 @@ static void compare(const AtomList *a, const AtomList *b, PetscBool labels, Pets
   UNIT_CHECK(a->n == b->n, "%" PetscInt_FMT " atoms read back, %" PetscInt_FMT " written", b->n, a->n);
   if (a->n != b->n) return;
   for (PetscInt i = 0; i < a->n; i++) {
-    UNIT_CHECK(a->atomic_number[i] == b->atomic_number[i], "atom %" PetscInt_FMT ": Z %d vs %d", i, b->atomic_number[i], a->atomic_number[i]);
+    UNIT_CHECK(a->atomic_number[i] == b->atomic_number[i], "atom %" PetscInt_FMT ": Z %d vs %d", i, b->atomic_number[i],
+               a->atomic_number[i]);
     for (int d = 0; d < 3; d++) UNIT_CHECK_ABSOLUTE(b->position[i][d], a->position[i][d], 1e-6);
     if (labels) {
-      UNIT_CHECK(a->object_id[i] == b->object_id[i] && a->atom_class[i] == b->atom_class[i], "atom %" PetscInt_FMT ": labels differ", i);
+      UNIT_CHECK(a->object_id[i] == b->object_id[i] && a->atom_class[i] == b->atom_class[i],
+                 "atom %" PetscInt_FMT ": labels differ", i);
     }
     if (extras) {
       UNIT_CHECK_ABSOLUTE(b->thermal_rms[i], a->thermal_rms[i], 1e-5);
@@ -45,9 +47,10 @@ static void test_xyz_round_trip(void)
   sample(&atoms);
   snprintf(path, sizeof path, "%s/a.xyz", folder);
   UNIT_CALL(structure_write(path, STRUCTURE_FORMAT_AUTO, atoms, "nanoforge test \"quoted\"\nsecond line"));
-  FILE *file = fopen(path, "r");
+  FILE *file      = fopen(path, "r");
   char  first[64] = "";
-  UNIT_CHECK(file && fgets(first, sizeof first, file) && atoi(first) == 50, "first line '%s' is not the atom count 50", first);
+  UNIT_CHECK(file && fgets(first, sizeof first, file) && atoi(first) == 50, "first line '%s' is not the atom count 50",
+             first);
   if (file) fclose(file);
   UNIT_CALL(structure_read(path, STRUCTURE_FORMAT_AUTO, &back));
   if (back) compare(atoms, back, PETSC_FALSE, PETSC_FALSE);
@@ -83,8 +86,8 @@ static void test_prismatic_round_trip(void)
   compare(atoms, back, PETSC_FALSE, PETSC_TRUE);
   UNIT_CHECK_ABSOLUTE(back->cell[1][1], 17.320508, 1e-6);
   /* The last line is the terminator -1, the third is "Z x y z occupancy u_rms". */
-  FILE *file = fopen(path, "r");
-  int   n_lines = 0;
+  FILE *file      = fopen(path, "r");
+  int   n_lines   = 0;
   char  last[256] = "", third[256] = "";
   while (file && fgets(line, sizeof line, file)) {
     if (++n_lines == 3) strcpy(third, line);
@@ -155,23 +158,26 @@ static void test_hostile_structures(void)
   expect_xyz_refused(narrow, sizeof narrow - 1, PETSC_ERR_FILE_UNEXPECTED, "pos of width 1");
   static const char wide[] = "1\nProperties=species:S:1:pos:R:3:x:R:99999999999\nAu 1 2 3\n";
   expect_xyz_refused(wide, sizeof wide - 1, PETSC_ERR_FILE_UNEXPECTED, "a property of width 99999999999");
-  static const char many[] = "1\nProperties=species:S:1:pos:R:3:a:R:9:b:R:9:c:R:9:d:R:9:e:R:9:f:R:9:g:R:9:h:R:9\nAu 1 2 3\n";
+  static const char many[] =
+    "1\nProperties=species:S:1:pos:R:3:a:R:9:b:R:9:c:R:9:d:R:9:e:R:9:f:R:9:g:R:9:h:R:9\nAu 1 2 3\n";
   expect_xyz_refused(many, sizeof many - 1, PETSC_ERR_FILE_UNEXPECTED, "76 columns");
   static const char object[] = "1\nProperties=species:S:1:pos:R:3:object_id:I:1\nAu 1 2 3 99999999999\n";
   expect_xyz_refused(object, sizeof object - 1, PETSC_ERR_FILE_UNEXPECTED, "object_id beyond 32 bits");
   static const char fine[] = "1\nProperties=species:S:1:pos:R:3:object_id:I:1\nAu 1 2 3 7\n"; /* the control */
-  AtomList *atoms = NULL;
-  char      path[300];
+  AtomList         *atoms  = NULL;
+  char              path[300];
   snprintf(path, sizeof path, "%s/fine.exyz", folder);
   FILE *file = fopen(path, "wb");
   fwrite(fine, 1, sizeof fine - 1, file), fclose(file);
   UNIT_CALL(structure_read(path, STRUCTURE_FORMAT_AUTO, &atoms));
-  UNIT_CHECK(atoms && atoms->n == 1 && atoms->object_id[0] == 7 && atoms->position[0][2] == 3, "the valid extended XYZ control read wrong");
+  UNIT_CHECK(atoms && atoms->n == 1 && atoms->object_id[0] == 7 && atoms->position[0][2] == 3,
+             "the valid extended XYZ control read wrong");
   if (atoms) atom_list_destroy(&atoms);
   (void)PetscPushErrorHandler(PetscReturnErrorHandler, NULL); /* a directory given as a structure file */
   PetscErrorCode code = structure_read(folder, STRUCTURE_FORMAT_AUTO, &atoms);
   (void)PetscPopErrorHandler();
-  UNIT_CHECK(code == PETSC_ERR_FILE_OPEN && !atoms, "a directory: error %d, expected %d", (int)code, (int)PETSC_ERR_FILE_OPEN);
+  UNIT_CHECK(code == PETSC_ERR_FILE_OPEN && !atoms, "a directory: error %d, expected %d", (int)code,
+             (int)PETSC_ERR_FILE_OPEN);
 }
 
 static void test_no_partial_file(void)
@@ -191,14 +197,15 @@ static void test_no_partial_file(void)
 
 static void test_picture(void)
 {
-  AtomList *atoms;
-  char      path[300];
+  AtomList     *atoms;
+  char          path[300];
   unsigned char header[8] = {0};
   sample(&atoms);
   snprintf(path, sizeof path, "%s/a.png", folder);
   UNIT_CALL(structure_write_picture(path, atoms, 200));
   FILE *file = fopen(path, "rb");
-  UNIT_CHECK(file && fread(header, 1, 8, file) == 8 && header[1] == 'P' && header[2] == 'N' && header[3] == 'G', "no PNG written");
+  UNIT_CHECK(file && fread(header, 1, 8, file) == 8 && header[1] == 'P' && header[2] == 'N' && header[3] == 'G',
+             "no PNG written");
   if (file) fclose(file);
   UNIT_CALL(atom_list_destroy(&atoms));
 }

@@ -29,7 +29,8 @@ static void test_starts(void)
 {
   PetscInt n, *s = NULL;
   UNIT_CALL(tiling_starts(100, 32, 8, &n, &s));
-  UNIT_CHECK(n == 4 && s[0] == 0 && s[1] == 24 && s[2] == 48 && s[3] == 68, "starts %d: %d %d %d %d", (int)n, (int)s[0], (int)s[1], (int)s[2], (int)s[3]);
+  UNIT_CHECK(n == 4 && s[0] == 0 && s[1] == 24 && s[2] == 48 && s[3] == 68, "starts %d: %d %d %d %d", (int)n, (int)s[0],
+             (int)s[1], (int)s[2], (int)s[3]);
   PetscFree(s);
   UNIT_CALL(tiling_starts(32, 32, 8, &n, &s));
   UNIT_CHECK(n == 1 && s[0] == 0, "one tile expected, got %d", (int)n);
@@ -47,7 +48,7 @@ static void test_identity(void)
       PetscMalloc2(ny * nx, &image, ny * nx, &output);
       for (PetscInt i = 0; i < ny * nx; i++) image[i] = (float)sin(0.37 * i) * 10 + (float)(i % 13);
       TilingConfig c = {32, 8, 3, (BlendMode)blend};
-      calls = 0;
+      calls          = 0;
       UNIT_CALL(tiling_apply(&c, image, ny, nx, identity, NULL, output));
       double worst = 0;
       for (PetscInt i = 0; i < ny * nx; i++) worst = fmax(worst, fabs(output[i] - image[i]));
@@ -81,7 +82,9 @@ static PetscErrorCode compare_padding(void *context, const float *tiles, int cou
   for (int t = 0; t < count; t++, check->tiles++)
     for (int y = 0; y < tile; y++)
       for (int x = 0; x < tile; x++)
-        if (tiles[((size_t)t * tile + y) * tile + x] != check->image[mirror_walk(y, check->ny) * check->nx + mirror_walk(x, check->nx)]) check->mismatches++;
+        if (tiles[((size_t)t * tile + y) * tile + x] !=
+            check->image[mirror_walk(y, check->ny) * check->nx + mirror_walk(x, check->nx)])
+          check->mismatches++;
   PetscCall(PetscArraycpy(outputs, tiles, (size_t)count * tile * tile));
   return 0;
 }
@@ -98,7 +101,8 @@ static void test_tiny_images(void)
     PaddingCheck check = {image, ny, nx, 0, 0};
     TilingConfig c     = {32, 8, 2, BLEND_COSINE};
     UNIT_CALL(tiling_apply(&c, image, ny, nx, compare_padding, &check, output));
-    UNIT_CHECK(check.tiles == 1 && check.mismatches == 0, "%dx%d image: %d tiles, %d padded pixels differ from the reference mirror padding", (int)ny, (int)nx,
+    UNIT_CHECK(check.tiles == 1 && check.mismatches == 0,
+               "%dx%d image: %d tiles, %d padded pixels differ from the reference mirror padding", (int)ny, (int)nx,
                check.tiles, check.mismatches);
     double worst = 0;
     for (PetscInt i = 0; i < ny * nx; i++) worst = fmax(worst, fabs(output[i] - image[i]));
@@ -115,7 +119,7 @@ static void test_blend_convex(void)
 {
   float image[80 * 80], output[80 * 80];
   for (int i = 0; i < 80 * 80; i++) image[i] = 0;
-  TilingConfig c = {32, 8, 4, BLEND_COSINE}; /* starts 0, 24, 48 */
+  TilingConfig c    = {32, 8, 4, BLEND_COSINE}; /* starts 0, 24, 48 */
   int          next = 0;
   UNIT_CALL(tiling_apply(&c, image, 80, 80, tile_number, &next, output));
   UNIT_CHECK(next == 9, "expected 3x3 = 9 tiles, got %d", next);
@@ -144,13 +148,16 @@ static void test_blend_profile(void)
       TilingConfig c    = {32, overlap, 4, (BlendMode)blend};
       int          next = 0;
       UNIT_CALL(tiling_apply(&c, image, ny, nx, tile_number, &next, output));
-      UNIT_CHECK(next == 2, "%s blend along %c: expected 2 tiles, got %d", blend_mode_names[blend], along_y ? 'y' : 'x', next);
-      double worst = 0;
+      UNIT_CHECK(next == 2, "%s blend along %c: expected 2 tiles, got %d", blend_mode_names[blend], along_y ? 'y' : 'x',
+                 next);
+      double worst    = 0;
       int    worst_at = -1;
       for (int k = 0; k < 56; k++) {
         double expected;
-        if (k < first_overlap) expected = 1;
-        else if (k >= first_overlap + overlap) expected = 2;
+        if (k < first_overlap)
+          expected = 1;
+        else if (k >= first_overlap + overlap)
+          expected = 2;
         else {
           double u = (k - first_overlap + 0.5) / overlap;
           expected = 1 + ((BlendMode)blend == BLEND_COSINE ? pow(sin(M_PI * u / 2), 2) : u);
@@ -161,8 +168,8 @@ static void test_blend_profile(void)
           if (error > worst) worst = error, worst_at = k;
         }
       }
-      UNIT_CHECK(worst < 1e-6, "%s blend along %c: output differs from the expected profile by %g at position %d", blend_mode_names[blend], along_y ? 'y' : 'x',
-                 worst, worst_at);
+      UNIT_CHECK(worst < 1e-6, "%s blend along %c: output differs from the expected profile by %g at position %d",
+                 blend_mode_names[blend], along_y ? 'y' : 'x', worst, worst_at);
     }
 }
 

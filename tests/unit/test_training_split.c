@@ -35,10 +35,13 @@ static void test_split_round_trip(void)
   strcpy(rule.column_group, "/metadata");
   UNIT_CALL(write_model(model_path, &rule));
   UNIT_CALL(model_file_read_split(model_path, &stored));
-  UNIT_CHECK(stored.present && !strcmp(stored.grouping, "image"), "stored split: present %d grouping '%s'", (int)stored.present, stored.grouping);
+  UNIT_CHECK(stored.present && !strcmp(stored.grouping, "image"), "stored split: present %d grouping '%s'",
+             (int)stored.present, stored.grouping);
   UNIT_CALL(training_split_from_model(model_path, &stored, &back));
-  UNIT_CHECK(back.seed == rule.seed && back.validation_fraction == 0.3 && back.grouping == SPLIT_BY_IMAGE && !strcmp(back.select, rule.select) && !strcmp(back.column_group, "/metadata"),
-             "read back: seed %llx fraction %g grouping %d select '%s' group '%s'", (unsigned long long)back.seed, back.validation_fraction, (int)back.grouping, back.select, back.column_group);
+  UNIT_CHECK(back.seed == rule.seed && back.validation_fraction == 0.3 && back.grouping == SPLIT_BY_IMAGE &&
+               !strcmp(back.select, rule.select) && !strcmp(back.column_group, "/metadata"),
+             "read back: seed %llx fraction %g grouping %d select '%s' group '%s'", (unsigned long long)back.seed,
+             back.validation_fraction, (int)back.grouping, back.select, back.column_group);
   /* model_file_load reads the same fields into the training state. */
   UNetConfig         config;
   UNet              *net;
@@ -47,7 +50,8 @@ static void test_split_round_trip(void)
   config.depth = 1, config.base_filters = 2;
   UNIT_CALL(unet_create(&config, 8, 8, 1, 3, &net));
   UNIT_CALL(model_file_load(model_path, net, NULL, &loaded));
-  UNIT_CHECK(loaded.split.present && loaded.split.seed == rule.seed && !strcmp(loaded.split.select, rule.select), "model_file_load: split present %d seed %llx", (int)loaded.split.present,
+  UNIT_CHECK(loaded.split.present && loaded.split.seed == rule.seed && !strcmp(loaded.split.select, rule.select),
+             "model_file_load: split present %d seed %llx", (int)loaded.split.present,
              (unsigned long long)loaded.split.seed);
   UNIT_CALL(model_training_state_clear(&loaded));
   UNIT_CALL(unet_destroy(&net));
@@ -65,13 +69,15 @@ static void test_model_without_split_refused(void)
   PetscErrorCode code = training_split_from_model(model_path, &stored, &back);
   (void)PetscPopErrorHandler();
   (void)PetscErrorMessage(code, NULL, (char **)&text);
-  UNIT_CHECK(code == PETSC_ERR_USER_INPUT && text && strstr(text, model_path) && strstr(text, "-split all"), "error %d '%s': expected one naming the model and -split all", (int)code, text ? text : "");
+  UNIT_CHECK(code == PETSC_ERR_USER_INPUT && text && strstr(text, model_path) && strstr(text, "-split all"),
+             "error %d '%s': expected one naming the model and -split all", (int)code, text ? text : "");
   strcpy(stored.grouping, "unit");
   stored.present = PETSC_TRUE;
   (void)PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
   code = training_split_from_model(model_path, &stored, &back);
   (void)PetscPopErrorHandler();
-  UNIT_CHECK(code == PETSC_ERR_FILE_UNEXPECTED, "an unknown grouping: error %d, expected %d", (int)code, (int)PETSC_ERR_FILE_UNEXPECTED);
+  UNIT_CHECK(code == PETSC_ERR_FILE_UNEXPECTED, "an unknown grouping: error %d, expected %d", (int)code,
+             (int)PETSC_ERR_FILE_UNEXPECTED);
 }
 
 int main(int argc, char **argv)

@@ -15,7 +15,8 @@ static void check_rotation(const double R[3][3])
       for (int k = 0; k < 3; k++) s += R[k][i] * R[k][j];
       UNIT_CHECK_ABSOLUTE(s, i == j, 1e-12);
     }
-  double det = R[0][0] * (R[1][1] * R[2][2] - R[1][2] * R[2][1]) - R[0][1] * (R[1][0] * R[2][2] - R[1][2] * R[2][0]) + R[0][2] * (R[1][0] * R[2][1] - R[1][1] * R[2][0]);
+  double det = R[0][0] * (R[1][1] * R[2][2] - R[1][2] * R[2][1]) - R[0][1] * (R[1][0] * R[2][2] - R[1][2] * R[2][0]) +
+               R[0][2] * (R[1][0] * R[2][1] - R[1][1] * R[2][0]);
   UNIT_CHECK_ABSOLUTE(det, 1, 1e-12);
 }
 
@@ -34,7 +35,8 @@ static void test_zone_axis(void)
       crystal_direction(x, (double[3]){axes[a][0], axes[a][1], axes[a][2]}, d);
       apply((const double(*)[3])R, d, z);
       double l = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
-      UNIT_CHECK(fabs(z[0]) < 1e-12 * l && fabs(z[1]) < 1e-12 * l && fabs(z[2] - l) < 1e-12 * l, "[%d%d%d] → (%g %g %g)", axes[a][0], axes[a][1], axes[a][2], z[0], z[1], z[2]);
+      UNIT_CHECK(fabs(z[0]) < 1e-12 * l && fabs(z[1]) < 1e-12 * l && fabs(z[2] - l) < 1e-12 * l,
+                 "[%d%d%d] → (%g %g %g)", axes[a][0], axes[a][1], axes[a][2], z[0], z[1], z[2]);
     }
   /* hexagonal [100] is the a axis (not transposed): along z it must come from (a, 0, 0) */
   UNIT_CALL(transform_zone_axis(mg, (int[3]){1, 0, 0}, 0, R));
@@ -59,7 +61,9 @@ static void test_euler_and_random(void)
   check_rotation((const double(*)[3])R);
   /* Bunge: R·z = (sinφ1 sinΦ, −cosφ1 sinΦ, cosΦ) */
   apply((const double(*)[3])R, (double[3]){0, 0, 1}, v);
-  UNIT_CHECK(fabs(v[0] - sin(0.3) * sin(0.7)) < 1e-12 && fabs(v[1] + cos(0.3) * sin(0.7)) < 1e-12 && fabs(v[2] - cos(0.7)) < 1e-12, "R z = (%g %g %g)", v[0], v[1], v[2]);
+  UNIT_CHECK(fabs(v[0] - sin(0.3) * sin(0.7)) < 1e-12 && fabs(v[1] + cos(0.3) * sin(0.7)) < 1e-12 &&
+               fabs(v[2] - cos(0.7)) < 1e-12,
+             "R z = (%g %g %g)", v[0], v[1], v[2]);
   RngStream rng;
   rng_stream_init(&rng, 5, 0, RNG_PURPOSE_ORIENTATION);
   double mean_cos = 0;

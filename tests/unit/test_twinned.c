@@ -13,8 +13,9 @@ static void neighbour_range(const AtomList *atoms, double *shortest, double *lon
     double best = INFINITY;
     for (PetscInt j = 0; j < atoms->n; j++) {
       if (i == j) continue;
-      double dx = atoms->position[i][0] - atoms->position[j][0], dy = atoms->position[i][1] - atoms->position[j][1], dz = atoms->position[i][2] - atoms->position[j][2];
-      best = PetscMin(best, sqrt(dx * dx + dy * dy + dz * dz));
+      double dx = atoms->position[i][0] - atoms->position[j][0], dy = atoms->position[i][1] - atoms->position[j][1],
+             dz = atoms->position[i][2] - atoms->position[j][2];
+      best      = PetscMin(best, sqrt(dx * dx + dy * dy + dz * dz));
     }
     *shortest = PetscMin(*shortest, best);
     *longest  = PetscMax(*longest, best);
@@ -30,7 +31,8 @@ static void test_icosahedron_magic_counts(void)
     AtomList *atoms;
     UNIT_CALL(atom_list_create(0, &atoms));
     UNIT_CALL(twinned_icosahedron(au, k, zero, 1, ATOM_CLASS_PARTICLE, atoms));
-    UNIT_CHECK(atoms->n == expect[k - 1], "%" PetscInt_FMT " shells: %" PetscInt_FMT " atoms, expected %" PetscInt_FMT, k, atoms->n, expect[k - 1]);
+    UNIT_CHECK(atoms->n == expect[k - 1], "%" PetscInt_FMT " shells: %" PetscInt_FMT " atoms, expected %" PetscInt_FMT,
+               k, atoms->n, expect[k - 1]);
     UNIT_CHECK(twinned_icosahedron_count(k) == expect[k - 1], "formula");
     if (k == 4) {
       double lo, hi, d = 4.07825 / sqrt(2.0);
@@ -60,7 +62,8 @@ static void test_decahedron_magic_counts(void)
     AtomList *atoms;
     UNIT_CALL(atom_list_create(0, &atoms));
     UNIT_CALL(twinned_decahedron(au, k, 0, 0, zero, 1, ATOM_CLASS_PARTICLE, atoms));
-    UNIT_CHECK(atoms->n == expect[k - 1], "k = %" PetscInt_FMT ": %" PetscInt_FMT " atoms, expected %" PetscInt_FMT, k, atoms->n, expect[k - 1]);
+    UNIT_CHECK(atoms->n == expect[k - 1], "k = %" PetscInt_FMT ": %" PetscInt_FMT " atoms, expected %" PetscInt_FMT, k,
+               atoms->n, expect[k - 1]);
     UNIT_CHECK(twinned_decahedron_count(k) == expect[k - 1], "formula");
     if (k == 5) {
       double lo, hi, d = 4.07825 / sqrt(2.0);

@@ -49,7 +49,8 @@ static void test_centring_rule(void)
   UNIT_CHECK_ABSOLUTE(0.5 * (lowest[2] + highest[2]), 4.0, 1e-12);
   /* A file without class labels: every atom is made particle, so the mask shows the structure. */
   UNIT_CHECK(p->relabelled, "an unlabelled file was not relabelled");
-  for (PetscInt i = 0; i < p->atoms->n; i++) UNIT_CHECK(p->atoms->atom_class[i] == ATOM_CLASS_PARTICLE, "atom %d is not particle", (int)i);
+  for (PetscInt i = 0; i < p->atoms->n; i++)
+    UNIT_CHECK(p->atoms->atom_class[i] == ATOM_CLASS_PARTICLE, "atom %d is not particle", (int)i);
   UNIT_CALL(unit_pipeline_destroy(&p));
   UNIT_CHECK(p == NULL, "destroy must NULL the pointer");
   /* Without -cell a structure without a cell of its own cannot be placed: an error. */
@@ -72,8 +73,9 @@ static PetscErrorCode unit_images(UnitPipeline *p, PetscInt unit, float *images,
 
 static void test_state_kept_across_units_changes_nothing(void)
 {
-  const char   *options = "-material Au -radius 4 -rotation random -support amorphous_carbon -support_size 12,12,8 -sampling 0.25 -slice_thickness 2 "
-                          "-defocus uniform:-50,50 -dose 500 -detector_pixel 0.4 -image_size 24 -fftw_wisdom none";
+  const char *options =
+    "-material Au -radius 4 -rotation random -support amorphous_carbon -support_size 12,12,8 -sampling 0.25 -slice_thickness 2 "
+    "-defocus uniform:-50,50 -dose 500 -detector_pixel 0.4 -image_size 24 -fftw_wisdom none";
   const size_t  n = 2 * 24 * 24;
   UnitPipeline *p;
   float         first[2 * 24 * 24], other[2 * 24 * 24], again[2 * 24 * 24];
@@ -83,13 +85,15 @@ static void test_state_kept_across_units_changes_nothing(void)
    * buffers hold unit 0 when unit 1 comes). */
   UNIT_CALL(pipeline_from_options(options, 2, &p));
   UNIT_CALL(unit_pipeline_build(p, 0));
-  UNIT_CALL(unit_pipeline_prepare(p, PETSC_COMM_SELF, NULL)); /* "none": no wisdom file, as simulate -fftw_wisdom none */
+  UNIT_CALL(
+    unit_pipeline_prepare(p, PETSC_COMM_SELF, NULL)); /* "none": no wisdom file, as simulate -fftw_wisdom none */
   UNIT_CALL(unit_images(p, 1, first, first_masks));
   UNIT_CALL(unit_pipeline_destroy(&p));
   UNIT_CALL(pipeline_from_options(options, 2, &p));
   UNIT_CALL(unit_images(p, 0, other, other_masks));
   UNIT_CALL(unit_images(p, 1, again, again_masks));
-  UNIT_CHECK(memcmp(first, again, n * sizeof(float)) == 0, "unit 1's images after unit 0 differ from a fresh pipeline's");
+  UNIT_CHECK(memcmp(first, again, n * sizeof(float)) == 0,
+             "unit 1's images after unit 0 differ from a fresh pipeline's");
   UNIT_CHECK(memcmp(first_masks, again_masks, n) == 0, "unit 1's masks after unit 0 differ from a fresh pipeline's");
   UNIT_CHECK(memcmp(first, other, n * sizeof(float)) != 0, "units 0 and 1 gave the same images: nothing was tested");
   /* Both conditions share the detector geometry: one mask, copied, and not empty. */

@@ -18,7 +18,8 @@ static int same_planes(const Volume *a, const Volume *b, double scale)
   for (PetscInt i = 0; i < a->nplanes; i++) {
     int found = 0;
     for (PetscInt j = 0; j < b->nplanes && !found; j++)
-      found = dot3(a->plane[i].normal, b->plane[j].normal) > 1 - 1e-9 && fabs(a->plane[i].distance - b->plane[j].distance) < 1e-7 * scale;
+      found = dot3(a->plane[i].normal, b->plane[j].normal) > 1 - 1e-9 &&
+              fabs(a->plane[i].distance - b->plane[j].distance) < 1e-7 * scale;
     if (!found) return 0;
   }
   return 1;
@@ -42,8 +43,9 @@ static void compare_hulls(const char *what, PetscInt n, const double (*points)[3
   UNIT_CALL(volume_add_convex_hull(fast, n, points));
   UNIT_CALL(volume_add_convex_hull_reference(slow, n, points));
   *nplanes = fast->nplanes;
-  UNIT_CHECK(same_planes(fast, slow, scale + 1), "%s (%" PetscInt_FMT " points): %" PetscInt_FMT " planes, reference %" PetscInt_FMT " (or they differ)", what, n, fast->nplanes,
-             slow->nplanes);
+  UNIT_CHECK(same_planes(fast, slow, scale + 1),
+             "%s (%" PetscInt_FMT " points): %" PetscInt_FMT " planes, reference %" PetscInt_FMT " (or they differ)",
+             what, n, fast->nplanes, slow->nplanes);
   rng_stream_init(&stream, seed, 0, RNG_PURPOSE_TEST);
   PetscInt differ = 0, inside = 0;
   for (int t = 0; t < N_TEST_POINTS; t++) {
@@ -54,7 +56,8 @@ static void compare_hulls(const char *what, PetscInt n, const double (*points)[3
     inside += in;
   }
   UNIT_CHECK(differ == 0, "%s: %" PetscInt_FMT " of %d test points inside one hull only", what, differ, N_TEST_POINTS);
-  UNIT_CHECK(inside > 0 && inside < N_TEST_POINTS, "%s: %" PetscInt_FMT " of %d test points inside: the test says nothing", what, inside, N_TEST_POINTS);
+  UNIT_CHECK(inside > 0 && inside < N_TEST_POINTS,
+             "%s: %" PetscInt_FMT " of %d test points inside: the test says nothing", what, inside, N_TEST_POINTS);
   volume_destroy(&fast);
   volume_destroy(&slow);
 }
@@ -114,7 +117,12 @@ static void test_cube_coplanar(void)
     for (int j = -1; j <= 1; j++)
       for (int k = -1; k <= 1; k++) {
         int nonzero = (i != 0) + (j != 0) + (k != 0);
-        if (nonzero == 1 || nonzero == 3) { points[n][0] = 2 * i; points[n][1] = 2 * j; points[n][2] = 2 * k; n++; } /* face centres, corners */
+        if (nonzero == 1 || nonzero == 3) {
+          points[n][0] = 2 * i;
+          points[n][1] = 2 * j;
+          points[n][2] = 2 * k;
+          n++;
+        } /* face centres, corners */
       }
   UNIT_CHECK(n == 14, "%" PetscInt_FMT " corner and face-centre points", n);
   compare_hulls("cube corners + face centres", n, (const double(*)[3])points, 400, &nplanes);
@@ -131,7 +139,7 @@ static void test_cube_coplanar(void)
   /* all 27 points of the 3×3×3 arrangement, in a scrambled order */
   n = 0;
   for (int c = 0; c < 27; c++) {
-    int m = (c * 10) % 27; /* 10 is coprime to 27: a permutation */
+    int m        = (c * 10) % 27; /* 10 is coprime to 27: a permutation */
     points[n][0] = 2 * (m % 3 - 1);
     points[n][1] = 2 * (m / 3 % 3 - 1);
     points[n][2] = 2 * (m / 9 - 1);
@@ -169,7 +177,8 @@ static void test_grid_and_duplicates(void)
   compare_hulls("duplicated cloud", 240, (const double(*)[3])cloud, 502, &nplanes);
   PetscInt unique_planes;
   compare_hulls("the same cloud once", 80, (const double(*)[3])cloud, 502, &unique_planes);
-  UNIT_CHECK(nplanes == unique_planes, "duplicates change the hull: %" PetscInt_FMT " planes against %" PetscInt_FMT, nplanes, unique_planes);
+  UNIT_CHECK(nplanes == unique_planes, "duplicates change the hull: %" PetscInt_FMT " planes against %" PetscInt_FMT,
+             nplanes, unique_planes);
 }
 
 /* Grids jittered by 10^-8..10^-6 Å, moved rigidly: nearly coplanar points just beyond the
@@ -183,9 +192,10 @@ static void test_jittered_grids(void)
   PetscInt  differ = 0;
   rng_stream_init(&stream, 11, 1, RNG_PURPOSE_TEST);
   for (int trial = 0; trial < 12; trial++) {
-    int      g = 4 + trial % 3, n = g * g * g;
-    double   jitter = pow(10, -8 + (trial % 5) * 0.5), lower[3] = {1e300, 1e300, 1e300}, upper[3] = {-1e300, -1e300, -1e300};
-    Volume  *fast, *slow;
+    int    g = 4 + trial % 3, n = g * g * g;
+    double jitter = pow(10, -8 + (trial % 5) * 0.5), lower[3] = {1e300, 1e300, 1e300},
+           upper[3] = {-1e300, -1e300, -1e300};
+    Volume *fast, *slow;
     for (int c = 0; c < n; c++) {
       grid[c][0] = c % g + jitter * rng_normal(&stream);
       grid[c][1] = c / g % g + jitter * rng_normal(&stream);
@@ -197,9 +207,13 @@ static void test_jittered_grids(void)
     UNIT_CALL(volume_add_convex_hull(fast, n, (const double(*)[3])grid));
     UNIT_CALL(volume_add_convex_hull_reference(slow, n, (const double(*)[3])grid));
     for (PetscInt i = 0; i < fast->nplanes; i++)
-      for (int p = 0; p < n; p++) worst = PetscMax(worst, dot3(fast->plane[i].normal, grid[p]) - fast->plane[i].distance);
+      for (int p = 0; p < n; p++)
+        worst = PetscMax(worst, dot3(fast->plane[i].normal, grid[p]) - fast->plane[i].distance);
     for (int p = 0; p < n; p++)
-      for (int d = 0; d < 3; d++) { lower[d] = PetscMin(lower[d], grid[p][d]); upper[d] = PetscMax(upper[d], grid[p][d]); }
+      for (int d = 0; d < 3; d++) {
+        lower[d] = PetscMin(lower[d], grid[p][d]);
+        upper[d] = PetscMax(upper[d], grid[p][d]);
+      }
     for (int t = 0; t < 1000; t++) {
       double x[3];
       for (int d = 0; d < 3; d++) x[d] = lower[d] + (upper[d] - lower[d]) * (1.2 * rng_uniform(&stream) - 0.1);
@@ -251,7 +265,7 @@ static void test_large_sphere(void)
     PetscInt on = 0;
     for (PetscInt p = 0; p < n; p++) {
       double s = dot3(v->plane[i].normal, points[p]) - v->plane[i].distance;
-      worst = PetscMax(worst, s);
+      worst    = PetscMax(worst, s);
       on += fabs(s) < 1e-9;
     }
     thin += on < 3;

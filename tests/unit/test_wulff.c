@@ -11,9 +11,11 @@ static void test_parse(void)
   SurfaceEnergy f[PARTICLE_SHAPE_MAX_FAMILIES];
   PetscInt      n;
   UNIT_CALL(wulff_parse_energies("{111}:1.0,{100}:1.15", "-energies", &n, f));
-  UNIT_CHECK(n == 2 && f[0].hkl[0] == 1 && f[0].hkl[2] == 1 && f[1].hkl[1] == 0 && f[1].energy == 1.15, "parsed %" PetscInt_FMT, n);
+  UNIT_CHECK(n == 2 && f[0].hkl[0] == 1 && f[0].hkl[2] == 1 && f[1].hkl[1] == 0 && f[1].energy == 1.15,
+             "parsed %" PetscInt_FMT, n);
   UNIT_CALL(wulff_parse_energies("{1-10}:0.9, 111:1,{1,0,-2}:2", "-energies", &n, f));
-  UNIT_CHECK(n == 3 && f[0].hkl[1] == -1 && f[1].hkl[2] == 1 && f[2].hkl[2] == -2 && f[2].energy == 2, "parsed %" PetscInt_FMT, n);
+  UNIT_CHECK(n == 3 && f[0].hkl[1] == -1 && f[1].hkl[2] == 1 && f[2].hkl[2] == -2 && f[2].energy == 2,
+             "parsed %" PetscInt_FMT, n);
   UNIT_CALL_FAILS(wulff_parse_energies("{111}:-1", "-energies", &n, f));
   UNIT_CALL_FAILS(wulff_parse_energies("{111}:0", "-energies", &n, f));
   UNIT_CALL_FAILS(wulff_parse_energies("{11}:1", "-energies", &n, f));
@@ -55,7 +57,8 @@ static void test_wulff_sizing(void)
     PetscInt other;
     UNIT_CALL(particle_shape_wulff(au, n, f, NULL, radius + side * 1e-5, zero, &v));
     UNIT_CALL(crystal_fill_count(au, v, zero, &other));
-    UNIT_CHECK(llabs((long long)count - 1000) <= llabs((long long)other - 1000), "%" PetscInt_FMT " atoms for 1000 requested, %" PetscInt_FMT " at R %+g", count, other, side * 1e-5);
+    UNIT_CHECK(llabs((long long)count - 1000) <= llabs((long long)other - 1000),
+               "%" PetscInt_FMT " atoms for 1000 requested, %" PetscInt_FMT " at R %+g", count, other, side * 1e-5);
     UNIT_CALL(volume_destroy(&v));
   }
   UNIT_CHECK(count > 700 && count < 1300, "%" PetscInt_FMT " atoms for 1000 requested (R = %g)", count, radius);
@@ -113,7 +116,8 @@ static void test_ideal_polyhedra(void)
   UNIT_CALL(particle_shape_rod(au, 8, 40, zero, &v));
   double lower[3], upper[3];
   UNIT_CALL(volume_bounding_box(v, lower, upper));
-  UNIT_CHECK(v->nplanes == 6 && fabs(upper[0] - 8) < 1e-9 && fabs(upper[2] - 20) < 1e-9, "rod box %g %g", upper[0], upper[2]);
+  UNIT_CHECK(v->nplanes == 6 && fabs(upper[0] - 8) < 1e-9 && fabs(upper[2] - 20) < 1e-9, "rod box %g %g", upper[0],
+             upper[2]);
   UNIT_CALL(volume_destroy(&v));
   Crystal *mg;
   UNIT_CALL(crystal_create_material("Mg", &mg));
@@ -153,7 +157,9 @@ static void test_volume_pieces(void)
   UNIT_CALL(volume_add_cylinder(v, (double[3]){1, 2, 3}, (double[3]){0, 0, 1}, 2, 10));
   UNIT_CALL(volume_bounding_box(v, lower, upper));
   UNIT_CHECK(fabs(lower[0] + 1) < 1e-12 && fabs(upper[2] - 8) < 1e-12, "cylinder box");
-  UNIT_CHECK(volume_contains(v, (double[3]){2.9, 2, 7.9}) && !volume_contains(v, (double[3]){3.1, 2, 5}) && !volume_contains(v, (double[3]){1, 2, 8.1}), "cylinder inside");
+  UNIT_CHECK(volume_contains(v, (double[3]){2.9, 2, 7.9}) && !volume_contains(v, (double[3]){3.1, 2, 5}) &&
+               !volume_contains(v, (double[3]){1, 2, 8.1}),
+             "cylinder inside");
   UNIT_CALL(volume_add_box(v, (double[3]){0, 0, 0}, (double[3]){10, 10, 5}));
   UNIT_CALL(volume_bounding_box(v, lower, upper));
   UNIT_CHECK(fabs(lower[0]) < 1e-12 && fabs(upper[2] - 5) < 1e-12, "box ∩ cylinder");
@@ -172,7 +178,8 @@ static void test_volume_pieces(void)
   /* a rigid motion moves the inside with it: x inside v  ⇔  R x + t inside moved v */
   {
     Volume *moved;
-    double  R[3][3] = {{0, -1, 0}, {1, 0, 0}, {0, 0, 1}}, t[3] = {3, -2, 1}, skew[3][3] = {{1, 0.1, 0}, {0, 1, 0}, {0, 0, 1}};
+    double  R[3][3] = {{0, -1, 0}, {1, 0, 0}, {0, 0, 1}}, t[3] = {3, -2, 1},
+           skew[3][3] = {{1, 0.1, 0}, {0, 1, 0}, {0, 0, 1}};
     UNIT_CALL(volume_create(&v));
     UNIT_CALL(volume_add_sphere(v, (double[3]){1, 0, 0}, 4));
     UNIT_CALL(volume_add_plane_at_distance(v, (double[3]){1, 1, 0}, 1));
@@ -181,7 +188,9 @@ static void test_volume_pieces(void)
     UNIT_CALL(volume_transform(moved, (const double(*)[3])R, t));
     PetscInt agree = 0;
     for (int i = 0; i < 1000; i++) {
-      double x[3] = {-5 + 10 * ((i * 37) % 101) / 100.0, -5 + 10 * ((i * 53) % 97) / 96.0, -5 + 10 * ((i * 71) % 89) / 88.0}, y[3];
+      double x[3] = {-5 + 10 * ((i * 37) % 101) / 100.0, -5 + 10 * ((i * 53) % 97) / 96.0,
+                     -5 + 10 * ((i * 71) % 89) / 88.0},
+             y[3];
       for (int d = 0; d < 3; d++) y[d] = R[d][0] * x[0] + R[d][1] * x[1] + R[d][2] * x[2] + t[d];
       agree += volume_contains(v, x) == volume_contains(moved, y);
     }
