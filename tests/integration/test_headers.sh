@@ -1,7 +1,9 @@
-# test_headers.sh — the header layout of docs/architecture.md holds: include/<area>/<module>.h
+# test_headers.sh — the code layout of docs/architecture.md holds: include/<area>/<module>.h
 # beside src/<area>/<module>.c, no include cycle, and every header compiles on its own (it
 # includes what it uses). A header moved back to include/, a module header with no source, a
 # cycle such as crystal.h <-> volume.h, or a header that leans on its includer fails here.
+# It also checks that MPI is called only in the files docs/architecture.md lists, and that no
+# function in src/ runs over 120 lines.
 . tests/integration/lib.sh
 cppflags=$(make -s --no-print-directory print-cppflags)
 
@@ -44,3 +46,24 @@ for h in $(find include -name '*.h' | sort); do
     echo "FAIL header $rel compiles on its own"
   fi
 done
+
+# 4. MPI calls only in the files docs/architecture.md names (a raw MPI call added to a command,
+#    to physics or to the network code fails here; use include/core/parallel.h).
+allowed="src/campaign/campaign.c src/core/parallel.c src/db/database.c src/sim/multislice_mpi.c src/train/evaluation.c src/train/gradient_allreduce.c src/train/training.c"
+for f in $(grep -l 'MPI_[A-Z][a-z_]*(' src/*/*.c); do
+  case " $allowed " in
+  *" $f "*) check_true "MPI in $f is listed in docs/architecture.md" "not in the table" grep -q "^| $f |" docs/architecture.md ;;
+  *) echo "FAIL no MPI call in $f: $(grep -c 'MPI_[A-Z][a-z_]*(' "$f") call(s); move them to parallel.h or list the file" ;;
+  esac
+done
+for f in $allowed; do
+  check_true "$f says in its first comment that it calls MPI" "its first comment does not mention MPI" sh -c "sed -n '1,12p' '$f' | grep -q MPI"
+done
+
+# 5. Functions short enough to read at once: none over 120 lines (the formatter puts a
+#    function's braces in column 0; split longer ones into named steps).
+for f in src/*/*.c; do
+  awk -v file="$f" '/^[A-Za-z].*\(/ { name = $0 } /^\{/ { start = NR; current = name }
+    /^\}/ && start { if (NR - start > 120) printf "FAIL function of at most 120 lines: %s: %d lines: %s\n", file, NR - start, substr(current, 1, 80); start = 0 }' "$f"
+done > "$WORK/long"
+if [ -s "$WORK/long" ]; then cat "$WORK/long"; else echo "PASS functions of at most 120 lines in src/"; fi
