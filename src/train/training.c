@@ -19,15 +19,19 @@ static const char *const block_names[]   = {"plain", "residual", "UNetBlock", "U
 static const char *const decoder_names[] = {"transposed", "upsample", "UNetDecoder", "UNET_DECODER_", NULL};
 static const char *const head_names[]    = {"softmax", "sigmoid", "UNetHead", "UNET_HEAD_", NULL};
 
-PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
-{
-  char       optimizer_name[32] = "adam", loss_name[64] = "cross_entropy+dice", scaling[16] = "none";
-  PetscInt   block = 0, decoder = 0, head = 0;
-  PetscInt64 seed = 1;
-  double     lr = -1, lr_decay = 0.8, momentum = 0.9, weight_decay = 0;
-  PetscInt   warmup = 0;
-  PetscBool  found;
+/* Options kept as typed until PetscOptionsEnd: they are checked and turned into the config only
+ * afterwards, so that -help lists every option before a bad value stops the run. */
+typedef struct {
+  char       optimizer[32], loss[64], lr_scaling[16];
+  PetscInt   block, decoder, head; /* indices into block_names, decoder_names, head_names */
+  PetscInt   warmup_steps;
+  PetscInt64 seed;
+  double     learning_rate; /* -1: the optimizer's default */
+  double     lr_decay, momentum, weight_decay;
+} TypedOptions;
 
+static PetscErrorCode set_defaults(TrainingConfig *c, TypedOptions *t)
+{
   PetscFunctionBeginUser;
   memset(c, 0, sizeof *c);
   PetscCall(PetscStrncpy(c->output, "model.h5", sizeof c->output));
@@ -45,9 +49,23 @@ PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
   c->keep_checkpoints = 3;
   c->verify           = PETSC_TRUE;
   c->validate         = PETSC_TRUE;
-  PetscOptionsBegin(comm, NULL, "nanoforge train: data-parallel U-Net training on a database", NULL);
+  memset(t, 0, sizeof *t);
+  PetscCall(PetscStrncpy(t->optimizer, "adam", sizeof t->optimizer));
+  PetscCall(PetscStrncpy(t->loss, "cross_entropy+dice", sizeof t->loss));
+  PetscCall(PetscStrncpy(t->lr_scaling, "none", sizeof t->lr_scaling));
+  t->seed          = 1;
+  t->learning_rate = -1;
+  t->lr_decay      = 0.8;
+  t->momentum      = 0.9;
+  PetscFunctionReturn(0);
+}
+
+/* The database, the model file, which images and how they are split, normalised and augmented. */
+static PetscErrorCode read_data_options(PetscOptionItems *PetscOptionsObject, TrainingConfig *c)
+{
+  PetscFunctionBeginUser;
   PetscCall(PetscOptionsString("-db", "Database to train on (HDF5, campaign layout)", NULL, c->database, c->database,
-                               sizeof c->database, &found));
+                               sizeof c->database, NULL));
   PetscCall(PetscOptionsString(
     "-o", "Final model file; checkpoints <stem>_checkpoint_EEEE.h5, <stem>_best.h5, <stem>_metrics.csv/.png beside it",
     NULL, c->output, c->output, sizeof c->output, NULL));
@@ -74,28 +92,49 @@ PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
   PetscCall(PetscOptionsReal("-pixel_size",
                              "Pixel size for -dose_resample when the database has no pixel_size column [Å]", NULL,
                              c->pixel_size, &c->pixel_size, NULL));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_network_options(PetscOptionItems *PetscOptionsObject, TrainingConfig *c, TypedOptions *t)
+{
+  PetscFunctionBeginUser;
   PetscCall(options_integer(PetscOptionsObject, "-depth", "U-Net depth (poolings)", 1, 8, &c->net.depth, NULL));
   PetscCall(options_integer(PetscOptionsObject, "-base_filters", "U-Net channels at full resolution", 1, 65536,
                             &c->net.base_filters, NULL));
   PetscCall(
-    PetscOptionsEList("-block", "Encoder blocks", NULL, block_names, 2, block_names[c->net.block], &block, NULL));
+    PetscOptionsEList("-block", "Encoder blocks", NULL, block_names, 2, block_names[c->net.block], &t->block, NULL));
   PetscCall(PetscOptionsEList("-decoder", "Decoder upsampling", NULL, decoder_names, 2, decoder_names[c->net.decoder],
-                              &decoder, NULL));
-  PetscCall(PetscOptionsEList("-head", "Output head", NULL, head_names, 2, head_names[c->net.head], &head, NULL));
+                              &t->decoder, NULL));
+  PetscCall(PetscOptionsEList("-head", "Output head", NULL, head_names, 2, head_names[c->net.head], &t->head, NULL));
   PetscCall(PetscOptionsBool("-batchnorm", "Batch normalisation after every 3x3 convolution", NULL, c->net.batchnorm,
                              &c->net.batchnorm, NULL));
+  PetscFunctionReturn(0);
+}
+
+/* The optimizer, its learning-rate schedule and the loss. */
+static PetscErrorCode read_optimizer_options(PetscOptionItems *PetscOptionsObject, TypedOptions *t)
+{
+  PetscFunctionBeginUser;
   PetscCall(
-    PetscOptionsString("-optimizer", "adam or sgd", NULL, optimizer_name, optimizer_name, sizeof optimizer_name, NULL));
-  PetscCall(PetscOptionsReal("-lr", "Base learning rate (default 1e-3 adam, 1e-2 sgd)", NULL, lr, &lr, NULL));
-  PetscCall(PetscOptionsReal("-lr_decay", "Learning-rate factor per epoch", NULL, lr_decay, &lr_decay, NULL));
-  PetscCall(PetscOptionsReal("-momentum", "SGD momentum", NULL, momentum, &momentum, NULL));
-  PetscCall(PetscOptionsReal("-weight_decay", "L2 weight decay", NULL, weight_decay, &weight_decay, NULL));
+    PetscOptionsString("-optimizer", "adam or sgd", NULL, t->optimizer, t->optimizer, sizeof t->optimizer, NULL));
+  PetscCall(PetscOptionsReal("-lr", "Base learning rate (default 1e-3 adam, 1e-2 sgd)", NULL, t->learning_rate,
+                             &t->learning_rate, NULL));
+  PetscCall(PetscOptionsReal("-lr_decay", "Learning-rate factor per epoch", NULL, t->lr_decay, &t->lr_decay, NULL));
+  PetscCall(PetscOptionsReal("-momentum", "SGD momentum", NULL, t->momentum, &t->momentum, NULL));
+  PetscCall(PetscOptionsReal("-weight_decay", "L2 weight decay", NULL, t->weight_decay, &t->weight_decay, NULL));
   PetscCall(options_integer(PetscOptionsObject, "-warmup_steps", "Linear learning-rate warm-up steps (0: none)", 0,
-                            PETSC_MAX_INT, &warmup, NULL));
-  PetscCall(PetscOptionsString("-lr_scaling", "none, or linear: lr x global batch / 16", NULL, scaling, scaling,
-                               sizeof scaling, NULL));
-  PetscCall(PetscOptionsString("-loss", "cross_entropy, dice or cross_entropy+dice", NULL, loss_name, loss_name,
-                               sizeof loss_name, NULL));
+                            PETSC_MAX_INT, &t->warmup_steps, NULL));
+  PetscCall(PetscOptionsString("-lr_scaling", "none, or linear: lr x global batch / 16", NULL, t->lr_scaling,
+                               t->lr_scaling, sizeof t->lr_scaling, NULL));
+  PetscCall(PetscOptionsString("-loss", "cross_entropy, dice or cross_entropy+dice", NULL, t->loss, t->loss,
+                               sizeof t->loss, NULL));
+  PetscFunctionReturn(0);
+}
+
+/* How many images per step, how many steps, and how the ranks exchange gradients and statistics. */
+static PetscErrorCode read_schedule_options(PetscOptionItems *PetscOptionsObject, TrainingConfig *c)
+{
+  PetscFunctionBeginUser;
   PetscCall(options_integer(PetscOptionsObject, "-batch",
                             "GLOBAL batch (images per step over all ranks; divisible by the rank count)", 1, 1048576,
                             &c->global_batch, NULL));
@@ -112,6 +151,13 @@ PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
   PetscCall(options_integer(PetscOptionsObject, "-check_replicas",
                             "Compare parameter checksums of all ranks every N steps (0: at the end only)", 0,
                             PETSC_MAX_INT, &c->check_replicas, NULL));
+  PetscFunctionReturn(0);
+}
+
+/* Checkpoints and resuming, the checks around training, and the seed. */
+static PetscErrorCode read_run_options(PetscOptionItems *PetscOptionsObject, TrainingConfig *c, TypedOptions *t)
+{
+  PetscFunctionBeginUser;
   PetscCall(options_integer(PetscOptionsObject, "-keep_checkpoints", "Checkpoints kept (newest)", 1, 1000,
                             &c->keep_checkpoints, NULL));
   PetscCall(
@@ -124,33 +170,41 @@ PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
     NULL, c->verify, &c->verify, NULL));
   PetscCall(
     PetscOptionsBool("-validate", "Score the validation split every epoch", NULL, c->validate, &c->validate, NULL));
-  PetscCall(options_seed(PetscOptionsObject, &seed));
-  PetscOptionsEnd();
-  c->net.block   = (UNetBlock)block;
-  c->net.decoder = (UNetDecoder)decoder;
-  c->net.head    = (UNetHead)head;
-  c->seed        = (uint64_t)seed;
+  PetscCall(options_seed(PetscOptionsObject, &t->seed));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode apply_optimizer_options(MPI_Comm comm, const TypedOptions *t, TrainingConfig *c)
+{
   OptimizerKind kind;
-  PetscCall(optimizer_kind_from_string(optimizer_name, &kind));
+
+  PetscFunctionBeginUser;
+  PetscCall(optimizer_kind_from_string(t->optimizer, &kind));
   optimizer_config_default(kind, &c->optimizer);
-  if (lr > 0)
-    c->optimizer.learning_rate = lr;
+  if (t->learning_rate > 0)
+    c->optimizer.learning_rate = t->learning_rate;
   else
-    PetscCheck(lr == -1, comm, PETSC_ERR_USER_INPUT, "-lr %g: must be positive", lr);
-  PetscCheck(lr_decay > 0 && lr_decay <= 1, comm, PETSC_ERR_USER_INPUT, "-lr_decay %g: allowed 0 < decay <= 1",
-             lr_decay);
-  PetscCheck(momentum >= 0 && momentum < 1, comm, PETSC_ERR_USER_INPUT, "-momentum %g: allowed 0 <= momentum < 1",
-             momentum);
-  PetscCheck(weight_decay >= 0, comm, PETSC_ERR_USER_INPUT, "-weight_decay %g: must be >= 0", weight_decay);
-  PetscCheck(warmup >= 0, comm, PETSC_ERR_USER_INPUT, "-warmup_steps %d: must be >= 0", (int)warmup);
-  c->optimizer.epoch_decay  = lr_decay;
-  c->optimizer.momentum     = momentum;
-  c->optimizer.weight_decay = weight_decay;
-  c->optimizer.warmup_steps = warmup;
-  PetscCheck(!strcmp(scaling, "none") || !strcmp(scaling, "linear"), comm, PETSC_ERR_USER_INPUT,
-             "-lr_scaling %s: allowed none, linear", scaling);
-  c->lr_scaling_linear = !strcmp(scaling, "linear");
-  PetscCall(loss_kind_from_string(loss_name, &c->loss));
+    PetscCheck(t->learning_rate == -1, comm, PETSC_ERR_USER_INPUT, "-lr %g: must be positive", t->learning_rate);
+  PetscCheck(t->lr_decay > 0 && t->lr_decay <= 1, comm, PETSC_ERR_USER_INPUT, "-lr_decay %g: allowed 0 < decay <= 1",
+             t->lr_decay);
+  PetscCheck(t->momentum >= 0 && t->momentum < 1, comm, PETSC_ERR_USER_INPUT, "-momentum %g: allowed 0 <= momentum < 1",
+             t->momentum);
+  PetscCheck(t->weight_decay >= 0, comm, PETSC_ERR_USER_INPUT, "-weight_decay %g: must be >= 0", t->weight_decay);
+  PetscCheck(t->warmup_steps >= 0, comm, PETSC_ERR_USER_INPUT, "-warmup_steps %d: must be >= 0", (int)t->warmup_steps);
+  c->optimizer.epoch_decay  = t->lr_decay;
+  c->optimizer.momentum     = t->momentum;
+  c->optimizer.weight_decay = t->weight_decay;
+  c->optimizer.warmup_steps = t->warmup_steps;
+  PetscCheck(!strcmp(t->lr_scaling, "none") || !strcmp(t->lr_scaling, "linear"), comm, PETSC_ERR_USER_INPUT,
+             "-lr_scaling %s: allowed none, linear", t->lr_scaling);
+  c->lr_scaling_linear = !strcmp(t->lr_scaling, "linear");
+  PetscCall(loss_kind_from_string(t->loss, &c->loss));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode check_config(MPI_Comm comm, const TrainingConfig *c)
+{
+  PetscFunctionBeginUser;
   PetscCheck(c->global_batch > 0, comm, PETSC_ERR_USER_INPUT, "-batch %d: must be positive", (int)c->global_batch);
   PetscCall(options_check_output_folder("-o", c->output)); /* not at the first checkpoint, an epoch later */
   PetscCheck(c->epochs > 0, comm, PETSC_ERR_USER_INPUT, "-epochs %d: must be positive", (int)c->epochs);
@@ -158,6 +212,29 @@ PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
              (int)c->keep_checkpoints);
   PetscCheck(c->pixel_size > 0, comm, PETSC_ERR_USER_INPUT, "-pixel_size %g: must be positive [Å]", c->pixel_size);
   PetscCall(unet_config_check(&c->net));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
+{
+  TypedOptions typed;
+
+  PetscFunctionBeginUser;
+  PetscCall(set_defaults(c, &typed));
+  /* The readers run in this order: -help, and docs/options.md made from it, list the options so. */
+  PetscOptionsBegin(comm, NULL, "nanoforge train: data-parallel U-Net training on a database", NULL);
+  PetscCall(read_data_options(PetscOptionsObject, c));
+  PetscCall(read_network_options(PetscOptionsObject, c, &typed));
+  PetscCall(read_optimizer_options(PetscOptionsObject, &typed));
+  PetscCall(read_schedule_options(PetscOptionsObject, c));
+  PetscCall(read_run_options(PetscOptionsObject, c, &typed));
+  PetscOptionsEnd();
+  c->net.block   = (UNetBlock)typed.block;
+  c->net.decoder = (UNetDecoder)typed.decoder;
+  c->net.head    = (UNetHead)typed.head;
+  c->seed        = (uint64_t)typed.seed;
+  PetscCall(apply_optimizer_options(comm, &typed, c));
+  PetscCall(check_config(comm, c));
   PetscFunctionReturn(0);
 }
 
