@@ -19,15 +19,19 @@ static const char *const block_names[]   = {"plain", "residual", "UNetBlock", "U
 static const char *const decoder_names[] = {"transposed", "upsample", "UNetDecoder", "UNET_DECODER_", NULL};
 static const char *const head_names[]    = {"softmax", "sigmoid", "UNetHead", "UNET_HEAD_", NULL};
 
-PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
-{
-  char       optimizer_name[32] = "adam", loss_name[64] = "cross_entropy+dice", scaling[16] = "none";
-  PetscInt   block = 0, decoder = 0, head = 0;
-  PetscInt64 seed = 1;
-  double     lr = -1, lr_decay = 0.8, momentum = 0.9, weight_decay = 0;
-  PetscInt   warmup = 0;
-  PetscBool  found;
+/* Options kept as typed until PetscOptionsEnd: they are checked and turned into the config only
+ * afterwards, so that -help lists every option before a bad value stops the run. */
+typedef struct {
+  char       optimizer[32], loss[64], lr_scaling[16];
+  PetscInt   block, decoder, head; /* indices into block_names, decoder_names, head_names */
+  PetscInt   warmup_steps;
+  PetscInt64 seed;
+  double     learning_rate; /* -1: the optimizer's default */
+  double     lr_decay, momentum, weight_decay;
+} TypedOptions;
 
+static PetscErrorCode set_defaults(TrainingConfig *c, TypedOptions *t)
+{
   PetscFunctionBeginUser;
   memset(c, 0, sizeof *c);
   PetscCall(PetscStrncpy(c->output, "model.h5", sizeof c->output));
@@ -45,9 +49,23 @@ PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
   c->keep_checkpoints = 3;
   c->verify           = PETSC_TRUE;
   c->validate         = PETSC_TRUE;
-  PetscOptionsBegin(comm, NULL, "nanoforge train: data-parallel U-Net training on a database", NULL);
+  memset(t, 0, sizeof *t);
+  PetscCall(PetscStrncpy(t->optimizer, "adam", sizeof t->optimizer));
+  PetscCall(PetscStrncpy(t->loss, "cross_entropy+dice", sizeof t->loss));
+  PetscCall(PetscStrncpy(t->lr_scaling, "none", sizeof t->lr_scaling));
+  t->seed          = 1;
+  t->learning_rate = -1;
+  t->lr_decay      = 0.8;
+  t->momentum      = 0.9;
+  PetscFunctionReturn(0);
+}
+
+/* The database, the model file, which images and how they are split, normalised and augmented. */
+static PetscErrorCode read_data_options(PetscOptionItems *PetscOptionsObject, TrainingConfig *c)
+{
+  PetscFunctionBeginUser;
   PetscCall(PetscOptionsString("-db", "Database to train on (HDF5, campaign layout)", NULL, c->database, c->database,
-                               sizeof c->database, &found));
+                               sizeof c->database, NULL));
   PetscCall(PetscOptionsString(
     "-o", "Final model file; checkpoints <stem>_checkpoint_EEEE.h5, <stem>_best.h5, <stem>_metrics.csv/.png beside it",
     NULL, c->output, c->output, sizeof c->output, NULL));
@@ -74,28 +92,49 @@ PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
   PetscCall(PetscOptionsReal("-pixel_size",
                              "Pixel size for -dose_resample when the database has no pixel_size column [Å]", NULL,
                              c->pixel_size, &c->pixel_size, NULL));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_network_options(PetscOptionItems *PetscOptionsObject, TrainingConfig *c, TypedOptions *t)
+{
+  PetscFunctionBeginUser;
   PetscCall(options_integer(PetscOptionsObject, "-depth", "U-Net depth (poolings)", 1, 8, &c->net.depth, NULL));
   PetscCall(options_integer(PetscOptionsObject, "-base_filters", "U-Net channels at full resolution", 1, 65536,
                             &c->net.base_filters, NULL));
   PetscCall(
-    PetscOptionsEList("-block", "Encoder blocks", NULL, block_names, 2, block_names[c->net.block], &block, NULL));
+    PetscOptionsEList("-block", "Encoder blocks", NULL, block_names, 2, block_names[c->net.block], &t->block, NULL));
   PetscCall(PetscOptionsEList("-decoder", "Decoder upsampling", NULL, decoder_names, 2, decoder_names[c->net.decoder],
-                              &decoder, NULL));
-  PetscCall(PetscOptionsEList("-head", "Output head", NULL, head_names, 2, head_names[c->net.head], &head, NULL));
+                              &t->decoder, NULL));
+  PetscCall(PetscOptionsEList("-head", "Output head", NULL, head_names, 2, head_names[c->net.head], &t->head, NULL));
   PetscCall(PetscOptionsBool("-batchnorm", "Batch normalisation after every 3x3 convolution", NULL, c->net.batchnorm,
                              &c->net.batchnorm, NULL));
+  PetscFunctionReturn(0);
+}
+
+/* The optimizer, its learning-rate schedule and the loss. */
+static PetscErrorCode read_optimizer_options(PetscOptionItems *PetscOptionsObject, TypedOptions *t)
+{
+  PetscFunctionBeginUser;
   PetscCall(
-    PetscOptionsString("-optimizer", "adam or sgd", NULL, optimizer_name, optimizer_name, sizeof optimizer_name, NULL));
-  PetscCall(PetscOptionsReal("-lr", "Base learning rate (default 1e-3 adam, 1e-2 sgd)", NULL, lr, &lr, NULL));
-  PetscCall(PetscOptionsReal("-lr_decay", "Learning-rate factor per epoch", NULL, lr_decay, &lr_decay, NULL));
-  PetscCall(PetscOptionsReal("-momentum", "SGD momentum", NULL, momentum, &momentum, NULL));
-  PetscCall(PetscOptionsReal("-weight_decay", "L2 weight decay", NULL, weight_decay, &weight_decay, NULL));
+    PetscOptionsString("-optimizer", "adam or sgd", NULL, t->optimizer, t->optimizer, sizeof t->optimizer, NULL));
+  PetscCall(PetscOptionsReal("-lr", "Base learning rate (default 1e-3 adam, 1e-2 sgd)", NULL, t->learning_rate,
+                             &t->learning_rate, NULL));
+  PetscCall(PetscOptionsReal("-lr_decay", "Learning-rate factor per epoch", NULL, t->lr_decay, &t->lr_decay, NULL));
+  PetscCall(PetscOptionsReal("-momentum", "SGD momentum", NULL, t->momentum, &t->momentum, NULL));
+  PetscCall(PetscOptionsReal("-weight_decay", "L2 weight decay", NULL, t->weight_decay, &t->weight_decay, NULL));
   PetscCall(options_integer(PetscOptionsObject, "-warmup_steps", "Linear learning-rate warm-up steps (0: none)", 0,
-                            PETSC_MAX_INT, &warmup, NULL));
-  PetscCall(PetscOptionsString("-lr_scaling", "none, or linear: lr x global batch / 16", NULL, scaling, scaling,
-                               sizeof scaling, NULL));
-  PetscCall(PetscOptionsString("-loss", "cross_entropy, dice or cross_entropy+dice", NULL, loss_name, loss_name,
-                               sizeof loss_name, NULL));
+                            PETSC_MAX_INT, &t->warmup_steps, NULL));
+  PetscCall(PetscOptionsString("-lr_scaling", "none, or linear: lr x global batch / 16", NULL, t->lr_scaling,
+                               t->lr_scaling, sizeof t->lr_scaling, NULL));
+  PetscCall(PetscOptionsString("-loss", "cross_entropy, dice or cross_entropy+dice", NULL, t->loss, t->loss,
+                               sizeof t->loss, NULL));
+  PetscFunctionReturn(0);
+}
+
+/* How many images per step, how many steps, and how the ranks exchange gradients and statistics. */
+static PetscErrorCode read_schedule_options(PetscOptionItems *PetscOptionsObject, TrainingConfig *c)
+{
+  PetscFunctionBeginUser;
   PetscCall(options_integer(PetscOptionsObject, "-batch",
                             "GLOBAL batch (images per step over all ranks; divisible by the rank count)", 1, 1048576,
                             &c->global_batch, NULL));
@@ -112,6 +151,13 @@ PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
   PetscCall(options_integer(PetscOptionsObject, "-check_replicas",
                             "Compare parameter checksums of all ranks every N steps (0: at the end only)", 0,
                             PETSC_MAX_INT, &c->check_replicas, NULL));
+  PetscFunctionReturn(0);
+}
+
+/* Checkpoints and resuming, the checks around training, and the seed. */
+static PetscErrorCode read_run_options(PetscOptionItems *PetscOptionsObject, TrainingConfig *c, TypedOptions *t)
+{
+  PetscFunctionBeginUser;
   PetscCall(options_integer(PetscOptionsObject, "-keep_checkpoints", "Checkpoints kept (newest)", 1, 1000,
                             &c->keep_checkpoints, NULL));
   PetscCall(
@@ -124,33 +170,41 @@ PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
     NULL, c->verify, &c->verify, NULL));
   PetscCall(
     PetscOptionsBool("-validate", "Score the validation split every epoch", NULL, c->validate, &c->validate, NULL));
-  PetscCall(options_seed(PetscOptionsObject, &seed));
-  PetscOptionsEnd();
-  c->net.block   = (UNetBlock)block;
-  c->net.decoder = (UNetDecoder)decoder;
-  c->net.head    = (UNetHead)head;
-  c->seed        = (uint64_t)seed;
+  PetscCall(options_seed(PetscOptionsObject, &t->seed));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode apply_optimizer_options(MPI_Comm comm, const TypedOptions *t, TrainingConfig *c)
+{
   OptimizerKind kind;
-  PetscCall(optimizer_kind_from_string(optimizer_name, &kind));
+
+  PetscFunctionBeginUser;
+  PetscCall(optimizer_kind_from_string(t->optimizer, &kind));
   optimizer_config_default(kind, &c->optimizer);
-  if (lr > 0)
-    c->optimizer.learning_rate = lr;
+  if (t->learning_rate > 0)
+    c->optimizer.learning_rate = t->learning_rate;
   else
-    PetscCheck(lr == -1, comm, PETSC_ERR_USER_INPUT, "-lr %g: must be positive", lr);
-  PetscCheck(lr_decay > 0 && lr_decay <= 1, comm, PETSC_ERR_USER_INPUT, "-lr_decay %g: allowed 0 < decay <= 1",
-             lr_decay);
-  PetscCheck(momentum >= 0 && momentum < 1, comm, PETSC_ERR_USER_INPUT, "-momentum %g: allowed 0 <= momentum < 1",
-             momentum);
-  PetscCheck(weight_decay >= 0, comm, PETSC_ERR_USER_INPUT, "-weight_decay %g: must be >= 0", weight_decay);
-  PetscCheck(warmup >= 0, comm, PETSC_ERR_USER_INPUT, "-warmup_steps %d: must be >= 0", (int)warmup);
-  c->optimizer.epoch_decay  = lr_decay;
-  c->optimizer.momentum     = momentum;
-  c->optimizer.weight_decay = weight_decay;
-  c->optimizer.warmup_steps = warmup;
-  PetscCheck(!strcmp(scaling, "none") || !strcmp(scaling, "linear"), comm, PETSC_ERR_USER_INPUT,
-             "-lr_scaling %s: allowed none, linear", scaling);
-  c->lr_scaling_linear = !strcmp(scaling, "linear");
-  PetscCall(loss_kind_from_string(loss_name, &c->loss));
+    PetscCheck(t->learning_rate == -1, comm, PETSC_ERR_USER_INPUT, "-lr %g: must be positive", t->learning_rate);
+  PetscCheck(t->lr_decay > 0 && t->lr_decay <= 1, comm, PETSC_ERR_USER_INPUT, "-lr_decay %g: allowed 0 < decay <= 1",
+             t->lr_decay);
+  PetscCheck(t->momentum >= 0 && t->momentum < 1, comm, PETSC_ERR_USER_INPUT, "-momentum %g: allowed 0 <= momentum < 1",
+             t->momentum);
+  PetscCheck(t->weight_decay >= 0, comm, PETSC_ERR_USER_INPUT, "-weight_decay %g: must be >= 0", t->weight_decay);
+  PetscCheck(t->warmup_steps >= 0, comm, PETSC_ERR_USER_INPUT, "-warmup_steps %d: must be >= 0", (int)t->warmup_steps);
+  c->optimizer.epoch_decay  = t->lr_decay;
+  c->optimizer.momentum     = t->momentum;
+  c->optimizer.weight_decay = t->weight_decay;
+  c->optimizer.warmup_steps = t->warmup_steps;
+  PetscCheck(!strcmp(t->lr_scaling, "none") || !strcmp(t->lr_scaling, "linear"), comm, PETSC_ERR_USER_INPUT,
+             "-lr_scaling %s: allowed none, linear", t->lr_scaling);
+  c->lr_scaling_linear = !strcmp(t->lr_scaling, "linear");
+  PetscCall(loss_kind_from_string(t->loss, &c->loss));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode check_config(MPI_Comm comm, const TrainingConfig *c)
+{
+  PetscFunctionBeginUser;
   PetscCheck(c->global_batch > 0, comm, PETSC_ERR_USER_INPUT, "-batch %d: must be positive", (int)c->global_batch);
   PetscCall(options_check_output_folder("-o", c->output)); /* not at the first checkpoint, an epoch later */
   PetscCheck(c->epochs > 0, comm, PETSC_ERR_USER_INPUT, "-epochs %d: must be positive", (int)c->epochs);
@@ -158,6 +212,29 @@ PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
              (int)c->keep_checkpoints);
   PetscCheck(c->pixel_size > 0, comm, PETSC_ERR_USER_INPUT, "-pixel_size %g: must be positive [Å]", c->pixel_size);
   PetscCall(unet_config_check(&c->net));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode training_config_from_options(MPI_Comm comm, TrainingConfig *c)
+{
+  TypedOptions typed;
+
+  PetscFunctionBeginUser;
+  PetscCall(set_defaults(c, &typed));
+  /* The readers run in this order: -help, and docs/options.md made from it, list the options so. */
+  PetscOptionsBegin(comm, NULL, "nanoforge train: data-parallel U-Net training on a database", NULL);
+  PetscCall(read_data_options(PetscOptionsObject, c));
+  PetscCall(read_network_options(PetscOptionsObject, c, &typed));
+  PetscCall(read_optimizer_options(PetscOptionsObject, &typed));
+  PetscCall(read_schedule_options(PetscOptionsObject, c));
+  PetscCall(read_run_options(PetscOptionsObject, c, &typed));
+  PetscOptionsEnd();
+  c->net.block   = (UNetBlock)typed.block;
+  c->net.decoder = (UNetDecoder)typed.decoder;
+  c->net.head    = (UNetHead)typed.head;
+  c->seed        = (uint64_t)typed.seed;
+  PetscCall(apply_optimizer_options(comm, &typed, c));
+  PetscCall(check_config(comm, c));
   PetscFunctionReturn(0);
 }
 
@@ -548,136 +625,208 @@ static PetscErrorCode open_and_split(MPI_Comm comm, const TrainingConfig *c, Dat
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingReport *report)
-{
-  int              rank, size;
-  Dataset         *d = NULL;
+/* What one run holds from its setup to its teardown. */
+typedef struct {
+  int              rank, size, local_batch;
+  Dataset         *dataset;
   PetscBool       *selected;
-  PetscInt        *train, *validation, n_train, n_validation, *order;
-  UNet            *net              = NULL;
-  Optimizer       *optimizer        = NULL;
-  GradientReducer *reducer          = NULL;
-  OptimizerConfig  optimizer_config = c->optimizer;
+  PetscInt        *train, *validation, n_train, n_validation;
+  PetscInt        *order; /* this epoch's shuffled training images */
+  DatasetSplitRule rule;
+  PetscInt         steps_per_epoch;
+  UNet            *net;
+  Optimizer       *optimizer;
+  GradientReducer *reducer;
+  OptimizerConfig  optimizer_config; /* the configured one, with -lr_scaling applied */
   MetricsHistory  *history;
-  char             stem[PETSC_MAX_PATH_LEN];
+  char             stem[PETSC_MAX_PATH_LEN]; /* of the checkpoint and metrics files */
   Provenance      *provenance;
-  char            *provenance_line = NULL;
+  char            *provenance_line;
+  StepBuffers      buffers;
+} TrainingRun;
 
+/* Collective: the checks that need the rank count, the journal check, then the database opened
+ * and split; the steps per epoch and the learning rate scaled by the global batch. */
+static PetscErrorCode run_open_data(MPI_Comm comm, const TrainingConfig *c, TrainingRun *run)
+{
   PetscFunctionBeginUser;
-  memset(report, 0, sizeof *report);
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCheck(c->global_batch % size == 0, comm, PETSC_ERR_USER_INPUT,
-             "-batch %d: the global batch must be divisible by the %d ranks", (int)c->global_batch, size);
-  const int local_batch = (int)(c->global_batch / size);
+  PetscCallMPI(MPI_Comm_rank(comm, &run->rank));
+  PetscCallMPI(MPI_Comm_size(comm, &run->size));
+  PetscCheck(c->global_batch % run->size == 0, comm, PETSC_ERR_USER_INPUT,
+             "-batch %d: the global batch must be divisible by the %d ranks", (int)c->global_batch, run->size);
+  run->local_batch = (int)(c->global_batch / run->size);
   PetscCheck(c->database[0], comm, PETSC_ERR_USER_INPUT, "-db: give the database to train on");
   PetscCall(check_outputs(comm, c));
   if (c->verify) PetscCall(verify_database(comm, c->database));
-  PetscCall(provenance_create(comm, &provenance));
-  PetscCall(provenance_one_line(provenance, &provenance_line));
+  PetscCall(provenance_create(comm, &run->provenance));
+  PetscCall(provenance_one_line(run->provenance, &run->provenance_line));
+  PetscCall(open_and_split(comm, c, &run->dataset, &run->rule, &run->selected, &run->train, &run->n_train,
+                           &run->validation, &run->n_validation));
+  run->steps_per_epoch = run->n_train / c->global_batch;
+  if (c->steps_per_epoch > 0) run->steps_per_epoch = PetscMin(run->steps_per_epoch, c->steps_per_epoch);
+  run->optimizer_config = c->optimizer;
+  if (c->lr_scaling_linear) run->optimizer_config.learning_rate *= (double)c->global_batch / 16.0;
+  PetscFunctionReturn(0);
+}
 
-  DatasetSplitRule rule;
-  PetscCall(open_and_split(comm, c, &d, &rule, &selected, &train, &n_train, &validation, &n_validation));
-  PetscInt steps_per_epoch = n_train / c->global_batch;
-  if (c->steps_per_epoch > 0) steps_per_epoch = PetscMin(steps_per_epoch, c->steps_per_epoch);
-  if (c->lr_scaling_linear) optimizer_config.learning_rate *= (double)c->global_batch / 16.0;
+/* Collective: the network, its optimizer and gradient reducer, and the metrics history; rank 0
+ * prints the banner. */
+static PetscErrorCode run_create_model(MPI_Comm comm, const TrainingConfig *c, TrainingRun *run)
+{
+  const Dataset *d           = run->dataset;
+  const int      local_batch = run->local_batch;
 
-  PetscCall(unet_create(&c->net, (int)d->ny, (int)d->nx, local_batch, c->seed, &net));
-  PetscCall(optimizer_create(&optimizer_config, unet_parameter_count(net), &optimizer));
-  PetscCall(gradient_reducer_create(comm, unet_gradients(net), unet_parameter_count(net), (size_t)c->bucket_floats,
-                                    c->overlap, &reducer));
-  PetscCall(gradient_reducer_attach(reducer, net, c->sync_batchnorm));
-  PetscCall(checkpoint_stem(c->output, stem, sizeof stem));
-  PetscCall(metrics_history_create(&history));
+  PetscFunctionBeginUser;
+  PetscCall(unet_create(&c->net, (int)d->ny, (int)d->nx, local_batch, c->seed, &run->net));
+  PetscCall(optimizer_create(&run->optimizer_config, unet_parameter_count(run->net), &run->optimizer));
+  PetscCall(gradient_reducer_create(comm, unet_gradients(run->net), unet_parameter_count(run->net),
+                                    (size_t)c->bucket_floats, c->overlap, &run->reducer));
+  PetscCall(gradient_reducer_attach(run->reducer, run->net, c->sync_batchnorm));
+  PetscCall(checkpoint_stem(c->output, run->stem, sizeof run->stem));
+  PetscCall(metrics_history_create(&run->history));
+  if (run->rank == 0)
+    PetscCall(print_run_banner(c, d, &run->rule, run->net, &run->optimizer_config, run->n_train, run->n_validation,
+                               run->size, local_batch, run->steps_per_epoch));
+  PetscFunctionReturn(0);
+}
 
-  if (rank == 0)
-    PetscCall(
-      print_run_banner(c, d, &rule, net, &optimizer_config, n_train, n_validation, size, local_batch, steps_per_epoch));
+static PetscErrorCode run_allocate_buffers(const TrainingConfig *c, TrainingRun *run)
+{
+  size_t       spatial     = (size_t)run->dataset->ny * run->dataset->nx;
+  int          channels    = unet_config_output_channels(&c->net);
+  const int    local_batch = run->local_batch;
+  StepBuffers *b           = &run->buffers;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc3(spatial * local_batch, &b->images, spatial * local_batch * channels, &b->probabilities,
+                         spatial * local_batch * channels, &b->grad_logits));
+  PetscCall(PetscMalloc4(spatial * local_batch, &b->masks, spatial, &b->scratch_mask, spatial, &b->scratch, spatial,
+                         &b->scratch_image));
+  PetscCall(PetscMalloc1(run->n_train, &run->order));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode run_destroy(TrainingRun *run)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(run->order));
+  PetscCall(PetscFree3(run->buffers.images, run->buffers.probabilities, run->buffers.grad_logits));
+  PetscCall(
+    PetscFree4(run->buffers.masks, run->buffers.scratch_mask, run->buffers.scratch, run->buffers.scratch_image));
+  PetscCall(metrics_history_destroy(&run->history));
+  PetscCall(gradient_reducer_destroy(&run->reducer));
+  PetscCall(optimizer_destroy(&run->optimizer));
+  PetscCall(unet_destroy(&run->net));
+  PetscCall(PetscFree(run->train));
+  PetscCall(PetscFree(run->validation));
+  PetscCall(PetscFree(run->selected));
+  PetscCall(dataset_destroy(&run->dataset));
+  PetscCall(PetscFree(run->provenance_line));
+  PetscCall(provenance_destroy(&run->provenance));
+  PetscFunctionReturn(0);
+}
+
+/* Collective: the order must be the same on every rank; compare a checksum of it. */
+static PetscErrorCode check_same_order(MPI_Comm comm, const PetscInt *order, PetscInt n, PetscInt epoch)
+{
+  uint64_t mine = training_checksum((const float *)order, (size_t)n * sizeof(PetscInt) / sizeof(float)), low, high;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Allreduce(&mine, &low, 1, MPI_UINT64_T, MPI_MIN, comm));
+  PetscCallMPI(MPI_Allreduce(&mine, &high, 1, MPI_UINT64_T, MPI_MAX, comm));
+  PetscCheck(low == high, comm, PETSC_ERR_PLIB, "epoch %d: the shuffled order differs between ranks", (int)epoch + 1);
+  PetscFunctionReturn(0);
+}
+
+/* Collective: the epoch's row of metrics from this rank's loss sum and confusion matrix (summed
+ * over the ranks), and the validation scores (NaN when there is no validation). */
+static PetscErrorCode epoch_row(MPI_Comm comm, const TrainingConfig *c, TrainingRun *run, PetscInt epoch,
+                                double loss_sum, double learning_rate, const Confusion *confusion, EpochMetrics *row)
+{
+  double sums[5] = {loss_sum, confusion->true_positive, confusion->false_positive, confusion->false_negative,
+                    confusion->true_negative};
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sums, 5, MPI_DOUBLE, MPI_SUM, comm));
+  Confusion total = {sums[1], sums[2], sums[3], sums[4]};
+  memset(row, 0, sizeof *row);
+  row->epoch         = epoch + 1;
+  row->learning_rate = learning_rate;
+  row->train_loss    = sums[0] / ((double)run->steps_per_epoch * run->size);
+  confusion_scores(&total, &row->train);
+  row->validation_loss      = NAN;
+  row->validation.precision = row->validation.recall = row->validation.f1 = row->validation.iou = NAN;
+  if (c->validate && run->n_validation > 0)
+    PetscCall(validate(comm, c, run->dataset, run->net, run->validation, run->n_validation, run->local_batch,
+                       run->buffers.images, run->buffers.masks, run->buffers.probabilities, run->buffers.scratch,
+                       &row->validation_loss, &row->validation));
+  PetscFunctionReturn(0);
+}
+
+/* Collective: one epoch trained and scored; rank 0 prints its line and writes its files. */
+static PetscErrorCode run_epoch(MPI_Comm comm, const TrainingConfig *c, TrainingRun *run, PetscInt epoch,
+                                PetscInt last_epoch, PetscInt *step, double *best, StepTimes *times,
+                                TrainingReport *report, EpochMetrics *row)
+{
+  double    epoch_start = MPI_Wtime(), loss_sum = 0, learning_rate = 0;
+  Confusion confusion = {0};
+
+  PetscFunctionBeginUser;
+  dataset_shuffle(run->train, run->n_train, c->seed, epoch, run->order);
+  PetscCall(check_same_order(comm, run->order, run->n_train, epoch));
+  PetscCall(train_epoch_steps(comm, c, run->dataset, run->order, run->steps_per_epoch, epoch, run->net, run->optimizer,
+                              &run->optimizer_config, run->reducer, &run->buffers, step, times, report, &loss_sum,
+                              &learning_rate, &confusion));
+  PetscCall(epoch_row(comm, c, run, epoch, loss_sum, learning_rate, &confusion, row));
+  row->seconds = MPI_Wtime() - epoch_start;
+  PetscCall(metrics_history_append(run->history, row));
+  double    score   = isfinite(row->validation.f1) ? row->validation.f1 : row->train.f1;
+  PetscBool is_best = score > *best ? PETSC_TRUE : PETSC_FALSE;
+  if (is_best) *best = score;
+
+  if (run->rank == 0) {
+    PetscCall(PetscPrintf(
+      PETSC_COMM_SELF, "epoch %3d/%d  lr %.3g  loss %.4f  val %.4f  F1 %.4f  val %.4f  IoU %.4f  val %.4f  %.1f s%s\n",
+      (int)(epoch + 1), (int)c->epochs, learning_rate, row->train_loss, row->validation_loss, row->train.f1,
+      row->validation.f1, row->train.iou, row->validation.iou, row->seconds, is_best ? "  (best)" : ""));
+    PetscCall(save_epoch_files(c, &run->rule, run->stem, epoch, *step, *best, is_best, epoch + 1 == last_epoch,
+                               run->net, run->optimizer, run->history, run->provenance, run->provenance_line));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode training_run(MPI_Comm comm, const TrainingConfig *c, TrainingReport *report)
+{
+  TrainingRun run = {0};
+
+  PetscFunctionBeginUser;
+  memset(report, 0, sizeof *report);
+  PetscCall(run_open_data(comm, c, &run));
+  PetscCall(run_create_model(comm, c, &run));
 
   PetscInt first_epoch = 0, step = 0;
   double   best = -1;
-  if (c->resume) PetscCall(resume_from_checkpoint(comm, c, stem, net, optimizer, history, &first_epoch, &step, &best));
-
-  size_t      spatial  = (size_t)d->ny * d->nx;
-  int         channels = unet_config_output_channels(&c->net);
-  StepBuffers buffers;
-  PetscCall(PetscMalloc3(spatial * local_batch, &buffers.images, spatial * local_batch * channels,
-                         &buffers.probabilities, spatial * local_batch * channels, &buffers.grad_logits));
-  PetscCall(PetscMalloc4(spatial * local_batch, &buffers.masks, spatial, &buffers.scratch_mask, spatial,
-                         &buffers.scratch, spatial, &buffers.scratch_image));
-  PetscCall(PetscMalloc1(n_train, &order));
+  if (c->resume)
+    PetscCall(
+      resume_from_checkpoint(comm, c, run.stem, run.net, run.optimizer, run.history, &first_epoch, &step, &best));
+  PetscCall(run_allocate_buffers(c, &run));
 
   StepTimes times      = {0};
   PetscInt  last_epoch = c->epochs;
   if (c->stop_after_epochs > 0) last_epoch = PetscMin(last_epoch, first_epoch + c->stop_after_epochs);
   EpochMetrics row = {0};
-  if (first_epoch >= last_epoch && rank == 0)
+  if (first_epoch >= last_epoch && run.rank == 0)
     PetscCall(
       PetscPrintf(PETSC_COMM_SELF,
                   "train: the checkpoint is already at epoch %d of %d: nothing to do (raise -epochs to train on)\n",
                   (int)first_epoch, (int)c->epochs));
-  for (PetscInt epoch = first_epoch; epoch < last_epoch; epoch++) {
-    double    epoch_start = MPI_Wtime(), loss_sum = 0, learning_rate = 0;
-    Confusion confusion = {0};
-    dataset_shuffle(train, n_train, c->seed, epoch, order);
-    { /* The order must be the same on every rank: compare a checksum of it. */
-      uint64_t mine = training_checksum((const float *)order, (size_t)n_train * sizeof(PetscInt) / sizeof(float)), low,
-               high;
-      PetscCallMPI(MPI_Allreduce(&mine, &low, 1, MPI_UINT64_T, MPI_MIN, comm));
-      PetscCallMPI(MPI_Allreduce(&mine, &high, 1, MPI_UINT64_T, MPI_MAX, comm));
-      PetscCheck(low == high, comm, PETSC_ERR_PLIB, "epoch %d: the shuffled order differs between ranks",
-                 (int)epoch + 1);
-    }
-    PetscCall(train_epoch_steps(comm, c, d, order, steps_per_epoch, epoch, net, optimizer, &optimizer_config, reducer,
-                                &buffers, &step, &times, report, &loss_sum, &learning_rate, &confusion));
-    double sums[5] = {loss_sum, confusion.true_positive, confusion.false_positive, confusion.false_negative,
-                      confusion.true_negative};
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sums, 5, MPI_DOUBLE, MPI_SUM, comm));
-    Confusion total = {sums[1], sums[2], sums[3], sums[4]};
-    memset(&row, 0, sizeof row);
-    row.epoch         = epoch + 1;
-    row.learning_rate = learning_rate;
-    row.train_loss    = sums[0] / ((double)steps_per_epoch * size);
-    confusion_scores(&total, &row.train);
-    row.validation_loss      = NAN;
-    row.validation.precision = row.validation.recall = row.validation.f1 = row.validation.iou = NAN;
-    if (c->validate && n_validation > 0)
-      PetscCall(validate(comm, c, d, net, validation, n_validation, local_batch, buffers.images, buffers.masks,
-                         buffers.probabilities, buffers.scratch, &row.validation_loss, &row.validation));
-    row.seconds = MPI_Wtime() - epoch_start;
-    PetscCall(metrics_history_append(history, &row));
-    double    score   = isfinite(row.validation.f1) ? row.validation.f1 : row.train.f1;
-    PetscBool is_best = score > best ? PETSC_TRUE : PETSC_FALSE;
-    if (is_best) best = score;
-
-    if (rank == 0) {
-      PetscCall(
-        PetscPrintf(PETSC_COMM_SELF,
-                    "epoch %3d/%d  lr %.3g  loss %.4f  val %.4f  F1 %.4f  val %.4f  IoU %.4f  val %.4f  %.1f s%s\n",
-                    (int)(epoch + 1), (int)c->epochs, learning_rate, row.train_loss, row.validation_loss, row.train.f1,
-                    row.validation.f1, row.train.iou, row.validation.iou, row.seconds, is_best ? "  (best)" : ""));
-      PetscCall(save_epoch_files(c, &rule, stem, epoch, step, best, is_best, epoch + 1 == last_epoch, net, optimizer,
-                                 history, provenance, provenance_line));
-    }
-  }
-  PetscCall(replicas_check(comm, unet_parameters(net), unet_parameter_count(net), step));
+  for (PetscInt epoch = first_epoch; epoch < last_epoch; epoch++)
+    PetscCall(run_epoch(comm, c, &run, epoch, last_epoch, &step, &best, &times, report, &row));
+  PetscCall(replicas_check(comm, unet_parameters(run.net), unet_parameter_count(run.net), step));
   PetscCallMPI(MPI_Barrier(comm)); /* files of rank 0 complete before anyone returns */
 
-  PetscCall(fill_report(comm, c, reducer, net, &row, first_epoch, last_epoch, times.run_seconds,
+  PetscCall(fill_report(comm, c, run.reducer, run.net, &row, first_epoch, last_epoch, times.run_seconds,
                         times.first_step_seconds, times.forward_seconds, times.backward_seconds, report));
-
-  PetscCall(PetscFree(order));
-  PetscCall(PetscFree3(buffers.images, buffers.probabilities, buffers.grad_logits));
-  PetscCall(PetscFree4(buffers.masks, buffers.scratch_mask, buffers.scratch, buffers.scratch_image));
-  PetscCall(metrics_history_destroy(&history));
-  PetscCall(gradient_reducer_destroy(&reducer));
-  PetscCall(optimizer_destroy(&optimizer));
-  PetscCall(unet_destroy(&net));
-  PetscCall(PetscFree(train));
-  PetscCall(PetscFree(validation));
-  PetscCall(PetscFree(selected));
-  PetscCall(dataset_destroy(&d));
-  PetscCall(PetscFree(provenance_line));
-  PetscCall(provenance_destroy(&provenance));
+  PetscCall(run_destroy(&run));
   PetscFunctionReturn(0);
 }
