@@ -311,28 +311,35 @@ static PetscBool extxyz_value(const char *line, const char *key, char *value, si
 
 #define MAX_FIELDS 64
 
-static PetscErrorCode read_xyz(const char *path, Lines *lines, AtomList *atoms)
+/* Where each property sits on an atom line, in fields (-1 = absent); plain XYZ is species x y z. */
+typedef struct {
+  int species, position, object, atom_class, occupancy, rms;
+  int n_columns; /* fields an atom line must have */
+} XyzColumns;
+
+/* Line 1: the atom count, alone, and no more atoms than the file has lines for. */
+static PetscErrorCode xyz_read_count(const char *path, const Lines *lines, long *count)
 {
-  long  count;
-  char *field[MAX_FIELDS], buffer[1024];
-  /* Columns of species, position, object id, class, occupancy, thermal rms (-1 = absent). */
-  int column_species = 0, column_position = 1, column_object = -1, column_class = -1, column_occupancy = -1,
-      column_rms = -1, n_columns = 4;
+  char first[128], *field[MAX_FIELDS];
   PetscFunctionBeginUser;
-  {
-    char first[128];
-    PetscCall(PetscStrncpy(first, lines->line[0], sizeof first));
-    int n = split_fields(first, field, MAX_FIELDS);
-    PetscCheck(n == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:1: expected the atom count, found '%s'", path,
-               lines->line[0]);
-    PetscCall(parse_int(field[0], path, 1, "atom count", &count));
-    PetscCheck(count >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:1: negative atom count %ld", path, count);
-  }
+  PetscCall(PetscStrncpy(first, lines->line[0], sizeof first));
+  int n = split_fields(first, field, MAX_FIELDS);
+  PetscCheck(n == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:1: expected the atom count, found '%s'", path,
+             lines->line[0]);
+  PetscCall(parse_int(field[0], path, 1, "atom count", count));
+  PetscCheck(*count >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:1: negative atom count %ld", path, *count);
   /* Compared without adding to `count`: 2 + LONG_MAX would overflow. */
-  PetscCheck(lines->n >= 2 && count <= lines->n - 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "%s: line 1 announces %ld atoms but the file has only %" PetscInt_FMT " atom lines", path, count,
+  PetscCheck(lines->n >= 2 && *count <= lines->n - 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: line 1 announces %ld atoms but the file has only %" PetscInt_FMT " atom lines", path, *count,
              PetscMax(lines->n - 2, 0));
-  const char *comment = lines->line[1];
+  PetscFunctionReturn(0);
+}
+
+/* Lattice="..." and pbc="..." of an extended XYZ comment line. */
+static PetscErrorCode xyz_read_cell(const char *path, const char *comment, AtomList *atoms)
+{
+  char buffer[1024], *field[MAX_FIELDS];
+  PetscFunctionBeginUser;
   if (extxyz_value(comment, "Lattice", buffer, sizeof buffer)) {
     int n = split_fields(buffer, field, MAX_FIELDS);
     PetscCheck(n == 9, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
@@ -346,87 +353,134 @@ static PetscErrorCode read_xyz(const char *path, Lines *lines, AtomList *atoms)
     for (int d = 0; d < 3; d++)
       atoms->periodic[d] = (field[d][0] == 'T' || field[d][0] == 't' || field[d][0] == '1') ? PETSC_TRUE : PETSC_FALSE;
   }
-  if (extxyz_value(comment, "Properties", buffer, sizeof buffer)) {
-    /* name:type:count triples */
-    int   column    = 0;
-    char *save      = NULL;
-    column_position = -1;
-    column_species  = -1;
-    for (char *name = strtok_r(buffer, ":", &save); name; name = strtok_r(NULL, ":", &save)) {
-      char *type  = strtok_r(NULL, ":", &save);
-      char *width = type ? strtok_r(NULL, ":", &save) : NULL;
-      PetscCheck(width, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s:2: Properties entry '%s' is not name:type:count", path, name);
-      char *end;
-      long  w = strtol(width, &end, 10);
-      PetscCheck(end != width && *end == 0 && w >= 1 && w <= 9, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s:2: Properties entry '%s' has count '%s'; allowed 1 to 9", path, name, width);
-      /* The columns this reader uses have a fixed width: pos 3, the others 1. A pos of width 1
-       * once made the reader take y and z from fields the line did not have. */
-      int known = !strcasecmp(name, "species") || !strcasecmp(name, "pos") || !strcasecmp(name, "object_id") ||
-                  !strcasecmp(name, "class") || !strcasecmp(name, "occupancy") || !strcasecmp(name, "thermal_rms");
-      long expected = !strcasecmp(name, "pos") ? 3 : 1;
-      PetscCheck(!known || w == expected, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s:2: Properties entry '%s' has count %ld; allowed %ld", path, name, w, expected);
-      if (!strcasecmp(name, "species"))
-        column_species = column;
-      else if (!strcasecmp(name, "pos"))
-        column_position = column;
-      else if (!strcasecmp(name, "object_id"))
-        column_object = column;
-      else if (!strcasecmp(name, "class"))
-        column_class = column;
-      else if (!strcasecmp(name, "occupancy"))
-        column_occupancy = column;
-      else if (!strcasecmp(name, "thermal_rms"))
-        column_rms = column;
-      column += (int)w;
-      PetscCheck(column <= MAX_FIELDS, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s:2: Properties describe more than %d columns", path, MAX_FIELDS);
-    }
-    n_columns = column;
-    PetscCheck(column_species >= 0 && column_position >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-               "%s:2: Properties lacks species or pos", path);
+  PetscFunctionReturn(0);
+}
+
+/* One name:type:count entry of Properties, starting at field `column`; its count goes to `width`. */
+static PetscErrorCode xyz_read_property(const char *path, const char *name, const char *width_text, int column,
+                                        XyzColumns *columns, long *width)
+{
+  char *end;
+  PetscFunctionBeginUser;
+  long w = strtol(width_text, &end, 10);
+  PetscCheck(end != width_text && *end == 0 && w >= 1 && w <= 9, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s:2: Properties entry '%s' has count '%s'; allowed 1 to 9", path, name, width_text);
+  /* The columns this reader uses have a fixed width: pos 3, the others 1. A pos of width 1
+   * once made the reader take y and z from fields the line did not have. */
+  int known = !strcasecmp(name, "species") || !strcasecmp(name, "pos") || !strcasecmp(name, "object_id") ||
+              !strcasecmp(name, "class") || !strcasecmp(name, "occupancy") || !strcasecmp(name, "thermal_rms");
+  long expected = !strcasecmp(name, "pos") ? 3 : 1;
+  PetscCheck(!known || w == expected, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s:2: Properties entry '%s' has count %ld; allowed %ld", path, name, w, expected);
+  if (!strcasecmp(name, "species"))
+    columns->species = column;
+  else if (!strcasecmp(name, "pos"))
+    columns->position = column;
+  else if (!strcasecmp(name, "object_id"))
+    columns->object = column;
+  else if (!strcasecmp(name, "class"))
+    columns->atom_class = column;
+  else if (!strcasecmp(name, "occupancy"))
+    columns->occupancy = column;
+  else if (!strcasecmp(name, "thermal_rms"))
+    columns->rms = column;
+  *width = w;
+  PetscFunctionReturn(0);
+}
+
+/* Properties="name:type:count:..." of an extended XYZ comment line; without it, plain XYZ columns. */
+static PetscErrorCode xyz_read_columns(const char *path, const char *comment, XyzColumns *columns)
+{
+  char buffer[1024];
+  PetscFunctionBeginUser;
+  *columns = (XyzColumns){
+    .species = 0, .position = 1, .object = -1, .atom_class = -1, .occupancy = -1, .rms = -1, .n_columns = 4};
+  if (!extxyz_value(comment, "Properties", buffer, sizeof buffer)) PetscFunctionReturn(0);
+  int   column      = 0;
+  char *save        = NULL;
+  columns->position = -1;
+  columns->species  = -1;
+  for (char *name = strtok_r(buffer, ":", &save); name; name = strtok_r(NULL, ":", &save)) {
+    char *type  = strtok_r(NULL, ":", &save);
+    char *width = type ? strtok_r(NULL, ":", &save) : NULL;
+    long  w;
+    PetscCheck(width, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:2: Properties entry '%s' is not name:type:count",
+               path, name);
+    PetscCall(xyz_read_property(path, name, width, column, columns, &w));
+    column += (int)w;
+    PetscCheck(column <= MAX_FIELDS, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s:2: Properties describe more than %d columns", path, MAX_FIELDS);
   }
+  columns->n_columns = column;
+  PetscCheck(columns->species >= 0 && columns->position >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s:2: Properties lacks species or pos", path);
+  PetscFunctionReturn(0);
+}
+
+/* The object id, class, occupancy and thermal rms columns of atom k, where the file has them. */
+static PetscErrorCode xyz_read_atom_labels(const char *path, PetscInt line, char **field, const XyzColumns *columns,
+                                           PetscInt k, AtomList *atoms)
+{
+  PetscFunctionBeginUser;
+  if (columns->object >= 0) {
+    long v;
+    PetscCall(parse_int(field[columns->object], path, line, "object_id", &v));
+    PetscCheck(v >= INT_MIN && v <= INT_MAX, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s:%" PetscInt_FMT ": object_id %ld does not fit in 32 bits", path, line, v);
+    atoms->object_id[k] = (int)v;
+  }
+  if (columns->atom_class >= 0) {
+    long v;
+    PetscCall(parse_int(field[columns->atom_class], path, line, "class", &v));
+    PetscCheck(v >= ATOM_CLASS_PARTICLE && v <= ATOM_CLASS_OTHER, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s:%" PetscInt_FMT ": class %ld; allowed 1 (particle), 2 (support), 3 (other)", path, line, v);
+    atoms->atom_class[k] = (unsigned char)v;
+  }
+  if (columns->occupancy >= 0) {
+    double v;
+    PetscCall(parse_double(field[columns->occupancy], path, line, "occupancy", &v));
+    atoms->occupancy[k] = (float)v;
+  }
+  if (columns->rms >= 0) {
+    double v;
+    PetscCall(parse_double(field[columns->rms], path, line, "thermal_rms", &v));
+    atoms->thermal_rms[k] = (float)v;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Atom i (from 0) of `count`, on file line 3 + i, appended to atoms. */
+static PetscErrorCode xyz_read_atom(const char *path, Lines *lines, long i, long count, const XyzColumns *columns,
+                                    AtomList *atoms)
+{
+  PetscInt line = 3 + i;
+  char    *field[MAX_FIELDS];
+  double   r[3];
+  int      z;
+  PetscFunctionBeginUser;
+  int n = split_fields(lines->line[2 + i], field, MAX_FIELDS);
+  PetscCheck(n >= columns->n_columns, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s:%" PetscInt_FMT ": %d fields; expected %d (atom %ld of %ld)", path, line, n, columns->n_columns, i + 1,
+             count);
+  PetscCall(parse_species(field[columns->species], path, line, &z));
+  for (int d = 0; d < 3; d++) PetscCall(parse_double(field[columns->position + d], path, line, "coordinate", &r[d]));
+  PetscCall(atom_list_append(atoms, r, z, 0, ATOM_CLASS_OTHER));
+  PetscCall(xyz_read_atom_labels(path, line, field, columns, atoms->n - 1, atoms));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_xyz(const char *path, Lines *lines, AtomList *atoms)
+{
+  long       count = 0; /* set by xyz_read_count; 0 quiets a false may-be-uninitialised warning */
+  XyzColumns columns;
+  char      *field[MAX_FIELDS];
+  PetscFunctionBeginUser;
+  PetscCall(xyz_read_count(path, lines, &count));
+  PetscCall(xyz_read_cell(path, lines->line[1], atoms));
+  PetscCall(xyz_read_columns(path, lines->line[1], &columns));
   PetscCall(atom_list_reserve(atoms, (PetscInt)count));
-  for (long i = 0; i < count; i++) {
-    PetscInt line = 3 + i;
-    double   r[3];
-    int      z;
-    int      n = split_fields(lines->line[2 + i], field, MAX_FIELDS);
-    PetscCheck(n >= n_columns, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-               "%s:%" PetscInt_FMT ": %d fields; expected %d (atom %ld of %ld)", path, line, n, n_columns, i + 1,
-               count);
-    PetscCall(parse_species(field[column_species], path, line, &z));
-    for (int d = 0; d < 3; d++) PetscCall(parse_double(field[column_position + d], path, line, "coordinate", &r[d]));
-    PetscCall(atom_list_append(atoms, r, z, 0, ATOM_CLASS_OTHER));
-    PetscInt k = atoms->n - 1;
-    if (column_object >= 0) {
-      long v;
-      PetscCall(parse_int(field[column_object], path, line, "object_id", &v));
-      PetscCheck(v >= INT_MIN && v <= INT_MAX, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s:%" PetscInt_FMT ": object_id %ld does not fit in 32 bits", path, line, v);
-      atoms->object_id[k] = (int)v;
-    }
-    if (column_class >= 0) {
-      long v;
-      PetscCall(parse_int(field[column_class], path, line, "class", &v));
-      PetscCheck(v >= ATOM_CLASS_PARTICLE && v <= ATOM_CLASS_OTHER, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s:%" PetscInt_FMT ": class %ld; allowed 1 (particle), 2 (support), 3 (other)", path, line, v);
-      atoms->atom_class[k] = (unsigned char)v;
-    }
-    if (column_occupancy >= 0) {
-      double v;
-      PetscCall(parse_double(field[column_occupancy], path, line, "occupancy", &v));
-      atoms->occupancy[k] = (float)v;
-    }
-    if (column_rms >= 0) {
-      double v;
-      PetscCall(parse_double(field[column_rms], path, line, "thermal_rms", &v));
-      atoms->thermal_rms[k] = (float)v;
-    }
-  }
-  for (PetscInt i = 2 + count; i < lines->n; i++) {
+  for (long i = 0; i < count; i++) PetscCall(xyz_read_atom(path, lines, i, count, &columns, atoms));
+  for (PetscInt i = 2 + count; i < lines->n; i++) { /* only blank lines may follow the atoms */
     char copy[64];
     PetscCall(PetscStrncpy(copy, lines->line[i], sizeof copy));
     PetscCheck(split_fields(copy, field, MAX_FIELDS) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,

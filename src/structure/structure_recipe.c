@@ -146,47 +146,62 @@ static PetscErrorCode options_label(PetscOptionItems *PetscOptionsObject, const 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode structure_recipe_options_read(PetscOptionItems *PetscOptionsObject, StructureRecipeDistributions *d)
+/* -material, -cif, -cif_block: what the particle is made of. */
+static PetscErrorCode read_material_options(PetscOptionItems *PetscOptionsObject, StructureRecipeDistributions *d)
 {
-  char      zone[DISTRIBUTION_SPEC_LEN] = "0,0,1";
-  PetscInt  n, four_ints[4] = {0, 0, 0, 0};
-  PetscReal four_reals[4];
-  PetscBool set;
+  PetscBool cif_set, material_set, block_set;
   PetscFunctionBeginUser;
-  PetscCall(PetscMemzero(d, sizeof *d));
   PetscCall(options_label(
     PetscOptionsObject, "-material",
     "Material: built-in name (Au Ag Pt Pd Cu Ni Fe Si CdSe ZnO MgO ...) or a .cif file (path under 32 characters; use -cif for any path)",
     "Au", &d->material));
-  {
-    PetscBool cif_set, material_set;
-    PetscCall(PetscOptionsString("-cif", "Material from a CIF file (any path length); excludes -material", NULL, d->cif,
-                                 d->cif, sizeof d->cif, &cif_set));
-    PetscCall(PetscOptionsHasName(PetscOptionsObject->options, PetscOptionsObject->prefix, "-material", &material_set));
-    if (cif_set) {
-      PetscCheck(d->cif[0], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-                 "Option -cif: no file name given; allowed: the path of a CIF file");
-      /* -material at its default (Au) says nothing; any other value contradicts -cif */
-      PetscBool is_default =
-        d->material.kind == DISTRIBUTION_CHOICE && d->material.n_choices == 1 && !strcmp(d->material.labels[0], "Au")
-          ? PETSC_TRUE
-          : PETSC_FALSE;
-      PetscCheck(
-        !material_set || is_default, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-        "Options -cif %s and -material %s both name the material; allowed: one of them (-cif takes a CIF file of any path length, -material a built-in name or a short .cif path)",
-        d->cif,
-        d->material.kind == DISTRIBUTION_CHOICE && d->material.n_choices == 1 ? d->material.labels[0]
-                                                                              : "(a distribution)");
-    }
-    PetscBool block_set;
-    PetscCall(PetscOptionsString(
-      "-cif_block", "Data block of the -cif file to read (the NAME of data_NAME; default: the first block)", NULL,
-      d->cif_block, d->cif_block, sizeof d->cif_block, &block_set));
-    PetscCheck(!block_set || d->cif_block[0], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-               "Option -cif_block: no block name given; allowed: the NAME of a data_NAME block of the -cif file");
-    PetscCheck(!block_set || cif_set, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-               "Option -cif_block %s without -cif; allowed: only together with -cif FILE", d->cif_block);
+  PetscCall(PetscOptionsString("-cif", "Material from a CIF file (any path length); excludes -material", NULL, d->cif,
+                               d->cif, sizeof d->cif, &cif_set));
+  PetscCall(PetscOptionsHasName(PetscOptionsObject->options, PetscOptionsObject->prefix, "-material", &material_set));
+  if (cif_set) {
+    PetscCheck(d->cif[0], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "Option -cif: no file name given; allowed: the path of a CIF file");
+    /* -material at its default (Au) says nothing; any other value contradicts -cif */
+    PetscBool is_default =
+      d->material.kind == DISTRIBUTION_CHOICE && d->material.n_choices == 1 && !strcmp(d->material.labels[0], "Au")
+        ? PETSC_TRUE
+        : PETSC_FALSE;
+    PetscCheck(
+      !material_set || is_default, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+      "Options -cif %s and -material %s both name the material; allowed: one of them (-cif takes a CIF file of any path length, -material a built-in name or a short .cif path)",
+      d->cif,
+      d->material.kind == DISTRIBUTION_CHOICE && d->material.n_choices == 1 ? d->material.labels[0]
+                                                                            : "(a distribution)");
   }
+  PetscCall(PetscOptionsString("-cif_block",
+                               "Data block of the -cif file to read (the NAME of data_NAME; default: the first block)",
+                               NULL, d->cif_block, d->cif_block, sizeof d->cif_block, &block_set));
+  PetscCheck(!block_set || d->cif_block[0], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "Option -cif_block: no block name given; allowed: the NAME of a data_NAME block of the -cif file");
+  PetscCheck(!block_set || cif_set, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "Option -cif_block %s without -cif; allowed: only together with -cif FILE", d->cif_block);
+  PetscFunctionReturn(0);
+}
+
+/* An h,k,l option; hkl is left as it is when the option is absent. Room for one value too
+ * many: PETSc drops extra values silently, we report them. */
+static PetscErrorCode read_hkl_option(PetscOptionItems *PetscOptionsObject, const char option[], const char help[],
+                                      int hkl[3])
+{
+  PetscInt  n = 4, values[4] = {0, 0, 0, 0};
+  PetscBool set;
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsIntArray(option, help, NULL, values, &n, &set));
+  for (int k = 0; k < 3 && set; k++) hkl[k] = (int)values[k];
+  PetscCheck(!set || n == 3, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Option %s: %d indices given; allowed: h,k,l",
+             option, (int)n);
+  PetscFunctionReturn(0);
+}
+
+/* -shape and the sizes and facets that shape it. */
+static PetscErrorCode read_shape_options(PetscOptionItems *PetscOptionsObject, StructureRecipeDistributions *d)
+{
+  PetscFunctionBeginUser;
   PetscCall(options_label(
     PetscOptionsObject, "-shape",
     "Particle shape: sphere wulff cube octahedron cuboctahedron truncated_octahedron rod icosahedron decahedron none",
@@ -205,17 +220,20 @@ PetscErrorCode structure_recipe_options_read(PetscOptionItems *PetscOptionsObjec
   PetscCall(PetscStrncpy(d->wulff_energies, "{111}:1.0,{100}:1.15", sizeof d->wulff_energies));
   PetscCall(PetscOptionsString("-wulff_energies", "Wulff surface energies per family {hkl}:gamma,...", NULL,
                                d->wulff_energies, d->wulff_energies, sizeof d->wulff_energies, NULL));
-  n = 4; /* room for one value too many: PETSc drops extra values silently, we report them */
-  PetscCall(PetscOptionsIntArray(
-    "-interface_facet",
-    "Winterbottom: Wulff facet h,k,l resting on the support, turned to face it (0,0,0: no truncation)", NULL, four_ints,
-    &n, &set));
-  for (int k = 0; k < 3 && set; k++) d->interface_facet[k] = four_ints[k];
-  PetscCheck(!set || n == 3, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "Option -interface_facet: %d indices given; allowed: h,k,l", (int)n);
+  PetscCall(
+    read_hkl_option(PetscOptionsObject, "-interface_facet",
+                    "Winterbottom: Wulff facet h,k,l resting on the support, turned to face it (0,0,0: no truncation)",
+                    d->interface_facet));
   PetscCall(options_distribution(PetscOptionsObject, "-interface_energy",
                                  "Winterbottom: interface minus support energy, in the unit of -wulff_energies", "0",
                                  &d->interface_energy));
+  PetscFunctionReturn(0);
+}
+
+/* -twins, -stacking_faults and where they go. */
+static PetscErrorCode read_defect_options(PetscOptionItems *PetscOptionsObject, StructureRecipeDistributions *d)
+{
+  PetscFunctionBeginUser;
   PetscCall(options_distribution(PetscOptionsObject, "-twins", "Number of twin planes in single-crystal shapes", "0",
                                  &d->twins));
   PetscCall(options_distribution(PetscOptionsObject, "-stacking_faults",
@@ -223,48 +241,77 @@ PetscErrorCode structure_recipe_options_read(PetscOptionItems *PetscOptionsObjec
                                  &d->stacking_faults));
   PetscCall(options_distribution(PetscOptionsObject, "-defect_separation",
                                  "Minimum distance between planar defects [layers]", "2", &d->defect_separation));
-  n = 4;
-  PetscCall(PetscOptionsIntArray("-defect_plane",
-                                 "Plane of the defects h,k,l (0,0,0: {111} for cubic, (001) for hexagonal)", NULL,
-                                 four_ints, &n, &set));
-  for (int k = 0; k < 3 && set; k++) d->defect_plane[k] = four_ints[k];
-  PetscCheck(!set || n == 3, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "Option -defect_plane: %d indices given; allowed: h,k,l", (int)n);
-  PetscCall(options_label(PetscOptionsObject, "-rotation",
-                          "Orientation: zone (zone axis along the beam) or random (uniform)", "zone", &d->rotation));
+  PetscCall(read_hkl_option(PetscOptionsObject, "-defect_plane",
+                            "Plane of the defects h,k,l (0,0,0: {111} for cubic, (001) for hexagonal)",
+                            d->defect_plane));
+  PetscFunctionReturn(0);
+}
+
+/* -zone_axis: "choice:...", "random" or one u,v,w, each made a choice distribution of uvw labels. */
+static PetscErrorCode read_zone_axis_option(PetscOptionItems *PetscOptionsObject, Distribution *zone_axis)
+{
+  char zone[DISTRIBUTION_SPEC_LEN] = "0,0,1";
+  PetscFunctionBeginUser;
   PetscCall(PetscOptionsString("-zone_axis",
                                "Zone axis along the beam: u,v,w, random (100 110 111 211), or choice:110,111,1-10",
                                NULL, zone, zone, sizeof zone, NULL));
   if (!strncasecmp(zone, "choice:", 7))
-    PetscCall(distribution_parse("-zone_axis", zone, &d->zone_axis));
+    PetscCall(distribution_parse("-zone_axis", zone, zone_axis));
   else if (!strcasecmp(zone, "random"))
-    PetscCall(distribution_parse("-zone_axis", "choice:100,110,111,211", &d->zone_axis));
+    PetscCall(distribution_parse("-zone_axis", "choice:100,110,111,211", zone_axis));
   else {
     int  uvw[3];
     char spec[64];
     PetscCall(parse_zone_axis(zone, "-zone_axis", uvw));
     PetscCall(PetscSNPrintf(spec, sizeof spec, "choice:%d%d%d", uvw[0], uvw[1], uvw[2]));
-    PetscCall(distribution_parse("-zone_axis", spec, &d->zone_axis));
+    PetscCall(distribution_parse("-zone_axis", spec, zone_axis));
   }
+  PetscFunctionReturn(0);
+}
+
+/* -rotation, -zone_axis and the small turns about and off the beam. */
+static PetscErrorCode read_orientation_options(PetscOptionItems *PetscOptionsObject, StructureRecipeDistributions *d)
+{
+  PetscFunctionBeginUser;
+  PetscCall(options_label(PetscOptionsObject, "-rotation",
+                          "Orientation: zone (zone axis along the beam) or random (uniform)", "zone", &d->rotation));
+  PetscCall(read_zone_axis_option(PetscOptionsObject, &d->zone_axis));
   PetscCall(options_distribution(PetscOptionsObject, "-inplane_angle",
                                  "Rotation about the beam after the zone axis [mrad]", "0", &d->inplane_angle));
   PetscCall(options_distribution(PetscOptionsObject, "-mistilt", "rms tilt of the zone axis off the beam [mrad]", "0",
                                  &d->mistilt));
-  PetscCall(options_label(PetscOptionsObject, "-support", "Support: none amorphous_carbon sinx sio2 graphene mos2",
-                          "none", &d->support));
-  d->support_size[0] = 100, d->support_size[1] = 100, d->support_size[2] = 30;
-  n = 4;
-  for (int k = 0; k < 3; k++) four_reals[k] = d->support_size[k];
+  PetscFunctionReturn(0);
+}
+
+/* -support_size: three fixed lengths, each > 0. */
+static PetscErrorCode read_support_size_option(PetscOptionItems *PetscOptionsObject, double support_size[3])
+{
+  PetscInt  n         = 4; /* room for one value too many, as in read_hkl_option */
+  PetscReal values[4] = {0, 0, 0, 0};
+  PetscBool set;
+  PetscFunctionBeginUser;
+  support_size[0] = 100, support_size[1] = 100, support_size[2] = 30;
+  for (int k = 0; k < 3; k++) values[k] = support_size[k];
   PetscCall(PetscOptionsRealArray(
     "-support_size",
     "Support size x,y,z [Å]: fixed numbers, not distributions (vary the thickness with -support_thickness)", NULL,
-    four_reals, &n, &set));
-  for (int k = 0; k < 3 && set; k++) d->support_size[k] = four_reals[k];
+    values, &n, &set));
+  for (int k = 0; k < 3 && set; k++) support_size[k] = values[k];
   PetscCheck(!set || n == 3, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "Option -support_size: %d values given; allowed: x,y,z [Å]", (int)n);
   for (int k = 0; k < 3; k++)
-    PetscCheck(d->support_size[k] > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-               "Option -support_size: %g Å along %c; allowed: > 0", d->support_size[k], "xyz"[k]);
+    PetscCheck(support_size[k] > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "Option -support_size: %g Å along %c; allowed: > 0", support_size[k], "xyz"[k]);
+  PetscFunctionReturn(0);
+}
+
+/* -support and the substrate's size and make-up. */
+static PetscErrorCode read_support_options(PetscOptionItems *PetscOptionsObject, StructureRecipeDistributions *d)
+{
+  PetscFunctionBeginUser;
+  PetscCall(options_label(PetscOptionsObject, "-support", "Support: none amorphous_carbon sinx sio2 graphene mos2",
+                          "none", &d->support));
+  PetscCall(read_support_size_option(PetscOptionsObject, d->support_size));
   PetscCall(options_distribution(PetscOptionsObject, "-support_thickness",
                                  "Support thickness along z [Å]; 0 = the z of -support_size", "0",
                                  &d->support_thickness));
@@ -276,6 +323,14 @@ PetscErrorCode structure_recipe_options_read(PetscOptionItems *PetscOptionsObjec
     options_distribution(PetscOptionsObject, "-support_min_distance",
                          "Hard-core distance of a one-species amorphous support [Å]; 0 = default (1.4 for carbon)", "0",
                          &d->support_min_distance));
+  PetscFunctionReturn(0);
+}
+
+/* Where the particle sits on the support, how close atoms of different objects may come,
+ * and how much they vibrate. */
+static PetscErrorCode read_placement_options(PetscOptionItems *PetscOptionsObject, StructureRecipeDistributions *d)
+{
+  PetscFunctionBeginUser;
   PetscCall(options_distribution(PetscOptionsObject, "-embedding_depth",
                                  "Depth of the particle's lowest atom below the support top [Å]", "2",
                                  &d->embedding_depth));
@@ -291,8 +346,13 @@ PetscErrorCode structure_recipe_options_read(PetscOptionItems *PetscOptionsObjec
   PetscCall(PetscOptionsString(
     "-thermal_rms", "Per-species rms thermal displacement overrides Sym:rms,... [Å] (default: room-temperature table)",
     NULL, d->thermal_rms, d->thermal_rms, sizeof d->thermal_rms, NULL));
+  PetscFunctionReturn(0);
+}
 
-  /* Fail early, at option time, on anything a draw could trip over. */
+/* Every label a draw can give names a known shape, support, rotation, material and zone axis. */
+static PetscErrorCode check_recipe_labels(const StructureRecipeDistributions *d)
+{
+  PetscFunctionBeginUser;
   PetscCall(check_labels(&d->shape, check_shape));
   PetscCall(check_labels(&d->support, check_support));
   PetscCall(check_labels(&d->rotation, check_rotation));
@@ -303,6 +363,13 @@ PetscErrorCode structure_recipe_options_read(PetscOptionItems *PetscOptionsObjec
   } else
     PetscCall(check_labels(&d->material, check_material));
   PetscCall(check_labels(&d->zone_axis, check_zone));
+  PetscFunctionReturn(0);
+}
+
+/* Every number a draw can give lies in the range the builders accept. */
+static PetscErrorCode check_recipe_ranges(const StructureRecipeDistributions *d)
+{
+  PetscFunctionBeginUser;
   PetscCall(distribution_check_range(&d->radius, 0.5, 1000, "a radius in [0.5, 1000] Å"));
   PetscCall(distribution_check_range(&d->shells, 1, 40, "an integer in [1, 40]"));
   PetscCall(distribution_check_range(&d->ino, 0, 40, "an integer in [0, 40]"));
@@ -318,6 +385,24 @@ PetscErrorCode structure_recipe_options_read(PetscOptionItems *PetscOptionsObjec
   PetscCall(distribution_check_range(&d->support_min_distance, 0, 10, "a distance in [0, 10] Å (0 = default)"));
   PetscCall(distribution_check_range(&d->embedding_depth, -1000, 1000, "a depth in [-1000, 1000] Å"));
   PetscCall(distribution_check_range(&d->placement_jitter, 0, 1000, "a jitter in [0, 1000] Å"));
+  PetscFunctionReturn(0);
+}
+
+/* The groups are read in this order because -help (and so docs/options.md) lists options in
+ * the order they are read. */
+PetscErrorCode structure_recipe_options_read(PetscOptionItems *PetscOptionsObject, StructureRecipeDistributions *d)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(d, sizeof *d));
+  PetscCall(read_material_options(PetscOptionsObject, d));
+  PetscCall(read_shape_options(PetscOptionsObject, d));
+  PetscCall(read_defect_options(PetscOptionsObject, d));
+  PetscCall(read_orientation_options(PetscOptionsObject, d));
+  PetscCall(read_support_options(PetscOptionsObject, d));
+  PetscCall(read_placement_options(PetscOptionsObject, d));
+  /* Fail early, at option time, on anything a draw could trip over. */
+  PetscCall(check_recipe_labels(d));
+  PetscCall(check_recipe_ranges(d));
   PetscFunctionReturn(0);
 }
 
