@@ -8,6 +8,7 @@
 #   four inputs on 2 ranks (and the same on 1 and 3 ranks: the same files): one table each, the summary has a row per input in input order and
 #     an 'all' row; its counts equal the tables' row counts, its mean and median diameters and
 #     area fractions equal those recomputed here from the tables (1e-6 relative);
+#   a calibrated SER file with an uncalibrated PNG: rows in nm and px, 'all' pools the nm one;
 #   -min_area above every particle: empty tables and the summary counts them as dropped;
 #   a negative -min_area or -pixel_size is refused naming the option and the value.
 . tests/integration/lib.sh
@@ -108,6 +109,24 @@ check_output "segment_min_area_drops_all" "0 particles \($n_one below -min_area 
 check_true "segment_min_area_empty_table" "rows left" test "$(table_rows "$WORK/big_particles.csv" | wc -l)" -eq 0
 check_true "segment_min_area_summary_dropped" "$(grep '^all,' "$WORK/big_particle_summary.csv")" \
   test "$(grep '^all,' "$WORK/big_particle_summary.csv" | cut -d, -f3,4)" = "0,$n_one"
+
+# ---- a calibrated micrograph with an uncalibrated one (a real TIA SER file, when ../shared is there) ----
+SER=../shared/data/formats/64x64_TEM_images_acquire_1.ser
+if [ -f "$SER" ]; then
+  mkdir -p "$WORK/mix"
+  check_output "segment_mixed_calibration" "pooled from 1 \(calibrated, nm\)" \
+    "$NANOFORGE" segment -model "$MODEL" -input "$SER,$WORK/in1_overlay.png" -output_dir "$WORK/mix" -threshold 0.3
+  MIX=$WORK/mix/particle_summary.csv
+  ser_row=$(grep -v '^#' "$MIX" | grep '_1.ser,')
+  png_row=$(grep -v '^#' "$MIX" | grep 'in1_overlay.png,')
+  ser_rows=$(table_rows "$WORK/mix/64x64_TEM_images_acquire_1_particles.csv" | wc -l)
+  check_true "mixed_units_per_row" "rows: $ser_row / $png_row" test "$(echo "$ser_row" | cut -d, -f2)$(echo "$png_row" | cut -d, -f2)" = nmpx
+  check_true "mixed_ser_pixel_size_from_file" "SER row: $ser_row" test "$(echo "$ser_row" | cut -d, -f9 | cut -c1-6)" = 62.818
+  check_true "mixed_all_pools_the_calibrated_only" "$(grep '^all,' "$MIX")" test "$(grep '^all,' "$MIX" | cut -d, -f2,3)" = "nm,$ser_rows"
+  check_true "mixed_comment_counts_pooled" "no '1 of 2' comment" grep -q "'all': 1 of 2 micrographs pooled in nm" "$MIX"
+else
+  echo "SKIP segment_mixed_calibration: $SER not present"
+fi
 
 # ---- bad values ----
 check_error "segment_negative_min_area" "-min_area -5\\.?: allowed an area >= 0" \
