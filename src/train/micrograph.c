@@ -533,8 +533,11 @@ static PetscErrorCode read_hdf5_from(hid_t file, const char *path, PetscInt inde
                "EMD file '%s' has no group with emd_group_type=1 under /data", path);
     PetscCall(PetscSNPrintf(name, sizeof name, "%s/data", child.name));
     PetscCall(read_hdf5_image(file, name, index, PETSC_FALSE, path, m));
-    PetscCall(emd_pixel_size(file, child.name, m->frames > 1 || !strcmp(child.name, DATABASE_IMAGES_GROUP) ? 3 : 2,
-                             path, &m->pixel_size));
+    /* dim<rank> is the columns axis, dim<rank-1> the rows axis */
+    int columns_axis = m->frames > 1 || !strcmp(child.name, DATABASE_IMAGES_GROUP) ? 3 : 2;
+    PetscCall(emd_pixel_size(file, child.name, columns_axis, path, &m->pixel_size_x));
+    PetscCall(emd_pixel_size(file, child.name, columns_axis - 1, path, &m->pixel_size_y));
+    m->pixel_size = m->pixel_size_x;
     PetscCall(PetscStrncpy(m->format, "emd", sizeof m->format));
   } else if (H5Lexists(file, "images", H5P_DEFAULT) > 0) {
     PetscCall(read_hdf5_image(file, "images", index, PETSC_FALSE, path, m));
@@ -654,7 +657,7 @@ static PetscErrorCode read_ser_from(FILE *file, long long file_size, const char 
   if (ierr) PetscCall(PetscFree(raw));
   PetscCall(ierr);
   m->ny = ny, m->nx = nx;
-  m->pixel_size = delta_x * 1e10; /* metres → Å */
+  m->pixel_size = m->pixel_size_x = delta_x * 1e10; /* metres → Å */
   for (size_t p = 0; p < n; p++) {
     double v;
     switch (type) {
