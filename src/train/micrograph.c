@@ -637,10 +637,11 @@ static PetscErrorCode read_ser_from(FILE *file, long long file_size, const char 
   }
   PetscCall(check_inside(path, "the element header", element, sizeof head, file_size));
   PetscCall(read_bytes(file, element, head, sizeof head, path));
-  double  delta_x;
+  double  delta_x, delta_y;
   int16_t type;
   int32_t nx, ny;
   memcpy(&delta_x, head + 8, 8);
+  memcpy(&delta_y, head + 28, 8);
   memcpy(&type, head + 40, 2);
   memcpy(&nx, head + 42, 4);
   memcpy(&ny, head + 46, 4);
@@ -658,7 +659,10 @@ static PetscErrorCode read_ser_from(FILE *file, long long file_size, const char 
   PetscCall(ierr);
   m->ny = ny, m->nx = nx;
   m->pixel_size = m->pixel_size_x = delta_x * 1e10; /* metres → Å */
+  m->pixel_size_y                 = delta_y * 1e10;
+  /* TIA stores the bottom row first; TIA, HyperSpy and ncempy show it last. */
   for (size_t p = 0; p < n; p++) {
+    size_t shown = (size_t)(ny - 1 - (int32_t)(p / (size_t)nx)) * (size_t)nx + p % (size_t)nx;
     double v;
     switch (type) {
     case 1:
@@ -686,7 +690,7 @@ static PetscErrorCode read_ser_from(FILE *file, long long file_size, const char 
       v = ((double *)raw)[p];
       break;
     }
-    m->pixels[p] = (float)v;
+    m->pixels[shown] = (float)v;
   }
   PetscCall(PetscFree(raw));
   PetscCall(PetscStrncpy(m->format, "ser", sizeof m->format));
