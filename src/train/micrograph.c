@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tiffio.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <hdf5.h>
 #include "core/checked_size.h"
 #include "db/database.h"
@@ -456,6 +458,9 @@ static PetscErrorCode read_hdf5_image_from(hid_t set, hid_t space, const char *n
   type  = H5Dget_type(set);
   class = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
   if (type >= 0) H5Tclose(type);
+  PetscCheck(class != H5T_COMPOUND, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "'%s': %s holds compound values (complex data: an FFT or a DPC vector field), not an intensity image",
+             path, name);
   PetscCheck(class == H5T_INTEGER || class == H5T_FLOAT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "'%s': %s does not hold numbers (HDF5 type class %d); expected integer or float pixels", path, name,
              (int)class);
@@ -697,7 +702,8 @@ static PetscErrorCode read_ser_from(FILE *file, long long file_size, const char 
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode read_ser(const char *path, PetscInt index, Micrograph *m)
+/* `name` is what messages call the file: the path, or for an .emi the .emi and its series. */
+static PetscErrorCode read_ser(const char *path, const char *name, PetscInt index, Micrograph *m)
 {
   FILE       *file = fopen(path, "rb");
   struct stat status;
@@ -708,13 +714,33 @@ static PetscErrorCode read_ser(const char *path, PetscInt index, Micrograph *m)
     fclose(file);
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read the size of the SER file '%s'", path);
   }
-  PetscErrorCode ierr = read_ser_from(file, (long long)status.st_size, path, index, m);
+  PetscErrorCode ierr = read_ser_from(file, (long long)status.st_size, name, index, m);
   fclose(file);
   PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode micrograph_read_dm(const char *path, PetscInt index, Micrograph *m); /* dm.c */
+
+/* A TIA .emi holds the metadata; its data are in <stem>_1.ser (the first detector; _2.ser and
+ * on hold the others), which TIA, HyperSpy and ncempy open in its place. */
+static PetscErrorCode read_emi(const char *path, PetscInt index, Micrograph *m)
+{
+  char   series[PETSC_MAX_PATH_LEN], name[2 * PETSC_MAX_PATH_LEN];
+  size_t length = strlen(path);
+
+  PetscFunctionBeginUser;
+  PetscCheck(length > 4 && !strcasecmp(path + length - 4, ".emi") && length + 3 < sizeof series, PETSC_COMM_SELF,
+             PETSC_ERR_FILE_UNEXPECTED,
+             "'%s' is a TIA .emi file, but its name does not end in .emi: its series <stem>_1.ser cannot be found",
+             path);
+  PetscCall(PetscSNPrintf(series, sizeof series, "%.*s_1.ser", (int)(length - 4), path));
+  PetscCheck(access(series, R_OK) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
+             "TIA file '%s' keeps its data in '%s', which cannot be read: %s", path, series, strerror(errno));
+  PetscCall(PetscSNPrintf(name, sizeof name, "%s, series %s", path, series));
+  PetscCall(read_ser(series, name, index, m));
+  PetscFunctionReturn(0);
+}
 
 PetscErrorCode micrograph_read(const char *path, PetscInt index, Micrograph **out)
 {
@@ -741,13 +767,16 @@ PetscErrorCode micrograph_read(const char *path, PetscInt index, Micrograph **ou
   else if (got >= 8 && !memcmp(magic, "\x89HDF\r\n\x1a\n", 8))
     status = read_hdf5(path, index, m);
   else if (got >= 4 && magic[0] == 0x49 && magic[1] == 0x49 && magic[2] == 0x97 && magic[3] == 0x01)
-    status = read_ser(path, index, m);
+    status = read_ser(path, path, index, m);
+  else if (got >= 4 && magic[0] == 'J' && magic[1] == 'K' && magic[2] == 0 && magic[3] == 2)
+    status = read_emi(path, index, m);
   else if (got >= 4 && magic[0] == 0 && magic[1] == 0 && magic[2] == 0 && (magic[3] == 3 || magic[3] == 4))
     status = micrograph_read_dm(path, index, m);
   else {
     PetscCall(PetscFree(m));
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-            "'%s' is not a micrograph format nanoforge reads (TIFF, PNG, HDF5/EMD, Velox EMD, SER, DM3, DM4)", path);
+            "'%s' is not a micrograph format nanoforge reads (TIFF, PNG, HDF5/EMD, Velox EMD, SER/EMI, DM3, DM4)",
+            path);
   }
   if (status) {
     PetscCall(PetscFree(m->pixels));
