@@ -510,6 +510,52 @@ static PetscErrorCode read_hdf5_image(hid_t file, const char *name, PetscInt ind
   PetscFunctionReturn(0);
 }
 
+/* The number after "key":" in Velox's JSON metadata, searched from `from` (0 when absent). */
+static double velox_number(const char *from, const char *key)
+{
+  const char *at = strstr(from, key);
+  return at ? strtod(at + strlen(key), NULL) : 0;
+}
+
+/* Velox keeps each frame's metadata as JSON text in column k of the uint8 array
+ * <group>/Metadata [length][frames]; BinaryResult/PixelSize {width, height} is in PixelUnitX/Y
+ * (metres). A file without it (or with other units) stays uncalibrated. */
+static PetscErrorCode velox_pixel_size(hid_t file, const char *group, const char *path, Micrograph *m)
+{
+  char    name[400], *text  = NULL;
+  hsize_t dims[2], start[2] = {0, 0}, count[2] = {0, 1};
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(name, sizeof name, "%s/Metadata", group));
+  if (H5Lexists(file, name, H5P_DEFAULT) <= 0) PetscFunctionReturn(0);
+  hid_t set = H5Dopen2(file, name, H5P_DEFAULT), space = set >= 0 ? H5Dget_space(set) : -1;
+  int ok = space >= 0 && H5Sget_simple_extent_ndims(space) == 2 && H5Sget_simple_extent_dims(space, dims, NULL) == 2 &&
+           dims[0] > 0 && dims[0] <= (1u << 24) && dims[1] >= 1;
+  PetscErrorCode damaged = ok ? hdf5_dataset_check_storage(set, name, path) : 0;
+  if (ok && !damaged) {
+    count[0]     = dims[0];
+    hid_t memory = H5Screate_simple(2, count, NULL);
+    ok           = memory >= 0 && H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+         PetscMalloc1(dims[0] + 1, &text) == 0 && H5Dread(set, H5T_NATIVE_UCHAR, memory, space, H5P_DEFAULT, text) >= 0;
+    if (memory >= 0) H5Sclose(memory);
+  }
+  if (space >= 0) H5Sclose(space);
+  if (set >= 0) H5Dclose(set);
+  PetscCall(damaged);
+  if (ok) {
+    text[dims[0]]      = '\0'; /* the JSON ends at its first NUL; this one bounds a text without any */
+    const char *result = strstr(text, "\"PixelSize\"");
+    const char *unit_x = strstr(text, "\"PixelUnitX\":\"m\""), *unit_y = strstr(text, "\"PixelUnitY\":\"m\"");
+    double      x   = result ? velox_number(result, "\"width\":\"") * 1e10 : 0,
+           y        = result ? velox_number(result, "\"height\":\"") * 1e10 : 0;
+    m->pixel_size_x = unit_x && isfinite(x) && x > 0 ? x : 0;
+    m->pixel_size_y = unit_y && isfinite(y) && y > 0 ? y : 0;
+    m->pixel_size   = m->pixel_size_x;
+  }
+  PetscCall(PetscFree(text));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode read_hdf5_from(hid_t file, const char *path, PetscInt index, Micrograph *m)
 {
   FirstChild child = {""};
@@ -523,6 +569,8 @@ static PetscErrorCode read_hdf5_from(hid_t file, const char *path, PetscInt inde
                "Velox EMD file '%s' has no image under /Data/Image", path);
     PetscCall(PetscSNPrintf(name, sizeof name, "/Data/Image/%s/Data", child.name));
     PetscCall(read_hdf5_image(file, name, index, PETSC_TRUE, path, m));
+    PetscCall(PetscSNPrintf(name, sizeof name, "/Data/Image/%s", child.name));
+    PetscCall(velox_pixel_size(file, name, path, m));
     PetscCall(PetscStrncpy(m->format, "velox-emd", sizeof m->format));
   } else if (H5Lexists(file, "/data", H5P_DEFAULT) > 0) {
     hid_t group = H5Gopen2(file, "/data", H5P_DEFAULT);
