@@ -56,6 +56,57 @@ static void ignore_tiff_warning(const char *module, const char *format, va_list 
   (void)module, (void)format, (void)arguments;
 }
 
+/* Å per ImageJ `unit=` value (micron, um, µm in UTF-8, nm, A, pm, mm, m); 0 for anything else. */
+static double angstrom_per_imagej_unit(const char *unit, size_t length)
+{
+  static const struct {
+    const char *name;
+    double      angstrom;
+  } known[] = {{"micron", 1e4}, {"um", 1e4},  {"\xc2\xb5m", 1e4}, {"\\u00B5m", 1e4}, {"nm", 10},
+               {"A", 1},        {"pm", 1e-2}, {"mm", 1e7},        {"m", 1e10}};
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    if (strlen(known[i].name) == length && !strncmp(unit, known[i].name, length)) return known[i].angstrom;
+  return 0;
+}
+
+/* FEI SEM/FIB TIFFs carry an INI text in private tag 34682; [Scan] PixelWidth/PixelHeight are
+ * in metres. */
+#define TIFFTAG_FEI_HELIOS 34682
+
+static void tiff_fei_calibration(TIFF *tif, Micrograph *m)
+{
+  uint32_t    count = 0;
+  const char *text  = NULL;
+  char        copy[16384];
+  if (!TIFFFindField(tif, TIFFTAG_FEI_HELIOS, TIFF_ANY) || !TIFFGetField(tif, TIFFTAG_FEI_HELIOS, &count, &text) ||
+      !text)
+    return;
+  snprintf(copy, sizeof copy, "%.*s", (int)(count < sizeof copy ? count : sizeof copy - 1), text);
+  const char *width = strstr(copy, "PixelWidth="), *height = strstr(copy, "PixelHeight=");
+  double      x = width ? strtod(width + 11, NULL) * 1e10 : 0, y = height ? strtod(height + 12, NULL) * 1e10 : 0;
+  m->pixel_size_x = isfinite(x) && x > 0 ? x : 0;
+  m->pixel_size_y = isfinite(y) && y > 0 ? y : 0;
+}
+
+/* Pixel size per axis from what the writing program left: ImageJ's description (unit=) with
+ * X/YResolution in pixels per unit, or FEI's tag. Other TIFFs stay uncalibrated. */
+static void tiff_calibration(TIFF *tif, Micrograph *m)
+{
+  const char *description  = NULL, *unit;
+  float       x_resolution = 0, y_resolution = 0;
+  m->pixel_size_x = m->pixel_size_y = 0;
+  if (TIFFGetField(tif, TIFFTAG_IMAGEDESCRIPTION, &description) && description && !strncmp(description, "ImageJ=", 7) &&
+      (unit = strstr(description, "\nunit=")) && TIFFGetField(tif, TIFFTAG_XRESOLUTION, &x_resolution) &&
+      TIFFGetField(tif, TIFFTAG_YRESOLUTION, &y_resolution) && x_resolution > 0 && y_resolution > 0) {
+    unit += 6;
+    double angstrom = angstrom_per_imagej_unit(unit, strcspn(unit, "\n"));
+    m->pixel_size_x = angstrom / x_resolution;
+    m->pixel_size_y = angstrom / y_resolution;
+  } else
+    tiff_fei_calibration(tif, m);
+  m->pixel_size = m->pixel_size_x;
+}
+
 /* Sample layouts this reader decodes in its scanline path: 8/16/32/64-bit integers and 32/64-bit
  * IEEE floats, interleaved. Anything else either goes through libtiff's RGBA decoder (integer
  * samples of 1, 2, 4, 12, ... bits, tiles, planes) or is refused (other float widths, complex). */
@@ -157,6 +208,7 @@ static PetscErrorCode read_tiff_directory(TIFF *tif, const char *path, PetscInt 
       m->pixels[p] = (float)(0.2126 * TIFFGetR(rgba[p]) + 0.7152 * TIFFGetG(rgba[p]) + 0.0722 * TIFFGetB(rgba[p]));
     PetscCall(PetscFree(rgba));
   }
+  tiff_calibration(tif, m);
   PetscCall(PetscStrncpy(m->format, "tiff", sizeof m->format));
   PetscFunctionReturn(0);
 }
