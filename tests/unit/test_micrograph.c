@@ -78,6 +78,55 @@ static void test_tiff(void)
   UNIT_CALL_FAILS(micrograph_read(path, 3, &m)); /* only one image */
 }
 
+/* An 8-bit 4 x 3 TIFF with a calibration: ImageJ's description and resolutions (pixels per
+ * unit), or FEI's INI text in tag 34682 (metres). */
+static void write_calibrated_tiff(const char *path, const char *imagej_unit, const char *fei_text)
+{
+  static const TIFFFieldInfo fei_field[] = {
+    {34682, TIFF_VARIABLE2, TIFF_VARIABLE2, TIFF_ASCII, FIELD_CUSTOM, 1, 1, "FEI_HELIOS"}};
+  TIFF         *tif    = TIFFOpen(path, "w");
+  unsigned char row[4] = {1, 2, 3, 4};
+  char          description[128];
+  if (fei_text) TIFFMergeFieldInfo(tif, fei_field, 1);
+  TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, 4), TIFFSetField(tif, TIFFTAG_IMAGELENGTH, 3);
+  TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 8), TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+  TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+  TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+  if (imagej_unit) {
+    snprintf(description, sizeof description, "ImageJ=1.51a\nunit=%s\n", imagej_unit);
+    TIFFSetField(tif, TIFFTAG_IMAGEDESCRIPTION, description);
+    TIFFSetField(tif, TIFFTAG_XRESOLUTION, 2.0), TIFFSetField(tif, TIFFTAG_YRESOLUTION, 0.5);
+  }
+  if (fei_text) TIFFSetField(tif, 34682, (uint32_t)strlen(fei_text) + 1, fei_text);
+  for (int y = 0; y < 3; y++) TIFFWriteScanline(tif, row, (uint32_t)y, 0);
+  TIFFClose(tif);
+}
+
+static void test_tiff_calibration(void)
+{
+  const struct {
+    const char *unit, *fei;
+    double      x, y; /* Å per pixel */
+  } cases[] = {{"micron", NULL, 5000, 20000},
+               {"nm", NULL, 5, 20},
+               {NULL, "[Scan]\r\nPixelWidth=3.3724e-006\r\nPixelHeight=1.5e-09\r\n", 33724, 15},
+               {"furlong", NULL, 0, 0}, /* a unit that is not a length here: uncalibrated */
+               {NULL, NULL, 0, 0}};
+  char        path[400];
+  Micrograph *m = NULL;
+  snprintf(path, sizeof path, "%s/calibrated.tif", directory);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    write_calibrated_tiff(path, cases[i].unit, cases[i].fei);
+    UNIT_CALL(micrograph_read(path, 0, &m));
+    if (!m) continue;
+    UNIT_CHECK(fabs(m->pixel_size_x - cases[i].x) <= 1e-6 * cases[i].x &&
+                 fabs(m->pixel_size_y - cases[i].y) <= 1e-6 * cases[i].y && m->pixel_size == m->pixel_size_x,
+               "case %d: pixel size %g x %g Å (x, y), expected %g x %g", (int)i, m->pixel_size_x, m->pixel_size_y,
+               cases[i].x, cases[i].y);
+    UNIT_CALL(micrograph_destroy(&m));
+  }
+}
+
 static void test_emd(void)
 {
   char        path[400];
@@ -603,6 +652,7 @@ int main(int argc, char **argv)
   mkdir(directory, 0700);
   UNIT_RUN(test_png);
   UNIT_RUN(test_tiff);
+  UNIT_RUN(test_tiff_calibration);
   UNIT_RUN(test_emd);
   UNIT_RUN(test_bad_files);
   UNIT_RUN(test_hostile_hdf5);
