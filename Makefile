@@ -38,6 +38,9 @@ PNG_CFLAGS      ?= $(shell $(PKG_CONFIG) --cflags libpng 2>/dev/null)
 PNG_LIBS        ?= $(shell $(PKG_CONFIG) --libs libpng 2>/dev/null)
 TIFF_CFLAGS     ?= $(shell $(PKG_CONFIG) --cflags libtiff-4 2>/dev/null)
 TIFF_LIBS       ?= $(shell $(PKG_CONFIG) --libs libtiff-4 2>/dev/null)
+# Tests only: the corpus test reads REFERENCE.json (jansson) and hashes pixels (libcrypto).
+TEST_CFLAGS     ?= $(shell $(PKG_CONFIG) --cflags jansson libcrypto 2>/dev/null)
+TEST_LIBS       ?= $(shell $(PKG_CONFIG) --libs jansson libcrypto 2>/dev/null)
 
 GIT_REVISION := $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
 
@@ -103,7 +106,7 @@ $(BIN): $(BUILD)/src/app/main.o $(LIB)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(CFLAGS) $(HARDEN_CFLAGS) $(SANITIZE_FLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(HARDEN_LDFLAGS) $(ALL_LIBS)
+	$(CC) $(ALL_CPPFLAGS) $(TEST_CFLAGS) -Itests/unit $(CFLAGS) $(HARDEN_CFLAGS) $(SANITIZE_FLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(HARDEN_LDFLAGS) $(ALL_LIBS) $(TEST_LIBS)
 
 $(BUILD)/bench/%: tests/bench/%.c $(LIB)
 	@mkdir -p $(@D)

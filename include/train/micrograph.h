@@ -10,11 +10,13 @@
 
 /* One 2-D image in floats. */
 typedef struct {
-  PetscInt ny, nx;     /* rows, columns */
-  float   *pixels;     /* [ny][nx], rows top to bottom */
-  double   pixel_size; /* Å per pixel from the file's calibration (<= 0: unknown) */
-  PetscInt frames;     /* images in the file's stack (1 for a single image) */
-  char     format[32]; /* "tiff", "png", "emd", "velox-emd", "hdf5", "ser", "dm3", "dm4" */
+  PetscInt ny, nx;       /* rows, columns */
+  float   *pixels;       /* [ny][nx], rows top to bottom */
+  double   pixel_size;   /* Å per pixel along x (columns), from the file's calibration (<= 0: unknown) */
+  double   pixel_size_y; /* Å per pixel along y (rows), which some instruments calibrate apart (<= 0: unknown) */
+  double   pixel_size_x; /* Å per pixel along x (columns); pixel_size repeats it for older callers */
+  PetscInt frames;       /* images in the file's stack (1 for a single image) */
+  char     format[32];   /* "tiff", "png", "emd", "velox-emd", "hdf5", "ser", "dm3", "dm4" */
 } Micrograph;
 
 PetscErrorCode micrograph_read(const char *path, PetscInt index, Micrograph **micrograph);

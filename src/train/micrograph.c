@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tiffio.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <hdf5.h>
 #include "core/checked_size.h"
 #include "db/database.h"
@@ -52,6 +54,57 @@ static void keep_library_message(const char *module, const char *format, va_list
 static void ignore_tiff_warning(const char *module, const char *format, va_list arguments)
 {
   (void)module, (void)format, (void)arguments;
+}
+
+/* Å per ImageJ `unit=` value (micron, um, µm in UTF-8, nm, A, pm, mm, m); 0 for anything else. */
+static double angstrom_per_imagej_unit(const char *unit, size_t length)
+{
+  static const struct {
+    const char *name;
+    double      angstrom;
+  } known[] = {{"micron", 1e4}, {"um", 1e4},  {"\xc2\xb5m", 1e4}, {"\\u00B5m", 1e4}, {"nm", 10},
+               {"A", 1},        {"pm", 1e-2}, {"mm", 1e7},        {"m", 1e10}};
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    if (strlen(known[i].name) == length && !strncmp(unit, known[i].name, length)) return known[i].angstrom;
+  return 0;
+}
+
+/* FEI SEM/FIB TIFFs carry an INI text in private tag 34682; [Scan] PixelWidth/PixelHeight are
+ * in metres. */
+#define TIFFTAG_FEI_HELIOS 34682
+
+static void tiff_fei_calibration(TIFF *tif, Micrograph *m)
+{
+  uint32_t    count = 0;
+  const char *text  = NULL;
+  char        copy[16384];
+  if (!TIFFFindField(tif, TIFFTAG_FEI_HELIOS, TIFF_ANY) || !TIFFGetField(tif, TIFFTAG_FEI_HELIOS, &count, &text) ||
+      !text)
+    return;
+  snprintf(copy, sizeof copy, "%.*s", (int)(count < sizeof copy ? count : sizeof copy - 1), text);
+  const char *width = strstr(copy, "PixelWidth="), *height = strstr(copy, "PixelHeight=");
+  double      x = width ? strtod(width + 11, NULL) * 1e10 : 0, y = height ? strtod(height + 12, NULL) * 1e10 : 0;
+  m->pixel_size_x = isfinite(x) && x > 0 ? x : 0;
+  m->pixel_size_y = isfinite(y) && y > 0 ? y : 0;
+}
+
+/* Pixel size per axis from what the writing program left: ImageJ's description (unit=) with
+ * X/YResolution in pixels per unit, or FEI's tag. Other TIFFs stay uncalibrated. */
+static void tiff_calibration(TIFF *tif, Micrograph *m)
+{
+  const char *description  = NULL, *unit;
+  float       x_resolution = 0, y_resolution = 0;
+  m->pixel_size_x = m->pixel_size_y = 0;
+  if (TIFFGetField(tif, TIFFTAG_IMAGEDESCRIPTION, &description) && description && !strncmp(description, "ImageJ=", 7) &&
+      (unit = strstr(description, "\nunit=")) && TIFFGetField(tif, TIFFTAG_XRESOLUTION, &x_resolution) &&
+      TIFFGetField(tif, TIFFTAG_YRESOLUTION, &y_resolution) && x_resolution > 0 && y_resolution > 0) {
+    unit += 6;
+    double angstrom = angstrom_per_imagej_unit(unit, strcspn(unit, "\n"));
+    m->pixel_size_x = angstrom / x_resolution;
+    m->pixel_size_y = angstrom / y_resolution;
+  } else
+    tiff_fei_calibration(tif, m);
+  m->pixel_size = m->pixel_size_x;
 }
 
 /* Sample layouts this reader decodes in its scanline path: 8/16/32/64-bit integers and 32/64-bit
@@ -155,6 +208,7 @@ static PetscErrorCode read_tiff_directory(TIFF *tif, const char *path, PetscInt 
       m->pixels[p] = (float)(0.2126 * TIFFGetR(rgba[p]) + 0.7152 * TIFFGetG(rgba[p]) + 0.0722 * TIFFGetB(rgba[p]));
     PetscCall(PetscFree(rgba));
   }
+  tiff_calibration(tif, m);
   PetscCall(PetscStrncpy(m->format, "tiff", sizeof m->format));
   PetscFunctionReturn(0);
 }
@@ -456,6 +510,9 @@ static PetscErrorCode read_hdf5_image_from(hid_t set, hid_t space, const char *n
   type  = H5Dget_type(set);
   class = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
   if (type >= 0) H5Tclose(type);
+  PetscCheck(class != H5T_COMPOUND, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "'%s': %s holds compound values (complex data: an FFT or a DPC vector field), not an intensity image",
+             path, name);
   PetscCheck(class == H5T_INTEGER || class == H5T_FLOAT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "'%s': %s does not hold numbers (HDF5 type class %d); expected integer or float pixels", path, name,
              (int)class);
@@ -505,6 +562,52 @@ static PetscErrorCode read_hdf5_image(hid_t file, const char *name, PetscInt ind
   PetscFunctionReturn(0);
 }
 
+/* The number after "key":" in Velox's JSON metadata, searched from `from` (0 when absent). */
+static double velox_number(const char *from, const char *key)
+{
+  const char *at = strstr(from, key);
+  return at ? strtod(at + strlen(key), NULL) : 0;
+}
+
+/* Velox keeps each frame's metadata as JSON text in column k of the uint8 array
+ * <group>/Metadata [length][frames]; BinaryResult/PixelSize {width, height} is in PixelUnitX/Y
+ * (metres). A file without it (or with other units) stays uncalibrated. */
+static PetscErrorCode velox_pixel_size(hid_t file, const char *group, const char *path, Micrograph *m)
+{
+  char    name[400], *text  = NULL;
+  hsize_t dims[2], start[2] = {0, 0}, count[2] = {0, 1};
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(name, sizeof name, "%s/Metadata", group));
+  if (H5Lexists(file, name, H5P_DEFAULT) <= 0) PetscFunctionReturn(0);
+  hid_t set = H5Dopen2(file, name, H5P_DEFAULT), space = set >= 0 ? H5Dget_space(set) : -1;
+  int ok = space >= 0 && H5Sget_simple_extent_ndims(space) == 2 && H5Sget_simple_extent_dims(space, dims, NULL) == 2 &&
+           dims[0] > 0 && dims[0] <= (1u << 24) && dims[1] >= 1;
+  PetscErrorCode damaged = ok ? hdf5_dataset_check_storage(set, name, path) : 0;
+  if (ok && !damaged) {
+    count[0]     = dims[0];
+    hid_t memory = H5Screate_simple(2, count, NULL);
+    ok           = memory >= 0 && H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+         PetscMalloc1(dims[0] + 1, &text) == 0 && H5Dread(set, H5T_NATIVE_UCHAR, memory, space, H5P_DEFAULT, text) >= 0;
+    if (memory >= 0) H5Sclose(memory);
+  }
+  if (space >= 0) H5Sclose(space);
+  if (set >= 0) H5Dclose(set);
+  PetscCall(damaged);
+  if (ok) {
+    text[dims[0]]      = '\0'; /* the JSON ends at its first NUL; this one bounds a text without any */
+    const char *result = strstr(text, "\"PixelSize\"");
+    const char *unit_x = strstr(text, "\"PixelUnitX\":\"m\""), *unit_y = strstr(text, "\"PixelUnitY\":\"m\"");
+    double      x   = result ? velox_number(result, "\"width\":\"") * 1e10 : 0,
+           y        = result ? velox_number(result, "\"height\":\"") * 1e10 : 0;
+    m->pixel_size_x = unit_x && isfinite(x) && x > 0 ? x : 0;
+    m->pixel_size_y = unit_y && isfinite(y) && y > 0 ? y : 0;
+    m->pixel_size   = m->pixel_size_x;
+  }
+  PetscCall(PetscFree(text));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode read_hdf5_from(hid_t file, const char *path, PetscInt index, Micrograph *m)
 {
   FirstChild child = {""};
@@ -518,6 +621,8 @@ static PetscErrorCode read_hdf5_from(hid_t file, const char *path, PetscInt inde
                "Velox EMD file '%s' has no image under /Data/Image", path);
     PetscCall(PetscSNPrintf(name, sizeof name, "/Data/Image/%s/Data", child.name));
     PetscCall(read_hdf5_image(file, name, index, PETSC_TRUE, path, m));
+    PetscCall(PetscSNPrintf(name, sizeof name, "/Data/Image/%s", child.name));
+    PetscCall(velox_pixel_size(file, name, path, m));
     PetscCall(PetscStrncpy(m->format, "velox-emd", sizeof m->format));
   } else if (H5Lexists(file, "/data", H5P_DEFAULT) > 0) {
     hid_t group = H5Gopen2(file, "/data", H5P_DEFAULT);
@@ -533,8 +638,11 @@ static PetscErrorCode read_hdf5_from(hid_t file, const char *path, PetscInt inde
                "EMD file '%s' has no group with emd_group_type=1 under /data", path);
     PetscCall(PetscSNPrintf(name, sizeof name, "%s/data", child.name));
     PetscCall(read_hdf5_image(file, name, index, PETSC_FALSE, path, m));
-    PetscCall(emd_pixel_size(file, child.name, m->frames > 1 || !strcmp(child.name, DATABASE_IMAGES_GROUP) ? 3 : 2,
-                             path, &m->pixel_size));
+    /* dim<rank> is the columns axis, dim<rank-1> the rows axis */
+    int columns_axis = m->frames > 1 || !strcmp(child.name, DATABASE_IMAGES_GROUP) ? 3 : 2;
+    PetscCall(emd_pixel_size(file, child.name, columns_axis, path, &m->pixel_size_x));
+    PetscCall(emd_pixel_size(file, child.name, columns_axis - 1, path, &m->pixel_size_y));
+    m->pixel_size = m->pixel_size_x;
     PetscCall(PetscStrncpy(m->format, "emd", sizeof m->format));
   } else if (H5Lexists(file, "images", H5P_DEFAULT) > 0) {
     PetscCall(read_hdf5_image(file, "images", index, PETSC_FALSE, path, m));
@@ -634,10 +742,11 @@ static PetscErrorCode read_ser_from(FILE *file, long long file_size, const char 
   }
   PetscCall(check_inside(path, "the element header", element, sizeof head, file_size));
   PetscCall(read_bytes(file, element, head, sizeof head, path));
-  double  delta_x;
+  double  delta_x, delta_y;
   int16_t type;
   int32_t nx, ny;
   memcpy(&delta_x, head + 8, 8);
+  memcpy(&delta_y, head + 28, 8);
   memcpy(&type, head + 40, 2);
   memcpy(&nx, head + 42, 4);
   memcpy(&ny, head + 46, 4);
@@ -654,8 +763,11 @@ static PetscErrorCode read_ser_from(FILE *file, long long file_size, const char 
   if (ierr) PetscCall(PetscFree(raw));
   PetscCall(ierr);
   m->ny = ny, m->nx = nx;
-  m->pixel_size = delta_x * 1e10; /* metres → Å */
+  m->pixel_size = m->pixel_size_x = delta_x * 1e10; /* metres → Å */
+  m->pixel_size_y                 = delta_y * 1e10;
+  /* TIA stores the bottom row first; TIA, HyperSpy and ncempy show it last. */
   for (size_t p = 0; p < n; p++) {
+    size_t shown = (size_t)(ny - 1 - (int32_t)(p / (size_t)nx)) * (size_t)nx + p % (size_t)nx;
     double v;
     switch (type) {
     case 1:
@@ -683,14 +795,15 @@ static PetscErrorCode read_ser_from(FILE *file, long long file_size, const char 
       v = ((double *)raw)[p];
       break;
     }
-    m->pixels[p] = (float)v;
+    m->pixels[shown] = (float)v;
   }
   PetscCall(PetscFree(raw));
   PetscCall(PetscStrncpy(m->format, "ser", sizeof m->format));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode read_ser(const char *path, PetscInt index, Micrograph *m)
+/* `name` is what messages call the file: the path, or for an .emi the .emi and its series. */
+static PetscErrorCode read_ser(const char *path, const char *name, PetscInt index, Micrograph *m)
 {
   FILE       *file = fopen(path, "rb");
   struct stat status;
@@ -701,13 +814,33 @@ static PetscErrorCode read_ser(const char *path, PetscInt index, Micrograph *m)
     fclose(file);
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read the size of the SER file '%s'", path);
   }
-  PetscErrorCode ierr = read_ser_from(file, (long long)status.st_size, path, index, m);
+  PetscErrorCode ierr = read_ser_from(file, (long long)status.st_size, name, index, m);
   fclose(file);
   PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode micrograph_read_dm(const char *path, PetscInt index, Micrograph *m); /* dm.c */
+
+/* A TIA .emi holds the metadata; its data are in <stem>_1.ser (the first detector; _2.ser and
+ * on hold the others), which TIA, HyperSpy and ncempy open in its place. */
+static PetscErrorCode read_emi(const char *path, PetscInt index, Micrograph *m)
+{
+  char   series[PETSC_MAX_PATH_LEN], name[2 * PETSC_MAX_PATH_LEN];
+  size_t length = strlen(path);
+
+  PetscFunctionBeginUser;
+  PetscCheck(length > 4 && !strcasecmp(path + length - 4, ".emi") && length + 3 < sizeof series, PETSC_COMM_SELF,
+             PETSC_ERR_FILE_UNEXPECTED,
+             "'%s' is a TIA .emi file, but its name does not end in .emi: its series <stem>_1.ser cannot be found",
+             path);
+  PetscCall(PetscSNPrintf(series, sizeof series, "%.*s_1.ser", (int)(length - 4), path));
+  PetscCheck(access(series, R_OK) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
+             "TIA file '%s' keeps its data in '%s', which cannot be read: %s", path, series, strerror(errno));
+  PetscCall(PetscSNPrintf(name, sizeof name, "%s, series %s", path, series));
+  PetscCall(read_ser(series, name, index, m));
+  PetscFunctionReturn(0);
+}
 
 PetscErrorCode micrograph_read(const char *path, PetscInt index, Micrograph **out)
 {
@@ -734,13 +867,16 @@ PetscErrorCode micrograph_read(const char *path, PetscInt index, Micrograph **ou
   else if (got >= 8 && !memcmp(magic, "\x89HDF\r\n\x1a\n", 8))
     status = read_hdf5(path, index, m);
   else if (got >= 4 && magic[0] == 0x49 && magic[1] == 0x49 && magic[2] == 0x97 && magic[3] == 0x01)
-    status = read_ser(path, index, m);
+    status = read_ser(path, path, index, m);
+  else if (got >= 4 && magic[0] == 'J' && magic[1] == 'K' && magic[2] == 0 && magic[3] == 2)
+    status = read_emi(path, index, m);
   else if (got >= 4 && magic[0] == 0 && magic[1] == 0 && magic[2] == 0 && (magic[3] == 3 || magic[3] == 4))
     status = micrograph_read_dm(path, index, m);
   else {
     PetscCall(PetscFree(m));
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-            "'%s' is not a micrograph format nanoforge reads (TIFF, PNG, HDF5/EMD, Velox EMD, SER, DM3, DM4)", path);
+            "'%s' is not a micrograph format nanoforge reads (TIFF, PNG, HDF5/EMD, Velox EMD, SER/EMI, DM3, DM4)",
+            path);
   }
   if (status) {
     PetscCall(PetscFree(m->pixels));

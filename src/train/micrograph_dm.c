@@ -30,10 +30,11 @@ typedef struct {
   long long data_offset; /* file offset of the Data array values (-1: none) */
   int       element_type;
   long long element_count;
-  int       data_type; /* DataType tag (23 = RGBA thumbnail) */
+  int       data_type; /* DataType tag: 3, 13, 27 complex; 8, 23 RGB(A); 9 int8 */
   long long dims[4];
   int       n_dims;
-  double    scale; /* Calibrations/Dimension/0/Scale */
+  double    scale[4];     /* Calibrations/Dimension/<d>/Scale, per dimension (x first) */
+  char      units[4][16]; /* Calibrations/Dimension/<d>/Units in ASCII (µ as u, Å as A) */
 } DmImage;
 
 /* Everything in a DM file is hostile until checked: counts and sizes are unsigned 64-bit words
@@ -178,6 +179,8 @@ static double read_value(DmParser *p, int type)
     memcpy(&v, b, 8);
     return (double)v;
   }
+  case 9:
+    return (int8_t)b[0];
   default:
     return b[0];
   }
@@ -210,6 +213,31 @@ static int image_tag(const char *path, int *k, const char **rest)
   return 1;
 }
 
+/* Calibrations/Dimension/<d>/{Scale,Units} of an image: returns 1 when the tag was one of
+ * these and has been read. Units are an array of UTF-16 code units (4 = u16). */
+static int calibration_tag(DmParser *p, DmImage *image, const char *rest, const unsigned long long *info,
+                           unsigned long long n)
+{
+  char *end;
+  long  d = strtol(rest, &end, 10);
+  if (end == rest || d < 0 || d >= 4) return 0;
+  if (simple_size(info[0]) && !strcmp(end, "/Scale")) {
+    image->scale[d] = read_value(p, (int)info[0]);
+    return 1;
+  }
+  if (info[0] != 20 || n != 3 || info[1] != 4 || strcmp(end, "/Units")) return 0;
+  if (info[2] >= sizeof image->units[d]) return 0; /* longer than any length unit: skipped */
+  for (unsigned long long i = 0; i < info[2]; i++) {
+    double code        = read_value(p, 4);
+    image->units[d][i] = code == 0xB5 || code == 0x3BC    ? 'u'
+                         : code == 0xC5 || code == 0x212B ? 'A'
+                         : code >= 0x20 && code < 0x7F    ? (char)code
+                                                          : '?';
+  }
+  image->units[d][info[2]] = '\0';
+  return 1;
+}
+
 static void data_tag(DmParser *p, const char *path)
 {
   char marker[4];
@@ -239,15 +267,17 @@ static void data_tag(DmParser *p, const char *path)
     if (type == 20 && !strcmp(rest, "Data")) { /* the pixel array: note where it is, skip it */
       unsigned long long element = info[1], count = info[n - 1];
       int                size = simple_size(element);
-      if (!size) {
+      if (!size && element != 15) {
         fail(p, "tag %s holds elements of type %llu; allowed simple numbers (2 to 12)", path, element);
         return;
       }
       image->data_offset   = ftello(p->file);
       image->element_type  = (int)element,
       image->element_count = (long long)(count > (unsigned long long)LLONG_MAX ? LLONG_MAX : count);
-      skip(p, count, (unsigned long long)size, path);
-      return;
+      if (size) {
+        skip(p, count, (unsigned long long)size, path);
+        return;
+      } /* complex values are structs: noted (DataType says what they are), skipped below */
     }
     if (simple_size(type) && !strcmp(rest, "DataType")) {
       image->data_type = (int)read_count(p, type, 1 << 16, path);
@@ -262,10 +292,7 @@ static void data_tag(DmParser *p, const char *path)
         return;
       }
     }
-    if (simple_size(type) && !strcmp(rest, "Calibrations/Dimension/0/Scale")) {
-      image->scale = read_value(p, (int)type);
-      return;
-    }
+    if (!strncmp(rest, "Calibrations/Dimension/", 23) && calibration_tag(p, image, rest + 23, info, n)) return;
   }
   /* Anything else: skip its bytes. */
   if (simple_size(type))
@@ -345,6 +372,82 @@ static void group(DmParser *p, const char *path, int depth)
   }
 }
 
+/* The image a one-image reader returns: the first ImageList entry with data, past entry 0 when
+ * there are several (entry 0 is then the thumbnail DigitalMicrograph saves with the file). */
+static DmImage *choose_image(DmParser *p)
+{
+  int with_data = 0;
+  for (int i = 0; i < DM_MAX_IMAGES; i++) with_data += p->images[i].data_offset >= 0 && p->images[i].n_dims >= 1;
+  for (int i = with_data > 1 ? 1 : 0; i < DM_MAX_IMAGES; i++)
+    if (p->images[i].data_offset >= 0 && p->images[i].n_dims >= 1) return &p->images[i];
+  return NULL;
+}
+
+/* Spectra, profiles, complex and colour data are not micrographs: refused with what they are. */
+static PetscErrorCode refuse_non_image(const DmImage *image, const char *path)
+{
+  int type = image->data_type;
+
+  PetscFunctionBeginUser;
+  PetscCheck(type != 3 && type != 13 && type != 27, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "DM file '%s' holds complex data (DataType %d: an FFT or a vector field), not an intensity image", path,
+             type);
+  PetscCheck(type != 8 && type != 23, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "DM file '%s' holds RGB colour data (DataType %d), not an intensity image", path, type);
+  PetscCheck(image->n_dims >= 2 && image->dims[1] > 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "DM file '%s' holds 1-D data (a spectrum or profile of %lld channels), not an image", path,
+             image->dims[0]);
+  PetscCheck(image->n_dims <= 3, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "DM file '%s' holds %d-D data (a spectrum image or 4D-STEM), not an image or a stack", path,
+             image->n_dims);
+  PetscCheck(simple_size((unsigned long long)image->element_type), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "DM file '%s': DataType %d stored as elements of type %d; allowed simple numbers (2 to 12)", path, type,
+             image->element_type);
+  PetscFunctionReturn(0);
+}
+
+/* Å per unit of a DM length unit (nm, um, A, pm, mm, m); 0 for anything else (1/nm, eV, ''). */
+static double angstrom_per_dm_unit(const char *units)
+{
+  static const struct {
+    const char *name;
+    double      angstrom;
+  } known[] = {{"A", 1}, {"nm", 10}, {"um", 1e4}, {"pm", 1e-2}, {"mm", 1e7}, {"m", 1e10}};
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    if (!strcmp(units, known[i].name)) return known[i].angstrom;
+  return 0;
+}
+
+/* Pixel size per axis in Å from Calibrations/Dimension/0 (x) and 1 (y); 0 where unknown. */
+static void calibrate(const DmImage *image, Micrograph *m)
+{
+  double x        = image->scale[0] * angstrom_per_dm_unit(image->units[0]),
+         y        = image->scale[1] * angstrom_per_dm_unit(image->units[1]);
+  m->pixel_size_x = isfinite(x) && x > 0 ? x : 0;
+  m->pixel_size_y = isfinite(y) && y > 0 ? y : 0;
+  m->pixel_size   = m->pixel_size_x;
+}
+
+static PetscErrorCode read_dm_pixels(DmParser *p, const DmImage *image, PetscInt index, size_t pixels, const char *path,
+                                     Micrograph *m)
+{
+  /* DataType 9 is int8 whatever element type the array declares (DM writes it as octets). */
+  int element =
+    image->data_type == 9 && simple_size((unsigned long long)image->element_type) == 1 ? 9 : image->element_type;
+
+  PetscFunctionBeginUser;
+  PetscCall(checked_malloc(pixels, sizeof(float), "the image", path, &m->pixels));
+  /* The whole array was checked to lie inside the file when its tag was skipped. */
+  PetscCheck(fseeko(p->file,
+                    (off_t)(image->data_offset + (long long)index * (long long)pixels *
+                                                   simple_size((unsigned long long)image->element_type)),
+                    SEEK_SET) == 0,
+             PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "DM file '%s': cannot seek to image %d", path, (int)index);
+  for (size_t i = 0; i < pixels; i++) m->pixels[i] = (float)read_value(p, element);
+  PetscCheck(!p->error, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "DM file '%s' is truncated", path);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode read_dm_from(DmParser *p, const char *path, PetscInt index, Micrograph *m)
 {
   PetscFunctionBeginUser;
@@ -357,14 +460,11 @@ static PetscErrorCode read_dm_from(DmParser *p, const char *path, PetscInt index
   group(p, "", 0);
   PetscCheck(!p->error, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "DM%d file '%s' is damaged: %s", p->version, path,
              p->fault);
-  DmImage *image = NULL;
-  for (int i = 0; i < DM_MAX_IMAGES && !image; i++)
-    if (p->images[i].data_offset >= 0 && p->images[i].data_type != 23 && p->images[i].n_dims >= 1)
-      image = &p->images[i];
+  DmImage *image = choose_image(p);
   PetscCheck(image, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "DM file '%s' holds no image besides the thumbnail",
              path);
-  unsigned long long nx     = (unsigned long long)image->dims[0],
-                     ny     = image->n_dims >= 2 ? (unsigned long long)image->dims[1] : 1,
+  PetscCall(refuse_non_image(image, path));
+  unsigned long long nx = (unsigned long long)image->dims[0], ny = (unsigned long long)image->dims[1],
                      frames = image->n_dims >= 3 ? (unsigned long long)image->dims[2] : 1;
   size_t pixels, values;
   /* The product is checked, not computed with wrap-around (which once let 17.9 GB through). */
@@ -381,16 +481,8 @@ static PetscErrorCode read_dm_from(DmParser *p, const char *path, PetscInt index
   PetscCheck(index >= 0 && (unsigned long long)index < frames, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "-index %d: DM file '%s' holds %llu images", (int)index, path, frames);
   m->nx = (PetscInt)nx, m->ny = (PetscInt)ny, m->frames = (PetscInt)frames;
-  m->pixel_size = 0; /* DM scales come in the file's units (nm, 1/nm, ...); not converted */
-  PetscCall(checked_malloc(pixels, sizeof(float), "the image", path, &m->pixels));
-  /* The whole array was checked to lie inside the file when its tag was skipped. */
-  PetscCheck(fseeko(p->file,
-                    (off_t)(image->data_offset + (long long)index * (long long)pixels *
-                                                   simple_size((unsigned long long)image->element_type)),
-                    SEEK_SET) == 0,
-             PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "DM file '%s': cannot seek to image %d", path, (int)index);
-  for (size_t i = 0; i < pixels; i++) m->pixels[i] = (float)read_value(p, image->element_type);
-  PetscCheck(!p->error, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "DM file '%s' is truncated", path);
+  calibrate(image, m);
+  PetscCall(read_dm_pixels(p, image, index, pixels, path, m));
   PetscCall(PetscStrncpy(m->format, p->version == 4 ? "dm4" : "dm3", sizeof m->format));
   PetscFunctionReturn(0);
 }

@@ -2,11 +2,11 @@
 # make deps: install the Debian packages nanoforge needs when pkg-config (or a tool)
 # cannot find them. Idempotent, and silent when everything is present. Without apt,
 # print what to load instead (cluster modules, Spack).
-PACKAGES="openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools libfftw3-dev libfftw3-mpi-dev libopenblas-dev libpetsc-real-dev pkg-config libpng-dev libtiff-dev clang libclang-rt-14-dev clang-format-14"
+PACKAGES="openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools libfftw3-dev libfftw3-mpi-dev libopenblas-dev libpetsc-real-dev pkg-config libpng-dev libtiff-dev libjansson-dev libssl-dev clang libclang-rt-14-dev clang-format-14"
 missing=""
 command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"
 if [ -z "$missing" ]; then
-  for pc in petsc hdf5-mpi fftw3f openblas libpng libtiff-4; do
+  for pc in petsc hdf5-mpi fftw3f openblas libpng libtiff-4 jansson libcrypto; do
     pkg-config --exists "$pc" 2>/dev/null || missing="$missing $pc"
   done
 fi
@@ -43,7 +43,7 @@ fi
 cat >&2 <<MSG
 make deps: cannot install packages here (no apt-get, or not root). Provide instead:
   MPI (Open MPI), parallel HDF5 1.10+, FFTW3 single precision with MPI (fftw3f, fftw3f_mpi),
-  OpenBLAS, PETSc (real), libpng, libtiff, pkg-config; for make fuzz, clang with its libFuzzer runtime;
+  OpenBLAS, PETSc (real), libpng, libtiff, pkg-config; for the tests jansson and OpenSSL's libcrypto; for make fuzz, clang with its libFuzzer runtime;
   for make format, clang-format-14.
   On a cluster, for example:   module load openmpi hdf5/parallel fftw openblas petsc libpng libtiff
   With Spack:                  spack install petsc~hypre+mpi hdf5+mpi fftw+mpi precision=float openblas libpng libtiff

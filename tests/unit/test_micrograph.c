@@ -78,6 +78,55 @@ static void test_tiff(void)
   UNIT_CALL_FAILS(micrograph_read(path, 3, &m)); /* only one image */
 }
 
+/* An 8-bit 4 x 3 TIFF with a calibration: ImageJ's description and resolutions (pixels per
+ * unit), or FEI's INI text in tag 34682 (metres). */
+static void write_calibrated_tiff(const char *path, const char *imagej_unit, const char *fei_text)
+{
+  static const TIFFFieldInfo fei_field[] = {
+    {34682, TIFF_VARIABLE2, TIFF_VARIABLE2, TIFF_ASCII, FIELD_CUSTOM, 1, 1, "FEI_HELIOS"}};
+  TIFF         *tif    = TIFFOpen(path, "w");
+  unsigned char row[4] = {1, 2, 3, 4};
+  char          description[128];
+  if (fei_text) TIFFMergeFieldInfo(tif, fei_field, 1);
+  TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, 4), TIFFSetField(tif, TIFFTAG_IMAGELENGTH, 3);
+  TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 8), TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+  TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+  TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+  if (imagej_unit) {
+    snprintf(description, sizeof description, "ImageJ=1.51a\nunit=%s\n", imagej_unit);
+    TIFFSetField(tif, TIFFTAG_IMAGEDESCRIPTION, description);
+    TIFFSetField(tif, TIFFTAG_XRESOLUTION, 2.0), TIFFSetField(tif, TIFFTAG_YRESOLUTION, 0.5);
+  }
+  if (fei_text) TIFFSetField(tif, 34682, (uint32_t)strlen(fei_text) + 1, fei_text);
+  for (int y = 0; y < 3; y++) TIFFWriteScanline(tif, row, (uint32_t)y, 0);
+  TIFFClose(tif);
+}
+
+static void test_tiff_calibration(void)
+{
+  const struct {
+    const char *unit, *fei;
+    double      x, y; /* Å per pixel */
+  } cases[] = {{"micron", NULL, 5000, 20000},
+               {"nm", NULL, 5, 20},
+               {NULL, "[Scan]\r\nPixelWidth=3.3724e-006\r\nPixelHeight=1.5e-09\r\n", 33724, 15},
+               {"furlong", NULL, 0, 0}, /* a unit that is not a length here: uncalibrated */
+               {NULL, NULL, 0, 0}};
+  char        path[400];
+  Micrograph *m = NULL;
+  snprintf(path, sizeof path, "%s/calibrated.tif", directory);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    write_calibrated_tiff(path, cases[i].unit, cases[i].fei);
+    UNIT_CALL(micrograph_read(path, 0, &m));
+    if (!m) continue;
+    UNIT_CHECK(fabs(m->pixel_size_x - cases[i].x) <= 1e-6 * cases[i].x &&
+                 fabs(m->pixel_size_y - cases[i].y) <= 1e-6 * cases[i].y && m->pixel_size == m->pixel_size_x,
+               "case %d: pixel size %g x %g Å (x, y), expected %g x %g", (int)i, m->pixel_size_x, m->pixel_size_y,
+               cases[i].x, cases[i].y);
+    UNIT_CALL(micrograph_destroy(&m));
+  }
+}
+
 static void test_emd(void)
 {
   char        path[400];
@@ -350,8 +399,10 @@ static void test_hostile_ser(void)
   write_ser(path, 1, 1, 30, 38, 2, 3, 2, 12); /* the control: a valid 3 x 2 uint16 image */
   UNIT_CALL(micrograph_read(path, 0, &m));
   if (m) {
-    UNIT_CHECK(m->nx == 3 && m->ny == 2 && m->pixels[5] == 35 && !strcmp(m->format, "ser"),
-               "valid SER read as %dx%d, pixel 5 = %g", (int)m->nx, (int)m->ny, m->pixels[5]);
+    /* TIA stores the bottom row first: the last stored value (35) is shown top right. */
+    UNIT_CHECK(m->nx == 3 && m->ny == 2 && m->pixels[2] == 35 && m->pixels[5] == 14 && !strcmp(m->format, "ser"),
+               "valid SER read as %dx%d, pixels 2 and 5 = %g, %g; expected 35, 14", (int)m->nx, (int)m->ny,
+               m->pixels[2], m->pixels[5]);
     UNIT_CHECK_RELATIVE(m->pixel_size, 2.0, 1e-12);
     UNIT_CALL(micrograph_destroy(&m));
   }
@@ -441,6 +492,61 @@ static void write_dm(const char *path, int version, unsigned long long count, in
   fwrite(b.bytes, 1, b.n, f), fclose(f);
 }
 
+/* A 2 x 2 DataType 9 (int8) image whose Data array holds `element_type` bytes (9 i8 or 10 u8:
+ * the sign comes from DataType), calibrated 0.5 nm per column and 2 µm per row. */
+static void write_dm_int8(const char *path, int version, int element_type)
+{
+  DmBuilder          b        = {.n = 0, .version = version};
+  unsigned long long array[3] = {20, (unsigned long long)element_type, 4}, int32[1] = {3}, f32[1] = {6},
+                     units[3] = {20, 4, 2};
+  const char  *unit_names[2]  = {"nm", "\xb5m"};
+  const double scales[2]      = {0.5, 2.0};
+  dm_put(&b, (unsigned long long)version, 4), dm_put(&b, 0, version == 4 ? 8 : 4), dm_put(&b, 1, 4);
+  dm_put(&b, 0, 1), dm_put(&b, 0, 1), dm_word(&b, 1);
+  dm_group(&b, "ImageList", 1);
+  dm_group(&b, "", 1);
+  dm_group(&b, "ImageData", 4);
+  dm_group(&b, "Calibrations", 1);
+  dm_group(&b, "Dimension", 2);
+  for (int d = 0; d < 2; d++) {
+    float    scale = (float)scales[d];
+    uint32_t bits;
+    memcpy(&bits, &scale, 4);
+    dm_group(&b, "", 2);
+    dm_data(&b, "Scale", 1, f32), dm_little(&b, bits, 4);
+    dm_data(&b, "Units", 3, units);
+    for (int c = 0; c < 2; c++) dm_little(&b, (unsigned char)unit_names[d][c], 2);
+  }
+  dm_data(&b, "Data", 3, array);
+  dm_little(&b, 0xff, 1), dm_little(&b, 0x80, 1), dm_little(&b, 0x00, 1), dm_little(&b, 0x7f, 1);
+  dm_data(&b, "DataType", 1, int32), dm_little(&b, 9, 4);
+  dm_group(&b, "Dimensions", 2);
+  for (int d = 0; d < 2; d++) dm_data(&b, "", 1, int32), dm_little(&b, 2, 4);
+  FILE *f = fopen(path, "wb");
+  fwrite(b.bytes, 1, b.n, f), fclose(f);
+}
+
+/* Signed 8-bit DM data (once read as 255 and 128) and a calibration that differs per axis. */
+static void test_dm_int8_calibrated(void)
+{
+  char        path[400];
+  Micrograph *m = NULL;
+  snprintf(path, sizeof path, "%s/int8.dm4", directory);
+  for (int version = 3; version <= 4; version++)
+    for (int element = 9; element <= 10; element++) {
+      write_dm_int8(path, version, element);
+      UNIT_CALL(micrograph_read(path, 0, &m));
+      if (!m) continue;
+      UNIT_CHECK(m->pixels[0] == -1 && m->pixels[1] == -128 && m->pixels[2] == 0 && m->pixels[3] == 127,
+                 "DM%d int8 (elements of type %d) read as %g %g %g %g; expected -1 -128 0 127", version, element,
+                 m->pixels[0], m->pixels[1], m->pixels[2], m->pixels[3]);
+      UNIT_CHECK_RELATIVE(m->pixel_size_x, 5.0, 1e-7);     /* 0.5 nm */
+      UNIT_CHECK_RELATIVE(m->pixel_size_y, 20000.0, 1e-7); /* 2 µm */
+      UNIT_CHECK_RELATIVE(m->pixel_size, 5.0, 1e-7);
+      UNIT_CALL(micrograph_destroy(&m));
+    }
+}
+
 /* DM tags that lie. The old reader multiplied counts by sizes in signed 64 bits (overflow, UB)
  * and skipped that far, indexed its 64-word info array with field counts from the file (the
  * 130-byte SIGSEGV), converted a float dimension of 1e30 to an integer (UB), and accepted
@@ -516,13 +622,14 @@ static void test_shared_emd(void)
 
 static void test_shared_dm(void)
 {
-  expect("dmTest_float32_nonSquare_diffPixelSize.dm4", 0, 64, 128, "dm4", 0);
+  expect("dmTest_float32_nonSquare_diffPixelSize.dm4", 0, 64, 128, "dm4", 10.0); /* x: 1 nm; y: 2 Å */
   expect("test_diffraction_pattern.dm3", 0, 87, 87, "dm3", 0);
-  expect("test_STEM_image.dm3", 0, 68, 68, "dm3", 0);
-  expect("08_carbon.dm3", 0, 1, 2048, "dm3", 0);
+  expect("test_STEM_image.dm3", 0, 68, 68, "dm3", 2.4853802);
   expect("test_stackbuilder_imagestack.dm3", 2, 2, 16, "dm3", 0);
   char        path[512];
   Micrograph *m = NULL;
+  snprintf(path, sizeof path, "%s/08_carbon.dm3", shared); /* a 1 x 2048 EELS spectrum */
+  expect_refused(path, PETSC_ERR_FILE_UNEXPECTED, "a DM3 EELS spectrum stored as 2048 x 1");
   snprintf(path, sizeof path, "%s/rsciio_2D_test-1.dm3", shared); /* 2 x 2 int16 */
   UNIT_CALL(micrograph_read(path, 0, &m));
   if (m) {
@@ -545,11 +652,13 @@ int main(int argc, char **argv)
   mkdir(directory, 0700);
   UNIT_RUN(test_png);
   UNIT_RUN(test_tiff);
+  UNIT_RUN(test_tiff_calibration);
   UNIT_RUN(test_emd);
   UNIT_RUN(test_bad_files);
   UNIT_RUN(test_hostile_hdf5);
   UNIT_RUN(test_hostile_ser);
   UNIT_RUN(test_hostile_dm);
+  UNIT_RUN(test_dm_int8_calibrated);
   UNIT_RUN(test_hostile_tiff);
   UNIT_RUN(test_hostile_png);
   if (access("../shared/data/formats/MANIFEST.md", R_OK) == 0) {
