@@ -15,10 +15,10 @@
 #include <string.h>
 #include <petscsys.h>
 
-static int         unit_case_failed;
+static int         unit_case_failed __attribute__((unused));
 static int         unit_total_failed;
-static int         unit_total_passed;
-static const char *unit_case_name;
+static int         unit_total_passed __attribute__((unused));
+static const char *unit_case_name __attribute__((unused));
 
 #define UNIT_CHECK(condition, ...)                                  \
   do {                                                              \
