@@ -150,6 +150,38 @@ static PetscErrorCode open_images_and_masks(DatabaseReader *r)
   PetscFunctionReturn(0);
 }
 
+/* The pixel size from the images' x axis (dim3: pixel centres, units "[Å]" as database.c writes
+ * them; "[nm]" from other EMD writers); 0 when it is absent, in pixels or has one entry. */
+static PetscErrorCode read_pixel_size(DatabaseReader *r)
+{
+  char      units[32] = "";
+  PetscBool found     = PETSC_FALSE;
+  double    centres[2];
+  hid_t     axis, space, memory;
+  PetscFunctionBeginUser;
+  r->pixel_size = 0;
+  if (H5Lexists(r->file, DATABASE_IMAGES_GROUP, H5P_DEFAULT) <= 0) PetscFunctionReturn(0);
+  if (H5Lexists(r->file, DATABASE_IMAGES_GROUP "/dim3", H5P_DEFAULT) <= 0) PetscFunctionReturn(0);
+  PetscCallHDF5(axis = H5Dopen2(r->file, DATABASE_IMAGES_GROUP "/dim3", H5P_DEFAULT), "open dim3", r->path);
+  PetscErrorCode ierr  = hdf5_attribute_read_string(axis, "units", units, sizeof units, &found, r->path);
+  double         scale = !strcmp(units, "[Å]") || !strcmp(units, "Å")     ? 1
+                         : !strcmp(units, "[nm]") || !strcmp(units, "nm") ? 10
+                                                                          : 0;
+  space                = H5Dget_space(axis);
+  if (!ierr && found && scale > 0 && space >= 0 && H5Sget_simple_extent_npoints(space) >= 2) {
+    const hsize_t start[1] = {0}, count[1] = {2};
+    memory = H5Screate_simple(1, count, NULL);
+    if (H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+        H5Dread(axis, H5T_NATIVE_DOUBLE, memory, space, H5P_DEFAULT, centres) >= 0 && centres[1] > centres[0])
+      r->pixel_size = scale * (centres[1] - centres[0]);
+    H5Sclose(memory);
+  }
+  if (space >= 0) H5Sclose(space);
+  H5Dclose(axis);
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode open_into(DatabaseReader *r, const char *column_group)
 {
   hid_t access;
@@ -163,6 +195,7 @@ static PetscErrorCode open_into(DatabaseReader *r, const char *column_group)
   PetscCheck(r->file >= 0, r->comm, PETSC_ERR_FILE_UNEXPECTED,
              "cannot open the database '%s': damaged, truncated or not HDF5", r->path);
   PetscCall(open_images_and_masks(r));
+  PetscCall(read_pixel_size(r));
   if (column_group && column_group[0]) {
     PetscCall(list_columns(r, column_group));
     PetscCheck(r->n_columns > 0, r->comm, PETSC_ERR_USER_INPUT,
