@@ -3,7 +3,12 @@
  * enlarged by 2 equals it between the outermost centres and the end values beyond them; a
  * checkerboard of period 2 shrunk by 2 is its mean (the anti-aliasing a point sampler lacks);
  * enlarging by 2 then shrinking by 2 gives back a smooth image; and the fast separable version
- * equals the reference on random images for shrinking, enlarging, mixed and odd factors. */
+ * equals the reference on random images for shrinking, enlarging, mixed and odd factors.
+ *
+ * `test_resample --mask-iou A.png B.png` is a helper of tests/integration/test_segment_scale.sh:
+ * mask B (0/255) is brought to A's grid with this resampler and both are thresholded at 127.5;
+ * it prints "iou <intersection / union> differing <pixels> of <pixels>". */
+#include "train/micrograph.h"
 #include "train/resample.h"
 #include "unit.h"
 
@@ -128,8 +133,31 @@ static void test_lengths(void)
   UNIT_CALL_FAILS(resample_image(NULL, 0, 4, 2, 2, NULL));
 }
 
+static int mask_iou(const char *reference_path, const char *other_path)
+{
+  Micrograph *a = NULL, *b = NULL;
+  float      *b_on_a;
+  if (micrograph_read(reference_path, 0, &a) || micrograph_read(other_path, 0, &b)) return 1;
+  size_t n = (size_t)a->ny * a->nx, intersection = 0, union_ = 0, differing = 0;
+  if (PetscMalloc1(n, &b_on_a) || resample_image(b->pixels, b->ny, b->nx, a->ny, a->nx, b_on_a)) return 1;
+  for (size_t i = 0; i < n; i++) {
+    int in_a = a->pixels[i] > 127.5f, in_b = b_on_a[i] > 127.5f;
+    intersection += in_a && in_b, union_ += in_a || in_b, differing += in_a != in_b;
+  }
+  printf("iou %.4f differing %zu of %zu\n", union_ ? (double)intersection / (double)union_ : 1.0, differing, n);
+  PetscFree(b_on_a);
+  micrograph_destroy(&a);
+  micrograph_destroy(&b);
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
+  if (argc == 4 && !strcmp(argv[1], "--mask-iou")) {
+    if (PetscInitialize(NULL, NULL, NULL, NULL)) return 1;
+    int status = mask_iou(argv[2], argv[3]);
+    return PetscFinalize() || status;
+  }
   UNIT_BEGIN(argc, argv);
   UNIT_RUN(test_constant);
   UNIT_RUN(test_ramp);
