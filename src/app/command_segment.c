@@ -1,6 +1,8 @@
 /* command_segment.c — `nanoforge segment`: a trained model applied to new micrographs (TIFF,
- * PNG, HDF5/EMD, Velox, SER, DM3/DM4). Large images are tiled with overlap and blended; the
- * image is normalised as in training. Writes the mask (PNG, 255 = particle), an overlay PNG
+ * PNG, HDF5/EMD, Velox, SER, DM3/DM4). Each micrograph is resampled to the pixel size the model
+ * was trained at (train/resample.h; -resample false: not), predicted, and its probabilities
+ * resampled back to its own grid before thresholding. Large images are tiled with overlap and
+ * blended; the image is normalised as in training. Writes the mask (PNG, 255 = particle), an overlay PNG
  * (particles tinted red) and the particle table (CSV: 8-connected particles, sizes in nm from
  * the file's pixel size or -pixel_size, in pixels without either; train/particles.h), and over
  * all micrographs a summary CSV and a size-histogram PNG. Several inputs are dealt round-robin
