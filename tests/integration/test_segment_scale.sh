@@ -10,7 +10,9 @@
 #   -resample false predicts at the file's own scale: the same mask, pixel for pixel, as a run
 #     whose -pixel_size equals the model's (scale factor 1);
 #   an uncalibrated micrograph (a PNG) is refused naming the file, the model, -pixel_size and
-#     -resample false.
+#     -resample false;
+#   a model trained on a database without a pixel size records 0 (and its normalisation) and
+#     segments a calibrated micrograph at its own scale, saying so.
 # -pixel_size gives the simulated files' calibration (segment's reader may not find it in them).
 . tests/integration/lib.sh
 HELPER=${NF_BUILD:-build}/tests/test_resample
@@ -50,3 +52,13 @@ check_true "resample_false_is_own_scale ($same)" "masks differ" test "$(echo "$s
 
 check_error "uncalibrated_micrograph_refused" "micrograph '.*a02_overlay.png' has no pixel size and model '.*m_best.h5' was trained at 0.2 .*-pixel_size.*-resample false" \
   "$NANOFORGE" segment -model "$MODEL" -input "$WORK/a02_overlay.png" -o "$WORK/refused.png"
+
+# A database without a pixel size (the synthetic one: axes in pixels): the model records 0 and
+# segment uses micrographs at their own scale, saying so.
+SYN=${NF_BUILD:-build}/tests/test_dataset
+"$SYN" --write-synthetic "$WORK/syn.h5" 12 2 32 3 > /dev/null 2>&1 || echo "FAIL scale_setup_synthetic: cannot write the synthetic database"
+check "train_on_uncalibrated_database" "$NANOFORGE" train -db "$WORK/syn.h5" -depth 2 -base_filters 4 -batch 8 -epochs 1 -normalize standard -o "$WORK/syn_model.h5"
+check_output "uncalibrated_model_records_0" "\(0\): 0$" sh -c "h5dump -a /training/pixel_size_A '$WORK/syn_model.h5' | tr '\n' ' ' | sed 's/ *}.*//'"
+check_output "uncalibrated_model_records_standard" "\"standard\"" h5dump -a /training/normalize "$WORK/syn_model.h5"
+check_output "model_without_pixel_size_not_resampled" "a02_overlay.png: scale factor 1 \(the model records no pixel size\)" \
+  "$NANOFORGE" segment -model "$WORK/syn_model.h5" -input "$WORK/a02_overlay.png" -o "$WORK/syn.png" -pixel_size 0.1
