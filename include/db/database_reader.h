@@ -27,6 +27,8 @@ typedef struct {
   char              **column_names;             /* [n_columns], sorted by name */
   DatabaseColumnType *column_types;             /* [n_columns] */
   char                column_group[256];        /* where the columns were found ("" = none) */
+  double              pixel_size;               /* Å per pixel: the images' dim3 (x) step when its
+                                                   units are Å or nm (0: unknown) */
 } DatabaseReader;
 
 /* Collective. column_group NULL or "" = the default groups. Errors name the file: not HDF5,

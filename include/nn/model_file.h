@@ -12,7 +12,10 @@
  *   /training              attributes epoch, step, seed, best_score, and the split of the
  *                          database: split_seed (uint64), split_validation_fraction (float64),
  *                          split_grouping, split_select, split_column_group (strings); models
- *                          of older versions lack them (ModelSplit.present = false)
+ *                          of older versions lack them (ModelSplit.present = false); and the
+ *                          scale of the training images: pixel_size_A (float64, Å per pixel of the
+ *                          database's images, 0 = unknown) and normalize (string: "minmax" or
+ *                          "standard"); older models lack them (ModelScale.present = false)
  *   /training/rng_state    uint64 [4]                     (attribute checksum)
  *   /training/metrics      double [rows][columns] with attributes column_names (comma-separated), checksum
  *
@@ -37,6 +40,14 @@ typedef struct {
   char      column_group[256];   /* where the columns were read ("" = searched) */
 } ModelSplit;
 
+/* The pixel size and intensity normalisation of the training images, which inference must
+ * reproduce: segment resamples a micrograph to pixel_size and normalises it as `normalize`. */
+typedef struct {
+  PetscBool present;       /* false: a model of an older version, without these attributes */
+  double    pixel_size;    /* Å per pixel of the training images (0: the database had none) */
+  char      normalize[16]; /* per-image normalisation: "minmax" or "standard" */
+} ModelScale;
+
 /* What a training run stores besides weights. Strings and arrays are owned by the struct
  * after model_file_load (free with model_training_state_clear); for writing, the caller's. */
 typedef struct {
@@ -52,6 +63,7 @@ typedef struct {
   char      *metric_names; /* comma-separated column names, e.g. "epoch,train_loss,val_f1" */
   double    *metrics;      /* [rows][columns] */
   ModelSplit split;        /* written when split.present */
+  ModelScale scale;        /* written when scale.present */
 } ModelTrainingState;
 
 /* Frees the owned strings/arrays and zeroes the struct. */
@@ -65,6 +77,9 @@ PetscErrorCode model_file_read_config(const char *path, UNetConfig *config, int 
 
 /* Reads only the stored split (split->present = false for models without one). */
 PetscErrorCode model_file_read_split(const char *path, ModelSplit *split);
+
+/* Reads only the stored scale (scale->present = false for models without one). */
+PetscErrorCode model_file_read_scale(const char *path, ModelScale *scale);
 
 /* Loads weights and BN state into net (its config must match the file's: otherwise an error
  * "model file X was made for depth 3, base 16, ...; this run asks for depth 4, ..."); the

@@ -14,11 +14,15 @@ typedef struct {
   UNetConfig    config;
   int           train_height, train_width; /* the image size it was trained on */
   int           batch;                     /* images per forward pass */
-  NormalizeMode normalize;                 /* from the training options (-normalize), or overridden */
+  NormalizeMode normalize;                 /* the model's recorded normalisation, or overridden */
+  PetscBool     scale_recorded;            /* the model records pixel size and normalisation (false: an
+                                              older model; normalisation from its options text) */
+  double        pixel_size;                /* Å per pixel of the training images (0: unknown) */
   char         *training_options;          /* the training run's options string ("" if unknown) */
 } Predictor;
 
-/* normalize_override NULL or "" = the training run's. */
+/* normalize_override NULL or "" = the training run's: the model's recorded normalize attribute,
+ * or for an older model without one the -normalize of its training options (minmax if none). */
 PetscErrorCode predictor_create(const char *model_path, int batch, const char *normalize_override,
                                 Predictor **predictor);
 PetscErrorCode predictor_destroy(Predictor **predictor);

@@ -1,6 +1,8 @@
 /* command_segment.c — `nanoforge segment`: a trained model applied to new micrographs (TIFF,
- * PNG, HDF5/EMD, Velox, SER, DM3/DM4). Large images are tiled with overlap and blended; the
- * image is normalised as in training. Writes the mask (PNG, 255 = particle), an overlay PNG
+ * PNG, HDF5/EMD, Velox, SER, DM3/DM4). Each micrograph is resampled to the pixel size the model
+ * was trained at (train/resample.h; -resample false: not), predicted, and its probabilities
+ * resampled back to its own grid before thresholding. Large images are tiled with overlap and
+ * blended; the image is normalised as in training. Writes the mask (PNG, 255 = particle), an overlay PNG
  * (particles tinted red) and the particle table (CSV: 8-connected particles, sizes in nm from
  * the file's pixel size or -pixel_size, in pixels without either; train/particles.h), and over
  * all micrographs a summary CSV and a size-histogram PNG. Several inputs are dealt round-robin
@@ -20,6 +22,7 @@
 #include "core/provenance.h"
 #include "train/inference.h"
 #include "train/particles.h"
+#include "train/resample.h"
 
 #define MAX_INPUTS 256
 
@@ -38,6 +41,7 @@ typedef struct {
   double    pixel_size[2];                 /* -pixel_size x,y [Å/pixel] */
   PetscInt  n_pixel_size;                  /* values given (0: use each file's calibration) */
   double    min_area;                      /* -min_area [nm², or pixels² when uncalibrated] */
+  PetscBool resample;                      /* -resample: bring micrographs to the model's pixel size */
 } SegmentOptions;
 
 /* One micrograph's line of the summary, summed over the ranks (each rank fills its own inputs'
@@ -174,7 +178,8 @@ static PetscErrorCode read_options(MPI_Comm comm, SegmentOptions *o, PetscBool *
                         .overlap      = -1,
                         .blend        = (PetscEnum)BLEND_COSINE,
                         .threshold    = 0.5,
-                        .n_pixel_size = 2};
+                        .n_pixel_size = 2,
+                        .resample     = PETSC_TRUE};
   PetscOptionsBegin(comm, NULL, "nanoforge segment: apply a model to micrographs", NULL);
   PetscCall(PetscOptionsString("-model", "Model file (HDF5, from nanoforge train)", NULL, o->model, o->model,
                                sizeof o->model, NULL));
@@ -201,12 +206,16 @@ static PetscErrorCode read_options(MPI_Comm comm, SegmentOptions *o, PetscBool *
   PetscCall(PetscOptionsString("-normalize", "Override the training run's normalisation (minmax, standard)", NULL,
                                o->normalize, o->normalize, sizeof o->normalize, NULL));
   PetscCall(PetscOptionsRealArray("-pixel_size",
-                                  "Pixel size x[,y] [Angstrom/pixel] for particle sizes; overrides the files' "
-                                  "calibration (default: each file's, or pixels when it has none)",
+                                  "Pixel size x[,y] [Angstrom/pixel] for resampling and particle sizes; overrides "
+                                  "the files' calibration (default: each file's, or pixels when it has none)",
                                   NULL, o->pixel_size, &o->n_pixel_size, &pixel_size_set));
   PetscCall(PetscOptionsReal("-min_area",
                              "Drop particles smaller than this [nm^2; pixels^2 for a micrograph without pixel size]",
                              NULL, o->min_area, &o->min_area, NULL));
+  PetscCall(PetscOptionsBool("-resample",
+                             "Resample each micrograph to the model's pixel size before predicting and the "
+                             "probabilities back after (false: predict at the micrograph's own scale)",
+                             NULL, o->resample, &o->resample, NULL));
   PetscOptionsEnd();
   if (!pixel_size_set) o->n_pixel_size = 0;
   PetscCall(options_help_requested(help));
@@ -266,6 +275,45 @@ static PetscErrorCode summarise(const ParticleTable *table, double row[ROW_FIELD
   PetscFunctionReturn(0);
 }
 
+/* The foreground probabilities of micrograph m on its own grid. With -resample and a model that
+ * records its pixel size, the micrograph (of px × py Å/pixel) is resampled to that pixel size,
+ * predicted there and the probabilities resampled back (resample.h: area average when shrinking,
+ * linear interpolation when enlarging); otherwise it is predicted as it is. Prints the scale
+ * factor used. */
+static PetscErrorCode predict_at_model_scale(Predictor *p, const TilingConfig *tiling, const SegmentOptions *o,
+                                             const char *input, const Micrograph *m, double px, double py,
+                                             float *foreground)
+{
+  PetscFunctionBeginUser;
+  if (!o->resample || p->pixel_size <= 0) {
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "segment: %s: scale factor 1 (%s)\n", input,
+                          !o->resample ? "-resample false" : "the model records no pixel size"));
+    PetscCall(predictor_segment(p, m->pixels, m->ny, m->nx, tiling, foreground));
+    PetscFunctionReturn(0);
+  }
+  PetscCheck(px > 0 && py > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "micrograph '%s' has no pixel size and model '%s' was trained at %g Angstrom/pixel: give -pixel_size "
+             "x[,y] (Angstrom/pixel) to resample it, or -resample false to segment it at its own scale",
+             input, p->path, p->pixel_size);
+  PetscInt ny = resample_length(m->ny, py, p->pixel_size), nx = resample_length(m->nx, px, p->pixel_size);
+  PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                        "segment: %s: %.4g x %.4g Angstrom/pixel to the model's %.4g: scale factor %.4g x %.4g "
+                        "(%dx%d predicted as %dx%d)\n",
+                        input, px, py, p->pixel_size, (double)nx / (double)m->nx, (double)ny / (double)m->ny,
+                        (int)m->nx, (int)m->ny, (int)nx, (int)ny));
+  if (ny == m->ny && nx == m->nx) {
+    PetscCall(predictor_segment(p, m->pixels, m->ny, m->nx, tiling, foreground));
+    PetscFunctionReturn(0);
+  }
+  float *scaled, *scaled_foreground;
+  PetscCall(PetscMalloc2((size_t)ny * nx, &scaled, (size_t)ny * nx, &scaled_foreground));
+  PetscCall(resample_image(m->pixels, m->ny, m->nx, ny, nx, scaled));
+  PetscCall(predictor_segment(p, scaled, ny, nx, tiling, scaled_foreground));
+  PetscCall(resample_image(scaled_foreground, ny, nx, m->ny, m->nx, foreground));
+  PetscCall(PetscFree2(scaled, scaled_foreground));
+  PetscFunctionReturn(0);
+}
+
 /* One micrograph: predict, threshold, measure the particles, write mask, overlay and table. */
 static PetscErrorCode segment_one(Predictor *p, const TilingConfig *tiling, const SegmentOptions *o,
                                   const char *provenance, const char *input, double row[ROW_FIELDS], double **diameters)
@@ -279,11 +327,16 @@ static PetscErrorCode segment_one(Predictor *p, const TilingConfig *tiling, cons
   PetscCall(micrograph_read(input, o->index, &m));
   size_t n = (size_t)m->ny * m->nx;
   PetscCall(PetscMalloc4(n, &foreground, n, &mask, n, &grey, 3 * n, &rgb));
-  PetscCall(predictor_segment(p, m->pixels, m->ny, m->nx, tiling, foreground));
-  for (size_t i = 0; i < n; i++) mask[i] = foreground[i] > o->threshold;
   /* -pixel_size overrides the file's calibration; without either, sizes are in pixels */
-  double px = o->n_pixel_size ? o->pixel_size[0] : (m->pixel_size > 0 ? m->pixel_size : 0);
-  double py = o->n_pixel_size ? o->pixel_size[1] : px;
+  double         px   = o->n_pixel_size ? o->pixel_size[0] : (m->pixel_size > 0 ? m->pixel_size : 0);
+  double         py   = o->n_pixel_size ? o->pixel_size[1] : px;
+  PetscErrorCode ierr = predict_at_model_scale(p, tiling, o, input, m, px, py, foreground);
+  if (ierr) { /* refused (no calibration): free before reporting */
+    PetscCall(PetscFree4(foreground, mask, grey, rgb));
+    PetscCall(micrograph_destroy(&m));
+  }
+  PetscCall(ierr);
+  for (size_t i = 0; i < n; i++) mask[i] = foreground[i] > o->threshold;
   PetscCall(particle_table_create(mask, m->ny, m->nx, px, py, 8, o->min_area, &table));
   PetscCall(picture_grey_from_floats(m->pixels, (PetscInt)n, 0.5, 99.5, grey));
   draw_overlay(grey, mask, rgb, n);
@@ -426,6 +479,11 @@ PetscErrorCode command_segment(MPI_Comm comm)
   PetscCall(ierr);
   Predictor *p;
   PetscCall(predictor_create(o.model, (int)o.batch, o.normalize, &p));
+  if (root && !p->scale_recorded)
+    PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                          "segment: model '%s' records no pixel size or normalisation (an older version): "
+                          "normalisation %s from its training options, micrographs segmented at their own scale\n",
+                          o.model, normalize_mode_names[p->normalize]));
   TilingConfig tiling = {o.tile > 0 ? (int)o.tile : p->train_height, 0, (int)o.batch, (BlendMode)o.blend};
   tiling.overlap      = o.overlap >= 0 ? (int)o.overlap : tiling.tile / 4;
   PetscCheck(tiling.tile % (1 << p->config.depth) == 0, comm, PETSC_ERR_USER_INPUT,

@@ -1,6 +1,7 @@
 /* database_reader.c — the one reader of the campaign database (layout in database.h).
  * MPI and HDF5 are used in this file: the file is opened collectively with the MPI-IO
  * driver; every read is an independent hyperslab. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -150,6 +151,48 @@ static PetscErrorCode open_images_and_masks(DatabaseReader *r)
   PetscFunctionReturn(0);
 }
 
+/* Å per unit of an axis: "[Å]" as database.c writes it, "[nm]" from other EMD writers; 0 else. */
+static double angstrom_per_axis_unit(const char *units)
+{
+  if (!strcmp(units, "[Å]") || !strcmp(units, "Å")) return 1;
+  if (!strcmp(units, "[nm]") || !strcmp(units, "nm")) return 10;
+  return 0;
+}
+
+/* The pixel size from the images' x axis (dim3: pixel centres); 0 when it is absent, in pixels
+ * or other units, or has fewer than two entries. */
+static PetscErrorCode read_pixel_size(DatabaseReader *r)
+{
+  char      units[32] = "";
+  PetscBool found     = PETSC_FALSE;
+  double    centres[2];
+  hid_t     axis, space, memory;
+  PetscFunctionBeginUser;
+  r->pixel_size = 0;
+  if (H5Lexists(r->file, DATABASE_IMAGES_GROUP, H5P_DEFAULT) <= 0) PetscFunctionReturn(0);
+  if (H5Lexists(r->file, DATABASE_IMAGES_GROUP "/dim3", H5P_DEFAULT) <= 0) PetscFunctionReturn(0);
+  PetscCallHDF5(axis = H5Dopen2(r->file, DATABASE_IMAGES_GROUP "/dim3", H5P_DEFAULT), "open dim3", r->path);
+  PetscErrorCode ierr = hdf5_attribute_read_string(axis, "units", units, sizeof units, &found, r->path);
+  /* an untrusted file's compact axis may hold fewer bytes than its shape says (hdf5_attribute.h) */
+  if (!ierr) ierr = hdf5_dataset_check_storage(axis, DATABASE_IMAGES_GROUP "/dim3", r->path);
+  double scale = found ? angstrom_per_axis_unit(units) : 0;
+  space        = H5Dget_space(axis);
+  if (!ierr && scale > 0 && space >= 0 && H5Sget_simple_extent_ndims(space) == 1 &&
+      H5Sget_simple_extent_npoints(space) >= 2) {
+    const hsize_t start[1] = {0}, count[1] = {2};
+    memory = H5Screate_simple(1, count, NULL);
+    if (H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+        H5Dread(axis, H5T_NATIVE_DOUBLE, memory, space, H5P_DEFAULT, centres) >= 0 &&
+        isfinite(centres[1] - centres[0]) && centres[1] > centres[0])
+      r->pixel_size = scale * (centres[1] - centres[0]);
+    H5Sclose(memory);
+  }
+  if (space >= 0) H5Sclose(space);
+  H5Dclose(axis);
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode open_into(DatabaseReader *r, const char *column_group)
 {
   hid_t access;
@@ -163,6 +206,7 @@ static PetscErrorCode open_into(DatabaseReader *r, const char *column_group)
   PetscCheck(r->file >= 0, r->comm, PETSC_ERR_FILE_UNEXPECTED,
              "cannot open the database '%s': damaged, truncated or not HDF5", r->path);
   PetscCall(open_images_and_masks(r));
+  PetscCall(read_pixel_size(r));
   if (column_group && column_group[0]) {
     PetscCall(list_columns(r, column_group));
     PetscCheck(r->n_columns > 0, r->comm, PETSC_ERR_USER_INPUT,

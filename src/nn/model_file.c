@@ -2,6 +2,7 @@
  * Every HDF5 call goes through PetscCallHDF5; the file is written to <path>.tmp<pid> and
  * renamed, and every array carries an FNV-1a checksum checked on load. */
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <string.h>
@@ -150,21 +151,76 @@ static PetscErrorCode read_split(hid_t group, ModelSplit *split, const char *pat
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode model_file_read_split(const char *path, ModelSplit *split)
+static PetscErrorCode write_scale(hid_t group, const ModelScale *scale, const char *path)
+{
+  PetscFunctionBegin;
+  PetscCall(write_double(group, "pixel_size_A", scale->pixel_size, path));
+  PetscCall(hdf5_attribute_write_string(group, "normalize", scale->normalize, path));
+  PetscFunctionReturn(0);
+}
+
+/* The scale attributes of /training; a model of an older version has none (present = false). */
+static PetscErrorCode read_scale(hid_t group, ModelScale *scale, const char *path)
+{
+  htri_t    exists;
+  PetscBool found;
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(scale, sizeof *scale));
+  PetscCallHDF5(exists = H5Aexists(group, "pixel_size_A"), "pixel_size_A", path);
+  if (exists <= 0) PetscFunctionReturn(0);
+  PetscCall(read_double(group, "pixel_size_A", &scale->pixel_size, path));
+  PetscCall(hdf5_attribute_read_string(group, "normalize", scale->normalize, sizeof scale->normalize, &found, path));
+  PetscCheck(found, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "model file '%s' is damaged: /training has pixel_size_A but not normalize", path);
+  PetscCheck(scale->pixel_size >= 0 && isfinite(scale->pixel_size), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "model file '%s': /training pixel_size_A %g; allowed >= 0 (0 = unknown)", path, scale->pixel_size);
+  scale->present = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/* One reader of the /training attributes (split or scale) of a model file. */
+typedef PetscErrorCode (*TrainingAttributeReader)(hid_t group, void *value, const char *path);
+
+static PetscErrorCode read_training_attributes(const char *path, TrainingAttributeReader reader, void *value)
 {
   hid_t file, group;
   PetscFunctionBegin;
-  PetscCall(PetscMemzero(split, sizeof *split));
   PetscCallHDF5(file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), "opening the model file", path);
   htri_t         exists = H5Lexists(file, "training", H5P_DEFAULT);
   PetscErrorCode ierr   = 0;
   if (exists > 0) {
     PetscCallHDF5(group = H5Gopen2(file, "training", H5P_DEFAULT), "open group /training", path);
-    ierr = read_split(group, split, path);
+    ierr = reader(group, value, path);
     H5Gclose(group);
   }
   PetscCallHDF5(H5Fclose(file), "closing the model file", path);
   PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_split_any(hid_t group, void *split, const char *path)
+{
+  return read_split(group, (ModelSplit *)split, path);
+}
+
+static PetscErrorCode read_scale_any(hid_t group, void *scale, const char *path)
+{
+  return read_scale(group, (ModelScale *)scale, path);
+}
+
+PetscErrorCode model_file_read_split(const char *path, ModelSplit *split)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(split, sizeof *split));
+  PetscCall(read_training_attributes(path, read_split_any, split));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode model_file_read_scale(const char *path, ModelScale *scale)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(scale, sizeof *scale));
+  PetscCall(read_training_attributes(path, read_scale_any, scale));
   PetscFunctionReturn(0);
 }
 
@@ -296,6 +352,7 @@ static PetscErrorCode write_model_contents(hid_t file, const char *temporary, UN
     PetscCall(write_uint(group, "seed", state->seed, temporary));
     PetscCall(write_double(group, "best_score", state->best_score, temporary));
     if (state->split.present) PetscCall(write_split(group, &state->split, temporary));
+    if (state->scale.present) PetscCall(write_scale(group, &state->scale, temporary));
     PetscCall(
       write_array(group, "rng_state", H5T_NATIVE_UINT64, state->rng_state, 0, 4, sizeof(uint64_t), temporary, NULL));
     PetscCheck(state->metrics_rows >= 0 && state->metrics_columns >= 0 && (state->metrics_rows == 0 || state->metrics),
@@ -544,6 +601,7 @@ PetscErrorCode model_file_load(const char *path, UNet *net, Optimizer *optimizer
       PetscCall(read_uint(group, "seed", &state->seed, path));
       PetscCall(read_double(group, "best_score", &state->best_score, path));
       PetscCall(read_split(group, &state->split, path));
+      PetscCall(read_scale(group, &state->scale, path));
       PetscCall(read_array(group, "rng_state", H5T_NATIVE_UINT64, state->rng_state, 4, sizeof(uint64_t), path));
       exists = H5Lexists(group, "metrics", H5P_DEFAULT);
       PetscCallHDF5(exists, "metrics", path);

@@ -27,11 +27,36 @@ PetscBool predictor_training_option(const Predictor *p, const char *option, char
   return found;
 }
 
+/* "minmax" or "standard" from option or attribute `source` (for the message). */
+static PetscErrorCode normalize_mode_parse(const char *text, const char *source, const char *path, NormalizeMode *mode)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(!strcmp(text, "minmax") || !strcmp(text, "standard"), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "%s %s (model '%s'): allowed minmax, standard", source, text, path);
+  *mode = !strcmp(text, "standard") ? NORMALIZE_STANDARD : NORMALIZE_MINMAX;
+  PetscFunctionReturn(0);
+}
+
+/* The training run's normalisation and pixel size: the typed attributes, or for a model of an
+ * older version, -normalize in its options text and no pixel size. */
+static PetscErrorCode predictor_read_scale(Predictor *p, const ModelScale *scale)
+{
+  char value[64];
+  PetscFunctionBeginUser;
+  p->scale_recorded = scale->present;
+  p->pixel_size     = scale->present ? scale->pixel_size : 0;
+  p->normalize      = NORMALIZE_MINMAX;
+  if (scale->present)
+    PetscCall(normalize_mode_parse(scale->normalize, "/training normalize", p->path, &p->normalize));
+  else if (predictor_training_option(p, "-normalize", value, sizeof value))
+    p->normalize = !strcmp(value, "standard") ? NORMALIZE_STANDARD : NORMALIZE_MINMAX;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode predictor_create(const char *model_path, int batch, const char *normalize_override, Predictor **out)
 {
   Predictor         *p;
   ModelTrainingState state = {0};
-  char               value[64];
 
   PetscFunctionBeginUser;
   PetscCall(PetscCalloc1(1, &p));
@@ -46,15 +71,11 @@ PetscErrorCode predictor_create(const char *model_path, int batch, const char *n
   PetscCall(unet_create(&p->config, p->train_height, p->train_width, p->batch, 0, &p->net));
   PetscCall(model_file_load(model_path, p->net, NULL, &state));
   PetscCall(PetscStrallocpy(state.options ? state.options : "", &p->training_options));
+  PetscErrorCode ierr = predictor_read_scale(p, &state.scale);
   PetscCall(model_training_state_clear(&state));
-  p->normalize = NORMALIZE_MINMAX;
-  if (predictor_training_option(p, "-normalize", value, sizeof value))
-    p->normalize = !strcmp(value, "standard") ? NORMALIZE_STANDARD : NORMALIZE_MINMAX;
-  if (normalize_override && normalize_override[0]) {
-    PetscCheck(!strcmp(normalize_override, "minmax") || !strcmp(normalize_override, "standard"), PETSC_COMM_SELF,
-               PETSC_ERR_USER_INPUT, "-normalize %s: allowed minmax, standard", normalize_override);
-    p->normalize = !strcmp(normalize_override, "standard") ? NORMALIZE_STANDARD : NORMALIZE_MINMAX;
-  }
+  PetscCall(ierr);
+  if (normalize_override && normalize_override[0])
+    PetscCall(normalize_mode_parse(normalize_override, "-normalize", model_path, &p->normalize));
   *out = p;
   PetscFunctionReturn(0);
 }

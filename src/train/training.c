@@ -467,11 +467,12 @@ static PetscErrorCode resume_from_checkpoint(MPI_Comm comm, const TrainingConfig
   PetscFunctionReturn(0);
 }
 
-/* Rank 0, end of an epoch: the checkpoint (with the split), the best model when it is the best
- * so far, the metrics table and plot, and the final model after the last epoch. */
-static PetscErrorCode save_epoch_files(const TrainingConfig *c, const DatasetSplitRule *rule, const char *stem,
-                                       PetscInt epoch, PetscInt step, double best, PetscBool is_best, PetscBool last,
-                                       UNet *net, Optimizer *optimizer, MetricsHistory *history,
+/* Rank 0, end of an epoch: the checkpoint (with the split, the database's pixel size and the
+ * normalisation), the best model when it is the best so far, the metrics table and plot, and the
+ * final model after the last epoch. */
+static PetscErrorCode save_epoch_files(const TrainingConfig *c, const DatasetSplitRule *rule, double pixel_size,
+                                       const char *stem, PetscInt epoch, PetscInt step, double best, PetscBool is_best,
+                                       PetscBool last, UNet *net, Optimizer *optimizer, MetricsHistory *history,
                                        const Provenance *provenance, char *provenance_line)
 {
   char path[PETSC_MAX_PATH_LEN + 64];
@@ -491,6 +492,8 @@ static PetscErrorCode save_epoch_files(const TrainingConfig *c, const DatasetSpl
                              .metric_names    = (char *)metrics_column_names(),
                              .metrics         = table};
   training_split_to_model(rule, &save.split);
+  save.scale = (ModelScale){.present = PETSC_TRUE, .pixel_size = pixel_size > 0 ? pixel_size : 0};
+  PetscCall(PetscStrncpy(save.scale.normalize, normalize_mode_names[c->normalize], sizeof save.scale.normalize));
   PetscCall(checkpoint_save(stem, epoch + 1, c->keep_checkpoints, net, optimizer, &save));
   if (is_best) {
     PetscCall(checkpoint_best_path(stem, path, sizeof path));
@@ -789,8 +792,9 @@ static PetscErrorCode run_epoch(MPI_Comm comm, const TrainingConfig *c, Training
       PETSC_COMM_SELF, "epoch %3d/%d  lr %.3g  loss %.4f  val %.4f  F1 %.4f  val %.4f  IoU %.4f  val %.4f  %.1f s%s\n",
       (int)(epoch + 1), (int)c->epochs, learning_rate, row->train_loss, row->validation_loss, row->train.f1,
       row->validation.f1, row->train.iou, row->validation.iou, row->seconds, is_best ? "  (best)" : ""));
-    PetscCall(save_epoch_files(c, &run->rule, run->stem, epoch, *step, *best, is_best, epoch + 1 == last_epoch,
-                               run->net, run->optimizer, run->history, run->provenance, run->provenance_line));
+    PetscCall(save_epoch_files(c, &run->rule, run->dataset->reader->pixel_size, run->stem, epoch, *step, *best, is_best,
+                               epoch + 1 == last_epoch, run->net, run->optimizer, run->history, run->provenance,
+                               run->provenance_line));
   }
   PetscFunctionReturn(0);
 }
