@@ -328,8 +328,8 @@ static PetscErrorCode segment_one(Predictor *p, const TilingConfig *tiling, cons
   size_t n = (size_t)m->ny * m->nx;
   PetscCall(PetscMalloc4(n, &foreground, n, &mask, n, &grey, 3 * n, &rgb));
   /* -pixel_size overrides the file's calibration; without either, sizes are in pixels */
-  double         px   = o->n_pixel_size ? o->pixel_size[0] : (m->pixel_size > 0 ? m->pixel_size : 0);
-  double         py   = o->n_pixel_size ? o->pixel_size[1] : px;
+  double         px   = o->n_pixel_size ? o->pixel_size[0] : (m->pixel_size_x > 0 ? m->pixel_size_x : 0);
+  double         py   = o->n_pixel_size ? o->pixel_size[1] : (m->pixel_size_y > 0 ? m->pixel_size_y : px);
   PetscErrorCode ierr = predict_at_model_scale(p, tiling, o, input, m, px, py, foreground);
   if (ierr) { /* refused (no calibration): free before reporting */
     PetscCall(PetscFree4(foreground, mask, grey, rgb));
