@@ -1,6 +1,8 @@
 /* evaluation.h — a trained model scored on labelled images: the held-out split of a database
  * (recomputed from the split stored in the model file), HDF5 files with `images` and `maps`,
- * or image + mask file pairs. Per-image and pooled precision, recall, F1 and IoU, written to a
+ * or image + mask file pairs. Image + mask pairs are predicted at the model's pixel size (the
+ * image resampled to it and the probabilities back, as segment does: inference.h) and scored on
+ * the mask's own grid; databases and images+maps files are scored as they are. Per-image and pooled precision, recall, F1 and IoU, written to a
  * CSV file whose rows are in input order whatever the rank count, and an optional montage.
  *
  * MPI: evaluation_run is collective; inputs are dealt round-robin to the ranks, counts and
@@ -26,6 +28,9 @@ typedef struct {
   char      montage[PETSC_MAX_PATH_LEN]; /* -montage PNG ("" = none) */
   PetscInt  montage_count;               /* -montage_count rows */
   PetscInt  overlap;                     /* -overlap of tiles [pixels] (-1 = tile/4) */
+  double    pixel_size[2];               /* -pixel_size x,y of the -data images [Å/pixel] */
+  PetscInt  n_pixel_size;                /* values given (0: each image file's calibration) */
+  PetscBool resample;                    /* -resample: image+mask pairs to the model's pixel size */
 } EvaluationConfig;
 
 /* What a finished evaluation measured (meaningful on rank 0). */

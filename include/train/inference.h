@@ -34,3 +34,21 @@ PetscErrorCode predictor_run(Predictor *predictor, const float *images, int coun
 /* Any-size image (raw values): normalised as in training, tiled with overlap and blended. */
 PetscErrorCode predictor_segment(Predictor *predictor, const float *image, PetscInt ny, PetscInt nx,
                                  const TilingConfig *tiling, float *foreground);
+/* How predictor_segment_at_model_scale brought an image to the model's pixel size. */
+typedef struct {
+  double      factor_x, factor_y; /* predicted columns / image columns, rows / rows (1: as it is) */
+  PetscInt    ny, nx;             /* the grid predicted on */
+  const char *unchanged;          /* why it was not resampled ("-resample false", "the model records
+                                     no pixel size"), NULL when the pixel sizes were compared */
+} PredictionScale;
+/* The foreground probabilities of an image [ny][nx] of px x py Å/pixel on its own grid: with
+ * `resample` and a model that records its pixel size, the image is resampled to that pixel size
+ * (resample.h), predicted there and the probabilities resampled back; otherwise predicted as it
+ * is. An image without pixel size (px or py <= 0) is then an error naming `source` (the file),
+ * the model, -pixel_size and -resample false. segment and evaluate both call it. */
+PetscErrorCode predictor_segment_at_model_scale(Predictor *predictor, const TilingConfig *tiling, const float *image,
+                                                PetscInt ny, PetscInt nx, double px, double py, PetscBool resample,
+                                                const char *source, float *foreground, PredictionScale *scale);
+/* The line segment and evaluate print for `scale` ("<command>: <source>: scale factor ..."). */
+PetscErrorCode predictor_print_scale(const Predictor *predictor, const char *command, const char *source, double px,
+                                     double py, PetscInt ny, PetscInt nx, const PredictionScale *scale);

@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <petsctime.h>
 #include "app/commands.h"
 #include "core/error_check.h"
 #include "train/micrograph.h"
+#include "train/micrograph_list.h"
 #include "core/options.h"
 #include "core/output_file.h"
 #include "core/parallel.h"
@@ -22,13 +24,14 @@
 #include "core/provenance.h"
 #include "train/inference.h"
 #include "train/particles.h"
-#include "train/resample.h"
 
 #define MAX_INPUTS 256
 
 /* Everything the command reads from its options. */
 typedef struct {
-  char     *inputs[MAX_INPUTS];            /* micrographs */
+  char     *items[MAX_INPUTS];             /* -input as given: files, folders, glob patterns */
+  PetscInt  n_items;                       /* how many */
+  char    **inputs;                        /* the micrographs they name (micrograph_list.h) */
   PetscInt  n_inputs;                      /* how many */
   char      model[PETSC_MAX_PATH_LEN];     /* -model */
   char      output[PETSC_MAX_PATH_LEN];    /* -o (one input) */
@@ -161,7 +164,11 @@ static PetscErrorCode check_outputs(MPI_Comm comm, const SegmentOptions *o)
   read[n]            = (OutputFileInput){"-model", o->model};
   read[n + 1]        = (OutputFileInput){"-options_file", options_file};
   /* errors are kept until the arrays are freed (each message is printed where it is raised) */
-  PetscErrorCode ierr = check_distinct_names(comm, o, paths);
+  PetscErrorCode ierr = 0;
+  if (o->have_output && n != 1)
+    ierr = PetscError(comm, __LINE__, PETSC_FUNCTION_NAME, __FILE__, PETSC_ERR_USER_INPUT, PETSC_ERROR_INITIAL,
+                      "-o names one mask; -input names %d micrographs: use -output_dir", (int)n);
+  if (!ierr) ierr = check_distinct_names(comm, o, paths);
   if (!ierr) ierr = output_file_check_all(comm, (int)(3 * n + 2), outputs, (int)n + 2, read);
   PetscCall(PetscFree3(paths, outputs, read));
   PetscCall(ierr);
@@ -172,7 +179,7 @@ static PetscErrorCode read_options(MPI_Comm comm, SegmentOptions *o, PetscBool *
 {
   PetscBool pixel_size_set = PETSC_FALSE;
   PetscFunctionBeginUser;
-  *o = (SegmentOptions){.n_inputs     = MAX_INPUTS,
+  *o = (SegmentOptions){.n_items      = MAX_INPUTS,
                         .directory    = ".",
                         .batch        = 4,
                         .overlap      = -1,
@@ -184,8 +191,10 @@ static PetscErrorCode read_options(MPI_Comm comm, SegmentOptions *o, PetscBool *
   PetscCall(PetscOptionsString("-model", "Model file (HDF5, from nanoforge train)", NULL, o->model, o->model,
                                sizeof o->model, NULL));
   PetscCall(PetscOptionsStringArray("-input",
-                                    "Micrographs, comma-separated (TIFF, PNG, HDF5/EMD, Velox EMD, SER, DM3, DM4)",
-                                    NULL, o->inputs, &o->n_inputs, NULL));
+                                    "Micrographs, comma-separated: files (TIFF, PNG, HDF5/EMD, Velox EMD, SER, DM3, "
+                                    "DM4), folders (their .tif .tiff .png .h5 .hdf5 .emd .ser .dm3 .dm4 files, by "
+                                    "name) and quoted glob patterns ('run*/*.dm4'); a file named twice is used once",
+                                    NULL, o->items, &o->n_items, NULL));
   PetscCall(PetscOptionsString("-o", "Mask PNG for a single input (overlay beside it as <name>_overlay.png)", NULL,
                                o->output, o->output, sizeof o->output, &o->have_output));
   PetscCall(PetscOptionsString("-output_dir",
@@ -226,11 +235,9 @@ static PetscErrorCode read_options(MPI_Comm comm, SegmentOptions *o, PetscBool *
 static PetscErrorCode check_options(MPI_Comm comm, SegmentOptions *o)
 {
   PetscFunctionBeginUser;
-  if (o->n_inputs == MAX_INPUTS) o->n_inputs = 0;
+  if (o->n_items == MAX_INPUTS) o->n_items = 0;
   PetscCheck(o->model[0], comm, PETSC_ERR_USER_INPUT, "-model: give the model file");
-  PetscCheck(o->n_inputs > 0, comm, PETSC_ERR_USER_INPUT, "-input: give one or more micrographs");
-  PetscCheck(!o->have_output || o->n_inputs == 1, comm, PETSC_ERR_USER_INPUT,
-             "-o names one mask; with %d inputs use -output_dir", (int)o->n_inputs);
+  PetscCheck(o->n_items > 0, comm, PETSC_ERR_USER_INPUT, "-input: give one or more micrographs");
   PetscCheck(o->threshold > 0 && o->threshold < 1, comm, PETSC_ERR_USER_INPUT,
              "-threshold %g: allowed 0 < threshold < 1", o->threshold);
   PetscCheck(o->min_area >= 0 && isfinite(o->min_area), comm, PETSC_ERR_USER_INPUT,
@@ -275,45 +282,6 @@ static PetscErrorCode summarise(const ParticleTable *table, double row[ROW_FIELD
   PetscFunctionReturn(0);
 }
 
-/* The foreground probabilities of micrograph m on its own grid. With -resample and a model that
- * records its pixel size, the micrograph (of px × py Å/pixel) is resampled to that pixel size,
- * predicted there and the probabilities resampled back (resample.h: area average when shrinking,
- * linear interpolation when enlarging); otherwise it is predicted as it is. Prints the scale
- * factor used. */
-static PetscErrorCode predict_at_model_scale(Predictor *p, const TilingConfig *tiling, const SegmentOptions *o,
-                                             const char *input, const Micrograph *m, double px, double py,
-                                             float *foreground)
-{
-  PetscFunctionBeginUser;
-  if (!o->resample || p->pixel_size <= 0) {
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "segment: %s: scale factor 1 (%s)\n", input,
-                          !o->resample ? "-resample false" : "the model records no pixel size"));
-    PetscCall(predictor_segment(p, m->pixels, m->ny, m->nx, tiling, foreground));
-    PetscFunctionReturn(0);
-  }
-  PetscCheck(px > 0 && py > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "micrograph '%s' has no pixel size and model '%s' was trained at %g Angstrom/pixel: give -pixel_size "
-             "x[,y] (Angstrom/pixel) to resample it, or -resample false to segment it at its own scale",
-             input, p->path, p->pixel_size);
-  PetscInt ny = resample_length(m->ny, py, p->pixel_size), nx = resample_length(m->nx, px, p->pixel_size);
-  PetscCall(PetscPrintf(PETSC_COMM_SELF,
-                        "segment: %s: %.4g x %.4g Angstrom/pixel to the model's %.4g: scale factor %.4g x %.4g "
-                        "(%dx%d predicted as %dx%d)\n",
-                        input, px, py, p->pixel_size, (double)nx / (double)m->nx, (double)ny / (double)m->ny,
-                        (int)m->nx, (int)m->ny, (int)nx, (int)ny));
-  if (ny == m->ny && nx == m->nx) {
-    PetscCall(predictor_segment(p, m->pixels, m->ny, m->nx, tiling, foreground));
-    PetscFunctionReturn(0);
-  }
-  float *scaled, *scaled_foreground;
-  PetscCall(PetscMalloc2((size_t)ny * nx, &scaled, (size_t)ny * nx, &scaled_foreground));
-  PetscCall(resample_image(m->pixels, m->ny, m->nx, ny, nx, scaled));
-  PetscCall(predictor_segment(p, scaled, ny, nx, tiling, scaled_foreground));
-  PetscCall(resample_image(scaled_foreground, ny, nx, m->ny, m->nx, foreground));
-  PetscCall(PetscFree2(scaled, scaled_foreground));
-  PetscFunctionReturn(0);
-}
-
 /* One micrograph: predict, threshold, measure the particles, write mask, overlay and table. */
 static PetscErrorCode segment_one(Predictor *p, const TilingConfig *tiling, const SegmentOptions *o,
                                   const char *provenance, const char *input, double row[ROW_FIELDS], double **diameters)
@@ -328,9 +296,12 @@ static PetscErrorCode segment_one(Predictor *p, const TilingConfig *tiling, cons
   size_t n = (size_t)m->ny * m->nx;
   PetscCall(PetscMalloc4(n, &foreground, n, &mask, n, &grey, 3 * n, &rgb));
   /* -pixel_size overrides the file's calibration; without either, sizes are in pixels */
-  double         px   = o->n_pixel_size ? o->pixel_size[0] : (m->pixel_size_x > 0 ? m->pixel_size_x : 0);
-  double         py   = o->n_pixel_size ? o->pixel_size[1] : (m->pixel_size_y > 0 ? m->pixel_size_y : px);
-  PetscErrorCode ierr = predict_at_model_scale(p, tiling, o, input, m, px, py, foreground);
+  double          px = o->n_pixel_size ? o->pixel_size[0] : (m->pixel_size_x > 0 ? m->pixel_size_x : 0);
+  double          py = o->n_pixel_size ? o->pixel_size[1] : (m->pixel_size_y > 0 ? m->pixel_size_y : px);
+  PredictionScale scale;
+  PetscErrorCode ierr = predictor_segment_at_model_scale(p, tiling, m->pixels, m->ny, m->nx, px, py, o->resample, input,
+                                                         foreground, &scale);
+  if (!ierr) ierr = predictor_print_scale(p, "segment", input, px, py, m->ny, m->nx, &scale);
   if (ierr) { /* refused (no calibration): free before reporting */
     PetscCall(PetscFree4(foreground, mask, grey, rgb));
     PetscCall(micrograph_destroy(&m));
@@ -456,27 +427,83 @@ static PetscErrorCode gather_results(MPI_Comm comm, PetscInt n_inputs, double *r
   PetscFunctionReturn(0);
 }
 
+/* Rank 0's progress line after its `done`-th of `own` inputs (the ranks share the inputs evenly,
+ * so rank 0's pace stands for all): at its first and last input and every 5 s between. */
+static double seconds_now(void)
+{
+  PetscLogDouble now = 0;
+  (void)PetscTime(&now); /* gettimeofday: cannot fail */
+  return (double)now;
+}
+
+static PetscErrorCode report_progress(PetscInt done, PetscInt own, int size, PetscInt n_inputs, double start,
+                                      double *last_report)
+{
+  double now = seconds_now(), each = (now - start) / (double)done;
+  PetscFunctionBeginUser;
+  if (done > 1 && done < own && now - *last_report < 5) PetscFunctionReturn(0);
+  *last_report = now;
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "segment: %d of %d micrographs, %.2g s each, ETA %.0f s\n",
+                        (int)PetscMin(n_inputs, done * size), (int)n_inputs, each, each * (double)(own - done)));
+  PetscFunctionReturn(0);
+}
+
+/* This rank's inputs, dealt round-robin (input f to rank f mod size: each output depends only on
+ * its input, and the summary is gathered in input order, so the files are the same for any rank
+ * count). */
+static PetscErrorCode segment_own_inputs(MPI_Comm comm, Predictor *p, const TilingConfig *tiling,
+                                         const SegmentOptions *o, const char *provenance, double *rows,
+                                         double **own_diameters)
+{
+  int    rank, size;
+  double start = seconds_now(), last_report = start;
+  PetscFunctionBeginUser;
+  PetscCall(parallel_rank(comm, &rank));
+  PetscCall(parallel_size(comm, &size));
+  PetscInt own = (o->n_inputs - rank + size - 1) / size, done = 0;
+  for (PetscInt f = rank; f < o->n_inputs; f += size) {
+    PetscCall(segment_one(p, tiling, o, provenance, o->inputs[f], rows + f * ROW_FIELDS, &own_diameters[f]));
+    if (rank == 0) PetscCall(report_progress(++done, own, size, o->n_inputs, start, &last_report));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* -input expanded (files, folders, patterns) and checked with the outputs, before any work. */
+static PetscErrorCode expand_inputs(MPI_Comm comm, SegmentOptions *o, MicrographList **list)
+{
+  PetscFunctionBeginUser;
+  PetscErrorCode ierr = micrograph_list_create(comm, "-input", o->items, o->n_items, list);
+  for (PetscInt f = 0; f < o->n_items; f++) PetscCall(PetscFree(o->items[f]));
+  PetscCall(ierr);
+  o->inputs   = (*list)->paths;
+  o->n_inputs = (*list)->count;
+  ierr        = check_outputs(comm, o);
+  if (ierr) PetscCall(micrograph_list_destroy(list)); /* refused before any work */
+  PetscCall(ierr);
+  if ((*list)->duplicates)
+    PetscCall(PetscPrintf(comm, "segment: -input names %d micrographs (%d repeated names of them ignored)\n",
+                          (int)o->n_inputs, (int)(*list)->duplicates));
+  else
+    PetscCall(PetscPrintf(comm, "segment: -input names %d micrographs\n", (int)o->n_inputs));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode command_segment(MPI_Comm comm)
 {
-  SegmentOptions o;
-  PetscBool      help, root;
-  int            rank, size;
-  Provenance    *provenance;
-  char          *provenance_line;
-  double        *rows, *diameters, **own_diameters;
+  SegmentOptions  o;
+  PetscBool       help, root;
+  Provenance     *provenance;
+  char           *provenance_line;
+  double         *rows, *diameters, **own_diameters;
+  MicrographList *list;
 
   PetscFunctionBeginUser;
   PetscCall(read_options(comm, &o, &help));
   if (help) PetscFunctionReturn(0);
   PetscCall(options_check_unused(comm));
   PetscCall(check_options(comm, &o));
-  PetscCall(parallel_rank(comm, &rank));
-  PetscCall(parallel_size(comm, &size));
   PetscCall(parallel_is_root(comm, &root));
-  PetscErrorCode ierr = check_outputs(comm, &o);
-  if (ierr) /* refused before any work: free the option strings, then report */
-    for (PetscInt f = 0; f < o.n_inputs; f++) PetscCall(PetscFree(o.inputs[f]));
-  PetscCall(ierr);
+  PetscCall(expand_inputs(comm, &o, &list));
   Predictor *p;
   PetscCall(predictor_create(o.model, (int)o.batch, o.normalize, &p));
   if (root && !p->scale_recorded)
@@ -492,8 +519,7 @@ PetscErrorCode command_segment(MPI_Comm comm)
   PetscCall(provenance_create(comm, &provenance));
   PetscCall(provenance_one_line(provenance, &provenance_line));
   PetscCall(PetscCalloc2(o.n_inputs * ROW_FIELDS, &rows, o.n_inputs, &own_diameters));
-  for (PetscInt f = rank; f < o.n_inputs; f += size)
-    PetscCall(segment_one(p, &tiling, &o, provenance_line, o.inputs[f], rows + f * ROW_FIELDS, &own_diameters[f]));
+  PetscCall(segment_own_inputs(comm, p, &tiling, &o, provenance_line, rows, own_diameters));
   PetscCall(gather_results(comm, o.n_inputs, rows, own_diameters, &diameters));
   if (root) PetscCall(write_summary(&o, provenance_line, rows, diameters));
   for (PetscInt f = 0; f < o.n_inputs; f++) PetscCall(PetscFree(own_diameters[f]));
@@ -502,7 +528,7 @@ PetscErrorCode command_segment(MPI_Comm comm)
   PetscCall(PetscFree(provenance_line));
   PetscCall(provenance_destroy(&provenance));
   PetscCall(predictor_destroy(&p));
-  for (PetscInt f = 0; f < o.n_inputs; f++) PetscCall(PetscFree(o.inputs[f]));
+  PetscCall(micrograph_list_destroy(&list));
   PetscCall(
     parallel_barrier(comm, "segment: every rank's outputs and the summary are written before the command ends"));
   PetscFunctionReturn(0);

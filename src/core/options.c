@@ -214,8 +214,9 @@ PetscErrorCode options_memory_limit(void)
   PetscFunctionReturn(0);
 }
 
-/* Options whose value names files, read or written (comma-separated lists allowed). */
-static const char *const file_options[] = {"-structure", "-db",  "-model",   "-input",       "-data", "-mask",
+/* Options whose value names files, read or written (comma-separated lists allowed). Not
+ * segment's -input: it takes folders too (micrograph_list.h). */
+static const char *const file_options[] = {"-structure", "-db",  "-model",   "-data",        "-mask",
                                            "-o",         "-png", "-montage", "-fftw_wisdom", NULL};
 
 PetscErrorCode options_check_file_paths(void)

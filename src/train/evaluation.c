@@ -4,6 +4,7 @@
  * gathers and sorts them, so the file is the same for any rank count; the montage rows are
  * gathered and ordered the same way.
  * MPI: reductions of counts and scores, gathers of the rows and montage (this file uses MPI). */
+#include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -204,9 +205,16 @@ static PetscErrorCode tally_row(Tally *t, const char *source, PetscInt index, Pe
   PetscFunctionReturn(0);
 }
 
+/* scale NULL: predicted as it is (database images are at the model's pixel size); else an image
+ * file of scale->px x py Å/pixel brought to the model's pixel size and back (inference.h). */
+typedef struct {
+  double    px, py;
+  PetscBool resample;
+} ImageScale;
+
 static PetscErrorCode score_image(Predictor *p, const TilingConfig *tiling, Tally *t, const char *source,
                                   PetscInt index, PetscInt position, const float *image, const uint8_t *mask,
-                                  PetscInt ny, PetscInt nx)
+                                  PetscInt ny, PetscInt nx, const ImageScale *scale)
 {
   float    *foreground;
   uint8_t  *prediction;
@@ -215,7 +223,13 @@ static PetscErrorCode score_image(Predictor *p, const TilingConfig *tiling, Tall
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc2((size_t)ny * nx, &foreground, (size_t)ny * nx, &prediction));
   double start = MPI_Wtime();
-  PetscCall(predictor_segment(p, image, ny, nx, tiling, foreground));
+  if (scale) {
+    PredictionScale used;
+    PetscCall(predictor_segment_at_model_scale(p, tiling, image, ny, nx, scale->px, scale->py, scale->resample, source,
+                                               foreground, &used));
+    PetscCall(predictor_print_scale(p, "evaluate", source, scale->px, scale->py, ny, nx, &used));
+  } else
+    PetscCall(predictor_segment(p, image, ny, nx, tiling, foreground));
   t->seconds += MPI_Wtime() - start;
   for (PetscInt i = 0; i < ny * nx; i++) prediction[i] = foreground[i] > t->threshold;
   confusion_add(&c, mask, prediction, ny * nx);
@@ -295,7 +309,7 @@ static PetscErrorCode evaluate_database(Predictor *p, const TilingConfig *tiling
     PetscCall(PetscMalloc2(spatial, &image, spatial, &mask));
     for (PetscInt k = t->rank; k < n; k += t->size) {
       PetscCall(dataset_read(d, &list[k], 1, image, mask));
-      PetscCall(score_image(p, tiling, t, path, list[k], k, image, mask, d->ny, d->nx));
+      PetscCall(score_image(p, tiling, t, path, list[k], k, image, mask, d->ny, d->nx, NULL));
     }
     PetscCall(PetscFree2(image, mask));
   }
@@ -343,13 +357,14 @@ static PetscErrorCode check_outputs(MPI_Comm comm, const char *output, const cha
 PetscErrorCode evaluation_config_from_options(MPI_Comm comm, EvaluationConfig *c)
 {
   char      split[32]  = "validation";
-  PetscBool have_masks = PETSC_FALSE;
+  PetscBool have_masks = PETSC_FALSE, pixel_size_set = PETSC_FALSE;
 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(c, sizeof *c));
   PetscCall(PetscStrncpy(c->output, "evaluation.csv", sizeof c->output));
   c->n_data = c->n_masks = EVALUATION_MAX_FILES;
   c->batch = 4, c->overlap = -1, c->montage_count = 6, c->threshold = 0.5;
+  c->n_pixel_size = 2, c->resample = PETSC_TRUE;
   PetscOptionsBegin(comm, NULL, "nanoforge evaluate: score a model on labelled images", NULL);
   PetscCall(PetscOptionsString("-model", "Model file (HDF5, from nanoforge train)", NULL, c->model, c->model,
                                sizeof c->model, NULL));
@@ -375,7 +390,20 @@ PetscErrorCode evaluation_config_from_options(MPI_Comm comm, EvaluationConfig *c
   PetscCall(options_integer(PetscOptionsObject, "-overlap",
                             "Tile overlap for images larger than the training size [pixels] (default tile/4)", -1,
                             65535, &c->overlap, NULL));
+  PetscCall(PetscOptionsRealArray("-pixel_size",
+                                  "Pixel size x[,y] of the -data images with -mask [Angstrom/pixel]; overrides the "
+                                  "files' calibration (default: each file's)",
+                                  NULL, c->pixel_size, &c->n_pixel_size, &pixel_size_set));
+  PetscCall(PetscOptionsBool("-resample",
+                             "Resample each -data image with -mask to the model's pixel size before predicting and "
+                             "the probabilities back to the mask's grid (false: predict at the image's own scale)",
+                             NULL, c->resample, &c->resample, NULL));
   PetscOptionsEnd();
+  if (!pixel_size_set) c->n_pixel_size = 0;
+  if (c->n_pixel_size == 1) c->pixel_size[1] = c->pixel_size[0], c->n_pixel_size = 2;
+  for (PetscInt k = 0; k < c->n_pixel_size; k++)
+    PetscCheck(c->pixel_size[k] > 0 && isfinite(c->pixel_size[k]), comm, PETSC_ERR_USER_INPUT,
+               "-pixel_size %g: allowed x[,y] > 0 Angstrom/pixel", c->pixel_size[k]);
   if (c->n_data == EVALUATION_MAX_FILES) c->n_data = 0; /* not given */
   if (!have_masks) c->n_masks = 0;
   PetscCheck(!strcmp(split, "validation") || !strcmp(split, "all"), comm, PETSC_ERR_USER_INPUT,
@@ -404,6 +432,8 @@ static PetscErrorCode check_config(MPI_Comm comm, const EvaluationConfig *c)
              "-mask: %d masks for %d -data images; give one mask per image", (int)c->n_masks, (int)c->n_data);
   PetscCheck(c->threshold > 0 && c->threshold < 1, comm, PETSC_ERR_USER_INPUT,
              "-threshold %g: allowed 0 < threshold < 1", c->threshold);
+  PetscCheck(!c->n_pixel_size || c->n_masks, comm, PETSC_ERR_USER_INPUT,
+             "-pixel_size: allowed only for -data images with -mask (databases are at the model's pixel size)");
   PetscCall(options_check_output_folder("-o", c->output));
   PetscCall(options_check_output_folder("-montage", c->montage));
   PetscCall(check_outputs(comm, c->output, c->montage, c->model, c->data, c->n_data, c->masks, c->n_masks));
@@ -411,8 +441,8 @@ static PetscErrorCode check_config(MPI_Comm comm, const EvaluationConfig *c)
 }
 
 /* An image file and its mask file (this rank's share of the pairs). */
-static PetscErrorCode evaluate_pair(Predictor *p, const TilingConfig *tiling, Tally *t, const char *image_path,
-                                    const char *mask_path)
+static PetscErrorCode evaluate_pair(Predictor *p, const TilingConfig *tiling, Tally *t, const EvaluationConfig *c,
+                                    const char *image_path, const char *mask_path)
 {
   Micrograph *image, *mask;
   uint8_t    *binary;
@@ -425,7 +455,11 @@ static PetscErrorCode evaluate_pair(Predictor *p, const TilingConfig *tiling, Ta
              (int)mask->ny, (int)mask->nx);
   PetscCall(PetscMalloc1(mask->ny * mask->nx, &binary));
   for (PetscInt i = 0; i < mask->ny * mask->nx; i++) binary[i] = mask->pixels[i] > 0;
-  PetscCall(score_image(p, tiling, t, image_path, 0, 0, image->pixels, binary, image->ny, image->nx));
+  /* -pixel_size overrides the file's calibration, as in segment */
+  ImageScale scale = {c->n_pixel_size ? c->pixel_size[0] : image->pixel_size_x,
+                      c->n_pixel_size ? c->pixel_size[1] : image->pixel_size_y, c->resample};
+  if (!c->n_pixel_size && scale.py <= 0) scale.py = scale.px;
+  PetscCall(score_image(p, tiling, t, image_path, 0, 0, image->pixels, binary, image->ny, image->nx, &scale));
   PetscCall(PetscFree(binary));
   PetscCall(micrograph_destroy(&image));
   PetscCall(micrograph_destroy(&mask));
@@ -451,7 +485,7 @@ static PetscErrorCode evaluate_hdf5(MPI_Comm comm, Predictor *p, const TilingCon
     uint8_t *labels;
     PetscCall(labelled_set_read_hdf5(path, &n, &ny, &nx, &images, &labels));
     for (PetscInt k = t->rank; k < n; k += t->size)
-      PetscCall(score_image(p, tiling, t, path, k, k, images + k * ny * nx, labels + k * ny * nx, ny, nx));
+      PetscCall(score_image(p, tiling, t, path, k, k, images + k * ny * nx, labels + k * ny * nx, ny, nx, NULL));
     PetscCall(PetscFree(images));
     PetscCall(PetscFree(labels));
   }
@@ -525,7 +559,7 @@ static PetscErrorCode evaluate_inputs(MPI_Comm comm, const EvaluationConfig *c, 
     PetscInt before = t->images, scored;
     t->file         = f;
     if (c->n_masks) {
-      if (f % t->size == t->rank) PetscCall(evaluate_pair(p, tiling, t, c->data[f], c->masks[f]));
+      if (f % t->size == t->rank) PetscCall(evaluate_pair(p, tiling, t, c, c->data[f], c->masks[f]));
     } else
       PetscCall(evaluate_hdf5(comm, p, tiling, t, c->data[f], c->all));
     scored = t->images - before;

@@ -4,6 +4,7 @@
 #include "core/error_check.h"
 #include "nn/model_file.h"
 #include "train/inference.h"
+#include "train/resample.h"
 #include "nn/loss.h"
 
 PetscBool predictor_training_option(const Predictor *p, const char *option, char *value, size_t size)
@@ -135,5 +136,53 @@ PetscErrorCode predictor_segment(Predictor *p, const float *image, PetscInt ny, 
   normalize_image(normalised, ny * nx, p->normalize);
   PetscCall(tiling_apply(tiling, normalised, ny, nx, run_tiles, p, foreground));
   PetscCall(PetscFree(normalised));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode predictor_segment_at_model_scale(Predictor *p, const TilingConfig *tiling, const float *image,
+                                                PetscInt ny, PetscInt nx, double px, double py, PetscBool resample,
+                                                const char *source, float *foreground, PredictionScale *scale)
+{
+  PetscFunctionBeginUser;
+  *scale = (PredictionScale){1, 1, ny, nx, NULL};
+  if (!resample || p->pixel_size <= 0) {
+    scale->unchanged = !resample ? "-resample false" : "the model records no pixel size";
+    PetscCall(predictor_segment(p, image, ny, nx, tiling, foreground));
+    PetscFunctionReturn(0);
+  }
+  PetscCheck(px > 0 && py > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "micrograph '%s' has no pixel size and model '%s' was trained at %g Angstrom/pixel: give -pixel_size "
+             "x[,y] (Angstrom/pixel) to resample it, or -resample false to predict it at its own scale",
+             source, p->path, p->pixel_size);
+  scale->ny       = resample_length(ny, py, p->pixel_size);
+  scale->nx       = resample_length(nx, px, p->pixel_size);
+  scale->factor_x = (double)scale->nx / (double)nx;
+  scale->factor_y = (double)scale->ny / (double)ny;
+  if (scale->ny == ny && scale->nx == nx) {
+    PetscCall(predictor_segment(p, image, ny, nx, tiling, foreground));
+    PetscFunctionReturn(0);
+  }
+  float *scaled, *scaled_foreground;
+  size_t n = (size_t)scale->ny * scale->nx;
+  PetscCall(PetscMalloc2(n, &scaled, n, &scaled_foreground));
+  PetscCall(resample_image(image, ny, nx, scale->ny, scale->nx, scaled));
+  PetscCall(predictor_segment(p, scaled, scale->ny, scale->nx, tiling, scaled_foreground));
+  PetscCall(resample_image(scaled_foreground, scale->ny, scale->nx, ny, nx, foreground));
+  PetscCall(PetscFree2(scaled, scaled_foreground));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode predictor_print_scale(const Predictor *p, const char *command, const char *source, double px, double py,
+                                     PetscInt ny, PetscInt nx, const PredictionScale *scale)
+{
+  PetscFunctionBeginUser;
+  if (scale->unchanged)
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s: %s: scale factor 1 (%s)\n", command, source, scale->unchanged));
+  else
+    PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                          "%s: %s: %.4g x %.4g Angstrom/pixel to the model's %.4g: scale factor %.4g x %.4g "
+                          "(%dx%d predicted as %dx%d)\n",
+                          command, source, px, py, p->pixel_size, scale->factor_x, scale->factor_y, (int)nx, (int)ny,
+                          (int)scale->nx, (int)scale->ny));
   PetscFunctionReturn(0);
 }

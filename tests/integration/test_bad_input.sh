@@ -47,7 +47,7 @@ bad "train -db not HDF5" "garbage.h5" train -db garbage.h5 -o m.h5
 bad "evaluate -model a directory" "-model: 'adir' is a directory" evaluate -model adir -data x.h5
 bad "evaluate -model not HDF5" "garbage.h5" evaluate -model garbage.h5 -data x.h5
 bad "segment -model missing" "missing.h5" segment -model missing.h5 -input x.png -o mask.png
-bad "segment -input a directory" "-input: 'adir' is a directory" segment -model garbage.h5 -input adir
+bad "segment -input an empty folder" "-input folder 'adir' holds no micrograph" segment -model garbage.h5 -input adir
 bad "segment -model not HDF5" "garbage.h5" segment -model garbage.h5 -input x.png -o mask.png
 
 bad "train -o in a missing folder (found after an epoch before)" "-o: cannot write 'nofolder/m.h5'" train -db garbage.h5 -o nofolder/m.h5
