@@ -111,26 +111,36 @@ static PetscErrorCode add_pattern(MicrographList *l, PetscInt *capacity, const c
   PetscFunctionReturn(0);
 }
 
+/* One -input item: a pattern, a folder or a file. */
+static PetscErrorCode add_item(MPI_Comm comm, MicrographList *l, PetscInt *capacity, const char *option,
+                               const char *item)
+{
+  PetscInt added = 1;
+  PetscFunctionBeginUser;
+  if (strpbrk(item, "*?[")) {
+    PetscCall(add_pattern(l, capacity, item, &added));
+    PetscCheck(added > 0, comm, PETSC_ERR_USER_INPUT, "%s pattern '%s' matches no micrograph", option, item);
+  } else if (is_folder(item)) {
+    PetscCall(add_folder(l, capacity, item, &added));
+    PetscCheck(added > 0, comm, PETSC_ERR_USER_INPUT, "%s folder '%s' holds no micrograph (allowed extensions: %s)",
+               option, item, micrograph_list_extensions);
+  } else
+    PetscCall(list_add(l, capacity, item));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode micrograph_list_create(MPI_Comm comm, const char *option, char *const items[], PetscInt n,
                                       MicrographList **out)
 {
   MicrographList *l;
   PetscInt        capacity = 0;
+  PetscErrorCode  ierr     = 0;
   PetscFunctionBeginUser;
+  *out = NULL;
   PetscCall(PetscNew(&l));
-  for (PetscInt k = 0; k < n; k++) {
-    const char *item  = items[k];
-    PetscInt    added = 1;
-    if (strpbrk(item, "*?[")) {
-      PetscCall(add_pattern(l, &capacity, item, &added));
-      PetscCheck(added > 0, comm, PETSC_ERR_USER_INPUT, "%s pattern '%s' matches no micrograph", option, item);
-    } else if (is_folder(item)) {
-      PetscCall(add_folder(l, &capacity, item, &added));
-      PetscCheck(added > 0, comm, PETSC_ERR_USER_INPUT, "%s folder '%s' holds no micrograph (allowed extensions: %s)",
-                 option, item, micrograph_list_extensions);
-    } else
-      PetscCall(list_add(l, &capacity, item));
-  }
+  for (PetscInt k = 0; k < n && !ierr; k++) ierr = add_item(comm, l, &capacity, option, items[k]);
+  if (ierr) PetscCall(micrograph_list_destroy(&l)); /* refused: nothing is kept */
+  PetscCall(ierr);
   *out = l;
   PetscFunctionReturn(0);
 }
