@@ -1,13 +1,16 @@
 /* command_segment.c — `nanoforge segment`: a trained model applied to new micrographs (TIFF,
- * PNG, HDF5/EMD, Velox, SER, DM3/DM4). Each micrograph is resampled to the pixel size the model
- * was trained at (train/resample.h; -resample false: not), predicted, and its probabilities
- * resampled back to its own grid before thresholding. Large images are tiled with overlap and
+ * PNG, HDF5/EMD, Velox, SER, DM3/DM4), named by files, folders and glob patterns
+ * (train/micrograph_list.h). Each micrograph is resampled to the pixel size the model was
+ * trained at (predictor_segment_at_model_scale in train/inference.h, shared with evaluate;
+ * -resample false: not), predicted, and its probabilities resampled back to its own grid before
+ * thresholding. Large images are tiled with overlap and
  * blended; the image is normalised as in training. Writes the mask (PNG, 255 = particle), an overlay PNG
  * (particles tinted red) and the particle table (CSV: 8-connected particles, sizes in nm from
  * the file's pixel size or -pixel_size, in pixels without either; train/particles.h), and over
  * all micrographs a summary CSV and a size-histogram PNG. Several inputs are dealt round-robin
  * to the ranks; their summary rows and diameters reach rank 0 through parallel.h (sums of
- * arrays each rank fills at its own inputs), and a barrier ends the command. */
+ * arrays each rank fills at its own inputs), and a barrier ends the command. Rank 0 prints
+ * progress with an ETA from its own pace. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
