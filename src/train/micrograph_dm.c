@@ -372,15 +372,21 @@ static void group(DmParser *p, const char *path, int depth)
   }
 }
 
-/* The image a one-image reader returns: the first ImageList entry with data, past entry 0 when
- * there are several (entry 0 is then the thumbnail DigitalMicrograph saves with the file). */
-static DmImage *choose_image(DmParser *p)
+/* The file's signals are the ImageList entries with data, past entry 0 when there are several
+ * (entry 0 is then the thumbnail DigitalMicrograph saves with the file). Signal `signal` (the
+ * first when negative); *count gets how many there are. */
+static DmImage *choose_image(DmParser *p, PetscInt signal, PetscInt *count)
 {
-  int with_data = 0;
+  int      with_data = 0;
+  DmImage *chosen    = NULL;
   for (int i = 0; i < DM_MAX_IMAGES; i++) with_data += p->images[i].data_offset >= 0 && p->images[i].n_dims >= 1;
+  *count = 0;
   for (int i = with_data > 1 ? 1 : 0; i < DM_MAX_IMAGES; i++)
-    if (p->images[i].data_offset >= 0 && p->images[i].n_dims >= 1) return &p->images[i];
-  return NULL;
+    if (p->images[i].data_offset >= 0 && p->images[i].n_dims >= 1) {
+      if (*count == (signal < 0 ? 0 : signal)) chosen = &p->images[i];
+      ++*count;
+    }
+  return chosen;
 }
 
 /* Spectra, profiles, complex and colour data are not micrographs: refused with what they are. */
@@ -448,7 +454,21 @@ static PetscErrorCode read_dm_pixels(DmParser *p, const DmImage *image, PetscInt
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode read_dm_from(DmParser *p, const char *path, PetscInt index, Micrograph *m)
+/* "uint16", "int8", "float32" from the DM element type (2 i16 ... 12 u64; DataType 9 is int8). */
+static void dm_dtype(const DmImage *image, char dtype[16])
+{
+  static const struct {
+    int is_float, is_signed, bits;
+  } types[13] = {{0, 0, 0},  {0, 0, 0}, {0, 1, 16}, {0, 1, 32}, {0, 0, 16}, {0, 0, 32}, {1, 1, 32},
+                 {1, 1, 64}, {0, 0, 8}, {0, 1, 8},  {0, 0, 8},  {0, 1, 64}, {0, 0, 64}};
+  int t       = image->data_type == 9 ? 9 : image->element_type;
+  if (t >= 2 && t <= 12)
+    micrograph_dtype_name(types[t].is_float, types[t].is_signed, types[t].bits, dtype);
+  else
+    snprintf(dtype, 16, "type%d", image->data_type);
+}
+
+static PetscErrorCode read_dm_from(DmParser *p, const char *path, PetscInt signal, PetscInt index, Micrograph *m)
 {
   PetscFunctionBeginUser;
   for (int i = 0; i < DM_MAX_IMAGES; i++) p->images[i].data_offset = -1;
@@ -460,9 +480,13 @@ static PetscErrorCode read_dm_from(DmParser *p, const char *path, PetscInt index
   group(p, "", 0);
   PetscCheck(!p->error, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "DM%d file '%s' is damaged: %s", p->version, path,
              p->fault);
-  DmImage *image = choose_image(p);
-  PetscCheck(image, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "DM file '%s' holds no image besides the thumbnail",
-             path);
+  DmImage *image = choose_image(p, signal, &m->signals);
+  PetscCheck(m->signals > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "DM file '%s' holds no image besides the thumbnail", path);
+  PetscCheck(image, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-signal %d: DM file '%s' holds %d images", (int)signal,
+             path, (int)m->signals);
+  m->signal = signal < 0 ? 0 : signal;
+  dm_dtype(image, m->dtype);
   PetscCall(refuse_non_image(image, path));
   unsigned long long nx = (unsigned long long)image->dims[0], ny = (unsigned long long)image->dims[1],
                      frames = image->n_dims >= 3 ? (unsigned long long)image->dims[2] : 1;
@@ -487,7 +511,7 @@ static PetscErrorCode read_dm_from(DmParser *p, const char *path, PetscInt index
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode micrograph_read_dm(const char *path, PetscInt index, Micrograph *m)
+PetscErrorCode micrograph_read_dm(const char *path, PetscInt signal, PetscInt index, Micrograph *m)
 {
   DmParser    p = {0};
   struct stat status;
@@ -501,7 +525,7 @@ PetscErrorCode micrograph_read_dm(const char *path, PetscInt index, Micrograph *
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read the size of the DM file '%s'", path);
   }
   p.file_size         = (long long)status.st_size;
-  PetscErrorCode ierr = read_dm_from(&p, path, index, m);
+  PetscErrorCode ierr = read_dm_from(&p, path, signal, index, m);
   fclose(p.file);
   PetscCall(ierr);
   PetscFunctionReturn(0);
