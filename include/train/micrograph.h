@@ -27,15 +27,20 @@ typedef struct {
   PetscInt default_signal;  /* the signal micrograph_read returns */
   char     signal_name[64]; /* detector or image name ("HAADF", "_2.ser"); "" when the file names none */
   char     dtype[16];       /* stored sample type: "uint16", "int8", "float32", "complex64", ... */
+  double   voltage_kv;      /* instrument metadata where the file keeps it (0: absent): kV, */
+  double   magnification;   /* nominal magnification, */
+  double   exposure_s;      /* exposure (DM) or dwell time per pixel (Velox) in s */
 } Micrograph;
 
 /* What micrograph_signals reports of one signal, read or refused. */
 typedef struct {
-  char     name[64]; /* as signal_name above */
+  char     name[64];   /* as signal_name above */
+  char     format[32]; /* as in Micrograph: the file\'s format */
   PetscInt ny, nx, frames;
   char     dtype[16];
-  double   pixel_size_y, pixel_size_x; /* Å per pixel (<= 0: unknown) */
-  char     refused[512];               /* why it is not an image ("" for images) */
+  double   pixel_size_y, pixel_size_x;            /* Å per pixel (<= 0: unknown) */
+  char     refused[512];                          /* why it is not an image ("" for images) */
+  double   voltage_kv, magnification, exposure_s; /* as in Micrograph (0: absent) */
 } MicrographSignal;
 
 #define MICROGRAPH_DEFAULT_SIGNAL (-1)

@@ -718,6 +718,11 @@ static PetscErrorCode read_velox(hid_t file, const char *path, PetscInt signal, 
     PetscSNPrintf(group, sizeof group, "/Data/%s/%s", v.spectrum[m->signal] ? "Spectrum" : "Image", v.name[m->signal]));
   PetscCall(velox_metadata(file, group, path, &text));
   velox_string(text, "\"Detector\":\"", m->signal_name, sizeof m->signal_name);
+  if (text) { /* volts and seconds in the JSON */
+    double volts = velox_number(text, "\"AccelerationVoltage\":\""), dwell = velox_number(text, "\"DwellTime\":\"");
+    m->voltage_kv = isfinite(volts) && volts > 0 ? volts / 1000 : 0;
+    m->exposure_s = isfinite(dwell) && dwell > 0 ? dwell : 0;
+  }
   PetscCall(PetscFree(text));
   PetscCall(PetscStrncpy(m->format, "velox-emd", sizeof m->format));
   PetscCheck(!v.spectrum[m->signal], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
@@ -999,6 +1004,7 @@ static PetscErrorCode read_into(const char *path, PetscInt signal, PetscInt inde
   int                kind    = tiff ? 0 : png ? 1 : hdf5 ? 2 : ser ? 3 : emi ? 4 : dm ? 5 : -1;
   /* Known from the first bytes: a refusal of one signal still says what the file is. */
   if (kind >= 0) PetscCall(PetscStrncpy(m->format, kinds[kind], sizeof m->format));
+  if (dm) m->format[2] = (char)('0' + magic[3]), m->format[3] = '\0';
   if (tiff)
     PetscCall(read_tiff(path, index, m));
   else if (png)
@@ -1070,9 +1076,11 @@ static PetscErrorCode describe_signal(const char *path, PetscInt k, MicrographSi
   PetscCheck(!status || m.format[0], PETSC_COMM_SELF, status, "%s", signal_error);
   PetscCall(PetscStrncpy(entry->name, m.signal_name, sizeof entry->name));
   PetscCall(PetscStrncpy(entry->dtype, m.dtype, sizeof entry->dtype));
+  PetscCall(PetscStrncpy(entry->format, m.format, sizeof entry->format));
   PetscCall(PetscStrncpy(entry->refused, status ? signal_error : "", sizeof entry->refused));
   entry->ny = m.ny, entry->nx = m.nx, entry->frames = m.frames;
   entry->pixel_size_y = m.pixel_size_y, entry->pixel_size_x = m.pixel_size_x;
+  entry->voltage_kv = m.voltage_kv, entry->magnification = m.magnification, entry->exposure_s = m.exposure_s;
   PetscFunctionReturn(0);
 }
 

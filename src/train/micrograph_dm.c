@@ -33,8 +33,9 @@ typedef struct {
   int       data_type; /* DataType tag: 3, 13, 27 complex; 8, 23 RGB(A); 9 int8 */
   long long dims[4];
   int       n_dims;
-  double    scale[4];     /* Calibrations/Dimension/<d>/Scale, per dimension (x first) */
-  char      units[4][16]; /* Calibrations/Dimension/<d>/Units in ASCII (µ as u, Å as A) */
+  double    scale[4];                         /* Calibrations/Dimension/<d>/Scale, per dimension (x first) */
+  char      units[4][16];                     /* Calibrations/Dimension/<d>/Units in ASCII (µ as u, Å as A) */
+  double    voltage, magnification, exposure; /* ImageTags: V, x, s (0: absent) */
 } DmImage;
 
 /* Everything in a DM file is hostile until checked: counts and sizes are unsigned 64-bit words
@@ -238,6 +239,27 @@ static int calibration_tag(DmParser *p, DmImage *image, const char *rest, const 
   return 1;
 }
 
+/* ImageList/<k>/ImageTags/{Microscope Info/Voltage, Microscope Info/Indicated Magnification,
+ * DataBar/Exposure Time (s)}: the instrument metadata `info` prints. Returns 1 when read. */
+static int metadata_tag(DmParser *p, const char *path, unsigned long long type)
+{
+  static const char prefix[] = "ImageList/";
+  char             *end;
+  if (!simple_size(type) || strncmp(path, prefix, sizeof prefix - 1)) return 0;
+  long k = strtol(path + sizeof prefix - 1, &end, 10);
+  if (end == path + sizeof prefix - 1 || k < 0 || k >= DM_MAX_IMAGES || strncmp(end, "/ImageTags/", 11)) return 0;
+  const char *rest  = end + 11;
+  DmImage    *image = &p->images[k];
+  double     *value = !strcmp(rest, "Microscope Info/Voltage")                   ? &image->voltage
+                      : !strcmp(rest, "Microscope Info/Indicated Magnification") ? &image->magnification
+                      : !strcmp(rest, "DataBar/Exposure Time (s)")               ? &image->exposure
+                                                                                 : NULL;
+  if (!value) return 0;
+  double read = read_value(p, (int)type);
+  *value      = isfinite(read) && read > 0 ? read : 0;
+  return 1;
+}
+
 static void data_tag(DmParser *p, const char *path)
 {
   char marker[4];
@@ -294,6 +316,7 @@ static void data_tag(DmParser *p, const char *path)
     }
     if (!strncmp(rest, "Calibrations/Dimension/", 23) && calibration_tag(p, image, rest + 23, info, n)) return;
   }
+  if (metadata_tag(p, path, type)) return;
   /* Anything else: skip its bytes. */
   if (simple_size(type))
     skip(p, 1, (unsigned long long)simple_size(type), path);
@@ -487,6 +510,7 @@ static PetscErrorCode read_dm_from(DmParser *p, const char *path, PetscInt signa
              path, (int)m->signals);
   m->signal = signal < 0 ? 0 : signal;
   dm_dtype(image, m->dtype);
+  m->voltage_kv = image->voltage / 1000, m->magnification = image->magnification, m->exposure_s = image->exposure;
   PetscCall(refuse_non_image(image, path));
   unsigned long long nx = (unsigned long long)image->dims[0], ny = (unsigned long long)image->dims[1],
                      frames = image->n_dims >= 3 ? (unsigned long long)image->dims[2] : 1;
