@@ -221,7 +221,59 @@ static PetscErrorCode read_tiff_directory(TIFF *tif, const char *path, PetscInt 
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode read_tiff(const char *path, PetscInt index, Micrograph *m)
+/* A TIFF whose pages all share one shape and sample layout is one signal, a stack of pages. One
+ * whose pages differ (Olympus SIS: an RGB JPEG preview, then the 16-bit data) holds one signal
+ * per page; the default is the first single-sample (grey) page. Returns the page count. */
+#define TIFF_MAX_SCANNED_PAGES 4096
+
+static int tiff_mixed_pages(TIFF *tif, PetscInt *default_page)
+{
+  uint32_t first[5] = {0}, page[5];
+  int      pages = 0, mixed = 0;
+  *default_page = -1;
+  do {
+    uint16_t bits = 8, samples = 1, format = SAMPLEFORMAT_UINT;
+    uint32_t width = 0, height = 0;
+    TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &width);
+    TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &height);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bits);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &samples);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &format);
+    page[0] = width, page[1] = height, page[2] = bits, page[3] = samples, page[4] = format;
+    if (pages == 0) memcpy(first, page, sizeof first);
+    mixed |= memcmp(first, page, sizeof first) != 0;
+    if (samples == 1 && *default_page < 0) *default_page = pages;
+    pages++;
+  } while (pages < TIFF_MAX_SCANNED_PAGES && TIFFReadDirectory(tif));
+  if (*default_page < 0) *default_page = 0;
+  TIFFSetDirectory(tif, 0);
+  return mixed ? pages : 1;
+}
+
+/* Signal `signal` of a TIFF with mixed pages (its page), or image `index` of a uniform one. */
+static PetscErrorCode read_tiff_signal(TIFF *tif, const char *path, PetscInt signal, PetscInt index,
+                                       long long file_size, Micrograph *m)
+{
+  PetscFunctionBeginUser;
+  m->signals = tiff_mixed_pages(tif, &m->default_signal);
+  if (m->signals == 1) m->default_signal = 0;
+  m->signal = signal < 0 ? m->default_signal : signal;
+  PetscCheck(m->signal < m->signals, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "-signal %d: TIFF file '%s' holds %d signal%s", (int)m->signal, path, (int)m->signals,
+             m->signals == 1 ? "" : "s (pages of different kinds)");
+  if (m->signals == 1) {
+    PetscCall(read_tiff_directory(tif, path, index, file_size, m));
+    PetscFunctionReturn(0);
+  }
+  PetscCheck(index == 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "-index %d: signal %d of TIFF file '%s' is one page; allowed 0", (int)index, (int)m->signal, path);
+  PetscCall(read_tiff_directory(tif, path, m->signal, file_size, m));
+  m->frames = 1;
+  PetscCall(PetscSNPrintf(m->signal_name, sizeof m->signal_name, "page %d", (int)m->signal));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_tiff(const char *path, PetscInt signal, PetscInt index, Micrograph *m)
 {
   TIFF            *tif;
   struct stat      status;
@@ -234,7 +286,7 @@ static PetscErrorCode read_tiff(const char *path, PetscInt index, Micrograph *m)
   errors              = TIFFSetErrorHandler(keep_library_message);
   warnings            = TIFFSetWarningHandler(ignore_tiff_warning);
   tif                 = TIFFOpen(path, "r");
-  PetscErrorCode ierr = tif ? read_tiff_directory(tif, path, index, (long long)status.st_size, m) : 0;
+  PetscErrorCode ierr = tif ? read_tiff_signal(tif, path, signal, index, (long long)status.st_size, m) : 0;
   if (tif) TIFFClose(tif);
   TIFFSetErrorHandler(errors);
   TIFFSetWarningHandler(warnings);
@@ -998,7 +1050,7 @@ static PetscErrorCode read_into(const char *path, PetscInt signal, PetscInt inde
   int hdf5 = got >= 8 && !memcmp(magic, "\x89HDF\r\n\x1a\n", 8);
   int emi  = got >= 4 && magic[0] == 'J' && magic[1] == 'K' && magic[2] == 0 && magic[3] == 2;
   int dm   = got >= 4 && magic[0] == 0 && magic[1] == 0 && magic[2] == 0 && (magic[3] == 3 || magic[3] == 4);
-  PetscCheck(!(tiff || png || ser) || signal <= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+  PetscCheck(!(png || ser) || signal <= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "-signal %d: '%s' holds one signal (0)", (int)signal, path);
   static const char *kinds[] = {"tiff", "png", "hdf5", "ser", "emi", "dm"};
   int                kind    = tiff ? 0 : png ? 1 : hdf5 ? 2 : ser ? 3 : emi ? 4 : dm ? 5 : -1;
@@ -1006,7 +1058,7 @@ static PetscErrorCode read_into(const char *path, PetscInt signal, PetscInt inde
   if (kind >= 0) PetscCall(PetscStrncpy(m->format, kinds[kind], sizeof m->format));
   if (dm) m->format[2] = (char)('0' + magic[3]), m->format[3] = '\0';
   if (tiff)
-    PetscCall(read_tiff(path, index, m));
+    PetscCall(read_tiff(path, signal, index, m));
   else if (png)
     PetscCall(read_png(path, m));
   else if (hdf5)
