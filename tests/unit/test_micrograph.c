@@ -3,6 +3,7 @@
  * calibrated axis, bad files; and, when the shared test files are present
  * (../shared/data/formats, described by its MANIFEST.md), the real DM3/DM4/SER/EMD files:
  * sizes and calibrations from the manifest. Without them those cases are not run. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -76,6 +77,64 @@ static void test_tiff(void)
     UNIT_CALL(micrograph_destroy(&m));
   }
   UNIT_CALL_FAILS(micrograph_read(path, 3, &m)); /* only one image */
+}
+
+/* One TIFF page of `samples` 8-bit (1) or 16-bit (3: RGB 8-bit) samples, pixels 10*y + x (+c). */
+static void write_tiff_page(TIFF *tif, int samples, int width, int height)
+{
+  unsigned char  rgb[3 * 8];
+  unsigned short grey[8];
+  TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, width), TIFFSetField(tif, TIFFTAG_IMAGELENGTH, height);
+  TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, samples == 3 ? 8 : 16), TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, samples);
+  TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, samples == 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK);
+  TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+  for (int y = 0; y < height; y++) {
+    for (int x = 0; x < width; x++) {
+      grey[x] = (unsigned short)(1000 + 10 * y + x);
+      for (int c = 0; c < 3; c++) rgb[3 * x + c] = (unsigned char)(10 * y + x);
+    }
+    TIFFWriteScanline(tif, samples == 3 ? (void *)rgb : (void *)grey, (uint32_t)y, 0);
+  }
+  TIFFWriteDirectory(tif);
+}
+
+/* A TIFF of an RGB preview page and a 16-bit data page (as Olympus SIS writes) holds two
+ * signals, the grey page the default; a TIFF of like pages is one signal, a stack. */
+static void test_tiff_signals(void)
+{
+  char        path[400];
+  Micrograph *m = NULL;
+  snprintf(path, sizeof path, "%s/mixed.tif", directory);
+  TIFF *tif = TIFFOpen(path, "w");
+  write_tiff_page(tif, 3, 4, 3);
+  write_tiff_page(tif, 1, 4, 3);
+  TIFFClose(tif);
+  UNIT_CALL(micrograph_read(path, 0, &m));
+  if (m) {
+    UNIT_CHECK(m->signals == 2 && m->signal == 1 && m->frames == 1 && m->pixels[2 * 4 + 3] == 1023.0f,
+               "default: signal %d of %d, %d frames, pixel (2,3) = %g; expected signal 1 of 2, 1 frame, 1023",
+               (int)m->signal, (int)m->signals, (int)m->frames, m->pixels[11]);
+    UNIT_CALL(micrograph_destroy(&m));
+  }
+  UNIT_CALL(micrograph_read_signal(path, 0, 0, &m));
+  if (m) {
+    UNIT_CHECK(!strcmp(m->dtype, "uint8 RGB") && fabsf(m->pixels[2 * 4 + 3] - 23.0f) < 1e-4f,
+               "the RGB page: %s, pixel (2,3) = %g, expected uint8 RGB and 23", m->dtype, m->pixels[11]);
+    UNIT_CALL(micrograph_destroy(&m));
+  }
+  UNIT_CALL_FAILS(micrograph_read_signal(path, 0, 1, &m)); /* a page has one image */
+  snprintf(path, sizeof path, "%s/stack.tif", directory);
+  tif = TIFFOpen(path, "w");
+  write_tiff_page(tif, 1, 4, 3);
+  write_tiff_page(tif, 1, 4, 3);
+  TIFFClose(tif);
+  UNIT_CALL(micrograph_read(path, 1, &m));
+  if (m) {
+    UNIT_CHECK(m->signals == 1 && m->frames == 2, "like pages: %d signals, %d frames; expected 1, 2", (int)m->signals,
+               (int)m->frames);
+    UNIT_CALL(micrograph_destroy(&m));
+  }
+  UNIT_CALL_FAILS(micrograph_read_signal(path, 1, 0, &m));
 }
 
 /* An 8-bit 4 x 3 TIFF with a calibration: ImageJ's description and resolutions (pixels per
@@ -776,6 +835,7 @@ int main(int argc, char **argv)
   UNIT_RUN(test_png);
   UNIT_RUN(test_tiff);
   UNIT_RUN(test_tiff_calibration);
+  UNIT_RUN(test_tiff_signals);
   UNIT_RUN(test_emd);
   UNIT_RUN(test_bad_files);
   UNIT_RUN(test_hostile_hdf5);
