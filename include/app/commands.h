@@ -14,6 +14,7 @@ PetscErrorCode command_train(MPI_Comm comm);
 PetscErrorCode command_evaluate(MPI_Comm comm);
 PetscErrorCode command_segment(MPI_Comm comm);
 PetscErrorCode command_run(MPI_Comm comm);
+PetscErrorCode command_info(MPI_Comm comm);
 
 /* The body of `nanoforge campaign` (src/app/command_campaign.c), shared with `run`:
  * reads every campaign option (the database path from `output_option`: "-o" for

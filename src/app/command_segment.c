@@ -41,6 +41,7 @@ typedef struct {
   PetscBool have_output;                   /* -o given */
   char      directory[PETSC_MAX_PATH_LEN]; /* -output_dir */
   char      normalize[32];                 /* -normalize override ("" = the training run's) */
+  char      signal[64];                    /* -signal NAME|INDEX ("" = each file's default) */
   PetscInt  index, tile, overlap, batch;   /* -index, -tile, -overlap, -batch */
   PetscEnum blend;                         /* -blend */
   double    threshold;                     /* -threshold */
@@ -206,6 +207,10 @@ static PetscErrorCode read_options(MPI_Comm comm, SegmentOptions *o, PetscBool *
                                NULL, o->directory, o->directory, sizeof o->directory, NULL));
   PetscCall(
     options_integer(PetscOptionsObject, "-index", "Image of a stack (0 = first)", 0, PETSC_MAX_INT, &o->index, NULL));
+  PetscCall(PetscOptionsString("-signal",
+                               "Signal of files that hold several, by name (Velox detector, e.g. HAADF) or index "
+                               "(see nanoforge info; default: HAADF, else the first image)",
+                               NULL, o->signal, o->signal, sizeof o->signal, NULL));
   PetscCall(options_integer(PetscOptionsObject, "-tile", "Tile side [pixels] (default: the training image size)", 0,
                             65536, &o->tile, NULL));
   PetscCall(options_integer(PetscOptionsObject, "-overlap", "Tile overlap [pixels] (default tile/4)", -1, 65535,
@@ -295,7 +300,9 @@ static PetscErrorCode segment_one(Predictor *p, const TilingConfig *tiling, cons
   float         *foreground;
   unsigned char *mask, *grey, *rgb;
   PetscFunctionBeginUser;
-  PetscCall(micrograph_read(input, o->index, &m));
+  PetscInt signal;
+  PetscCall(micrograph_signal_choose(input, o->signal, &signal));
+  PetscCall(micrograph_read_signal(input, signal, o->index, &m));
   size_t n = (size_t)m->ny * m->nx;
   PetscCall(PetscMalloc4(n, &foreground, n, &mask, n, &grey, 3 * n, &rgb));
   /* -pixel_size overrides the file's calibration; without either, sizes are in pixels */

@@ -27,6 +27,7 @@ static const Command commands[] = {
   {"evaluate", "score a model on labelled images: precision, recall, F1, IoU", command_evaluate},
   {"segment", "apply a model to micrographs (TIFF, PNG, HDF5/EMD): masks and overlays", command_segment},
   {"run", "campaign, then train, in one mpirun", command_run},
+  {"info", "print the format, signals, pixel sizes and metadata of micrograph files", command_info},
   {"version", "print version, git revision, compiler and flags", command_version},
   {"help", "list the commands", NULL},
 };

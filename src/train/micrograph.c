@@ -36,6 +36,12 @@ PetscErrorCode micrograph_destroy(Micrograph **m)
   PetscFunctionReturn(0);
 }
 
+/* "uint16", "int8", "float32": the stored sample type, for `info`. */
+void micrograph_dtype_name(int is_float, int is_signed, int bits, char dtype[16])
+{
+  snprintf(dtype, 16, "%s%d", is_float ? "float" : is_signed ? "int" : "uint", bits);
+}
+
 /* ---------------- TIFF ---------------- */
 
 /* libtiff's and libpng's messages go to this buffer instead of stderr: the PETSc error that
@@ -209,11 +215,65 @@ static PetscErrorCode read_tiff_directory(TIFF *tif, const char *path, PetscInt 
     PetscCall(PetscFree(rgba));
   }
   tiff_calibration(tif, m);
+  micrograph_dtype_name(format == SAMPLEFORMAT_IEEEFP, format == SAMPLEFORMAT_INT, bits, m->dtype);
+  if (samples >= 3) PetscCall(PetscStrlcat(m->dtype, " RGB", sizeof m->dtype));
   PetscCall(PetscStrncpy(m->format, "tiff", sizeof m->format));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode read_tiff(const char *path, PetscInt index, Micrograph *m)
+/* A TIFF whose pages all share one shape and sample layout is one signal, a stack of pages. One
+ * whose pages differ (Olympus SIS: an RGB JPEG preview, then the 16-bit data) holds one signal
+ * per page; the default is the first single-sample (grey) page. Returns the page count. */
+#define TIFF_MAX_SCANNED_PAGES 4096
+
+static int tiff_mixed_pages(TIFF *tif, PetscInt *default_page)
+{
+  uint32_t first[5] = {0}, page[5];
+  int      pages = 0, mixed = 0;
+  *default_page = -1;
+  do {
+    uint16_t bits = 8, samples = 1, format = SAMPLEFORMAT_UINT;
+    uint32_t width = 0, height = 0;
+    TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &width);
+    TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &height);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bits);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &samples);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &format);
+    page[0] = width, page[1] = height, page[2] = bits, page[3] = samples, page[4] = format;
+    if (pages == 0) memcpy(first, page, sizeof first);
+    mixed |= memcmp(first, page, sizeof first) != 0;
+    if (samples == 1 && *default_page < 0) *default_page = pages;
+    pages++;
+  } while (pages < TIFF_MAX_SCANNED_PAGES && TIFFReadDirectory(tif));
+  if (*default_page < 0) *default_page = 0;
+  TIFFSetDirectory(tif, 0);
+  return mixed ? pages : 1;
+}
+
+/* Signal `signal` of a TIFF with mixed pages (its page), or image `index` of a uniform one. */
+static PetscErrorCode read_tiff_signal(TIFF *tif, const char *path, PetscInt signal, PetscInt index,
+                                       long long file_size, Micrograph *m)
+{
+  PetscFunctionBeginUser;
+  m->signals = tiff_mixed_pages(tif, &m->default_signal);
+  if (m->signals == 1) m->default_signal = 0;
+  m->signal = signal < 0 ? m->default_signal : signal;
+  PetscCheck(m->signal < m->signals, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "-signal %d: TIFF file '%s' holds %d signal%s", (int)m->signal, path, (int)m->signals,
+             m->signals == 1 ? "" : "s (pages of different kinds)");
+  if (m->signals == 1) {
+    PetscCall(read_tiff_directory(tif, path, index, file_size, m));
+    PetscFunctionReturn(0);
+  }
+  PetscCheck(index == 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "-index %d: signal %d of TIFF file '%s' is one page; allowed 0", (int)index, (int)m->signal, path);
+  PetscCall(read_tiff_directory(tif, path, m->signal, file_size, m));
+  m->frames = 1;
+  PetscCall(PetscSNPrintf(m->signal_name, sizeof m->signal_name, "page %d", (int)m->signal));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_tiff(const char *path, PetscInt signal, PetscInt index, Micrograph *m)
 {
   TIFF            *tif;
   struct stat      status;
@@ -226,7 +286,7 @@ static PetscErrorCode read_tiff(const char *path, PetscInt index, Micrograph *m)
   errors              = TIFFSetErrorHandler(keep_library_message);
   warnings            = TIFFSetWarningHandler(ignore_tiff_warning);
   tif                 = TIFFOpen(path, "r");
-  PetscErrorCode ierr = tif ? read_tiff_directory(tif, path, index, (long long)status.st_size, m) : 0;
+  PetscErrorCode ierr = tif ? read_tiff_signal(tif, path, signal, index, (long long)status.st_size, m) : 0;
   if (tif) TIFFClose(tif);
   TIFFSetErrorHandler(errors);
   TIFFSetWarningHandler(warnings);
@@ -323,6 +383,8 @@ static PetscErrorCode read_png(const char *path, Micrograph *m)
   free(data);
   free(rows);
   PetscCall(ierr);
+  micrograph_dtype_name(0, 0, 8 * sample_bytes, m->dtype);
+  if (channels >= 3) PetscCall(PetscStrlcat(m->dtype, " RGB", sizeof m->dtype));
   PetscCall(PetscStrncpy(m->format, "png", sizeof m->format));
   PetscFunctionReturn(0);
 }
@@ -332,17 +394,6 @@ static PetscErrorCode read_png(const char *path, Micrograph *m)
 typedef struct {
   char name[256];
 } FirstChild;
-
-static herr_t first_group(hid_t group, const char *name, const H5L_info_t *info, void *data)
-{
-  H5O_info_t object;
-  (void)info;
-  if (H5Oget_info_by_name(group, name, &object, H5P_DEFAULT) >= 0 && object.type == H5O_TYPE_GROUP) {
-    snprintf(((FirstChild *)data)->name, sizeof((FirstChild *)data)->name, "%s", name);
-    return 1;
-  }
-  return 0;
-}
 
 /* An attribute holding exactly one element (a scalar, or an array of one): HDF5 writes every
  * element of an attribute into the caller's buffer, so a many-element attribute read into one
@@ -509,6 +560,11 @@ static PetscErrorCode read_hdf5_image_from(hid_t set, hid_t space, const char *n
   if (rank == 4) rank = 3; /* [N][ny][nx][1] */
   type  = H5Dget_type(set);
   class = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
+  if (class == H5T_COMPOUND)
+    PetscCall(PetscStrncpy(m->dtype, "complex", sizeof m->dtype));
+  else
+    micrograph_dtype_name(class == H5T_FLOAT, class == H5T_INTEGER && H5Tget_sign(type) == H5T_SGN_2,
+                          8 * (int)H5Tget_size(type), m->dtype);
   if (type >= 0) H5Tclose(type);
   PetscCheck(class != H5T_COMPOUND, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "'%s': %s holds compound values (complex data: an FFT or a DPC vector field), not an intensity image",
@@ -569,15 +625,44 @@ static double velox_number(const char *from, const char *key)
   return at ? strtod(at + strlen(key), NULL) : 0;
 }
 
-/* Velox keeps each frame's metadata as JSON text in column k of the uint8 array
- * <group>/Metadata [length][frames]; BinaryResult/PixelSize {width, height} is in PixelUnitX/Y
- * (metres). A file without it (or with other units) stays uncalibrated. */
-static PetscErrorCode velox_pixel_size(hid_t file, const char *group, const char *path, Micrograph *m)
+/* Velox signals: the groups under /Data/Spectrum, then those under /Data/Image, each in
+ * group-name order (rosettasciio's order, which REFERENCE.json follows). */
+#define VELOX_MAX_SIGNALS 64
+
+typedef struct {
+  char name[VELOX_MAX_SIGNALS][64];
+  int  spectrum[VELOX_MAX_SIGNALS];
+  int  count;
+} VeloxSignals;
+
+static herr_t velox_collect(hid_t group, const char *name, const H5L_info_t *info, void *data)
+{
+  VeloxSignals *v = data;
+  (void)group, (void)info;
+  if (v->count < VELOX_MAX_SIGNALS) snprintf(v->name[v->count++], sizeof v->name[0], "%s", name);
+  return 0;
+}
+
+static void velox_list(hid_t file, VeloxSignals *v)
+{
+  static const char *kinds[2] = {"/Data/Spectrum", "/Data/Image"};
+  v->count                    = 0;
+  for (int k = 0; k < 2; k++) {
+    int   first = v->count;
+    hid_t group = H5Lexists(file, kinds[k], H5P_DEFAULT) > 0 ? H5Gopen2(file, kinds[k], H5P_DEFAULT) : -1;
+    if (group >= 0) H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, NULL, velox_collect, v), H5Gclose(group);
+    for (int i = first; i < v->count; i++) v->spectrum[i] = k == 0;
+  }
+}
+
+/* The JSON metadata text of a Velox group's first frame (NULL when absent); caller frees. */
+static PetscErrorCode velox_metadata(hid_t file, const char *group, const char *path, char **text_out)
 {
   char    name[400], *text  = NULL;
   hsize_t dims[2], start[2] = {0, 0}, count[2] = {0, 1};
 
   PetscFunctionBeginUser;
+  *text_out = NULL;
   PetscCall(PetscSNPrintf(name, sizeof name, "%s/Metadata", group));
   if (H5Lexists(file, name, H5P_DEFAULT) <= 0) PetscFunctionReturn(0);
   hid_t set = H5Dopen2(file, name, H5P_DEFAULT), space = set >= 0 ? H5Dget_space(set) : -1;
@@ -593,9 +678,31 @@ static PetscErrorCode velox_pixel_size(hid_t file, const char *group, const char
   }
   if (space >= 0) H5Sclose(space);
   if (set >= 0) H5Dclose(set);
+  if (!ok || damaged) PetscCall(PetscFree(text));
   PetscCall(damaged);
-  if (ok) {
-    text[dims[0]]      = '\0'; /* the JSON ends at its first NUL; this one bounds a text without any */
+  if (ok) text[dims[0]] = '\0'; /* the JSON ends at its first NUL; this one bounds a text without any */
+  *text_out = text;
+  PetscFunctionReturn(0);
+}
+
+/* The string after "key":" in Velox JSON, into out ("" when absent). */
+static void velox_string(const char *text, const char *key, char *out, size_t size)
+{
+  const char *at = text ? strstr(text, key) : NULL;
+  out[0]         = '\0';
+  if (at) snprintf(out, size, "%.*s", (int)strcspn(at + strlen(key), "\""), at + strlen(key));
+}
+
+/* Velox keeps each frame's metadata as JSON text in column k of the uint8 array
+ * <group>/Metadata [length][frames]; BinaryResult/PixelSize {width, height} is in PixelUnitX/Y
+ * (metres). A file without it (or with other units) stays uncalibrated. */
+static PetscErrorCode velox_pixel_size(hid_t file, const char *group, const char *path, Micrograph *m)
+{
+  char *text = NULL;
+
+  PetscFunctionBeginUser;
+  PetscCall(velox_metadata(file, group, path, &text));
+  if (text) {
     const char *result = strstr(text, "\"PixelSize\"");
     const char *unit_x = strstr(text, "\"PixelUnitX\":\"m\""), *unit_y = strstr(text, "\"PixelUnitY\":\"m\"");
     double      x   = result ? velox_number(result, "\"width\":\"") * 1e10 : 0,
@@ -608,22 +715,85 @@ static PetscErrorCode velox_pixel_size(hid_t file, const char *group, const char
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode read_hdf5_from(hid_t file, const char *path, PetscInt index, Micrograph *m)
+/* Whether the Velox image group's Data is stored as compound (complex) values. */
+static int velox_is_complex(hid_t file, const char *group)
+{
+  char name[400];
+  snprintf(name, sizeof name, "/Data/Image/%s/Data", group);
+  hid_t set        = H5Lexists(file, name, H5P_DEFAULT) > 0 ? H5Dopen2(file, name, H5P_DEFAULT) : -1;
+  hid_t type       = set >= 0 ? H5Dget_type(set) : -1;
+  int   is_complex = type >= 0 && H5Tget_class(type) == H5T_COMPOUND;
+  if (type >= 0) H5Tclose(type);
+  if (set >= 0) H5Dclose(set);
+  return is_complex;
+}
+
+/* Velox's default: the HAADF image, else the first real-valued image, else signal 0. */
+static PetscErrorCode velox_default(hid_t file, const VeloxSignals *v, const char *path, PetscInt *chosen)
+{
+  PetscInt first_real = -1;
+
+  PetscFunctionBeginUser;
+  *chosen = 0;
+  for (int i = 0; i < v->count; i++) {
+    char group[128], *text = NULL, detector[64];
+    if (v->spectrum[i]) continue;
+    snprintf(group, sizeof group, "/Data/Image/%s", v->name[i]);
+    PetscCall(velox_metadata(file, group, path, &text));
+    velox_string(text, "\"Detector\":\"", detector, sizeof detector);
+    PetscCall(PetscFree(text));
+    if (!strcasecmp(detector, "HAADF")) {
+      *chosen = i;
+      PetscFunctionReturn(0);
+    }
+    if (first_real < 0 && !velox_is_complex(file, v->name[i])) first_real = i;
+  }
+  if (first_real >= 0) *chosen = first_real;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_velox(hid_t file, const char *path, PetscInt signal, PetscInt index, Micrograph *m)
+{
+  VeloxSignals v;
+  char         group[400], name[420], *text = NULL;
+
+  PetscFunctionBeginUser;
+  velox_list(file, &v);
+  PetscCheck(v.count > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "Velox EMD file '%s' has no image under /Data/Image", path);
+  m->signals = v.count;
+  PetscCall(velox_default(file, &v, path, &m->default_signal));
+  m->signal = signal < 0 ? m->default_signal : signal;
+  PetscCheck(m->signal < v.count, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "-signal %d: Velox EMD file '%s' holds %d signals", (int)m->signal, path, v.count);
+  PetscCall(
+    PetscSNPrintf(group, sizeof group, "/Data/%s/%s", v.spectrum[m->signal] ? "Spectrum" : "Image", v.name[m->signal]));
+  PetscCall(velox_metadata(file, group, path, &text));
+  velox_string(text, "\"Detector\":\"", m->signal_name, sizeof m->signal_name);
+  if (text) { /* volts and seconds in the JSON */
+    double volts = velox_number(text, "\"AccelerationVoltage\":\""), dwell = velox_number(text, "\"DwellTime\":\"");
+    m->voltage_kv = isfinite(volts) && volts > 0 ? volts / 1000 : 0;
+    m->exposure_s = isfinite(dwell) && dwell > 0 ? dwell : 0;
+  }
+  PetscCall(PetscFree(text));
+  PetscCall(PetscStrncpy(m->format, "velox-emd", sizeof m->format));
+  PetscCheck(!v.spectrum[m->signal], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "Velox EMD file '%s': signal %d (%s) is a 1-D spectrum (EDS sum spectrum), not an image", path,
+             (int)m->signal, group);
+  PetscCall(PetscSNPrintf(name, sizeof name, "%s/Data", group));
+  PetscCall(read_hdf5_image(file, name, index, PETSC_TRUE, path, m));
+  PetscCall(velox_pixel_size(file, group, path, m));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode read_hdf5_from(hid_t file, const char *path, PetscInt signal, PetscInt index, Micrograph *m)
 {
   FirstChild child = {""};
   char       name[400];
 
   PetscFunctionBeginUser;
   if (H5Lexists(file, "/Data", H5P_DEFAULT) > 0 && H5Lexists(file, "/Data/Image", H5P_DEFAULT) > 0) { /* Velox */
-    hid_t group = H5Gopen2(file, "/Data/Image", H5P_DEFAULT);
-    if (group >= 0) H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, NULL, first_group, &child), H5Gclose(group);
-    PetscCheck(child.name[0], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-               "Velox EMD file '%s' has no image under /Data/Image", path);
-    PetscCall(PetscSNPrintf(name, sizeof name, "/Data/Image/%s/Data", child.name));
-    PetscCall(read_hdf5_image(file, name, index, PETSC_TRUE, path, m));
-    PetscCall(PetscSNPrintf(name, sizeof name, "/Data/Image/%s", child.name));
-    PetscCall(velox_pixel_size(file, name, path, m));
-    PetscCall(PetscStrncpy(m->format, "velox-emd", sizeof m->format));
+    PetscCall(read_velox(file, path, signal, index, m));
   } else if (H5Lexists(file, "/data", H5P_DEFAULT) > 0) {
     hid_t group = H5Gopen2(file, "/data", H5P_DEFAULT);
     PetscCheck(group >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
@@ -655,7 +825,7 @@ static PetscErrorCode read_hdf5_from(hid_t file, const char *path, PetscInt inde
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode read_hdf5(const char *path, PetscInt index, Micrograph *m)
+static PetscErrorCode read_hdf5(const char *path, PetscInt signal, PetscInt index, Micrograph *m)
 {
   hid_t       file;
   H5E_auto2_t report;
@@ -667,7 +837,7 @@ static PetscErrorCode read_hdf5(const char *path, PetscInt index, Micrograph *m)
   (void)H5Eget_auto2(H5E_DEFAULT, &report, &report_data);
   (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   file                  = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  PetscErrorCode status = file >= 0 ? read_hdf5_from(file, path, index, m) : 0;
+  PetscErrorCode status = file >= 0 ? read_hdf5_from(file, path, signal, index, m) : 0;
   if (file >= 0) H5Fclose(file);
   (void)H5Eset_auto2(H5E_DEFAULT, report, report_data);
   PetscCheck(file >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
@@ -798,6 +968,7 @@ static PetscErrorCode read_ser_from(FILE *file, long long file_size, const char 
     m->pixels[shown] = (float)v;
   }
   PetscCall(PetscFree(raw));
+  micrograph_dtype_name(type >= 7, type >= 4, 8 * sizes[type], m->dtype);
   PetscCall(PetscStrncpy(m->format, "ser", sizeof m->format));
   PetscFunctionReturn(0);
 }
@@ -820,33 +991,47 @@ static PetscErrorCode read_ser(const char *path, const char *name, PetscInt inde
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode micrograph_read_dm(const char *path, PetscInt index, Micrograph *m); /* dm.c */
+PetscErrorCode micrograph_read_dm(const char *path, PetscInt signal, PetscInt index, Micrograph *m); /* dm.c */
 
-/* A TIA .emi holds the metadata; its data are in <stem>_1.ser (the first detector; _2.ser and
- * on hold the others), which TIA, HyperSpy and ncempy open in its place. */
-static PetscErrorCode read_emi(const char *path, PetscInt index, Micrograph *m)
+#define EMI_MAX_SERIES 16
+
+/* A TIA .emi holds the metadata; its data are in <stem>_1.ser, _2.ser, ... (one per detector),
+ * which TIA, HyperSpy and ncempy open in its place: signal k is <stem>_<k+1>.ser. */
+static PetscErrorCode read_emi(const char *path, PetscInt signal, PetscInt index, Micrograph *m)
 {
   char   series[PETSC_MAX_PATH_LEN], name[2 * PETSC_MAX_PATH_LEN];
   size_t length = strlen(path);
 
   PetscFunctionBeginUser;
-  PetscCheck(length > 4 && !strcasecmp(path + length - 4, ".emi") && length + 3 < sizeof series, PETSC_COMM_SELF,
+  PetscCheck(length > 4 && !strcasecmp(path + length - 4, ".emi") && length + 4 < sizeof series, PETSC_COMM_SELF,
              PETSC_ERR_FILE_UNEXPECTED,
              "'%s' is a TIA .emi file, but its name does not end in .emi: its series <stem>_1.ser cannot be found",
              path);
-  PetscCall(PetscSNPrintf(series, sizeof series, "%.*s_1.ser", (int)(length - 4), path));
-  PetscCheck(access(series, R_OK) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
+  m->signals = 0;
+  for (int k = 1; k <= EMI_MAX_SERIES; k++) {
+    PetscCall(PetscSNPrintf(series, sizeof series, "%.*s_%d.ser", (int)(length - 4), path, k));
+    if (access(series, R_OK) != 0) break;
+    m->signals = k;
+  }
+  m->signal = signal < 0 ? 0 : signal;
+  PetscCall(PetscSNPrintf(series, sizeof series, "%.*s_%d.ser", (int)(length - 4), path, (int)m->signal + 1));
+  PetscCheck(m->signals > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
              "TIA file '%s' keeps its data in '%s', which cannot be read: %s", path, series, strerror(errno));
+  PetscCheck(m->signal < m->signals, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "-signal %d: TIA file '%s' has %d series (_1.ser to _%d.ser)", (int)m->signal, path, (int)m->signals,
+             (int)m->signals);
+  const char *base = strrchr(series, '/');
+  PetscCall(PetscStrncpy(m->signal_name, base ? base + 1 : series, sizeof m->signal_name));
   PetscCall(PetscSNPrintf(name, sizeof name, "%s, series %s", path, series));
   PetscCall(read_ser(series, name, index, m));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode micrograph_read(const char *path, PetscInt index, Micrograph **out)
+/* The format's reader; `m` keeps what was learnt (signal count, format) even when it fails. */
+static PetscErrorCode read_into(const char *path, PetscInt signal, PetscInt index, Micrograph *m)
 {
   unsigned char magic[8] = {0};
   FILE         *file;
-  Micrograph   *m;
 
   PetscFunctionBeginUser;
   file = fopen(path, "rb");
@@ -857,32 +1042,137 @@ PetscErrorCode micrograph_read(const char *path, PetscInt index, Micrograph **ou
   fclose(file);
   PetscCheck(is_file, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "the micrograph '%s' is a directory or not a regular file",
              path);
-  PetscCall(PetscCalloc1(1, &m));
-  PetscErrorCode status = 0;
-  if (got >= 4 && ((magic[0] == 'I' && magic[1] == 'I' && magic[2] == 42) ||
-                   (magic[0] == 'M' && magic[1] == 'M' && magic[3] == 42)))
-    status = read_tiff(path, index, m);
-  else if (got >= 8 && !memcmp(magic, "\x89PNG\r\n\x1a\n", 8))
-    status = read_png(path, m);
-  else if (got >= 8 && !memcmp(magic, "\x89HDF\r\n\x1a\n", 8))
-    status = read_hdf5(path, index, m);
-  else if (got >= 4 && magic[0] == 0x49 && magic[1] == 0x49 && magic[2] == 0x97 && magic[3] == 0x01)
-    status = read_ser(path, path, index, m);
-  else if (got >= 4 && magic[0] == 'J' && magic[1] == 'K' && magic[2] == 0 && magic[3] == 2)
-    status = read_emi(path, index, m);
-  else if (got >= 4 && magic[0] == 0 && magic[1] == 0 && magic[2] == 0 && (magic[3] == 3 || magic[3] == 4))
-    status = micrograph_read_dm(path, index, m);
-  else {
-    PetscCall(PetscFree(m));
+  m->signals = 1, m->signal = 0, m->default_signal = 0;
+  int tiff = got >= 4 && ((magic[0] == 'I' && magic[1] == 'I' && magic[2] == 42) ||
+                          (magic[0] == 'M' && magic[1] == 'M' && magic[3] == 42));
+  int png  = got >= 8 && !memcmp(magic, "\x89PNG\r\n\x1a\n", 8);
+  int ser  = got >= 4 && magic[0] == 0x49 && magic[1] == 0x49 && magic[2] == 0x97 && magic[3] == 0x01;
+  int hdf5 = got >= 8 && !memcmp(magic, "\x89HDF\r\n\x1a\n", 8);
+  int emi  = got >= 4 && magic[0] == 'J' && magic[1] == 'K' && magic[2] == 0 && magic[3] == 2;
+  int dm   = got >= 4 && magic[0] == 0 && magic[1] == 0 && magic[2] == 0 && (magic[3] == 3 || magic[3] == 4);
+  PetscCheck(!(png || ser) || signal <= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "-signal %d: '%s' holds one signal (0)", (int)signal, path);
+  static const char *kinds[] = {"tiff", "png", "hdf5", "ser", "emi", "dm"};
+  int                kind    = tiff ? 0 : png ? 1 : hdf5 ? 2 : ser ? 3 : emi ? 4 : dm ? 5 : -1;
+  /* Known from the first bytes: a refusal of one signal still says what the file is. */
+  if (kind >= 0) PetscCall(PetscStrncpy(m->format, kinds[kind], sizeof m->format));
+  if (dm) m->format[2] = (char)('0' + magic[3]), m->format[3] = '\0';
+  if (tiff)
+    PetscCall(read_tiff(path, signal, index, m));
+  else if (png)
+    PetscCall(read_png(path, m));
+  else if (hdf5)
+    PetscCall(read_hdf5(path, signal, index, m));
+  else if (ser)
+    PetscCall(read_ser(path, path, index, m));
+  else if (emi)
+    PetscCall(read_emi(path, signal, index, m));
+  else if (dm)
+    PetscCall(micrograph_read_dm(path, signal, index, m));
+  else
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
             "'%s' is not a micrograph format nanoforge reads (TIFF, PNG, HDF5/EMD, Velox EMD, SER/EMI, DM3, DM4)",
             path);
-  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode micrograph_read_signal(const char *path, PetscInt signal, PetscInt index, Micrograph **out)
+{
+  Micrograph *m;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscCalloc1(1, &m));
+  PetscErrorCode status = read_into(path, signal, index, m);
   if (status) {
     PetscCall(PetscFree(m->pixels));
     PetscCall(PetscFree(m));
     PetscCall(status);
   }
   *out = m;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode micrograph_read(const char *path, PetscInt index, Micrograph **out)
+{
+  PetscFunctionBeginUser;
+  PetscCall(micrograph_read_signal(path, MICROGRAPH_DEFAULT_SIGNAL, index, out));
+  PetscFunctionReturn(0);
+}
+
+/* The first line of a PETSc error, kept while micrograph_signals reads each signal. */
+static char signal_error[512];
+
+static PetscErrorCode keep_signal_error(MPI_Comm comm, int line, const char *function, const char *file,
+                                        PetscErrorCode n, PetscErrorType p, const char *message, void *context)
+{
+  (void)comm, (void)line, (void)function, (void)file, (void)context;
+  if (p == PETSC_ERROR_INITIAL && !signal_error[0] && message)
+    snprintf(signal_error, sizeof signal_error, "%s", message);
+  return n;
+}
+
+/* Signal k read into `entry`; a refusal is kept as its message, other errors returned. */
+static PetscErrorCode describe_signal(const char *path, PetscInt k, MicrographSignal *entry, PetscInt *count,
+                                      PetscInt *chosen)
+{
+  Micrograph m = {0};
+
+  PetscFunctionBeginUser;
+  signal_error[0] = '\0';
+  PetscCall(PetscPushErrorHandler(keep_signal_error, NULL));
+  PetscErrorCode status = read_into(path, k, 0, &m);
+  PetscCall(PetscPopErrorHandler());
+  PetscCall(PetscFree(m.pixels));
+  *count = m.signals, *chosen = m.default_signal;
+  /* A file that is not a micrograph, or unreadable, is an error for the caller too. */
+  PetscCheck(!status || m.format[0], PETSC_COMM_SELF, status, "%s", signal_error);
+  PetscCall(PetscStrncpy(entry->name, m.signal_name, sizeof entry->name));
+  PetscCall(PetscStrncpy(entry->dtype, m.dtype, sizeof entry->dtype));
+  PetscCall(PetscStrncpy(entry->format, m.format, sizeof entry->format));
+  PetscCall(PetscStrncpy(entry->refused, status ? signal_error : "", sizeof entry->refused));
+  entry->ny = m.ny, entry->nx = m.nx, entry->frames = m.frames;
+  entry->pixel_size_y = m.pixel_size_y, entry->pixel_size_x = m.pixel_size_x;
+  entry->voltage_kv = m.voltage_kv, entry->magnification = m.magnification, entry->exposure_s = m.exposure_s;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode micrograph_signals(const char *path, MicrographSignal **list, PetscInt *count, PetscInt *chosen)
+{
+  MicrographSignal first;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(&first, sizeof first));
+  PetscCall(describe_signal(path, 0, &first, count, chosen));
+  PetscCall(PetscCalloc1(*count > 0 ? *count : 1, list));
+  (*list)[0] = first;
+  for (PetscInt k = 1; k < *count; k++) {
+    PetscInt again, unused;
+    PetscCall(describe_signal(path, k, &(*list)[k], &again, &unused));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode micrograph_signal_choose(const char *path, const char *choice, PetscInt *signal)
+{
+  MicrographSignal *list;
+  PetscInt          count, chosen;
+  char              names[1024] = "", *end;
+
+  PetscFunctionBeginUser;
+  *signal = MICROGRAPH_DEFAULT_SIGNAL;
+  if (!choice || !choice[0]) PetscFunctionReturn(0);
+  PetscCall(micrograph_signals(path, &list, &count, &chosen));
+  long index = strtol(choice, &end, 10);
+  if (!*end && index >= 0 && index < count) *signal = (PetscInt)index;
+  for (PetscInt k = 0; *end && k < count && *signal < 0; k++)
+    if (list[k].name[0] && !strcasecmp(list[k].name, choice)) *signal = k;
+  for (PetscInt k = 0; k < count; k++) {
+    size_t used = strlen(names);
+    snprintf(names + used, sizeof names - used, "%s%d%s%s%s", k ? ", " : "", (int)k, list[k].name[0] ? " (" : "",
+             list[k].name, list[k].name[0] ? ")" : "");
+  }
+  PetscCall(PetscFree(list));
+  PetscCheck(*signal >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-signal %s: '%s' has no such signal; it holds %s",
+             choice, path, names);
   PetscFunctionReturn(0);
 }

@@ -33,8 +33,9 @@ typedef struct {
   int       data_type; /* DataType tag: 3, 13, 27 complex; 8, 23 RGB(A); 9 int8 */
   long long dims[4];
   int       n_dims;
-  double    scale[4];     /* Calibrations/Dimension/<d>/Scale, per dimension (x first) */
-  char      units[4][16]; /* Calibrations/Dimension/<d>/Units in ASCII (µ as u, Å as A) */
+  double    scale[4];                         /* Calibrations/Dimension/<d>/Scale, per dimension (x first) */
+  char      units[4][16];                     /* Calibrations/Dimension/<d>/Units in ASCII (µ as u, Å as A) */
+  double    voltage, magnification, exposure; /* ImageTags: V, x, s (0: absent) */
 } DmImage;
 
 /* Everything in a DM file is hostile until checked: counts and sizes are unsigned 64-bit words
@@ -238,6 +239,27 @@ static int calibration_tag(DmParser *p, DmImage *image, const char *rest, const 
   return 1;
 }
 
+/* ImageList/<k>/ImageTags/{Microscope Info/Voltage, Microscope Info/Indicated Magnification,
+ * DataBar/Exposure Time (s)}: the instrument metadata `info` prints. Returns 1 when read. */
+static int metadata_tag(DmParser *p, const char *path, unsigned long long type)
+{
+  static const char prefix[] = "ImageList/";
+  char             *end;
+  if (!simple_size(type) || strncmp(path, prefix, sizeof prefix - 1)) return 0;
+  long k = strtol(path + sizeof prefix - 1, &end, 10);
+  if (end == path + sizeof prefix - 1 || k < 0 || k >= DM_MAX_IMAGES || strncmp(end, "/ImageTags/", 11)) return 0;
+  const char *rest  = end + 11;
+  DmImage    *image = &p->images[k];
+  double     *value = !strcmp(rest, "Microscope Info/Voltage")                   ? &image->voltage
+                      : !strcmp(rest, "Microscope Info/Indicated Magnification") ? &image->magnification
+                      : !strcmp(rest, "DataBar/Exposure Time (s)")               ? &image->exposure
+                                                                                 : NULL;
+  if (!value) return 0;
+  double read = read_value(p, (int)type);
+  *value      = isfinite(read) && read > 0 ? read : 0;
+  return 1;
+}
+
 static void data_tag(DmParser *p, const char *path)
 {
   char marker[4];
@@ -294,6 +316,7 @@ static void data_tag(DmParser *p, const char *path)
     }
     if (!strncmp(rest, "Calibrations/Dimension/", 23) && calibration_tag(p, image, rest + 23, info, n)) return;
   }
+  if (metadata_tag(p, path, type)) return;
   /* Anything else: skip its bytes. */
   if (simple_size(type))
     skip(p, 1, (unsigned long long)simple_size(type), path);
@@ -372,15 +395,21 @@ static void group(DmParser *p, const char *path, int depth)
   }
 }
 
-/* The image a one-image reader returns: the first ImageList entry with data, past entry 0 when
- * there are several (entry 0 is then the thumbnail DigitalMicrograph saves with the file). */
-static DmImage *choose_image(DmParser *p)
+/* The file's signals are the ImageList entries with data, past entry 0 when there are several
+ * (entry 0 is then the thumbnail DigitalMicrograph saves with the file). Signal `signal` (the
+ * first when negative); *count gets how many there are. */
+static DmImage *choose_image(DmParser *p, PetscInt signal, PetscInt *count)
 {
-  int with_data = 0;
+  int      with_data = 0;
+  DmImage *chosen    = NULL;
   for (int i = 0; i < DM_MAX_IMAGES; i++) with_data += p->images[i].data_offset >= 0 && p->images[i].n_dims >= 1;
+  *count = 0;
   for (int i = with_data > 1 ? 1 : 0; i < DM_MAX_IMAGES; i++)
-    if (p->images[i].data_offset >= 0 && p->images[i].n_dims >= 1) return &p->images[i];
-  return NULL;
+    if (p->images[i].data_offset >= 0 && p->images[i].n_dims >= 1) {
+      if (*count == (signal < 0 ? 0 : signal)) chosen = &p->images[i];
+      ++*count;
+    }
+  return chosen;
 }
 
 /* Spectra, profiles, complex and colour data are not micrographs: refused with what they are. */
@@ -448,7 +477,21 @@ static PetscErrorCode read_dm_pixels(DmParser *p, const DmImage *image, PetscInt
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode read_dm_from(DmParser *p, const char *path, PetscInt index, Micrograph *m)
+/* "uint16", "int8", "float32" from the DM element type (2 i16 ... 12 u64; DataType 9 is int8). */
+static void dm_dtype(const DmImage *image, char dtype[16])
+{
+  static const struct {
+    int is_float, is_signed, bits;
+  } types[13] = {{0, 0, 0},  {0, 0, 0}, {0, 1, 16}, {0, 1, 32}, {0, 0, 16}, {0, 0, 32}, {1, 1, 32},
+                 {1, 1, 64}, {0, 0, 8}, {0, 1, 8},  {0, 0, 8},  {0, 1, 64}, {0, 0, 64}};
+  int t       = image->data_type == 9 ? 9 : image->element_type;
+  if (t >= 2 && t <= 12)
+    micrograph_dtype_name(types[t].is_float, types[t].is_signed, types[t].bits, dtype);
+  else
+    snprintf(dtype, 16, "type%d", image->data_type);
+}
+
+static PetscErrorCode read_dm_from(DmParser *p, const char *path, PetscInt signal, PetscInt index, Micrograph *m)
 {
   PetscFunctionBeginUser;
   for (int i = 0; i < DM_MAX_IMAGES; i++) p->images[i].data_offset = -1;
@@ -460,9 +503,14 @@ static PetscErrorCode read_dm_from(DmParser *p, const char *path, PetscInt index
   group(p, "", 0);
   PetscCheck(!p->error, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "DM%d file '%s' is damaged: %s", p->version, path,
              p->fault);
-  DmImage *image = choose_image(p);
-  PetscCheck(image, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "DM file '%s' holds no image besides the thumbnail",
-             path);
+  DmImage *image = choose_image(p, signal, &m->signals);
+  PetscCheck(m->signals > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "DM file '%s' holds no image besides the thumbnail", path);
+  PetscCheck(image, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-signal %d: DM file '%s' holds %d images", (int)signal,
+             path, (int)m->signals);
+  m->signal = signal < 0 ? 0 : signal;
+  dm_dtype(image, m->dtype);
+  m->voltage_kv = image->voltage / 1000, m->magnification = image->magnification, m->exposure_s = image->exposure;
   PetscCall(refuse_non_image(image, path));
   unsigned long long nx = (unsigned long long)image->dims[0], ny = (unsigned long long)image->dims[1],
                      frames = image->n_dims >= 3 ? (unsigned long long)image->dims[2] : 1;
@@ -487,7 +535,7 @@ static PetscErrorCode read_dm_from(DmParser *p, const char *path, PetscInt index
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode micrograph_read_dm(const char *path, PetscInt index, Micrograph *m)
+PetscErrorCode micrograph_read_dm(const char *path, PetscInt signal, PetscInt index, Micrograph *m)
 {
   DmParser    p = {0};
   struct stat status;
@@ -501,7 +549,7 @@ PetscErrorCode micrograph_read_dm(const char *path, PetscInt index, Micrograph *
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read the size of the DM file '%s'", path);
   }
   p.file_size         = (long long)status.st_size;
-  PetscErrorCode ierr = read_dm_from(&p, path, index, m);
+  PetscErrorCode ierr = read_dm_from(&p, path, signal, index, m);
   fclose(p.file);
   PetscCall(ierr);
   PetscFunctionReturn(0);

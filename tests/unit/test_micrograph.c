@@ -3,6 +3,7 @@
  * calibrated axis, bad files; and, when the shared test files are present
  * (../shared/data/formats, described by its MANIFEST.md), the real DM3/DM4/SER/EMD files:
  * sizes and calibrations from the manifest. Without them those cases are not run. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -76,6 +77,64 @@ static void test_tiff(void)
     UNIT_CALL(micrograph_destroy(&m));
   }
   UNIT_CALL_FAILS(micrograph_read(path, 3, &m)); /* only one image */
+}
+
+/* One TIFF page of `samples` 8-bit (1) or 16-bit (3: RGB 8-bit) samples, pixels 10*y + x (+c). */
+static void write_tiff_page(TIFF *tif, int samples, int width, int height)
+{
+  unsigned char  rgb[3 * 8];
+  unsigned short grey[8];
+  TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, width), TIFFSetField(tif, TIFFTAG_IMAGELENGTH, height);
+  TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, samples == 3 ? 8 : 16), TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, samples);
+  TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, samples == 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK);
+  TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+  for (int y = 0; y < height; y++) {
+    for (int x = 0; x < width; x++) {
+      grey[x] = (unsigned short)(1000 + 10 * y + x);
+      for (int c = 0; c < 3; c++) rgb[3 * x + c] = (unsigned char)(10 * y + x);
+    }
+    TIFFWriteScanline(tif, samples == 3 ? (void *)rgb : (void *)grey, (uint32_t)y, 0);
+  }
+  TIFFWriteDirectory(tif);
+}
+
+/* A TIFF of an RGB preview page and a 16-bit data page (as Olympus SIS writes) holds two
+ * signals, the grey page the default; a TIFF of like pages is one signal, a stack. */
+static void test_tiff_signals(void)
+{
+  char        path[400];
+  Micrograph *m = NULL;
+  snprintf(path, sizeof path, "%s/mixed.tif", directory);
+  TIFF *tif = TIFFOpen(path, "w");
+  write_tiff_page(tif, 3, 4, 3);
+  write_tiff_page(tif, 1, 4, 3);
+  TIFFClose(tif);
+  UNIT_CALL(micrograph_read(path, 0, &m));
+  if (m) {
+    UNIT_CHECK(m->signals == 2 && m->signal == 1 && m->frames == 1 && m->pixels[2 * 4 + 3] == 1023.0f,
+               "default: signal %d of %d, %d frames, pixel (2,3) = %g; expected signal 1 of 2, 1 frame, 1023",
+               (int)m->signal, (int)m->signals, (int)m->frames, m->pixels[11]);
+    UNIT_CALL(micrograph_destroy(&m));
+  }
+  UNIT_CALL(micrograph_read_signal(path, 0, 0, &m));
+  if (m) {
+    UNIT_CHECK(!strcmp(m->dtype, "uint8 RGB") && fabsf(m->pixels[2 * 4 + 3] - 23.0f) < 1e-4f,
+               "the RGB page: %s, pixel (2,3) = %g, expected uint8 RGB and 23", m->dtype, m->pixels[11]);
+    UNIT_CALL(micrograph_destroy(&m));
+  }
+  UNIT_CALL_FAILS(micrograph_read_signal(path, 0, 1, &m)); /* a page has one image */
+  snprintf(path, sizeof path, "%s/stack.tif", directory);
+  tif = TIFFOpen(path, "w");
+  write_tiff_page(tif, 1, 4, 3);
+  write_tiff_page(tif, 1, 4, 3);
+  TIFFClose(tif);
+  UNIT_CALL(micrograph_read(path, 1, &m));
+  if (m) {
+    UNIT_CHECK(m->signals == 1 && m->frames == 2, "like pages: %d signals, %d frames; expected 1, 2", (int)m->signals,
+               (int)m->frames);
+    UNIT_CALL(micrograph_destroy(&m));
+  }
+  UNIT_CALL_FAILS(micrograph_read_signal(path, 1, 0, &m));
 }
 
 /* An 8-bit 4 x 3 TIFF with a calibration: ImageJ's description and resolutions (pixels per
@@ -645,6 +704,129 @@ static void test_shared_dm(void)
   }
 }
 
+/* A Velox-like group /Data/<kind>/<name> with a Data array [2][2][1] of `values` (NULL: stored
+ * as a compound of two floats, like Velox's complex DPC images) and Metadata JSON naming the
+ * detector and a 2 nm pixel. */
+static void write_velox_group(hid_t file, const char *kind, const char *name, const char *detector,
+                              const unsigned short *values)
+{
+  char  path[128], json[256];
+  hid_t data = H5Lexists(file, "/Data", H5P_DEFAULT) > 0
+                 ? H5Gopen2(file, "/Data", H5P_DEFAULT)
+                 : H5Gcreate2(file, "/Data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  snprintf(path, sizeof path, "/Data/%s", kind);
+  hid_t   group   = H5Lexists(file, path, H5P_DEFAULT) > 0 ? H5Gopen2(file, path, H5P_DEFAULT)
+                                                           : H5Gcreate2(file, path, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t   own     = H5Gcreate2(group, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  hsize_t dims[3] = {2, 2, 1};
+  hid_t   space = H5Screate_simple(3, dims, NULL), type = H5T_NATIVE_USHORT;
+  if (!values) {
+    type = H5Tcreate(H5T_COMPOUND, 8);
+    H5Tinsert(type, "realFloat", 0, H5T_NATIVE_FLOAT), H5Tinsert(type, "imagFloat", 4, H5T_NATIVE_FLOAT);
+  }
+  hid_t set = H5Dcreate2(own, "Data", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (values) H5Dwrite(set, H5T_NATIVE_USHORT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
+  if (!values) H5Tclose(type);
+  H5Dclose(set), H5Sclose(space);
+  snprintf(json, sizeof json,
+           "{\"BinaryResult\":{\"Detector\":\"%s\",\"PixelSize\":{\"width\":\"2e-09\",\"height\":\"2e-09\"},"
+           "\"PixelUnitX\":\"m\",\"PixelUnitY\":\"m\"},\"Optics\":{\"AccelerationVoltage\":\"200000\"}}",
+           detector);
+  hsize_t text[2] = {strlen(json) + 1, 1};
+  space           = H5Screate_simple(2, text, NULL);
+  set             = H5Dcreate2(own, "Metadata", H5T_NATIVE_UCHAR, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Dwrite(set, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, json);
+  H5Dclose(set), H5Sclose(space), H5Gclose(own), H5Gclose(group), H5Gclose(data);
+}
+
+/* Signals of a Velox file: spectra first, then images, each in group-name order; the default
+ * is the HAADF image wherever it lies, else the first real-valued image (never the complex
+ * one); a name or an index chooses; a bad choice is refused listing the signals. */
+static void test_velox_signals(void)
+{
+  char                 path[400], velox_no_haadf[400];
+  const unsigned short df[4] = {1, 2, 3, 4}, haadf[4] = {40, 30, 20, 10};
+  Micrograph          *m = NULL;
+  PetscInt             signal;
+
+  snprintf(path, sizeof path, "%s/velox.emd", directory);
+  hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  write_velox_group(file, "Image", "b_haadf", "HAADF", haadf);
+  write_velox_group(file, "Image", "a_df", "DF4", df);
+  write_velox_group(file, "Spectrum", "z_eds", "SuperXG21", df);
+  H5Fclose(file);
+  UNIT_CALL(micrograph_read(path, 0, &m));
+  if (m) {
+    UNIT_CHECK(m->signals == 3 && m->signal == 2 && m->default_signal == 2 && !strcmp(m->signal_name, "HAADF"),
+               "default: signal %d '%s' of %d, expected 2 'HAADF' of 3", (int)m->signal, m->signal_name,
+               (int)m->signals);
+    UNIT_CHECK(m->pixels[0] == 40 && m->pixels[3] == 10, "HAADF pixels %g..%g, expected 40..10", m->pixels[0],
+               m->pixels[3]);
+    UNIT_CHECK_RELATIVE(m->pixel_size_y, 20.0, 1e-12);
+    UNIT_CHECK_RELATIVE(m->voltage_kv, 200.0, 1e-12);
+    UNIT_CALL(micrograph_destroy(&m));
+  }
+  UNIT_CALL(micrograph_signal_choose(path, "df4", &signal));
+  UNIT_CHECK(signal == 1, "-signal df4 chose %d, expected 1", (int)signal);
+  UNIT_CALL(micrograph_signal_choose(path, "2", &signal));
+  UNIT_CHECK(signal == 2, "-signal 2 chose %d", (int)signal);
+  UNIT_CALL(micrograph_signal_choose(path, "", &signal));
+  UNIT_CHECK(signal == MICROGRAPH_DEFAULT_SIGNAL, "-signal '' chose %d, expected the default", (int)signal);
+  UNIT_CALL(micrograph_read_signal(path, 1, 0, &m));
+  if (m) {
+    UNIT_CHECK(m->pixels[0] == 1 && m->pixels[3] == 4, "DF4 pixels %g..%g, expected 1..4", m->pixels[0], m->pixels[3]);
+    UNIT_CALL(micrograph_destroy(&m));
+  }
+  const char *text     = NULL;
+  char       *specific = NULL;
+  (void)PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
+  PetscErrorCode code = micrograph_signal_choose(path, "BF", &signal);
+  (void)PetscErrorMessage(code, &text, &specific);
+  UNIT_CHECK(code == PETSC_ERR_USER_INPUT && specific && strstr(specific, "-signal BF") &&
+               strstr(specific, "0 (SuperXG21), 1 (DF4), 2 (HAADF)") && !strchr(specific, '\n'),
+             "bad -signal: '%s'", specific ? specific : "");
+  code = micrograph_signal_choose(path, "3", &signal);
+  (void)PetscErrorMessage(code, &text, &specific);
+  UNIT_CHECK(code == PETSC_ERR_USER_INPUT, "-signal 3 of 3 signals: error %d", (int)code);
+  code = micrograph_read_signal(path, 0, 0, &m);
+  (void)PetscErrorMessage(code, &text, &specific);
+  (void)PetscPopErrorHandler();
+  UNIT_CHECK(code && !m && specific && strstr(specific, "spectrum"), "the EDS spectrum read as an image: '%s'",
+             specific ? specific : "");
+
+  snprintf(velox_no_haadf, sizeof velox_no_haadf, "%s/velox_dpc.emd", directory);
+  file = H5Fcreate(velox_no_haadf, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  write_velox_group(file, "Image", "a_dpc", "DF4", NULL);
+  write_velox_group(file, "Image", "b_idpc", "DF4", df);
+  H5Fclose(file);
+  UNIT_CALL(micrograph_read(velox_no_haadf, 0, &m));
+  if (m) {
+    UNIT_CHECK(m->signal == 1, "no HAADF: default %d, expected 1 (the first real-valued image)", (int)m->signal);
+    UNIT_CALL(micrograph_destroy(&m));
+  }
+}
+
+/* A list of signals: shape, type, calibration per signal; the refused one says why. */
+static void test_signal_list(void)
+{
+  char              path[400];
+  MicrographSignal *list  = NULL;
+  PetscInt          count = 0, chosen = -1;
+  snprintf(path, sizeof path, "%s/velox.emd", directory);
+  UNIT_CALL(micrograph_signals(path, &list, &count, &chosen));
+  UNIT_CHECK(count == 3 && chosen == 2, "%d signals, default %d; expected 3, 2", (int)count, (int)chosen);
+  if (count == 3) {
+    UNIT_CHECK(list[0].refused[0] && strstr(list[0].refused, "spectrum"), "signal 0 not refused: '%s'",
+               list[0].refused);
+    UNIT_CHECK(!list[2].refused[0] && list[2].ny == 2 && list[2].nx == 2 && !strcmp(list[2].dtype, "uint16") &&
+                 !strcmp(list[2].format, "velox-emd"),
+               "signal 2: %d x %d %s %s '%s'", (int)list[2].ny, (int)list[2].nx, list[2].dtype, list[2].format,
+               list[2].refused);
+    UNIT_CHECK_RELATIVE(list[2].pixel_size_x, 20.0, 1e-12);
+  }
+  PetscFree(list);
+}
+
 int main(int argc, char **argv)
 {
   UNIT_BEGIN(argc, argv);
@@ -653,6 +835,7 @@ int main(int argc, char **argv)
   UNIT_RUN(test_png);
   UNIT_RUN(test_tiff);
   UNIT_RUN(test_tiff_calibration);
+  UNIT_RUN(test_tiff_signals);
   UNIT_RUN(test_emd);
   UNIT_RUN(test_bad_files);
   UNIT_RUN(test_hostile_hdf5);
@@ -661,6 +844,8 @@ int main(int argc, char **argv)
   UNIT_RUN(test_dm_int8_calibrated);
   UNIT_RUN(test_hostile_tiff);
   UNIT_RUN(test_hostile_png);
+  UNIT_RUN(test_velox_signals);
+  UNIT_RUN(test_signal_list);
   if (access("../shared/data/formats/MANIFEST.md", R_OK) == 0) {
     UNIT_RUN(test_shared_ser);
     UNIT_RUN(test_shared_emd);
