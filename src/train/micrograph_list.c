@@ -78,7 +78,7 @@ static PetscErrorCode add_folder(MicrographList *l, PetscInt *capacity, const ch
     PetscCall(PetscStrallocpy(path, &names[n++]));
   }
   closedir(dir);
-  qsort(names, (size_t)n, sizeof *names, compare_names);
+  if (n > 1) qsort(names, (size_t)n, sizeof *names, compare_names); /* names is NULL for an empty folder */
   for (PetscInt k = 0; k < n; k++) PetscCall(list_add(l, capacity, names[k]));
   for (PetscInt k = 0; k < n; k++) PetscCall(PetscFree(names[k]));
   PetscCall(PetscFree(names));
