@@ -52,3 +52,19 @@ check_true() {
   name=$1; why=$2; shift 2
   if "$@"; then _record 0 "$name"; else _record 1 "$name" "$why"; fi
 }
+# train_model_at_0.2 NAME: a tiny campaign of quickstart's Au-on-carbon scenes at 0.2 Å/pixel
+# (64x64, 96 images), a 10-epoch depth-2 model trained on it (MODEL=$WORK/m_best.h5), and
+# $WORK/scene.opts, the same plan noise-free, for simulating single scenes. A failure prints
+# "FAIL NAME_setup" and ends the test. Used by the segment/evaluate scale and input tests.
+train_model_at_0_2() {
+  sed -e 's/^-structures .*/-structures 48/' -e 's/^-conditions .*/-conditions 2/' -e 's/^-image_size .*/-image_size 64/' \
+    -e 's/^-support_size .*/-support_size 16,16,8/' -e 's/^-radius .*/-radius uniform:3,4.5/' -e 's/^-sampling .*/-sampling 0.1/' \
+    -e 's/^-detector_pixel .*/-detector_pixel 0.2/' -e 's/^-placement_jitter .*/-placement_jitter 1/' input/quickstart.opts > "$WORK/train.opts"
+  "$NANOFORGE" campaign -options_file "$WORK/train.opts" -o "$WORK/db.h5" > "$WORK/campaign.log" 2>&1 ||
+    { tail -5 "$WORK/campaign.log"; echo "FAIL $1_setup: the campaign failed"; exit 1; }
+  "$NANOFORGE" train -db "$WORK/db.h5" -depth 2 -base_filters 8 -batch 8 -o "$WORK/m.h5" -epochs 10 -lr 1e-2 -lr_decay 0.85 -val_fraction 0.2 > "$WORK/train.log" 2>&1 ||
+    { tail -5 "$WORK/train.log"; echo "FAIL $1_setup: training failed"; exit 1; }
+  MODEL=$WORK/m_best.h5
+  grep -v '^-dose' "$WORK/train.opts" > "$WORK/scene.opts"
+  echo "-dose 0" >> "$WORK/scene.opts"
+}

@@ -17,16 +17,7 @@
 #     calibration (a PNG) is refused naming it, the model, -pixel_size and -resample false.
 # -pixel_size gives the simulated files' calibration.
 . tests/integration/lib.sh
-sed -e 's/^-structures .*/-structures 48/' -e 's/^-conditions .*/-conditions 2/' -e 's/^-image_size .*/-image_size 64/' \
-  -e 's/^-support_size .*/-support_size 16,16,8/' -e 's/^-radius .*/-radius uniform:3,4.5/' -e 's/^-sampling .*/-sampling 0.1/' \
-  -e 's/^-detector_pixel .*/-detector_pixel 0.2/' -e 's/^-placement_jitter .*/-placement_jitter 1/' input/quickstart.opts > "$WORK/train.opts"
-"$NANOFORGE" campaign -options_file "$WORK/train.opts" -o "$WORK/db.h5" > "$WORK/campaign.log" 2>&1 ||
-  { tail -5 "$WORK/campaign.log"; echo "FAIL inputs_setup: the campaign failed"; exit 1; }
-"$NANOFORGE" train -db "$WORK/db.h5" -depth 2 -base_filters 8 -batch 8 -o "$WORK/m.h5" -epochs 10 -lr 1e-2 -lr_decay 0.85 -val_fraction 0.2 > "$WORK/train.log" 2>&1 ||
-  { tail -5 "$WORK/train.log"; echo "FAIL inputs_setup: training failed"; exit 1; }
-MODEL=$WORK/m_best.h5
-grep -v '^-dose' "$WORK/train.opts" > "$WORK/scene.opts"
-echo "-dose 0" >> "$WORK/scene.opts"
+train_model_at_0_2 inputs
 mkdir -p "$WORK/in" "$WORK/other" "$WORK/empty" "$WORK/list" "$WORK/folder" "$WORK/glob" "$WORK/twice" "$WORK/two_ranks"
 for seed in 7 8 9; do
   "$NANOFORGE" simulate -options_file "$WORK/scene.opts" -seed $seed -unit 3 -o "$WORK/in/scene$seed.h5" > /dev/null 2>&1 ||

@@ -17,20 +17,11 @@
 . tests/integration/lib.sh
 HELPER=${NF_BUILD:-build}/tests/test_resample
 if [ ! -x "$HELPER" ]; then echo "FAIL scale_setup: $HELPER missing (make tests-build)"; exit 1; fi
-sed -e 's/^-structures .*/-structures 48/' -e 's/^-conditions .*/-conditions 2/' -e 's/^-image_size .*/-image_size 64/' \
-  -e 's/^-support_size .*/-support_size 16,16,8/' -e 's/^-radius .*/-radius uniform:3,4.5/' -e 's/^-sampling .*/-sampling 0.1/' \
-  -e 's/^-detector_pixel .*/-detector_pixel 0.2/' -e 's/^-placement_jitter .*/-placement_jitter 1/' input/quickstart.opts > "$WORK/train.opts"
-"$NANOFORGE" campaign -options_file "$WORK/train.opts" -o "$WORK/db.h5" > "$WORK/campaign.log" 2>&1 ||
-  { tail -5 "$WORK/campaign.log"; echo "FAIL scale_setup: the campaign failed"; exit 1; }
-"$NANOFORGE" train -db "$WORK/db.h5" -depth 2 -base_filters 8 -batch 8 -o "$WORK/m.h5" -epochs 10 -lr 1e-2 -lr_decay 0.85 -val_fraction 0.2 > "$WORK/train.log" 2>&1 ||
-  { tail -5 "$WORK/train.log"; echo "FAIL scale_setup: training failed"; exit 1; }
-MODEL=$WORK/m_best.h5
+train_model_at_0_2 scale
 check_output "model_records_pixel_size" "H5T_IEEE_F64LE.*\(0\): 0.2$" sh -c "h5dump -a /training/pixel_size_A '$MODEL' | tr '\n' ' ' | sed 's/ *}.*//'"
 check_output "model_records_normalize" "\"minmax\"" h5dump -a /training/normalize "$MODEL"
 
 # One scene, noise-free, at the campaign's 0.2 Å/pixel and at 0.1 Å/pixel (twice the pixels).
-grep -v '^-dose' "$WORK/train.opts" > "$WORK/scene.opts"
-echo "-dose 0" >> "$WORK/scene.opts"
 check "simulate_at_0.2" "$NANOFORGE" simulate -options_file "$WORK/scene.opts" -seed 7 -unit 3 -o "$WORK/s02.h5"
 check "simulate_at_0.1" "$NANOFORGE" simulate -options_file "$WORK/scene.opts" -seed 7 -unit 3 -detector_pixel 0.1 -image_size 128 -o "$WORK/s01.h5"
 
